@@ -1,0 +1,241 @@
+"""The published OpenAPI 3 description of the JSON API, and a health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("docs", __name__, url_prefix="/api")
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_XLSX_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["workbook"],
+                "properties": {"workbook": {"type": "string", "format": "binary"}},
+            }
+        },
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+    },
+}
+_QUARTER = {
+    "name": "quarter",
+    "in": "query",
+    "required": False,
+    "description": "Quarter label such as 2026-Q4; default: the workbook's Settings, else today's.",
+    "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+}
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "OKR Cadence API",
+        "version": "0.1.0",
+        "description": "Sync OKR workbooks, read every team's OKRs with status, record check-ins. "
+        "Every non-2xx answer has the shape {\"error\": {\"code\", \"message\", \"details\"}}.",
+    },
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {
+            "officeSso": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                          "description": "Office SSO access token (scope access_as_user). "
+                          "Not required on the embedded default (no Azure app configured)."}
+        },
+        "responses": {
+            "Error": {"description": "An error the caller can act on.",
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {
+                    "type": "object",
+                    "required": ["code", "message", "details"],
+                    "properties": {
+                        "code": {"type": "string", "description": "Stable snake_case code."},
+                        "message": {"type": "string"},
+                        "details": {"type": "object", "additionalProperties": True},
+                    },
+                }},
+            },
+            "Location": {
+                "type": "object",
+                "properties": {k: {"type": "string"} for k in
+                               ("sheet", "cell", "column", "team", "objective", "key_result")}
+                | {"row": {"type": "integer"}},
+            },
+            "Finding": {
+                "type": "object",
+                "required": ["rule", "severity", "location", "message"],
+                "properties": {
+                    "rule": {"type": "string"},
+                    "pitfall": {"type": "string", "nullable": True},
+                    "severity": {"type": "string", "enum": ["error", "warning", "info"]},
+                    "location": {"$ref": "#/components/schemas/Location"},
+                    "message": {"type": "string"},
+                    "suggestion": {"type": "string"},
+                },
+            },
+            "Conflict": {
+                "type": "object",
+                "properties": {
+                    "key_result": {"type": "string"},
+                    "field": {"type": "string"},
+                    "base": {"nullable": True},
+                    "workbook": {"nullable": True},
+                    "stored": {"nullable": True},
+                    "location": {"$ref": "#/components/schemas/Location"},
+                },
+            },
+            "LintReport": {
+                "type": "object",
+                "properties": {
+                    "layout": {"type": "string"},
+                    "layout_note": {"type": "string"},
+                    "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+                },
+            },
+            "SyncReport": {
+                "type": "object",
+                "required": ["created", "updated", "unchanged", "archived", "checkins", "conflicts",
+                             "findings", "workbook"],
+                "properties": {
+                    **{k: {"type": "integer"} for k in ("created", "updated", "unchanged", "archived",
+                                                        "checkins")},
+                    "conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
+                    "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+                    "layout": {"type": "string"},
+                    "layout_note": {"type": "string"},
+                    "workbook_id": {"type": "string"},
+                    "cells": {
+                        "type": "array",
+                        "description": "The cells the sync wrote, for a task pane to apply in place.",
+                        "items": {"type": "object", "properties": {
+                            "sheet": {"type": "string"}, "row": {"type": "integer"},
+                            "column": {"type": "integer"}, "value": {"nullable": True},
+                            "kind": {"type": "string"}}},
+                    },
+                    "workbook": {
+                        "type": "object",
+                        "properties": {"content_type": {"type": "string"},
+                                       "base64": {"type": "string", "format": "byte"}},
+                    },
+                },
+            },
+            "KeyResultStatus": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"}, "title": {"type": "string"},
+                    "owner": {"type": "string", "nullable": True},
+                    "kind": {"type": "string", "nullable": True},
+                    **{k: {"type": "number", "nullable": True}
+                       for k in ("baseline", "target", "current", "confidence", "progress", "expected",
+                                 "grade")},
+                    "unit": {"type": "string"},
+                    "due": {"type": "string", "format": "date", "nullable": True},
+                    "status": {"type": "string",
+                               "enum": ["not-started", "on-track", "at-risk", "off-track", "done"]},
+                    "last_checkin": {"type": "string", "format": "date-time", "nullable": True},
+                },
+            },
+            "TeamStatus": {
+                "type": "object",
+                "properties": {
+                    "team": {"type": "string"},
+                    "quarter": {"type": "string"},
+                    "score": {"type": "number", "nullable": True},
+                    "objectives": {"type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "title": {"type": "string"}, "type": {"type": "string"},
+                            "score": {"type": "number", "nullable": True},
+                            "key_results": {"type": "array",
+                                            "items": {"$ref": "#/components/schemas/KeyResultStatus"}},
+                        },
+                    }},
+                },
+            },
+            "CheckInRequest": {
+                "type": "object",
+                "required": ["value"],
+                "properties": {
+                    "value": {"type": "number"},
+                    "confidence": {"oneOf": [{"type": "number"}, {"type": "string"}],
+                                   "description": "0-1, 0-10, 0-100 %, Low/Medium/High or an emoji."},
+                    "note": {"type": "string", "maxLength": 5000},
+                },
+            },
+            "CheckIn": {
+                "type": "object",
+                "properties": {"key_result": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                               "value": {"type": "number"}, "confidence": {"type": "number", "nullable": True},
+                               "note": {"type": "string"}},
+            },
+        },
+    },
+    "security": [{"officeSso": []}, {}],
+    "paths": {
+        "/api/health": {"get": {"summary": "Liveness", "security": [],
+                                "responses": {"200": {"description": "OK"}}}},
+        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "The OpenAPI document"}}}},
+        "/api/sync": {"post": {
+            "summary": "Sync a workbook: validate, store, and return it with status written back",
+            "parameters": [_QUARTER],
+            "requestBody": _XLSX_BODY,
+            "responses": {"200": _json("SyncReport", "What the sync did, and the updated workbook"),
+                          "400": _ERROR, "401": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
+        }},
+        "/api/lint": {"post": {
+            "summary": "Check a workbook against the OKR pitfalls without storing it",
+            "parameters": [_QUARTER],
+            "requestBody": _XLSX_BODY,
+            "responses": {"200": _json("LintReport", "Findings"), "400": _ERROR, "401": _ERROR,
+                          "413": _ERROR, "415": _ERROR, "422": _ERROR},
+        }},
+        "/api/teams": {"get": {
+            "summary": "Every team's OKRs with status",
+            "parameters": [_QUARTER],
+            "responses": {"200": {"description": "Teams", "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"teams": {"type": "array",
+                                         "items": {"$ref": "#/components/schemas/TeamStatus"}}}}}}},
+                          "401": _ERROR},
+        }},
+        "/api/teams/{team}": {"get": {
+            "summary": "One team's OKRs with status",
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                           _QUARTER],
+            "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "404": _ERROR},
+        }},
+        "/api/key-results/{kr_id}/checkins": {"post": {
+            "summary": "Record a check-in on a key result",
+            "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/CheckInRequest"}}}},
+            "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR,
+                          "404": _ERROR},
+        }},
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(OPENAPI)
+
+
+@bp.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    return jsonify({"status": "ok"})

@@ -1,0 +1,40 @@
+"""Upload a workbook: lint it, or sync it and get the updated workbook back."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, jsonify, request
+
+from addin.api.context import current_user, database, now, tenant
+from addin.api.upload import uploaded_workbook
+from addin.excel.sync import lint_workbook, sync_workbook
+
+bp = Blueprint("sync", __name__, url_prefix="/api")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.post("/sync")
+def sync():  # type: ignore[no-untyped-def]
+    current_user()  # refuse an unauthenticated upload before reading its body
+    report = sync_workbook(database(), tenant(), uploaded_workbook(), now=now(),
+                           quarter=request.args.get("quarter"))
+    body = report.as_dict()
+    body["cells"] = [
+        {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
+        for c in report.cells
+    ]
+    body["workbook"] = {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
+    return jsonify(body), 200
+
+
+@bp.post("/lint")
+def lint():  # type: ignore[no-untyped-def]
+    current_user()
+    report = lint_workbook(uploaded_workbook(), today=now().date(), quarter=request.args.get("quarter"))
+    return jsonify(report.as_dict()), 200
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value

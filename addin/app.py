@@ -1,0 +1,96 @@
+"""The Flask app factory: configuration, the database, blueprints and the one error shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from addin.config import Config
+from addin.errors import OkrError
+from addin.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``overrides`` (tests) win over the environment."""
+    config = Config.from_env()
+    app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
+    app.config.update(
+        OKR_CONFIG=config,
+        DATABASE_URL=config.database_url,
+        MAX_CONTENT_LENGTH=config.max_upload_bytes,
+        OKR_CLOCK=lambda: dt.datetime.now(dt.UTC),
+        OKR_AUTO_MIGRATE=True,
+    )
+    app.config.update(overrides or {})
+
+    from addin.excel.safety import assert_defusedxml_active
+
+    assert_defusedxml_active()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    db = Database(app.config["DATABASE_URL"])
+    if app.config["OKR_AUTO_MIGRATE"]:
+        db.create_schema()
+    app.extensions["okr_db"] = db
+
+    from addin.api import checkins, docs, sync, teams
+
+    panes = (_task_pane("excel", "excel/static"), _task_pane("outlook", "outlook/static"),
+             _task_pane("common", "static"))
+    for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, *panes):
+        app.register_blueprint(blueprint)
+    _register_error_handlers(app)
+    return app
+
+
+def _task_pane(name: str, folder: str) -> Blueprint:
+    """Serve a task pane's static files (beside its Python code) at /addin/<name>/."""
+    return Blueprint(f"{name}_pane", __name__, static_folder=str(Path(__file__).parent / folder),
+                     static_url_path=f"/addin/{name}")
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one JSON shape of every non-2xx answer."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from auth.errors import AuthError
+
+    @app.errorhandler(OkrError)
+    def _okr_error(exc: OkrError):  # type: ignore[no-untyped-def]
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+
+    @app.errorhandler(AuthError)
+    def _auth_error(exc: AuthError):  # type: ignore[no-untyped-def]
+        response = jsonify(error_body(exc.code, exc.message, getattr(exc, "details", None)))
+        response.status_code = exc.status
+        challenge = getattr(exc, "www_authenticate", None)
+        if challenge:
+            response.headers["WWW-Authenticate"] = challenge
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "upload_too_large",
+            415: "unsupported_media_type",
+        }.get(exc.code or 500, "http_error")
+        message = exc.description or exc.name
+        if exc.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+            message = f"The upload is larger than the {limit} MB limit."
+        return jsonify(error_body(code, message)), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unexpected error")
+        return jsonify(error_body("internal_error", "Something went wrong on our side; nothing was changed.")), 500

@@ -1,0 +1,240 @@
+"""The `okr` command: template, lint, sync, checkin, status, serve.
+
+Exit codes: 0 success; 1 OKR findings of severity error (lint) or conflicts (sync);
+2 unreadable or invalid input, with a one-line reason on stderr and never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from addin.config import Config, load_dotenv
+from addin.errors import OkrError
+
+EXIT_FINDINGS = 1
+EXIT_INVALID = 2
+
+
+def _fail(message: str, code: int = EXIT_INVALID) -> None:
+    click.echo(f"okr: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the project's errors into one line on stderr and exit code 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OkrError as exc:
+            where = ", ".join(f"{k} {v}" for k, v in exc.details.items() if k in ("sheet", "cell", "row", "field"))
+            _fail(f"{exc.message}" + (f" ({where})" if where else "") + f" [{exc.code}]")
+
+    return wrapper
+
+
+def _now() -> dt.datetime:
+    """The clock; OKR_NOW (ISO 8601) pins it for reproducible runs and tests."""
+    pinned = os.environ.get("OKR_NOW")
+    if pinned:
+        moment = dt.datetime.fromisoformat(pinned)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def _config() -> Config:
+    load_dotenv()
+    return Config.from_env()
+
+
+def _database(config: Config):  # type: ignore[no-untyped-def]
+    from addin.store.db import Database
+
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    db = Database(config.database_url)
+    db.create_schema()
+    return db
+
+
+def _read_file(path: Path, config: Config) -> bytes:
+    size = path.stat().st_size
+    if size > config.max_upload_bytes:
+        raise OkrError(
+            f"{path.name} is {size // (1024 * 1024)} MB, over the {config.max_upload_bytes // (1024 * 1024)} MB limit.",
+            code="workbook_too_large",
+        )
+    return path.read_bytes()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step, so a failure never leaves half a workbook."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_findings(findings: list, *, limit: int = 200) -> None:  # type: ignore[type-arg]
+    for finding in findings[:limit]:
+        where = finding.location.describe()
+        click.echo(f"{finding.severity:<7} {finding.pitfall or finding.rule:<28} {where}: {finding.message}")
+        if finding.suggestion:
+            click.echo(f"{'':<37}→ {finding.suggestion}")
+    if len(findings) > limit:
+        click.echo(f"… and {len(findings) - limit} more (use --json for all)")
+
+
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+@click.version_option(package_name="okr-cadence")
+def main() -> None:
+    """OKR Cadence: keep OKRs alive in Excel, Outlook and Word."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True, help="Fill it with a realistic example organisation.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handles_errors
+def template(path: Path, sample: bool, force: bool) -> None:
+    """Write a starter OKR workbook to PATH."""
+    from addin.excel.template import write_template
+
+    if path.exists() and not force:
+        _fail(f"{path} already exists; choose another name or pass --force.")
+    _write_atomically(path, write_template(sample=sample, today=_now().date()))
+    click.echo(f"Wrote {path}" + (" with a sample organisation" if sample else ""))
+
+
+@main.command("lint")
+@click.argument("path", type=existing_file)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@handles_errors
+def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
+    """Check the OKRs in PATH against the known OKR pitfalls."""
+    from addin.excel.sync import lint_workbook
+
+    config = _config()
+    report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter)
+    if as_json:
+        click.echo(json.dumps({"findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False))
+    else:
+        click.echo(report.layout_note)
+        _print_findings(report.findings)
+        click.echo(f"{len(report.findings)} finding(s)")
+    sys.exit(EXIT_FINDINGS if report.has_errors else 0)
+
+
+@main.command()
+@click.argument("path", type=existing_file)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the updated workbook here "
+              "instead of updating PATH.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@handles_errors
+def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> None:
+    """Validate and store the OKRs in PATH, and write their status back."""
+    from addin.excel.sync import conflict_as_dict, sync_workbook
+
+    config = _config()
+    report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
+                           quarter=quarter)
+    _write_atomically(out or path, report.workbook)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
+    else:
+        click.echo(report.layout_note)
+        click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+                   f"archived {report.archived}, check-ins {report.checkins}")
+        for conflict in report.conflicts:
+            c = conflict_as_dict(conflict)
+            click.echo(f"CONFLICT {c['key_result']} {c['field']}: workbook {c['workbook']!r}, "
+                       f"stored {c['stored']!r} (both changed since the last sync)")
+        _print_findings(report.findings)
+        click.echo(f"Wrote {out or path}")
+    sys.exit(EXIT_FINDINGS if report.conflicts else 0)
+
+
+@main.command()
+@click.argument("kr_id")
+@click.argument("value", type=float)
+@click.option("--confidence", help="0–1, 0–10, 0–100 %, Low/Medium/High or 🙂 🤔 😟.")
+@click.option("--note", default="", help="What moved, or what blocks it.")
+@handles_errors
+def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None:
+    """Record a check-in: KR_ID now stands at VALUE."""
+    import math
+
+    from addin.okr.values import parse_confidence
+    from addin.store import repo
+
+    if not math.isfinite(value):
+        _fail("VALUE must be a finite number.")
+    try:
+        conf = parse_confidence(confidence) if confidence is not None else None
+    except ValueError as exc:
+        _fail(f"--confidence: {exc}")
+    config = _config()
+    db = _database(config)
+    with db.transaction() as session:
+        recorded = repo.record_checkin(session, config.tenant, kr_id, value=value, confidence=conf,
+                                       note=note, at=_now(), source="cli")
+    click.echo(f"Checked in {recorded.kr_id}: {recorded.value:g}"
+               + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
+
+
+@main.command()
+@click.option("--team", help="Only this team.")
+@click.option("--quarter", help="Quarter such as 2026-Q4.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def status(team: str | None, quarter: str | None, as_json: bool) -> None:
+    """Show every team's OKRs with their status."""
+    from addin.status import okr_status
+
+    config = _config()
+    views = okr_status(_database(config), config.tenant, today=_now().date(), team=team, quarter=quarter)
+    if as_json:
+        click.echo(json.dumps({"teams": [v.as_dict() for v in views]}, ensure_ascii=False))
+        return
+    if not views:
+        click.echo("No OKRs stored yet: run `okr sync WORKBOOK` first.")
+    for view in views:
+        score = f"{view.score:.2f}" if view.score is not None else "–"
+        click.echo(f"{view.team} · {view.quarter.label} · score {score}")
+        for objective in view.objectives:
+            click.echo(f"  {objective.objective.title}")
+            for kr in objective.key_results:
+                progress = f"{kr.status.progress:.0%}" if kr.status.progress is not None else "–"
+                click.echo(f"    [{kr.status.status:<11}] {progress:>5}  {kr.kr.id or '':<10} {kr.kr.title}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the API and the task panes on the embedded default (SQLite, .ics calendars)."""
+    from addin import create_app
+
+    load_dotenv()
+    app = create_app()
+    click.echo(f"OKR Cadence on http://{host}:{port}/  (API description: /api/openapi.json)")
+    app.run(host=host, port=port, threaded=True)

@@ -1,0 +1,214 @@
+"""Column headers and sheet names as people write them, mapped to canonical fields.
+
+Matching is on a normalised form: Unicode NFKC, case-folded, accents removed, and every
+run of spaces, no-break spaces, newlines and punctuation turned into one space
+("Owner\\n(e-mail)" -> "owner e mail"). A header matches when its normalised form, or
+that form with any "(...)" part removed, is a known synonym. Only the canonical fields
+below are ever bound: a column such as ``tenant_id``, ``owner_oid``, ``created_by`` or
+``is_admin`` matches nothing and is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The contract's canonical fields of the key-result / objective sheets.
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "team", "objective", "objective_type", "key_result", "kind", "owner", "baseline", "target",
+    "current", "unit", "confidence", "due", "aligns_to", "depends_on", "notes", "weight", "ref",
+    "id", "progress", "status", "last_checkin", "flags",
+)  # fmt: skip
+WRITTEN_FIELDS: tuple[str, ...] = ("id", "progress", "status", "last_checkin", "flags")
+# Per-quarter fields of the quarter-block layout.
+QUARTER_FIELDS: frozenset[str] = frozenset({"baseline", "current", "target", "progress", "confidence"})
+
+_KR_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "team": ("team", "team name", "equipo", "equipe", "equipa", "squad", "department", "dept",
+             "departamento", "area", "group", "grupo", "tribe"),
+    "objective": ("objective", "objectives", "objective title", "obj", "objetivo", "objetivos",
+                  "objective id", "objective ref", "objective number", "objective no", "obj id",
+                  "obj no", "objetivo id", "id objetivo"),
+    "objective_type": ("objective type", "type", "okr type", "tipo", "tipo de objetivo",
+                       "commitment", "committed aspirational", "tipo objetivo"),
+    "key_result": ("key result", "key results", "kr", "krs", "kr title", "key result title",
+                   "resultado clave", "resultados clave", "resultado chave", "resultados chave",
+                   "resultado", "key result description", "kr description"),
+    "kind": ("kind", "kr kind", "direction", "metric type", "kr type", "tipo de kr", "tipo kr",
+             "direccion", "direcao", "sentido"),
+    "owner": ("owner", "owner email", "owner e mail", "owners", "kr owner", "responsible",
+              "responsable", "responsavel", "dono", "assignee", "accountable", "email", "e mail",
+              "owner mail", "correo", "propietario"),
+    "baseline": ("baseline", "start", "start value", "starting value", "starting point", "initial",
+                 "initial value", "from", "base", "base line", "linea base", "linea de base",
+                 "valor inicial", "inicio", "linha de base", "linha base", "partida"),
+    "target": ("target", "goal", "target value", "to", "meta", "valor objetivo", "alvo",
+               "objetivo numerico", "valor meta", "expected"),
+    "current": ("current", "actual", "current value", "now", "latest", "real", "actual value",
+                "valor actual", "actual real", "atual", "valor atual", "today", "achieved"),
+    "unit": ("unit", "units", "unidad", "unidade", "uom", "unit of measure", "unidades"),
+    "confidence": ("confidence", "conf", "confianza", "confianca", "likelihood",
+                   "confidence level", "nivel de confianza", "nivel de confianca"),
+    "due": ("due", "due date", "deadline", "end date", "fecha limite", "fecha", "vencimiento",
+            "prazo", "data limite", "data", "by", "target date", "end", "fecha de entrega",
+            "fecha fin", "data final", "date"),
+    "aligns_to": ("aligns to", "aligned to", "alignment", "parent", "parent objective",
+                  "supports", "alinea con", "alineado con", "alinhado a", "alinhado com",
+                  "alineacion", "alinhamento", "contributes to"),
+    "depends_on": ("depends on", "dependencies", "dependency", "depende de", "dependencias",
+                   "blocked by", "dependente de"),
+    "notes": ("notes", "note", "comments", "comment", "notas", "nota", "comentarios",
+              "comentario", "observaciones", "observacoes", "remarks"),
+    "weight": ("weight", "peso", "weighting", "ponderacion", "ponderacao"),
+    "ref": ("#", "no", "nr", "number", "num", "ref", "outline", "numero", "n", "item", "kr #",
+            "kr no", "kr number", "kr ref", "key result number", "key result #"),
+    "id": ("id", "kr id", "key result id", "identificador", "okr id"),
+    "progress": ("progress", "progress %", "%", "% complete", "percent complete", "progreso",
+                 "progresso", "avance", "score", "% progress", "completion", "% done",
+                 "porcentaje", "porcentagem", "progress pct"),
+    "status": ("status", "estado", "situacion", "situacao", "rag", "health", "state"),
+    "last_checkin": ("last check in", "last checkin", "last update", "last updated",
+                     "ultimo check in", "ultima actualizacion", "ultima atualizacao",
+                     "last check in date"),
+    "flags": ("flags", "problems", "issues", "alerts", "alertas", "warnings", "avisos"),
+}  # fmt: skip
+
+# The outline layout's single title column ("Objective / Key result").
+OUTLINE_TITLE_SYNONYMS: tuple[str, ...] = (
+    "objective key result", "objectives key results", "objective kr", "objectives and key results",
+    "okr", "okrs", "description", "descripcion", "descricao", "title", "titulo",
+    "objetivo resultado clave", "objetivo resultado chave", "objetivos y resultados clave",
+    "objetivos e resultados chave", "name",
+)  # fmt: skip
+
+_TEAM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "team": ("team", "name", "team name", "equipo", "equipe", "nombre", "nome"),
+    "lead": ("lead", "team lead", "lead email", "manager", "lider", "responsable", "gestor"),
+    "members": ("members", "member emails", "team members", "miembros", "membros", "integrantes"),
+    "checkin_weekday": ("check in weekday", "check in day", "weekday", "day", "checkin day",
+                        "dia", "dia de check in", "meeting day"),
+    "checkin_time": ("check in time", "time", "checkin time", "hora", "meeting time", "horario"),
+    "timezone": ("time zone", "timezone", "tz", "zona horaria", "fuso horario"),
+    "parent": ("parent team", "parent", "equipo padre", "equipe pai", "reports to"),
+    "meeting_minutes": ("meeting minutes", "duration", "minutes", "meeting length", "duracion",
+                        "duracao"),
+}  # fmt: skip
+
+_CHECKIN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "kr id", "key result id", "key result", "kr"),
+    "at": ("at", "date", "when", "check in date", "checked in", "fecha", "data", "timestamp"),
+    "value": ("value", "current", "valor", "actual", "new value"),
+    "confidence": ("confidence", "confianza", "confianca"),
+    "note": ("note", "notes", "comment", "comments", "nota", "notas", "comentario"),
+    "source": ("source", "origen", "origem", "via"),
+}  # fmt: skip
+
+_INITIATIVE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "ref": ("kr", "kr #", "kr no", "kr number", "kr ref", "key result", "key result #",
+            "key result number", "for kr", "kr id", "resultado clave", "resultado chave", "ref"),
+    "initiative": ("initiative", "initiatives", "iniciativa", "iniciativas", "project", "projects",
+                   "proyecto", "projeto", "task", "title", "name", "action", "accion", "acao"),
+    "owner": ("owner", "owner email", "responsable", "responsavel", "dono", "assignee"),
+    "status": ("status", "estado", "situacao", "state"),
+}  # fmt: skip
+
+SHEET_KINDS: dict[str, tuple[str, ...]] = {
+    "key_results": ("okrs", "okr", "key results", "krs", "resultados clave", "resultados chave",
+                    "key result"),
+    "objectives": ("objectives", "objetivos", "objective"),
+    "teams": ("teams", "equipos", "equipes", "team"),
+    "checkins": ("check ins", "checkins", "check in history", "historial", "historico"),
+    "settings": ("settings", "configuracion", "configuracao", "config", "ajustes"),
+    "initiatives": ("initiatives", "iniciativas", "projects", "proyectos", "projetos"),
+    "help": ("how to use", "help", "instructions", "readme", "como usar", "ayuda", "ajuda"),
+}  # fmt: skip
+
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000_\-–—/\\.,:;()\[\]{}'\"!?*]+")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def normalise(text: object) -> str:
+    """The comparable form of a header or label (see the module docstring)."""
+    if text is None:
+        return ""
+    raw = unicodedata.normalize("NFKD", str(text))
+    raw = "".join(ch for ch in raw if not unicodedata.combining(ch)).casefold()
+    # "%" and "#" carry meaning in headers ("Progress %", "KR #"): keep them as words.
+    raw = raw.replace("%", " % ").replace("#", " # ")
+    return " ".join(_SPACES.sub(" ", raw).split())
+
+
+def _index(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {normalise(word): field for field, words in synonyms.items() for word in words}
+
+
+_KR_INDEX = _index(_KR_SYNONYMS)
+_OUTLINE_TITLES = frozenset(normalise(w) for w in OUTLINE_TITLE_SYNONYMS)
+_INDEXES: dict[str, dict[str, str]] = {
+    "key_results": _KR_INDEX,
+    "objectives": _KR_INDEX,
+    "teams": _index(_TEAM_SYNONYMS),
+    "checkins": _index(_CHECKIN_SYNONYMS),
+    "initiatives": _index(_INITIATIVE_SYNONYMS),
+}
+_SHEET_INDEX = {normalise(word): kind for kind, words in SHEET_KINDS.items() for word in words}
+
+
+def match_header(text: object, kind: str = "key_results") -> str | None:
+    """The canonical field a header names on a sheet of ``kind``, or None."""
+    index = _INDEXES[kind]
+    key = normalise(text)
+    if not key:
+        return None
+    if key in index:
+        return index[key]
+    bare = normalise(_PAREN.sub(" ", str(text)))
+    if bare in index:
+        return index[bare]
+    return None
+
+
+def is_outline_title(text: object) -> bool:
+    """True for the single "Objective / Key result" column of the outline layout."""
+    key = normalise(text)
+    return key in _OUTLINE_TITLES or normalise(_PAREN.sub(" ", str(text or ""))) in _OUTLINE_TITLES
+
+
+def sheet_kind(name: str) -> str | None:
+    """What a sheet's name says it holds ("OKRs" -> key_results), or None."""
+    return _SHEET_INDEX.get(normalise(name))
+
+
+def map_header_row(cells: list[object], kind: str) -> dict[str, list[int]]:
+    """Canonical field -> 0-based columns of a candidate header row (first match first)."""
+    found: dict[str, list[int]] = {}
+    for col, cell in enumerate(cells):
+        if not isinstance(cell, str):
+            continue
+        field = match_header(cell, kind)
+        if field is None and kind in ("key_results", "objectives") and is_outline_title(cell):
+            field = "title"
+        if field is not None:
+            found.setdefault(field, []).append(col)
+    return found
+
+
+def label_of(text: object) -> str | None:
+    """The field of a label in a block above the table ("Team:" -> team), or None."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    key = normalise(text)
+    return _LABELS.get(key)
+
+
+_LABELS = {
+    normalise(w): field
+    for field, words in {
+        "team": ("team", "equipo", "equipe", "equipa", "squad"),
+        "period": ("period", "periodo", "quarter", "trimestre", "cycle", "ciclo"),
+        "last_checkin": ("last check in", "last checkin", "last update", "ultimo check in",
+                         "ultima actualizacion", "ultima atualizacao"),
+        "owner": ("owner", "lead", "responsable", "responsavel", "dono"),
+    }.items()
+    for w in words
+}  # fmt: skip

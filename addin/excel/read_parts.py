@@ -1,0 +1,361 @@
+"""What calamine does not give, read from the workbook's XML parts directly.
+
+calamine reads cell values fast but drops Excel error values and formulas that were
+never calculated (both come back empty), does not say which rows are hidden or which
+cells carry a percentage format, and allocates a dense grid for a sheet, so a single
+stray cell at XFD1048576 would exhaust memory. This module reads those facts from the
+zip parts: the small parts (workbook, relationships, styles, custom properties) with
+defusedxml, and the sheet XML with byte searches that touch only the cells of interest
+(a full XML parse of a 100,000-row sheet costs seconds; these searches cost a fraction).
+The package itself was checked by ``safety.check_package`` before any of this runs.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from addin.errors import WorkbookError, WorkbookTooLarge
+
+MAX_ROWS = 200_000  # data rows per sheet
+MAX_COLUMNS = 200
+MAX_CELLS = 4_000_000  # rows x columns of one sheet's grid, which calamine holds densely
+
+_MAIN_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PERCENT_BUILTIN = frozenset({9, 10})
+
+
+@dataclass(frozen=True, slots=True)
+class SheetInfo:
+    name: str
+    path: str | None  # zip member of the sheet XML
+    state: str  # visible | hidden | veryHidden
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookInfo:
+    sheets: tuple[SheetInfo, ...]
+    date1904: bool
+    percent_styles: frozenset[int]
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """Per-cell facts of one sheet, keyed by 1-based (row, column)."""
+
+    hidden_rows: set[int] = field(default_factory=set)
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formula, no cached value
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # "#DIV/0!"...
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """The workbook's zip; a broken one is a WorkbookError."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookError(
+            "This file is not a readable Excel workbook (the zip is damaged); save it again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+        ) from exc
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> Element | None:
+    try:
+        raw = zf.read(name)
+    except KeyError:
+        return None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise WorkbookError(
+            f"The workbook part {name} is damaged; save the file again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+        ) from exc
+    try:
+        return fromstring(raw)
+    except (DefusedXmlException, SyntaxError, ValueError) as exc:
+        raise WorkbookError(
+            f"The workbook part {name} is not valid XML; save the file again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+        ) from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def read_workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
+    """Sheet names, their parts and visibility, the 1904 flag and percentage styles."""
+    root = _xml(zf, "xl/workbook.xml")
+    if root is None:
+        raise WorkbookError(
+            "The workbook has no xl/workbook.xml part; save it again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+        )
+    targets = _relationship_targets(zf, "xl/_rels/workbook.xml.rels", base="xl")
+    date1904 = False
+    sheets: list[SheetInfo] = []
+    for element in root.iter():
+        name = _local(element.tag)
+        if name == "workbookPr":
+            date1904 = element.get("date1904", "").strip().lower() in ("1", "true")
+        elif name == "sheet":
+            sheets.append(
+                SheetInfo(
+                    name=element.get("name", ""),
+                    path=targets.get(element.get(_REL_ID, "")),
+                    state=element.get("state", "visible"),
+                )
+            )
+    return WorkbookInfo(tuple(sheets), date1904, _percent_styles(zf))
+
+
+def _relationship_targets(zf: zipfile.ZipFile, rels: str, *, base: str) -> dict[str, str]:
+    root = _xml(zf, rels)
+    if root is None:
+        return {}
+    out: dict[str, str] = {}
+    for rel in root:
+        target = rel.get("Target", "")
+        if rel.get("TargetMode", "").lower() == "external":
+            continue  # never followed
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+        out[rel.get("Id", "")] = path
+    return out
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
+    root = _xml(zf, "xl/styles.xml")
+    if root is None:
+        return frozenset()
+    custom: set[int] = set()
+    xfs: list[Element] = []
+    for element in root.iter():
+        name = _local(element.tag)
+        if name == "numFmt" and _is_percent_code(element.get("formatCode", "")):
+            try:
+                custom.add(int(element.get("numFmtId", "")))
+            except ValueError:
+                continue  # a malformed style: the cell is read as a plain number
+        elif name == "cellXfs":
+            xfs = [x for x in element if _local(x.tag) == "xf"]
+    percent = _PERCENT_BUILTIN | custom
+    out: set[int] = set()
+    for index, xf in enumerate(xfs):
+        try:
+            if int(xf.get("numFmtId", "0")) in percent:
+                out.add(index)
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def _is_percent_code(code: str) -> bool:
+    # A "%" inside quotes or after a backslash is literal text, not a percentage format.
+    bare = re.sub(r'"[^"]*"|\\.', "", code)
+    return "%" in bare
+
+
+def read_custom_property(zf: zipfile.ZipFile, name: str) -> str | None:
+    """The text of a custom document property (docProps/custom.xml), or None."""
+    root = _xml(zf, "docProps/custom.xml")
+    if root is None:
+        return None
+    for prop in root:
+        if prop.get("name") == name:
+            for value in prop:
+                return (value.text or "").strip() or None
+    return None
+
+
+def read_sheet_xml(zf: zipfile.ZipFile, sheet: SheetInfo) -> bytes:
+    """The raw XML of a sheet; a missing part is a WorkbookError naming the sheet."""
+    try:
+        if sheet.path is None:
+            raise KeyError(sheet.name)
+        return zf.read(sheet.path)
+    except KeyError as exc:
+        raise WorkbookError(
+            f"Sheet {sheet.name!r} is missing from the file; save it again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+            sheet=sheet.name,
+        ) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise WorkbookError(
+            f"Sheet {sheet.name!r} is damaged; save the file again as Excel Workbook (.xlsx).",
+            code="corrupt_workbook",
+            sheet=sheet.name,
+        ) from exc
+
+
+# --------------------------------------------------------------------------- sheet scan
+
+_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
+_ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})(\d{1,7})["']""")
+_BIG_ROW = re.compile(rb"""\br=["'][A-Z]{1,3}(\d{6,7})["']""")
+_WIDE_COL = re.compile(rb"""\br=["']([A-Z]{2,3})\d{1,7}["']""")
+_HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
+_ERROR = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_FORMULA = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v>")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
+_TAG_NAME = re.compile(rb"<(?:[\w.-]+:)?(\w+)")
+
+
+def column_number(letters: bytes | str) -> int:
+    """1-based column of letters such as b"AB"."""
+    number = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    """Letters of a 1-based column number (28 -> "AB")."""
+    out = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def check_extent(raw: bytes, sheet: str) -> None:
+    """Refuse a sheet whose cells with content reach beyond the row/column/cell caps.
+
+    Only cell references with six- or seven-digit rows or two- or three-letter
+    columns are looked at, so an ordinary sheet costs two quick searches. Empty
+    styled cells (``<c r="A999999" s="3"/>``) do not count: calamine skips them.
+    """
+    max_row = 0
+    for match in _BIG_ROW.finditer(raw):
+        if _has_content(raw, match.end()):
+            max_row = max(max_row, int(match[1]))
+    max_col = 26
+    for match in _WIDE_COL.finditer(raw):
+        col = column_number(match[1])
+        if col > max_col and _has_content(raw, match.end()):
+            max_col = col
+    if max_row > MAX_ROWS + 1000:
+        raise WorkbookTooLarge(
+            f"Sheet {sheet!r} has data down to row {max_row:,}; at most {MAX_ROWS:,} rows can be read. "
+            "Delete the unused rows or split the sheet.",
+            code="too_many_rows",
+            sheet=sheet,
+        )
+    if max_col > MAX_COLUMNS:
+        raise WorkbookTooLarge(
+            f"Sheet {sheet!r} has data out to column {column_letters(max_col)}; at most {MAX_COLUMNS} "
+            "columns can be read. Delete the unused columns.",
+            code="too_many_columns",
+            sheet=sheet,
+        )
+    if max(max_row, 99_999) * max_col > MAX_CELLS and max_row * max_col > MAX_CELLS:
+        raise WorkbookTooLarge(
+            f"Sheet {sheet!r} is too large to read ({max_row:,} rows by {max_col} columns). "
+            "Delete unused rows and columns or split the sheet.",
+            code="sheet_too_large",
+            sheet=sheet,
+        )
+    _check_refless_cells(raw, sheet)
+
+
+def _check_refless_cells(raw: bytes, sheet: str) -> None:
+    # Cells without an r="A1" attribute are placed one after another, so their
+    # extent cannot be found by the searches above. Every writer we know puts r
+    # first; anything else gets the slower exact check.
+    plain = raw.count(b"<c ") + raw.count(b"<c>")
+    if plain == raw.count(b'<c r="') and b":c " not in raw and b":c>" not in raw:
+        return
+    for match in re.finditer(rb"<(?:[\w.-]+:)?c(?=[\s>/])([^>]*)>", raw):
+        if not _ATTR_R.search(match[1]):
+            raise WorkbookTooLarge(
+                f"Sheet {sheet!r} has cells without a cell reference, which cannot be read safely. "
+                "Open the file in Excel and save it again.",
+                code="unsupported_sheet",
+                sheet=sheet,
+            )
+
+
+def _has_content(raw: bytes, pos: int) -> bool:
+    end = raw.find(b">", pos)
+    return end > 0 and raw[end - 1 : end] != b"/"
+
+
+def _enclosing_tag(raw: bytes, pos: int) -> tuple[bytes, bytes, int]:
+    """(element name, start tag bytes, end of start tag) around position ``pos``."""
+    start = raw.rfind(b"<", 0, pos)
+    end = raw.find(b">", pos)
+    tag = raw[start : end + 1]
+    name = _TAG_NAME.match(tag)
+    return (name[1] if name else b""), tag, end + 1
+
+
+def _cell_ref(tag: bytes) -> tuple[int, int] | None:
+    match = _ATTR_R.search(tag)
+    if not match:
+        return None
+    return int(match[2]), column_number(match[1])
+
+
+def scan_sheet(raw: bytes, percent_styles: frozenset[int]) -> SheetScan:
+    """Hidden rows, uncalculated formulas, error values and percentage cells of a sheet."""
+    scan = SheetScan()
+    for match in _HIDDEN.finditer(raw):
+        name, tag, _ = _enclosing_tag(raw, match.start())
+        if name == b"row":
+            row = re.search(rb"""\br\s*=\s*["'](\d+)["']""", tag)
+            if row:
+                scan.hidden_rows.add(int(row[1]))
+    for match in _ERROR.finditer(raw):
+        name, tag, end = _enclosing_tag(raw, match.start())
+        ref = _cell_ref(tag) if name == b"c" else None
+        if ref and not tag.endswith(b"/>"):
+            close = _CELL_END.search(raw, end)
+            value = _VALUE.search(raw, end, close.start() if close else len(raw))
+            if value:
+                scan.errors[ref] = value[1].decode("utf-8", "replace").strip()
+    for pattern in _FORMULA:
+        for match in pattern.finditer(raw):
+            _note_formula(raw, match.start(), scan)
+    for style in percent_styles:
+        for match in re.finditer(rb"""\bs\s*=\s*["']%d["']""" % style, raw):
+            name, tag, _ = _enclosing_tag(raw, match.start())
+            ref = _cell_ref(tag) if name == b"c" else None
+            if ref:
+                scan.percent_cells.add(ref)
+    return scan
+
+
+def _note_formula(raw: bytes, pos: int, scan: SheetScan) -> None:
+    name, _, _ = _enclosing_tag(raw, pos + 1)
+    if name != b"f":
+        return
+    cell_start = raw.rfind(b"<", 0, raw.rfind(b"<", 0, pos + 1))
+    # Walk back to the <c ...> start tag that holds this <f>.
+    while cell_start > 0:
+        tag_name, tag, tag_end = _enclosing_tag(raw, cell_start + 1)
+        if tag_name == b"c" and not tag.startswith(b"</"):
+            break
+        cell_start = raw.rfind(b"<", 0, cell_start)
+    else:
+        return
+    ref = _cell_ref(tag)
+    if ref is None:
+        return
+    close = _CELL_END.search(raw, tag_end)
+    stop = close.start() if close else len(raw)
+    value = _VALUE.search(raw, tag_end, stop)
+    if value is None:
+        scan.uncalculated.add(ref)
+    elif not value[1].strip() and not re.search(rb"""\bt\s*=\s*["']str["']""", tag):
+        scan.uncalculated.add(ref)  # an empty cached number; an empty text result is fine

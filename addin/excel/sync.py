@@ -1,0 +1,361 @@
+"""One sync of a workbook: read → merge with the store → lint → write status back.
+
+The whole sync is one database transaction, and the updated workbook is built
+inside it: if anything fails (a write-back error included) nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.writeback import CellWrite, write_back
+from addin.okr.lint import lint
+from addin.okr.merge import FieldConflict, SyncPlan, plan_sync
+from addin.okr.model import CheckIn, Finding, KeyResult, OkrSet, Severity
+from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+from addin.okr.scoring import KrStatus, kr_status
+from addin.store import repo
+from addin.store.db import Database
+
+# The columns the sync writes, with the header it gives them where a layout lacks one.
+OUTPUT_HEADERS = {
+    "id": "ID",
+    "progress": "Progress",
+    "status": "Status",
+    "last_checkin": "Last check-in",
+    "flags": "Flags",
+}
+CHECKINS_SHEET = "Check-ins"
+CHECKIN_HEADER = ("Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source")
+
+
+@dataclass(slots=True)
+class LintReport:
+    findings: list[Finding]
+    layout: str
+    layout_note: str
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "layout": self.layout,
+            "layout_note": self.layout_note,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class SyncReport:
+    created: int
+    updated: int
+    unchanged: int
+    archived: int
+    checkins: int
+    conflicts: list[FieldConflict]
+    findings: list[Finding]
+    layout: str
+    layout_note: str
+    workbook_id: str
+    workbook: bytes = field(repr=False)
+    cells: list[CellWrite] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The `okr sync --json` document (without the workbook bytes)."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "archived": self.archived,
+            "checkins": self.checkins,
+            "conflicts": [conflict_as_dict(c) for c in self.conflicts],
+            "findings": [f.as_dict() for f in self.findings],
+            "layout": self.layout,
+            "layout_note": self.layout_note,
+            "workbook_id": self.workbook_id,
+        }
+
+
+def conflict_as_dict(conflict: FieldConflict) -> dict[str, object]:
+    return {
+        "key_result": conflict.kr_id,
+        "field": conflict.field,
+        "base": _jsonable(conflict.base),
+        "workbook": _jsonable(conflict.workbook),
+        "stored": _jsonable(conflict.stored),
+        "location": conflict.location.as_dict(),
+    }
+
+
+def lint_workbook(
+    data: bytes,
+    *,
+    today: dt.date,
+    quarter: str | None = None,
+    history: Sequence[CheckIn] = (),
+) -> LintReport:
+    """Read a workbook and lint it without storing anything."""
+    read = read_workbook(data, quarter=quarter, today=today)
+    okrs = read.okrs
+    findings = lint(
+        okrs,
+        today=today,
+        checkins=[*okrs.checkins, *history],
+        quarter=_quarter(read, quarter, today),
+    )
+    return LintReport([*read.problems, *findings], read.layout, read.layout_note)
+
+
+def sync_workbook(
+    db: Database,
+    tenant: str,
+    data: bytes,
+    *,
+    now: dt.datetime,
+    quarter: str | None = None,
+) -> SyncReport:
+    """Sync one workbook for one tenant; returns the report and the updated workbook."""
+    read = read_workbook(data, quarter=quarter, today=now.date())
+    the_quarter = _quarter(read, quarter, now.date())
+    held_rows = _rows_with_errors(read.problems)
+    workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
+    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
+
+    with db.transaction() as session:
+        stored = repo.load_key_results(session, tenant)
+        base = repo.load_snapshot(session, tenant, read.workbook_id) if read.workbook_id else None
+        workbook_id = read.workbook_id if base is not None else repo.new_workbook_id(session, tenant)
+        plan = plan_sync(workbook_krs, stored, base, now=now, hold=hold)
+        new_ids = repo.apply_sync(session, tenant, workbook_id, read.okrs, plan, now=now)
+        for kr, new_id in zip(plan.create, new_ids, strict=True):
+            kr.id = new_id
+
+        history = repo.list_checkins(session, tenant)
+        okrs = _tenant_view(repo.load_okrs(session, tenant), read, plan)
+        findings = lint(okrs, today=now.date(), checkins=history, quarter=the_quarter)
+        repo.save_findings(session, tenant, findings, now=now)
+
+        statuses = _statuses(plan.merged, okrs, history, the_quarter, now.date())
+        report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
+        cells, header_cells = _status_cells(read, plan, statuses, report_findings)
+        workbook = write_back(
+            data,
+            cells=cells,
+            header_cells=header_cells,
+            append_rows=_checkin_rows(read, plan.merged, history),
+            workbook_id=workbook_id,
+        )
+
+    return SyncReport(
+        created=len(plan.create),
+        updated=len(plan.update),
+        unchanged=len(plan.unchanged),
+        archived=len(plan.archive),
+        checkins=len(plan.checkins),
+        conflicts=plan.conflicts,
+        findings=report_findings,
+        layout=read.layout,
+        layout_note=read.layout_note,
+        workbook_id=workbook_id,
+        workbook=workbook,
+        cells=cells,
+    )
+
+
+def _quarter(read: ReadResult, quarter: str | None, today: dt.date) -> Quarter:
+    settings = read.okrs.settings
+    label = quarter or settings.quarter
+    if label:
+        return parse_quarter(label, settings.fiscal_year_start_month)
+    return quarter_of(today, settings.fiscal_year_start_month)
+
+
+def _row(kr: KeyResult) -> tuple[str | None, int | None]:
+    return (kr.location.sheet, kr.location.row)
+
+
+def _rows_with_errors(problems: Iterable[Finding]) -> set[tuple[str | None, int | None]]:
+    return {
+        (p.location.sheet, p.location.row)
+        for p in problems
+        if p.severity is Severity.ERROR and p.location.row is not None
+    }
+
+
+def _tenant_view(stored: OkrSet, read: ReadResult, plan: SyncPlan) -> OkrSet:
+    """The tenant's OKRs after the sync, with this workbook's rows carrying their cells.
+
+    Cross-team rules (dependencies, conflicting KRs, overloaded owners) need every
+    team of the tenant, not just the teams of this workbook.
+    """
+    located = {kr.id: kr for kr in plan.merged if kr.id}
+    objectives = {(o.team, o.title): o for o in read.okrs.objectives}
+    teams = {t.name: t for t in read.okrs.teams}
+    return OkrSet(
+        settings=read.okrs.settings,
+        teams=[teams.get(t.name, t) for t in stored.teams],
+        objectives=[objectives.get((o.team, o.title), o) for o in stored.objectives],
+        key_results=[located.get(kr.id, kr) for kr in stored.key_results],
+        initiatives=read.okrs.initiatives,
+        checkins=stored.checkins,
+    )
+
+
+def _for_workbook(findings: Iterable[Finding], merged: Sequence[KeyResult]) -> list[Finding]:
+    """The findings that concern this workbook's teams or key results."""
+    ids = {kr.id for kr in merged}
+    teams = {kr.team for kr in merged}
+    return [
+        f
+        for f in findings
+        if f.location.key_result in ids or (f.location.key_result is None and f.location.team in teams)
+        or (f.location.key_result is None and f.location.team is None)
+    ]
+
+
+def _statuses(
+    merged: Sequence[KeyResult],
+    okrs: OkrSet,
+    history: Sequence[CheckIn],
+    quarter: Quarter,
+    today: dt.date,
+) -> dict[str, KrStatus]:
+    by_kr: dict[str, list[CheckIn]] = defaultdict(list)
+    for checkin in history:
+        by_kr[checkin.kr_id].append(checkin)
+    objective_types = {(o.team, o.title): o.type for o in okrs.objectives}
+    thresholds = okrs.settings.thresholds
+    result = {}
+    for kr in merged:
+        if not kr.id:
+            continue
+        result[kr.id] = kr_status(
+            kr,
+            quarter=quarter,
+            today=today,
+            thresholds=thresholds,
+            checkins=by_kr.get(kr.id, ()),
+            **_objective_type(objective_types, kr),
+        )
+    return result
+
+
+def _objective_type(types: dict, kr: KeyResult) -> dict:
+    kind = types.get((kr.team, kr.objective))
+    return {"objective_type": kind} if kind is not None else {}
+
+
+def _status_cells(
+    read: ReadResult,
+    plan: SyncPlan,
+    statuses: dict[str, KrStatus],
+    findings: Sequence[Finding],
+) -> tuple[list[CellWrite], list[CellWrite]]:
+    """The output cells of every KR row, and headers for output columns a layout lacks."""
+    layouts = {s.sheet: s for s in read.sheets if s.kind == "key_results"}
+    columns, header_cells = _output_columns(layouts.values())
+    flags = _flags_by_row(findings, plan.conflicts)
+    by_row = {_row(kr): kr for kr in read.okrs.key_results}
+    cells: list[CellWrite] = []
+    for kr in plan.merged:
+        sheet, row = _row(kr)
+        if sheet not in columns or row is None:
+            continue
+        where = columns[sheet]
+        status = statuses.get(kr.id or "")
+        values: dict[str, object] = {
+            "id": kr.id,
+            "progress": status.progress if status else None,
+            "status": str(status.status) if status else None,
+            "last_checkin": status.last_checkin.date() if status and status.last_checkin else None,
+            "flags": "; ".join(flags.get((sheet, row), [])) or None,
+        }
+        kinds = {"id": "text", "progress": "percent", "status": "text", "last_checkin": "date", "flags": "text"}
+        cells.extend(CellWrite(sheet, row, where[name], value, kinds[name]) for name, value in values.items())
+        cells.extend(_store_side_changes(kr, by_row.get((sheet, row)), layouts[sheet], plan.conflicts))
+    return cells, header_cells
+
+
+def _output_columns(layouts: Iterable[SheetLayout]) -> tuple[dict[str, dict[str, int]], list[CellWrite]]:
+    columns: dict[str, dict[str, int]] = {}
+    headers: list[CellWrite] = []
+    for layout in layouts:
+        where = {name: layout.columns[name] for name in OUTPUT_HEADERS if name in layout.columns}
+        next_free = max([*layout.columns.values(), getattr(layout, "last_column", 0)]) + 1
+        for name, header in OUTPUT_HEADERS.items():
+            if name not in where:
+                where[name] = next_free
+                headers.append(CellWrite(layout.sheet, layout.header_row, next_free, header, "text"))
+                next_free += 1
+        columns[layout.sheet] = where
+    return columns, headers
+
+
+def _flags_by_row(
+    findings: Iterable[Finding], conflicts: Iterable[FieldConflict]
+) -> dict[tuple[str | None, int | None], list[str]]:
+    flags: dict[tuple[str | None, int | None], list[str]] = defaultdict(list)
+    for finding in findings:
+        if finding.location.row is not None:
+            label = finding.pitfall or finding.rule
+            flags[(finding.location.sheet, finding.location.row)].append(f"{label}: {finding.message}")
+    for c in conflicts:
+        flags[(c.location.sheet, c.location.row)].append(
+            f"conflict: {c.field} is {_jsonable(c.stored)} in OKR Cadence but {_jsonable(c.workbook)} here;"
+            " both changed since the last sync. Sync again to keep this workbook's value."
+        )
+    return flags
+
+
+def _store_side_changes(
+    merged: KeyResult,
+    read_kr: KeyResult | None,
+    layout: SheetLayout,
+    conflicts: Iterable[FieldConflict],
+) -> list[CellWrite]:
+    """Values changed outside the workbook (a check-in from Outlook) shown in their cells."""
+    if read_kr is None or merged.id is None:
+        return []
+    conflicted = {c.field for c in conflicts if c.kr_id == merged.id}
+    cells = []
+    for name in ("current", "confidence"):
+        new, old = getattr(merged, name), getattr(read_kr, name)
+        if name in layout.columns and name not in conflicted and new is not None and new != old:
+            cells.append(CellWrite(layout.sheet, merged.location.row or 0, layout.columns[name], new, "number"))
+    return cells
+
+
+def _checkin_rows(
+    read: ReadResult, merged: Sequence[KeyResult], history: Sequence[CheckIn]
+) -> dict[str, list[list[object]]]:
+    """Stored check-ins of this workbook's KRs that its Check-ins sheet does not show yet.
+
+    A workbook without a check-ins sheet gets one, headed like the template's.
+    """
+    titles = {kr.id: kr.title for kr in merged if kr.id}
+    shown = {(c.kr_id, c.at.date(), c.value) for c in read.okrs.checkins}
+    rows: list[list[object]] = [
+        [c.at.date(), c.kr_id, titles[c.kr_id], c.value, c.confidence, c.note, c.source]
+        for c in sorted(history, key=lambda c: c.at)
+        if c.kr_id in titles and (c.kr_id, c.at.date(), c.value) not in shown
+    ]
+    if not rows:
+        return {}
+    sheet = next((s.sheet for s in read.sheets if s.kind == "checkins"), None)
+    if sheet is None:
+        return {CHECKINS_SHEET: [list(CHECKIN_HEADER), *rows]}
+    return {sheet: rows}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,496 @@
+"""Streaming edit of one worksheet part: set cells, add rows, keep everything else.
+
+The sheet XML is read with lxml's iterparse one ``<row>`` at a time and written
+straight to the output, so memory stays flat however long the sheet is. Rows that
+are not written to pass through unchanged (re-serialised, same content); written
+cells keep their place in the row and their style. Cells holding a formula are
+never overwritten: the write is skipped and reported, because removing a shared
+formula's master cell would break every cell that shares it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO
+
+from lxml import etree
+
+from addin.errors import WorkbookError
+from addin.excel.write_styles import StyleBook
+from addin.excel.write_text import (
+    MAX_COLUMN,
+    clean_text,
+    column_index,
+    column_letters,
+    excel_serial,
+    format_range,
+    number_text,
+    parse_range,
+    xml_escape_text,
+)
+from addin.excel.write_xml import MAIN_NS, check_prolog, parser
+
+_C = f"{{{MAIN_NS}}}c"
+_V = f"{{{MAIN_NS}}}v"
+_F = f"{{{MAIN_NS}}}f"
+_IS = f"{{{MAIN_NS}}}is"
+_T = f"{{{MAIN_NS}}}t"
+_ROW = f"{{{MAIN_NS}}}row"
+_SHEET_DATA = f"{{{MAIN_NS}}}sheetData"
+_DIMENSION = f"{{{MAIN_NS}}}dimension"
+_COLS = f"{{{MAIN_NS}}}cols"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_DIGITS = "0123456789"
+_FLUSH_EVERY = 2_000
+# A reference into another workbook: "[1]Sheet!A1", "'[2]My sheet'!B3", "[1]!Name";
+# not a structured reference such as Table1[2024], which follows a name character.
+_EXTERNAL_REF = re.compile(r"(?<![A-Za-z0-9_.\]\\])\[\d+\]")
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+@dataclass(slots=True)
+class Write:
+    """One value to put in one cell of this sheet."""
+
+    value: object
+    kind: str = "auto"
+    header: bool = False
+
+
+@dataclass(slots=True)
+class SheetEdit:
+    """What to do to one worksheet."""
+
+    writes: dict[int, dict[int, Write]] = field(default_factory=dict)  # row -> column -> write
+    freeze_external: bool = False  # replace formulas into other workbooks by their cached values
+
+
+@dataclass(slots=True)
+class SheetOutcome:
+    kept_formulas: list[str] = field(default_factory=list)  # cells not written: they hold a formula
+    frozen_formulas: int = 0
+
+
+def refers_to_external(formula: str) -> bool:
+    """Whether a formula's text points into another workbook ("[1]Sheet!A1")."""
+    return bool(_EXTERNAL_REF.search(_STRING_LITERAL.sub("", formula)))
+
+
+def encode(write: Write, date1904: bool) -> tuple[str, str]:
+    """(role, payload) for a write: role as StyleBook.for_value knows, payload the cell text."""
+    value, kind = write.value, write.kind
+    if value is None:
+        return "empty", ""
+    if kind == "text" or (kind == "auto" and isinstance(value, str)):
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return "text", clean_text(text)
+    if isinstance(value, bool):
+        return "bool", "1" if value else "0"
+    if kind == "date" or (kind == "auto" and isinstance(value, dt.date)):
+        return _encode_date(value, date1904)
+    if kind in ("number", "percent", "auto"):
+        if isinstance(value, str) and kind != "auto":
+            value = float(value.strip())
+        if isinstance(value, int | float | Decimal):
+            return ("percent" if kind == "percent" else "number"), number_text(value)
+        return "text", clean_text(str(value))
+    raise ValueError(f"unknown cell kind {kind!r}")
+
+
+def _encode_date(value: object, date1904: bool) -> tuple[str, str]:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value.strip())
+    if isinstance(value, dt.datetime):
+        return "datetime", number_text(excel_serial(value, date1904))
+    if isinstance(value, dt.date):
+        return "date", number_text(excel_serial(value, date1904))
+    raise ValueError(f"{value!r} is not a date")
+
+
+class _Prefixed:
+    """A file-like reading ``head`` and then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head, self._stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            chunk, self._head = self._head, b""
+            return chunk
+        return self._stream.read(size)
+
+
+class _ColumnStyles:
+    """Default styles of columns from <cols> (what Excel gives a new cell there)."""
+
+    def __init__(self, cols: etree._Element | None) -> None:
+        self._ranges: list[tuple[int, int, int]] = []
+        if cols is not None:
+            for col in cols:
+                style = col.get("style")
+                if style and style != "0":
+                    self._ranges.append((int(col.get("min", "0")), int(col.get("max", "0")), int(style)))
+
+    def get(self, column: int) -> int | None:
+        for first, last, style in self._ranges:
+            if first <= column <= last:
+                return style
+        return None
+
+
+class SheetRewriter:
+    """Rewrites one worksheet part from ``src`` into ``dst`` per a SheetEdit."""
+
+    def __init__(self, edit: SheetEdit, styles: StyleBook | None, *, date1904: bool, part: str) -> None:
+        self.edit = edit
+        self.styles = styles
+        self.date1904 = date1904
+        self.part = part
+        self.outcome = SheetOutcome()
+        self._style_above: dict[int, int] = {}
+        self._col_styles = _ColumnStyles(None)
+        self._prefix = ""
+        self._decls: list[bytes] = []
+        self._frozen_shared: set[str] = set()
+
+    # -- the stream -------------------------------------------------------------
+    def run(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
+        """Stream the sheet through, applying the edit."""
+        head = src.read(64 * 1024)
+        check_prolog(head, self.part)
+        pending = sorted(self.edit.writes)
+        position = 0
+        root = sheet_data = None
+        previous_row = 0
+        buffer: list[bytes] = []
+        try:
+            events = etree.iterparse(
+                _Prefixed(head, src),
+                events=("start", "end"),
+                tag=(_SHEET_DATA, _ROW),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=True,
+            )
+            for event, element in events:
+                if element.tag == _SHEET_DATA:
+                    if event == "start":
+                        sheet_data = element
+                        root = element.getparent()
+                        dst.write(self._open_root(root, sheet_data))
+                    else:
+                        for row in pending[position:]:
+                            buffer.append(self._new_row(row))
+                        position = len(pending)
+                        buffer.append(f"</{self._prefix}sheetData>".encode())
+                        dst.write(b"".join(buffer))
+                        buffer.clear()
+                    continue
+                if event == "start":
+                    continue
+                row_number = int(element.get("r") or previous_row + 1)
+                previous_row = row_number
+                while position < len(pending) and pending[position] < row_number:
+                    buffer.append(self._new_row(pending[position]))
+                    position += 1
+                writes = None
+                if position < len(pending) and pending[position] == row_number:
+                    writes = self.edit.writes[row_number]
+                    position += 1
+                if writes or self.edit.freeze_external:
+                    self._edit_row(element, row_number, writes or {})
+                elif self._style_above is not None and self.edit.writes:
+                    self._remember_styles(element, row_number)
+                buffer.append(self._strip_declarations(etree.tostring(element)))
+                element.clear()
+                while element.getprevious() is not None:
+                    del sheet_data[0]
+                if len(buffer) >= _FLUSH_EVERY:
+                    dst.write(b"".join(buffer))
+                    buffer.clear()
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookError(
+                f"The worksheet part {self.part} is not valid XML ({exc.msg}); open and save the file in Excel.",
+                code="corrupt_workbook",
+                part=self.part,
+            ) from exc
+        if root is None or sheet_data is None:
+            raise WorkbookError(
+                f"The worksheet part {self.part} has no sheetData; open and save the file in Excel.",
+                code="corrupt_workbook",
+                part=self.part,
+            )
+        tail = [self._strip_declarations(etree.tostring(child)) for child in _after(root, sheet_data)]
+        dst.write(b"".join(tail) + self._close_root(root))
+        return self.outcome
+
+    def _open_root(self, root: etree._Element, sheet_data: etree._Element) -> bytes:
+        prefix = next((p for p, uri in root.nsmap.items() if uri == MAIN_NS), None)
+        self._prefix = f"{prefix}:" if prefix else ""
+        self._decls = [
+            (f' xmlns:{p}="{uri}"' if p else f' xmlns="{uri}"').encode() for p, uri in root.nsmap.items()
+        ]
+        shell = etree.tostring(etree.Element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap))
+        parts = [b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', shell[:-2] + b">"]
+        for child in root:
+            if child is sheet_data:
+                break
+            if child.tag == _DIMENSION:
+                self._grow_dimension(child)
+            elif child.tag == _COLS:
+                self._col_styles = _ColumnStyles(child)
+            parts.append(self._strip_declarations(etree.tostring(child)))
+        attrs = "".join(f' {k}="{v}"' for k, v in sheet_data.attrib.items() if "{" not in k)
+        parts.append(f"<{self._prefix}sheetData{attrs}>".encode())
+        return b"".join(parts)
+
+    def _close_root(self, root: etree._Element) -> bytes:
+        local = etree.QName(root).localname
+        return f"</{root.prefix + ':' if root.prefix else ''}{local}>".encode()
+
+    def _strip_declarations(self, data: bytes) -> bytes:
+        # lxml re-declares every in-scope namespace on a serialised sub-element; the
+        # root already declares them, so drop the copies from the first start tag.
+        end = data.find(b">")
+        if end < 0:
+            return data
+        head = data[:end]
+        for decl in self._decls:
+            head = head.replace(decl, b"", 1)
+        return head + data[end:]
+
+    def _grow_dimension(self, dimension: etree._Element) -> None:
+        writes = self.edit.writes
+        if not writes:
+            return
+        rows = list(writes)
+        columns = [column for cells in writes.values() for column in cells]
+        box = (min(rows), min(columns), max(rows), max(columns))
+        try:
+            old = parse_range(dimension.get("ref", ""))
+        except ValueError:
+            old = box
+        dimension.set(
+            "ref",
+            format_range(min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3])),
+        )
+
+    # -- rows ---------------------------------------------------------------------
+    def _remember_styles(self, row: etree._Element, row_number: int) -> None:
+        column = 0
+        for cell in row.iterchildren(_C):
+            ref = cell.get("r")
+            column = column_index(ref.rstrip(_DIGITS)) if ref else column + 1
+            style = cell.get("s")
+            if style:
+                self._style_above[column] = int(style)
+
+    def _edit_row(self, row: etree._Element, row_number: int, writes: dict[int, Write]) -> None:
+        cells: dict[int, etree._Element] = {}
+        column = 0
+        for cell in row.iterchildren(_C):
+            ref = cell.get("r")
+            if ref:
+                column = column_index(ref.rstrip(_DIGITS))
+            else:
+                column += 1
+                cell.set("r", f"{column_letters(column)}{row_number}")
+            cells[column] = cell
+        if self.edit.freeze_external:
+            self._freeze(row)
+        is_header = any(w.header for w in writes.values())
+        added = False
+        for column in sorted(writes):
+            write = writes[column]
+            ref = f"{column_letters(column)}{row_number}"
+            role, payload = encode(write, self.date1904)
+            cell = cells.get(column)
+            if cell is not None and cell.find(_F) is not None:
+                self.outcome.kept_formulas.append(ref)
+                continue
+            if cell is None:
+                if role == "empty":
+                    continue
+                base = self._new_cell_style(column, cells, is_header, row)
+                cell = self._insert_cell(row, cells, column, ref)
+                added = True
+            else:
+                base = int(cell.get("s", "0"))
+            style = self.styles.for_value(base, role) if self.styles is not None else base
+            _fill(cell, role, payload, style)
+        if not is_header:
+            for column, cell in cells.items():
+                style = cell.get("s")
+                if style:
+                    self._style_above[column] = int(style)
+        if added and row.get("spans"):
+            row.set("spans", f"{min(cells)}:{max(cells)}")
+
+    def _new_cell_style(
+        self, column: int, cells: dict[int, etree._Element], is_header: bool, row: etree._Element
+    ) -> int:
+        # Why this order: a column's own default (<col style>) is what Excel would give
+        # a typed value; then the same column higher up; then the neighbour on the left.
+        if not is_header:
+            style = self._col_styles.get(column)
+            if style is None:
+                style = self._style_above.get(column)
+            if style is not None:
+                return style
+        left = [c for c in cells if c < column]
+        if left:
+            return int(cells[max(left)].get("s", "0"))
+        if row.get("customFormat") in ("1", "true") and row.get("s"):
+            return int(row.get("s"))
+        return 0
+
+    def _insert_cell(
+        self, row: etree._Element, cells: dict[int, etree._Element], column: int, ref: str
+    ) -> etree._Element:
+        cell = etree.Element(_C, r=ref)
+        after = [c for c in cells if c > column]
+        if after:
+            cells[min(after)].addprevious(cell)
+        else:
+            last = cells[max(cells)] if cells else None
+            if last is not None:
+                last.addnext(cell)
+            else:
+                row.insert(0, cell)
+        cells[column] = cell
+        return cell
+
+    def _freeze(self, row: etree._Element) -> None:
+        for formula in list(row.iter(_F)):
+            text = formula.text or ""
+            shared = formula.get("t") == "shared"
+            if (text and refers_to_external(text)) or (
+                shared and not text and formula.get("si") in self._frozen_shared
+            ):
+                if shared and formula.get("si") is not None:
+                    self._frozen_shared.add(formula.get("si"))
+                formula.getparent().remove(formula)
+                self.outcome.frozen_formulas += 1
+
+    def _new_row(self, row_number: int) -> bytes:
+        writes = self.edit.writes[row_number]
+        prefix = self._prefix
+        parts = [f'<{prefix}row r="{row_number}">']
+        is_header = any(w.header for w in writes.values())
+        left_style: int | None = None
+        for column in sorted(writes):
+            if column > MAX_COLUMN:
+                raise ValueError(f"column {column} is beyond Excel's last column")
+            role, payload = encode(writes[column], self.date1904)
+            if role == "empty":
+                continue
+            base = None if is_header else self._col_styles.get(column)
+            if base is None and not is_header:
+                base = self._style_above.get(column)
+            if base is None:
+                base = left_style or 0
+            style = self.styles.for_value(base, role) if self.styles is not None else base
+            left_style = style
+            if not is_header:
+                self._style_above[column] = style
+            parts.append(_cell_xml(prefix, f"{column_letters(column)}{row_number}", role, payload, style))
+        parts.append(f"</{prefix}row>")
+        return "".join(parts).encode()
+
+
+def _after(root: etree._Element, marker: etree._Element) -> Iterator[etree._Element]:
+    seen = False
+    for child in root:
+        if seen:
+            yield child
+        elif child is marker:
+            seen = True
+
+
+def _fill(cell: etree._Element, role: str, payload: str, style: int) -> None:
+    for child in list(cell):
+        cell.remove(child)
+    for attr in ("t", "cm", "vm"):  # cell/value metadata describe the old value
+        if attr in cell.attrib:
+            del cell.attrib[attr]
+    if style:
+        cell.set("s", str(style))
+    elif "s" in cell.attrib:
+        del cell.attrib["s"]
+    if role == "text":
+        cell.set("t", "inlineStr")
+        text = etree.SubElement(etree.SubElement(cell, _IS), _T)
+        text.text = payload
+        if payload != payload.strip() or "\n" in payload:
+            text.set(_XML_SPACE, "preserve")
+    elif role == "bool":
+        cell.set("t", "b")
+        etree.SubElement(cell, _V).text = payload
+    elif role != "empty":
+        etree.SubElement(cell, _V).text = payload
+
+
+def _cell_xml(prefix: str, ref: str, role: str, payload: str, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    if role == "text":
+        space = ' xml:space="preserve"' if payload != payload.strip() or "\n" in payload else ""
+        return (
+            f'<{prefix}c r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>'
+            f"{xml_escape_text(payload)}</{prefix}t></{prefix}is></{prefix}c>"
+        )
+    if role == "bool":
+        return f'<{prefix}c r="{ref}"{s} t="b"><{prefix}v>{payload}</{prefix}v></{prefix}c>'
+    return f'<{prefix}c r="{ref}"{s}><{prefix}v>{payload}</{prefix}v></{prefix}c>'
+
+
+def last_value_row(src: IO[bytes], part: str) -> int:
+    """The last row of a sheet that holds a value (never the declared dimension)."""
+    head = src.read(64 * 1024)
+    check_prolog(head, part)
+    last = 0
+    previous = 0
+    try:
+        for _event, row in etree.iterparse(
+            _Prefixed(head, src), events=("end",), tag=_ROW, resolve_entities=False, no_network=True,
+            load_dtd=False, huge_tree=True,
+        ):
+            number = int(row.get("r") or previous + 1)
+            previous = number
+            if row.find(f"{_C}/{_V}") is not None or row.find(f"{_C}/{_IS}") is not None:
+                last = number
+            row.clear()
+            parent = row.getparent()
+            while row.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise WorkbookError(
+            f"The worksheet part {part} is not valid XML ({exc.msg}); open and save the file in Excel.",
+            code="corrupt_workbook",
+            part=part,
+        ) from exc
+    return last
+
+
+def new_sheet_xml(edit: SheetEdit, styles: StyleBook | None, *, date1904: bool) -> bytes:
+    """A fresh worksheet part holding the edit's rows."""
+    rewriter = SheetRewriter(edit, styles, date1904=date1904, part="new sheet")
+    rows = b"".join(rewriter._new_row(r) for r in sorted(edit.writes))
+    dimension = b""
+    if edit.writes:
+        rewriter._grow_dimension(dim := etree.Element(_DIMENSION, ref="A1"))
+        dimension = f'<dimension ref="{dim.get("ref")}"/>'.encode()
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        + dimension
+        + b"<sheetData>"
+        + rows
+        + b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        b"</worksheet>"
+    )

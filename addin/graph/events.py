@@ -1,0 +1,407 @@
+"""Meetings as Graph events: create/update series, find them again, set occurrence bodies.
+
+``GraphCalendar`` is the Microsoft 365 calendar of ``addin.outlook.schedule``. Each
+meeting is created in its organiser's mailbox as a recurring series (or a single event)
+carrying our meeting key in a single-value extended property, so a lost reply or a
+lost store still finds it again with ``$filter``; every create carries a transactionId
+so a re-sent POST never makes a second event. The store is told about each step (pending
+before a create is sent, created with ids after) through ``record``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.models.attendee import Attendee
+from msgraph.generated.models.attendee_type import AttendeeType
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.day_of_week import DayOfWeek
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+from msgraph.generated.models.recurrence_pattern import RecurrencePattern
+from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
+from msgraph.generated.models.recurrence_range import RecurrenceRange
+from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
+from msgraph.generated.models.single_value_legacy_extended_property import (
+    SingleValueLegacyExtendedProperty,
+)
+from msgraph.generated.models.week_index import WeekIndex
+from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
+from msgraph.generated.users.item.events.item.instances.instances_request_builder import (
+    InstancesRequestBuilder,
+)
+
+from addin.graph.client import Call, GraphPermissionError, GraphSettings, Reply, Session, Stats, run_unit
+from addin.outlook.calendar import UNCHANGED, Failure, MeetingChange, Record
+from addin.outlook.plan import PlannedMeeting
+from addin.store.meetings import CREATED, FAILED, PENDING, MeetingRecord
+
+# Our meeting key lives in this MAPI named property (a GUID of our own + a name).
+KEY_PROPERTY = "String {3c1f6a52-8e0b-4f5e-9a37-6b2d1c0e4a91} Name okrCadenceMeetingKey"
+_TXN_NAMESPACE = uuid.UUID("0b8c4f7e-2a61-4d3b-8f09-5e7a1c2d3b4f")
+_SELECT = ["id", "iCalUId", "changeKey", "subject", "start", "type"]
+
+
+def transaction_id(tenant: str, key: str, generation: int = 0) -> str:
+    """The transactionId of a meeting's create (the same on every retry and every run)."""
+    return str(uuid.uuid5(_TXN_NAMESPACE, f"{tenant}\x1f{key}\x1f{generation}"))
+
+
+def to_event(m: PlannedMeeting, *, tenant: str, txn: str | None = None) -> Event:
+    """The SDK ``Event`` for a planned meeting (the series, with its generic body)."""
+    wall = m.start.replace(tzinfo=None)
+    event = Event(
+        subject=m.subject,
+        body=ItemBody(content_type=BodyType.Html, content=m.body_html),
+        start=DateTimeTimeZone(date_time=wall.isoformat(timespec="seconds"), time_zone=m.timezone),
+        end=DateTimeTimeZone(date_time=(wall + m.duration).isoformat(timespec="seconds"),
+                             time_zone=m.timezone),
+        attendees=[Attendee(email_address=EmailAddress(address=a), type=AttendeeType.Required)
+                   for a in m.attendees if a.casefold() != m.organizer.casefold()],
+        categories=list(m.categories),
+        is_online_meeting=m.online_meeting,
+        online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness if m.online_meeting
+        else None,
+        recurrence=_recurrence(m),
+    )
+    if txn is not None:
+        # only on create: transactionId cannot change later; the property is how we find it
+        event.transaction_id = txn
+        event.single_value_extended_properties = [
+            SingleValueLegacyExtendedProperty(id=KEY_PROPERTY, value=m.key)]
+    return event
+
+
+def _recurrence(m: PlannedMeeting) -> PatternedRecurrence | None:
+    rec = m.recurrence
+    if rec is None:
+        return None
+    pattern = RecurrencePattern(
+        type=RecurrencePatternType.Weekly if rec.pattern == "weekly"
+        else RecurrencePatternType.RelativeMonthly,
+        interval=rec.interval,
+        days_of_week=[DayOfWeek(d) for d in rec.days_of_week],
+    )
+    if rec.pattern == "weekly":
+        pattern.first_day_of_week = DayOfWeek.Monday
+    else:
+        pattern.index = WeekIndex(rec.index or "first")
+    return PatternedRecurrence(pattern=pattern, range=RecurrenceRange(
+        type=RecurrenceRangeType.EndDate, start_date=rec.range_start, end_date=rec.range_end,
+        recurrence_time_zone=m.timezone))
+
+
+def _key_filter(key: str) -> str:
+    return (f"singleValueExtendedProperties/Any(ep: ep/id eq '{KEY_PROPERTY}' "
+            f"and ep/value eq '{key}')")
+
+
+class GraphCalendar:
+    """Meetings in Microsoft 365 calendars, through msgraph-sdk (one unit of work per call)."""
+
+    name = "graph"
+
+    def __init__(self, settings: GraphSettings) -> None:
+        self.settings = settings
+        self.stats = Stats()
+
+    def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
+              record: Record) -> list[Failure]:
+        """Create missing series, patch changed ones; the store hears of every step."""
+        todo = [c for c in changes if c.action != UNCHANGED or c.record.state != CREATED]
+        if not todo:
+            return []
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).apply(todo), self.stats)
+
+    def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
+                record: Record) -> list[Failure]:
+        """Put each change's status body on its occurrence (found via /instances)."""
+        todo = [c for c in changes if c.body is not None and c.record.graph_id]
+        if not todo:
+            return []
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).bodies(todo), self.stats)
+
+
+class _Sync:
+    """One run's steps against Graph, inside one event loop."""
+
+    def __init__(self, session: Session, tenant: str, record: Record) -> None:
+        self.s = session
+        self.tenant = tenant
+        self.record = record
+        self.failures: list[Failure] = []
+        self.users = session.client.users
+        self._forbidden: Reply | None = None
+
+    # -- series ----------------------------------------------------------------------
+
+    async def apply(self, changes: Sequence[MeetingChange]) -> list[Failure]:
+        current = {c.meeting.key: c.record for c in changes}
+        # 1. a create may have happened without us hearing back: look those up by key
+        maybe = [c for c in changes if not c.record.graph_id and c.record.transaction_id]
+        found = await self._lookup(maybe)
+        for c in maybe:
+            if c.meeting.key in found:
+                current[c.meeting.key] = _with_ids(current[c.meeting.key], found[c.meeting.key])
+        if found:
+            self.record([current[k] for k in found])
+        # 2. creates: mark pending with the transactionId first, then send
+        unknown = {f.key for f in self.failures}  # lookup failed: creating could duplicate
+        creates = [c for c in changes
+                   if not current[c.meeting.key].graph_id and c.meeting.key not in unknown]
+        if creates:
+            for c in creates:
+                rec = current[c.meeting.key]
+                current[c.meeting.key] = rec.but(
+                    state=PENDING, transaction_id=rec.transaction_id
+                    or transaction_id(self.tenant, c.meeting.key))
+            self.record([current[c.meeting.key] for c in creates])
+            calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                          .to_post_request_information(to_event(
+                              c.meeting, tenant=self.tenant,
+                              txn=current[c.meeting.key].transaction_id)))
+                     for c in creates]
+            replies = await self.s.run(calls)
+            done = []
+            for c, reply in zip(creates, replies):
+                if reply.ok and isinstance(reply.body, dict):
+                    current[c.meeting.key] = _with_ids(current[c.meeting.key], reply.body)
+                    done.append(current[c.meeting.key])
+                else:
+                    self._fail(c, reply, current)
+            failed = [current[c.meeting.key] for c in creates
+                      if current[c.meeting.key].state == FAILED]
+            self.record(done + failed)
+        # 3. updates (and series found by lookup, whose content we cannot vouch for)
+        created_now = {c.meeting.key for c in creates}
+        patches = [c for c in changes if current[c.meeting.key].graph_id
+                   and c.meeting.key not in unknown
+                   and c.meeting.key not in created_now
+                   and (c.action != UNCHANGED or c.meeting.key in found)]
+        await self._patch_series(patches, current)
+        self._raise_if_forbidden()
+        return self.failures
+
+    async def _lookup(self, changes: Sequence[MeetingChange]) -> dict[str, dict[str, Any]]:
+        calls = []
+        for c in changes:
+            config = RequestConfiguration(query_parameters=EventsRequestBuilder
+                                          .EventsRequestBuilderGetQueryParameters(
+                                              filter=_key_filter(c.meeting.key), select=_SELECT))
+            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer)
+                              .events.to_get_request_information(config)))
+        found: dict[str, dict[str, Any]] = {}
+        for c, reply in zip(changes, await self.s.run(calls)):
+            if reply.ok and isinstance(reply.body, dict) and reply.body.get("value"):
+                found[c.meeting.key] = reply.body["value"][0]
+            elif not reply.ok:
+                # unknown whether it exists: do not create (could duplicate); next run retries
+                self._fail(c, reply, None)
+        return found
+
+    async def _patch_series(self, changes: Sequence[MeetingChange],
+                            current: dict[str, MeetingRecord]) -> None:
+        pending = list(changes)
+        for _round in range(3):  # a 412 costs a re-read and one more try
+            if not pending:
+                return
+            calls = [self._patch_call(c.meeting.organizer, current[c.meeting.key],
+                                      to_event(c.meeting, tenant=self.tenant)) for c in pending]
+            replies = await self.s.run(calls)
+            done, stale = [], []
+            for c, reply in zip(pending, replies):
+                rec = current[c.meeting.key]
+                if reply.ok:
+                    current[c.meeting.key] = _with_ids(rec, reply.body or {})
+                    done.append(current[c.meeting.key])
+                elif reply.status == 412:
+                    stale.append(c)
+                elif reply.status == 404:
+                    # deleted in Outlook: forget it, so the next run creates it afresh
+                    current[c.meeting.key] = rec.but(
+                        state=PENDING, graph_id=None, ical_uid=None, change_key=None,
+                        transaction_id=transaction_id(self.tenant, c.meeting.key, rec.sequence + 1))
+                    done.append(current[c.meeting.key])
+                    self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
+                                                 "the event was deleted in Outlook; it will be "
+                                                 "created again on the next run", True))
+                else:
+                    self._fail(c, reply, current)
+                    done.append(current[c.meeting.key])
+            if done:
+                self.record(done)
+            # someone changed the event since we read it: read the new changeKey, re-apply
+            fresh = await self._reread(stale, current)
+            pending = fresh
+        for c in pending:
+            self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
+                                         "the event kept changing while we updated it", True))
+
+    async def _reread(self, changes: Sequence[MeetingChange],
+                      current: dict[str, MeetingRecord]) -> list[MeetingChange]:
+        if not changes:
+            return []
+        calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                      .by_event_id(current[c.meeting.key].graph_id or "").to_get_request_information())
+                 for c in changes]
+        out = []
+        for c, reply in zip(changes, await self.s.run(calls)):
+            if reply.ok and isinstance(reply.body, dict):
+                current[c.meeting.key] = _with_ids(current[c.meeting.key], reply.body)
+                out.append(c)
+            else:
+                self._fail(c, reply, current)
+        return out
+
+    def _patch_call(self, mailbox: str, rec: MeetingRecord, body: Event,
+                    event_id: str | None = None, change_key: str | None = None) -> Call:
+        target = self.users.by_user_id(mailbox).events.by_event_id(event_id or rec.graph_id or "")
+        request = target.to_patch_request_information(body)
+        key = change_key if event_id else rec.change_key
+        if key:
+            request.headers.try_add("If-Match", f'W/"{key}"')
+        return Call(mailbox, request)
+
+    # -- occurrence bodies -----------------------------------------------------------------
+
+    async def bodies(self, changes: Sequence[MeetingChange]) -> list[Failure]:
+        current = {c.meeting.key: c.record for c in changes}
+        series = [c for c in changes if c.meeting.recurrence is not None]
+        # the occurrence's own id and changeKey, from the series' instances around it
+        calls = []
+        for c in series:
+            assert c.body is not None
+            start = c.body.start.astimezone(dt.timezone.utc)
+            config = RequestConfiguration(query_parameters=InstancesRequestBuilder
+                                          .InstancesRequestBuilderGetQueryParameters(
+                                              start_date_time=_iso(start - dt.timedelta(minutes=1)),
+                                              end_date_time=_iso(start + c.meeting.duration),
+                                              select=_SELECT))
+            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer)
+                              .events.by_event_id(c.record.graph_id or "").instances
+                              .to_get_request_information(config)))
+        targets: dict[str, tuple[str, str | None]] = {
+            c.meeting.key: (c.record.graph_id or "", c.record.change_key)
+            for c in changes if c.meeting.recurrence is None}
+        for c, reply in zip(series, await self.s.run(calls)):
+            instance = _matching_instance(reply, c) if reply.ok else None
+            if instance:
+                targets[c.meeting.key] = (instance["id"], instance.get("changeKey"))
+            elif reply.ok:
+                self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
+                                             "no occurrence at that time (cancelled?)", False))
+            else:
+                self._fail(c, reply, None)
+        todo = [c for c in changes if c.meeting.key in targets]
+        for _round in range(3):
+            if not todo:
+                break
+            calls = []
+            for c in todo:
+                assert c.body is not None
+                event_id, change_key = targets[c.meeting.key]
+                calls.append(self._patch_call(
+                    c.meeting.organizer, current[c.meeting.key],
+                    Event(body=ItemBody(content_type=BodyType.Html, content=c.body.html)),
+                    event_id=event_id, change_key=change_key))
+            done, again = [], []
+            for c, reply in zip(todo, await self.s.run(calls)):
+                assert c.body is not None
+                if reply.ok:
+                    rec = current[c.meeting.key].but(
+                        body_hash=c.body.body_hash,
+                        body_start=c.body.start.astimezone(dt.timezone.utc))
+                    if c.meeting.recurrence is None and isinstance(reply.body, dict):
+                        rec = _with_ids(rec, reply.body)
+                    current[c.meeting.key] = rec
+                    done.append(rec)
+                elif reply.status == 412:
+                    # the organiser edited this occurrence: take its new changeKey, re-apply
+                    event_id, _ = targets[c.meeting.key]
+                    got = (await self.s.run([Call(c.meeting.organizer, self.users
+                                                  .by_user_id(c.meeting.organizer).events
+                                                  .by_event_id(event_id)
+                                                  .to_get_request_information())]))[0]
+                    if got.ok and isinstance(got.body, dict):
+                        targets[c.meeting.key] = (event_id, got.body.get("changeKey"))
+                        again.append(c)
+                    else:
+                        self._fail(c, got, None)
+                else:
+                    self._fail(c, reply, None)
+            if done:
+                self.record(done)
+            todo = again
+        self._raise_if_forbidden()
+        return self.failures
+
+    # -- errors ------------------------------------------------------------------------
+
+    def _fail(self, c: MeetingChange, reply: Reply, current: dict[str, MeetingRecord] | None) -> None:
+        transient = reply.status == 0 or reply.status in (429, 500, 502, 503, 504)
+        self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
+                                     f"Graph answered {reply.status or 'nothing'}: {reply.message()}",
+                                     transient))
+        if reply.status in (401, 403):
+            self._forbidden = reply
+        if current is not None and c.meeting.key in current:
+            rec = current[c.meeting.key]
+            # keep the transactionId: a create that did land is found (or de-duplicated) next run
+            current[c.meeting.key] = rec.but(state=FAILED) if not rec.graph_id else rec
+
+    def _raise_if_forbidden(self) -> None:
+        reply = self._forbidden
+        if reply is not None:
+            raise GraphPermissionError(
+                "Microsoft Graph refused the app access to the calendars "
+                f"({reply.message()}); check the app's Calendars.ReadWrite permission and consent.",
+                failed=len(self.failures))
+
+
+def _with_ids(rec: MeetingRecord, body: dict[str, Any]) -> MeetingRecord:
+    return rec.but(state=CREATED, graph_id=body.get("id") or rec.graph_id,
+                   ical_uid=body.get("iCalUId") or rec.ical_uid,
+                   change_key=body.get("changeKey") or rec.change_key)
+
+
+def _matching_instance(reply: Reply, c: MeetingChange) -> dict[str, Any] | None:
+    assert c.body is not None
+    want = c.body.start.astimezone(dt.timezone.utc)
+    values = (reply.body or {}).get("value") or []
+    for item in values:
+        start = (item.get("start") or {})
+        when = _parse_graph_time(start.get("dateTime"), start.get("timeZone"))
+        if when is not None and abs((when - want).total_seconds()) < 60:
+            return item
+    return values[0] if len(values) == 1 else None
+
+
+def _parse_graph_time(value: str | None, zone: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value[:26].rstrip("Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        if zone and zone.upper() != "UTC":
+            try:
+                from zoneinfo import ZoneInfo
+
+                return parsed.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+            except (KeyError, ValueError):
+                return None
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,397 @@
+"""Three-way merge of a workbook's key results with the stored ones.
+
+``plan_sync`` compares, field by field, what the workbook says now, what the store
+holds now, and what this workbook said at its last sync (the *base*):
+
+==========================================  =========================================
+workbook vs store / base                    outcome
+==========================================  =========================================
+workbook == store                           unchanged
+workbook changed vs base, store did not     the store takes the workbook's value
+store changed vs base, workbook did not     the store keeps its value (``merged``
+                                            carries it, so the write-back shows it)
+both changed, differently                   conflict: the store is NOT overwritten,
+                                            the conflict is reported
+==========================================  =========================================
+
+Without a base for a key result (the first sync of this workbook, a workbook without
+an id, or an id copied from another workbook) there is nothing to tell who changed
+what, so the workbook -- the user's explicit edit -- wins for the descriptive fields.
+``current`` and ``confidence`` are the exception: they are what check-ins (for example
+from Outlook) change. When the store holds a check-in newer than the workbook's last
+check-in for that key result (or the workbook has none), the store keeps its values
+and a conflict (``base=None``) is reported, so an Outlook check-in is never silently lost.
+
+Other rules:
+
+- Rows without an id are new key results (``create``); their check-ins name the key
+  result as ``new_ref(i)`` (``i`` = index in ``create``) until ``apply_sync`` assigns ids.
+- An id unknown for this tenant (mistyped, forged, another tenant's) is a problem and
+  the row is not applied; so is an id used on more than one row (none of them applied).
+  Ids are compared after trimming and upper-casing ("kr-7f3a2c " is "KR-7F3A2C").
+- Key results in the base but absent from the workbook are archived, never deleted;
+  archived key results that reappear are restored.
+- ``hold``: ids whose rows had unreadable values; they are neither updated nor archived.
+- A check-in (``source="workbook"``) is recorded when the workbook changes ``current``
+  or ``confidence`` of a stored key result, and for a new key result with a current value.
+- Numbers compare with a small tolerance; text compares after NFC normalisation;
+  an empty text and a missing one are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from addin.okr.model import CheckIn, Finding, KeyResult, Location, Severity
+
+MERGED_FIELDS: tuple[str, ...] = (
+    "team",
+    "objective",
+    "title",
+    "owner",
+    "baseline",
+    "target",
+    "current",
+    "unit",
+    "confidence",
+    "due",
+    "kind",
+    "aligns_to",
+    "depends_on",
+    "notes",
+    "weight",
+)
+
+# The template's column headers, used to name a field in conflicts and problems.
+FIELD_LABELS: dict[str, str] = {
+    "team": "Team",
+    "objective": "Objective",
+    "title": "Key Result",
+    "owner": "Owner",
+    "baseline": "Baseline",
+    "target": "Target",
+    "current": "Current",
+    "unit": "Unit",
+    "confidence": "Confidence",
+    "due": "Due",
+    "kind": "Kind",
+    "aligns_to": "Aligns to",
+    "depends_on": "Depends on",
+    "notes": "Notes",
+    "weight": "Weight",
+}
+
+CHECKIN_FIELDS = frozenset({"current", "confidence"})
+NEW_PREFIX = "new:"
+_REL_TOL = 1e-9
+_ABS_TOL = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class FieldConflict:
+    """A field changed both in the workbook and in the store since the last sync."""
+
+    kr_id: str
+    field: str
+    base: object  # None when there was no base (first sync of this workbook)
+    workbook: object
+    stored: object
+    location: Location
+
+    @property
+    def message(self) -> str:
+        label = FIELD_LABELS.get(self.field, self.field)
+        return (
+            f"{label} of {self.kr_id} was changed both in this workbook ({_show(self.workbook)}) "
+            f"and elsewhere since the last sync ({_show(self.stored)}); the stored value was kept. "
+            f"Check which one is right and sync again."
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kr_id": self.kr_id,
+            "field": self.field,
+            "base": _jsonable(self.base),
+            "workbook": _jsonable(self.workbook),
+            "stored": _jsonable(self.stored),
+            "location": self.location.as_dict(),
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class SyncPlan:
+    """What a sync will do to the store, and what the workbook should show afterwards."""
+
+    create: list[KeyResult] = field(default_factory=list)
+    update: dict[str, dict[str, object]] = field(default_factory=dict)  # id -> field -> new value
+    unchanged: list[str] = field(default_factory=list)
+    archive: list[str] = field(default_factory=list)
+    restore: list[str] = field(default_factory=list)
+    checkins: list[CheckIn] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    merged: list[KeyResult] = field(default_factory=list)  # workbook order, rows not applied left out
+
+    def counts(self) -> dict[str, int]:
+        """The numbers of the sync report."""
+        return {
+            "created": len(self.create),
+            "updated": len(self.update),
+            "unchanged": len(self.unchanged),
+            "archived": len(self.archive),
+            "restored": len(self.restore),
+            "checkins": len(self.checkins),
+            "conflicts": len(self.conflicts),
+        }
+
+
+def new_ref(index: int) -> str:
+    """Placeholder kr_id of a check-in for ``plan.create[index]`` (replaced by ``apply_sync``)."""
+    return f"{NEW_PREFIX}{index}"
+
+
+def normalise_id(raw: str | None) -> str | None:
+    """A KR id as the store keys it: trimmed and upper-case; None when blank."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
+    return text or None
+
+
+def latest_checkins(checkins: Iterable[CheckIn]) -> dict[str, dt.datetime]:
+    """The time of the newest check-in per (normalised) KR id."""
+    latest: dict[str, dt.datetime] = {}
+    for c in checkins:
+        kr_id = normalise_id(c.kr_id)
+        if kr_id is None:
+            continue
+        at = _as_utc(c.at)
+        if kr_id not in latest or at > latest[kr_id]:
+            latest[kr_id] = at
+    return latest
+
+
+def same_value(a: object, b: object) -> bool:
+    """Field equality as the merge sees it (tolerant numbers, NFC text, blank == missing)."""
+    if _blank(a) and _blank(b):
+        return True
+    if _blank(a) or _blank(b):
+        return False
+    if isinstance(a, Enum) or isinstance(b, Enum):
+        return str(a) == str(b)
+    if _number(a) and _number(b):
+        return math.isclose(float(a), float(b), rel_tol=_REL_TOL, abs_tol=_ABS_TOL)  # type: ignore[arg-type]
+    if isinstance(a, str) and isinstance(b, str):
+        return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def plan_sync(
+    workbook: Sequence[KeyResult],
+    stored: Mapping[str, KeyResult],
+    base: Mapping[str, KeyResult] | None,
+    *,
+    now: dt.datetime,
+    hold: Collection[str] = (),
+    archived: Collection[str] = (),
+    last_checkin: Mapping[str, dt.datetime] | None = None,
+    workbook_last_checkin: Mapping[str, dt.datetime] | None = None,
+) -> SyncPlan:
+    """Plan the sync of a workbook's key results into the store (see the module docstring).
+
+    ``stored``: this tenant's key results by id (archived ones included); ``archived``:
+    which of them are archived; ``last_checkin``: newest stored check-in per KR id;
+    ``workbook_last_checkin``: newest check-in per KR id on the workbook's Check-ins sheet.
+    """
+    plan = SyncPlan()
+    now = _as_utc(now)
+    held = {i for i in map(normalise_id, hold) if i}
+    archived_ids = {i for i in map(normalise_id, archived) if i}
+    base_by_id = {normalise_id(k): v for k, v in base.items()} if base is not None else None
+    newer_elsewhere = _newer_checkin_test(last_checkin or {}, workbook_last_checkin or {})
+
+    rows_by_id: dict[str, list[KeyResult]] = {}
+    for kr in workbook:
+        kr_id = normalise_id(kr.id)
+        if kr_id:
+            rows_by_id.setdefault(kr_id, []).append(kr)
+
+    for kr in workbook:
+        kr_id = normalise_id(kr.id)
+        if kr_id is None:
+            _plan_create(plan, kr, now)
+            continue
+        if len(rows_by_id[kr_id]) > 1:
+            plan.problems.append(_duplicate_problem(kr, kr_id, rows_by_id[kr_id]))
+            continue
+        current = stored.get(kr_id)
+        if current is None:
+            plan.problems.append(_unknown_problem(kr, kr_id))
+            continue
+        if kr_id in archived_ids:
+            plan.restore.append(kr_id)
+        if kr_id in held:
+            plan.unchanged.append(kr_id)
+            plan.merged.append(replace(current, id=kr_id, ref=kr.ref, location=kr.location))
+            continue
+        prior = base_by_id.get(kr_id) if base_by_id is not None else None
+        _plan_existing(plan, kr_id, kr, current, prior, now, newer_elsewhere(kr_id))
+
+    if base_by_id is not None:
+        for kr_id in base_by_id:
+            if (
+                kr_id
+                and kr_id not in rows_by_id
+                and kr_id not in held
+                and kr_id in stored
+                and kr_id not in archived_ids
+            ):
+                plan.archive.append(kr_id)
+    return plan
+
+
+def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime) -> None:
+    created = replace(kr, id=None)
+    plan.create.append(created)
+    plan.merged.append(created)
+    if created.current is not None or created.confidence is not None:
+        plan.checkins.append(
+            CheckIn(
+                kr_id=new_ref(len(plan.create) - 1),
+                at=now,
+                value=created.current,
+                confidence=created.confidence,
+                source="workbook",
+            )
+        )
+
+
+def _plan_existing(
+    plan: SyncPlan,
+    kr_id: str,
+    row: KeyResult,
+    stored: KeyResult,
+    base: KeyResult | None,
+    now: dt.datetime,
+    store_checked_in_later: bool,
+) -> None:
+    changes: dict[str, object] = {}
+    for name in MERGED_FIELDS:
+        theirs, ours = getattr(row, name), getattr(stored, name)
+        if same_value(theirs, ours):
+            continue
+        if base is not None:
+            before = getattr(base, name)
+            if same_value(ours, before):
+                changes[name] = theirs  # only the workbook changed it
+            elif not same_value(theirs, before):
+                plan.conflicts.append(_conflict(kr_id, name, before, theirs, ours, row.location))
+            # else: only the store changed it (an Outlook check-in...): keep the store's
+        elif name in CHECKIN_FIELDS and store_checked_in_later:
+            plan.conflicts.append(_conflict(kr_id, name, None, theirs, ours, row.location))
+        else:
+            changes[name] = theirs  # no base: the workbook's explicit edit wins
+    merged = replace(stored, id=kr_id, ref=row.ref, location=row.location, **changes)  # type: ignore[arg-type]
+    plan.merged.append(merged)
+    if changes:
+        plan.update[kr_id] = changes
+    else:
+        plan.unchanged.append(kr_id)
+    if CHECKIN_FIELDS & changes.keys() and (merged.current is not None or merged.confidence is not None):
+        plan.checkins.append(
+            CheckIn(kr_id=kr_id, at=now, value=merged.current, confidence=merged.confidence, source="workbook")
+        )
+
+
+def _newer_checkin_test(
+    stored_latest: Mapping[str, dt.datetime], workbook_latest: Mapping[str, dt.datetime]
+) -> Callable[[str], bool]:
+    stored_at = {normalise_id(k): _as_utc(v) for k, v in stored_latest.items()}
+    workbook_at = {normalise_id(k): _as_utc(v) for k, v in workbook_latest.items()}
+
+    def newer(kr_id: str) -> bool:
+        theirs = stored_at.get(kr_id)
+        if theirs is None:
+            return False
+        mine = workbook_at.get(kr_id)
+        return mine is None or theirs > mine
+
+    return newer
+
+
+def _conflict(
+    kr_id: str, name: str, base: object, workbook: object, stored: object, where: Location
+) -> FieldConflict:
+    location = replace(where, column=FIELD_LABELS.get(name, name), key_result=kr_id, cell=None)
+    return FieldConflict(kr_id, name, base, workbook, stored, location)
+
+
+def _unknown_problem(kr: KeyResult, kr_id: str) -> Finding:
+    return Finding(
+        rule="sync.unknown-id",
+        pitfall=None,
+        severity=Severity.ERROR,
+        location=replace(kr.location, column=kr.location.column or "ID"),
+        message=(
+            f"ID {kr_id} is not known here; clear the ID cell to add it as a new key result. "
+            f"This row was not saved."
+        ),
+        suggestion="Clear the ID cell, or paste the ID this key result was given at its first sync.",
+    )
+
+
+def _duplicate_problem(kr: KeyResult, kr_id: str, rows: Sequence[KeyResult]) -> Finding:
+    where = ", ".join(r.location.describe() for r in rows)
+    return Finding(
+        rule="sync.duplicate-id",
+        pitfall=None,
+        severity=Severity.ERROR,
+        location=replace(kr.location, column=kr.location.column or "ID", key_result=kr_id),
+        message=(
+            f"ID {kr_id} is used on {len(rows)} rows ({where}); none of them was saved, "
+            f"because each key result needs its own ID."
+        ),
+        suggestion="Keep the ID on the row it belongs to and clear the ID cell of the copies.",
+    )
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str | tuple | list) and len(value) == 0)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    # a plain date (a date-only "Last check-in"): the start of that day, UTC
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Enum):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _show(value: object) -> str:
+    if _blank(value):
+        return "empty"
+    shown = _jsonable(value)
+    if isinstance(shown, list):
+        return ", ".join(map(str, shown))
+    return str(shown)

@@ -1,0 +1,1 @@
+"""The linter's rules, grouped by what they look at; ``okr.lint`` runs them all."""

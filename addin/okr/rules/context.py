@@ -1,0 +1,130 @@
+"""What every rule needs, computed once per lint run: indexes by team, objective, owner, KR."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..model import CheckIn, Finding, KeyResult, KrKind, Location, Objective, OkrSet, Thresholds
+from ..quarters import Quarter
+from .catalogue import RULES
+from .text import same_text_key
+
+
+@dataclass(slots=True)
+class ObjectiveInfo:
+    """An objective as the linter sees it: declared on its own row, or only named by KRs."""
+
+    team: str
+    title: str
+    declared: Objective | None
+    krs: list[KeyResult] = field(default_factory=list)
+
+    @property
+    def aligns_to(self) -> str | None:
+        return self.declared.aligns_to if self.declared else None
+
+
+@dataclass(slots=True)
+class Context:
+    okrs: OkrSet
+    today: dt.date
+    quarter: Quarter
+    thresholds: Thresholds
+    kinds: list[KrKind]  # parallel to okrs.key_results
+    objectives: dict[tuple[str, str], ObjectiveInfo]  # (team key, title key) -> info
+    team_objectives: dict[str, list[ObjectiveInfo]]  # team key -> objectives in order
+    team_names: dict[str, str]  # team key -> name as written
+    checkins: dict[int, list[CheckIn]]  # index of KR -> its check-ins, oldest first
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, rule: str, where: Location, message: str, suggestion: str) -> None:
+        """Record one finding of ``rule``; pitfall and severity come from the catalogue."""
+        info = RULES[rule]
+        self.findings.append(Finding(rule, info.pitfall, info.severity, where, message, suggestion))
+
+
+def kr_location(kr: KeyResult, column: str | None = None) -> Location:
+    """The KR's own location, naming its team, objective and id (and column when no cell)."""
+    loc = kr.location
+    col = loc.column if loc.cell or column is None else column
+    return replace(loc, team=kr.team, objective=kr.objective,
+                   key_result=kr.id or loc.key_result, column=col)
+
+
+def objective_location(info: ObjectiveInfo) -> Location:
+    """The objective's row, or its first KR's row when it was only named by KRs."""
+    if info.declared is not None:
+        loc = info.declared.location
+    elif info.krs:
+        loc = replace(info.krs[0].location, key_result=None, cell=None, column=None)
+    else:
+        loc = Location()
+    return replace(loc, team=info.team, objective=info.title)
+
+
+def build(
+    okrs: OkrSet,
+    today: dt.date,
+    quarter: Quarter,
+    kinds: list[KrKind],
+    checkins: Iterable[CheckIn],
+) -> Context:
+    """Index the OKR set for the rules; check-ins are matched to KRs by id (or unique ref)."""
+    team_names: dict[str, str] = {}
+    for team in okrs.teams:
+        team_names.setdefault(same_text_key(team.name), team.name)
+    objectives: dict[tuple[str, str], ObjectiveInfo] = {}
+    team_objectives: dict[str, list[ObjectiveInfo]] = {}
+
+    def objective(team: str, title: str, declared: Objective | None) -> ObjectiveInfo:
+        tkey = same_text_key(team)
+        team_names.setdefault(tkey, team)
+        key = (tkey, same_text_key(title))
+        info = objectives.get(key)
+        if info is None:
+            info = objectives[key] = ObjectiveInfo(team, title, declared)
+            team_objectives.setdefault(tkey, []).append(info)
+        elif declared is not None and info.declared is None:
+            info.declared = declared
+        return info
+
+    for obj in okrs.objectives:
+        objective(obj.team, obj.title, obj)
+    for kr in okrs.key_results:
+        objective(kr.team, kr.objective, None).krs.append(kr)
+
+    return Context(okrs, today, quarter, okrs.settings.thresholds, kinds, objectives,
+                   team_objectives, team_names, _checkins_by_kr(okrs.key_results, checkins))
+
+
+def _checkins_by_kr(krs: Sequence[KeyResult], checkins: Iterable[CheckIn]) -> dict[int, list[CheckIn]]:
+    by_id: dict[str, int] = {}
+    refs: dict[str, int | None] = {}
+    for index, kr in enumerate(krs):
+        if kr.id:
+            by_id[kr.id] = index
+        if kr.ref:
+            # A ref like "1.2" only identifies a KR when no other KR uses it.
+            refs[kr.ref] = None if kr.ref in refs else index
+    grouped: dict[int, list[CheckIn]] = {}
+    seen: set[tuple[str, dt.datetime, float | None]] = set()
+    for checkin in checkins:
+        mark = (checkin.kr_id, checkin.at, checkin.value)
+        if mark in seen:  # the same check-in from the store and the workbook
+            continue
+        seen.add(mark)
+        index = by_id.get(checkin.kr_id)
+        if index is None:
+            index = refs.get(checkin.kr_id)
+        if index is not None:
+            grouped.setdefault(index, []).append(checkin)
+    for items in grouped.values():
+        items.sort(key=lambda c: aware(c.at))
+    return grouped
+
+
+def aware(at: dt.datetime) -> dt.datetime:
+    """``at`` with a time zone: naive times are taken as UTC (so they sort with the rest)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)

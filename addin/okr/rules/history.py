@@ -1,0 +1,150 @@
+"""Rules that read the check-in history: stale, unrealistic, trivial and low-confidence KRs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..model import CheckIn, KeyResult, KrKind
+from ..scoring import progress
+from .context import Context, aware, kr_location
+
+# Fewer days of history than this say little about a pace (one noisy week).
+MIN_HISTORY_DAYS = 14
+# A target reached within this many days of the quarter start was not a stretch.
+START_WINDOW_DAYS = 14
+
+
+def check_history(ctx: Context) -> None:
+    """stale, unrealistic-target, trivial-target and low-confidence-unaddressed for each KR."""
+    quarter = ctx.quarter
+    in_quarter = quarter.start <= ctx.today <= quarter.end
+    for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
+        history = ctx.checkins.get(index, ())
+        done = _done(kr)
+        if in_quarter and not done:
+            _stale(ctx, kr, history)
+        if kind in (KrKind.INCREASE, KrKind.DECREASE) and kr.target is not None:
+            sign = 1.0 if kind is KrKind.INCREASE else -1.0
+            _trivial(ctx, kr, kind, sign, history)
+            if in_quarter and not done:
+                _pace(ctx, kr, sign, history)
+        if not done:
+            _low_confidence(ctx, kr, history)
+
+
+def _done(kr: KeyResult) -> bool:
+    value = progress(kr)
+    return value is not None and value >= 1.0
+
+
+def _stale(ctx: Context, kr: KeyResult, history: tuple[CheckIn, ...] | list[CheckIn]) -> None:
+    days = ctx.thresholds.stale_days
+    if history:
+        last = aware(history[-1].at).date()
+        since = f"the last check-in was on {last.isoformat()}"
+    else:
+        last = ctx.quarter.start  # never checked in: count from the quarter start
+        since = f"there has been no check-in since the quarter started ({last.isoformat()})"
+    gap = (ctx.today - last).days
+    if gap <= days:
+        return
+    ctx.add(
+        "no-recent-checkin",
+        kr_location(kr, "Current"),
+        f"{kr.title!r} has not been checked in for {gap} days ({since}; the limit is {days}). "
+        "OKRs that are not looked at weekly are set and forgotten.",
+        "Record this week's value and confidence (Current and Confidence columns, the Outlook "
+        "add-in or `okr checkin`), even if nothing moved.",
+    )
+
+
+def _values(history: list[CheckIn] | tuple[CheckIn, ...]) -> list[tuple[dt.date, float]]:
+    return [(aware(c.at).date(), c.value) for c in history if c.value is not None]
+
+
+def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, history) -> None:
+    target = kr.target
+    if target is None:
+        return
+    if kr.kind is not None and kr.baseline is not None and sign * (kr.baseline - target) >= 0:
+        ctx.add(
+            "baseline-meets-target",
+            kr_location(kr, "Target"),
+            f"{kr.title!r} is marked {kind.value} but its baseline ({kr.baseline:g}) already meets "
+            f"its target ({target:g}). A key result already met is no goal at all.",
+            "Set a target beyond the baseline (a stretch you are not sure to reach), or fix the "
+            "direction in the Kind column.",
+        )
+        return
+    window_end = ctx.quarter.start + dt.timedelta(days=START_WINDOW_DAYS)
+    early = [v for day, v in _values(history) if ctx.quarter.start <= day <= window_end]
+    if not early and ctx.quarter.start <= ctx.today <= window_end and kr.current is not None:
+        early = [kr.current]
+    if not early or sign * (early[0] - target) < 0:
+        return
+    ctx.add(
+        "met-at-start",
+        kr_location(kr, "Target"),
+        f"{kr.title!r} already reached its target ({target:g}) in the first {START_WINDOW_DAYS} "
+        f"days of the quarter (value {early[0]:g}). A target met at the start was not a real goal.",
+        "Raise the target to a stretch worth the quarter, or replace this KR with one that needs "
+        "effort.",
+    )
+
+
+def _pace(ctx: Context, kr: KeyResult, sign: float, history) -> None:
+    target = kr.target
+    if target is None:
+        return
+    points = [(day, v) for day, v in _values(history) if ctx.quarter.start <= day <= ctx.today]
+    if kr.baseline is not None:
+        points.insert(0, (ctx.quarter.start, kr.baseline))
+    if len(points) < 2:
+        return
+    (first_day, first), (last_day, last) = points[0], points[-1]
+    span = (last_day - first_day).days
+    if span < MIN_HISTORY_DAYS:
+        return
+    end = ctx.quarter.end if kr.due is None or kr.due > ctx.quarter.end else kr.due
+    days_left = (end - ctx.today).days + 1
+    remaining = sign * (target - last)
+    if days_left <= 0 or remaining <= 0:
+        return
+    pace = sign * (last - first) / span
+    needed = remaining / days_left
+    factor = ctx.thresholds.unrealistic_pace_factor
+    if pace > 0 and needed <= factor * pace:
+        return
+    forecast = last + sign * max(pace, 0.0) * days_left
+    so_far = (f"{pace * 7:.3g} a week so far" if pace > 0
+              else "no movement towards the target so far")
+    ctx.add(
+        "pace-far-behind",
+        kr_location(kr, "Target"),
+        f"{kr.title!r} needs {needed * 7:.3g} a week to reach {target:g} by {end.isoformat()}, "
+        f"against {so_far} (more than {factor:g}x). At this pace it ends near {forecast:.4g}.",
+        "Write in the notes what will change the pace, or reset the target to what is realistic "
+        f"(about {forecast:.4g}) and say why.",
+    )
+
+
+def _low_confidence(ctx: Context, kr: KeyResult, history) -> None:
+    limit = ctx.thresholds.low_confidence
+    needed = max(1, ctx.thresholds.low_confidence_checkins)
+    rated = [(c.confidence, c.note) for c in history if c.confidence is not None]
+    if not rated and kr.confidence is not None:
+        rated = [(kr.confidence, kr.notes)]  # only the workbook's own value is known
+    recent = rated[-needed:]
+    if len(recent) < needed:
+        return
+    if any(conf >= limit for conf, _ in recent) or any((note or "").strip() for _, note in recent):
+        return
+    ctx.add(
+        "low-confidence-no-plan",
+        kr_location(kr, "Confidence"),
+        f"Confidence in {kr.title!r} has been below {limit:g} for the last {needed} check-in(s) "
+        f"(latest {recent[-1][0]:g}) and nobody has written what will change. A KR the team "
+        "does not believe in, without a plan, will be missed quietly.",
+        "Add a note to the next check-in with what is blocking it and the plan (help needed, "
+        "scope cut, target reset), and raise it at the weekly check-in.",
+    )

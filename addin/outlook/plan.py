@@ -1,0 +1,386 @@
+"""The cadence planner: which meetings each team gets in a quarter.
+
+Pure: takes the OKRs, the quarter and ``now`` and returns ``PlannedMeeting`` values.
+Per team and quarter it plans
+
+- a weekly check-in series (the team's weekday, time, zone and length; attendees the
+  members and the lead; organiser the lead), ending at quarter end;
+- a monthly review series (last Thursday of each month by default; attendees the lead,
+  the parent team's lead and the leads of teams linked by a KR dependency either way);
+- a quarter-end retrospective (one meeting in the last week of the quarter).
+
+Times are wall-clock times in the team's IANA zone; recurrences are expressed in that
+zone, so a 10:00 meeting stays at 10:00 across a DST change.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import hashlib
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from addin.errors import InputError
+from addin.okr.model import OkrSet, Team
+from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+
+CHECKIN = "checkin"
+REVIEW = "review"
+RETRO = "retro"
+KINDS = (CHECKIN, REVIEW, RETRO)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+INDEXES = ("first", "second", "third", "fourth", "last")
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    """A Graph-style patterned recurrence with an end-date range."""
+
+    pattern: str  # "weekly" | "relativeMonthly"
+    days_of_week: tuple[str, ...]  # e.g. ("thursday",)
+    range_start: dt.date
+    range_end: dt.date
+    interval: int = 1
+    index: str | None = None  # relativeMonthly only: first..fourth | last
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMeeting:
+    """One meeting (a series or a single event) the cadence wants in a calendar."""
+
+    key: str  # our stable meeting id: tenant + team + quarter + kind
+    kind: str  # checkin | review | retro
+    team: str
+    quarter: str  # label, e.g. "2026-Q4"
+    subject: str
+    organizer: str
+    attendees: tuple[str, ...]
+    start: dt.datetime  # first occurrence, aware, in the team's zone
+    duration: dt.timedelta
+    timezone: str  # IANA name
+    recurrence: Recurrence | None
+    body_html: str
+    online_meeting: bool = True
+    categories: tuple[str, ...] = ()
+
+    @property
+    def end(self) -> dt.datetime:
+        """End of the first occurrence."""
+        return self.start + self.duration
+
+    def fingerprint(self) -> str:
+        """A hash of everything that, when changed, must be sent to the calendar."""
+        rec = self.recurrence
+        parts = [
+            self.subject, self.organizer, ",".join(self.attendees),
+            self.start.isoformat(), str(int(self.duration.total_seconds())), self.timezone,
+            "" if rec is None else f"{rec.pattern}|{','.join(rec.days_of_week)}|{rec.index}|"
+            f"{rec.interval}|{rec.range_start}|{rec.range_end}",
+            self.body_html, str(self.online_meeting), ",".join(self.categories),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    def changes_from(self, other: PlannedMeeting) -> list[str]:
+        """Names of the fields that differ from ``other`` (what a re-run changes)."""
+        names = ("subject", "organizer", "attendees", "start", "duration", "timezone",
+                 "recurrence", "body_html", "online_meeting", "categories")
+        return [n for n in names if getattr(self, n) != getattr(other, n)]
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceSettings:
+    """Knobs for the cadence; defaults follow the product's usual rhythm."""
+
+    review_weekday: int = 3  # Thursday
+    review_index: str = "last"  # which such weekday of the month
+    review_minutes: int = 60
+    retro_minutes: int = 60
+    online_meeting: bool = True
+    categories: tuple[str, ...] = ("OKR",)
+    workbook_url: str | None = None  # https link back to the workbook, shown in bodies
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A team the planner could not schedule, and why (shown by --dry-run)."""
+
+    team: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CadencePlan:
+    quarter: Quarter
+    meetings: tuple[PlannedMeeting, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+def meeting_key(tenant: str, team: str, quarter: str, kind: str) -> str:
+    """Our stable meeting id, the same on every run for the same team/quarter/kind."""
+    digest = hashlib.sha256(f"{tenant}\x1f{team.casefold()}\x1f{quarter}\x1f{kind}".encode())
+    return f"okr-{kind}-{digest.hexdigest()[:24]}"
+
+
+def resolve_quarter(okrs: OkrSet, quarter: str | Quarter | None, now: dt.datetime) -> Quarter:
+    """The quarter to plan: given, else the Settings quarter, else the one containing now."""
+    fy = okrs.settings.fiscal_year_start_month
+    if isinstance(quarter, Quarter):
+        return quarter
+    text = quarter or okrs.settings.quarter
+    if text:
+        try:
+            return parse_quarter(text, fy)
+        except ValueError as exc:
+            raise InputError(str(exc), code="bad_quarter", field="quarter") from exc
+    return quarter_of(now.date(), fy)
+
+
+def plan_cadence(
+    okrs: OkrSet,
+    *,
+    tenant: str,
+    now: dt.datetime,
+    quarter: str | Quarter | None = None,
+    team: str | None = None,
+    settings: CadenceSettings = CadenceSettings(),
+    keep_start: Mapping[str, dt.date] | None = None,
+) -> CadencePlan:
+    """Plan the check-in, review and retro meetings of every team (or one) for a quarter.
+
+    A new series starts at the first slot on or after ``now`` (or the quarter start);
+    ``keep_start`` maps meeting keys already in a calendar to the first day they were
+    given, so a re-run later in the quarter does not move an existing series.
+    """
+    q = resolve_quarter(okrs, quarter, now)
+    keep_start = keep_start or {}
+    teams = okrs.teams
+    if team is not None:
+        teams = [t for t in teams if t.name.casefold() == team.casefold()]
+        if not teams:
+            raise InputError(f"There is no team called {team!r}.", code="unknown_team", team=team)
+    meetings: list[PlannedMeeting] = []
+    skipped: list[Skipped] = []
+    for t in teams:
+        if not t.lead:
+            skipped.append(Skipped(t.name, "the team has no lead to organise its meetings"))
+            continue
+        zone = _zone(t)
+        for kind in KINDS:
+            key = meeting_key(tenant, t.name, q.label, kind)
+            floor = keep_start.get(key) or _local_day(now, zone)
+            m = _plan_one(kind, key, t, q, okrs, settings, zone, max(floor, q.start))
+            if m is None:
+                skipped.append(Skipped(t.name, f"no {kind} slot is left in {q.label}"))
+            else:
+                meetings.append(m)
+    return CadencePlan(q, tuple(meetings), tuple(skipped))
+
+
+def occurrences(meeting: PlannedMeeting) -> list[dt.datetime]:
+    """Every start of the meeting, aware, in its zone (wall time kept across DST)."""
+    rec = meeting.recurrence
+    zone = ZoneInfo(meeting.timezone)
+    wall = meeting.start.timetz().replace(tzinfo=None)
+    if rec is None:
+        return [meeting.start]
+    days: list[dt.date] = []
+    if rec.pattern == "weekly":
+        wanted = {WEEKDAYS.index(d) for d in rec.days_of_week}
+        day = rec.range_start
+        week0 = rec.range_start - dt.timedelta(days=rec.range_start.weekday())
+        while day <= rec.range_end:
+            weeks = ((day - dt.timedelta(days=day.weekday())) - week0).days // 7
+            if day.weekday() in wanted and weeks % rec.interval == 0:
+                days.append(day)
+            day += dt.timedelta(days=1)
+    elif rec.pattern == "relativeMonthly":
+        weekday = WEEKDAYS.index(rec.days_of_week[0])
+        y, m = rec.range_start.year, rec.range_start.month
+        n = 0
+        while dt.date(y, m, 1) <= rec.range_end:
+            if n % rec.interval == 0:
+                day = nth_weekday(y, m, weekday, rec.index or "first")
+                if rec.range_start <= day <= rec.range_end:
+                    days.append(day)
+            m, y, n = (1, y + 1, n + 1) if m == 12 else (m + 1, y, n + 1)
+    else:
+        raise ValueError(f"unknown recurrence pattern {rec.pattern!r}")
+    return [localize(d, wall, zone) for d in days]
+
+
+def next_occurrence(meeting: PlannedMeeting, after: dt.datetime) -> dt.datetime | None:
+    """The first start at or after ``after`` (aware), or None when the series is over."""
+    for start in occurrences(meeting):
+        if start >= after:
+            return start
+    return None
+
+
+def nth_weekday(year: int, month: int, weekday: int, index: str) -> dt.date:
+    """The first..fourth or last given weekday (0 = Monday) of a month."""
+    if index == "last":
+        last = dt.date(year, month, _calendar.monthrange(year, month)[1])
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    first = dt.date(year, month, 1)
+    first += dt.timedelta(days=(weekday - first.weekday()) % 7)
+    return first + dt.timedelta(weeks=INDEXES.index(index))
+
+
+def localize(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """``day`` at wall time ``wall`` in ``zone``; a time in a DST gap moves forward."""
+    naive = dt.datetime.combine(day, wall)
+    aware = naive.replace(tzinfo=zone)
+    # A wall time that does not exist (spring forward) does not survive a UTC round trip;
+    # Outlook shows such a meeting at the same instant, one hour later on the clock.
+    back = aware.astimezone(dt.timezone.utc).astimezone(zone)
+    if back.replace(tzinfo=None) != naive:
+        return back
+    return aware
+
+
+# -- one meeting -------------------------------------------------------------------------
+
+
+def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
+              settings: CadenceSettings, zone: ZoneInfo, floor: dt.date) -> PlannedMeeting | None:
+    lead = team.lead or ""
+    members = _unique((*team.members, lead))
+    if kind == CHECKIN:
+        first = _next_weekday(floor, team.checkin_weekday)
+        if first > q.end:
+            return None
+        rec = Recurrence("weekly", (WEEKDAYS[team.checkin_weekday],), first, q.end)
+        subject = f"{team.name}: weekly OKR check-in"
+        attendees, minutes = members, team.meeting_minutes
+    elif kind == REVIEW:
+        first = _first_relative(floor, q.end, settings.review_weekday, settings.review_index)
+        if first is None:
+            return None
+        rec = Recurrence("relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, q.end,
+                         index=settings.review_index)
+        subject = f"{team.name}: monthly OKR review"
+        attendees, minutes = _review_attendees(team, okrs), settings.review_minutes
+    else:
+        # the team's usual weekday in the quarter's last seven days
+        first = _next_weekday(q.end - dt.timedelta(days=6), team.checkin_weekday)
+        if first < floor:
+            return None
+        rec = None
+        subject = f"{team.name}: {q.label} OKR retrospective"
+        attendees, minutes = members, settings.retro_minutes
+    start = localize(first, team.checkin_time, zone)
+    return PlannedMeeting(
+        key=key, kind=kind, team=team.name, quarter=q.label, subject=subject,
+        organizer=lead, attendees=attendees, start=start,
+        duration=dt.timedelta(minutes=minutes), timezone=team.timezone, recurrence=rec,
+        body_html=_series_body(kind, team, q, settings),
+        online_meeting=settings.online_meeting, categories=settings.categories,
+    )
+
+
+def plain_text(text: str) -> str:
+    """One line of plain text: control characters and line breaks become spaces.
+
+    A subject must never smuggle a header ("\nBcc: ...") or a raw control character.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 32 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or ch in "\ufffe\uffff":
+            out.append(" ")
+        elif ch in "\u2028\u2029":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+def _review_attendees(team: Team, okrs: OkrSet) -> tuple[str, ...]:
+    """The lead, the parent's lead and the leads of teams linked by a dependency."""
+    by_name = {t.name.casefold(): t for t in okrs.teams}
+    kr_team = {kr.id.casefold(): kr.team for kr in okrs.key_results if kr.id}
+    linked: list[str] = []
+    me = team.name.casefold()
+    for kr in okrs.key_results:
+        targets = {_dependency_team(d, by_name, kr_team) for d in kr.depends_on}
+        if kr.team.casefold() == me:
+            linked.extend(t for t in targets if t and t != me)
+        elif me in targets:
+            linked.append(kr.team.casefold())
+    leads = [team.lead]
+    parent = by_name.get((team.parent or "").casefold())
+    if parent:
+        leads.append(parent.lead)
+    leads += [by_name[n].lead for n in sorted(set(linked)) if n in by_name]
+    return _unique(x for x in leads if x)
+
+
+def _dependency_team(dep: str, by_name: Mapping[str, Team], kr_team: Mapping[str, str]) -> str | None:
+    """The team (casefolded name) a ``depends_on`` entry points at: a team name or a KR id."""
+    text = dep.strip().casefold()
+    if text in by_name:
+        return text
+    owner = kr_team.get(text)
+    return owner.casefold() if owner else None
+
+
+def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings) -> str:
+    """The series' generic body; each occurrence gets that week's status table instead."""
+    what = {CHECKIN: "weekly OKR check-in", REVIEW: "monthly OKR review",
+            RETRO: "quarter-end OKR retrospective"}[kind]
+    parts = [f"<p>{html.escape(team.name)} &mdash; {what} for {html.escape(q.label)}.</p>",
+             "<p>The key result status for each meeting is added the day before it.</p>"]
+    url = settings.workbook_url
+    if url and url.lower().startswith("https://"):
+        parts.append(f'<p><a href="{html.escape(url, quote=True)}">Open the OKR workbook</a></p>')
+    return "".join(parts)
+
+
+def _zone(team: Team) -> ZoneInfo:
+    try:
+        return ZoneInfo(team.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"Team {team.name!r} has time zone {team.timezone!r}, which is not an IANA zone "
+            "name such as Europe/Madrid.", code="bad_timezone", team=team.name,
+            field="timezone", **team.location.as_dict(),
+        ) from exc
+
+
+def _local_day(now: dt.datetime, zone: ZoneInfo) -> dt.date:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(zone).date()
+
+
+def _next_weekday(day: dt.date, weekday: int) -> dt.date:
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _first_relative(floor: dt.date, last: dt.date, weekday: int, index: str) -> dt.date | None:
+    y, m = floor.year, floor.month
+    while dt.date(y, m, 1) <= last:
+        day = nth_weekday(y, m, weekday, index)
+        if floor <= day <= last:
+            return day
+        m, y = (1, y + 1) if m == 12 else (m + 1, y)
+    return None
+
+
+def _unique(items: Sequence[str] | object) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for item in items:  # type: ignore[attr-defined]
+        if item and item.casefold() not in seen:
+            seen[item.casefold()] = item
+    return tuple(seen.values())
+
+
+__all__ = [
+    "CHECKIN", "REVIEW", "RETRO", "KINDS", "Recurrence", "PlannedMeeting", "CadenceSettings",
+    "CadencePlan", "Skipped", "meeting_key", "resolve_quarter", "plan_cadence", "occurrences",
+    "next_occurrence", "nth_weekday", "localize", "plain_text",
+]

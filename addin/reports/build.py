@@ -1,0 +1,602 @@
+"""The retro pack: a Word document a team uses in its quarter-end retrospective.
+
+Sections, in order (each a Heading 1, so Word's navigation pane and the table of
+contents list them): Scorecard, Objectives in detail, Operating rhythm, Dependencies and
+alignment, Retrospective questions, Carry-over; a cover and a table of contents come first.
+Every piece of user text passes through ``sanitize`` before it reaches the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+
+import docx
+from docx.document import Document
+from docx.enum.text import WD_BREAK
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt
+from docx.table import Table
+
+from addin.errors import InputError
+from addin.okr.model import ObjectiveType, Status
+
+from . import fmt
+from .carryover import carry_over
+from .charts import KrSeries, render_objective_charts
+from .data import RetroInput
+from .dependencies import incoming_dependencies, team_dependencies
+from .facts import KrFacts, ObjectiveFacts, QuarterFacts, compute_facts
+from .questions import retro_questions
+from .rhythm import Rhythm, rhythm_health
+from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, clean_text, one_line
+from .styles import Styles
+from .timeline import notable_checkins
+
+SECTION_TITLES = (
+    "Scorecard",
+    "Objectives in detail",
+    "Operating rhythm",
+    "Dependencies and alignment",
+    "Retrospective questions",
+    "Carry-over",
+)
+STATUS_FILL = {  # Office's own "good / neutral / bad" cell colours, so it reads like Excel
+    Status.DONE: "BDD7EE",
+    Status.ON_TRACK: "C6EFCE",
+    Status.AT_RISK: "FFEB9C",
+    Status.OFF_TRACK: "FFC7CE",
+    Status.NOT_STARTED: "E7E6E6",
+}
+STATUS_TEXT = {
+    Status.DONE: "done",
+    Status.ON_TRACK: "on track",
+    Status.AT_RISK: "at risk",
+    Status.OFF_TRACK: "off track",
+    Status.NOT_STARTED: "not started",
+}
+OBJECTIVE_FILL = "F2F2F2"
+WEEK_WITH_FILL = "C6EFCE"
+WEEK_WITHOUT_FILL = "FFC7CE"
+ANSWER_LINES = 3  # empty paragraphs in each answer box: room to write
+CHART_WIDTH = Inches(6.3)
+TOC_INSTRUCTION = ' TOC \\o "1-3" \\h \\z \\u '
+
+
+def build_retro_pack(data: RetroInput, *, charts: bool = True, template: bytes | None = None) -> bytes:
+    """The team's retro pack for the quarter, as the bytes of a .docx file."""
+    facts = compute_facts(data)
+    doc = _open(template)
+    pack = _Pack(doc, facts, charts=charts)
+    pack.build()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _open(template: bytes | None) -> Document:
+    if template is None:
+        return docx.Document()
+    try:
+        doc = docx.Document(io.BytesIO(template))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(
+            "The template is not a Word document (.docx) python-docx can open; save it from Word as "
+            "'Word Document (*.docx)' and try again.",
+            code="bad_template",
+            field="template",
+        ) from exc
+    body = doc.element.body
+    # Keep the template's styles, headers, footers and page setup (the final sectPr); drop its text.
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+class _Pack:
+    """Writes one pack into ``doc``; one method per section."""
+
+    def __init__(self, doc: Document, facts: QuarterFacts, *, charts: bool) -> None:
+        self.doc = doc
+        self.facts = facts
+        self.data = facts.data
+        self.charts = charts
+        self.st = Styles(doc)
+        self.headings: list[tuple[int, str]] = []
+        self.team_name = one_line(self.data.team.name, TITLE_LIMIT) or "(unnamed team)"
+        self.rhythm: Rhythm = rhythm_health(facts)
+        self.dependencies = team_dependencies(facts)
+
+    # -- building blocks -------------------------------------------------------------
+
+    def para(self, text: str = "", style=None, *, bold: bool = False):
+        p = self.doc.add_paragraph(style=style or self.st.normal)
+        if text:
+            run = p.add_run(text)
+            if bold:
+                run.bold = True
+        return p
+
+    def heading(self, text: str, level: int) -> None:
+        self.headings.append((level, text))
+        self.para(text, self.st.h1 if level == 1 else self.st.h2)
+
+    def bullet(self, text: str) -> None:
+        self.para(text, self.st.bullet)
+
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float] | None = None) -> Table:
+        rows = list(rows)
+        t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
+        t.style = self.st.table
+        for r, (row, values) in enumerate(zip(t.rows, [header, *rows])):
+            cells = row.cells
+            for c, value in enumerate(values):
+                para = cells[c].paragraphs[0]
+                if value:
+                    run = para.add_run(value)
+                    if r == 0:
+                        run.bold = True
+                if widths:
+                    cells[c].width = Inches(widths[c])
+        _repeat_header(t)
+        return t
+
+    # -- sections ----------------------------------------------------------------------
+
+    def build(self) -> None:
+        self.properties()
+        self.header_footer()
+        self.cover()
+        toc_anchor = self.para()
+        self.page_break()
+        self.scorecard()
+        self.objectives()
+        self.rhythm_section()
+        self.dependencies_section()
+        self.questions()
+        self.carry_over()
+        self.table_of_contents(toc_anchor)
+        _update_fields_on_open(self.doc)
+
+    def properties(self) -> None:
+        props = self.doc.core_properties
+        quarter = self.data.quarter.label
+        props.title = one_line(f"Retrospective {self.team_name} {quarter}", 255)
+        props.subject = f"OKR retrospective pack, {quarter}"
+        props.author = one_line(self.data.author, 255)
+        props.last_modified_by = props.author
+        props.keywords = "OKR, retrospective, " + quarter
+        props.category = "OKR retro pack"
+        props.comments = ""
+        at = self.data.generated_at
+        at = (at.astimezone(dt.UTC) if at.tzinfo else at).replace(tzinfo=None)
+        props.created = at
+        props.modified = at
+        props.revision = 1
+
+    def header_footer(self) -> None:
+        text = f"{self.team_name} · {self.data.quarter.label} retrospective"
+        for section in self.doc.sections:
+            header = section.header
+            header.is_linked_to_previous = False
+            first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p = first if not first.text.strip() and not first._p.xpath(".//w:drawing") else header.add_paragraph()
+            p.add_run(text)
+            footer = section.footer
+            footer.is_linked_to_previous = False
+            first = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+            p = first if not first.text.strip() and not first._p.xpath(".//w:drawing") else footer.add_paragraph()
+            p.add_run("Page ")
+            p._p.append(_simple_field("PAGE", "1"))
+            p.add_run(" of ")
+            p._p.append(_simple_field("NUMPAGES", "1"))
+
+    def cover(self) -> None:
+        q = self.data.quarter
+        self.para(f"Retrospective: {self.team_name}", self.st.title)
+        self.para(f"{q.label} · {fmt.day(q.start)} – {fmt.day(q.end)}", self.st.subtitle)
+        score = self.para()
+        run = score.add_run(f"Overall score {fmt.grade(self.facts.team_score)}")
+        run.bold = True
+        run.font.size = Pt(20)
+        krs = self.facts.krs
+        counts = {s: sum(1 for k in krs if k.status == s) for s in STATUS_TEXT}
+        self.para(
+            f"{len(self.facts.objectives)} objectives, {len(krs)} key results: "
+            + ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in counts.items() if n)
+            + "."
+        )
+        self.para(f"Made {fmt.day(self.data.generated_at)} by {one_line(self.data.author, 120)}, from the check-ins "
+                  f"stored up to {fmt.day(self.facts.as_of)}.")
+        if self.facts.as_of < q.end:
+            self.para(f"The quarter is not over yet: this pack judges it as of {fmt.day(self.facts.as_of)}.", bold=True)
+
+    def page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def scorecard(self) -> None:
+        self.heading("Scorecard", 1)
+        self.para(
+            f"Team score {fmt.grade(self.facts.team_score)}: the mean of the objective scores (weighted where "
+            "weights are given); each objective's score is the weighted mean of its KRs' grades. Grades run "
+            "from 0.0 to 1.0; on aspirational objectives 0.7 of the way counts as 1.0."
+        )
+        if not self.facts.objectives:
+            self.para("The team had no objectives stored for this quarter.")
+            return
+        header = ("Objective / key result", "Baseline", "Target", "Final", "Grade", "Status")
+        rows: list[tuple[str, ...]] = []
+        shading: list[tuple[int, str]] = []
+        objective_rows: list[int] = []
+        for o in self.facts.objectives:
+            kind = " (aspirational)" if o.objective.type == ObjectiveType.ASPIRATIONAL else ""
+            objective_rows.append(len(rows) + 1)
+            rows.append((_objective_name(o) + kind, "", "", "", fmt.grade(o.score), "objective score"))
+            for k in o.krs:
+                unit = k.kr.unit
+                shading.append((len(rows) + 1, STATUS_FILL[k.status]))
+                rows.append(
+                    (
+                        _kr_name(k),
+                        fmt.number(k.kr.baseline, unit),
+                        fmt.number(k.kr.target, unit),
+                        fmt.number(k.kr.current, unit),
+                        fmt.grade(k.grade),
+                        STATUS_TEXT[k.status],
+                    )
+                )
+        t = self.table(header, rows, widths=(2.6, 0.8, 0.8, 0.8, 0.6, 0.8))
+        for r in objective_rows:
+            cells = t.rows[r].cells
+            for cell in cells:
+                _shade(cell, OBJECTIVE_FILL)
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+        for r, fill in shading:
+            _shade(t.rows[r].cells[5], fill)
+        self.para("Legend", self.st.caption)
+        legend = self.doc.add_table(rows=1, cols=len(STATUS_FILL))
+        legend.style = self.st.table
+        for cell, (status, fill) in zip(legend.rows[0].cells, STATUS_FILL.items()):
+            cell.paragraphs[0].add_run(STATUS_TEXT[status])
+            _shade(cell, fill)
+        self.para(
+            "Status is judged at quarter end from progress against the expected pace and the last confidence. "
+            "Final is the last value checked in during the quarter."
+        )
+
+    def objectives(self) -> None:
+        self.heading("Objectives in detail", 1)
+        if not self.facts.objectives:
+            self.para("No objectives: nothing to chart.")
+            return
+        self.para(
+            "For each objective: the KRs' progress against the expected pace over the quarter's weeks "
+            "(dotted line), the confidence the team reported (dashed), and the check-in notes that mattered."
+        )
+        for o in self.facts.objectives:
+            self.heading(_objective_name(o), 2)
+            self.para(
+                f"Score {fmt.grade(o.score)} · {'aspirational' if o.objective.type == ObjectiveType.ASPIRATIONAL else 'committed'}"
+                f" · {len(o.krs)} key results"
+                + (f" · aligns to {one_line(o.objective.aligns_to, 120)}" if o.objective.aligns_to else "")
+            )
+            if not o.krs:
+                self.para("This objective had no key results.")
+                continue
+            if self.charts:
+                for picture in render_objective_charts([self._series(k) for k in o.krs], days=self._days()):
+                    self.doc.add_picture(io.BytesIO(picture), width=CHART_WIDTH)
+            for k in o.krs:
+                self.bullet(_kr_summary(k))
+            entries = notable_checkins(o.krs)
+            self.para("Timeline", bold=True)
+            if not entries:
+                self.para("No check-in moved much, dropped confidence or carried a note.")
+            for e in entries:
+                note = clean_text(e.note, NOTE_LIMIT).strip()
+                self.bullet(
+                    f"{fmt.day(e.at)} · {one_line(e.kr.label or e.kr.kr.title, 60)} · {e.why}"
+                    + (f" — “{note}”" if note else "")
+                )
+
+    def _days(self) -> int:
+        q = self.data.quarter
+        return (q.end - q.start).days + 1
+
+    def _series(self, k: KrFacts) -> KrSeries:
+        q = self.data.quarter
+        start = dt.datetime.combine(q.start, dt.time.min, tzinfo=dt.UTC)
+
+        def x(at: dt.datetime) -> float:
+            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            return (at - start).total_seconds() / 86400
+
+        from addin.okr import scoring
+
+        days = [q.start + dt.timedelta(days=d) for d in range(0, self._days() + 1, 7)] + [q.end]
+        expected = tuple(((d - q.start).days + 1, scoring.expected_progress(q, d, k.kr.due)) for d in days)
+        return KrSeries(
+            title=_short_label(k),
+            progress=tuple((x(p.at), p.progress) for p in k.points if p.progress is not None),
+            confidence=tuple((x(p.at), p.confidence) for p in k.points if p.confidence is not None),
+            expected=((0.0, 0.0), *expected),
+        )
+
+    def rhythm_section(self) -> None:
+        r = self.rhythm
+        f = self.facts
+        stale_days = self.data.okrs.settings.thresholds.stale_days
+        self.heading("Operating rhythm", 1)
+        self.para(
+            f"{r.weeks_with} of {len(r.weeks)} weeks had at least one check-in; "
+            f"{sum(w.checkins for w in r.weeks)} check-ins in all."
+        )
+        self.heading("Check-in weeks", 2)
+        if r.weeks:
+            strip = self.doc.add_table(rows=2, cols=len(r.weeks))
+            strip.style = self.st.table
+            top, bottom = strip.rows[0].cells, strip.rows[1].cells
+            for w, head, cell in zip(r.weeks, top, bottom):
+                head.paragraphs[0].add_run(f"w{w.number}")
+                cell.paragraphs[0].add_run(str(w.checkins))
+                _shade(cell, WEEK_WITH_FILL if w.checkins else WEEK_WITHOUT_FILL)
+            self.para("Check-ins per week of the quarter; red weeks had none.", self.st.caption)
+        else:
+            self.para("The quarter had not started.")
+        self.heading("Stale key results", 2)
+        if not r.stale:
+            self.para(f"None: every KR had a check-in at least every {stale_days} days.")
+        for s in r.stale:
+            self.bullet(f"{_kr_name(s.kr)}: {s.gap_days} days without a check-in from {fmt.day(s.since)}"
+                        + (" (no check-in all quarter)" if not s.kr.points else ""))
+        self.heading("Key results that never moved", 2)
+        if not r.never_moved:
+            self.para("None: every KR checked in more than once changed value at least once.")
+        for k in r.never_moved:
+            self.bullet(f"{_kr_name(k)}: {len(k.points)} check-ins, always {fmt.number(k.points[0].value, k.kr.unit)}"
+                        " — check-the-box?")
+        self.heading("Confidence swings", 2)
+        if not r.swings:
+            self.para("None: confidence never changed by 0.3 or more between two check-ins.")
+        for s in r.swings:
+            self.bullet(f"{fmt.day(s.at)} · {_kr_name(s.kr)}: confidence {s.before:.1f} → {s.after:.1f}")
+        self.heading("Pitfalls flagged during the quarter", 2)
+        if not f.findings:
+            self.para("The linter flagged nothing for this team during the quarter.")
+            return
+        rows = []
+        for rec in f.findings:
+            fi = rec.finding
+            rows.append(
+                (
+                    one_line(fi.pitfall or fi.rule, SHORT_LIMIT),
+                    one_line(fi.location.describe(), 120),
+                    clean_text(fi.message, MESSAGE_LIMIT),
+                    fmt.day(rec.first_seen),
+                    fmt.day(rec.resolved_at) if rec.resolved_at else "still open",
+                )
+            )
+        t = self.table(("Pitfall", "Where", "What", "First seen", "Resolved"), rows, widths=(1.1, 1.3, 2.4, 0.8, 0.8))
+        for i, rec in enumerate(f.findings, start=1):
+            _shade(t.rows[i].cells[4], STATUS_FILL[Status.ON_TRACK] if rec.resolved_at else STATUS_FILL[Status.OFF_TRACK])
+
+    def dependencies_section(self) -> None:
+        self.heading("Dependencies and alignment", 1)
+        deps = self.dependencies
+        if deps:
+            rows = [
+                (
+                    _kr_name(d.kr),
+                    one_line(d.on, 120) + (f" ({one_line(d.other_team, 80)})" if d.other_team and d.other_team != d.on else ""),
+                    ("yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else "")) if d.acknowledged else "no",
+                    one_line(d.ended, 300),
+                )
+                for d in deps
+            ]
+            t = self.table(("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8))
+            for i, d in enumerate(deps, start=1):
+                _shade(t.rows[i].cells[2], STATUS_FILL[Status.ON_TRACK] if d.acknowledged else STATUS_FILL[Status.OFF_TRACK])
+        else:
+            self.para("The team's key results named no dependency on another team.")
+        incoming = incoming_dependencies(self.facts)
+        self.para("Who depended on us", bold=True)
+        if not incoming:
+            self.para("No other team named this team in its dependencies.")
+        for i in incoming:
+            self.bullet(f"{one_line(i.kr.team, 80)}: {one_line(i.kr.ref or i.kr.id or '', 40)} {one_line(i.kr.title, 200)}".replace("  ", " "))
+        self.para("Alignment", bold=True)
+        links = [(o.objective.title, o.objective.aligns_to) for o in self.facts.objectives if o.objective.aligns_to]
+        links += [(k.kr.title, k.kr.aligns_to) for k in self.facts.krs if k.kr.aligns_to]
+        if not links:
+            self.para("No objective or key result says what it aligns to.")
+        for what, to in links:
+            self.bullet(f"{one_line(what, 160)} → {one_line(to, 160)}")
+
+    def questions(self) -> None:
+        self.heading("Retrospective questions", 1)
+        self.para("Built from this quarter's data. Write the team's answers in the boxes.")
+        current = None
+        for q in retro_questions(self.facts, self.rhythm, self.dependencies):
+            if q.theme != current:
+                current = q.theme
+                self.heading(q.theme, 2)
+            self.para(q.text)
+            box = self.doc.add_table(rows=1, cols=1)
+            box.style = self.st.table
+            cell = box.rows[0].cells[0]
+            for _ in range(ANSWER_LINES - 1):
+                cell.add_paragraph()
+
+    def carry_over(self) -> None:
+        self.heading("Carry-over", 1)
+        items = carry_over(self.facts)
+        if not items:
+            self.para("Every key result finished: nothing to carry over.")
+            return
+        self.para(
+            f"Key results graded below 0.4 or left unfinished, with a suggested wording for "
+            f"{self.data.quarter.next().label}. Edit the wording and note the team's decision."
+        )
+        rows = [(_kr_name(c.kr), fmt.grade(c.kr.grade), c.reason, c.wording, "") for c in items]
+        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.8, 0.5, 1.1, 2.2, 0.8))
+
+    def table_of_contents(self, anchor) -> None:
+        """A real TOC field (Word fills in page numbers on open), pre-filled with the headings."""
+        body = anchor._p
+        title = self.doc.add_paragraph(style=self.st.normal)
+        run = title.add_run("Contents")
+        run.bold = True
+        run.font.size = Pt(14)
+        body.addprevious(title._p)
+        paragraphs = []
+        for level, text in self.headings:
+            p = self.doc.add_paragraph(style=self.st.normal)
+            if level == 2:
+                p.paragraph_format.left_indent = Inches(0.25)
+            p.add_run(text)
+            paragraphs.append(p)
+        if not paragraphs:
+            paragraphs.append(self.doc.add_paragraph())
+        first, last = paragraphs[0]._p, paragraphs[-1]._p
+        begin = [_fld_char("begin", dirty=True), _instr(TOC_INSTRUCTION), _fld_char("separate")]
+        for i, run in enumerate(begin):
+            first.insert(_first_run_index(first) + i, run)
+        last.append(_fld_char("end"))
+        for p in paragraphs:
+            body.addprevious(p._p)
+        body.getparent().remove(body)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _objective_name(o: ObjectiveFacts) -> str:
+    ref = one_line(o.objective.ref, SHORT_LIMIT)
+    title = one_line(o.objective.title, TITLE_LIMIT) or "(untitled objective)"
+    return f"{ref} {title}" if ref else title
+
+
+def _kr_name(k: KrFacts) -> str:
+    label = one_line(k.label, SHORT_LIMIT)
+    title = one_line(k.kr.title, TITLE_LIMIT) or "(untitled key result)"
+    return f"{label} {title}" if label else title
+
+
+def _short_label(k: KrFacts) -> str:
+    # Chart panels carry a short label; the full title is in the text beside the picture.
+    return one_line(k.label, 20) or one_line(k.kr.title, 30)
+
+
+def _kr_summary(k: KrFacts) -> str:
+    pts = [p for p in k.points if p.progress is not None]
+    confs = [p.confidence for p in k.points if p.confidence is not None]
+    parts = [_kr_name(k)]
+    if pts:
+        parts.append(f"progress {fmt.percent(pts[0].progress)} → {fmt.percent(pts[-1].progress)}")
+    else:
+        parts.append(f"progress {fmt.percent(k.progress)}")
+    if confs:
+        parts.append("confidence " + " → ".join(f"{c:.1f}" for c in _trajectory(confs)))
+    parts.append(f"{len(k.points)} check-ins")
+    return " · ".join(parts)
+
+
+def _trajectory(values: list[float], keep: int = 5) -> list[float]:
+    """The confidence path without repeats, at most ``keep`` points (first, turns, last)."""
+    path = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+    if len(path) <= keep:
+        return path
+    step = (len(path) - 1) / (keep - 1)
+    return [path[round(i * step)] for i in range(keep)]
+
+
+def _shade(cell, fill: str) -> None:
+    """Cell background via w:shd (the way Word itself writes cell shading)."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for old in tc_pr.findall(qn("w:shd")):
+        tc_pr.remove(old)
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    # Schema order in tcPr: ... tcBorders, shd, noWrap, tcMar, textDirection, tcFitText, vAlign, hideMark.
+    later = [qn(f"w:{t}") for t in ("noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark")]
+    for i, child in enumerate(tc_pr):
+        if child.tag in later:
+            tc_pr.insert(i, shd)
+            return
+    tc_pr.append(shd)
+
+
+def _repeat_header(table: Table) -> None:
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    tr_pr.append(el)
+
+
+def _simple_field(instruction: str, placeholder: str):
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = placeholder
+    r.append(t)
+    fld.append(r)
+    return fld
+
+
+def _fld_char(kind: str, *, dirty: bool = False):
+    r = OxmlElement("w:r")
+    fc = OxmlElement("w:fldChar")
+    fc.set(qn("w:fldCharType"), kind)
+    if dirty:
+        fc.set(qn("w:dirty"), "true")
+    r.append(fc)
+    return r
+
+
+def _instr(text: str):
+    r = OxmlElement("w:r")
+    it = OxmlElement("w:instrText")
+    it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    it.text = text
+    r.append(it)
+    return r
+
+
+def _first_run_index(p) -> int:
+    for i, child in enumerate(p):
+        if child.tag != qn("w:pPr"):
+            return i
+    return len(p)
+
+
+def _update_fields_on_open(doc: Document) -> None:
+    """Ask Word to refresh fields (TOC page numbers) when the pack is opened."""
+    settings = doc.settings.element
+    for old in settings.findall(qn("w:updateFields")):
+        settings.remove(old)
+    el = OxmlElement("w:updateFields")
+    el.set(qn("w:val"), "true")
+    # Word rejects settings.xml children out of schema order: updateFields goes before these.
+    for child in settings:
+        if not child.tag.startswith(_W) or child.tag[len(_W):] in _AFTER_UPDATE_FIELDS:
+            child.addprevious(el)
+            return
+    settings.append(el)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_AFTER_UPDATE_FIELDS = frozenset(
+    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang "
+    "clrSchemeMapping doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions "
+    "readModeInkLockDown smartTagType shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator".split()
+)
+
+

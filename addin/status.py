@@ -1,0 +1,120 @@
+"""Where every team stands: stored OKRs scored for a day, for the CLI, API and invites."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from addin.errors import NotFound
+from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
+from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
+from addin.store import repo
+from addin.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class KrView:
+    kr: KeyResult
+    status: KrStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveView:
+    objective: Objective
+    key_results: list[KrView]
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    team: str
+    quarter: Quarter
+    objectives: list[ObjectiveView]
+    score: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "team": self.team,
+            "quarter": self.quarter.label,
+            "score": self.score,
+            "objectives": [
+                {
+                    "title": o.objective.title,
+                    "type": str(o.objective.type),
+                    "score": o.score,
+                    "key_results": [_kr_dict(v) for v in o.key_results],
+                }
+                for o in self.objectives
+            ],
+        }
+
+
+def okr_status(
+    db: Database, tenant: str, *, today: dt.date, team: str | None = None, quarter: str | None = None
+) -> list[TeamView]:
+    """Every team's (or one team's) objectives and KRs with their status on ``today``."""
+    with db.read() as session:
+        okrs = repo.load_okrs(session, tenant, team=team)
+    if team is not None and not any(o.team == team for o in okrs.objectives) and not any(
+        t.name == team for t in okrs.teams
+    ):
+        raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
+    return score_teams(okrs, today=today, quarter=quarter)
+
+
+def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | None = None) -> list[TeamView]:
+    """Score an OkrSet team by team (pure: used by status, invites and reports)."""
+    fy_start = okrs.settings.fiscal_year_start_month
+    label = quarter or okrs.settings.quarter
+    the_quarter = parse_quarter(label, fy_start) if label else quarter_of(today, fy_start)
+    checkins: dict[str, list[CheckIn]] = defaultdict(list)
+    for c in okrs.checkins:
+        checkins[c.kr_id].append(c)
+    krs_by_objective: dict[tuple[str, str], list[KeyResult]] = defaultdict(list)
+    for kr in okrs.key_results:
+        krs_by_objective[(kr.team, kr.objective)].append(kr)
+
+    views: dict[str, list[ObjectiveView]] = defaultdict(list)
+    objectives = {(o.team, o.title): o for o in okrs.objectives}
+    for key, krs in krs_by_objective.items():
+        objective = objectives.get(key) or Objective(team=key[0], title=key[1])
+        kr_views = [
+            KrView(kr, kr_status(
+                kr,
+                quarter=the_quarter,
+                today=today,
+                thresholds=okrs.settings.thresholds,
+                checkins=checkins.get(kr.id or "", ()),
+                objective_type=objective.type or ObjectiveType.COMMITTED,
+            ))
+            for kr in krs
+        ]
+        score = objective_score([(v.kr, v.status.grade) for v in kr_views])
+        views[objective.team].append(ObjectiveView(objective, kr_views, score))
+    return [
+        TeamView(name, the_quarter, objs, team_score([(o.objective, o.score) for o in objs]))
+        for name, objs in sorted(views.items())
+    ]
+
+
+def _kr_dict(view: KrView) -> dict[str, object]:
+    kr, st = view.kr, view.status
+    return {
+        "id": kr.id,
+        "title": kr.title,
+        "owner": kr.owner,
+        "kind": str(kr.kind) if kr.kind else None,
+        "baseline": kr.baseline,
+        "target": kr.target,
+        "current": kr.current,
+        "unit": kr.unit,
+        "confidence": kr.confidence,
+        "due": kr.due.isoformat() if kr.due else None,
+        "progress": st.progress,
+        "expected": st.expected,
+        "status": str(st.status),
+        "grade": st.grade,
+        "last_checkin": st.last_checkin.isoformat() if st.last_checkin else None,
+    }

@@ -1,0 +1,67 @@
+"""Alembic environment of the OKR store.
+
+``Database.create_schema`` passes its own connection in ``config.attributes["connection"]``;
+run from the alembic command line (``alembic -c addin/store/alembic.ini upgrade head``),
+the URL comes from ``DATABASE_URL`` or the ini's ``sqlalchemy.url``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from addin.store.tables import Base
+
+# Other store modules add their tables to the same metadata (for autogenerate only).
+with contextlib.suppress(ImportError):
+    importlib.import_module("addin.store.meetings")
+
+config = context.config
+target_metadata = Base.metadata
+_LOCK = 7_341_204_117  # advisory lock: one migrator at a time on PostgreSQL
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("Set DATABASE_URL (or sqlalchemy.url) to migrate a database.")
+    # the Database class applies the SQLite pragmas and BEGIN IMMEDIATE
+    from addin.store.db import Database
+
+    database = Database(url)
+    try:
+        with database.engine.execution_options(okr_write=True).connect() as conn:
+            _run(conn)
+    finally:
+        database.dispose()
+
+
+if context.is_offline_mode():
+    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

@@ -1,0 +1,66 @@
+"""The Excel task pane in a real headless Chromium, against the real backend."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import openpyxl
+
+from addin.excel.template import write_template
+from tests.conftest import FIXED_NOW
+
+HOSTILE = '<img src=x onerror="window.__pwned=1">Ship the <b>new</b> onboarding'
+
+
+def _workbook_with_hostile_kr() -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(write_template(sample=True, today=FIXED_NOW.date())))
+    ws = wb["OKRs"]
+    header = {c.value: c.column for c in ws[1]}
+    ws.cell(2, header["Key Result"], HOSTILE)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _open_pane(page, live_server: str, workbook: bytes, host: str = "Excel") -> None:
+    page.add_init_script(
+        f"window.__WORKBOOK_B64 = {base64.b64encode(workbook).decode()!r};"
+        f" window.__FAKE_HOST = {host!r}; window.OKR_NO_SSO = true;"
+    )
+    page.goto(f"{live_server}/addin/excel/taskpane.html")
+
+
+def test_sync_writes_ids_and_status_into_the_sheet_and_lists_findings(page, live_server):
+    _open_pane(page, live_server, _workbook_with_hostile_kr())
+    page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+
+    writes = page.evaluate("window.__writes")
+    ids = [w["values"][0][0] for w in writes if str(w.get("values", [[""]])[0][0]).startswith("KR-")]
+    created = int(page.text_content("#created"))
+    assert created > 0 and len(ids) == created
+    assert all(w["sheet"] == "OKRs" for w in writes)
+    assert page.evaluate("window.__syncs") == 1  # every write queued, one context.sync()
+    assert page.evaluate("window.__closed") is True  # the file handle is released
+
+    assert page.locator("#findings li").count() > 0
+    # User text is shown as text: no element was made from it and no script ran.
+    assert page.locator("#findings img, #findings b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_backend_errors_are_shown_in_words(page, live_server):
+    _open_pane(page, live_server, b"Team,Objective\nA,B\n")
+    page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
+    page.click("#sync")
+    page.wait_for_selector("#state.error")
+    assert "Excel" in page.text_content("#state")
+    assert page.evaluate("window.__writes.length") == 0
+
+
+def test_outside_excel_the_pane_says_so_and_offers_no_sync(page, live_server):
+    _open_pane(page, live_server, b"", host="Word")
+    page.wait_for_selector("#host-warning:not([hidden])")
+    assert page.is_disabled("#sync")

@@ -1,0 +1,1 @@
+"""Tests of the OKR domain: scoring, quarters and the linter."""

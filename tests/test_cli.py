@@ -1,0 +1,101 @@
+"""The `okr` command as a manager uses it: template → lint → sync → checkin → status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+
+def _okrs_sheet_rows(path: Path) -> list[dict[str, object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["OKRs"]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h) for h in next(rows)]
+    return [dict(zip(header, r)) for r in rows if any(v is not None for v in r)]
+
+
+def test_template_writes_a_workbook_and_refuses_to_overwrite(okr, tmp_path):
+    path = tmp_path / "okrs.xlsx"
+    assert okr("template", str(path)).exit_code == 0
+    assert "OKRs" in openpyxl.load_workbook(path).sheetnames
+
+    again = okr("template", str(path))
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr
+
+
+def test_lint_json_lists_findings_and_exits_1_on_errors(okr, tmp_path):
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    result = okr("lint", "--json", str(path))
+    document = json.loads(result.stdout)
+    pitfalls = {f["pitfall"] for f in document["findings"]}
+    # The sample organisation is built with activity KRs and a KR without an owner.
+    assert {"activity-not-result", "no-owner"} <= pitfalls
+    has_error = any(f["severity"] == "error" for f in document["findings"])
+    assert result.exit_code == (1 if has_error else 0)
+    for finding in document["findings"]:
+        assert finding["rule"] and finding["message"] and finding["location"]
+
+
+def test_sync_stores_and_writes_ids_and_status_back(okr, tmp_path):
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    before = _okrs_sheet_rows(path)
+
+    first = okr("sync", "--json", str(path))
+    assert first.exit_code == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["created"] == len(before)
+    assert report["updated"] == report["archived"] == 0
+
+    after = _okrs_sheet_rows(path)
+    assert [r["Key Result"] for r in after] == [r["Key Result"] for r in before]
+    assert all(str(r["ID"]).startswith("KR-") for r in after)
+    assert all(r["Status"] in {"not-started", "on-track", "at-risk", "off-track", "done"} for r in after)
+
+    second = json.loads(okr("sync", "--json", str(path)).stdout)
+    assert second["created"] == 0
+    assert second["unchanged"] == len(before)
+
+
+def test_checkin_then_status_shows_the_new_value(okr, tmp_path):
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    okr("sync", str(path))
+    kr = next(r for r in _okrs_sheet_rows(path) if isinstance(r["Target"], int | float))
+
+    result = okr("checkin", str(kr["ID"]), str(kr["Target"]), "--confidence", "High", "--note", "hit it")
+    assert result.exit_code == 0, result.stderr
+
+    status = json.loads(okr("status", "--json").stdout)
+    shown = [k for t in status["teams"] for o in t["objectives"] for k in o["key_results"] if k["id"] == kr["ID"]]
+    assert shown and shown[0]["current"] == float(kr["Target"])
+
+
+def test_sync_with_out_leaves_the_original_untouched(okr, tmp_path):
+    path, out = tmp_path / "sample.xlsx", tmp_path / "synced.xlsx"
+    okr("template", "--sample", str(path))
+    original = path.read_bytes()
+    assert okr("sync", "--out", str(out), str(path)).exit_code == 0
+    assert path.read_bytes() == original
+    assert all(str(r["ID"]).startswith("KR-") for r in _okrs_sheet_rows(out))
+
+
+def test_unreadable_input_exits_2_with_one_line_and_no_traceback(okr, tmp_path):
+    csv = tmp_path / "okrs.xlsx"
+    csv.write_text("Team,Objective,Key Result\nA,B,C\n", encoding="utf-8")
+    result = okr("sync", str(csv))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not an Excel workbook" in result.stderr or "not_a_workbook" in result.stderr
+
+
+def test_checkin_on_an_unknown_kr_exits_2(okr):
+    result = okr("checkin", "KR-000000", "5")
+    assert result.exit_code == 2
+    assert "KR-000000" in result.stderr
+    assert "Traceback" not in result.stderr
