@@ -69,11 +69,13 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AuthError)
     def _auth_error(exc: AuthError):  # type: ignore[no-untyped-def]
-        response = jsonify(error_body(exc.code, exc.message, getattr(exc, "details", None)))
+        response = jsonify(error_body(exc.code, exc.message, exc.details))
         response.status_code = exc.status
-        challenge = getattr(exc, "www_authenticate", None)
-        if challenge:
-            response.headers["WWW-Authenticate"] = challenge
+        if exc.status == 401 and exc.www_authenticate:
+            response.headers["WWW-Authenticate"] = exc.www_authenticate
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(HTTPException)

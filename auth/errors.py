@@ -43,6 +43,7 @@ class AuthError(Exception):
         """The body of the JSON error answer: ``{"code", "message", "details"}``."""
         return {"code": self.code, "message": self.message, "details": self.details}
 
+    @property
     def www_authenticate(self) -> str:
         """A ``WWW-Authenticate`` header value (RFC 6750) naming the error code."""
         value = f'Bearer error="{self.code}"'
@@ -69,3 +70,8 @@ class IdentityUnavailable(AuthError):
     def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
         super().__init__(message, retry_after=retry_after, **kwargs)
         self.retry_after = retry_after
+
+    @property
+    def www_authenticate(self) -> str:
+        """Empty: an outage is not an authentication challenge (send Retry-After instead)."""
+        return ""

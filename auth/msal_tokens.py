@@ -36,7 +36,11 @@ def obo_token(
     user: User | None = None,
     claims_challenge: str | None = None,
 ) -> str:
-    """A Graph token for the user behind ``user_assertion`` (on-behalf-of), from cache when fresh."""
+    """A Graph token for the user behind ``user_assertion`` (on-behalf-of), from cache when fresh.
+
+    ``user`` (the result of validating ``user_assertion``) saves validating it twice;
+    ``claims_challenge`` is the claims JSON of a Graph 401 challenge, forcing a new exchange.
+    """
     _require_confidential_client(config)
     if user is None:
         # The cache key must come from a verified token, never from unverified claims.
@@ -51,7 +55,7 @@ def obo_token(
             accounts = app.get_accounts()
             if accounts:
                 result = _call(lambda: app.acquire_token_silent_with_error(scopes, account=accounts[0]))
-        if not result or "access_token" not in result:
+        if (not result or "access_token" not in result) and seen.get("status") != 429:
             # One exchange with the fresh assertion; a failed refresh is not retried further.
             result = _call(
                 lambda: app.acquire_token_on_behalf_of(user_assertion, scopes, claims_challenge=claims_challenge)
@@ -64,7 +68,8 @@ def app_token(config: AuthConfig, tenant_id: str, scopes: Iterable[str]) -> str:
     _require_confidential_client(config)
     tenant_id = (tenant_id or "").lower()
     if not is_guid(tenant_id) or tenant_id not in config.allowed_tenants:
-        log.warning("app-only token refused: tenant %s is not onboarded", tenant_id if is_guid(tenant_id) else "<invalid>")
+        shown = tenant_id if is_guid(tenant_id) else "<not a GUID>"
+        log.warning("app-only token refused: tenant %s is not onboarded", shown)
         raise Forbidden("This tenant has not been set up to use OKR Cadence.", code="tenant_not_allowed")
     pool = _pool(config)
     pool.check_not_throttled(tenant_id)
@@ -220,7 +225,9 @@ class _Pool:
             return str(result["access_token"])
         result = result or {}
         error, suberror = result.get("error"), result.get("suberror")
-        log.warning("token request failed for tenant %s: %s %s %s", tenant_id, error, suberror or "", result.get("error_codes") or "")
+        log.warning(
+            "token request failed for tenant %s: %s %s %s", tenant_id, error, suberror or "", result.get("error_codes") or ""
+        )
         if seen.get("status") == 429 or error == "temporarily_unavailable":
             retry_after = _seconds(seen.get("retry_after"))
             with self._lock:
@@ -238,7 +245,8 @@ def _error_for(result: dict[str, Any]) -> AuthError:
     error, suberror = result.get("error"), result.get("suberror")
     claims = result.get("claims") or None
     details = {"error": error, "suberror": suberror or None}
-    if suberror == "consent_required" or error == "consent_required" or CONSENT_REQUIRED_CODE in (result.get("error_codes") or []):
+    codes = result.get("error_codes") or []
+    if "consent_required" in (error, suberror) or CONSENT_REQUIRED_CODE in codes:
         return AuthError(
             "OKR Cadence needs your consent to use Microsoft 365 on your behalf.",
             code="consent_required",
@@ -262,7 +270,9 @@ def _error_for(result: dict[str, Any]) -> AuthError:
             code="auth_misconfigured",
             **details,
         )
-    return IdentityUnavailable("The Microsoft identity platform refused the token request.", code="identity_error", **details)
+    return IdentityUnavailable(
+        "The Microsoft identity platform refused the token request.", code="identity_error", **details
+    )
 
 
 def _seconds(value: Any) -> int | None:

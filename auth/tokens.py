@@ -96,7 +96,7 @@ def _signing_key(kid: str, config: AuthConfig) -> Any:
     """The public key for ``kid`` from the identity platform's key set."""
     try:
         return _jwks_client(config).get_signing_key(kid).key
-    except jwt.PyJWKClientConnectionError as exc:
+    except (jwt.PyJWKClientConnectionError, jwt.exceptions.PyJWKSetError) as exc:
         log.warning("signing keys unavailable from %s", config.jwks_uri)
         raise IdentityUnavailable(
             "The sign-in keys could not be fetched from the identity platform; try again shortly.",

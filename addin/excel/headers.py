@@ -180,9 +180,9 @@ def sheet_kind(name: str) -> str | None:
 
 
 def map_header_row(cells: list[object], kind: str) -> dict[str, list[int]]:
-    """Canonical field -> 0-based columns of a candidate header row (first match first)."""
+    """Canonical field -> 1-based columns of a candidate header row (first match first)."""
     found: dict[str, list[int]] = {}
-    for col, cell in enumerate(cells):
+    for col, cell in enumerate(cells, start=1):
         if not isinstance(cell, str):
             continue
         field = match_header(cell, kind)

@@ -94,15 +94,17 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def read_workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
+def read_workbook_info(zf: zipfile.ZipFile, workbook_part: str = "xl/workbook.xml") -> WorkbookInfo:
     """Sheet names, their parts and visibility, the 1904 flag and percentage styles."""
-    root = _xml(zf, "xl/workbook.xml")
+    root = _xml(zf, workbook_part)
     if root is None:
         raise WorkbookError(
-            "The workbook has no xl/workbook.xml part; save it again as Excel Workbook (.xlsx).",
+            f"The workbook has no {workbook_part} part; save it again as Excel Workbook (.xlsx).",
             code="corrupt_workbook",
         )
-    targets = _relationship_targets(zf, "xl/_rels/workbook.xml.rels", base="xl")
+    base = posixpath.dirname(workbook_part)
+    rels = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
+    targets = _relationship_targets(zf, rels, base=base)
     date1904 = False
     sheets: list[SheetInfo] = []
     for element in root.iter():
@@ -117,7 +119,15 @@ def read_workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
                     state=element.get("state", "visible"),
                 )
             )
-    return WorkbookInfo(tuple(sheets), date1904, _percent_styles(zf))
+    return WorkbookInfo(tuple(sheets), date1904, _percent_styles(zf, _styles_part(zf, rels, base)))
+
+
+def _styles_part(zf: zipfile.ZipFile, rels: str, base: str) -> str:
+    root = _xml(zf, rels)
+    for rel in root if root is not None else ():
+        if rel.get("Type", "").endswith("/styles"):
+            return posixpath.normpath(posixpath.join(base, rel.get("Target", "")))
+    return posixpath.join(base, "styles.xml")
 
 
 def _relationship_targets(zf: zipfile.ZipFile, rels: str, *, base: str) -> dict[str, str]:
@@ -134,8 +144,8 @@ def _relationship_targets(zf: zipfile.ZipFile, rels: str, *, base: str) -> dict[
     return out
 
 
-def _percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
-    root = _xml(zf, "xl/styles.xml")
+def _percent_styles(zf: zipfile.ZipFile, part: str) -> frozenset[int]:
+    root = _xml(zf, part)
     if root is None:
         return frozenset()
     custom: set[int] = set()
@@ -202,10 +212,11 @@ def read_sheet_xml(zf: zipfile.ZipFile, sheet: SheetInfo) -> bytes:
 
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})(\d{1,7})["']""")
-_BIG_ROW = re.compile(rb"""\br=["'][A-Z]{1,3}(\d{6,7})["']""")
-_WIDE_COL = re.compile(rb"""\br=["']([A-Z]{2,3})\d{1,7}["']""")
-_HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
-_ERROR = re.compile(rb"""\bt\s*=\s*["']e["']""")
+# Each pattern starts with a literal so the search skips ahead fast; quotes of both kinds.
+_BIG_ROW = (re.compile(rb'r="[A-Z]{1,3}(\d{6,7})"'), re.compile(rb"r='[A-Z]{1,3}(\d{6,7})'"))
+_WIDE_COL = (re.compile(rb'r="([A-Z]{2,3})\d{1,7}"'), re.compile(rb"r='([A-Z]{2,3})\d{1,7}'"))
+_HIDDEN = tuple(re.compile(p) for p in (rb'hidden="1"', rb'hidden="true"', rb"hidden='1'", rb"hidden='true'"))
+_ERROR = (re.compile(rb't="e"'), re.compile(rb"t='e'"))
 _FORMULA = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
@@ -237,14 +248,16 @@ def check_extent(raw: bytes, sheet: str) -> None:
     styled cells (``<c r="A999999" s="3"/>``) do not count: calamine skips them.
     """
     max_row = 0
-    for match in _BIG_ROW.finditer(raw):
-        if _has_content(raw, match.end()):
-            max_row = max(max_row, int(match[1]))
+    for pattern in _BIG_ROW:
+        for match in pattern.finditer(raw):
+            if _attribute_start(raw, match.start()) and _has_content(raw, match.end()):
+                max_row = max(max_row, int(match[1]))
     max_col = 26
-    for match in _WIDE_COL.finditer(raw):
-        col = column_number(match[1])
-        if col > max_col and _has_content(raw, match.end()):
-            max_col = col
+    for pattern in _WIDE_COL:
+        for match in pattern.finditer(raw):
+            col = column_number(match[1])
+            if col > max_col and _attribute_start(raw, match.start()) and _has_content(raw, match.end()):
+                max_col = col
     if max_row > MAX_ROWS + 1000:
         raise WorkbookTooLarge(
             f"Sheet {sheet!r} has data down to row {max_row:,}; at most {MAX_ROWS:,} rows can be read. "
@@ -286,6 +299,10 @@ def _check_refless_cells(raw: bytes, sheet: str) -> None:
             )
 
 
+def _attribute_start(raw: bytes, pos: int) -> bool:
+    return pos > 0 and raw[pos - 1 : pos].isspace()
+
+
 def _has_content(raw: bytes, pos: int) -> bool:
     end = raw.find(b">", pos)
     return end > 0 and raw[end - 1 : end] != b"/"
@@ -310,13 +327,17 @@ def _cell_ref(tag: bytes) -> tuple[int, int] | None:
 def scan_sheet(raw: bytes, percent_styles: frozenset[int]) -> SheetScan:
     """Hidden rows, uncalculated formulas, error values and percentage cells of a sheet."""
     scan = SheetScan()
-    for match in _HIDDEN.finditer(raw):
+    for match in (m for pattern in _HIDDEN for m in pattern.finditer(raw)):
+        if not _attribute_start(raw, match.start()):
+            continue
         name, tag, _ = _enclosing_tag(raw, match.start())
         if name == b"row":
             row = re.search(rb"""\br\s*=\s*["'](\d+)["']""", tag)
             if row:
                 scan.hidden_rows.add(int(row[1]))
-    for match in _ERROR.finditer(raw):
+    for match in (m for pattern in _ERROR for m in pattern.finditer(raw)):
+        if not _attribute_start(raw, match.start()):
+            continue
         name, tag, end = _enclosing_tag(raw, match.start())
         ref = _cell_ref(tag) if name == b"c" else None
         if ref and not tag.endswith(b"/>"):
@@ -328,7 +349,10 @@ def scan_sheet(raw: bytes, percent_styles: frozenset[int]) -> SheetScan:
         for match in pattern.finditer(raw):
             _note_formula(raw, match.start(), scan)
     for style in percent_styles:
-        for match in re.finditer(rb"""\bs\s*=\s*["']%d["']""" % style, raw):
+        needles = (re.compile(rb's="%d"' % style), re.compile(rb"s='%d'" % style))
+        for match in (m for pattern in needles for m in pattern.finditer(raw)):
+            if not _attribute_start(raw, match.start()):
+                continue
             name, tag, _ = _enclosing_tag(raw, match.start())
             ref = _cell_ref(tag) if name == b"c" else None
             if ref:

@@ -47,7 +47,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -68,7 +68,7 @@ SAVE_AS_XLSX = "Open it in Excel and save it as Excel Workbook (.xlsx), then upl
 class Limits:
     """Budgets an upload must fit before any part of it is parsed."""
 
-    max_upload_bytes: int = 64 * MiB
+    max_upload_bytes: int = 50 * MiB  # the app's default MAX_CONTENT_LENGTH (OKR_MAX_UPLOAD_MB)
     max_members: int = 5_000
     max_uncompressed_bytes: int = 256 * MiB  # sum of every member's declared size
     max_member_ratio: int = 100  # declared size / compressed size, per member ...
@@ -399,8 +399,6 @@ class CappedReader(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         # Ask for at most one byte beyond what is allowed, so an overrun is seen, never inflated.
         want = min(len(view), self.cap + 1 - self.count, self.declared + 1 - self.count)
-        if want <= 0:
-            want = 1
         try:
             chunk = self._raw.read(want)
         except ZIP_READ_ERRORS as exc:
@@ -452,15 +450,19 @@ def iter_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, cap: int,
 PROLOG_LIMIT = 64 * 1024  # a real prolog is a few hundred bytes
 ALLOWED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii"}  # OPC M1.17
 XML_DECL = re.compile(r"""<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
-# Characters XML 1.0 forbids, raw or as character references (TXT-3).
-BAD_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-    r"|&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|5529[6-9]|55[3-9]\d\d|56\d\d\d|57[0-2]\d\d|573[0-3]\d"
-    r"|5734[0-3]|6553[45])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}"
-    r"|[fF]{3}[eEfF]));"
+# Characters XML 1.0 forbids (TXT-3): raw C0 controls, U+FFFE/U+FFFF, and character
+# references to them or to surrogates. The body of a part is scanned as UTF-8 bytes with
+# C-speed tests first (translate, find, count); a pattern runs only where one can match.
+BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+C0_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+BAD_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+BAD_CHAR_REFS = re.compile(
+    rb"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|5529[6-9]|55[3-9]\d\d|56\d\d\d|57[0-2]\d\d|573[0-3]\d"
+    rb"|5734[0-3]|6553[45])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|[fF]{3}[eEfF]));"
 )
-MARKUP_DECL = re.compile(r"<!(?!\[CDATA\[|--)|<\?")  # DOCTYPE, ENTITY, ... or a PI, anywhere
-SI_ENTRY = re.compile(r"</(?:[\w.-]+:)?si\s*>|<(?:[\w.-]+:)?si\s*/>")
+MARKUP_DECL = re.compile(rb"<!(?!\[CDATA\[|--)|<\?")  # DOCTYPE, ENTITY, ... or a PI, anywhere
+SI_ENTRY = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")  # <si> start tags, prefixed or not
 
 
 def _dtd_error(part: str, what: str) -> WorkbookError:
@@ -482,7 +484,7 @@ def _xml_error(part: str, why: str) -> WorkbookError:
 
 
 def _sniff_encoding(part: str, head: bytes) -> str:
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or head.startswith(b"\x00\x00"):
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, b"\x00\x00", b"<\x00\x00\x00")):
         raise _xml_error(part, "it is encoded as UTF-32 (only UTF-8 and UTF-16 are allowed)")
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -502,8 +504,8 @@ def _decode(part: str, decoder: codecs.IncrementalDecoder, block: bytes, final: 
         raise _xml_error(part, f"it has bytes that are not valid text at offset {exc.start}") from exc
 
 
-def _check_prolog(part: str, text: str, complete: bool) -> str | None:
-    """Walk what precedes the root element; return the root start tag, None if not reached yet.
+def _check_prolog(part: str, text: str, complete: bool) -> tuple[str, int] | None:
+    """Walk what precedes the root element; return its start tag and end, None if not reached yet.
 
     Refuses a DOCTYPE (hence any ENTITY), any processing instruction other than the XML
     declaration (e.g. xml-stylesheet), and a declared encoding other than UTF-8/UTF-16.
@@ -522,7 +524,7 @@ def _check_prolog(part: str, text: str, complete: bool) -> str | None:
             end = text.find("?>", i)
             if end < 0:
                 return _unfinished(part, complete, n)
-            target = re.match(r"<\?([^\s?]*)", text[i:]).group(1)  # type: ignore[union-attr]
+            target = re.match(r"<\?([^\s?]*)", text[i:end + 2]).group(1)  # type: ignore[union-attr]
             if target.lower() != "xml" or i != start:
                 raise _dtd_error(part, f"a processing instruction (<?{target[:40]} ...?>)")
             declared = XML_DECL.match(text, i, end + 2)
@@ -541,7 +543,7 @@ def _check_prolog(part: str, text: str, complete: bool) -> str | None:
             end = text.find(">", i)
             if end < 0:
                 return _unfinished(part, complete, n)
-            return text[i : end + 1]
+            return text[i : end + 1], end + 1
         else:
             raise _xml_error(part, "there is text before the first element")
 
@@ -560,90 +562,97 @@ class _Scan:
 
 
 def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, *, whole: bool,
-               keep: bool = False, count_entries: int | None = None) -> _Scan | None:
+               keep: bool = False, count_entries: int | None = None,
+               on_root: Callable[[str], None] | None = None) -> _Scan | None:
     """Stream one XML part through the checks; return None for an empty part.
 
     ``whole=False`` stops after the root element's start tag (used for worksheets, which
     the reader streams itself); ``whole=True`` also scans every character for forbidden
     ones and for declarations past the prolog. ``count_entries`` counts <si> entries and
-    stops beyond that many.
+    stops beyond that many; ``on_root`` sees the root start tag before the body is read.
     """
     part = info.filename
-    stream = open_member_stream(zf, info, cap)
-    kept: list[bytes] = []
-    with stream:
-        head = b""
-        while len(head) < 4 and (block := stream.read(4 - len(head))):
-            head += block
+    with open_member_stream(zf, info, cap) as stream:
+        head = stream.read(4)
         if not head:
             return None
-        decoder = codecs.getincrementaldecoder(_sniff_encoding(part, head))(errors="strict")
-        kept.append(head)
-        text = _decode(part, decoder, head, False)
-        root = None
+        decoder_name = _sniff_encoding(part, head)
+        decoder = codecs.getincrementaldecoder(decoder_name)(errors="strict")
+        kept = [head]
         eof = False
-        while root is None:
+        text = _decode(part, decoder, head, eof)
+        while (found := _check_prolog(part, text[:PROLOG_LIMIT], eof)) is None:
             block = stream.read(4096)
             eof = not block
-            if keep:
-                kept.append(block)
+            kept.append(block)
             text += _decode(part, decoder, block, eof)
-            root = _check_prolog(part, text[:PROLOG_LIMIT], eof)
+        root, root_end = found
+        bad = BAD_CHARS.search(text, 0, root_end)
+        if bad:
+            raise _xml_error(part, f"it contains a character XML does not allow (U+{ord(bad.group()):04X})")
+        if on_root is not None:
+            on_root(root)
         scan = _Scan(root=root)
         if not whole:
             return scan
-        carry = ""
-        pending = text
+        utf8 = decoder_name.startswith("utf-8")
+        if utf8:  # scan the very bytes read, from just past the root start tag
+            offset = len(text[:root_end].encode()) + (len(codecs.BOM_UTF8) if decoder_name == "utf-8-sig" else 0)
+            pending = b"".join(kept)[offset:]
+        else:  # UTF-16: scan the text re-encoded as UTF-8
+            pending = text[root_end:].encode()
+        carry = b""
         while True:
             body = carry + pending
-            # Split before the last "<" or "&" near the end, so no token straddles two scans.
-            cut = max(body.rfind("<", max(0, len(body) - 4096)), body.rfind("&", max(0, len(body) - 4096)))
-            if eof or cut < 0:
+            # Cut before the last "<" or "&" near the end, so no token straddles two scans.
+            low = max(0, len(body) - 4096)
+            cut = len(body) if eof else max(body.rfind(b"<", low), body.rfind(b"&", low))
+            if cut < 0:
                 cut = len(body)
-            chunk, carry = body[:cut], body[cut:]
-            _scan_text(part, chunk, scan, count_entries)
+            _check_body(part, body[:cut], scan, count_entries)
+            carry = body[cut:]
             if eof:
                 break
             block = stream.read(CHUNK)
             eof = not block
             if keep:
                 kept.append(block)
-            pending = _decode(part, decoder, block, eof)
+            decoded = _decode(part, decoder, block, eof)  # validates the encoding either way
+            pending = block if utf8 else decoded.encode()
     if keep:
         scan.data = b"".join(kept)
     return scan
 
 
-def _scan_text(part: str, text: str, scan: _Scan, count_entries: int | None) -> None:
-    bad = BAD_CHARS.search(text)
-    if bad:
-        shown = bad.group() if bad.group().startswith("&") else f"U+{ord(bad.group()):04X}"
-        raise _xml_error(part, f"it contains a character XML does not allow ({shown})")
-    # The prolog was checked already; past it, any declaration or PI is refused too.
-    decl = MARKUP_DECL.search(text, len(scan.root) if scan.entries == 0 and text.startswith(scan.root) else 0)
-    if decl:
-        what = "a processing instruction" if decl.group() == "<?" else "a DTD or entity declaration"
-        # The XML declaration is the one allowed "<?" and only at the very start.
-        if not (decl.group() == "<?" and _is_leading_xml_decl(text, decl.start())):
-            raise _dtd_error(part, what)
-        later = MARKUP_DECL.search(text, text.find("?>", decl.start()) + 2)
-        if later:
-            raise _dtd_error(part, "a processing instruction" if later.group() == "<?" else
-                             "a DTD or entity declaration")
-    if count_entries is not None:
-        scan.entries += sum(1 for _ in SI_ENTRY.finditer(text))
-        if scan.entries > count_entries:
-            raise WorkbookTooLarge(
-                f"The workbook holds more than {count_entries:,} different texts "
-                f"('{part}'); that is far more than an OKR workbook needs. Remove unused "
-                "sheets and save it again.",
-                code="shared_strings_too_large",
-                part=part,
-            )
-
-
-def _is_leading_xml_decl(text: str, at: int) -> bool:
-    return text.lstrip("\ufeff").startswith("<?xml") and at == (1 if text.startswith("\ufeff") else 0)
+def _check_body(part: str, data: bytes, scan: _Scan, count_entries: int | None) -> None:
+    """Refuse forbidden characters and any declaration or PI past the prolog; count <si>."""
+    # Single-byte finds (memchr) gate the multi-byte searches: this runs over every byte.
+    if len(data.translate(None, C0_BYTES)) != len(data) or (b"\xef" in data and (
+            b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)):
+        found = BAD_BYTES.search(data)
+        shown = found.group().decode("utf-8", "replace") if found else "?"
+        raise _xml_error(part, f"it contains a character XML does not allow (U+{ord(shown[0]):04X})")
+    if b"&" in data and b"&#" in data and (ref := BAD_CHAR_REFS.search(data)):
+        raise _xml_error(part, f"it contains a character XML does not allow ({ref.group().decode()})")
+    if ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)) and (
+            decl := MARKUP_DECL.search(data)):
+        raise _dtd_error(part, "a processing instruction" if decl.group() == b"<?" else
+                         "a DTD or entity declaration")
+    if count_entries is None:
+        return
+    # Count the <si> start tags at C speed; the pattern runs only where a namespace
+    # prefix is used. (Tricks can undercount; the byte budget of the part still bounds it.)
+    if b":" in data and b":si" in data:
+        scan.entries += sum(1 for _ in SI_ENTRY.finditer(data))
+    else:
+        scan.entries += data.count(b"<si")
+    if scan.entries > count_entries:
+        raise WorkbookTooLarge(
+            f"The workbook holds more than {count_entries:,} different texts ('{part}'); that is "
+            "far more than an OKR workbook needs. Remove unused sheets and save it again.",
+            code="shared_strings_too_large",
+            part=part,
+        )
 
 
 def _parse(part: str, data: bytes) -> Element:
@@ -782,7 +791,7 @@ class _PackageCheck:
         self._check_all_rels()
         shared = self._shared_strings(workbook_rels, content_types)
         self._scan_remaining()
-        macro_parts = self._macro_parts(content_types, workbook_type)
+        macro_parts = self._macro_parts(content_types)
         return PackageInfo(
             size=size,
             members=members,
@@ -872,33 +881,33 @@ class _PackageCheck:
                 self.parse(info)
 
     def _shared_strings(self, rels: dict[str, _Rel], types: dict[str, str]) -> tuple[str | None, int]:
-        candidates = [r.target for r in rels.values() if r.type == "sharedstrings" and not r.external]
-        candidates += [name.lstrip("/") for name, t in types.items()
-                       if t.endswith("sharedstrings+xml")]
-        candidates.append("xl/sharedStrings.xml")
+        """Scan the shared text table(s) whole, within their own budget; return (part, entries)."""
+        related = [r.target for r in rels.values() if r.type == "sharedstrings" and not r.external]
+        for name in related:
+            self.require(name)  # a relationship to a missing table is not guessed around
+        typed = [n.lstrip("/") for n, t in types.items() if t.endswith("sharedstrings+xml")]
         chosen: tuple[str | None, int] = (None, 0)
-        for name in dict.fromkeys(c.lower() for c in candidates):
+        for name in dict.fromkeys(n.lower() for n in [*related, *typed, "xl/sharedStrings.xml"]):
             info = self.info(name)
             if info is None or name in self.scanned:
-                if info is None and name == candidates[0].lower() and rels:
-                    if any(r.type == "sharedstrings" for r in rels.values()):
-                        raise _missing(candidates[0])
                 continue
             if info.file_size > self.limits.max_shared_strings_bytes:
                 raise WorkbookTooLarge(
                     f"The workbook's shared text table ('{info.filename}') is "
                     f"{info.file_size / MiB:,.0f} MB; at most "
-                    f"{self.limits.max_shared_strings_bytes / MiB:,.0f} MB is accepted.",
+                    f"{self.limits.max_shared_strings_bytes / MiB:,.0f} MB is accepted. Remove "
+                    "unused sheets and save it again.",
                     code="shared_strings_too_large",
                     part=info.filename,
                 )
-            scan = _scan_part(self.zf, info, self.limits.max_shared_strings_bytes, whole=True,
-                              count_entries=self.limits.max_shared_strings)
+            scan = _scan_part(
+                self.zf, info, self.limits.max_shared_strings_bytes, whole=True,
+                count_entries=self.limits.max_shared_strings,
+                on_root=lambda root, part=info.filename: _check_declared_count(part, root, self.limits),
+            )
             self.scanned.add(name)
-            if scan is not None:
-                _check_declared_count(info.filename, scan.root, self.limits)
-                if chosen[0] is None:
-                    chosen = (info.filename, scan.entries)
+            if scan is not None and chosen[0] is None:
+                chosen = (info.filename, scan.entries)
         return chosen
 
     def _scan_remaining(self) -> None:
@@ -910,7 +919,7 @@ class _PackageCheck:
             _scan_part(self.zf, info, self.limits.max_uncompressed_bytes, whole=whole)
             self.scanned.add(key)
 
-    def _macro_parts(self, types: dict[str, str], workbook_type: str) -> tuple[str, ...]:
+    def _macro_parts(self, types: dict[str, str]) -> tuple[str, ...]:
         found = []
         for key, info in self.parts.items():
             content_type = types.get("/" + key) or types.get(posixpath.splitext(key)[1], "")
@@ -921,8 +930,6 @@ class _PackageCheck:
                 or content_type in MACRO_TYPES
             ):
                 found.append(info.filename)
-        if WORKBOOK_TYPES.get(workbook_type) and not found:
-            found.append(f"(macro-enabled workbook type {workbook_type})")
         return tuple(sorted(found))
 
     def _external_links(self, rels: dict[str, _Rel]) -> tuple[ExternalLink, ...]:
@@ -940,16 +947,15 @@ class _PackageCheck:
 
 def _check_declared_count(part: str, root: str, limits: Limits) -> None:
     """Refuse a sharedStrings whose own header admits more entries than the budget."""
-    for attr in ("uniqueCount", "count"):
-        found = re.search(rf'\s{attr}\s*=\s*["\'](\d{{1,20}})["\']', root)
-        if found and attr == "uniqueCount" and int(found.group(1)) > limits.max_shared_strings:
-            raise WorkbookTooLarge(
-                f"The workbook declares {int(found.group(1)):,} different texts ('{part}'); at "
-                f"most {limits.max_shared_strings:,} are accepted. Remove unused sheets and "
-                "save it again.",
-                code="shared_strings_too_large",
-                part=part,
-            )
+    found = re.search(r'\suniqueCount\s*=\s*["\'](\d{1,20})["\']', root)
+    if found and int(found.group(1)) > limits.max_shared_strings:
+        raise WorkbookTooLarge(
+            f"The workbook declares {int(found.group(1)):,} different texts ('{part}'); at "
+            f"most {limits.max_shared_strings:,} are accepted. Remove unused sheets and save "
+            "it again.",
+            code="shared_strings_too_large",
+            part=part,
+        )
 
 
 def _date1904(workbook: Element) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -160,7 +161,7 @@ def edit_workbook(
     *,
     drop_external: bool,
     new_sheets: list[tuple[str, int, str]],
-    is_external: callable,
+    is_external: Callable[[str], bool],
 ) -> bytes:
     """workbook.xml without external references, with new <sheet> entries (name, id, rel id)."""
     if drop_external:

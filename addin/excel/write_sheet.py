@@ -129,6 +129,7 @@ class _ColumnStyles:
 
     def __init__(self, cols: etree._Element | None) -> None:
         self._ranges: list[tuple[int, int, int]] = []
+        self._cache: dict[int, int | None] = {}
         if cols is not None:
             for col in cols:
                 style = col.get("style")
@@ -136,10 +137,11 @@ class _ColumnStyles:
                     self._ranges.append((int(col.get("min", "0")), int(col.get("max", "0")), int(style)))
 
     def get(self, column: int) -> int | None:
-        for first, last, style in self._ranges:
-            if first <= column <= last:
-                return style
-        return None
+        if column in self._cache:
+            return self._cache[column]
+        found = next((style for first, last, style in self._ranges if first <= column <= last), None)
+        self._cache[column] = found
+        return found
 
 
 class SheetRewriter:
@@ -175,7 +177,7 @@ class SheetRewriter:
                 resolve_entities=False,
                 no_network=True,
                 load_dtd=False,
-                huge_tree=True,
+                huge_tree=False,
             )
             for event, element in events:
                 if element.tag == _SHEET_DATA:
@@ -203,10 +205,11 @@ class SheetRewriter:
                     writes = self.edit.writes[row_number]
                     position += 1
                 if writes or self.edit.freeze_external:
-                    self._edit_row(element, row_number, writes or {})
-                elif self._style_above is not None and self.edit.writes:
-                    self._remember_styles(element, row_number)
-                buffer.append(self._strip_declarations(etree.tostring(element)))
+                    buffer.append(self._edit_row(element, row_number, writes or {}))
+                else:
+                    if self.edit.writes:
+                        self._remember_styles(element)
+                    buffer.append(self._strip_declarations(etree.tostring(element)))
                 element.clear()
                 while element.getprevious() is not None:
                     del sheet_data[0]
@@ -245,7 +248,9 @@ class SheetRewriter:
             elif child.tag == _COLS:
                 self._col_styles = _ColumnStyles(child)
             parts.append(self._strip_declarations(etree.tostring(child)))
-        attrs = "".join(f' {k}="{v}"' for k, v in sheet_data.attrib.items() if "{" not in k)
+        attrs = "".join(
+            f' {k}="{xml_escape_text(v).replace(chr(34), "&quot;")}"' for k, v in sheet_data.attrib.items() if "{" not in k
+        )
         parts.append(f"<{self._prefix}sheetData{attrs}>".encode())
         return b"".join(parts)
 
@@ -281,7 +286,7 @@ class SheetRewriter:
         )
 
     # -- rows ---------------------------------------------------------------------
-    def _remember_styles(self, row: etree._Element, row_number: int) -> None:
+    def _remember_styles(self, row: etree._Element) -> None:
         column = 0
         for cell in row.iterchildren(_C):
             ref = cell.get("r")
@@ -290,49 +295,75 @@ class SheetRewriter:
             if style:
                 self._style_above[column] = int(style)
 
-    def _edit_row(self, row: etree._Element, row_number: int, writes: dict[int, Write]) -> None:
-        cells: dict[int, etree._Element] = {}
-        column = 0
-        for cell in row.iterchildren(_C):
-            ref = cell.get("r")
-            if ref:
-                column = column_index(ref.rstrip(_DIGITS))
-            else:
-                column += 1
-                cell.set("r", f"{column_letters(column)}{row_number}")
-            cells[column] = cell
+    def _edit_row(self, row: etree._Element, row_number: int, writes: dict[int, Write]) -> bytes:
+        """Apply the writes to one parsed row; return its serialised form."""
         if self.edit.freeze_external:
             self._freeze(row)
+        if not writes:
+            return self._strip_declarations(etree.tostring(row))
+        cells = _cells_from(row, row_number, min(writes))
+        # Written cells right of every cell that stays are re-emitted as text at the
+        # row's end (cheaper than editing elements); the others are edited in place.
+        tail_from = max(
+            (c for c, cell in cells.items() if c not in writes or cell.find(_F) is not None), default=0
+        )
         is_header = any(w.header for w in writes.values())
-        added = False
+        appended: list[str] = []  # new cells right of the last existing one, spliced in as text
+        left_new: int | None = None
+        styles = self.styles
         for column in sorted(writes):
-            write = writes[column]
-            ref = f"{column_letters(column)}{row_number}"
-            role, payload = encode(write, self.date1904)
+            role, payload = encode(writes[column], self.date1904)
             cell = cells.get(column)
-            if cell is not None and cell.find(_F) is not None:
-                self.outcome.kept_formulas.append(ref)
-                continue
-            if cell is None:
-                if role == "empty":
+            if cell is not None:
+                if cell.find(_F) is not None:
+                    self.outcome.kept_formulas.append(f"{column_letters(column)}{row_number}")
                     continue
-                base = self._new_cell_style(column, cells, is_header, row)
-                cell = self._insert_cell(row, cells, column, ref)
-                added = True
-            else:
                 base = int(cell.get("s", "0"))
-            style = self.styles.for_value(base, role) if self.styles is not None else base
-            _fill(cell, role, payload, style)
-        if not is_header:
-            for column, cell in cells.items():
-                style = cell.get("s")
-                if style:
-                    self._style_above[column] = int(style)
-        if added and row.get("spans"):
-            row.set("spans", f"{min(cells)}:{max(cells)}")
+                if not is_header:
+                    self._style_above[column] = base
+                if column <= tail_from:
+                    _fill(cell, role, payload, styles.for_value(base, role) if styles is not None else base)
+                    continue
+                row.remove(cell)
+                del cells[column]
+                if role == "empty":
+                    if base:  # an emptied cell keeps its formatting
+                        appended.append(_cell_xml(self._prefix, f"{column_letters(column)}{row_number}", role, "", base))
+                    continue
+            elif role == "empty":
+                continue
+            else:
+                base = self._new_cell_style(column, cells, is_header, row, left_new)
+            style = styles.for_value(base, role) if styles is not None else base
+            if not is_header:
+                self._style_above[column] = base
+            if column > tail_from:
+                left_new = base
+                appended.append(_cell_xml(self._prefix, f"{column_letters(column)}{row_number}", role, payload, style))
+            else:
+                _fill(self._insert_cell(row, cells, column, f"{column_letters(column)}{row_number}"), role, payload, style)
+        spans = row.get("spans")
+        if appended and spans:
+            low, _, high = spans.partition(":")
+            if low.isdigit() and high.isdigit():
+                row.set("spans", f"{min(int(low), min(writes))}:{max(int(high), max(writes))}")
+        data = self._strip_declarations(etree.tostring(row))
+        if not appended:
+            return data
+        extra = "".join(appended).encode()
+        if len(row) == 0:  # serialised as <row .../>: open it up
+            close = data.find(b"/>")
+            return data[:close] + b">" + extra + f"</{self._prefix}row>".encode() + data[close + 2 :]
+        end = data.rfind(f"</{self._prefix}row>".encode())
+        return data[:end] + extra + data[end:]
 
     def _new_cell_style(
-        self, column: int, cells: dict[int, etree._Element], is_header: bool, row: etree._Element
+        self,
+        column: int,
+        cells: dict[int, etree._Element],
+        is_header: bool,
+        row: etree._Element,
+        left_new: int | None = None,
     ) -> int:
         # Why this order: a column's own default (<col style>) is what Excel would give
         # a typed value; then the same column higher up; then the neighbour on the left.
@@ -342,6 +373,8 @@ class SheetRewriter:
                 style = self._style_above.get(column)
             if style is not None:
                 return style
+        if left_new is not None:
+            return left_new
         left = [c for c in cells if c < column]
         if left:
             return int(cells[max(left)].get("s", "0"))
@@ -383,24 +416,58 @@ class SheetRewriter:
         parts = [f'<{prefix}row r="{row_number}">']
         is_header = any(w.header for w in writes.values())
         left_style: int | None = None
+        styles = self.styles
         for column in sorted(writes):
             if column > MAX_COLUMN:
                 raise ValueError(f"column {column} is beyond Excel's last column")
             role, payload = encode(writes[column], self.date1904)
             if role == "empty":
                 continue
-            base = None if is_header else self._col_styles.get(column)
-            if base is None and not is_header:
-                base = self._style_above.get(column)
+            base = None
+            if not is_header:
+                base = self._col_styles.get(column)
+                if base is None:
+                    base = self._style_above.get(column)
             if base is None:
                 base = left_style or 0
-            style = self.styles.for_value(base, role) if self.styles is not None else base
-            left_style = style
+            # The neighbour's own style, not its date/percent variant, is what is borrowed.
+            left_style = base
+            style = styles.for_value(base, role) if styles is not None else base
             if not is_header:
-                self._style_above[column] = style
+                self._style_above[column] = base
             parts.append(_cell_xml(prefix, f"{column_letters(column)}{row_number}", role, payload, style))
         parts.append(f"</{prefix}row>")
         return "".join(parts).encode()
+
+
+def _cells_from(row: etree._Element, row_number: int, first: int) -> dict[int, etree._Element]:
+    """The row's cells from column ``first`` on, plus the nearest one to their left.
+
+    Read from the end, so a wide row written only in its last columns costs what
+    those columns cost. Cells without an "r" reference need the full pass (and get one).
+    """
+    cells: dict[int, etree._Element] = {}
+    for cell in row.iterchildren(_C, reversed=True):
+        ref = cell.get("r")
+        if not ref:
+            break
+        column = column_index(ref.rstrip(_DIGITS))
+        cells[column] = cell
+        if column < first:
+            return cells
+    else:
+        return cells
+    cells.clear()
+    column = 0
+    for cell in row.iterchildren(_C):
+        ref = cell.get("r")
+        if ref:
+            column = column_index(ref.rstrip(_DIGITS))
+        else:
+            column += 1
+            cell.set("r", f"{column_letters(column)}{row_number}")
+        cells[column] = cell
+    return cells
 
 
 def _after(root: etree._Element, marker: etree._Element) -> Iterator[etree._Element]:
@@ -445,6 +512,8 @@ def _cell_xml(prefix: str, ref: str, role: str, payload: str, style: int) -> str
         )
     if role == "bool":
         return f'<{prefix}c r="{ref}"{s} t="b"><{prefix}v>{payload}</{prefix}v></{prefix}c>'
+    if role == "empty":
+        return f'<{prefix}c r="{ref}"{s}/>'
     return f'<{prefix}c r="{ref}"{s}><{prefix}v>{payload}</{prefix}v></{prefix}c>'
 
 
@@ -457,7 +526,7 @@ def last_value_row(src: IO[bytes], part: str) -> int:
     try:
         for _event, row in etree.iterparse(
             _Prefixed(head, src), events=("end",), tag=_ROW, resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=True,
+            load_dtd=False, huge_tree=False,
         ):
             number = int(row.get("r") or previous + 1)
             previous = number

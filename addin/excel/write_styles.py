@@ -73,6 +73,7 @@ class StyleBook:
         }
         self._variants: dict[tuple[int, int], int] = {}
         self._roles: dict[int, str] = {}
+        self._for_value: dict[tuple[int, str], int] = {}
         self.dirty = self.created
 
     def role(self, style: int) -> str:
@@ -89,6 +90,13 @@ class StyleBook:
 
         role: "text" | "number" | "percent" | "date" | "datetime" | "bool" | "empty".
         """
+        key = (style, role)
+        found = self._for_value.get(key)
+        if found is None:
+            found = self._for_value[key] = self._choose(style, role)
+        return found
+
+    def _choose(self, style: int, role: str) -> int:
         have = self.role(style)
         if role in ("text", "empty", "bool"):
             return style

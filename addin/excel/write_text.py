@@ -18,6 +18,7 @@ write-back puts in a cell:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from decimal import Decimal
@@ -33,8 +34,13 @@ _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
+
+
 def clean_text(text: str) -> str:
     """Text as it will be stored in a cell, per the module's text rule."""
+    if len(text) * 2 <= EXCEL_MAX_CELL_CHARS and _NEEDS_WORK.search(text) is None:
+        return text  # the common case: nothing to remove, cut or escape
     text = _XML_INVALID.sub("", text)
     text = _cut_utf16(text, EXCEL_MAX_CELL_CHARS)
     return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
@@ -73,6 +79,7 @@ def number_text(value: float | int | Decimal) -> str:
     return repr(number)
 
 
+@functools.lru_cache(maxsize=4096)
 def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float | int:
     """Excel's serial number for a date or naive/aware datetime (aware ones as UTC wall time)."""
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
@@ -84,6 +91,7 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float 
     return (dt.datetime(value.year, value.month, value.day) - epoch).days
 
 
+@functools.lru_cache(maxsize=4096)
 def column_letters(column: int) -> str:
     """1 -> "A", 28 -> "AB"."""
     letters = ""

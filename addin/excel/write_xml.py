@@ -59,7 +59,7 @@ def check_prolog(head: bytes, part: str) -> None:
 
 def parser() -> etree.XMLParser:
     """An lxml parser that never resolves entities or touches the network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def parse_part(data: bytes, part: str) -> etree._Element:
@@ -77,4 +77,5 @@ def parse_part(data: bytes, part: str) -> etree._Element:
 
 def serialize_part(root: etree._Element) -> bytes:
     """A part as Excel writes it: UTF-8 with a standalone declaration."""
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    body = etree.tostring(root, xml_declaration=False, encoding="UTF-8")
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body

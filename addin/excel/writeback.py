@@ -30,6 +30,7 @@ import posixpath
 import re
 import shutil
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -56,9 +57,11 @@ from addin.excel.write_xml import (
     CT_CALC_CHAIN,
     CT_CUSTOM_PROPS,
     CT_EXTERNAL_LINK,
+    CT_MACRO_MAINS,
     CT_MACROSHEETS,
     CT_STYLES,
     CT_WORKSHEET,
+    CT_XLSX_MAIN,
     MAIN_NS,
     RT_CUSTOM_PROPS,
     RT_OFFICE_DOCUMENT,
@@ -156,7 +159,7 @@ class _Patch:
             return None
         try:
             return self.source.read(name)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # zlib.error is an OSError subclass? no
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise WorkbookError(
                 f"The workbook part {name} is damaged; open and save the file in Excel.",
                 code="corrupt_workbook",
@@ -209,7 +212,7 @@ class _Patch:
             for entry in self.sheets:
                 if self.types.of(entry.part) == CT_WORKSHEET and entry.part in self.members:
                     self.edits.setdefault(entry.part, SheetEdit()).freeze_external = True
-        styles = self._plan_styles()
+        styles = self._plan_styles(bool(new_sheets))
         self._plan_tables(appended)
         root_adds = self._plan_custom_property(workbook_id)
         self._plan_package(new_sheets, root_adds)
@@ -299,8 +302,8 @@ class _Patch:
         self.replaced[name] = b""  # reserve the name
         return name
 
-    def _plan_styles(self) -> StyleBook | None:
-        if not any(edit.writes for edit in self.edits.values()):
+    def _plan_styles(self, new_sheets: bool) -> StyleBook | None:
+        if not new_sheets and not any(edit.writes for edit in self.edits.values()):
             return None
         rel = next((r for r in self.wb_rels if r.type == RT_STYLES), None)
         self.styles_part = resolve(self.workbook_part, rel.target) if rel else None
@@ -350,7 +353,9 @@ class _Patch:
         ]
         self.styles_created = getattr(self, "styles_part", "") is None and bool(self.edits or new_sheets)
         if self.styles_created:
-            self.styles_part = self._new_part_name("xl/styles{}.xml").replace("styles1.xml", "styles.xml")
+            self.styles_part = (
+                "xl/styles.xml" if "xl/styles.xml" not in self.members else self._new_part_name("xl/styles{}.xml")
+            )
             added_types[self.styles_part] = CT_STYLES
             wb_adds.append((RT_STYLES, posixpath.relpath(self.styles_part, posixpath.dirname(self.workbook_part))))
         if wb_adds or self.drop:
@@ -408,8 +413,6 @@ class _Patch:
 
 
 def _plain(content_type: str) -> str:
-    from addin.excel.write_xml import CT_MACRO_MAINS, CT_XLSX_MAIN
-
     return CT_XLSX_MAIN if content_type in CT_MACRO_MAINS else content_type
 
 

@@ -179,6 +179,8 @@ def latest_checkins(checkins: Iterable[CheckIn]) -> dict[str, dt.datetime]:
 
 def same_value(a: object, b: object) -> bool:
     """Field equality as the merge sees it (tolerant numbers, NFC text, blank == missing)."""
+    if a == b:  # the common case; equal values are always the same
+        return True
     if _blank(a) and _blank(b):
         return True
     if _blank(a) or _blank(b):
@@ -286,7 +288,7 @@ def _plan_existing(
     changes: dict[str, object] = {}
     for name in MERGED_FIELDS:
         theirs, ours = getattr(row, name), getattr(stored, name)
-        if same_value(theirs, ours):
+        if theirs == ours or same_value(theirs, ours):
             continue
         if base is not None:
             before = getattr(base, name)

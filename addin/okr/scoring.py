@@ -50,7 +50,7 @@ def infer_kind(kr: KeyResult) -> KrKind:
     if target == 1 and base in (None, 0) and (not kr.unit.strip() or text.is_milestone_unit(kr.unit)):
         if text.says_milestone(title):
             return KrKind.MILESTONE
-    if target is None and text.activity_verb(title) is not None and not text.has_number(title):
+    if target is None and text.activity_verb(title) is not None and not text.has_number(text.strip_prefix(title)):
         return KrKind.MILESTONE
     if text.says_maintain(title) or _bound_already_met(title, base, target) or (
         base is not None and target is not None and base == target
@@ -86,7 +86,11 @@ def progress(kr: KeyResult) -> float | None:
     the bound (the target itself counts as inside), 0.0 outside, None without current or
     target. milestone: 1.0 when current reaches the target (1 when none), else 0.0.
     """
-    kind = infer_kind(kr)
+    return progress_for(kr, infer_kind(kr))
+
+
+def progress_for(kr: KeyResult, kind: KrKind) -> float | None:
+    """:func:`progress` for a KR whose kind is already known (saves inferring it again)."""
     current, target = kr.current, kr.target
     if kind is KrKind.MILESTONE:
         goal = target if target is not None and target > 0 else 1.0

@@ -562,6 +562,13 @@ def clean_text(value: object, *, field: str = "") -> CleanText:
     """Text of a cell: NFC, controls removed, trimmed, within the field's length limit."""
     if value is None:
         return CleanText("")
+    limit = TEXT_LIMITS.get(field, DEFAULT_TEXT_LIMIT)
+    if type(value) is str and value.isascii() and value.isprintable():
+        # the common case: nothing to remove or normalise
+        text = value.strip()
+        if len(text) > limit:
+            raise ValueProblem(f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it.")
+        return CleanText(text)
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -573,7 +580,6 @@ def clean_text(value: object, *, field: str = "") -> CleanText:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, removed = _STRIP.subn("", text)
     text = unicodedata.normalize("NFC", text).strip()
-    limit = TEXT_LIMITS.get(field, DEFAULT_TEXT_LIMIT)
     if len(text) > limit:
         raise ValueProblem(
             f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it."
@@ -594,4 +600,6 @@ def parse_ref(value: object) -> str | None:
 
 def identity_key(text: str) -> str:
     """Compare key for ids and titles: NFKC, case-folded, spaces removed."""
+    if text.isascii():
+        return "".join(text.lower().split())
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())

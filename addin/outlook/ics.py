@@ -101,7 +101,8 @@ def _event(m: PlannedMeeting, seq: int, stamp: dt.datetime, *, body: OccurrenceB
         ev.add("categories", list(m.categories))
     html_body, text_body = (body.html, body.text) if body else (m.body_html, _text_of(m))
     ev.add("description", clean_text(text_body))
-    ev.add("x-alt-desc", html_body, parameters={"FMTTYPE": "text/html"})
+    # vText: escaped like DESCRIPTION (a raw newline would let user text start a new property)
+    ev.add("x-alt-desc", icalendar.vText(html_body), parameters={"FMTTYPE": "text/html"})
     ev.add("x-okr-meeting-key", m.key)
     return ev
 

@@ -74,7 +74,9 @@ def build_invite(
     title: str | None = None,
 ) -> InviteBody:
     """The status body for one team's meeting: rows from scoring, findings from the linter."""
-    rows = status_rows(okrs, team, quarter=quarter, today=today, checkins=checkins)
+    # the store's OkrSet carries its check-ins; callers may add more
+    rows = status_rows(okrs, team, quarter=quarter, today=today,
+                       checkins=[*checkins, *okrs.checkins])
     if findings is None:
         from addin.okr.lint import lint  # the linter is only needed when not given findings
 

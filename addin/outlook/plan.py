@@ -274,7 +274,7 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
         attendees, minutes = members, settings.retro_minutes
     start = localize(first, team.checkin_time, zone)
     return PlannedMeeting(
-        key=key, kind=kind, team=team.name, quarter=q.label, subject=subject,
+        key=key, kind=kind, team=team.name, quarter=q.label, subject=plain_text(subject),
         organizer=lead, attendees=attendees, start=start,
         duration=dt.timedelta(minutes=minutes), timezone=team.timezone, recurrence=rec,
         body_html=_series_body(kind, team, q, settings),

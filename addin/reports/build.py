@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 import docx
 from docx.document import Document
 from docx.enum.text import WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -36,6 +37,7 @@ from .rhythm import Rhythm, rhythm_health
 from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, clean_text, one_line
 from .styles import Styles
 from .timeline import notable_checkins
+from .wordxml import Cell, table_xml
 
 SECTION_TITLES = (
     "Scorecard",
@@ -62,8 +64,8 @@ STATUS_TEXT = {
 OBJECTIVE_FILL = "F2F2F2"
 WEEK_WITH_FILL = "C6EFCE"
 WEEK_WITHOUT_FILL = "FFC7CE"
-ANSWER_LINES = 3  # empty paragraphs in each answer box: room to write
-CHART_WIDTH = Inches(6.3)
+ANSWER_HEIGHT_IN = 0.9  # each answer box: room to write a few lines
+CHART_WIDTH_IN = 6.3  # or the text width, when the page is narrower
 TOC_INSTRUCTION = ' TOC \\o "1-3" \\h \\z \\u '
 
 
@@ -80,7 +82,12 @@ def build_retro_pack(data: RetroInput, *, charts: bool = True, template: bytes |
 
 def _open(template: bytes | None) -> Document:
     if template is None:
-        return docx.Document()
+        doc = docx.Document()
+        # python-docx's default template carries its own preview picture; a stale one misleads.
+        rels = doc.part.package.rels
+        for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+            del rels[rid]
+        return doc
     try:
         doc = docx.Document(io.BytesIO(template))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -111,11 +118,15 @@ class _Pack:
         self.team_name = one_line(self.data.team.name, TITLE_LIMIT) or "(unnamed team)"
         self.rhythm: Rhythm = rhythm_health(facts)
         self.dependencies = team_dependencies(facts)
+        section = doc.sections[-1]
+        self.text_width = (section.page_width - section.left_margin - section.right_margin) / 914400  # EMU -> in
 
     # -- building blocks -------------------------------------------------------------
 
-    def para(self, text: str = "", style=None, *, bold: bool = False):
-        p = self.doc.add_paragraph(style=style or self.st.normal)
+    def para(self, text: str = "", style: str = "normal", *, bold: bool = False):
+        p = self.doc.add_paragraph()
+        if style != "normal":
+            p._p.get_or_add_pPr().style = self.st.ids[style]
         if text:
             run = p.add_run(text)
             if bold:
@@ -124,27 +135,26 @@ class _Pack:
 
     def heading(self, text: str, level: int) -> None:
         self.headings.append((level, text))
-        self.para(text, self.st.h1 if level == 1 else self.st.h2)
+        self.para(text, "h1" if level == 1 else "h2")
 
     def bullet(self, text: str) -> None:
-        self.para(text, self.st.bullet)
+        self.para(text, "bullet")
 
-    def table(self, header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float] | None = None) -> Table:
-        rows = list(rows)
-        t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
-        t.style = self.st.table
-        for r, (row, values) in enumerate(zip(t.rows, [header, *rows])):
-            cells = row.cells
-            for c, value in enumerate(values):
-                para = cells[c].paragraphs[0]
-                if value:
-                    run = para.add_run(value)
-                    if r == 0:
-                        run.bold = True
-                if widths:
-                    cells[c].width = Inches(widths[c])
-        _repeat_header(t)
-        return t
+    def table(
+        self,
+        header: Sequence[str] | None,
+        rows: Iterable[Sequence[str | Cell]],
+        widths: Sequence[float],
+        *,
+        row_height: float | None = None,
+    ) -> Table:
+        """A table in the pack's table style; ``widths`` are relative, scaled to the text width."""
+        scale = self.text_width / sum(widths)
+        grid = [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in ([header] if header else []) + list(rows)]
+        tbl = table_xml(grid, style_id=self.st.table_id, widths_in=[w * scale for w in widths],
+                        header=header is not None, row_height_in=row_height)
+        self.doc.element.body._insert_tbl(tbl)
+        return Table(tbl, self.doc._body)
 
     # -- sections ----------------------------------------------------------------------
 
@@ -198,8 +208,8 @@ class _Pack:
 
     def cover(self) -> None:
         q = self.data.quarter
-        self.para(f"Retrospective: {self.team_name}", self.st.title)
-        self.para(f"{q.label} · {fmt.day(q.start)} – {fmt.day(q.end)}", self.st.subtitle)
+        self.para(f"Retrospective: {self.team_name}", "title")
+        self.para(f"{q.label} · {fmt.day(q.start)} – {fmt.day(q.end)}", "subtitle")
         score = self.para()
         run = score.add_run(f"Overall score {fmt.grade(self.facts.team_score)}")
         run.bold = True
@@ -230,41 +240,26 @@ class _Pack:
             self.para("The team had no objectives stored for this quarter.")
             return
         header = ("Objective / key result", "Baseline", "Target", "Final", "Grade", "Status")
-        rows: list[tuple[str, ...]] = []
-        shading: list[tuple[int, str]] = []
-        objective_rows: list[int] = []
+        rows: list[list[Cell]] = []
         for o in self.facts.objectives:
             kind = " (aspirational)" if o.objective.type == ObjectiveType.ASPIRATIONAL else ""
-            objective_rows.append(len(rows) + 1)
-            rows.append((_objective_name(o) + kind, "", "", "", fmt.grade(o.score), "objective score"))
+            values = (_objective_name(o) + kind, "", "", "", fmt.grade(o.score), "objective score")
+            rows.append([Cell(v, OBJECTIVE_FILL, bold=True) for v in values])
             for k in o.krs:
                 unit = k.kr.unit
-                shading.append((len(rows) + 1, STATUS_FILL[k.status]))
                 rows.append(
-                    (
-                        _kr_name(k),
-                        fmt.number(k.kr.baseline, unit),
-                        fmt.number(k.kr.target, unit),
-                        fmt.number(k.kr.current, unit),
-                        fmt.grade(k.grade),
-                        STATUS_TEXT[k.status],
-                    )
+                    [
+                        Cell(_kr_name(k)),
+                        Cell(fmt.number(k.kr.baseline, unit)),
+                        Cell(fmt.number(k.kr.target, unit)),
+                        Cell(fmt.number(k.kr.current, unit)),
+                        Cell(fmt.grade(k.grade)),
+                        Cell(STATUS_TEXT[k.status], STATUS_FILL[k.status]),
+                    ]
                 )
-        t = self.table(header, rows, widths=(2.6, 0.8, 0.8, 0.8, 0.6, 0.8))
-        for r in objective_rows:
-            cells = t.rows[r].cells
-            for cell in cells:
-                _shade(cell, OBJECTIVE_FILL)
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-        for r, fill in shading:
-            _shade(t.rows[r].cells[5], fill)
-        self.para("Legend", self.st.caption)
-        legend = self.doc.add_table(rows=1, cols=len(STATUS_FILL))
-        legend.style = self.st.table
-        for cell, (status, fill) in zip(legend.rows[0].cells, STATUS_FILL.items()):
-            cell.paragraphs[0].add_run(STATUS_TEXT[status])
-            _shade(cell, fill)
+        self.table(header, rows, widths=(2.6, 0.8, 0.8, 0.8, 0.6, 0.8))
+        self.para("Legend", "caption")
+        self.table(None, [[Cell(STATUS_TEXT[s], fill) for s, fill in STATUS_FILL.items()]], widths=[1] * len(STATUS_FILL))
         self.para(
             "Status is judged at quarter end from progress against the expected pace and the last confidence. "
             "Final is the last value checked in during the quarter."
@@ -291,7 +286,7 @@ class _Pack:
                 continue
             if self.charts:
                 for picture in render_objective_charts([self._series(k) for k in o.krs], days=self._days()):
-                    self.doc.add_picture(io.BytesIO(picture), width=CHART_WIDTH)
+                    self.doc.add_picture(io.BytesIO(picture), width=Inches(min(CHART_WIDTH_IN, self.text_width)))
             for k in o.krs:
                 self.bullet(_kr_summary(k))
             entries = notable_checkins(o.krs)
@@ -339,14 +334,12 @@ class _Pack:
         )
         self.heading("Check-in weeks", 2)
         if r.weeks:
-            strip = self.doc.add_table(rows=2, cols=len(r.weeks))
-            strip.style = self.st.table
-            top, bottom = strip.rows[0].cells, strip.rows[1].cells
-            for w, head, cell in zip(r.weeks, top, bottom):
-                head.paragraphs[0].add_run(f"w{w.number}")
-                cell.paragraphs[0].add_run(str(w.checkins))
-                _shade(cell, WEEK_WITH_FILL if w.checkins else WEEK_WITHOUT_FILL)
-            self.para("Check-ins per week of the quarter; red weeks had none.", self.st.caption)
+            self.table(
+                [f"w{w.number}" for w in r.weeks],
+                [[Cell(str(w.checkins), WEEK_WITH_FILL if w.checkins else WEEK_WITHOUT_FILL) for w in r.weeks]],
+                widths=[1] * len(r.weeks),
+            )
+            self.para("Check-ins per week of the quarter; red weeks had none.", "caption")
         else:
             self.para("The quarter had not started.")
         self.heading("Stale key results", 2)
@@ -379,12 +372,12 @@ class _Pack:
                     one_line(fi.location.describe(), 120),
                     clean_text(fi.message, MESSAGE_LIMIT),
                     fmt.day(rec.first_seen),
-                    fmt.day(rec.resolved_at) if rec.resolved_at else "still open",
+                    Cell(fmt.day(rec.resolved_at), STATUS_FILL[Status.ON_TRACK])
+                    if rec.resolved_at
+                    else Cell("still open", STATUS_FILL[Status.OFF_TRACK]),
                 )
             )
-        t = self.table(("Pitfall", "Where", "What", "First seen", "Resolved"), rows, widths=(1.1, 1.3, 2.4, 0.8, 0.8))
-        for i, rec in enumerate(f.findings, start=1):
-            _shade(t.rows[i].cells[4], STATUS_FILL[Status.ON_TRACK] if rec.resolved_at else STATUS_FILL[Status.OFF_TRACK])
+        self.table(("Pitfall", "Where", "What", "First seen", "Resolved"), rows, widths=(1.1, 1.3, 2.4, 0.8, 0.8))
 
     def dependencies_section(self) -> None:
         self.heading("Dependencies and alignment", 1)
@@ -394,14 +387,14 @@ class _Pack:
                 (
                     _kr_name(d.kr),
                     one_line(d.on, 120) + (f" ({one_line(d.other_team, 80)})" if d.other_team and d.other_team != d.on else ""),
-                    ("yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else "")) if d.acknowledged else "no",
+                    Cell("yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else ""), STATUS_FILL[Status.ON_TRACK])
+                    if d.acknowledged
+                    else Cell("no", STATUS_FILL[Status.OFF_TRACK]),
                     one_line(d.ended, 300),
                 )
                 for d in deps
             ]
-            t = self.table(("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8))
-            for i, d in enumerate(deps, start=1):
-                _shade(t.rows[i].cells[2], STATUS_FILL[Status.ON_TRACK] if d.acknowledged else STATUS_FILL[Status.OFF_TRACK])
+            self.table(("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8))
         else:
             self.para("The team's key results named no dependency on another team.")
         incoming = incoming_dependencies(self.facts)
@@ -427,11 +420,8 @@ class _Pack:
                 current = q.theme
                 self.heading(q.theme, 2)
             self.para(q.text)
-            box = self.doc.add_table(rows=1, cols=1)
-            box.style = self.st.table
-            cell = box.rows[0].cells[0]
-            for _ in range(ANSWER_LINES - 1):
-                cell.add_paragraph()
+            # One empty cell in a tall row: room to write, and Word grows it as they type.
+            self.table(None, [[Cell()]], widths=[1], row_height=ANSWER_HEIGHT_IN)
 
     def carry_over(self) -> None:
         self.heading("Carry-over", 1)
@@ -449,14 +439,14 @@ class _Pack:
     def table_of_contents(self, anchor) -> None:
         """A real TOC field (Word fills in page numbers on open), pre-filled with the headings."""
         body = anchor._p
-        title = self.doc.add_paragraph(style=self.st.normal)
+        title = self.doc.add_paragraph()
         run = title.add_run("Contents")
         run.bold = True
         run.font.size = Pt(14)
         body.addprevious(title._p)
         paragraphs = []
         for level, text in self.headings:
-            p = self.doc.add_paragraph(style=self.st.normal)
+            p = self.doc.add_paragraph()
             if level == 2:
                 p.paragraph_format.left_indent = Inches(0.25)
             p.add_run(text)
@@ -509,35 +499,12 @@ def _kr_summary(k: KrFacts) -> str:
 
 def _trajectory(values: list[float], keep: int = 5) -> list[float]:
     """The confidence path without repeats, at most ``keep`` points (first, turns, last)."""
-    path = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+    rounded = [round(v, 1) for v in values]
+    path = [v for i, v in enumerate(rounded) if i == 0 or v != rounded[i - 1]]
     if len(path) <= keep:
         return path
     step = (len(path) - 1) / (keep - 1)
     return [path[round(i * step)] for i in range(keep)]
-
-
-def _shade(cell, fill: str) -> None:
-    """Cell background via w:shd (the way Word itself writes cell shading)."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for old in tc_pr.findall(qn("w:shd")):
-        tc_pr.remove(old)
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    # Schema order in tcPr: ... tcBorders, shd, noWrap, tcMar, textDirection, tcFitText, vAlign, hideMark.
-    later = [qn(f"w:{t}") for t in ("noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark")]
-    for i, child in enumerate(tc_pr):
-        if child.tag in later:
-            tc_pr.insert(i, shd)
-            return
-    tc_pr.append(shd)
-
-
-def _repeat_header(table: Table) -> None:
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    tr_pr.append(el)
 
 
 def _simple_field(instruction: str, placeholder: str):

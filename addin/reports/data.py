@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from addin.okr.model import CheckIn, Finding, OkrSet, Team
@@ -72,3 +72,40 @@ def gather_retro_input(
         generated_at=now,
         author=author,
     )
+
+
+def _fold(text: str | None) -> str:
+    return (text or "").strip().casefold()
+
+
+def for_team(data: RetroInput) -> RetroInput:
+    """The same input with other teams' OKRs cut to those the pack reads (their dependencies).
+
+    A tenant's whole OkrSet is large; this keeps what a pack for ``data.team`` uses,
+    so sending inputs to worker processes stays cheap. The pack built is identical.
+    """
+    okrs = data.okrs
+    team = data.team.name
+    ours = [kr for kr in okrs.key_results if kr.team == team]
+    keys = {_fold(team)} | {_fold(v) for kr in ours for v in (kr.id, kr.title, kr.ref) if v}
+    wanted = {_fold(d) for kr in ours for d in kr.depends_on}
+    others = [
+        kr
+        for kr in okrs.key_results
+        if kr.team != team
+        and (
+            _fold(kr.id) in wanted
+            or _fold(kr.aligns_to) in keys
+            or any(_fold(d) in keys for d in kr.depends_on)
+        )
+    ]
+    relevant = {(kr.team, kr.objective) for kr in others}
+    trimmed = OkrSet(
+        settings=okrs.settings,
+        teams=list(okrs.teams),
+        objectives=[o for o in okrs.objectives if o.team == team or (o.team, o.title) in relevant],
+        key_results=ours + others,
+        initiatives=[],
+        checkins=[],
+    )
+    return replace(data, okrs=trimmed)

@@ -11,7 +11,7 @@ DASH = "—"
 
 
 def number(value: float | None, unit: str = "") -> str:
-    """1234.5 -> "1,234.5"; 0.25 with unit "%" -> "0.25 %"; None -> an em dash."""
+    """1234.5 -> "1,234.5"; 45 with unit "%" -> "45%"; 1200 with "$" -> "$1,200"; None -> an em dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return DASH
     if float(value).is_integer() and abs(value) < 1e15:
@@ -23,7 +23,9 @@ def number(value: float | None, unit: str = "") -> str:
     unit = one_line(unit, SHORT_LIMIT)
     if not unit:
         return text
-    return f"{text}{unit}" if unit in {"%", "$", "€", "£", "k", "M"} else f"{text} {unit}"
+    if unit in {"$", "€", "£", "¥"}:
+        return f"-{unit}{text[1:]}" if text.startswith("-") else f"{unit}{text}"
+    return f"{text}{unit}" if unit in {"%", "k", "M"} else f"{text} {unit}"
 
 
 def grade(value: float | None) -> str:

@@ -69,9 +69,13 @@ class Styles:
         self._doc = doc
         for attr, name in PARAGRAPH_STYLES.items():
             setattr(self, attr, self._get(name, WD_STYLE_TYPE.PARAGRAPH))
+        # python-docx's style setter re-finds the document default on every call (a scan of
+        # all styles); the pack writes these ids into pPr/tblPr itself instead.
+        self.ids = {attr: getattr(self, attr).style_id for attr in PARAGRAPH_STYLES}
         self.table = next(
             (s for s in (self._find(n, WD_STYLE_TYPE.TABLE) for n in TABLE_STYLES) if s is not None), None
         ) or self._get("Table Grid", WD_STYLE_TYPE.TABLE)
+        self.table_id = self.table.style_id
 
     def _find(self, name: str, kind: WD_STYLE_TYPE) -> BaseStyle | None:
         # By name only: Styles[...] falls back to a style id with a warning.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Date, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from addin.store.tables import Base, CleanString, CleanText, UtcDateTime
+from addin.store.tables import Base, CleanString, CleanText, JsonText, UtcDateTime
 
 PENDING = "pending"  # create sent (or about to be); Graph may or may not have it
 CREATED = "created"  # exists in Graph with the ids below
@@ -41,6 +41,7 @@ class MeetingRecord:
     sequence: int = 0
     body_hash: str | None = None  # hash of the last occurrence body sent
     body_start: dt.datetime | None = None  # which occurrence carries that body (UTC)
+    snapshot: dict[str, object] | None = None  # the meeting as last sent, to report changes
     updated_at: dt.datetime | None = None
 
     def but(self, **changes: object) -> MeetingRecord:
@@ -70,6 +71,7 @@ class MeetingRow(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body_start: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    snapshot: Mapped[dict[str, object] | None] = mapped_column(JsonText(), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 

@@ -13,6 +13,7 @@ Times are stored as naive UTC and come back timezone-aware (UTC) on both databas
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -47,6 +48,8 @@ KEY_LEN = 64  # sha256 hex
 
 def clean_text(value: str) -> str:
     """The store's text rule: drop NUL, replace lone surrogates with U+FFFD."""
+    if value.isascii():  # the common case, checked in C
+        return value.replace("\x00", "") if "\x00" in value else value
     if "\x00" in value:
         value = value.replace("\x00", "")
     try:
@@ -56,10 +59,19 @@ def clean_text(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=65_536)  # names repeat on every row of a big workbook
 def text_key(value: str) -> str:
     """Identity key of a name or title: NFC, trimmed, spaces collapsed, case-folded."""
     norm = " ".join(unicodedata.normalize("NFC", clean_text(value)).split()).casefold()
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def _utf8_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sanitise(value: Any) -> Any:
@@ -101,10 +113,17 @@ class JsonText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return json.dumps(_sanitise(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        if text.isascii() and "\\u0000" not in text:  # nothing to clean (the common case)
+            return text
+        if "\\u0000" in text or not _utf8_safe(text):
+            text = json.dumps(_sanitise(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(value)
+        if value is None:
+            return None
+        return [] if value == "[]" else json.loads(value)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from identity_server import IdentityServer
+from tests.auth.identity_server import IdentityServer
 
 from auth import AuthConfig
 

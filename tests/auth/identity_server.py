@@ -133,7 +133,9 @@ def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the tests inspect ``IdentityServer.requests`` instead."""
+    """No access log on stderr (tests inspect ``IdentityServer.requests``); keep-alive like the real one."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -157,7 +159,7 @@ class IdentityServer:
             "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler, ssl_context=self._ssl
         )
         self.base_url = f"https://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="identity-server", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="identity-server", daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "IdentityServer":
@@ -200,7 +202,7 @@ class IdentityServer:
     def sign(self, claims: dict[str, Any], *, key: SigningKey | None = None, headers: dict[str, Any] | None = None) -> str:
         """An RS256 JWT over ``claims`` with one of the key set's keys (or any other key given)."""
         key = key or self.signing_key
-        return jwt.encode(claims, key.private_pem(), algorithm="RS256", headers={"kid": key.kid, **(headers or {})})
+        return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, **(headers or {})})
 
     def user_claims(self, tenant: str, oid: str, audience: str, **overrides: Any) -> dict[str, Any]:
         """The claims of a v2 delegated access token (an Office SSO token) for our API."""
@@ -382,7 +384,7 @@ class IdentityServer:
             key = next((k for k in self.keys if k.kid == header.get("kid")), None)
         if key is None:
             raise jwt.InvalidSignatureError("unknown kid")
-        return jwt.decode(assertion, key.public_pem(), algorithms=["RS256"], audience=[client_id],
+        return jwt.decode(assertion, key.private_key.public_key(), algorithms=["RS256"], audience=[client_id],
                           options={"require": ["exp", "tid", "oid"], "verify_iss": False})
 
     def _user_tokens(self, tenant: str, oid: str, client_id: str, scope: str) -> Response:

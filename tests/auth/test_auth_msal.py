@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import uuid
 
 import jwt
 import pytest
-from identity_server import GRANT_JWT_BEARER, IdentityServer
+from tests.auth.identity_server import GRANT_JWT_BEARER, IdentityServer
 
-from auth import AuthConfig, AuthError, Forbidden, IdentityUnavailable, app_token, obo_token
+from auth import AuthConfig, AuthError, Forbidden, IdentityUnavailable, app_token, obo_token, validate_access_token
 from auth.msal_tokens import _pool
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite"]
@@ -112,7 +113,7 @@ def test_mfa_claims_challenge_is_passed_to_the_add_in(
     error = _obo_error(config, sso_token)
     assert (error.status, error.code) == (401, "claims_challenge")
     assert error.claims == MFA_CLAIMS and error.as_dict()["details"]["claims"] == MFA_CLAIMS
-    assert "claims=" in error.www_authenticate()
+    assert "claims=" in error.www_authenticate
     # After signing in again with MFA (a new SSO token), the exchange succeeds.
     stepped_up = identity.user_token(tenant, user_oid, config.client_id, amr=["pwd", "mfa"])
     assert _claims(obo_token(config, stepped_up, GRAPH_SCOPES))["oid"] == user_oid
@@ -146,6 +147,18 @@ def test_throttling_is_honoured_without_calling_again(
     assert len(identity.token_requests()) == 1
 
 
+def test_throttled_refresh_is_not_followed_by_another_request(
+    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str
+) -> None:
+    identity.access_token_lifetime = 60
+    obo_token(config, sso_token, GRAPH_SCOPES)
+    identity.throttle(tenant, retry_after=3, count=5)
+    with pytest.raises(IdentityUnavailable) as caught:
+        obo_token(config, sso_token, GRAPH_SCOPES)
+    assert caught.value.retry_after == 3
+    assert [r.status for r in identity.token_requests()] == [200, 429]
+
+
 def test_wrong_client_secret_is_a_server_configuration_error(
     identity: IdentityServer, config: AuthConfig, sso_token: str
 ) -> None:
@@ -156,7 +169,7 @@ def test_wrong_client_secret_is_a_server_configuration_error(
 
 
 def test_unreachable_identity_platform_is_unavailable_not_a_crash(config: AuthConfig, sso_token: str) -> None:
-    user = __import__("auth").validate_access_token(sso_token, config)
+    user = validate_access_token(sso_token, config)
     config = dataclasses.replace(config, authority="https://127.0.0.1:9", http_timeout_seconds=2)
     with pytest.raises(IdentityUnavailable) as caught:
         obo_token(config, sso_token, GRAPH_SCOPES, user=user)
@@ -199,3 +212,35 @@ def test_app_token_throttled_tenant_does_not_block_another(
         app_token(config, tenant, ["https://graph.microsoft.com/.default"])
     assert caught.value.retry_after == 30
     assert _claims(app_token(config, second_tenant, ["https://graph.microsoft.com/.default"]))["tid"] == second_tenant
+
+
+# -- G5: nothing but the local identity server is ever contacted --------------------------------
+
+_connections: list[object] | None = None
+
+
+def _record_connect(event: str, args: tuple) -> None:
+    if event == "socket.connect" and _connections is not None:
+        _connections.append(args[1])
+
+
+_hooked = False
+
+
+def test_every_connection_goes_to_the_local_identity_server(
+    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str
+) -> None:
+    global _connections, _hooked
+    if not _hooked:
+        sys.addaudithook(_record_connect)  # cannot be removed again; it records only while enabled
+        _hooked = True
+    _connections = []
+    try:
+        validate_access_token(sso_token, config)
+        obo_token(config, sso_token, GRAPH_SCOPES)
+        app_token(config, tenant, ["https://graph.microsoft.com/.default"])
+    finally:
+        seen, _connections = _connections, None
+    port = int(identity.base_url.rsplit(":", 1)[1])
+    assert seen, "the flows above talk to the identity server"
+    assert {tuple(address[:2]) for address in seen} == {("127.0.0.1", port)}

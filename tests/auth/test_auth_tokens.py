@@ -13,9 +13,9 @@ import uuid
 
 import jwt
 import pytest
-from identity_server import IdentityServer, SigningKey
+from tests.auth.identity_server import IdentityServer, SigningKey
 
-from auth import AuthConfig, AuthError, Forbidden, User, authenticate, local_user, validate_access_token
+from auth import AuthConfig, AuthError, Forbidden, IdentityUnavailable, User, authenticate, local_user, validate_access_token
 
 
 def _b64(data: bytes) -> str:
@@ -24,6 +24,17 @@ def _b64(data: bytes) -> str:
 
 def _unsigned(header: dict, claims: dict, signature: bytes = b"") -> str:
     return ".".join([_b64(json.dumps(header).encode()), _b64(json.dumps(claims).encode()), _b64(signature)])
+
+
+@pytest.fixture(scope="module")
+def stranger() -> SigningKey:
+    """An RSA key the identity platform never published."""
+    return SigningKey.generate()
+
+
+def _renamed(key: SigningKey) -> SigningKey:
+    """The same key under a fresh, unknown kid."""
+    return SigningKey(kid=str(uuid.uuid4()), private_key=key.private_key)
 
 
 def _rejected(token: str, config: AuthConfig, **kwargs: object) -> AuthError:
@@ -95,26 +106,25 @@ def test_garbage_is_rejected(config: AuthConfig) -> None:
 
 
 def test_unknown_kids_refresh_the_key_set_at_most_once_per_window(
-    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str
+    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str, stranger: SigningKey
 ) -> None:
     validate_access_token(sso_token, config)  # first fetch of the key set
     assert identity.jwks_requests() == 1
     for _ in range(5):
-        stranger = SigningKey.generate()
-        token = identity.sign(identity.user_claims(tenant, str(uuid.uuid4()), config.client_id), key=stranger)
+        token = identity.sign(identity.user_claims(tenant, str(uuid.uuid4()), config.client_id), key=_renamed(stranger))
         assert _rejected(token, config).code == "invalid_token"
     # Inside the cooldown window a flood of unknown kids costs no request at all.
     assert identity.jwks_requests() == 1
 
 
 def test_unknown_kid_without_cooldown_refreshes_exactly_once_each(
-    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str
+    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str, stranger: SigningKey
 ) -> None:
     config = dataclasses.replace(config, jwks_cooldown_seconds=0)
     validate_access_token(sso_token, config)
     before = identity.jwks_requests()
     for _ in range(3):
-        token = identity.sign(identity.user_claims(tenant, str(uuid.uuid4()), config.client_id), key=SigningKey.generate())
+        token = identity.sign(identity.user_claims(tenant, str(uuid.uuid4()), config.client_id), key=_renamed(stranger))
         assert _rejected(token, config).code == "invalid_token"
     assert identity.jwks_requests() - before == 3
 
@@ -261,7 +271,7 @@ def test_error_answer_shape(identity: IdentityServer, config: AuthConfig, other_
     body = error.as_dict()
     assert body["code"] == "tenant_not_allowed" and body["message"]
     assert body["details"] == {"tenant_id": other_tenant}
-    assert error.www_authenticate() == 'Bearer error="tenant_not_allowed"'
+    assert error.www_authenticate == 'Bearer error="tenant_not_allowed"'
 
 
 def test_unsigned_decode_is_never_trusted(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
@@ -272,3 +282,15 @@ def test_unsigned_decode_is_never_trusted(identity: IdentityServer, config: Auth
     spliced = ".".join([good.split(".")[0], other.split(".")[1], good.split(".")[2]])
     assert _rejected(spliced, config).code == "invalid_token"
     assert jwt.get_unverified_header(spliced)["alg"] == "RS256"
+
+
+def test_unreachable_key_set_is_unavailable_not_unauthorised(config: AuthConfig, sso_token: str) -> None:
+    config = dataclasses.replace(config, jwks_url="https://127.0.0.1:9/common/discovery/v2.0/keys", http_timeout_seconds=2)
+    with pytest.raises(IdentityUnavailable) as caught:
+        validate_access_token(sso_token, config)
+    assert (caught.value.status, caught.value.code) == (503, "identity_unavailable")
+
+
+def test_auth_disabled_refuses_to_validate(sso_token: str) -> None:
+    error = _rejected(sso_token, AuthConfig.from_env({}))
+    assert error.code == "auth_not_configured"

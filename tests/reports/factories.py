@@ -74,6 +74,7 @@ def make_input(
     generated_at: dt.datetime = AFTER_QUARTER,
     other_teams: bool = True,
     findings: Sequence[FindingRecord] = (),
+    skip_weeks: Sequence[int] = (),
 ) -> RetroInput:
     """A team with ``objectives`` x ``krs_per_objective`` increase KRs and weekly check-ins.
 
@@ -82,7 +83,7 @@ def make_input(
     """
     okrs = OkrSet(settings=Settings(quarter=QUARTER.label), teams=[Team(team, lead="lead@example.com")])
     checkins: list[CheckIn] = []
-    days = checkin_days(weeks)
+    days = checkin_days(weeks, skip=skip_weeks)
     for o in range(objectives):
         kind = ObjectiveType.ASPIRATIONAL if o in aspirational else ObjectiveType.COMMITTED
         otitle = f"Objective {o + 1} of {team}"

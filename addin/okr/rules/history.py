@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..model import CheckIn, KeyResult, KrKind
-from ..scoring import progress
+from ..scoring import progress_for
 from .context import Context, aware, kr_location
 
 # Fewer days of history than this say little about a pace (one noisy week).
@@ -20,7 +20,7 @@ def check_history(ctx: Context) -> None:
     in_quarter = quarter.start <= ctx.today <= quarter.end
     for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
         history = ctx.checkins.get(index, ())
-        done = _done(kr)
+        done = _done(kr, kind)
         if in_quarter and not done:
             _stale(ctx, kr, history)
         if kind in (KrKind.INCREASE, KrKind.DECREASE) and kr.target is not None:
@@ -32,8 +32,8 @@ def check_history(ctx: Context) -> None:
             _low_confidence(ctx, kr, history)
 
 
-def _done(kr: KeyResult) -> bool:
-    value = progress(kr)
+def _done(kr: KeyResult, kind: KrKind) -> bool:
+    value = progress_for(kr, kind)
     return value is not None and value >= 1.0
 
 

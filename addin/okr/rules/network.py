@@ -210,13 +210,17 @@ def check_conflicts(ctx: Context) -> None:
             teams_by_direction[direction].setdefault(team_key, krs[index].team)
         if not teams_by_direction[1] or not teams_by_direction[-1]:
             continue
+        # The first few names per direction are enough for the message (and keep this linear).
+        shortlist = {d: list(teams.items())[:6] for d, teams in teams_by_direction.items()}
         for index, team_key, direction in members:
-            opposing = [name for key, name in teams_by_direction[-direction].items() if key != team_key]
-            if not opposing:
+            others_all = teams_by_direction[-direction]
+            if len(others_all) == 1 and team_key in others_all:
                 continue
+            opposing = [name for key, name in shortlist[-direction] if key != team_key]
+            more = len(others_all) - (team_key in others_all) - len(opposing[:5])
             kr = krs[index]
             ways = "raise" if direction == 1 else "lower"
-            others = ", ".join(sorted(opposing)[:5]) + (", ..." if len(opposing) > 5 else "")
+            others = ", ".join(sorted(opposing[:5])) + (f" and {more} more team(s)" if more > 0 else "")
             ctx.add(
                 "opposite-directions",
                 kr_location(kr, "Key Result"),

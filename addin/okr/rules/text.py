@@ -22,18 +22,26 @@ _PREFIX = re.compile(
 _LEAD_INS = ("we will ", "we'll ", "to ", "vamos ", "vamos a ")
 
 
+@lru_cache(maxsize=262144)
 def same_text_key(text: str) -> str:
     """Key under which two titles count as the same: NFC, case, spacing and end dots ignored."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return _SPACES.sub(" ", text).strip().rstrip(".;:!").strip().casefold()
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split()).rstrip(".;:!").rstrip().casefold()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def fold(text: str) -> str:
     """Accent-free, case-folded, single-spaced text for word matching."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    if not text:
+        return ""
+    if text.isascii():  # the common case: nothing to decompose
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", bare.casefold()).strip()
+    return " ".join(bare.casefold().split())
 
 
 def words(text: str) -> list[str]:
@@ -128,7 +136,8 @@ def activity_verb(title: str) -> tuple[str, str, str] | None:
     for phrase in _MULTI:
         if folded == phrase or folded.startswith(phrase + " "):
             rest = body.split(None, phrase.count(" ") + 1)[phrase.count(" ") + 1:]
-            return phrase, _language(phrase), " ".join(rest)
+            joined = " ".join(rest)
+            return phrase, _language(phrase, joined), joined
     parts = body.split(None, 1)
     if not parts:
         return None
@@ -136,17 +145,33 @@ def activity_verb(title: str) -> tuple[str, str, str] | None:
     rest = parts[1] if len(parts) > 1 else ""
     if first in _EN_MAKE or first in _EN_DO:
         return first, "en", rest
-    if first in _ES:
-        return first, "es", rest
-    if first in _PT:
-        return first, "pt", rest
+    if first in _ES or first in _PT:
+        return first, _language(first, rest), rest
     return None
 
 
-def _language(verb: str) -> str:
+_PT_HINTS = {"o", "os", "novo", "nova", "novos", "novas", "do", "da", "dos", "das", "em", "com",
+             "nao", "uma", "no", "na", "ao", "pelo", "pela"}
+_ES_HINTS = {"el", "los", "nuevo", "nueva", "nuevos", "nuevas", "del", "en", "con", "una", "al",
+             "por", "para", "y"}
+
+
+def _language(verb: str, rest: str = "") -> str:
     if verb in _EN_MAKE or verb in _EN_DO:
         return "en"
-    return "es" if verb in _ES else "pt"
+    if verb in _ES and verb not in _PT:
+        return "es"
+    if verb in _PT and verb not in _ES:
+        return "pt"
+    # Shared verbs ("implementar"): the small words around them tell the language.
+    rest_words = words(rest)
+    pt = sum(w in _PT_HINTS for w in rest_words) + sum(w.endswith(("cao", "coes")) for w in rest_words)
+    es = sum(w in _ES_HINTS for w in rest_words) + sum(w.endswith(("cion", "ciones")) for w in rest_words)
+    if "\u00f1" in rest.casefold():
+        es += 2
+    if any(ch in rest.casefold() for ch in "\u00e3\u00f5\u00e7"):
+        pt += 2
+    return "pt" if pt > es else "es"
 
 
 # A guess of the outcome an activity is meant to move, from words in its object:

@@ -6,7 +6,7 @@ import re
 
 from ..model import KeyResult, KrKind
 from .context import Context, kr_location, objective_location
-from .text import activity_verb, has_number, has_quantity, outcome_rewrite, says_maintain, words
+from .text import activity_verb, has_number, strip_prefix, has_quantity, outcome_rewrite, says_maintain, words
 
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")
@@ -51,7 +51,7 @@ def _activity(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
     # A verb of work with no number in the title and no quantity to move is a task.
     if kind not in (KrKind.MILESTONE,) and kr.target is not None:
         return
-    if has_number(kr.title) or activity_verb(kr.title) is None:
+    if has_number(strip_prefix(kr.title)) or activity_verb(kr.title) is None:
         return
     ctx.add(
         "activity-verb",

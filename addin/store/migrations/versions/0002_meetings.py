@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("body_hash", sa.String(64), nullable=True),
         sa.Column("body_start", sa.DateTime(), nullable=True),
+        sa.Column("snapshot", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_meetings"),
         sa.UniqueConstraint("tenant_id", "key", name="uq_meetings_tenant_id_key"),

@@ -1,0 +1,378 @@
+"""``okr schedule`` and ``okr refresh-invites``: the cadence plan carried into a calendar.
+
+``schedule`` plans every team's meetings for a quarter, compares the plan with the
+meetings the store says exist, and has the calendar create what is missing and update
+what changed; running it again changes nothing. ``refresh_invites`` puts the current KR
+status on each meeting's next occurrence (within a window, for Graph; every series' next
+occurrence, for .ics files).
+
+The calendar is ``IcsCalendar`` (embedded default) or ``addin.graph.GraphCalendar``;
+``default_calendar`` picks one from the configuration without importing Graph unless
+it is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from addin.errors import NotFound
+from addin.okr.model import OkrSet
+from addin.okr.quarters import Quarter, parse_quarter
+from addin.outlook.calendar import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Calendar,
+    Failure,
+    MeetingChange,
+    OccurrenceBody,
+)
+from addin.outlook.invite import build_invite
+from addin.outlook.plan import (
+    CadenceSettings,
+    PlannedMeeting,
+    Skipped,
+    next_occurrence,
+    plan_cadence,
+)
+from addin.store.meetings import (
+    CREATED,
+    FAILED,
+    PENDING,
+    WRITTEN,
+    MeetingRecord,
+    list_meetings,
+    upsert_meeting,
+)
+
+LOCAL_TENANT = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingOutcome:
+    """What ``schedule`` did (or, with --dry-run, would do) with one meeting."""
+
+    key: str
+    team: str
+    kind: str
+    subject: str
+    start: dt.datetime
+    recurrence: str  # "weekly on tuesday until 2026-12-31", "once"
+    attendees: tuple[str, ...]
+    action: str  # create | update | unchanged | failed
+    changes: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(slots=True)
+class ScheduleReport:
+    quarter: str
+    calendar: str
+    dry_run: bool
+    meetings: list[MeetingOutcome] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def _with(self, action: str) -> list[MeetingOutcome]:
+        return [m for m in self.meetings if m.action == action]
+
+    @property
+    def created(self) -> list[MeetingOutcome]:
+        return self._with(CREATE)
+
+    @property
+    def updated(self) -> list[MeetingOutcome]:
+        return self._with(UPDATE)
+
+    @property
+    def unchanged(self) -> list[MeetingOutcome]:
+        return self._with(UNCHANGED)
+
+    @property
+    def ok(self) -> bool:
+        """True when every planned meeting is in the calendar as planned."""
+        return not self.failures
+
+    def rows(self) -> list[list[str]]:
+        """The --dry-run / summary table: one row per meeting."""
+        head = ["team", "meeting", "first", "repeats", "attendees", "action", "changes"]
+        return [head] + [[m.team, m.kind, m.start.strftime("%Y-%m-%d %H:%M %Z"), m.recurrence,
+                          str(len(m.attendees)), m.action, ", ".join(m.changes) or m.message]
+                         for m in self.meetings]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "quarter": self.quarter, "calendar": self.calendar, "dry_run": self.dry_run,
+            "meetings": [{"key": m.key, "team": m.team, "kind": m.kind, "subject": m.subject,
+                          "start": m.start.isoformat(), "recurrence": m.recurrence,
+                          "attendees": list(m.attendees), "action": m.action,
+                          "changes": list(m.changes), "message": m.message} for m in self.meetings],
+            "skipped": [{"team": s.team, "reason": s.reason} for s in self.skipped],
+            "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
+                          "transient": f.transient} for f in self.failures],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshedOccurrence:
+    key: str
+    team: str
+    kind: str
+    start: dt.datetime
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    calendar: str
+    updated: list[RefreshedOccurrence] = field(default_factory=list)
+    unchanged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"calendar": self.calendar, "unchanged": self.unchanged,
+                "updated": [{"key": u.key, "team": u.team, "kind": u.kind,
+                             "start": u.start.isoformat()} for u in self.updated],
+                "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
+                              "transient": f.transient} for f in self.failures]}
+
+
+def schedule(
+    db: Any,
+    tenant: str,
+    *,
+    team: str | None = None,
+    quarter: str | None = None,
+    dry_run: bool = False,
+    calendar: Calendar,
+    now: dt.datetime,
+    settings: CadenceSettings = CadenceSettings(),
+) -> ScheduleReport:
+    """Plan the quarter's meetings and make the calendar match; never duplicates."""
+    from addin.store import repo
+
+    with db.read() as s:
+        okrs = repo.load_okrs(s, tenant)
+        records = {r.key: r for r in list_meetings(s, tenant)}
+    plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
+                        settings=settings, keep_start=_kept_starts(records))
+    bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records) \
+        if calendar.name == "ics" else {}
+    changes = [_change(m, records.get(m.key), bodies.get(m.key)) for m in plan.meetings]
+    report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
+                            skipped=list(plan.skipped))
+    if not dry_run:
+        report.failures = calendar.apply(tenant, changes, now=now,
+                                         record=_recorder(db, tenant, now))
+    failed = {f.key: f for f in report.failures}
+    for c in changes:
+        m = c.meeting
+        action, message = c.action, ""
+        if m.key in failed:
+            action, message = "failed", failed[m.key].message
+        report.meetings.append(MeetingOutcome(
+            m.key, m.team, m.kind, m.subject, m.start, describe_recurrence(m), m.attendees,
+            action, c.changes, message))
+    return report
+
+
+def refresh_invites(
+    db: Any,
+    tenant: str,
+    *,
+    within: dt.timedelta = dt.timedelta(hours=48),
+    now: dt.datetime,
+    calendar: Calendar,
+    settings: CadenceSettings = CadenceSettings(),
+) -> RefreshReport:
+    """Put the current KR status on each meeting's next occurrence starting within ``within``.
+
+    .ics files always carry every series' next occurrence, so for them the window is
+    ignored and a file is rewritten only when a status actually changed.
+    """
+    from addin.store import repo
+
+    with db.read() as s:
+        okrs = repo.load_okrs(s, tenant)
+        records = {r.key: r for r in list_meetings(s, tenant)
+                   if r.state in (CREATED, WRITTEN)}
+    report = RefreshReport(calendar.name)
+    if not records:
+        return report
+    changes: list[MeetingChange] = []
+    for label in sorted({r.quarter for r in records.values()}):
+        q = parse_quarter(label, okrs.settings.fiscal_year_start_month)
+        plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=q, settings=settings,
+                            keep_start=_kept_starts(records))
+        meetings = [m for m in plan.meetings if m.key in records]
+        window = None if calendar.name == "ics" else within
+        bodies = _bodies(okrs, meetings, q, now, records, window=window)
+        for m in meetings:
+            rec = records[m.key]
+            body = bodies.get(m.key)
+            fresh = body is not None and (body.body_hash != rec.body_hash or
+                                          body.start.astimezone(dt.timezone.utc) != rec.body_start)
+            if calendar.name == "ics":
+                # the file is rewritten whole: every meeting of the team goes in it
+                changes.append(MeetingChange(m, UPDATE if fresh else UNCHANGED,
+                                             rec.but(sequence=rec.sequence + (1 if fresh else 0)),
+                                             body=body))
+            elif fresh:
+                changes.append(MeetingChange(m, UPDATE, rec, body=body))
+            if fresh and body is not None:
+                report.updated.append(RefreshedOccurrence(m.key, m.team, m.kind, body.start))
+            else:
+                report.unchanged += 1
+    report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
+    failed = {f.key for f in report.failures}
+    report.updated = [u for u in report.updated if u.key not in failed]
+    return report
+
+
+def default_calendar(
+    instance_path: str | os.PathLike[str],
+    tenant: str = LOCAL_TENANT,
+    *,
+    ics_dir: str | os.PathLike[str] | None = None,
+    token_provider: Callable[[], str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Calendar:
+    """Graph when an app registration (OKR_CLIENT_ID) and a token provider are configured,
+    else .ics files in ``ics_dir`` or ``<instance>/calendars/`` (one sub-folder per tenant
+    other than the embedded "local")."""
+    env = os.environ if environ is None else environ
+    if ics_dir is None and env.get("OKR_CLIENT_ID") and token_provider is not None:
+        from addin.graph import GraphCalendar, GraphSettings  # heavy: only when Graph is used
+
+        base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
+        settings = GraphSettings(token_provider=token_provider, **({"base_url": base} if base else {}))
+        return GraphCalendar(settings)
+    from addin.outlook.ics import IcsCalendar
+
+    return IcsCalendar(Path(ics_dir) if ics_dir is not None else ics_folder(instance_path, tenant))
+
+
+def ics_folder(instance_path: str | os.PathLike[str], tenant: str) -> Path:
+    """Where a tenant's .ics files live: ``<instance>/calendars/`` (+ a tenant folder)."""
+    base = Path(instance_path) / "calendars"
+    if tenant == LOCAL_TENANT:
+        return base
+    slug = re.sub(r"[^a-z0-9]+", "-", tenant.casefold()).strip("-")[:32] or "tenant"
+    return base / f"{slug}-{hashlib.sha256(tenant.encode()).hexdigest()[:10]}"
+
+
+def team_ics(instance_path: str | os.PathLike[str], tenant: str, team: str, quarter: str) -> bytes:
+    """The .ics bytes of one team's quarter (for the API download route); NotFound if none."""
+    from addin.outlook.ics import file_name
+
+    path = ics_folder(instance_path, tenant) / file_name(team, quarter)
+    if not path.is_file():
+        raise NotFound(f"No calendar has been written for team {team!r} in {quarter}; "
+                       "run okr schedule first.", code="calendar_not_found", team=team,
+                       quarter=quarter)
+    return path.read_bytes()
+
+
+def describe_recurrence(m: PlannedMeeting) -> str:
+    """Short human text for a meeting's repetition."""
+    rec = m.recurrence
+    if rec is None:
+        return "once"
+    days = ", ".join(rec.days_of_week)
+    if rec.pattern == "weekly":
+        return f"weekly on {days} until {rec.range_end}"
+    return f"monthly on the {rec.index} {days} until {rec.range_end}"
+
+
+# -- internals -------------------------------------------------------------------------
+
+
+def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
+    return {k: r.series_start for k, r in records.items() if r.series_start is not None}
+
+
+def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
+    rec = m.recurrence
+    return {
+        "subject": m.subject, "organizer": m.organizer, "attendees": list(m.attendees),
+        "start": m.start.isoformat(), "duration": int(m.duration.total_seconds()),
+        "timezone": m.timezone, "body_html": m.body_html, "online_meeting": m.online_meeting,
+        "categories": list(m.categories),
+        "recurrence": None if rec is None else {
+            "pattern": rec.pattern, "days": list(rec.days_of_week), "index": rec.index,
+            "interval": rec.interval, "start": rec.range_start.isoformat(),
+            "end": rec.range_end.isoformat()},
+    }
+
+
+def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None) -> MeetingChange:
+    fp = m.fingerprint()
+    snap = _snapshot(m)
+    first_day = m.recurrence.range_start if m.recurrence else m.start.date()
+    if rec is None:
+        return MeetingChange(m, CREATE, MeetingRecord(
+            key=m.key, team=m.team, kind=m.kind, quarter=m.quarter, organizer=m.organizer,
+            state=PENDING, fingerprint=fp, series_start=first_day, snapshot=snap), body=body)
+    body_changed = body is not None and body.body_hash != rec.body_hash
+    if rec.fingerprint == fp:
+        return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)),
+                             body=body)
+    old = rec.snapshot or {}
+    changed = tuple(k for k in snap if old.get(k) != snap[k]) or ("resend",)
+    new = rec.but(fingerprint=fp, snapshot=snap, sequence=rec.sequence + 1, organizer=m.organizer,
+                  series_start=rec.series_start or first_day)
+    if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:
+        # a series cannot move to another mailbox: create it in the new organiser's
+        # (the old series stays in the former lead's calendar; see the report)
+        new = new.but(graph_id=None, ical_uid=None, change_key=None, transaction_id=None,
+                      state=PENDING)
+    if rec.state == FAILED and not rec.graph_id:
+        new = new.but(state=FAILED)
+    return MeetingChange(m, UPDATE, new, changed, body=body)
+
+
+def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, now: dt.datetime,
+            records: Mapping[str, MeetingRecord], *,
+            window: dt.timedelta | None = None) -> dict[str, OccurrenceBody]:
+    """The status body for each meeting's next occurrence (within ``window``, if given)."""
+    from addin.okr.lint import lint
+
+    out: dict[str, OccurrenceBody] = {}
+    cache: dict[tuple[str, dt.date], Any] = {}
+    findings: dict[dt.date, Any] = {}  # the linter looks at every team: run it once a day
+    for m in meetings:
+        start = next_occurrence(m, now)
+        if start is None or (window is not None and start - now > window):
+            continue
+        today = now.astimezone(ZoneInfo(m.timezone)).date()
+        if today not in findings:
+            findings[today] = lint(okrs, today=today, quarter=quarter)
+        key = (m.team, today)
+        if key not in cache:
+            cache[key] = build_invite(okrs, m.team, quarter=quarter, today=today,
+                                      findings=findings[today], title=f"{m.team}: key results")
+        body = cache[key]
+        digest = hashlib.sha256(body.html.encode()).hexdigest()
+        out[m.key] = OccurrenceBody(m.key, start, body.html, body.text, digest)
+    return out
+
+
+def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:
+    def record(records: Sequence[MeetingRecord]) -> None:
+        if not records:
+            return
+        with db.transaction() as s:
+            for r in records:
+                upsert_meeting(s, tenant, r, now=now)
+    return record

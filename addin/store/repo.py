@@ -1,0 +1,940 @@
+"""Repository functions: the only way the rest of the code reads and writes the store.
+
+Every function takes the caller's session and a tenant, and every query filters by
+that tenant: another tenant's ids behave exactly like ids that do not exist. Nothing
+here commits -- the caller's ``Database.transaction()`` block decides (all or nothing).
+Bulk writes use Core executemany in chunks (no per-row ORM flush), so a sync of
+100,000 key results stays a matter of seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import secrets
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from addin.errors import Conflict, InputError, NotFound, RequestError
+from addin.okr.history import FindingRecord, finding_key
+from addin.okr.merge import NEW_PREFIX, SyncPlan, latest_checkins, normalise_id, plan_sync
+from addin.okr.model import (
+    CheckIn,
+    Finding,
+    Initiative,
+    KeyResult,
+    KrKind,
+    Location,
+    Objective,
+    ObjectiveType,
+    OkrSet,
+    Settings,
+    Severity,
+    Team,
+    Thresholds,
+)
+from addin.store.db import advisory_lock
+from addin.store.tables import (
+    CheckInRow,
+    FindingRow,
+    InitiativeRow,
+    KeyResultRow,
+    ObjectiveRow,
+    SettingsRow,
+    TeamRow,
+    WorkbookRow,
+    clean_text,
+    text_key,
+)
+
+T = TypeVar("T")
+CHUNK = 2_000  # rows per executemany batch / ids per IN list (well under every bind limit)
+SOURCES = frozenset({"workbook", "cli", "api", "outlook"})
+_K = KeyResultRow.__table__
+_O = ObjectiveRow.__table__
+_T = TeamRow.__table__
+_C = CheckInRow.__table__
+_F = FindingRow.__table__
+_KR_FLOATS = ("baseline", "target", "current", "confidence", "weight")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load_key_results(s: Session, tenant: str, *, include_archived: bool = True) -> dict[str, KeyResult]:
+    """This tenant's key results by id (archived ones too, unless told otherwise)."""
+    query = _kr_select(tenant)
+    if not include_archived:
+        query = query.where(_K.c.archived_at.is_(None))
+    return {row.public_id: _kr_from_row(row) for row in s.execute(query.order_by(_K.c.id))}
+
+
+def archived_ids(s: Session, tenant: str) -> set[str]:
+    """Ids of this tenant's archived key results."""
+    query = select(_K.c.public_id).where(_K.c.tenant_id == tenant, _K.c.archived_at.is_not(None))
+    return set(s.scalars(query))
+
+
+def last_checkin_times(s: Session, tenant: str) -> dict[str, dt.datetime]:
+    """Time of the newest stored check-in per key result id."""
+    query = (
+        select(_K.c.public_id, func.max(_C.c.at))
+        .join(_K, _K.c.id == _C.c.key_result_id)
+        .where(_C.c.tenant_id == tenant, _K.c.tenant_id == tenant)
+        .group_by(_K.c.public_id)
+    )
+    return {kr_id: _aware(at) for kr_id, at in s.execute(query)}
+
+
+def load_snapshot(s: Session, tenant: str, workbook_id: str) -> dict[str, KeyResult] | None:
+    """The key results of this workbook as of its last sync (the merge base), or None."""
+    snapshot = s.scalar(
+        select(WorkbookRow.snapshot).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
+    )
+    if snapshot is None:
+        return None
+    return {kr_id: _kr_from_snapshot(kr_id, values) for kr_id, values in snapshot.items()}
+
+
+def load_settings(s: Session, tenant: str) -> Settings:
+    """This tenant's settings (defaults when none were saved)."""
+    row = s.get(SettingsRow, tenant)
+    if row is None:
+        return Settings()
+    known = {f.name for f in dataclasses.fields(Thresholds)}
+    thresholds = Thresholds(**{k: v for k, v in (row.thresholds or {}).items() if k in known})
+    return Settings(quarter=row.quarter, fiscal_year_start_month=row.fiscal_year_start_month, thresholds=thresholds)
+
+
+def list_teams(s: Session, tenant: str) -> list[Team]:
+    """This tenant's teams, by name."""
+    rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.name, TeamRow.id))
+    return [_team_from_row(row) for row in rows]
+
+
+def load_okrs(s: Session, tenant: str, *, include_archived: bool = False, team: str | None = None) -> OkrSet:
+    """Everything stored for this tenant (or one team) as an OkrSet, check-ins included."""
+    team_key = text_key(team) if team is not None else None
+    kr_query = _kr_select(tenant)
+    if not include_archived:
+        kr_query = kr_query.where(_K.c.archived_at.is_(None))
+    if team_key is not None:
+        kr_query = kr_query.where(_T.c.name_key == team_key)
+    kr_rows = s.execute(kr_query.order_by(_K.c.id)).all()
+    key_results = [_kr_from_row(row) for row in kr_rows]
+    kr_ids = {kr.id for kr in key_results if kr.id}
+
+    teams = [t for t in list_teams(s, tenant) if team_key is None or text_key(t.name) == team_key]
+    objectives = _load_objectives(s, tenant, team_key, {row.objective_id for row in kr_rows})
+    initiatives = [
+        ini
+        for ini in _load_initiatives(s, tenant)
+        if ini.kr_ref in kr_ids or (team_key is None and normalise_id(ini.kr_ref) not in kr_ids)
+    ]
+    checkins = [c for c in list_checkins(s, tenant) if c.kr_id in kr_ids]
+    return OkrSet(
+        settings=load_settings(s, tenant),
+        teams=teams,
+        objectives=objectives,
+        key_results=key_results,
+        initiatives=initiatives,
+        checkins=checkins,
+    )
+
+
+def list_checkins(
+    s: Session,
+    tenant: str,
+    *,
+    kr_ids: Collection[str] | None = None,
+    since: dt.datetime | dt.date | None = None,
+    until: dt.datetime | dt.date | None = None,
+) -> list[CheckIn]:
+    """Check-ins, oldest first; ``since``/``until`` are inclusive (a date means that whole day)."""
+    query = (
+        select(_K.c.public_id, _C.c.at, _C.c.value, _C.c.confidence, _C.c.note, _C.c.source, _C.c.id)
+        .join(_K, _K.c.id == _C.c.key_result_id)
+        .where(_C.c.tenant_id == tenant, _K.c.tenant_id == tenant)
+    )
+    if since is not None:
+        query = query.where(_C.c.at >= _naive(_start_of(since)))
+    if isinstance(until, dt.datetime):
+        query = query.where(_C.c.at <= _naive(until))
+    elif until is not None:  # a date: up to the end of that day
+        query = query.where(_C.c.at < _naive(_start_of(until) + dt.timedelta(days=1)))
+    rows: list[Any] = []
+    if kr_ids is None:
+        rows = list(s.execute(query))
+    else:
+        wanted = sorted({i for i in map(normalise_id, kr_ids) if i})
+        for chunk in _chunks(wanted, CHUNK):
+            rows.extend(s.execute(query.where(_K.c.public_id.in_(chunk))))
+    rows.sort(key=lambda r: (r.at, r.id))
+    return [
+        CheckIn(kr_id=r.public_id, at=_aware(r.at), value=r.value, confidence=r.confidence, note=r.note, source=r.source)
+        for r in rows
+    ]
+
+
+def finding_history(
+    s: Session,
+    tenant: str,
+    *,
+    team: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[FindingRecord]:
+    """Findings reported at some time between ``since`` and ``until`` (inclusive), oldest first."""
+    query = select(FindingRow).where(FindingRow.tenant_id == tenant)
+    if team is not None:
+        query = query.where(FindingRow.team_key == text_key(team))
+    if until is not None:
+        query = query.where(FindingRow.first_seen <= _aware(until))
+    if since is not None:
+        query = query.where((FindingRow.resolved_at.is_(None)) | (FindingRow.resolved_at >= _aware(since)))
+    rows = s.scalars(query.order_by(FindingRow.first_seen, FindingRow.id))
+    return [
+        FindingRecord(
+            finding=_finding_from_row(row),
+            first_seen=row.first_seen,
+            resolved_at=row.resolved_at,
+            last_seen=row.last_seen,
+        )
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def new_workbook_id(s: Session, tenant: str) -> str:
+    """Reserve a new workbook id for this tenant (its snapshot stays empty until a sync)."""
+    while True:
+        workbook_id = f"WB-{uuid.uuid4().hex.upper()}"
+        taken = s.scalar(
+            select(WorkbookRow.id).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
+        )
+        if taken is None:
+            break
+    s.execute(
+        insert(WorkbookRow.__table__).values(
+            tenant_id=tenant, workbook_id=workbook_id, snapshot=None, created_at=dt.datetime.now(dt.UTC)
+        )
+    )
+    return workbook_id
+
+
+def sync_okrs(
+    s: Session,
+    tenant: str,
+    workbook_id: str,
+    okrs: OkrSet,
+    *,
+    now: dt.datetime,
+    hold: Collection[str] = (),
+) -> SyncPlan:
+    """Plan and apply a workbook's sync in the caller's transaction; returns the applied plan.
+
+    Loads everything the merge needs (stored key results, which are archived, this
+    workbook's base, the newest check-in times) after taking the tenant's sync lock,
+    so two syncs of one tenant never interleave.
+    """
+    advisory_lock(s, "okr-sync", tenant)
+    plan = plan_sync(
+        okrs.key_results,
+        load_key_results(s, tenant),
+        load_snapshot(s, tenant, workbook_id),
+        now=now,
+        hold=hold,
+        archived=archived_ids(s, tenant),
+        last_checkin=last_checkin_times(s, tenant),
+        workbook_last_checkin=latest_checkins(okrs.checkins),
+    )
+    apply_sync(s, tenant, workbook_id, okrs, plan, now=now)
+    return plan
+
+
+def apply_sync(
+    s: Session, tenant: str, workbook_id: str, okrs: OkrSet, plan: SyncPlan, *, now: dt.datetime
+) -> list[str]:
+    """Write a sync plan (and the workbook's teams, objectives, initiatives, settings).
+
+    Returns the ids given to ``plan.create``, in order. The plan is completed in place:
+    created key results get their ids, check-ins of new key results get real ids,
+    ``restore``/``archive`` are corrected to what the store actually changed.
+    The new base snapshot of this workbook is stored last. Nothing is committed here.
+    """
+    now = _aware(now)
+    _check_numbers(plan)
+    merged_by_id = {kr.id: kr for kr in plan.merged if kr.id}
+    _save_settings(s, tenant, okrs.settings, now)
+
+    placed = [*plan.create, *(merged_by_id[i] for i, ch in plan.update.items() if {"team", "objective"} & ch.keys())]
+    team_ids = _upsert_teams(s, tenant, okrs.teams, [kr.team for kr in placed] + [o.team for o in okrs.objectives], now)
+    objective_ids = _upsert_objectives(s, tenant, okrs.objectives, placed, team_ids, now)
+
+    pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
+    new_ids = _assign_ids(plan.create, pks.keys())
+    _insert_key_results(s, tenant, workbook_id, plan.create, objective_ids, now)
+    pks.update(_pks_of(s, tenant, new_ids))
+
+    _update_key_results(s, tenant, workbook_id, plan, merged_by_id, objective_ids, pks, now)
+    _archive_and_restore(s, tenant, plan, merged_by_id, now)
+    _insert_checkins(s, tenant, plan, new_ids, pks)
+    _replace_initiatives(s, tenant, workbook_id, okrs.initiatives, plan.merged)
+    _save_snapshot(s, tenant, workbook_id, plan, now)
+    return new_ids
+
+
+def record_checkin(
+    s: Session,
+    tenant: str,
+    kr_id: str,
+    *,
+    value: float | None,
+    confidence: float | None,
+    note: str = "",
+    at: dt.datetime,
+    source: str,
+) -> CheckIn:
+    """Record a check-in; the key result's current value and confidence follow the newest one.
+
+    A back-dated check-in (older than the newest stored one) goes into the history
+    without changing the key result. Unknown ids and other tenants' ids: NotFound.
+    """
+    nid = normalise_id(kr_id)
+    row = s.execute(
+        select(_K.c.id, _K.c.archived_at)
+        .where(_K.c.tenant_id == tenant, _K.c.public_id == nid)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"Key result {kr_id} was not found.", code="kr_not_found", key_result=kr_id)
+    if row.archived_at is not None:
+        raise Conflict(
+            f"Key result {nid} is archived (it was removed from its workbook); check-ins are closed.",
+            code="kr_archived",
+            key_result=nid,
+        )
+    _check_checkin(value, confidence, source)
+    at = _aware(at)
+    newest = s.scalar(select(func.max(_C.c.at)).where(_C.c.tenant_id == tenant, _C.c.key_result_id == row.id))
+    if newest is None or at >= _aware(newest):
+        changes: dict[str, Any] = {"updated_at": at}
+        if value is not None:
+            changes["current"] = value
+        if confidence is not None:
+            changes["confidence"] = confidence
+        s.execute(update(_K).where(_K.c.id == row.id, _K.c.tenant_id == tenant).values(**changes))
+    checkin = CheckIn(kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source)
+    s.execute(insert(_C).values(_checkin_values(tenant, row.id, checkin)))
+    return checkin
+
+
+def save_findings(
+    s: Session,
+    tenant: str,
+    findings: Iterable[Finding],
+    *,
+    now: dt.datetime,
+    teams: Collection[str] | None = None,
+) -> None:
+    """Remember the findings reported now; open findings no longer reported are resolved.
+
+    ``findings`` is the complete current set for the scope: the whole tenant, or -- with
+    ``teams`` -- only findings about those teams (so syncing one team's workbook does
+    not resolve another team's findings). A resolved finding seen again is reopened
+    (same record, ``first_seen`` kept). Identity: ``okr.history.finding_key``.
+    """
+    now = _aware(now)
+    current: dict[str, Finding] = {}
+    for finding in findings:
+        current[finding_key(finding)] = finding
+    existing = _pairs(s, select(_F.c.key, _F.c.id).where(_F.c.tenant_id == tenant))
+
+    fresh = [_finding_values(tenant, key, f, now) | {"first_seen": now} for key, f in current.items() if key not in existing]
+    for chunk in _chunks(fresh, CHUNK):
+        s.execute(insert(_F), chunk)
+    seen = [
+        {"b_id": existing[key], **{f"b_{k}": v for k, v in _finding_values(tenant, key, f, now).items()}}
+        for key, f in current.items()
+        if key in existing
+    ]
+    if seen:
+        columns = [c for c in seen[0] if c not in ("b_id", "b_tenant_id", "b_key")]
+        statement = update(_F).where(_F.c.id == bindparam("b_id")).values({c[2:]: bindparam(c) for c in columns})
+        for chunk in _chunks(seen, CHUNK):
+            s.execute(statement, chunk)
+
+    resolve = update(_F).where(
+        _F.c.tenant_id == tenant, _F.c.resolved_at.is_(None), _F.c.last_seen < _naive(now)
+    )
+    if teams is not None:
+        resolve = resolve.where(_F.c.team_key.in_([text_key(t) for t in teams]))
+    s.execute(resolve.values(resolved_at=_naive(now)))
+
+
+# ---------------------------------------------------------------- sync helpers
+
+
+def _check_numbers(plan: SyncPlan) -> None:
+    """NaN and infinities are never stored: say which key result and field."""
+    candidates: list[tuple[KeyResult, Iterable[str]]] = [(kr, _KR_FLOATS) for kr in plan.create]
+    merged = {kr.id: kr for kr in plan.merged if kr.id}
+    candidates += [(merged[i], [f for f in ch if f in _KR_FLOATS]) for i, ch in plan.update.items() if i in merged]
+    for kr, names in candidates:
+        for name in names:
+            value = getattr(kr, name)
+            if value is not None and not math.isfinite(value):
+                where = kr.location
+                raise InputError(
+                    f"{name.capitalize()} of key result {kr.id or kr.title!r} is {value}, which is not a number; "
+                    f"nothing was saved.",
+                    code="non_finite_number",
+                    field=name,
+                    key_result=kr.id,
+                    sheet=where.sheet,
+                    row=where.row,
+                    cell=where.cell,
+                )
+
+
+def _save_settings(s: Session, tenant: str, settings: Settings, now: dt.datetime) -> None:
+    values = {
+        "quarter": settings.quarter,
+        "fiscal_year_start_month": settings.fiscal_year_start_month,
+        "thresholds": dataclasses.asdict(settings.thresholds),
+        "updated_at": now,
+    }
+    row = s.get(SettingsRow, tenant)
+    if row is None:
+        s.execute(insert(SettingsRow.__table__).values(tenant_id=tenant, **values))
+    else:
+        s.execute(update(SettingsRow.__table__).where(SettingsRow.tenant_id == tenant).values(**values))
+        s.expire(row)
+
+
+def _team_values(team: Team) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "lead": team.lead,
+        "members": list(team.members),
+        "checkin_weekday": team.checkin_weekday,
+        "checkin_time": team.checkin_time,
+        "timezone": team.timezone,
+        "meeting_minutes": team.meeting_minutes,
+        "parent": team.parent,
+    }
+
+
+def _upsert_teams(
+    s: Session, tenant: str, explicit: Sequence[Team], referenced: Iterable[str], now: dt.datetime
+) -> dict[str, int]:
+    """Insert missing teams, update the ones the workbook describes; never delete. name_key -> pk."""
+    existing = _team_pks(s, tenant)
+    described = {text_key(t.name): t for t in explicit}
+    wanted = dict(described)
+    for name in referenced:
+        wanted.setdefault(text_key(name), Team(name=name))
+    fresh = [
+        {"tenant_id": tenant, "name_key": key, "created_at": now, "updated_at": now, **_team_values(team)}
+        for key, team in wanted.items()
+        if key not in existing
+    ]
+    for chunk in _chunks(fresh, CHUNK):
+        s.execute(insert(_T), chunk)
+    changed = [
+        {"b_pk": existing[key], **{f"b_{k}": v for k, v in _team_values(team).items()}, "b_updated_at": now}
+        for key, team in described.items()
+        if key in existing
+    ]
+    if changed:
+        statement = update(_T).where(_T.c.id == bindparam("b_pk")).values(
+            {name[2:]: bindparam(name) for name in changed[0] if name != "b_pk"}
+        )
+        for chunk in _chunks(changed, CHUNK):
+            s.execute(statement, chunk)
+    return _team_pks(s, tenant) if fresh else existing
+
+
+def _team_pks(s: Session, tenant: str) -> dict[str, int]:
+    return _pairs(s, select(_T.c.name_key, _T.c.id).where(_T.c.tenant_id == tenant))
+
+
+def _objective_values(objective: Objective) -> dict[str, Any]:
+    return {
+        "title": objective.title,
+        "type": str(objective.type),
+        "ref": objective.ref,
+        "aligns_to": objective.aligns_to,
+        "weight": objective.weight,
+    }
+
+
+def _upsert_objectives(
+    s: Session,
+    tenant: str,
+    explicit: Sequence[Objective],
+    placed: Iterable[KeyResult],
+    team_ids: dict[str, int],
+    now: dt.datetime,
+) -> dict[tuple[str, str], int]:
+    """Insert missing objectives, update the described ones. (team key, title key) -> pk."""
+    existing = _objective_pks(s, tenant)
+    described = {(text_key(o.team), text_key(o.title)): o for o in explicit}
+    wanted = dict(described)
+    for kr in placed:
+        wanted.setdefault((text_key(kr.team), text_key(kr.objective)), Objective(team=kr.team, title=kr.objective))
+    fresh = [
+        {
+            "tenant_id": tenant,
+            "team_id": team_ids[team_key],
+            "title_key": title_key,
+            "created_at": now,
+            "updated_at": now,
+            **_objective_values(objective),
+        }
+        for (team_key, title_key), objective in wanted.items()
+        if (team_key, title_key) not in existing
+    ]
+    for chunk in _chunks(fresh, CHUNK):
+        s.execute(insert(_O), chunk)
+    changed = [
+        {"b_pk": existing[key], **{f"b_{k}": v for k, v in _objective_values(o).items()}, "b_updated_at": now}
+        for key, o in described.items()
+        if key in existing
+    ]
+    if changed:
+        statement = update(_O).where(_O.c.id == bindparam("b_pk")).values(
+            {name[2:]: bindparam(name) for name in changed[0] if name != "b_pk"}
+        )
+        for chunk in _chunks(changed, CHUNK):
+            s.execute(statement, chunk)
+    return _objective_pks(s, tenant) if fresh else existing
+
+
+def _objective_pks(s: Session, tenant: str) -> dict[tuple[str, str], int]:
+    query = (
+        select(_T.c.name_key, _O.c.title_key, _O.c.id)
+        .join(_T, _T.c.id == _O.c.team_id)
+        .where(_O.c.tenant_id == tenant, _T.c.tenant_id == tenant)
+    )
+    return {(team_key, title_key): pk for team_key, title_key, pk in s.execute(query)}
+
+
+def _assign_ids(created: Sequence[KeyResult], taken: Collection[str]) -> list[str]:
+    """Random "KR-" + 6 upper-case hex ids, unique within the tenant; set on the plan's objects."""
+    used = set(taken)
+    ids: list[str] = []
+    for kr in created:
+        for _attempt in range(1000):
+            candidate = f"KR-{secrets.token_hex(3).upper()}"
+            if candidate not in used:
+                break
+        else:  # 16.7 million ids per tenant: only reachable when nearly all are taken
+            raise Conflict("No free key result id is left for this tenant.", code="kr_ids_exhausted")
+        used.add(candidate)
+        ids.append(candidate)
+        kr.id = candidate
+    return ids
+
+
+def _kr_values(kr: KeyResult) -> dict[str, Any]:
+    return {
+        "title": kr.title,
+        "ref": kr.ref,
+        "owner": kr.owner,
+        "baseline": kr.baseline,
+        "target": kr.target,
+        "current": kr.current,
+        "unit": kr.unit or "",
+        "confidence": kr.confidence,
+        "due": kr.due,
+        "kind": str(kr.kind) if kr.kind is not None else None,
+        "aligns_to": kr.aligns_to,
+        "depends_on": list(kr.depends_on or ()),
+        "notes": kr.notes or "",
+        "weight": kr.weight,
+    }
+
+
+def _insert_key_results(
+    s: Session,
+    tenant: str,
+    workbook_id: str,
+    created: Sequence[KeyResult],
+    objective_ids: dict[tuple[str, str], int],
+    now: dt.datetime,
+) -> None:
+    rows = (
+        {
+            "tenant_id": tenant,
+            "public_id": kr.id,
+            "objective_id": objective_ids[(text_key(kr.team), text_key(kr.objective))],
+            "workbook_id": workbook_id,
+            "created_at": now,
+            "updated_at": now,
+            "archived_at": None,
+            **_kr_values(kr),
+        }
+        for kr in created
+    )
+    for chunk in _chunks(rows, CHUNK):
+        s.execute(insert(_K), chunk)
+
+
+def _pks_of(s: Session, tenant: str, ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(ids, CHUNK):
+        query = select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant, _K.c.public_id.in_(chunk))
+        found.update(_pairs(s, query))
+    return found
+
+
+def _update_key_results(
+    s: Session,
+    tenant: str,
+    workbook_id: str,
+    plan: SyncPlan,
+    merged_by_id: dict[str, KeyResult],
+    objective_ids: dict[tuple[str, str], int],
+    pks: dict[str, int],
+    now: dt.datetime,
+) -> None:
+    """One executemany per set of changed columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for kr_id, changes in plan.update.items():
+        kr = merged_by_id[kr_id]
+        values = _kr_values(kr)
+        row: dict[str, Any] = {name: values[name] for name in changes if name in values}
+        if {"team", "objective"} & changes.keys():
+            row["objective_id"] = objective_ids[(text_key(kr.team), text_key(kr.objective))]
+        row |= {"updated_at": now, "workbook_id": workbook_id}
+        groups.setdefault(tuple(sorted(row)), []).append(
+            {"b_pk": pks[kr_id], **{f"b_{k}": v for k, v in row.items()}}
+        )
+    for columns, rows in groups.items():
+        statement = (
+            update(_K)
+            .where(_K.c.id == bindparam("b_pk"), _K.c.tenant_id == tenant)
+            .values({name: bindparam(f"b_{name}") for name in columns})
+        )
+        for chunk in _chunks(rows, CHUNK):
+            s.execute(statement, chunk)
+
+
+def _archive_and_restore(
+    s: Session, tenant: str, plan: SyncPlan, merged_by_id: dict[str, KeyResult], now: dt.datetime
+) -> None:
+    archived_now = archived_ids(s, tenant)
+    plan.archive[:] = [i for i in plan.archive if i not in archived_now and i not in merged_by_id]
+    restore = [i for i in dict.fromkeys([*plan.restore, *(i for i in merged_by_id if i in archived_now)])]
+    plan.restore[:] = [i for i in restore if i in archived_now]
+    for ids, value in ((plan.archive, _naive(now)), (plan.restore, None)):
+        for chunk in _chunks(ids, CHUNK):
+            s.execute(
+                update(_K)
+                .where(_K.c.tenant_id == tenant, _K.c.public_id.in_(chunk))
+                .values(archived_at=value, updated_at=_naive(now))
+            )
+
+
+def _checkin_values(tenant: str, kr_pk: int, checkin: CheckIn) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant,
+        "key_result_id": kr_pk,
+        "at": _aware(checkin.at),
+        "value": checkin.value,
+        "confidence": checkin.confidence,
+        "note": checkin.note or "",
+        "source": checkin.source,
+    }
+
+
+def _insert_checkins(s: Session, tenant: str, plan: SyncPlan, new_ids: list[str], pks: dict[str, int]) -> None:
+    rows = []
+    for checkin in plan.checkins:
+        if checkin.kr_id.startswith(NEW_PREFIX):
+            checkin.kr_id = new_ids[int(checkin.kr_id[len(NEW_PREFIX) :])]
+        rows.append(_checkin_values(tenant, pks[checkin.kr_id], checkin))
+    for chunk in _chunks(rows, CHUNK):
+        s.execute(insert(_C), chunk)
+
+
+def _replace_initiatives(
+    s: Session, tenant: str, workbook_id: str, initiatives: Sequence[Initiative], merged: Sequence[KeyResult]
+) -> None:
+    """A workbook's initiatives are its own: replaced wholesale at each sync (KR refs resolved to ids)."""
+    ids = {kr.id for kr in merged if kr.id}
+    by_ref = {kr.ref.strip(): kr.id for kr in merged if kr.ref and kr.id}
+    s.execute(delete(InitiativeRow.__table__).where(InitiativeRow.tenant_id == tenant, InitiativeRow.workbook_id == workbook_id))
+    rows = []
+    for ini in initiatives:
+        nid = normalise_id(ini.kr_ref)
+        ref = nid if nid in ids else by_ref.get((ini.kr_ref or "").strip(), ini.kr_ref or "")
+        rows.append(
+            {
+                "tenant_id": tenant,
+                "workbook_id": workbook_id,
+                "kr_ref": ref,
+                "title": ini.title,
+                "owner": ini.owner,
+                "status": ini.status or "",
+            }
+        )
+    for chunk in _chunks(rows, CHUNK):
+        s.execute(insert(InitiativeRow.__table__), chunk)
+
+
+def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, now: dt.datetime) -> None:
+    """The merged state becomes the next base; ids on duplicate rows keep their old base entry."""
+    row = s.scalars(
+        select(WorkbookRow).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
+    ).first()
+    snapshot = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
+    previous = (row.snapshot if row is not None else None) or {}
+    for problem in plan.problems:
+        kr_id = problem.location.key_result
+        if problem.rule == "sync.duplicate-id" and kr_id in previous:
+            snapshot.setdefault(kr_id, previous[kr_id])
+    if row is None:
+        s.execute(
+            insert(WorkbookRow.__table__).values(
+                tenant_id=tenant, workbook_id=workbook_id, snapshot=snapshot, created_at=now, synced_at=now
+            )
+        )
+    else:
+        s.execute(
+            update(WorkbookRow.__table__)
+            .where(WorkbookRow.id == row.id, WorkbookRow.tenant_id == tenant)
+            .values(snapshot=snapshot, synced_at=now)
+        )
+        s.expire(row)
+
+
+def _snapshot_values(kr: KeyResult) -> dict[str, Any]:
+    values = _kr_values(kr)
+    values.pop("ref")
+    values["due"] = kr.due.isoformat() if kr.due else None
+    return {"team": kr.team, "objective": kr.objective, **values}
+
+
+def _kr_from_snapshot(kr_id: str, values: dict[str, Any]) -> KeyResult:
+    due = values.get("due")
+    kind = values.get("kind")
+    return KeyResult(
+        team=values.get("team") or "",
+        objective=values.get("objective") or "",
+        title=values.get("title") or "",
+        id=kr_id,
+        owner=values.get("owner"),
+        baseline=values.get("baseline"),
+        target=values.get("target"),
+        current=values.get("current"),
+        unit=values.get("unit") or "",
+        confidence=values.get("confidence"),
+        due=dt.date.fromisoformat(due) if due else None,
+        kind=_kind(kind),
+        aligns_to=values.get("aligns_to"),
+        depends_on=tuple(values.get("depends_on") or ()),
+        notes=values.get("notes") or "",
+        weight=values.get("weight"),
+        location=Location(key_result=kr_id),
+    )
+
+
+# ---------------------------------------------------------------- row mapping
+
+
+def _kr_select(tenant: str) -> Select[Any]:
+    return (
+        select(
+            _K.c.public_id,
+            _K.c.objective_id,
+            _T.c.name.label("team"),
+            _O.c.title.label("objective"),
+            _K.c.title,
+            _K.c.ref,
+            _K.c.owner,
+            _K.c.baseline,
+            _K.c.target,
+            _K.c.current,
+            _K.c.unit,
+            _K.c.confidence,
+            _K.c.due,
+            _K.c.kind,
+            _K.c.aligns_to,
+            _K.c.depends_on,
+            _K.c.notes,
+            _K.c.weight,
+        )
+        .join(_O, _O.c.id == _K.c.objective_id)
+        .join(_T, _T.c.id == _O.c.team_id)
+        .where(_K.c.tenant_id == tenant, _O.c.tenant_id == tenant, _T.c.tenant_id == tenant)
+    )
+
+
+def _kr_from_row(row: Any) -> KeyResult:
+    return KeyResult(
+        team=row.team,
+        objective=row.objective,
+        title=row.title,
+        id=row.public_id,
+        ref=row.ref,
+        owner=row.owner,
+        baseline=row.baseline,
+        target=row.target,
+        current=row.current,
+        unit=row.unit or "",
+        confidence=row.confidence,
+        due=row.due,
+        kind=_kind(row.kind),
+        aligns_to=row.aligns_to,
+        depends_on=tuple(row.depends_on or ()),
+        notes=row.notes or "",
+        weight=row.weight,
+        location=Location(team=row.team, objective=row.objective, key_result=row.public_id),
+    )
+
+
+def _kind(value: str | None) -> KrKind | None:
+    try:
+        return KrKind(value) if value else None
+    except ValueError:  # written by a newer version: let scoring infer it
+        return None
+
+
+def _team_from_row(row: TeamRow) -> Team:
+    return Team(
+        name=row.name,
+        lead=row.lead,
+        members=tuple(row.members or ()),
+        checkin_weekday=row.checkin_weekday,
+        checkin_time=row.checkin_time,
+        timezone=row.timezone,
+        meeting_minutes=row.meeting_minutes,
+        parent=row.parent,
+        location=Location(team=row.name),
+    )
+
+
+def _load_objectives(s: Session, tenant: str, team_key: str | None, with_krs: set[int]) -> list[Objective]:
+    """Objectives that hold a returned key result, or that hold no key result at all."""
+    query = (
+        select(ObjectiveRow, _T.c.name)
+        .join(_T, _T.c.id == ObjectiveRow.team_id)
+        .where(ObjectiveRow.tenant_id == tenant, _T.c.tenant_id == tenant)
+        .order_by(ObjectiveRow.id)
+    )
+    if team_key is not None:
+        query = query.where(_T.c.name_key == team_key)
+    used = set(s.scalars(select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()))
+    result = []
+    for row, team in s.execute(query):
+        if row.id in with_krs or row.id not in used:
+            result.append(
+                Objective(
+                    team=team,
+                    title=row.title,
+                    type=ObjectiveType(row.type) if row.type in set(ObjectiveType) else ObjectiveType.COMMITTED,
+                    ref=row.ref,
+                    aligns_to=row.aligns_to,
+                    weight=row.weight,
+                    location=Location(team=team, objective=row.title),
+                )
+            )
+    return result
+
+
+def _load_initiatives(s: Session, tenant: str) -> list[Initiative]:
+    rows = s.scalars(select(InitiativeRow).where(InitiativeRow.tenant_id == tenant).order_by(InitiativeRow.id))
+    return [Initiative(kr_ref=r.kr_ref, title=r.title, owner=r.owner, status=r.status) for r in rows]
+
+
+def _finding_values(tenant: str, key: str, finding: Finding, now: dt.datetime) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "tenant_id": tenant,
+        "key": key,
+        "team_key": text_key(loc.team) if loc.team is not None else None,
+        "rule": finding.rule,
+        "pitfall": finding.pitfall,
+        "severity": str(finding.severity),
+        "location": loc.as_dict(),
+        "message": finding.message,
+        "suggestion": finding.suggestion or "",
+        "last_seen": now,
+        "resolved_at": None,
+    }
+
+
+def _finding_from_row(row: FindingRow) -> Finding:
+    known = set(Location.__slots__)
+    location = Location(**{k: v for k, v in (row.location or {}).items() if k in known})
+    try:
+        severity = Severity(row.severity)
+    except ValueError:
+        severity = Severity.WARNING
+    return Finding(
+        rule=row.rule,
+        pitfall=row.pitfall,
+        severity=severity,
+        location=location,
+        message=row.message,
+        suggestion=row.suggestion,
+    )
+
+
+def _check_checkin(value: float | None, confidence: float | None, source: str) -> None:
+    if value is not None and (isinstance(value, bool) or not math.isfinite(value)):
+        raise RequestError(f"The check-in value {value!r} is not a number.", code="bad_value", field="value")
+    if confidence is not None and (not math.isfinite(confidence) or not 0.0 <= confidence <= 1.0):
+        raise RequestError(
+            f"Confidence must be between 0 and 1, not {confidence!r}.", code="bad_confidence", field="confidence"
+        )
+    if source not in SOURCES:
+        raise RequestError(
+            f"Unknown check-in source {source!r}; use one of {', '.join(sorted(SOURCES))}.",
+            code="bad_source",
+            field="source",
+        )
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _pairs(s: Session, query: Select[Any]) -> dict[Any, Any]:
+    """A two-column query as a dict."""
+    return {key: value for key, value in s.execute(query)}
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A UTC-aware datetime (naive input is taken as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    """UTC without tzinfo, for comparisons in SQL against stored (naive UTC) columns."""
+    return _aware(value).replace(tzinfo=None)
+
+
+def _start_of(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)

@@ -1,0 +1,327 @@
+"""Reading workbooks in every layout managers send, with problems tied to cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
+from addin.excel.reader import read_workbook
+from addin.okr.model import KrKind, ObjectiveType, Severity
+from tests.excel.factories import (
+    STYLE_DATE,
+    STYLE_PERCENT,
+    cell_xml,
+    make_flat_workbook,
+    make_outline_workbook,
+    make_quarter_blocks_workbook,
+    make_raw_workbook,
+    make_template_workbook,
+    make_two_sheet_workbook,
+    raw_table,
+    sample_rows,
+    sheet_xml,
+    to_bytes,
+)
+
+TODAY = dt.date(2026, 2, 15)
+
+
+def problems(result, rule: str) -> list:
+    return [p for p in result.problems if p.rule == f"input.{rule}"]
+
+
+def test_template_layout_reads_every_row_with_its_location() -> None:
+    result = read_workbook(make_template_workbook(), today=TODAY)
+    assert result.layout == "template"
+    assert "template" in result.layout_note
+    krs = result.okrs.key_results
+    assert [k.title for k in krs] == ["Grow weekly active users", "Cut churn", "Launch the partner portal"]
+    assert krs[0].baseline == 10000 and krs[0].target == 15000 and krs[0].current == 12000
+    assert krs[0].due == dt.date(2026, 3, 31) and krs[0].confidence == pytest.approx(0.7)
+    assert krs[1].unit == "%" and (krs[1].baseline, krs[1].target) == (5, 3)
+    assert krs[2].kind is KrKind.MILESTONE and (krs[2].current, krs[2].target) == (0, 1)
+    assert [k.location.row for k in krs] == [2, 3, 4] and {k.location.sheet for k in krs} == {"OKRs"}
+    assert result.okrs.settings.quarter == "2026-Q1"
+    assert [t.name for t in result.okrs.teams] == ["Growth"]
+    okr_sheet = next(s for s in result.sheets if s.sheet == "OKRs")
+    assert okr_sheet.header_row == 1 and okr_sheet.last_data_row == 4
+    assert okr_sheet.columns["id"] == 14 and okr_sheet.columns["flags"] == 18
+    assert not [p for p in result.problems if p.severity is Severity.ERROR]
+
+
+def test_template_checkins_and_settings_thresholds() -> None:
+    data = make_template_workbook(
+        settings={"Quarter": "Q3 2026", "Fiscal year start": "July", "Stale days": 21},
+        checkins=[["KR-1", "2026-02-01T10:00:00+01:00", 5, "70%", "ok", "cli"]],
+    )
+    result = read_workbook(data, today=TODAY)
+    settings = result.okrs.settings
+    assert settings.fiscal_year_start_month == 7 and settings.quarter == "2026-Q3"
+    assert settings.thresholds.stale_days == 21
+    (checkin,) = result.okrs.checkins
+    assert checkin.at == dt.datetime(2026, 2, 1, 9, 0, tzinfo=dt.UTC)
+    assert checkin.value == 5 and checkin.confidence == pytest.approx(0.7)
+
+
+def test_workbook_id_comes_from_the_custom_property() -> None:
+    rows = raw_table(["Objective", "Key result", "Target"], [["O", "KR", 5]])
+    data = make_raw_workbook({"OKRs": sheet_xml(rows)}, custom_properties={"OKRCadenceWorkbookId": "wb-42"})
+    assert read_workbook(data, today=TODAY).workbook_id == "wb-42"
+    assert read_workbook(make_template_workbook(), today=TODAY).workbook_id is None
+
+
+def test_flat_table_below_title_and_decoy_rows_with_synonyms() -> None:
+    data = make_flat_workbook(
+        ["  key\u00a0RESULT ", "Team", "Objective", "Owner email", "Start", "Goal", "Actual", "Progress %", "tenant_id",
+         "owner_oid", "is_admin", "created_by"],
+        [["Grow WAU", "Growth", "Win", "a@x.com", "1,200", "$1.5k", "1300", 0.1, "T-OTHER", "oid", True, "mallory"]],
+        above=[["Company OKRs 2026"], ["Team", "a decoy line"], []],
+    )  # fmt: skip
+    result = read_workbook(data, today=TODAY)
+    assert result.layout == "flat-table"
+    (kr,) = result.okrs.key_results
+    assert (kr.baseline, kr.target, kr.current) == (1200, 1500, 1300)
+    assert kr.owner == "a@x.com" and kr.location.row == 5
+    (layout,) = result.sheets
+    assert layout.header_row == 4
+    assert set(layout.columns) == {"key_result", "team", "objective", "owner", "baseline", "target", "current",
+                                   "progress"}  # fmt: skip
+
+
+def test_spanish_and_portuguese_headers() -> None:
+    es = make_flat_workbook(
+        ["Equipo", "Objetivo", "Resultado clave", "Responsable", "Línea base", "Meta", "Real", "Confianza", "Periodo"],
+        [["Ventas", "Crecer", "Subir ingresos", "a@x", 10, 20, 15, "Alta", "31/03/2026"]],
+    )
+    pt = make_flat_workbook(
+        ["Equipe", "Objetivo", "Resultado-chave", "Dono", "Meta", "Atual", "Confiança", "Prazo"],
+        [["Vendas", "Crescer", "Subir receita", "b@x", 20, 15, "baixa", "2026-03-31"]],
+    )
+    (kr_es,) = read_workbook(es, today=TODAY).okrs.key_results
+    assert (kr_es.team, kr_es.objective, kr_es.owner, kr_es.target, kr_es.current) == ("Ventas", "Crecer", "a@x", 20, 15)
+    assert kr_es.confidence == pytest.approx(0.8)
+    (kr_pt,) = read_workbook(pt, today=TODAY).okrs.key_results
+    assert (kr_pt.team, kr_pt.owner, kr_pt.target, kr_pt.confidence) == ("Vendas", "b@x", 20, pytest.approx(0.2))
+    assert kr_pt.due == dt.date(2026, 3, 31)
+
+
+def test_merged_header_and_vertically_merged_objective_cells() -> None:
+    data = make_flat_workbook(
+        ["Team", "Objective", "Key result", None, "Target", "Current"],
+        [["Growth", "Win", "Grow WAU", None, 20, 10], [None, None, "Cut churn", None, 3, 4], ["Growth", "Other", "KR3", None, 1, 0]],
+        merges=["C1:D1", "B2:B3", "A2:A3"],
+    )  # fmt: skip
+    result = read_workbook(data, today=TODAY)
+    assert [(k.team, k.objective, k.title) for k in result.okrs.key_results] == [
+        ("Growth", "Win", "Grow WAU"), ("Growth", "Win", "Cut churn"), ("Growth", "Other", "KR3")
+    ]  # fmt: skip
+
+
+def test_two_sheet_layout_links_by_id_or_title_and_reports_orphans() -> None:
+    data = make_two_sheet_workbook(
+        [["O1", "Growth", "Win mid-market", "committed"], ["O2", "Growth", "Delight users", "stretch"]],
+        [["O1", "Grow WAU", "a@x", 100, 200, 150], ["Delight users", "Raise NPS", "b@x", 30, 50, 35],
+         ["O9", "Orphan", "c@x", 1, 2, 1]],
+    )  # fmt: skip
+    result = read_workbook(data, today=TODAY)
+    assert result.layout == "two-sheet"
+    krs = result.okrs.key_results
+    assert [(k.team, k.objective) for k in krs[:2]] == [("Growth", "Win mid-market"), ("Growth", "Delight users")]
+    types = {o.title: o.type for o in result.okrs.objectives}
+    assert types == {"Win mid-market": ObjectiveType.COMMITTED, "Delight users": ObjectiveType.ASPIRATIONAL}
+    (orphan,) = problems(result, "unknown-objective")
+    assert orphan.severity is Severity.ERROR and orphan.location.cell == "A4" and orphan.location.sheet == "Key Results"
+    assert "'O9'" in orphan.message
+
+
+def test_outline_layout_with_label_block_and_initiatives() -> None:
+    data = make_outline_workbook(
+        [["1", "Grow the user base"], ["1.1", "Increase WAU", "a@x", 10000, 15000, 12000, "🙂", "2026-03-31"],
+         ["1.2", "Cut time to value", "b@x", "30 days", "10 days", "20 dias", "alta"], ["2", "Be reliable"],
+         ["2.1", "Uptime", "c@x", "99%", "99.9%", "99.5%", 0.8]],
+        initiatives=[["1.1", "Run ads", "a@x", "open", 0.9], ["3.1", "Ghost", None, None, None]],
+    )  # fmt: skip
+    result = read_workbook(data, today=TODAY)
+    assert result.layout == "outline"
+    assert "Growth" in result.layout_note
+    krs = result.okrs.key_results
+    assert [(k.ref, k.objective) for k in krs] == [("1.1", "Grow the user base"), ("1.2", "Grow the user base"),
+                                                   ("2.1", "Be reliable")]  # fmt: skip
+    assert {k.team for k in krs} == {"Growth"}
+    assert (krs[1].baseline, krs[1].target, krs[1].current, krs[1].unit) == (30, 10, 20, "days")
+    assert (krs[2].target, krs[2].unit) == (99.9, "%")
+    assert krs[0].confidence == pytest.approx(0.8)
+    assert [o.ref for o in result.okrs.objectives] == ["1", "2"]
+    assert result.okrs.settings.quarter == "2026-Q1"
+    assert [(i.kr_ref, i.title) for i in result.okrs.initiatives] == [("1.1", "Run ads"), ("3.1", "Ghost")]
+    (ghost,) = problems(result, "unknown-kr")
+    assert ghost.location.sheet == "Initiatives" and ghost.location.row == 3
+
+
+@pytest.mark.parametrize(("quarter", "expected"), [(None, (10, 20, 12, 0.7)), ("2026-Q2", (12, 30, 14, 0.5))])
+def test_quarter_blocks_read_the_synced_quarter(quarter: str | None, expected: tuple) -> None:
+    data = make_quarter_blocks_workbook(
+        ["Q1-2026", "Q2-2026"], [["Growth", "Win", "Grow WAU", "a@x", 10, 12, 20, 0.2, 0.7, 12, 14, 30, 0, 0.5]]
+    )
+    result = read_workbook(data, quarter=quarter, today=TODAY)
+    assert result.layout == "quarter-blocks"
+    (kr,) = result.okrs.key_results
+    assert (kr.baseline, kr.target, kr.current, kr.confidence) == pytest.approx(expected)
+    label = quarter or "2026-Q1"
+    assert f"Read the {label} block" in result.layout_note
+    (layout,) = result.sheets
+    block_start = 5 if label == "2026-Q1" else 10
+    assert layout.columns["baseline"] == block_start and layout.columns["progress"] == block_start + 3
+    assert layout.header_row == 2
+
+
+def test_quarter_blocks_fall_back_to_settings_quarter_and_report_missing_block() -> None:
+    data = make_quarter_blocks_workbook(["Q1-2026", "Q2-2026"], [["G", "O", "KR", "a@x", 1, 2, 3, 0, 0.5, 4, 5, 6, 0, 0.6]],
+                                        settings_quarter="2026-Q2")  # fmt: skip
+    (kr,) = read_workbook(data, today=TODAY).okrs.key_results
+    assert kr.baseline == 4
+    missing = read_workbook(data, quarter="2026-Q4", today=TODAY)
+    (problem,) = problems(missing, "no-quarter-block")
+    assert "2026-Q4" in problem.message and problem.severity is Severity.ERROR
+
+
+def test_objective_progress_rows_with_cached_formulas_are_objectives_not_krs() -> None:
+    rows = raw_table(
+        ["Objective", "Key result", "Target", "Current", "Progress"],
+        [["Win", None, None, None, cell_xml("{ref}", 0.5, formula="AVERAGE(E3:E4)", style=STYLE_PERCENT)],
+         [None, "KR a", 10, 5, 0.5], [None, "KR b", 10, 5, 0.5]],
+    )  # fmt: skip
+    result = read_workbook(make_raw_workbook({"Plan": sheet_xml(rows)}), today=TODAY)
+    assert [(k.objective, k.title) for k in result.okrs.key_results] == [("Win", "KR a"), ("Win", "KR b")]
+    assert not [p for p in result.problems if p.severity is Severity.ERROR]
+
+
+def test_formulas_errors_and_bad_values_are_reported_by_cell() -> None:
+    rows = raw_table(
+        ["Team", "Objective", "Key Result", "Baseline", "Target", "Current", "Confidence", "Due"],
+        [["G", "O", "KR1", cell_xml("{ref}", "#DIV/0!", kind="e"), cell_xml("{ref}", None, formula="D2*2"),
+          cell_xml("{ref}", 5.0, formula="1+4"), cell_xml("{ref}", 0.7, style=STYLE_PERCENT),
+          cell_xml("{ref}", 45930, style=STYLE_DATE)],
+         ["G", "O", "KR2", "NaN", "1e400", cell_xml("{ref}", "#N/A", kind="e", formula="NA()"), "x", 60],
+         ["G", "O", "KR3", 1, 2, 1, 0.5, "03/04/2026"]],
+    )  # fmt: skip
+    result = read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows)}), today=TODAY)
+    krs = result.okrs.key_results
+    assert len(krs) == 3  # rows with errors are still returned
+    assert krs[0].baseline is None and krs[0].target is None and krs[0].current == 5
+    assert krs[0].due == dt.date(2025, 9, 30) and krs[0].confidence == pytest.approx(0.7)
+    cells = {(p.rule, p.location.cell) for p in result.problems if p.severity is Severity.ERROR}
+    assert cells == {
+        ("input.excel-error", "D2"), ("input.uncalculated-formula", "E2"), ("input.bad-number", "D3"),
+        ("input.bad-number", "E3"), ("input.excel-error", "F3"), ("input.bad-confidence", "G3"),
+        ("input.bad-date", "H3"), ("input.bad-date", "H4"),
+    }  # fmt: skip
+    uncalculated = problems(result, "uncalculated-formula")[0]
+    assert "OKRs" in uncalculated.message and "E2" in uncalculated.message and "save" in uncalculated.message
+    assert all(p.location.sheet == "OKRs" for p in result.problems)
+
+
+def test_1904_date_system_is_honoured() -> None:
+    rows = raw_table(["Objective", "Key result", "Target", "Due"],
+                     [["O", "KR", 1, cell_xml("{ref}", 45930, style=STYLE_DATE)], ["O", "KR2", 1, 45930]])  # fmt: skip
+    krs = read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows)}, date1904=True), today=TODAY).okrs.key_results
+    assert [k.due for k in krs] == [dt.date(2029, 10, 1), dt.date(2029, 10, 1)]
+
+
+def test_percent_formatted_cells_and_fraction_rows_normalise_identically() -> None:
+    rows = raw_table(
+        ["Objective", "Key result", "Baseline", "Target", "Current", "Unit"],
+        [["O", "a", cell_xml("{ref}", 0.2, style=STYLE_PERCENT), cell_xml("{ref}", 0.6, style=STYLE_PERCENT),
+          cell_xml("{ref}", 0.45, style=STYLE_PERCENT), None],
+         ["O", "b", "20%", "60%", "45%", None], ["O", "c", 20, 60, 45, "%"], ["O", "d", 0.2, 0.6, 0.45, "%"],
+         ["O", "e", 20, 0.6, 45, "%"]],
+    )  # fmt: skip
+    result = read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows)}), today=TODAY)
+    krs = {k.title: k for k in result.okrs.key_results}
+    for title in "abcd":
+        kr = krs[title]
+        assert (kr.baseline, kr.target, kr.current, kr.unit) == pytest.approx((20, 60, 45, "%")), title
+    (ambiguous,) = problems(result, "ambiguous-percent")
+    assert ambiguous.severity is Severity.WARNING and ambiguous.location.row == 6
+
+
+def test_hidden_rows_are_read_and_reported_hidden_sheets_ignored_unless_ours() -> None:
+    data = make_flat_workbook(
+        ["Objective", "Key result", "Target"], [["O", "KR a", 1], ["O", "KR b", 2]], sheet="OKRs", hidden_rows=[3],
+        extra_sheets={"Scratch": [["Objective", "Key result"], ["X", "secret"]], "Settings": [["Quarter", "2026-Q2"]]},
+        hidden_sheets=["Scratch", "Settings"],
+    )  # fmt: skip
+    result = read_workbook(data, today=TODAY)
+    assert [k.title for k in result.okrs.key_results] == ["KR a", "KR b"]
+    (hidden_rows,) = problems(result, "hidden-rows")
+    assert hidden_rows.severity is Severity.INFO and "3" in hidden_rows.message
+    hidden_sheets = {p.location.sheet: p.message for p in problems(result, "hidden-sheet")}
+    assert "not read" in hidden_sheets["Scratch"] and "read anyway" in hidden_sheets["Settings"]
+    assert result.okrs.settings.quarter == "2026-Q2"
+
+
+def test_duplicate_ids_with_case_and_space_variants_and_duplicate_rows() -> None:
+    rows = [dict(r) for r in sample_rows()]
+    rows[0]["id"], rows[1]["id"] = "KR-7F3A2C", " kr-7f3a2c"
+    rows.append(dict(rows[2]))
+    result = read_workbook(make_template_workbook(rows), today=TODAY)
+    dup_ids = problems(result, "duplicate-id")
+    assert sorted(p.location.row for p in dup_ids) == [2, 3]
+    assert all("OKRs!2" in p.message and "OKRs!3" in p.message for p in dup_ids)
+    dup_rows = problems(result, "duplicate-row")
+    assert sorted(p.location.row for p in dup_rows) == [4, 5]
+
+
+def test_text_survives_and_controls_and_overlong_cells_are_reported() -> None:
+    rtl = "زيادة المستخدمين 👩‍👩‍👧"
+    rows = raw_table(
+        ["Objective", "Key result", "Notes"],
+        # _x0007_ is how Excel escapes a control character (BEL) in the XML
+        [["O", rtl, "x" * 5000], ["O", "Grow_x0007_ users", None], ["O", "y" * 32767, None], ["O", "=HYPERLINK(1)", None]],
+    )  # fmt: skip
+    data = make_raw_workbook({"OKRs": sheet_xml(rows)})
+    result = read_workbook(data, today=TODAY)
+    titles = [k.title for k in result.okrs.key_results]
+    assert titles[0] == rtl and titles[1] == "Grow users" and titles[3] == "=HYPERLINK(1)"
+    assert len(result.okrs.key_results[0].notes) == 5000
+    (control,) = problems(result, "control-characters")
+    assert control.location.cell == "B3" and control.severity is Severity.WARNING
+    (long,) = problems(result, "text-too-long")
+    assert long.location.cell == "B4" and "32,767" in long.message
+
+
+def test_no_okr_table_is_a_clear_workbook_error() -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Name", "Amount"])
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(to_bytes(wb), today=TODAY)
+    assert caught.value.code == "no_okr_table"
+
+
+def test_sparse_cell_far_away_is_refused_before_allocation() -> None:
+    rows = raw_table(["Objective", "Key result"], [["O", "KR"]])
+    rows[1048576] = [cell_xml("XFD1048576", 1)]
+    with pytest.raises(WorkbookTooLarge) as caught:
+        read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows, dimension="A1:XFD1048576")}), today=TODAY)
+    assert caught.value.details["sheet"] == "OKRs"
+
+
+def test_wide_sheet_is_refused_and_empty_styled_tail_is_ignored() -> None:
+    wide = raw_table(["Objective", "Key result"], [["O", "KR"]])
+    wide[2].append(cell_xml("ZZ2", 1))
+    with pytest.raises(WorkbookTooLarge):
+        read_workbook(make_raw_workbook({"OKRs": sheet_xml(wide)}), today=TODAY)
+    tail = raw_table(["Objective", "Key result"], [["O", "KR"]])
+    for n in range(3, 3000):
+        tail[n] = [f'<c r="A{n}" s="1"/>']
+    tail[1048576] = ['<c r="XFD1048576" s="1"/>']
+    result = read_workbook(make_raw_workbook({"OKRs": sheet_xml(tail)}), today=TODAY)
+    assert len(result.okrs.key_results) == 1 and result.sheets[0].last_data_row == 2
+
+
+def test_files_that_are_not_workbooks_are_refused() -> None:
+    with pytest.raises(UnsupportedFormat):
+        read_workbook(b"Team,Objective\nGrowth,Win\n", today=TODAY)

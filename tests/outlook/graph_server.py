@@ -1,0 +1,495 @@
+"""A local Microsoft Graph for tests: the calendar endpoints the product uses, over real HTTP.
+
+Implements, under ``/v1.0``: ``POST/GET /users/{id}/events`` (and ``/calendar/events``)
+with ``$filter`` on a single-value extended property and ``$select``, ``GET/PATCH
+/users/{id}/events/{id}`` with changeKey/ETag and ``If-Match`` (412 when stale),
+``GET .../events/{id}/instances`` (occurrences expanded from the recurrence, patchable as
+exceptions), JSON ``$batch`` (<= 20 items, each item answered on its own, including
+injected 429s) and transactionId de-duplication.
+
+Every POST/PATCH body is validated against the Event schema of Graph's published OpenAPI
+(``graph_schema``) plus the semantic rules Graph enforces (date formats, known time zones,
+recurrence shape); a rejected body is answered 400 *and* recorded in ``violations`` so a
+test fails even if the client shrugs the 400 off.
+
+Fault injection (``Faults``): a share of requests throttled (429 + Retry-After) or failing
+(503), dropped connections after the work is done (the client never hears back), slow
+answers, and a fixed latency per request (for the benchmark). Concurrency per mailbox is
+measured (a $batch counts each item against its mailbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import json
+import random
+import re
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+from dateutil import rrule
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from tests.outlook.graph_schema import schema_for, strip_annotations
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
+
+_WEEKDAYS = {"monday": rrule.MO, "tuesday": rrule.TU, "wednesday": rrule.WE,
+             "thursday": rrule.TH, "friday": rrule.FR, "saturday": rrule.SA, "sunday": rrule.SU}
+_INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+_FILTER = re.compile(r"^singleValueExtendedProperties/Any\(ep:\s*ep/id eq '(?P<id>(?:[^']|'')*)'"
+                     r"\s+and\s+ep/value eq '(?P<value>(?:[^']|'')*)'\)$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?$")
+
+
+@dataclass
+class Faults:
+    """What goes wrong, and how often. Shares are per request (per $batch item)."""
+
+    throttle: float = 0.0  # share answered 429
+    unavailable: float = 0.0  # share answered 503
+    drop: float = 0.0  # share processed, then the connection is dropped (no answer)
+    slow: float = 0.0  # share answered after ``slow_seconds``
+    slow_seconds: float = 0.0
+    retry_after: int = 1
+    latency: float = 0.0  # seconds added to every HTTP request
+    seed: int = 1234
+
+
+@dataclass
+class _Event:
+    data: dict[str, Any]
+    mailbox: str
+    exceptions: dict[str, dict[str, Any]] = field(default_factory=dict)  # instance id -> event
+
+
+class GraphState:
+    """The fake tenant: mailboxes of events, counters, what went wrong."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
+        self.rng = random.Random(self.faults.seed)
+        self.lock = threading.RLock()
+        self.events: dict[str, _Event] = {}
+        self.transactions: dict[tuple[str, str], str] = {}
+        self.violations: list[str] = []
+        self.http_requests = 0
+        self.operations = Counter[str]()  # "POST event", "PATCH event", "$batch"...
+        self.in_flight = Counter[str]()
+        self.max_in_flight: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.validator = jsonschema.Draft202012Validator(schema_for("event"))
+        self._ids = itertools.count(1)
+
+    # -- helpers for tests ---------------------------------------------------------------
+
+    def mailbox_events(self, mailbox: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e.data for e in self.events.values() if e.mailbox == mailbox.casefold()]
+
+    def all_events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e.data for e in self.events.values()]
+
+    def by_key(self, key: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e.data for e in self.events.values()
+                    if any(p.get("value") == key for p in e.data.get("singleValueExtendedProperties", []))]
+
+    def exceptions_of(self, event_id: str) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            return dict(self.events[event_id].exceptions)
+
+    def edit(self, event_id: str, **fields: Any) -> None:
+        """An organiser's edit in Outlook: changes fields and the changeKey."""
+        with self.lock:
+            self.events[event_id].data.update(fields)
+            self.events[event_id].data["changeKey"] = self._change_key()
+
+    def delete(self, event_id: str) -> None:
+        with self.lock:
+            del self.events[event_id]
+
+    def max_concurrency(self) -> int:
+        return max(self.max_in_flight.values(), default=0)
+
+    # -- one operation -------------------------------------------------------------------
+
+    def handle(self, method: str, url: str, headers: dict[str, str], body: Any,
+               *, faults: bool = True) -> tuple[int, dict[str, str], Any]:
+        """One Graph operation (a plain request or a $batch item)."""
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        path = path[len("/v1.0"):] if path.startswith("/v1.0") else path
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if faults:
+            roll = self.rng.random()
+            f = self.faults
+            if roll < f.throttle:
+                return 429, {"Retry-After": str(f.retry_after)}, _error("TooManyRequests",
+                                                                      "Application is over its MailboxConcurrency limit.")
+            if roll < f.throttle + f.unavailable:
+                return 503, {}, _error("ServiceUnavailable", "Service unavailable")
+        m = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events(?:/(?P<id>[^/]+))?"
+                     r"(?P<instances>/instances)?$", path)
+        if not m:
+            return 404, {}, _error("ResourceNotFound", f"no route {method} {path}")
+        user = m["user"].casefold()
+        event_id = m["id"]
+        with self.lock:
+            if event_id is None and method == "POST":
+                return self._create(user, body)
+            if event_id is None and method == "GET":
+                return self._list(user, query)
+            if m["instances"] and method == "GET":
+                return self._instances(user, event_id, query)
+            if method == "GET":
+                return self._get(user, event_id)
+            if method == "PATCH":
+                return self._patch(user, event_id, headers, body)
+        return 405, {}, _error("MethodNotAllowed", method)
+
+    def _create(self, user: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        self.operations["POST event"] += 1
+        problem = self._validate(body, create=True)
+        if problem:
+            return 400, {}, _error("ErrorInvalidRequest", problem)
+        txn = body.get("transactionId")
+        if txn and (user, txn) in self.transactions:
+            existing = self.events.get(self.transactions[(user, txn)])
+            if existing is not None:
+                self.operations["POST deduplicated"] += 1
+                return 201, _etag(existing.data), existing.data
+        eid = f"AAMk{next(self._ids):08d}{uuid.uuid4().hex[:8]}"
+        data = dict(strip_annotations(body))
+        data.update(id=eid, iCalUId=f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex}",
+                    changeKey=self._change_key(), type="seriesMaster" if body.get("recurrence")
+                    else "singleInstance")
+        data["organizer"] = {"emailAddress": {"address": user}}
+        self.events[eid] = _Event(data, user)
+        if txn:
+            self.transactions[(user, txn)] = eid
+        return 201, _etag(data), data
+
+    def _list(self, user: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        self.operations["GET events"] += 1
+        items = [e.data for e in self.events.values() if e.mailbox == user]
+        flt = query.get("$filter")
+        if flt:
+            fm = _FILTER.match(flt.strip())
+            if not fm:
+                self.violations.append(f"unsupported $filter {flt!r}")
+                return 400, {}, _error("BadRequest", f"Invalid filter clause: {flt}")
+            pid, value = fm["id"].replace("''", "'"), fm["value"].replace("''", "'")
+            items = [d for d in items if any(p.get("id", "").casefold() == pid.casefold()
+                                             and p.get("value") == value
+                                             for p in d.get("singleValueExtendedProperties", []))]
+        return 200, {}, {"value": [_select(d, query) for d in items]}
+
+    def _get(self, user: str, event_id: str) -> tuple[int, dict[str, str], Any]:
+        self.operations["GET event"] += 1
+        found = self._find(user, event_id)
+        if found is None:
+            return 404, {}, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+        return 200, _etag(found), found
+
+    def _patch(self, user: str, event_id: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
+        self.operations["PATCH event"] += 1
+        problem = self._validate(body, create=False)
+        if problem:
+            return 400, {}, _error("ErrorInvalidRequest", problem)
+        found = self._find(user, event_id)
+        if found is None:
+            return 404, {}, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+        match = headers.get("if-match")
+        if match and match not in ("*", f'W/"{found["changeKey"]}"'):
+            return 412, {}, _error("ErrorIrresolvableConflict",
+                                   "The change key passed in the request does not match the current change key for the item.")
+        if "transactionId" in body and body["transactionId"] != found.get("transactionId"):
+            self.violations.append("transactionId changed by PATCH")
+            return 400, {}, _error("ErrorInvalidRequest", "transactionId cannot be changed")
+        found.update(strip_annotations(body))
+        found["changeKey"] = self._change_key()
+        return 200, _etag(found), found
+
+    def _find(self, user: str, event_id: str) -> dict[str, Any] | None:
+        ev = self.events.get(event_id)
+        if ev is not None:
+            return ev.data if ev.mailbox == user else None
+        master_id, _, stamp = event_id.rpartition("_")
+        master = self.events.get(master_id)
+        if master is None or master.mailbox != user or not stamp:
+            return None
+        if event_id not in master.exceptions:
+            start = self._occurrence_start(master.data, stamp)
+            if start is None:
+                return None
+            master.exceptions[event_id] = self._instance(master.data, event_id, start)
+        return master.exceptions[event_id]
+
+    def _instances(self, user: str, event_id: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        self.operations["GET instances"] += 1
+        ev = self.events.get(event_id)
+        if ev is None or ev.mailbox != user:
+            return 404, {}, _error("ErrorItemNotFound", "not found")
+        try:
+            lo = _utc(query["startDateTime"])
+            hi = _utc(query["endDateTime"])
+        except (KeyError, ValueError):
+            return 400, {}, _error("ErrorInvalidParameter",
+                                   "This request requires a time window specified by the query string "
+                                   "parameters StartDateTime and EndDateTime.")
+        out = []
+        for start in self._expand(ev.data):
+            if lo <= start < hi:
+                iid = f"{event_id}_{start.strftime('%Y%m%dT%H%M%SZ')}"
+                inst = ev.exceptions.get(iid) or self._instance(ev.data, iid, start)
+                out.append(_select(inst, query))
+        return 200, {}, {"value": out}
+
+    def _instance(self, master: dict[str, Any], iid: str, start: dt.datetime) -> dict[str, Any]:
+        length = _local(master["end"]) - _local(master["start"])
+        return {"id": iid, "seriesMasterId": master["id"], "type": "occurrence",
+                "changeKey": self._change_key(), "subject": master.get("subject"),
+                "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+                "end": {"dateTime": (start + length).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+                "body": master.get("body")}
+
+    def _occurrence_start(self, master: dict[str, Any], stamp: str) -> dt.datetime | None:
+        for start in self._expand(master):
+            if start.strftime("%Y%m%dT%H%M%SZ") == stamp:
+                return start
+        return None
+
+    def _expand(self, data: dict[str, Any]) -> list[dt.datetime]:
+        """Occurrence starts (UTC) of a series, wall time kept in its zone."""
+        start = _local(data["start"])
+        rec = data.get("recurrence")
+        if not rec:
+            return [start.astimezone(dt.UTC)]
+        pattern, rng = rec["pattern"], rec["range"]
+        zone = ZoneInfo(rng.get("recurrenceTimeZone") or data["start"]["timeZone"])
+        first = dt.datetime.combine(dt.date.fromisoformat(rng["startDate"]), start.time())
+        until = dt.datetime.combine(dt.date.fromisoformat(rng["endDate"]), dt.time(23, 59, 59))
+        days = [_WEEKDAYS[d] for d in pattern.get("daysOfWeek", [])]
+        if pattern["type"] == "weekly":
+            rule = rrule.rrule(rrule.WEEKLY, dtstart=first, until=until,
+                               interval=pattern.get("interval", 1), byweekday=days, wkst=rrule.MO)
+        else:
+            n = _INDEX[pattern.get("index", "first")]
+            rule = rrule.rrule(rrule.MONTHLY, dtstart=first, until=until,
+                               interval=pattern.get("interval", 1), byweekday=[d(n) for d in days])
+        return [d.replace(tzinfo=zone).astimezone(dt.UTC) for d in rule]
+
+    def _validate(self, body: Any, *, create: bool) -> str | None:
+        """Schema (from Calendar.yml) + the semantic checks real Graph makes."""
+        if not isinstance(body, dict):
+            return self._violation("body is not a JSON object")
+        clean = strip_annotations(body)
+        errors = sorted(self.validator.iter_errors(clean), key=lambda e: list(e.path))
+        if errors:
+            e = errors[0]
+            return self._violation(f"{'/'.join(map(str, e.path)) or 'body'}: {e.message}")
+        for name in ("start", "end"):
+            value = clean.get(name)
+            if value is None:
+                if create:
+                    return self._violation(f"{name} is required")
+                continue
+            if not _DATETIME.match(value.get("dateTime") or ""):
+                return self._violation(f"{name}.dateTime {value.get('dateTime')!r} is not a date-time")
+            if not _known_zone(value.get("timeZone")):
+                return self._violation(f"{name}.timeZone {value.get('timeZone')!r} is not a time zone")
+        if "start" in clean and "end" in clean and _local(clean["end"]) <= _local(clean["start"]):
+            return self._violation("end must be after start")
+        rec = clean.get("recurrence")
+        if rec:
+            pattern, rng = rec.get("pattern") or {}, rec.get("range") or {}
+            if pattern.get("type") in ("weekly", "relativeMonthly") and not pattern.get("daysOfWeek"):
+                return self._violation("recurrence.pattern.daysOfWeek is required")
+            if pattern.get("type") == "relativeMonthly" and not pattern.get("index"):
+                return self._violation("recurrence.pattern.index is required for relativeMonthly")
+            if rng.get("type") == "endDate" and not rng.get("endDate"):
+                return self._violation("recurrence.range.endDate is required")
+            if rng.get("endDate") and rng.get("startDate") and rng["endDate"] < rng["startDate"]:
+                return self._violation("recurrence range ends before it starts")
+            start = clean.get("start")
+            if start and rng.get("startDate") and start["dateTime"][:10] != rng["startDate"]:
+                return self._violation("recurrence.range.startDate must be the start's date")
+        for person in clean.get("attendees") or []:
+            address = ((person or {}).get("emailAddress") or {}).get("address") or ""
+            if "@" not in address or any(c in address for c in "\r\n<>\" "):
+                return self._violation(f"attendee address {address!r} is not an e-mail address")
+        if "subject" in clean and clean["subject"] and any(c in clean["subject"] for c in "\r\n"):
+            return self._violation("subject must be one line")
+        return None
+
+    def _violation(self, message: str) -> str:
+        self.violations.append(message)
+        return message
+
+    def _change_key(self) -> str:
+        return uuid.uuid4().hex[:16]
+
+    # -- HTTP --------------------------------------------------------------------------
+
+    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        with self.lock:
+            self.http_requests += 1
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or len(auth) < 10:
+            return _json(401, {}, _error("InvalidAuthenticationToken", "Access token is empty."))(environ, start_response)
+        with self.lock:
+            self.tokens.append(auth[7:])
+        body = request.get_data()
+        payload = json.loads(body) if body else None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        path = request.path
+        if path.rstrip("/").endswith("/$batch") and request.method == "POST":
+            mailboxes = Counter(_mailbox(i.get("url", "")) for i in (payload or {}).get("requests", []))
+            status, out_headers, out = 0, {}, None
+            with self._measure(mailboxes):
+                self._delay()
+                status, out_headers, out = self._batch(payload)
+        else:
+            url = request.full_path if request.query_string else request.path
+            with self._measure(Counter([_mailbox(path)])):
+                self._delay()
+                status, out_headers, out = self.handle(request.method, url, headers, payload)
+        if self.faults.drop and status < 400 and self.rng.random() < self.faults.drop:
+            # the work is done, but the client never hears back (GR-3)
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return _json(status, out_headers, out)(environ, start_response)
+        return _json(status, out_headers, out)(environ, start_response)
+
+    def _delay(self) -> None:
+        f = self.faults
+        wait = f.latency
+        if f.slow and self.rng.random() < f.slow:
+            wait += f.slow_seconds
+        if wait:
+            time.sleep(wait)
+
+    @contextmanager
+    def _measure(self, mailboxes: Counter[str]) -> Iterator[None]:
+        with self.lock:
+            self.in_flight.update(mailboxes)
+            for box in mailboxes:
+                self.max_in_flight[box] = max(self.max_in_flight.get(box, 0), self.in_flight[box])
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight.subtract(mailboxes)
+
+    def _batch(self, payload: Any) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            self.operations["$batch"] += 1
+        items = (payload or {}).get("requests")
+        if not isinstance(items, list) or not 1 <= len(items) <= 20:
+            self.violations.append("a $batch must hold 1 to 20 requests")
+            return 400, {}, _error("BadRequest", "a $batch must hold 1 to 20 requests")
+        ids = [str(i.get("id")) for i in items]
+        if len(set(ids)) != len(ids):
+            self.violations.append("duplicate $batch ids")
+            return 400, {}, _error("BadRequest", "duplicate request ids")
+        responses = []
+        for item in items:
+            url = item.get("url", "")
+            if not url.startswith("/") or url.startswith("/v1.0"):
+                self.violations.append(f"$batch url {url!r} must be relative to the version root")
+            headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+            if item.get("body") is not None and "content-type" not in headers:
+                self.violations.append("$batch item with a body has no Content-Type")
+            status, h, body = self.handle(item.get("method", "GET"), url, headers, item.get("body"))
+            responses.append({"id": item.get("id"), "status": status, "headers": h, "body": body})
+        return 200, {}, {"responses": responses}
+
+
+def _mailbox(url: str) -> str:
+    m = re.search(r"/users/([^/?]+)", unquote(url))
+    return m[1].casefold() if m else ""
+
+
+def _json(status: int, headers: dict[str, str], body: Any) -> Response:
+    resp = Response(json.dumps(body) if body is not None else b"", status=status,
+                    content_type="application/json")
+    for k, v in headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _etag(data: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'W/"{data["changeKey"]}"'}
+
+
+def _select(data: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+    fields = query.get("$select")
+    if not fields:
+        return data
+    keep = {f.strip() for f in fields.split(",")} | {"id"}
+    return {k: v for k, v in data.items() if k in keep}
+
+
+def _known_zone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _local(value: dict[str, Any]) -> dt.datetime:
+    naive = dt.datetime.fromisoformat(value["dateTime"][:19])
+    return naive.replace(tzinfo=ZoneInfo(value.get("timeZone") or "UTC"))
+
+
+def _utc(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class GraphServer:
+    """The WSGI app on 127.0.0.1 at a random port, served from a thread."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.state = GraphState(faults)
+        self._server = make_server("127.0.0.1", 0, self.state.wsgi, threaded=True)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        self.base_url = f"http://127.0.0.1:{self.port}/v1.0"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> GraphServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,46 @@
+"""The Word text rule: XML-invalid characters removed, long text capped, anything accepted."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from addin.reports.sanitize import ELLIPSIS, clean_text, one_line
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\x7f", "\x85", "\x9f", "\ud800", "\udfff", "\ufffe", "\uffff"])
+def test_invalid_characters_are_removed(bad):
+    assert clean_text(f"a{bad}b") == "ab"
+
+
+@pytest.mark.parametrize("kept", ["\t", "\n", "\u200b", "\u202e", "\ufeff", "é", "👩‍👩‍👧", "🇪🇸", "שלום", "<b>&amp;</b>"])
+def test_meaningful_characters_are_kept(kept):
+    assert clean_text(f"a{kept}b") == f"a{kept}b"
+
+
+def test_carriage_returns_become_line_feeds():
+    assert clean_text("a\r\nb\rc") == "a\nb\nc"
+
+
+def test_long_text_is_cut_to_the_limit_with_an_ellipsis():
+    out = clean_text("word " * 100, limit=50)
+    assert len(out) <= 50 and out.endswith(ELLIPSIS)
+    assert clean_text("x" * 50, limit=50) == "x" * 50
+
+
+def test_any_value_becomes_text():
+    assert clean_text(None) == ""
+    assert clean_text(12.5) == "12.5"
+    assert clean_text(b"caf\xc3\xa9 \xff") == "café \ufffd"
+
+
+def test_one_line_folds_breaks_and_tabs():
+    assert one_line("a\n\tb  c") == "a b c"
+
+
+def test_a_megabyte_costs_no_more_than_a_line():
+    started = time.perf_counter()
+    out = clean_text("\x00a" * 1_000_000, limit=300)
+    assert len(out) <= 300
+    assert time.perf_counter() - started < 1
