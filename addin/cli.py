@@ -238,3 +238,75 @@ def serve(host: str, port: int) -> None:
     app = create_app()
     click.echo(f"OKR Cadence on http://{host}:{port}/  (API description: /api/openapi.json)")
     app.run(host=host, port=port, threaded=True)
+
+
+def _calendar(config: Config, ics: Path | None):  # type: ignore[no-untyped-def]
+    """The calendar to write to: Graph with an app registration, else .ics files."""
+    from addin.outlook.schedule import default_calendar
+
+    def graph_token() -> str:
+        from auth import AuthConfig, app_token
+
+        return app_token(AuthConfig.from_env(), config.tenant, ["https://graph.microsoft.com/.default"])
+
+    return default_calendar(config.instance_path, config.tenant, ics_dir=ics, token_provider=graph_token)
+
+
+def _print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+@main.command("schedule")
+@click.option("--team", help="Only this team.")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; touch no calendar.")
+@click.option("--ics", type=click.Path(file_okay=False, path_type=Path),
+              help="Write .ics files into this folder instead of the configured calendar.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: Path | None,
+                     as_json: bool) -> None:
+    """Plan each team's weekly check-ins, monthly reviews and quarter-end retro."""
+    from addin.outlook.schedule import schedule
+
+    config = _config()
+    report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
+                      calendar=_calendar(config, ics), now=_now())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        if report.meetings:
+            _print_table(report.rows())
+        for skipped in report.skipped:
+            click.echo(f"skipped {skipped.team}: {skipped.reason}")
+        for failure in report.failures:
+            click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
+        verb = "would create" if dry_run else "created"
+        click.echo(f"{report.quarter} via {report.calendar}: {verb} {len(report.created)}, "
+                   f"updated {len(report.updated)}, unchanged {len(report.unchanged)}")
+    sys.exit(0 if report.ok else EXIT_FINDINGS)
+
+
+@main.command("refresh-invites")
+@click.option("--within", default="48h", show_default=True, help="Occurrences starting within this (48h, 2d…).")
+@click.option("--ics", type=click.Path(file_okay=False, path_type=Path), help="The .ics folder to refresh.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> None:
+    """Put the current KR status into the invites of meetings starting soon (run from cron)."""
+    from addin.outlook.schedule import parse_within, refresh_invites
+
+    config = _config()
+    report = refresh_invites(_database(config), config.tenant, within=parse_within(within), now=_now(),
+                             calendar=_calendar(config, ics))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for occurrence in report.updated:
+            click.echo(f"refreshed {occurrence.team} {occurrence.kind} on {occurrence.start:%Y-%m-%d %H:%M %Z}")
+        for failure in report.failures:
+            click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
+        click.echo(f"refreshed {len(report.updated)}, unchanged {report.unchanged}")
+    sys.exit(0 if report.ok else EXIT_FINDINGS)

@@ -137,3 +137,20 @@ def test_unexpected_errors_are_json_without_a_trace(app, client, monkeypatch):
 
 def test_unknown_route_is_json_404(client):
     _assert_error(client.get("/api/nothing-here"), 404, "not_found")
+
+
+def test_scheduled_calendar_downloads_as_ics(client, sample, instance):
+    from icalendar import Calendar
+
+    from addin.outlook.schedule import default_calendar, schedule
+
+    _upload(client, sample)
+    app_db = client.application.extensions["okr_db"]
+    report = schedule(app_db, "local", calendar=default_calendar(instance, "local"), now=FIXED_NOW)
+    team = report.meetings[0].team
+    response = client.get(f"/api/teams/{team}/calendar/{report.quarter}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    assert any("RRULE" in e for e in events)
+    _assert_error(client.get(f"/api/teams/{team}/calendar/2019-Q1.ics"), 404, "calendar_not_found")

@@ -99,3 +99,30 @@ def test_checkin_on_an_unknown_kr_exits_2(okr):
     assert result.exit_code == 2
     assert "KR-000000" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_schedule_dry_run_writes_nothing_then_schedule_is_idempotent(okr, tmp_path, instance):
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    okr("sync", str(path))
+    calendars = instance / "calendars"
+
+    dry = okr("schedule", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "weekly" in dry.stdout and "would create" in dry.stdout
+    assert not calendars.exists() or not any(calendars.iterdir())
+
+    first = json.loads(okr("schedule", "--json").stdout)
+    assert first["meetings"] and all(m["action"] == "create" for m in first["meetings"])
+    files = sorted(calendars.glob("*.ics"))
+    assert files
+
+    again = json.loads(okr("schedule", "--json").stdout)
+    assert {m["action"] for m in again["meetings"]} == {"unchanged"}
+    assert sorted(calendars.glob("*.ics")) == files
+
+
+def test_refresh_invites_rejects_a_bad_duration(okr):
+    result = okr("refresh-invites", "--within", "soon")
+    assert result.exit_code == 2
+    assert "48h" in result.stderr

@@ -219,6 +219,15 @@ OPENAPI = {
                            _QUARTER],
             "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "404": _ERROR},
         }},
+        "/api/teams/{team}/calendar/{quarter}.ics": {"get": {
+            "summary": "The team's quarter as an iCalendar file (embedded default calendar)",
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "quarter", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}}],
+            "responses": {"200": {"description": "RFC 5545 calendar",
+                                  "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                          "401": _ERROR, "404": _ERROR},
+        }},
         "/api/key-results/{kr_id}/checkins": {"post": {
             "summary": "Record a check-in on a key result",
             "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],

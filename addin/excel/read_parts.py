@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
@@ -71,12 +72,37 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
         ) from exc
 
 
+_CHUNK = 1 << 20
+
+
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A zip member's bytes, never inflating past the size its header declares (ZIP-2).
+
+    ``ZipFile.read`` would let a member that lies about its size inflate without bound;
+    reading in chunks stops at the declared size, and the CRC check then fails.
+    """
+    info = zf.getinfo(name)
+    chunks: list[bytes] = []
+    total = 0
+    with zf.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            total += len(chunk)
+            if total > info.file_size:
+                raise WorkbookError(
+                    f"The workbook part {name} is larger than it says; the file is damaged or not a real "
+                    "workbook. Save it again as Excel Workbook (.xlsx).",
+                    code="corrupt_workbook",
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _xml(zf: zipfile.ZipFile, name: str) -> Element | None:
     try:
-        raw = zf.read(name)
+        raw = read_member(zf, name)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error) as exc:
         raise WorkbookError(
             f"The workbook part {name} is damaged; save the file again as Excel Workbook (.xlsx).",
             code="corrupt_workbook",
@@ -193,14 +219,14 @@ def read_sheet_xml(zf: zipfile.ZipFile, sheet: SheetInfo) -> bytes:
     try:
         if sheet.path is None:
             raise KeyError(sheet.name)
-        return zf.read(sheet.path)
+        return read_member(zf, sheet.path)
     except KeyError as exc:
         raise WorkbookError(
             f"Sheet {sheet.name!r} is missing from the file; save it again as Excel Workbook (.xlsx).",
             code="corrupt_workbook",
             sheet=sheet.name,
         ) from exc
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error) as exc:
         raise WorkbookError(
             f"Sheet {sheet.name!r} is damaged; save the file again as Excel Workbook (.xlsx).",
             code="corrupt_workbook",
@@ -213,8 +239,11 @@ def read_sheet_xml(zf: zipfile.ZipFile, sheet: SheetInfo) -> bytes:
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})(\d{1,7})["']""")
 # Each pattern starts with a literal so the search skips ahead fast; quotes of both kinds.
-_BIG_ROW = (re.compile(rb'r="[A-Z]{1,3}(\d{6,7})"'), re.compile(rb"r='[A-Z]{1,3}(\d{6,7})'"))
-_WIDE_COL = (re.compile(rb'r="([A-Z]{2,3})\d{1,7}"'), re.compile(rb"r='([A-Z]{2,3})\d{1,7}'"))
+# rows from 201,000 (past MAX_ROWS + 1000) and columns from GS (past MAX_COLUMNS = 200)
+_PAST_ROWS = rb"(\d{7}|20[1-9]\d{3}|2[1-9]\d{4}|[3-9]\d{5})"
+_PAST_COLS = rb"([A-Z]{3}|[H-Z][A-Z]|G[S-Z])"
+_BIG_ROW = tuple(re.compile(rb"r=%s[A-Z]{1,3}%s%s" % (q, _PAST_ROWS, q)) for q in (b'"', b"'"))
+_WIDE_COL = tuple(re.compile(rb"r=%s%s\d{1,7}%s" % (q, _PAST_COLS, q)) for q in (b'"', b"'"))
 _HIDDEN = tuple(re.compile(p) for p in (rb'hidden="1"', rb'hidden="true"', rb"hidden='1'", rb"hidden='true'"))
 _ERROR = (re.compile(rb't="e"'), re.compile(rb"t='e'"))
 _FORMULA = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
@@ -243,21 +272,16 @@ def column_letters(number: int) -> str:
 def check_extent(raw: bytes, sheet: str) -> None:
     """Refuse a sheet whose cells with content reach beyond the row/column/cell caps.
 
-    Only cell references with six- or seven-digit rows or two- or three-letter
-    columns are looked at, so an ordinary sheet costs two quick searches. Empty
-    styled cells (``<c r="A999999" s="3"/>``) do not count: calamine skips them.
+    Searches are shaped so an ordinary sheet costs a few passes in C: only rows past
+    the cap and columns past the cap are matched one by one; the grid size is then
+    bounded from the last row and the widest column that hold content. Empty styled
+    cells (``<c r="A999999" s="3"/>``) do not count: calamine skips them.
     """
     max_row = 0
     for pattern in _BIG_ROW:
         for match in pattern.finditer(raw):
             if _attribute_start(raw, match.start()) and _has_content(raw, match.end()):
                 max_row = max(max_row, int(match[1]))
-    max_col = 26
-    for pattern in _WIDE_COL:
-        for match in pattern.finditer(raw):
-            col = column_number(match[1])
-            if col > max_col and _attribute_start(raw, match.start()) and _has_content(raw, match.end()):
-                max_col = col
     if max_row > MAX_ROWS + 1000:
         raise WorkbookTooLarge(
             f"Sheet {sheet!r} has data down to row {max_row:,}; at most {MAX_ROWS:,} rows can be read. "
@@ -265,21 +289,72 @@ def check_extent(raw: bytes, sheet: str) -> None:
             code="too_many_rows",
             sheet=sheet,
         )
-    if max_col > MAX_COLUMNS:
-        raise WorkbookTooLarge(
-            f"Sheet {sheet!r} has data out to column {column_letters(max_col)}; at most {MAX_COLUMNS} "
-            "columns can be read. Delete the unused columns.",
-            code="too_many_columns",
-            sheet=sheet,
-        )
-    if max(max_row, 99_999) * max_col > MAX_CELLS and max_row * max_col > MAX_CELLS:
-        raise WorkbookTooLarge(
-            f"Sheet {sheet!r} is too large to read ({max_row:,} rows by {max_col} columns). "
-            "Delete unused rows and columns or split the sheet.",
-            code="sheet_too_large",
-            sheet=sheet,
-        )
+    for pattern in _WIDE_COL:
+        for match in pattern.finditer(raw):
+            if _attribute_start(raw, match.start()) and _has_content(raw, match.end()):
+                raise WorkbookTooLarge(
+                    f"Sheet {sheet!r} has data out to column {match[1].decode()}; at most {MAX_COLUMNS} "
+                    "columns can be read. Delete the unused columns.",
+                    code="too_many_columns",
+                    sheet=sheet,
+                )
     _check_refless_cells(raw, sheet)
+    rows = max(max_row, _last_row_number(raw))
+    if rows * MAX_COLUMNS > MAX_CELLS:
+        columns = _widest_column(raw)
+        if rows * columns > MAX_CELLS:
+            raise WorkbookTooLarge(
+                f"Sheet {sheet!r} is too large to read ({rows:,} rows by {columns} columns). "
+                "Delete unused rows and columns or split the sheet.",
+                code="sheet_too_large",
+                sheet=sheet,
+            )
+    check_string_indexes(raw, sheet)
+
+
+def _last_row_number(raw: bytes) -> int:
+    """The number of the last row holding a value (rows are written in order)."""
+    content = max(raw.rfind(b"</v>"), raw.rfind(b"</t>"), raw.rfind(b"</f>"), raw.rfind(b"v>"))
+    if content < 0:
+        return 0
+    best = 0
+    for needle in (b'<row r="', b"<row r='", b':row r="'):
+        pos = raw.rfind(needle, 0, content)
+        if pos >= 0:
+            digits = re.match(rb"\d{1,7}", raw[pos + len(needle) : pos + len(needle) + 8])
+            best = max(best, int(digits[0]) if digits else 0)
+    return best or 1_048_576
+
+
+def _widest_column(raw: bytes) -> int:
+    """An upper bound of the widest column used (empty styled cells included)."""
+    # one pattern per quote keeps a literal prefix, so the search runs at C speed
+    used = set(re.findall(rb'r="([A-Z]{1,2})\d', raw)) | set(re.findall(rb"r='([A-Z]{1,2})\d", raw))
+    return max((column_number(letters) for letters in used), default=1)
+
+
+# A shared-string cell whose value is not a plain index ("-1", "abc"): calamine would
+# quietly show some other string; an index past the table's end makes calamine fail.
+_BAD_STRING_INDEX = tuple(
+    re.compile(rb"t=%ss%s[^>]*>\s*<(?:[\w.-]+:)?v>(?!\s*\d+\s*</)([^<]*)<" % (q, q)) for q in (b'"', b"'")
+)
+
+
+def check_string_indexes(raw: bytes, sheet: str) -> None:
+    """Refuse shared-string references that are not indexes rather than guess the text."""
+    for pattern in _BAD_STRING_INDEX:
+        match = pattern.search(raw)
+        if match and _attribute_start(raw, match.start()):
+            _, tag, _ = _enclosing_tag(raw, match.start())
+            ref = _cell_ref(tag)
+            where = f" at {column_letters(ref[1])}{ref[0]}" if ref else ""
+            raise WorkbookError(
+                f"Sheet {sheet!r} is damaged: the cell{where} points at text that does not exist "
+                f"({match[1].decode('utf-8', 'replace')[:20]!r}). Open the file in Excel and save it again.",
+                code="corrupt_workbook",
+                sheet=sheet,
+                cell=f"{column_letters(ref[1])}{ref[0]}" if ref else None,
+            )
 
 
 def _check_refless_cells(raw: bytes, sheet: str) -> None:
@@ -345,10 +420,13 @@ def scan_sheet(raw: bytes, percent_styles: frozenset[int]) -> SheetScan:
             value = _VALUE.search(raw, end, close.start() if close else len(raw))
             if value:
                 scan.errors[ref] = value[1].decode("utf-8", "replace").strip()
-    for pattern in _FORMULA:
-        for match in pattern.finditer(raw):
-            _note_formula(raw, match.start(), scan)
+    if not _all_formulas_have_values(raw):
+        for pattern in _FORMULA:
+            for match in pattern.finditer(raw):
+                _note_formula(raw, match.start(), scan)
     for style in percent_styles:
+        if _percent_cells_fast(raw, style, scan):
+            continue
         needles = (re.compile(rb's="%d"' % style), re.compile(rb"s='%d'" % style))
         for match in (m for pattern in needles for m in pattern.finditer(raw)):
             if not _attribute_start(raw, match.start()):
@@ -358,6 +436,32 @@ def scan_sheet(raw: bytes, percent_styles: frozenset[int]) -> SheetScan:
             if ref:
                 scan.percent_cells.add(ref)
     return scan
+
+
+def _all_formulas_have_values(raw: bytes) -> bool:
+    # Fast path (as Excel and openpyxl write them): every <f>...</f> or <f .../> is
+    # directly followed by a non-empty <v>. Counting is done in C; anything else
+    # (prefixes, empty values, missing values) takes the exact walk.
+    formulas = raw.count(b"<f>") + raw.count(b"<f ")
+    if not formulas:
+        return b":f>" not in raw and b":f " not in raw
+    followed = raw.count(b"</f><v>") + raw.count(b"/><v>")
+    return followed >= formulas and b"<v></v>" not in raw and b"<v/>" not in raw
+
+
+def _percent_cells_fast(raw: bytes, style: int, scan: SheetScan) -> bool:
+    # Fast path for the usual attribute order <c r="B2" s="3" ...>; False when some
+    # uses of the style were not found that way and the exact search must run.
+    total = raw.count(b' s="%d"' % style)
+    if not total or b"s='%d'" % style in raw:
+        return total == 0 and b"s='%d'" % style not in raw
+    found = re.findall(rb'<c r="([A-Z]{1,3})(\d{1,7})" s="%d"' % style, raw)
+    rows_with_style = len(re.findall(rb'<row r="\d+"(?: spans="[\d:]+")? s="%d"' % style, raw))
+    if len(found) + rows_with_style != total:
+        return False
+    for letters, row in found:
+        scan.percent_cells.add((int(row), column_number(letters)))
+    return True
 
 
 def _note_formula(raw: bytes, pos: int, scan: SheetScan) -> None:

@@ -53,9 +53,17 @@ class Problems:
         )
 
 
+_FLAGGED = object()  # an Excel error or an uncalculated formula: reported when the field is read
+
+
 @dataclass(slots=True)
 class RowReader:
-    """Reads the cells of one row of a table whose columns are known."""
+    """Reads the cells of one row of a table whose columns are known.
+
+    The values of a row are fetched once, for all columns (a 100,000-row sheet makes
+    this the hot path); a problem is reported only when a field is actually read, so
+    an error in a column the sync writes (Progress, Status) is not the user's problem.
+    """
 
     grid: Grid
     columns: dict[str, int]
@@ -63,15 +71,38 @@ class RowReader:
     problems: Problems
     date1904: bool = False
     fy_start_month: int = 1
+    _row: int = field(default=0, init=False)
+    _values: dict[str, Any] = field(default_factory=dict, init=False)
+
+    def _load(self, row: int) -> None:
+        grid = self.grid
+        cells = grid.rows[row - 1] if 0 < row <= len(grid.rows) else []
+        width = len(cells)
+        scan = grid.scan
+        flagged = bool(scan.errors or scan.uncalculated)
+        merged = grid.merged_anchor
+        values: dict[str, Any] = {}
+        for name, col in self.columns.items():
+            if merged and (row, col) in merged:
+                value = grid.value(row, col)
+            else:
+                value = cells[col - 1] if col <= width else None
+                if value == "":
+                    value = None
+            if flagged and ((row, col) in scan.errors or (row, col) in scan.uncalculated):
+                value = _FLAGGED
+            values[name] = value
+        self._row, self._values = row, values
 
     def raw(self, row: int, name: str) -> Any:
         """The cell's value; None (and a problem) for Excel errors and uncalculated formulas."""
-        col = self.columns.get(name)
-        if col is None:
-            return None
+        if row != self._row:
+            self._load(row)
+        value = self._values.get(name)
+        if value is not _FLAGGED:
+            return value
+        col = self.columns[name]
         scan = self.grid.scan
-        if not scan.errors and not scan.uncalculated:
-            return self.grid.value(row, col)
         if (row, col) in scan.errors:
             self._problem(
                 "excel-error",
@@ -80,8 +111,7 @@ class RowReader:
                 f"the cell shows the Excel error {scan.errors[(row, col)]}, so it was not read. "
                 "Fix the formula or type the value.",
             )
-            return None
-        if (row, col) in scan.uncalculated:
+        else:
             self._problem(
                 "uncalculated-formula",
                 row,
@@ -89,8 +119,7 @@ class RowReader:
                 "the cell holds a formula that has never been calculated, so it has no value to read. "
                 "Open the file in Excel and save it, then sync again.",
             )
-            return None
-        return self.grid.value(row, col)
+        return None
 
     def _problem(self, rule: str, row: int, name: str, message: str, severity: Severity = Severity.ERROR) -> None:
         col = self.columns.get(name)
@@ -101,6 +130,8 @@ class RowReader:
     def parse(self, row: int, name: str, parser: Callable[[Any], Any], rule: str) -> Any:
         """Apply a values.parse_* rule to the cell; a ValueProblem becomes a cell problem."""
         value = self.raw(row, name)
+        if value is None:
+            return None
         try:
             return parser(value)
         except v.ValueProblem as exc:
@@ -112,11 +143,18 @@ class RowReader:
         value = self.raw(row, name)
         if value is None:
             return ""
+        if type(value) is str and value.isascii() and value.isprintable():
+            text = value.strip()  # the common case: nothing to clean
+            if len(text) <= v.TEXT_LIMITS.get(limit_field or name, v.DEFAULT_TEXT_LIMIT):
+                return text
         try:
             cleaned = v.clean_text(value, field=limit_field or name)
         except v.ValueProblem as exc:
+            # The row is still returned (with an error, so the sync leaves it alone);
+            # dropping it would look like a deleted key result.
             self._problem("text-too-long", row, name, exc.message)
-            return ""
+            limit = v.TEXT_LIMITS.get(limit_field or name, v.DEFAULT_TEXT_LIMIT)
+            return v.clean_text(str(value)[:limit], field=limit_field or name).text
         if cleaned.removed:
             self._problem(
                 "control-characters",
@@ -128,11 +166,16 @@ class RowReader:
         return cleaned.text
 
     def percent_format(self, row: int, name: str) -> bool:
+        cells = self.grid.scan.percent_cells
+        if not cells:
+            return False
         col = self.columns.get(name)
-        return col is not None and (row, col) in self.grid.scan.percent_cells
+        return col is not None and (row, col) in cells
 
     def has_any(self, row: int, names: tuple[str, ...]) -> bool:
-        return any(self.grid.value(row, self.columns[n]) is not None for n in names if n in self.columns)
+        if row != self._row:
+            self._load(row)
+        return any(self._values.get(n) is not None for n in names)
 
 
 _NUMERIC = ("baseline", "target", "current")

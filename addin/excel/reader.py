@@ -50,7 +50,6 @@ from addin.okr.model import (
     Location,
     Objective,
     OkrSet,
-    Settings,
     Severity,
     Team,
     Thresholds,
@@ -140,7 +139,8 @@ class _WorkbookReader:
     layouts: list[SheetLayout] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     objective_refs: dict[tuple[str, str], Objective] = field(default_factory=dict)  # ("ref"|"title", key)
-    objectives_by_key: dict[tuple[str, str], Objective] = field(default_factory=dict)  # (team, title)
+    objectives_by_key: dict[tuple[str, str], Objective] = field(default_factory=dict)  # (team, title) keys
+    objectives_by_text: dict[tuple[str, str], Objective] = field(default_factory=dict)  # as written
 
     # ------------------------------------------------------------------ orchestration
 
@@ -159,6 +159,7 @@ class _WorkbookReader:
                     "this sheet is hidden, so it was not read (only hidden sheets named like ours are read).",
                     sheet=sheet.name,
                 )  # fmt: skip
+                self._note_once("Hidden sheets other than OKR Cadence's own were not read.")
                 continue
             if sheet.state != "visible":
                 self.problems.add("hidden-sheet", Severity.INFO, "this sheet is hidden; it was read anyway.",
@@ -231,6 +232,7 @@ class _WorkbookReader:
                     "meant to be synced.",
                     sheet=sheet.name,
                 )  # fmt: skip
+                self._note_once("Hidden rows were read like the others.")
         return grid
 
     def _layout_name(self, kr_sheets: list[_KrSheet], two_sheet: bool, named: dict[str, list[SheetInfo]]) -> str:
@@ -274,6 +276,8 @@ class _WorkbookReader:
                          self.okrs.settings.fiscal_year_start_month)  # fmt: skip
 
     def _record(self, grid: Grid, kind: str, header: Header, columns: dict[str, int], last: int) -> None:
+        if kind in ("key_results", "objectives"):
+            columns = {f: c for f, c in columns.items() if f in CANONICAL_FIELDS}
         self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last))
 
     # ------------------------------------------------------------------ key results
@@ -380,12 +384,17 @@ class _WorkbookReader:
         self._record(grid, "key_results", header, columns, last)
 
     def _objective(self, team: str, title: str, grid: Grid, row: int, reader: RowReader | None) -> Objective:
-        key = (v.identity_key(team), v.identity_key(title))
-        obj = self.objectives_by_key.get(key)
+        obj = self.objectives_by_text.get((team, title))
+        if obj is None:
+            key = (v.identity_key(team), v.identity_key(title))
+            obj = self.objectives_by_key.get(key)
+            if obj is not None:
+                self.objectives_by_text[(team, title)] = obj
         if obj is None:
             obj = Objective(team=team, title=title, location=Location(sheet=grid.name, row=row, team=team,
                                                                       objective=title))  # fmt: skip
             self.objectives_by_key[key] = obj
+            self.objectives_by_text[(team, title)] = obj
             self.okrs.objectives.append(obj)
         if reader is not None and "objective_type" in reader.columns:
             kind = reader.parse(row, "objective_type", v.parse_objective_type, "bad-type")
@@ -590,9 +599,14 @@ class _WorkbookReader:
         thresholds = {headers.normalise(name.replace("_", " ")): name for name in Thresholds.__dataclass_fields__}
         pairs = []
         for row in range(1, grid.last_row + 1):
-            cells = [(c, x) for c, x in enumerate(grid.rows[row - 1], start=1) if x not in ("", None)]
-            if len(cells) >= 2 and isinstance(cells[0][1], str):
-                pairs.append((row, cells[0][1], cells[1][0], cells[1][1]))
+            # "Label | Value | what it means": the value is the cell right of the label;
+            # an empty value keeps the default.
+            label_col = next((c for c, x in enumerate(grid.rows[row - 1], start=1) if x not in ("", None)), None)
+            if label_col is None or not isinstance(grid.value(row, label_col), str):
+                continue
+            value = grid.value(row, label_col + 1)
+            if value is not None:
+                pairs.append((row, grid.value(row, label_col), label_col + 1, value))
         for row, label, col, value in pairs:
             key = headers.normalise(label)
             if key in ("fiscal year start", "fiscal year start month", "fy start", "fiscal year starts",

@@ -4,27 +4,33 @@
 is an .xlsx package this product will read, and refuses everything else with an
 ``addin.errors`` exception that names the format and what to do:
 
-    empty upload                         InputError        empty_file
-    over the upload size                 WorkbookTooLarge  file_too_large
-    encrypted OOXML (CFB + EncryptionInfo) UnsupportedFormat password_protected
-    other CFB (.xls 97-2003, .doc ...)   UnsupportedFormat legacy_xls / not_a_workbook
-    CSV, text, PDF, HTML, .docx, .ods    UnsupportedFormat not_a_workbook
-    Excel binary workbook (.xlsb)        UnsupportedFormat xlsb
-    Strict Open XML spreadsheet          UnsupportedFormat strict_ooxml
-    empty, truncated or damaged zip,     WorkbookError     corrupt_workbook
-      duplicate or missing parts,
-      relationship leaving the package
-    DOCTYPE / ENTITY / processing        WorkbookError     dtd_not_allowed
-      instruction in any XML part
-    control characters, bad encoding,    WorkbookError     corrupt_xml
+    empty upload                          InputError         empty_file
+    over the upload size                  WorkbookTooLarge   file_too_large
+    encrypted OOXML (CFB, EncryptionInfo) UnsupportedFormat  password_protected
+    other CFB (.xls 97-2003, .doc)        UnsupportedFormat  legacy_xls / not_a_workbook
+    CSV, text, PDF, HTML, .docx, .ods     UnsupportedFormat  not_a_workbook
+    Excel binary workbook (.xlsb)         UnsupportedFormat  xlsb
+    Strict Open XML spreadsheet           UnsupportedFormat  strict_ooxml
+    empty, truncated or damaged zip,      WorkbookError      corrupt_workbook
+      duplicate or missing parts, sizes
+      that lie, a relationship leaving
+      the package
+    DOCTYPE / ENTITY / xml-stylesheet     WorkbookError      dtd_not_allowed
+      (any xml-* PI) in any XML part
+    control characters, bad encoding,     WorkbookError      corrupt_xml
       malformed XML
-    zip budgets (members, declared       WorkbookTooLarge  too_many_parts, uncompressed_too_large,
-      size, ratio, sharedStrings,                          zip_bomb, shared_strings_too_large,
-      sheets, one part)                                    too_many_sheets, part_too_large
+    zip budgets (members, declared size,  WorkbookTooLarge   too_many_parts, uncompressed_too_large,
+      ratio, sharedStrings, sheets, one                      zip_bomb, shared_strings_too_large,
+      part read with open_member)                            too_many_sheets, part_too_large
 
 Policies (documented here because the tests assert them):
 - Nothing is ever extracted to disk; members are read from memory through a counting
-  reader that never inflates past the size the zip declares (nor past a cap).
+  reader (``open_member``, ``open_member_stream``) that never inflates past the size the
+  zip declares, nor past a cap. Other code must read members through it too: a plain
+  ``ZipFile.read()`` inflates a whole compressed block at once, so a member whose header
+  understates its size can still allocate a gigabyte there.
+- A member with more compressed bytes than deflate could produce from its declared
+  size is refused outright (its header lies).
 - Member names that are absolute, carry a drive letter, a backslash or a ``..`` step
   are *ignored*: no relationship may point at them (a relationship whose target leaves
   the package is refused), and they are listed in ``PackageInfo.ignored_members``.
@@ -110,7 +116,7 @@ class PackageInfo:
     workbook_part: str  # e.g. "xl/workbook.xml"
     sheets: tuple[SheetPart, ...]
     shared_strings_part: str | None
-    shared_strings: int  # <si> entries found in it
+    shared_strings: int | None  # <si> entries: counted in a big table, else as declared (None: not)
     date1904: bool
     has_macros: bool  # VBA or macro sheets present: read with them dropped
     macro_parts: tuple[str, ...]
@@ -225,14 +231,18 @@ def _not_a_workbook(data: bytes) -> UnsupportedFormat:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    for encoding in ("utf-8", "utf-16"):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", "replace")
+    else:
         try:
-            text = head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
-        return printable >= 0.95 * max(len(text), 1)
-    return False
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A character cut at the end of the sample is still UTF-8; otherwise read it as
+            # Windows-1252, which legacy CSV exports use and binary data fails as text.
+            cut = exc.start >= len(head) - 3
+            text = head[: exc.start].decode("utf-8") if cut else head.decode("cp1252", "replace")
+    printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return printable >= 0.95 * max(len(text), 1)
 
 
 # --- the zip container ------------------------------------------------------------
@@ -339,6 +349,14 @@ def _check_budgets(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             code="uncompressed_too_large",
         )
     for info in infos:
+        # Deflate never grows data by more than ~0.1 %, and stored data not at all: more
+        # compressed bytes than that means the declared size lies (ZIP-2), and a plain
+        # zipfile read() would inflate all of them at once.
+        bound = info.file_size if info.compress_type == zipfile.ZIP_STORED else (
+            info.file_size + info.file_size // 1000 + 64)
+        if info.compress_size > bound:
+            raise _corrupt(f"the part '{info.filename}' holds more data than the zip says",
+                           part=info.filename)
         if info.file_size <= limits.ratio_floor_bytes:
             continue
         if info.file_size > limits.max_member_ratio * max(info.compress_size, 1):
@@ -411,6 +429,13 @@ class CappedReader(io.RawIOBase):
         view[: len(chunk)] = chunk
         return len(chunk)
 
+    def readall(self) -> bytes:
+        # RawIOBase reads 8 KiB at a time; 64 KiB blocks halve the cost on big sheets.
+        blocks = []
+        while block := self.read(CHUNK):
+            blocks.append(block)
+        return b"".join(blocks)
+
     def close(self) -> None:
         if not self.closed:
             self._raw.close()
@@ -461,7 +486,10 @@ BAD_CHAR_REFS = re.compile(
     rb"|5734[0-3]|6553[45])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}"
     rb"|[fF]{3}[eEfF]));"
 )
-MARKUP_DECL = re.compile(rb"<!(?!\[CDATA\[|--)|<\?")  # DOCTYPE, ENTITY, ... or a PI, anywhere
+# A DOCTYPE/ENTITY/... declaration, or a processing instruction whose target starts with
+# "xml" (xml-stylesheet, a misplaced declaration). Other PIs are let through: SharePoint
+# writes <?mso-contentType?> into customXml parts, and no parser acts on them.
+MARKUP_DECL = re.compile(rb"<!(?!\[CDATA\[|--)|<\?[xX][mM][lL]")
 SI_ENTRY = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")  # <si> start tags, prefixed or not
 
 
@@ -507,8 +535,9 @@ def _decode(part: str, decoder: codecs.IncrementalDecoder, block: bytes, final: 
 def _check_prolog(part: str, text: str, complete: bool) -> tuple[str, int] | None:
     """Walk what precedes the root element; return its start tag and end, None if not reached yet.
 
-    Refuses a DOCTYPE (hence any ENTITY), any processing instruction other than the XML
-    declaration (e.g. xml-stylesheet), and a declared encoding other than UTF-8/UTF-16.
+    Refuses a DOCTYPE (hence any ENTITY), a processing instruction named xml-* other than
+    the leading XML declaration (e.g. xml-stylesheet), and a declared encoding other than
+    UTF-8/UTF-16.
     """
     i = 1 if text.startswith("\ufeff") else 0
     start = i
@@ -525,8 +554,11 @@ def _check_prolog(part: str, text: str, complete: bool) -> tuple[str, int] | Non
             if end < 0:
                 return _unfinished(part, complete, n)
             target = re.match(r"<\?([^\s?]*)", text[i:end + 2]).group(1)  # type: ignore[union-attr]
-            if target.lower() != "xml" or i != start:
+            if target.lower().startswith("xml") and (target.lower() != "xml" or i != start):
                 raise _dtd_error(part, f"a processing instruction (<?{target[:40]} ...?>)")
+            if target.lower() != "xml":
+                i = end + 2  # e.g. <?mso-contentType?>: inert
+                continue
             declared = XML_DECL.match(text, i, end + 2)
             if declared and declared.group(1).lower() not in ALLOWED_ENCODINGS:
                 raise _xml_error(part, f"it declares the encoding '{declared.group(1)[:40]}' "
@@ -636,7 +668,7 @@ def _check_body(part: str, data: bytes, scan: _Scan, count_entries: int | None) 
         raise _xml_error(part, f"it contains a character XML does not allow ({ref.group().decode()})")
     if ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)) and (
             decl := MARKUP_DECL.search(data)):
-        raise _dtd_error(part, "a processing instruction" if decl.group() == b"<?" else
+        raise _dtd_error(part, "a processing instruction" if decl.group().startswith(b"<?") else
                          "a DTD or entity declaration")
     if count_entries is None:
         return
@@ -672,6 +704,7 @@ def _local(tag: str) -> str:
 # --- the package's parts and relationships ------------------------------------------
 
 XML_SUFFIXES = (".xml", ".rels", ".vml")
+MEDIA_RELS = {"image", "media", "video", "audio", "hdphoto"}  # relationship types of pictures
 
 
 def _rels_source(rels_name: str) -> str | None:
@@ -686,8 +719,7 @@ def _resolve(source: str, target: str, rels: str) -> str:
     """The member a relationship points at; refuse one that leaves the package."""
     raw = unquote(target)
     escapes = (
-        not raw
-        or "\\" in raw
+        "\\" in raw
         or "\x00" in raw
         or raw.startswith("//")
         or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw) is not None  # scheme or drive letter
@@ -732,6 +764,7 @@ class _PackageCheck:
         self.parts = parts
         self.limits = limits
         self.scanned: set[str] = set()
+        self.uses: dict[str, set[str]] = {}  # member (lower case) -> relationship types to it
 
     def info(self, name: str) -> zipfile.ZipInfo | None:
         return self.parts.get(name.lower())
@@ -764,7 +797,10 @@ class _PackageCheck:
             target = node.get("Target", "")
             external = node.get("TargetMode", "").lower() == "external"
             resolved = target if external else _resolve(source, target, info.filename)
-            found[node.get("Id", "")] = _Rel(type_uri.rsplit("/", 1)[-1].lower(), type_uri, resolved, external)
+            rel = _Rel(type_uri.rsplit("/", 1)[-1].lower(), type_uri, resolved, external)
+            found[node.get("Id", "")] = rel
+            if not external:
+                self.uses.setdefault(resolved.lower(), set()).add(rel.type)
         return found
 
     def run(self, size: int, members: int, ignored: tuple[str, ...]) -> PackageInfo:
@@ -900,24 +936,45 @@ class _PackageCheck:
                     code="shared_strings_too_large",
                     part=info.filename,
                 )
+            # Counting costs a third of the scan: skip it when the size alone rules out
+            # too many entries (the smallest, <si/>, is 5 bytes).
+            must_count = info.file_size // len(b"<si/>") > self.limits.max_shared_strings
+            declared: list[int] = []
             scan = _scan_part(
                 self.zf, info, self.limits.max_shared_strings_bytes, whole=True,
-                count_entries=self.limits.max_shared_strings,
-                on_root=lambda root, part=info.filename: _check_declared_count(part, root, self.limits),
+                count_entries=self.limits.max_shared_strings if must_count else None,
+                on_root=lambda root, part=info.filename: declared.append(
+                    _check_declared_count(part, root, self.limits)),
             )
             self.scanned.add(name)
             if scan is not None and chosen[0] is None:
-                chosen = (info.filename, scan.entries)
+                chosen = (info.filename, scan.entries if must_count else declared[0])
         return chosen
 
     def _scan_remaining(self) -> None:
-        """Every other XML part: whole when small, its prolog when large."""
+        """Every other XML part, whatever its name: whole when small, its prolog when large.
+
+        VML drawings get their prolog checked only: Excel writes them as loose, not
+        well-formed markup that a body scan could misjudge. Images (xl/media/, e.g. an SVG
+        logo exported with a DOCTYPE) are opaque bytes to every reader here and are not
+        scanned, unless a relationship other than an image's points at them.
+        """
         for key, info in self.parts.items():
-            if key in self.scanned or not key.endswith(XML_SUFFIXES):
+            if key in self.scanned or info.file_size == 0:
                 continue
-            whole = info.file_size <= self.limits.max_part_bytes
+            if key.startswith("xl/media/") and self.uses.get(key, set()) <= MEDIA_RELS:
+                continue
+            if not key.endswith(XML_SUFFIXES) and not self._starts_like_xml(info):
+                continue
+            whole = info.file_size <= self.limits.max_part_bytes and not key.endswith(".vml")
             _scan_part(self.zf, info, self.limits.max_uncompressed_bytes, whole=whole)
             self.scanned.add(key)
+
+    def _starts_like_xml(self, info: zipfile.ZipInfo) -> bool:
+        """Whether a member named like anything else (".bin", ".dat") holds markup."""
+        with open_member_stream(self.zf, info, self.limits.max_uncompressed_bytes) as stream:
+            head = stream.read(64)
+        return head.lstrip(b" \t\r\n\xef\xbb\xbf\xff\xfe\x00").startswith(b"<")
 
     def _macro_parts(self, types: dict[str, str]) -> tuple[str, ...]:
         found = []
@@ -945,10 +1002,12 @@ class _PackageCheck:
         return tuple(links)
 
 
-def _check_declared_count(part: str, root: str, limits: Limits) -> None:
+def _check_declared_count(part: str, root: str, limits: Limits) -> int | None:
     """Refuse a sharedStrings whose own header admits more entries than the budget."""
     found = re.search(r'\suniqueCount\s*=\s*["\'](\d{1,20})["\']', root)
-    if found and int(found.group(1)) > limits.max_shared_strings:
+    if not found:
+        return None
+    if int(found.group(1)) > limits.max_shared_strings:
         raise WorkbookTooLarge(
             f"The workbook declares {int(found.group(1)):,} different texts ('{part}'); at "
             f"most {limits.max_shared_strings:,} are accepted. Remove unused sheets and save "
@@ -956,6 +1015,7 @@ def _check_declared_count(part: str, root: str, limits: Limits) -> None:
             code="shared_strings_too_large",
             part=part,
         )
+    return int(found.group(1))
 
 
 def _date1904(workbook: Element) -> bool:

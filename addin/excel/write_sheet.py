@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO
+from typing import IO, Protocol
 
 from lxml import etree
 
@@ -52,20 +52,46 @@ _EXTERNAL_REF = re.compile(r"(?<![A-Za-z0-9_.\]\\])\[\d+\]")
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
 
+class CellValue(Protocol):
+    """A value to put in one cell (write-back's CellWrite is one)."""
+
+    value: object
+    kind: str
+
+
 @dataclass(slots=True)
 class Write:
     """One value to put in one cell of this sheet."""
 
     value: object
     kind: str = "auto"
-    header: bool = False
 
 
 @dataclass(slots=True)
 class SheetEdit:
     """What to do to one worksheet."""
 
-    writes: dict[int, dict[int, Write]] = field(default_factory=dict)  # row -> column -> write
+    writes: dict[int, dict[int, CellValue]] = field(default_factory=dict)  # row -> column -> value
+    header_rows: set[int] = field(default_factory=set)  # rows written as headers (style from the left)
+    # Appended rows kept as given (row -> values from column A): no per-cell objects
+    # for what can be 100,000 check-ins.
+    appended: dict[int, Sequence[object]] = field(default_factory=dict)
+
+    def rows(self) -> list[int]:
+        """Every row this edit writes to, in order."""
+        return sorted(self.writes.keys() | self.appended.keys())
+
+    def row_writes(self, row: int) -> dict[int, CellValue]:
+        """The writes of one row, appended values included."""
+        values = self.appended.get(row)
+        if values is None:
+            return self.writes.get(row, {})
+        merged: dict[int, CellValue] = {column: Write(value) for column, value in enumerate(values, start=1)}
+        merged.update(self.writes.get(row, {}))
+        return merged
+
+    def __bool__(self) -> bool:
+        return bool(self.writes or self.appended)
     freeze_external: bool = False  # replace formulas into other workbooks by their cached values
 
 
@@ -80,7 +106,7 @@ def refers_to_external(formula: str) -> bool:
     return bool(_EXTERNAL_REF.search(_STRING_LITERAL.sub("", formula)))
 
 
-def encode(write: Write, date1904: bool) -> tuple[str, str]:
+def encode(write: CellValue, date1904: bool) -> tuple[str, str]:
     """(role, payload) for a write: role as StyleBook.for_value knows, payload the cell text."""
     value, kind = write.value, write.kind
     if value is None:
@@ -164,7 +190,7 @@ class SheetRewriter:
         """Stream the sheet through, applying the edit."""
         head = src.read(64 * 1024)
         check_prolog(head, self.part)
-        pending = sorted(self.edit.writes)
+        pending = self.edit.rows()
         position = 0
         root = sheet_data = None
         previous_row = 0
@@ -202,12 +228,12 @@ class SheetRewriter:
                     position += 1
                 writes = None
                 if position < len(pending) and pending[position] == row_number:
-                    writes = self.edit.writes[row_number]
+                    writes = self.edit.row_writes(row_number)
                     position += 1
                 if writes or self.edit.freeze_external:
                     buffer.append(self._edit_row(element, row_number, writes or {}))
                 else:
-                    if self.edit.writes:
+                    if self.edit:
                         self._remember_styles(element)
                     buffer.append(self._strip_declarations(etree.tostring(element)))
                 element.clear()
@@ -270,12 +296,14 @@ class SheetRewriter:
         return head + data[end:]
 
     def _grow_dimension(self, dimension: etree._Element) -> None:
-        writes = self.edit.writes
-        if not writes:
+        rows = self.edit.rows()
+        if not rows:
             return
-        rows = list(writes)
-        columns = [column for cells in writes.values() for column in cells]
-        box = (min(rows), min(columns), max(rows), max(columns))
+        columns = [column for cells in self.edit.writes.values() for column in cells]
+        widths = [len(values) for values in self.edit.appended.values() if values]
+        low = min(columns) if columns else 1
+        high = max(columns + ([max(widths)] if widths else []) or [1])
+        box = (rows[0], low, rows[-1], high)
         try:
             old = parse_range(dimension.get("ref", ""))
         except ValueError:
@@ -295,7 +323,7 @@ class SheetRewriter:
             if style:
                 self._style_above[column] = int(style)
 
-    def _edit_row(self, row: etree._Element, row_number: int, writes: dict[int, Write]) -> bytes:
+    def _edit_row(self, row: etree._Element, row_number: int, writes: dict[int, CellValue]) -> bytes:
         """Apply the writes to one parsed row; return its serialised form."""
         if self.edit.freeze_external:
             self._freeze(row)
@@ -307,7 +335,7 @@ class SheetRewriter:
         tail_from = max(
             (c for c, cell in cells.items() if c not in writes or cell.find(_F) is not None), default=0
         )
-        is_header = any(w.header for w in writes.values())
+        is_header = row_number in self.edit.header_rows
         appended: list[str] = []  # new cells right of the last existing one, spliced in as text
         left_new: int | None = None
         styles = self.styles
@@ -411,10 +439,10 @@ class SheetRewriter:
                 self.outcome.frozen_formulas += 1
 
     def _new_row(self, row_number: int) -> bytes:
-        writes = self.edit.writes[row_number]
+        writes = self.edit.row_writes(row_number)
         prefix = self._prefix
         parts = [f'<{prefix}row r="{row_number}">']
-        is_header = any(w.header for w in writes.values())
+        is_header = row_number in self.edit.header_rows
         left_style: int | None = None
         styles = self.styles
         for column in sorted(writes):
@@ -548,9 +576,9 @@ def last_value_row(src: IO[bytes], part: str) -> int:
 def new_sheet_xml(edit: SheetEdit, styles: StyleBook | None, *, date1904: bool) -> bytes:
     """A fresh worksheet part holding the edit's rows."""
     rewriter = SheetRewriter(edit, styles, date1904=date1904, part="new sheet")
-    rows = b"".join(rewriter._new_row(r) for r in sorted(edit.writes))
+    rows = b"".join(rewriter._new_row(r) for r in edit.rows())
     dimension = b""
-    if edit.writes:
+    if edit:
         rewriter._grow_dimension(dim := etree.Element(_DIMENSION, ref="A1"))
         dimension = f'<dimension ref="{dim.get("ref")}"/>'.encode()
     return (

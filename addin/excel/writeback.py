@@ -49,7 +49,7 @@ from addin.excel.write_package import (
     uses_1904,
     workbook_sheets,
 )
-from addin.excel.write_sheet import SheetEdit, SheetRewriter, Write, last_value_row, new_sheet_xml, refers_to_external
+from addin.excel.write_sheet import SheetEdit, SheetRewriter, last_value_row, new_sheet_xml, refers_to_external
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_tables import extend_table
 from addin.excel.write_text import MAX_COLUMN, MAX_ROW
@@ -153,6 +153,11 @@ class _Patch:
         self.replaced: dict[str, bytes] = {}  # member -> new bytes (existing or new part)
         self.drop: set[str] = set()
         self.edits: dict[str, SheetEdit] = {}  # worksheet part -> edit
+        self.styles_part: str | None = None
+        self.styles_created = False
+        self.new_custom_part: str | None = None
+        self.external_dropped = False
+        self._needs_styles = False
 
     def read(self, name: str) -> bytes | None:
         if name not in self.members:
@@ -259,7 +264,9 @@ class _Patch:
                 if cell.sheet != last_sheet:
                     last_sheet, edit = cell.sheet, self._edit_for(cell.sheet)
                 _check_cell(cell)
-                edit.writes.setdefault(cell.row, {})[cell.column] = Write(cell.value, cell.kind, header)
+                edit.writes.setdefault(cell.row, {})[cell.column] = cell
+                if header:
+                    edit.header_rows.add(cell.row)
 
     def _plan_appends(
         self, append_rows: Mapping[str, Sequence[Sequence[object]]]
@@ -286,9 +293,7 @@ class _Patch:
             for offset, values in enumerate(rows):
                 if len(values) > MAX_COLUMN:
                     raise ValueError(f"row {offset + 1} for {sheet!r} has more columns than Excel allows")
-                row = edit.writes.setdefault(start + offset, {})
-                for column, value in enumerate(values, start=1):
-                    row[column] = Write(value)
+                edit.appended[start + offset] = values
                 width = max(width, len(values))
             appended.append((part, start, start + len(rows) - 1, width))
         return new_sheets, appended
@@ -303,7 +308,8 @@ class _Patch:
         return name
 
     def _plan_styles(self, new_sheets: bool) -> StyleBook | None:
-        if not new_sheets and not any(edit.writes for edit in self.edits.values()):
+        self._needs_styles = new_sheets or any(self.edits.values())
+        if not self._needs_styles:
             return None
         rel = next((r for r in self.wb_rels if r.type == RT_STYLES), None)
         self.styles_part = resolve(self.workbook_part, rel.target) if rel else None
@@ -351,13 +357,19 @@ class _Patch:
         wb_adds = [
             (RT_WORKSHEET, posixpath.relpath(part, posixpath.dirname(self.workbook_part))) for _, part, _ in new_sheets
         ]
-        self.styles_created = getattr(self, "styles_part", "") is None and bool(self.edits or new_sheets)
+        # A workbook without a styles part (or whose rel points at nothing) gets one.
+        self.styles_created = self._needs_styles and (
+            self.styles_part is None or self.styles_part not in self.members
+        )
         if self.styles_created:
-            self.styles_part = (
-                "xl/styles.xml" if "xl/styles.xml" not in self.members else self._new_part_name("xl/styles{}.xml")
-            )
+            if self.styles_part is None:
+                self.styles_part = (
+                    "xl/styles.xml" if "xl/styles.xml" not in self.members else self._new_part_name("xl/styles{}.xml")
+                )
+                wb_adds.append(
+                    (RT_STYLES, posixpath.relpath(self.styles_part, posixpath.dirname(self.workbook_part)))
+                )
             added_types[self.styles_part] = CT_STYLES
-            wb_adds.append((RT_STYLES, posixpath.relpath(self.styles_part, posixpath.dirname(self.workbook_part))))
         if wb_adds or self.drop:
             self.replaced[self.wb_rels_part], rel_ids = edit_rels(
                 self.read(self.wb_rels_part), self.wb_rels_part, drop_targets=self.drop,
@@ -385,12 +397,12 @@ class _Patch:
                 name = info.filename
                 if name in self.drop:
                     continue
-                if styles is not None and name == getattr(self, "styles_part", None):
+                if styles is not None and name == self.styles_part:
                     deferred_styles = info  # written last: the sheets may still add variants
                     continue
                 if name in self.edits:
                     rewriter = SheetRewriter(self.edits[name], styles, date1904=self.date1904, part=name)
-                    with self.source.open(info) as src, target.open(_info(name, info), "w", force_zip64=True) as dst:
+                    with self.source.open(info) as src, target.open(_info(name, info), "w") as dst:
                         outcome = rewriter.run(src, dst)
                     sheet = names_by_part.get(name, name)
                     result.kept_formulas += [f"{_quote(sheet)}!{ref}" for ref in outcome.kept_formulas]
@@ -398,13 +410,12 @@ class _Patch:
                 elif name in self.replaced:
                     target.writestr(_info(name, info), self.replaced[name])
                 else:
-                    with self.source.open(info) as src, target.open(_info(name, info), "w", force_zip64=True) as dst:
+                    with self.source.open(info) as src, target.open(_info(name, info), "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
             for _sheet, part, edit in new_sheets:
                 target.writestr(_info(part), new_sheet_xml(edit, styles, date1904=self.date1904))
-            custom = getattr(self, "new_custom_part", None)
-            if custom:
-                target.writestr(_info(custom), self.replaced[custom])
+            if self.new_custom_part:
+                target.writestr(_info(self.new_custom_part), self.replaced[self.new_custom_part])
             if styles is not None and (deferred_styles is not None or self.styles_created):
                 target.writestr(_info(self.styles_part, deferred_styles), styles.to_bytes()
                                 if styles.dirty else self.read(self.styles_part))

@@ -147,8 +147,14 @@ class _TokenProvider(AccessTokenProvider):
         if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
             raise GraphPermissionError("Refusing to send a Graph token over plain http.",
                                        code="graph_insecure_url", url=uri)
-        # MSAL may do network I/O; keep it off the event loop
-        return await asyncio.to_thread(self._get_token)
+        try:
+            # MSAL may do network I/O; keep it off the event loop
+            return await asyncio.to_thread(self._get_token)
+        except OkrError:
+            raise
+        except Exception as exc:  # the token source is another module's; say what failed
+            raise GraphPermissionError(f"Could not get a Microsoft Graph token: {exc}",
+                                       code="graph_token_failed") from exc
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._validator

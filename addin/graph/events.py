@@ -320,7 +320,7 @@ class _Sync:
                     c.meeting.organizer, current[c.meeting.key],
                     Event(body=ItemBody(content_type=BodyType.Html, content=c.body.html)),
                     event_id=event_id, change_key=change_key))
-            done, again = [], []
+            done, stale = [], []
             for c, reply in zip(todo, await self.s.run(calls)):
                 assert c.body is not None
                 if reply.ok:
@@ -332,22 +332,22 @@ class _Sync:
                     current[c.meeting.key] = rec
                     done.append(rec)
                 elif reply.status == 412:
-                    # the organiser edited this occurrence: take its new changeKey, re-apply
-                    event_id, _ = targets[c.meeting.key]
-                    got = (await self.s.run([Call(c.meeting.organizer, self.users
-                                                  .by_user_id(c.meeting.organizer).events
-                                                  .by_event_id(event_id)
-                                                  .to_get_request_information())]))[0]
-                    if got.ok and isinstance(got.body, dict):
-                        targets[c.meeting.key] = (event_id, got.body.get("changeKey"))
-                        again.append(c)
-                    else:
-                        self._fail(c, got, None)
+                    stale.append(c)
                 else:
                     self._fail(c, reply, None)
             if done:
                 self.record(done)
-            todo = again
+            # the organiser edited these occurrences: read their new changeKeys, re-apply
+            reads = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                          .by_event_id(targets[c.meeting.key][0]).to_get_request_information())
+                     for c in stale]
+            todo = []
+            for c, got in zip(stale, await self.s.run(reads) if reads else []):
+                if got.ok and isinstance(got.body, dict):
+                    targets[c.meeting.key] = (targets[c.meeting.key][0], got.body.get("changeKey"))
+                    todo.append(c)
+                else:
+                    self._fail(c, got, None)
         self._raise_if_forbidden()
         return self.failures
 

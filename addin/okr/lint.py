@@ -16,7 +16,8 @@ from .model import CheckIn, Finding, Location, OkrSet
 from .quarters import Quarter, parse_quarter, quarter_of
 from .rules import context, history, network, structure, wording
 from .rules.catalogue import PITFALLS, RULES, Rule
-from .scoring import infer_kind
+from .rules.text import analyse_uncached
+from .scoring import infer_kind_from
 
 __all__ = ["PITFALLS", "RULES", "Rule", "lint"]
 
@@ -32,8 +33,9 @@ def lint(
     early: list[Finding] = []
     if quarter is None:
         quarter = _settings_quarter(okrs, today, early)
-    kinds = [infer_kind(kr) for kr in okrs.key_results]
-    ctx = context.build(okrs, today, quarter, kinds, [*checkins, *okrs.checkins])
+    facts = [analyse_uncached(kr.title or "") for kr in okrs.key_results]
+    kinds = [infer_kind_from(kr, f) for kr, f in zip(okrs.key_results, facts)]
+    ctx = context.build(okrs, today, quarter, kinds, facts, [*checkins, *okrs.checkins])
     ctx.findings.extend(early)
     structure.check_counts(ctx)
     structure.check_owners(ctx)

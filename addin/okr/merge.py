@@ -160,7 +160,9 @@ def normalise_id(raw: str | None) -> str | None:
     """A KR id as the store keys it: trimmed and upper-case; None when blank."""
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
+    text = str(raw)
+    # NFKC folds full-width look-alikes ("ＫＲ-７Ｆ３Ａ２Ｃ") into the plain id
+    text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().upper()
     return text or None
 
 

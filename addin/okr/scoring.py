@@ -44,35 +44,42 @@ def infer_kind(kr: KeyResult) -> KrKind:
     """
     if kr.kind is not None:
         return kr.kind
-    title, base, target = kr.title or "", kr.baseline, kr.target
-    if text.is_milestone_unit(kr.unit) and (target is None or target <= 1):
+    return infer_kind_from(kr, text.analyse(kr.title or ""))
+
+
+def infer_kind_from(kr: KeyResult, facts: text.TitleFacts) -> KrKind:
+    """:func:`infer_kind` from the title's already analysed wording (the linter's fast path)."""
+    if kr.kind is not None:
+        return kr.kind
+    base, target = kr.baseline, kr.target
+    unit_says_done = text.is_milestone_unit(kr.unit)
+    if unit_says_done and (target is None or target <= 1):
         return KrKind.MILESTONE
-    if target == 1 and base in (None, 0) and (not kr.unit.strip() or text.is_milestone_unit(kr.unit)):
-        if text.says_milestone(title):
-            return KrKind.MILESTONE
-    if target is None and text.activity_verb(title) is not None and not text.has_number(text.strip_prefix(title)):
+    if target == 1 and base in (None, 0) and (unit_says_done or not kr.unit.strip()) and facts.milestone:
         return KrKind.MILESTONE
-    if text.says_maintain(title) or _bound_already_met(title, base, target) or (
+    if target is None and facts.verb is not None and not facts.number:
+        return KrKind.MILESTONE
+    if facts.maintain or _bound_already_met(facts, base, target) or (
         base is not None and target is not None and base == target
     ):
-        return _band_kind(title, base, target)
+        return _band_kind(facts, base, target)
     if base is not None and target is not None and target < base:
         return KrKind.DECREASE
     return KrKind.INCREASE
 
 
-def _bound_already_met(title: str, base: float | None, target: float | None) -> bool:
+def _bound_already_met(facts: text.TitleFacts, base: float | None, target: float | None) -> bool:
     # "Uptime at least 99.9%" from 99.95: a bound to hold, not a number to decrease to.
-    if not text.says_band(title):
+    if not facts.band:
         return False
     if base is None or target is None:
         return True
-    side = text.band_direction(title)
+    side = text.facts_direction(facts)
     return base <= target if side == "below" else base >= target
 
 
-def _band_kind(title: str, base: float | None, target: float | None) -> KrKind:
-    side = text.band_direction(title)
+def _band_kind(facts: text.TitleFacts, base: float | None, target: float | None) -> KrKind:
+    side = text.facts_direction(facts)
     if side is None and base is not None and target is not None and base > target:
         side = "below"
     return KrKind.STAY_BELOW if side == "below" else KrKind.STAY_ABOVE
@@ -124,14 +131,15 @@ def expected_progress(quarter: Quarter, today: dt.date, due: dt.date | None = No
 
 def grade(kr: KeyResult, objective_type: ObjectiveType) -> float | None:
     """End-of-quarter grade 0..1: progress clamped; aspirational progress 0.7 scores 1.0."""
-    value = progress(kr)
+    kind = infer_kind(kr)
+    return _grade(kind, progress_for(kr, kind), objective_type)
+
+
+def _grade(kind: KrKind, value: float | None, objective_type: ObjectiveType) -> float | None:
     if value is None:
         return None
     value = min(1.0, max(0.0, value))
-    if objective_type is ObjectiveType.ASPIRATIONAL and infer_kind(kr) in (
-        KrKind.INCREASE,
-        KrKind.DECREASE,
-    ):
+    if objective_type is ObjectiveType.ASPIRATIONAL and kind in (KrKind.INCREASE, KrKind.DECREASE):
         value = min(1.0, value / ASPIRATIONAL_BAR)
     return value
 
@@ -162,7 +170,8 @@ def kr_status(
     """
     own = [c for c in checkins if kr.id is None or c.kr_id == kr.id]
     last = max(own, key=lambda c: c.at) if own else None
-    value = progress(kr)
+    kind = infer_kind(kr)
+    value = progress_for(kr, kind)
     expected = expected_progress(quarter, today, kr.due)
     confidence = kr.confidence
     for checkin in sorted(own, key=lambda c: c.at, reverse=True):
@@ -170,14 +179,14 @@ def kr_status(
             confidence = checkin.confidence
             break
     measured = kr.current is not None or any(c.value is not None for c in own)
-    status = _status(kr, value, expected, measured, confidence, today, quarter, thresholds,
+    status = _status(kind, value, expected, measured, confidence, today, quarter, thresholds,
                      objective_type)
-    return KrStatus(value, expected, status, grade(kr, objective_type),
+    return KrStatus(value, expected, status, _grade(kind, value, objective_type),
                     last.at if last is not None else None)
 
 
 def _status(
-    kr: KeyResult,
+    kind: KrKind,
     value: float | None,
     expected: float,
     measured: bool,
@@ -189,7 +198,6 @@ def _status(
 ) -> Status:
     if today < quarter.start or not measured or value is None:
         return Status.NOT_STARTED
-    kind = infer_kind(kr)
     period_over = expected >= 1.0
     if kind in (KrKind.INCREASE, KrKind.DECREASE):
         if value >= 1.0:

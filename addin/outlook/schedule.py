@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from addin.errors import NotFound
+from addin.errors import InputError, NotFound
 from addin.okr.model import OkrSet
 from addin.okr.quarters import Quarter, parse_quarter
 from addin.outlook.calendar import (
@@ -167,9 +167,10 @@ def schedule(
         records = {r.key: r for r in list_meetings(s, tenant)}
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
-    bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records) \
-        if calendar.name == "ics" else {}
-    changes = [_change(m, records.get(m.key), bodies.get(m.key)) for m in plan.meetings]
+    bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
+                     workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
+    changes = [_change(m, records.get(m.key), bodies.get(m.key), calendar.name)
+               for m in plan.meetings]
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
                             skipped=list(plan.skipped))
     if not dry_run:
@@ -217,7 +218,8 @@ def refresh_invites(
                             keep_start=_kept_starts(records))
         meetings = [m for m in plan.meetings if m.key in records]
         window = None if calendar.name == "ics" else within
-        bodies = _bodies(okrs, meetings, q, now, records, window=window)
+        bodies = _bodies(okrs, meetings, q, now, records, window=window,
+                         workbook_url=settings.workbook_url)
         for m in meetings:
             rec = records[m.key]
             body = bodies.get(m.key)
@@ -284,6 +286,21 @@ def team_ics(instance_path: str | os.PathLike[str], tenant: str, team: str, quar
     return path.read_bytes()
 
 
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*(m|min|h|d)\s*$", re.IGNORECASE)
+
+
+def parse_within(text: str) -> dt.timedelta:
+    """Read ``--within`` values like "48h", "2d", "90m"; InputError otherwise."""
+    match = _DURATION.match(text or "")
+    if not match or int(match[1]) == 0:
+        raise InputError(f"{text!r} is not a duration; write it like 48h, 2d or 90m.",
+                         code="bad_duration", field="within")
+    unit = match[2].lower()
+    amount = int(match[1])
+    return dt.timedelta(minutes=amount) if unit in ("m", "min") else \
+        dt.timedelta(hours=amount) if unit == "h" else dt.timedelta(days=amount)
+
+
 def describe_recurrence(m: PlannedMeeting) -> str:
     """Short human text for a meeting's repetition."""
     rec = m.recurrence
@@ -316,7 +333,18 @@ def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
     }
 
 
-def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None) -> MeetingChange:
+def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None,
+            calendar: str) -> MeetingChange:
+    change = _compare(m, rec, body)
+    exists = change.record.graph_id if calendar == "graph" else change.record.state == WRITTEN
+    if change.action != CREATE and not exists:
+        # known to the store but not (yet) in this calendar: a failed or interrupted
+        # create, or a switch between .ics and Graph; the calendar creates it (or finds it)
+        return MeetingChange(m, CREATE, change.record, change.changes, body)
+    return change
+
+
+def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None) -> MeetingChange:
     fp = m.fingerprint()
     snap = _snapshot(m)
     first_day = m.recurrence.range_start if m.recurrence else m.start.date()
@@ -343,8 +371,8 @@ def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody |
 
 
 def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, now: dt.datetime,
-            records: Mapping[str, MeetingRecord], *,
-            window: dt.timedelta | None = None) -> dict[str, OccurrenceBody]:
+            records: Mapping[str, MeetingRecord], *, window: dt.timedelta | None = None,
+            workbook_url: str | None = None) -> dict[str, OccurrenceBody]:
     """The status body for each meeting's next occurrence (within ``window``, if given)."""
     from addin.okr.lint import lint
 
@@ -361,7 +389,8 @@ def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, 
         key = (m.team, today)
         if key not in cache:
             cache[key] = build_invite(okrs, m.team, quarter=quarter, today=today,
-                                      findings=findings[today], title=f"{m.team}: key results")
+                                      findings=findings[today], workbook_url=workbook_url,
+                                      title=f"{m.team}: key results")
         body = cache[key]
         digest = hashlib.sha256(body.html.encode()).hexdigest()
         out[m.key] = OccurrenceBody(m.key, start, body.html, body.text, digest)

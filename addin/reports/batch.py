@@ -22,12 +22,15 @@ def build_retro_packs(
     charts: bool = True,
     template: bytes | None = None,
     workers: int | None = None,
+    start_method: str = "spawn",
 ) -> Iterator[bytes]:
     """Each input's pack, in input order, built in ``workers`` processes (default: CPU count).
 
     With one worker (or one input) everything runs in this process. Workers are
-    spawned, not forked, so a caller holding database connections or threads is safe;
-    each worker pays its imports once (about a second) and then reuses its chart figures.
+    spawned by default, not forked, so a caller holding database connections or
+    threads is safe; each pays its imports once (about a second) and then reuses its
+    chart figures. ``start_method="fork"`` skips that cost where the caller knows
+    forking is safe (a CLI process that has closed its database connections).
     """
     # Each worker gets only the OKRs its team's pack reads, not the whole tenant's.
     items = [(for_team(data), charts, template) for data in inputs]
@@ -36,6 +39,6 @@ def build_retro_packs(
         for item in items:
             yield _build(item)
         return
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method)
     with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
         yield from pool.map(_build, items, chunksize=max(1, len(items) // (workers * 4)))

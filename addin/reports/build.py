@@ -24,6 +24,7 @@ from docx.shared import Inches, Pt
 from docx.table import Table
 
 from addin.errors import InputError
+from addin.okr import scoring
 from addin.okr.model import ObjectiveType, Status
 
 from . import fmt
@@ -147,12 +148,13 @@ class _Pack:
         widths: Sequence[float],
         *,
         row_height: float | None = None,
+        size_pt: float | None = None,
     ) -> Table:
         """A table in the pack's table style; ``widths`` are relative, scaled to the text width."""
         scale = self.text_width / sum(widths)
         grid = [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in ([header] if header else []) + list(rows)]
         tbl = table_xml(grid, style_id=self.st.table_id, widths_in=[w * scale for w in widths],
-                        header=header is not None, row_height_in=row_height)
+                        header=header is not None, row_height_in=row_height, size_pt=size_pt)
         self.doc.element.body._insert_tbl(tbl)
         return Table(tbl, self.doc._body)
 
@@ -216,11 +218,8 @@ class _Pack:
         run.font.size = Pt(20)
         krs = self.facts.krs
         counts = {s: sum(1 for k in krs if k.status == s) for s in STATUS_TEXT}
-        self.para(
-            f"{len(self.facts.objectives)} objectives, {len(krs)} key results: "
-            + ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in counts.items() if n)
-            + "."
-        )
+        by_status = ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in counts.items() if n)
+        self.para(f"{len(self.facts.objectives)} objectives, {len(krs)} key results" + (f": {by_status}." if by_status else "."))
         self.para(f"Made {fmt.day(self.data.generated_at)} by {one_line(self.data.author, 120)}, from the check-ins "
                   f"stored up to {fmt.day(self.facts.as_of)}.")
         if self.facts.as_of < q.end:
@@ -233,7 +232,7 @@ class _Pack:
         self.heading("Scorecard", 1)
         self.para(
             f"Team score {fmt.grade(self.facts.team_score)}: the mean of the objective scores (weighted where "
-            "weights are given); each objective's score is the weighted mean of its KRs' grades. Grades run "
+            "weights are given); each objective's score (grey rows) is the weighted mean of its KRs' grades. Grades run "
             "from 0.0 to 1.0; on aspirational objectives 0.7 of the way counts as 1.0."
         )
         if not self.facts.objectives:
@@ -243,7 +242,7 @@ class _Pack:
         rows: list[list[Cell]] = []
         for o in self.facts.objectives:
             kind = " (aspirational)" if o.objective.type == ObjectiveType.ASPIRATIONAL else ""
-            values = (_objective_name(o) + kind, "", "", "", fmt.grade(o.score), "objective score")
+            values = (_objective_name(o) + kind, "", "", "", fmt.grade(o.score), "")
             rows.append([Cell(v, OBJECTIVE_FILL, bold=True) for v in values])
             for k in o.krs:
                 unit = k.kr.unit
@@ -257,7 +256,7 @@ class _Pack:
                         Cell(STATUS_TEXT[k.status], STATUS_FILL[k.status]),
                     ]
                 )
-        self.table(header, rows, widths=(2.6, 0.8, 0.8, 0.8, 0.6, 0.8))
+        self.table(header, rows, widths=(1.9, 0.9, 0.75, 0.7, 0.7, 0.85))
         self.para("Legend", "caption")
         self.table(None, [[Cell(STATUS_TEXT[s], fill) for s, fill in STATUS_FILL.items()]], widths=[1] * len(STATUS_FILL))
         self.para(
@@ -312,8 +311,6 @@ class _Pack:
             at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
             return (at - start).total_seconds() / 86400
 
-        from addin.okr import scoring
-
         days = [q.start + dt.timedelta(days=d) for d in range(0, self._days() + 1, 7)] + [q.end]
         expected = tuple(((d - q.start).days + 1, scoring.expected_progress(q, d, k.kr.due)) for d in days)
         return KrSeries(
@@ -338,6 +335,7 @@ class _Pack:
                 [f"w{w.number}" for w in r.weeks],
                 [[Cell(str(w.checkins), WEEK_WITH_FILL if w.checkins else WEEK_WITHOUT_FILL) for w in r.weeks]],
                 widths=[1] * len(r.weeks),
+                size_pt=8,
             )
             self.para("Check-ins per week of the quarter; red weeks had none.", "caption")
         else:
@@ -434,7 +432,7 @@ class _Pack:
             f"{self.data.quarter.next().label}. Edit the wording and note the team's decision."
         )
         rows = [(_kr_name(c.kr), fmt.grade(c.kr.grade), c.reason, c.wording, "") for c in items]
-        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.8, 0.5, 1.1, 2.2, 0.8))
+        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.5, 0.7, 1.0, 2.0, 0.9))
 
     def table_of_contents(self, anchor) -> None:
         """A real TOC field (Word fills in page numbers on open), pre-filled with the headings."""

@@ -52,16 +52,16 @@ def suggest_wording(k: KrFacts, next_label: str, next_end: str) -> str:
     kind = kr.kind or scoring.infer_kind(kr)
     unit = kr.unit
     if kind == KrKind.MILESTONE or kr.target is None:
-        return f"{title} — done by {next_end} ({next_label}), with a check-in every week."
+        return f"{title}: done by {next_end} ({next_label}), with a check-in every week."
     start = kr.current if kr.current is not None else kr.baseline
     if kind in (KrKind.STAY_ABOVE, KrKind.STAY_BELOW):
         side = "at or above" if kind == KrKind.STAY_ABOVE else "at or below"
-        return f"{title} — hold {side} {fmt.number(kr.target, unit)} every week of {next_label}."
+        return f"{title}: hold {side} {fmt.number(kr.target, unit)} every week of {next_label}."
     target = kr.target
     if k.grade is not None and k.grade < LOW_GRADE and start is not None:
         # A KR that ended far short is more credible next quarter as a step, not the same leap.
         target = start + (kr.target - start) / 2
         if float(kr.target).is_integer():
             target = round(target)
-    verb = "Lower" if kind == KrKind.DECREASE else "Raise"
-    return f"{verb} {title} from {fmt.number(start, unit)} to {fmt.number(target, unit)} by {next_end} ({next_label})."
+    # No verb of our own: titles usually start with one ("Raise ...", "Cut ...").
+    return f"{title}: from {fmt.number(start, unit)} to {fmt.number(target, unit)} by {next_end} ({next_label})."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from addin.okr.model import CheckIn, Finding, OkrSet, Team
@@ -35,7 +35,6 @@ class RetroInput:
     findings: Sequence[FindingRecordLike]
     generated_at: dt.datetime
     author: str = "OKR Cadence"
-    extra: dict[str, Any] = field(default_factory=dict)  # room for the edges (e.g. links); unused here
 
 
 def gather_retro_input(
@@ -87,18 +86,19 @@ def for_team(data: RetroInput) -> RetroInput:
     okrs = data.okrs
     team = data.team.name
     ours = [kr for kr in okrs.key_results if kr.team == team]
-    keys = {_fold(team)} | {_fold(v) for kr in ours for v in (kr.id, kr.title, kr.ref) if v}
+    # Names that may point at us (team, KR ids) and teams we depend on (by name or "Team: 1.2").
+    ours_names = [_fold(team)] + [_fold(kr.id) for kr in ours if kr.id]
     wanted = {_fold(d) for kr in ours for d in kr.depends_on}
-    others = [
-        kr
-        for kr in okrs.key_results
-        if kr.team != team
-        and (
-            _fold(kr.id) in wanted
-            or _fold(kr.aligns_to) in keys
-            or any(_fold(d) in keys for d in kr.depends_on)
-        )
-    ]
+    wanted |= {w.split(sep, 1)[0].strip() for w in list(wanted) for sep in ":/#" if sep in w}
+
+    def relevant_kr(kr) -> bool:
+        if _fold(kr.id) in wanted or _fold(kr.team) in wanted:
+            return True
+        links = [_fold(link) for link in (kr.aligns_to, *kr.depends_on) if link]
+        # A superset on purpose (substring match): keeping a KR too many costs nothing.
+        return any(name and name in link for link in links for name in ours_names)
+
+    others = [kr for kr in okrs.key_results if kr.team != team and relevant_kr(kr)]
     relevant = {(kr.team, kr.objective) for kr in others}
     trimmed = OkrSet(
         settings=okrs.settings,

@@ -1,10 +1,11 @@
 """Dependencies and alignment: what the team leaned on, whether it was acknowledged, how it ended.
 
-A dependency is written in a KR's "Depends on" as a team name or a KR id. It counts as
-acknowledged when the other team holds a KR that aligns to the dependent KR (by id or
-title) — the other team put work for it into its own OKRs — or when the linter's
-``unacknowledged-dependency`` finding for it was resolved during the quarter. A finding
-still open at quarter end means it was not acknowledged, whatever else is true.
+A dependency is written in a KR's "Depends on" as a team name, a KR id or "Team: 1.2".
+Acknowledged follows the linter's rule (addin/okr/rules/network.py): some KR of the other
+team has an "Aligns to" or "Depends on" naming this team, this KR's id, or
+"<this team>: <this KR's number>". The finding history then has the last word: an
+``unacknowledged-dependency`` finding for the KR still open at quarter end means it was
+not acknowledged; one resolved during the quarter means it was, on the day it resolved.
 """
 
 from __future__ import annotations
@@ -45,13 +46,52 @@ def _grade_of(kr: KeyResult, facts: QuarterFacts) -> float | None:
     return scoring.grade(kr, objective.type if objective else ObjectiveType.COMMITTED)
 
 
+def _split(link: str) -> tuple[str, str] | None:
+    for sep in (":", "/", "#"):
+        if sep in link:
+            left, right = link.split(sep, 1)
+            if left.strip() and right.strip():
+                return _fold(left), _fold(right)
+    return None
+
+
+def _answers(other: KeyResult, kr: KeyResult) -> bool:
+    """Whether ``other`` (a KR of the depended-on team) names ``kr`` or its team."""
+    team = _fold(kr.team)
+    for link in (other.aligns_to, *other.depends_on):
+        if not link:
+            continue
+        folded = _fold(link)
+        if folded == team or (kr.id and folded == _fold(kr.id)):
+            return True
+        split = _split(link)
+        if split is not None and split[0] == team and kr.ref and split[1] == _fold(kr.ref):
+            return True
+    return False
+
+
+def _target(entry: str, by_id: dict[str, KeyResult], team_names: dict[str, str], okrs_krs) -> tuple[str | None, KeyResult | None]:
+    """(other team, the KR named) for one "Depends on" entry."""
+    target = by_id.get(_fold(entry))
+    if target is not None:
+        return target.team, target
+    if _fold(entry) in team_names:
+        return team_names[_fold(entry)], None
+    split = _split(entry)
+    if split is not None and split[0] in team_names:
+        team = team_names[split[0]]
+        named = next((kr for kr in okrs_krs if kr.team == team and _fold(kr.ref) == split[1]), None)
+        return team, named
+    return None, None
+
+
 def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
     """Every "Depends on" entry of the team's KRs, resolved against all teams' OKRs."""
     okrs = facts.data.okrs
     team = facts.data.team.name
     by_id = {_fold(kr.id): kr for kr in okrs.key_results if kr.id}
     team_names = {_fold(t.name): t.name for t in okrs.teams} | {_fold(kr.team): kr.team for kr in okrs.key_results}
-    findings = {}
+    findings: dict[str, list] = {}
     for record in facts.findings:
         f = record.finding
         if f.pitfall == UNACKNOWLEDGED or f.rule == UNACKNOWLEDGED:
@@ -59,13 +99,13 @@ def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
     out: list[Dependency] = []
     for k in facts.krs:
         for entry in k.kr.depends_on:
-            target = by_id.get(_fold(entry))
-            other_team = target.team if target else team_names.get(_fold(entry))
-            keys = {_fold(k.kr.id), _fold(k.kr.title), _fold(k.kr.ref)} - {""}
+            if not entry or not entry.strip():
+                continue
+            other_team, target = _target(entry, by_id, team_names, okrs.key_results)
             supporting = tuple(
                 kr
                 for kr in okrs.key_results
-                if other_team and kr.team == other_team and kr.team != team and _fold(kr.aligns_to) in keys
+                if other_team and kr.team == other_team and kr.team != team and _answers(kr, k.kr)
             )
             acknowledged = bool(supporting)
             acknowledged_at = None
@@ -95,7 +135,7 @@ def _ending(target: KeyResult | None, supporting: tuple[KeyResult, ...], other_t
         return "names no team or KR in the OKRs: the dependency was never placed"
     answers = ([target] if target else []) + [kr for kr in supporting if kr is not target]
     if not answers:
-        return f"{other_team} had no KR for it"
+        return f"no KR of {other_team} answered it"
     parts = []
     for kr in answers[:3]:
         g = _grade_of(kr, facts)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from addin.okr import scoring
-from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, Status
+from addin.okr.model import CheckIn, KeyResult, Objective, Status
 from addin.okr.quarters import Quarter
 
 from .data import FindingRecordLike, RetroInput
@@ -72,7 +72,7 @@ def _in_quarter(checkins: Sequence[CheckIn], quarter: Quarter, as_of: dt.date) -
         if quarter.start <= _utc_day(c.at) <= as_of:
             by_kr.setdefault(c.kr_id, []).append(c)
     for items in by_kr.values():
-        items.sort(key=lambda c: c.at)
+        items.sort(key=lambda c: _aware(c.at))
     return by_kr
 
 
@@ -84,7 +84,7 @@ def _kr_facts(kr: KeyResult, objective: Objective, checkins: list[CheckIn], data
         final = replace(final, confidence=last_conf)
     points = tuple(
         Point(
-            at=c.at,
+            at=_aware(c.at),  # the contract says UTC-aware; a naive one is read as UTC, never compared raw
             value=c.value,
             progress=scoring.progress(replace(kr, current=c.value)) if c.value is not None else None,
             confidence=c.confidence,
@@ -145,10 +145,6 @@ def compute_facts(data: RetroInput) -> QuarterFacts:
 
 def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-
-
-def is_aspirational(k: KrFacts) -> bool:
-    return k.objective.type == ObjectiveType.ASPIRATIONAL
 
 
 def week_starts(quarter: Quarter, as_of: dt.date) -> list[dt.date]:

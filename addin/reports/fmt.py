@@ -30,11 +30,11 @@ def number(value: float | None, unit: str = "") -> str:
 
 def grade(value: float | None) -> str:
     """A grade on the 0.0-1.0 scale, two decimals (0.68 and 0.72 read differently at 0.7)."""
-    return DASH if value is None else f"{value:.2f}"
+    return DASH if value is None or not math.isfinite(value) else f"{value:.2f}"
 
 
 def percent(value: float | None) -> str:
-    return DASH if value is None else f"{value * 100:.0f} %"
+    return DASH if value is None or not math.isfinite(value) else f"{value * 100:.0f} %"
 
 
 def day(value: dt.date | dt.datetime | None) -> str:

@@ -25,10 +25,11 @@ class Cell:
     bold: bool = False
 
 
-def _runs(text: str, bold: bool) -> str:
+def _runs(text: str, bold: bool, size_pt: float | None = None) -> str:
     if not text:
         return ""
-    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    props = ("<w:b/>" if bold else "") + (f'<w:sz w:val="{round(size_pt * 2)}"/>' if size_pt else "")
+    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
     out = []
     for i, line in enumerate(text.split("\n")):
         if i:
@@ -48,6 +49,7 @@ def table_xml(
     widths_in: Sequence[float],
     header: bool = True,
     row_height_in: float | None = None,
+    size_pt: float | None = None,
 ) -> object:
     """A <w:tbl> element: fixed column widths, the first row repeated on each page when ``header``."""
     widths = [round(w * TWIPS_PER_INCH) for w in widths_in]
@@ -71,7 +73,7 @@ def table_xml(
             bold = cell.bold or (header and r == 0)
             parts.append(
                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}</w:tcPr>'
-                f"<w:p>{_runs(cell.text, bold)}</w:p></w:tc>"
+                f"<w:p>{_runs(cell.text, bold, size_pt)}</w:p></w:tc>"
             )
         parts.append("</w:tr>")
     parts.append("</w:tbl>")

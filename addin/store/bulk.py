@@ -11,6 +11,7 @@ SQLAlchemy's own executemany path (insertmanyvalues batching on PostgreSQL).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, insert, update
@@ -30,7 +31,7 @@ def bulk_insert(
     dialect = connection.dialect
     columns: list[str] | None = None
     sql = ""
-    processors: list[Callable[[Any], Any] | None] = []
+    convert: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
     fixed: tuple[Any, ...] = ()
     for chunk in chunks(rows, CHUNK):
         count += len(chunk)
@@ -45,9 +46,10 @@ def bulk_insert(
                 f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
                 f"VALUES ({', '.join('?' for _ in names)})"
             )
-            processors = [_processor(table, c, dialect) for c in columns]
+            convert = _converter(table, columns, dialect)
             fixed = tuple(_process(_processor(table, c, dialect), v) for c, v in constants.items())
-        connection.exec_driver_sql(sql, [_tuple(row, columns, processors) + fixed for row in chunk])
+        assert convert is not None
+        connection.exec_driver_sql(sql, [convert(row) + fixed for row in chunk])
     return count
 
 
@@ -81,12 +83,10 @@ def bulk_update(
         f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} "
         f"WHERE {' AND '.join(f'{quote(c)} = ?' for c in where)}"
     )
-    processors = [_processor(table, c, dialect) for c in columns]
-    key_processor = _processor(table, key, dialect)
+    convert = _converter(table, [*columns, key], dialect)
     fixed = tuple(_process(_processor(table, c, dialect), v) for c, v in scope.items())
     for chunk in chunks(rows, CHUNK):
-        params = [_tuple(r, columns, processors) + (_process(key_processor, r[key]),) + fixed for r in chunk]
-        connection.exec_driver_sql(sql, params)
+        connection.exec_driver_sql(sql, [convert(r) + fixed for r in chunk])
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -102,17 +102,30 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any] | None:
-    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    column_type = table.c[column].type
+    fast = getattr(column_type, "fast_bind", None)  # the store's own types: skip the wrapper layers
+    if fast is not None and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None:
+        return fast
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _process(processor: Callable[[Any], Any] | None, value: Any) -> Any:
     return value if processor is None else processor(value)
 
 
-def _tuple(
-    row: Mapping[str, Any], columns: Sequence[str], processors: Sequence[Callable[[Any], Any] | None]
-) -> tuple[Any, ...]:
-    return tuple(
-        value if proc is None or value is None else proc(value)
-        for value, proc in zip((row[c] for c in columns), processors, strict=True)
-    )
+def _converter(
+    table: Table, columns: Sequence[str], dialect: Dialect
+) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """row dict -> parameter tuple, running only the processors that exist (None stays None)."""
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    steps = [(i, p) for i, c in enumerate(columns) if (p := _processor(table, c, dialect)) is not None]
+
+    def convert(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = list(pick(row))
+        for i, process in steps:
+            value = values[i]
+            if value is not None:
+                values[i] = process(value)
+        return tuple(values)
+
+    return convert

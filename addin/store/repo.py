@@ -38,6 +38,7 @@ from addin.okr.model import (
     Team,
     Thresholds,
 )
+from addin.store.bulk import CHUNK, bulk_insert, bulk_update, chunks
 from addin.store.db import advisory_lock
 from addin.store.tables import (
     CheckInRow,
@@ -53,7 +54,6 @@ from addin.store.tables import (
 )
 
 T = TypeVar("T")
-CHUNK = 2_000  # rows per executemany batch / ids per IN list (well under every bind limit)
 SOURCES = frozenset({"workbook", "cli", "api", "outlook"})
 _K = KeyResultRow.__table__
 _O = ObjectiveRow.__table__
@@ -172,7 +172,7 @@ def list_checkins(
         rows = list(s.execute(query))
     else:
         wanted = sorted({i for i in map(normalise_id, kr_ids) if i})
-        for chunk in _chunks(wanted, CHUNK):
+        for chunk in chunks(wanted, CHUNK):
             rows.extend(s.execute(query.where(_K.c.public_id.in_(chunk))))
     rows.sort(key=lambda r: (r.at, r.id))
     return [
@@ -281,7 +281,10 @@ def apply_sync(
     pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
     new_ids = _assign_ids(plan.create, pks.keys())
     _insert_key_results(s, tenant, workbook_id, plan.create, objective_ids, now)
-    pks.update(_pks_of(s, tenant, new_ids))
+    if len(new_ids) > CHUNK:  # one scan beats many IN lists
+        pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
+    else:
+        pks.update(_pks_of(s, tenant, new_ids))
 
     _update_key_results(s, tenant, workbook_id, plan, merged_by_id, objective_ids, pks, now)
     _archive_and_restore(s, tenant, plan, merged_by_id, now)
@@ -332,7 +335,7 @@ def record_checkin(
             changes["confidence"] = confidence
         s.execute(update(_K).where(_K.c.id == row.id, _K.c.tenant_id == tenant).values(**changes))
     checkin = CheckIn(kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source)
-    s.execute(insert(_C).values(_checkin_values(tenant, row.id, checkin)))
+    s.execute(insert(_C).values(tenant_id=tenant, **_checkin_values(row.id, checkin)))
     return checkin
 
 
@@ -357,19 +360,14 @@ def save_findings(
         current[finding_key(finding)] = finding
     existing = _pairs(s, select(_F.c.key, _F.c.id).where(_F.c.tenant_id == tenant))
 
-    fresh = [_finding_values(tenant, key, f, now) | {"first_seen": now} for key, f in current.items() if key not in existing]
-    for chunk in _chunks(fresh, CHUNK):
-        s.execute(insert(_F), chunk)
-    seen = [
-        {"b_id": existing[key], **{f"b_{k}": v for k, v in _finding_values(tenant, key, f, now).items()}}
-        for key, f in current.items()
-        if key in existing
-    ]
-    if seen:
-        columns = [c for c in seen[0] if c not in ("b_id", "b_tenant_id", "b_key")]
-        statement = update(_F).where(_F.c.id == bindparam("b_id")).values({c[2:]: bindparam(c) for c in columns})
-        for chunk in _chunks(seen, CHUNK):
-            s.execute(statement, chunk)
+    bulk_insert(
+        s,
+        _F,
+        (_finding_values(key, f, now) for key, f in current.items() if key not in existing),
+        constants={"tenant_id": tenant, "first_seen": now},
+    )
+    seen = [{"id": existing[key], **_finding_values(key, f, now)} for key, f in current.items() if key in existing]
+    bulk_update(s, _F, seen, scope={"tenant_id": tenant})
 
     resolve = update(_F).where(
         _F.c.tenant_id == tenant, _F.c.resolved_at.is_(None), _F.c.last_seen < _naive(now)
@@ -441,24 +439,18 @@ def _upsert_teams(
     wanted = dict(described)
     for name in referenced:
         wanted.setdefault(text_key(name), Team(name=name))
-    fresh = [
-        {"tenant_id": tenant, "name_key": key, "created_at": now, "updated_at": now, **_team_values(team)}
-        for key, team in wanted.items()
-        if key not in existing
-    ]
-    for chunk in _chunks(fresh, CHUNK):
-        s.execute(insert(_T), chunk)
+    fresh = bulk_insert(
+        s,
+        _T,
+        ({"name_key": key, **_team_values(team)} for key, team in wanted.items() if key not in existing),
+        constants={"tenant_id": tenant, "created_at": now, "updated_at": now},
+    )
     changed = [
-        {"b_pk": existing[key], **{f"b_{k}": v for k, v in _team_values(team).items()}, "b_updated_at": now}
+        {"id": existing[key], **_team_values(team), "updated_at": now}
         for key, team in described.items()
         if key in existing
     ]
-    if changed:
-        statement = update(_T).where(_T.c.id == bindparam("b_pk")).values(
-            {name[2:]: bindparam(name) for name in changed[0] if name != "b_pk"}
-        )
-        for chunk in _chunks(changed, CHUNK):
-            s.execute(statement, chunk)
+    bulk_update(s, _T, changed, scope={"tenant_id": tenant})
     return _team_pks(s, tenant) if fresh else existing
 
 
@@ -490,31 +482,18 @@ def _upsert_objectives(
     wanted = dict(described)
     for kr in placed:
         wanted.setdefault((text_key(kr.team), text_key(kr.objective)), Objective(team=kr.team, title=kr.objective))
-    fresh = [
-        {
-            "tenant_id": tenant,
-            "team_id": team_ids[team_key],
-            "title_key": title_key,
-            "created_at": now,
-            "updated_at": now,
-            **_objective_values(objective),
-        }
-        for (team_key, title_key), objective in wanted.items()
-        if (team_key, title_key) not in existing
-    ]
-    for chunk in _chunks(fresh, CHUNK):
-        s.execute(insert(_O), chunk)
-    changed = [
-        {"b_pk": existing[key], **{f"b_{k}": v for k, v in _objective_values(o).items()}, "b_updated_at": now}
-        for key, o in described.items()
-        if key in existing
-    ]
-    if changed:
-        statement = update(_O).where(_O.c.id == bindparam("b_pk")).values(
-            {name[2:]: bindparam(name) for name in changed[0] if name != "b_pk"}
-        )
-        for chunk in _chunks(changed, CHUNK):
-            s.execute(statement, chunk)
+    fresh = bulk_insert(
+        s,
+        _O,
+        (
+            {"team_id": team_ids[team_key], "title_key": title_key, **_objective_values(objective)}
+            for (team_key, title_key), objective in wanted.items()
+            if (team_key, title_key) not in existing
+        ),
+        constants={"tenant_id": tenant, "created_at": now, "updated_at": now},
+    )
+    changed = [{"id": existing[key], **_objective_values(o), "updated_at": now} for key, o in described.items() if key in existing]
+    bulk_update(s, _O, changed, scope={"tenant_id": tenant})
     return _objective_pks(s, tenant) if fresh else existing
 
 
@@ -573,24 +552,19 @@ def _insert_key_results(
 ) -> None:
     rows = (
         {
-            "tenant_id": tenant,
             "public_id": kr.id,
             "objective_id": objective_ids[(text_key(kr.team), text_key(kr.objective))],
-            "workbook_id": workbook_id,
-            "created_at": now,
-            "updated_at": now,
-            "archived_at": None,
             **_kr_values(kr),
         }
         for kr in created
     )
-    for chunk in _chunks(rows, CHUNK):
-        s.execute(insert(_K), chunk)
+    constants = {"tenant_id": tenant, "workbook_id": workbook_id, "created_at": now, "updated_at": now}
+    bulk_insert(s, _K, rows, constants=constants)
 
 
 def _pks_of(s: Session, tenant: str, ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(ids, CHUNK):
+    for chunk in chunks(ids, CHUNK):
         query = select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant, _K.c.public_id.in_(chunk))
         found.update(_pairs(s, query))
     return found
@@ -615,17 +589,9 @@ def _update_key_results(
         if {"team", "objective"} & changes.keys():
             row["objective_id"] = objective_ids[(text_key(kr.team), text_key(kr.objective))]
         row |= {"updated_at": now, "workbook_id": workbook_id}
-        groups.setdefault(tuple(sorted(row)), []).append(
-            {"b_pk": pks[kr_id], **{f"b_{k}": v for k, v in row.items()}}
-        )
-    for columns, rows in groups.items():
-        statement = (
-            update(_K)
-            .where(_K.c.id == bindparam("b_pk"), _K.c.tenant_id == tenant)
-            .values({name: bindparam(f"b_{name}") for name in columns})
-        )
-        for chunk in _chunks(rows, CHUNK):
-            s.execute(statement, chunk)
+        groups.setdefault(tuple(sorted(row)), []).append({"id": pks[kr_id], **row})
+    for rows in groups.values():
+        bulk_update(s, _K, rows, scope={"tenant_id": tenant})
 
 
 def _archive_and_restore(
@@ -636,7 +602,7 @@ def _archive_and_restore(
     restore = [i for i in dict.fromkeys([*plan.restore, *(i for i in merged_by_id if i in archived_now)])]
     plan.restore[:] = [i for i in restore if i in archived_now]
     for ids, value in ((plan.archive, _naive(now)), (plan.restore, None)):
-        for chunk in _chunks(ids, CHUNK):
+        for chunk in chunks(ids, CHUNK):
             s.execute(
                 update(_K)
                 .where(_K.c.tenant_id == tenant, _K.c.public_id.in_(chunk))
@@ -644,9 +610,8 @@ def _archive_and_restore(
             )
 
 
-def _checkin_values(tenant: str, kr_pk: int, checkin: CheckIn) -> dict[str, Any]:
+def _checkin_values(kr_pk: int, checkin: CheckIn) -> dict[str, Any]:
     return {
-        "tenant_id": tenant,
         "key_result_id": kr_pk,
         "at": _aware(checkin.at),
         "value": checkin.value,
@@ -661,9 +626,8 @@ def _insert_checkins(s: Session, tenant: str, plan: SyncPlan, new_ids: list[str]
     for checkin in plan.checkins:
         if checkin.kr_id.startswith(NEW_PREFIX):
             checkin.kr_id = new_ids[int(checkin.kr_id[len(NEW_PREFIX) :])]
-        rows.append(_checkin_values(tenant, pks[checkin.kr_id], checkin))
-    for chunk in _chunks(rows, CHUNK):
-        s.execute(insert(_C), chunk)
+        rows.append(_checkin_values(pks[checkin.kr_id], checkin))
+    bulk_insert(s, _C, rows, constants={"tenant_id": tenant})
 
 
 def _replace_initiatives(
@@ -677,18 +641,8 @@ def _replace_initiatives(
     for ini in initiatives:
         nid = normalise_id(ini.kr_ref)
         ref = nid if nid in ids else by_ref.get((ini.kr_ref or "").strip(), ini.kr_ref or "")
-        rows.append(
-            {
-                "tenant_id": tenant,
-                "workbook_id": workbook_id,
-                "kr_ref": ref,
-                "title": ini.title,
-                "owner": ini.owner,
-                "status": ini.status or "",
-            }
-        )
-    for chunk in _chunks(rows, CHUNK):
-        s.execute(insert(InitiativeRow.__table__), chunk)
+        rows.append({"kr_ref": ref, "title": ini.title, "owner": ini.owner, "status": ini.status or ""})
+    bulk_insert(s, InitiativeRow.__table__, rows, constants={"tenant_id": tenant, "workbook_id": workbook_id})
 
 
 def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, now: dt.datetime) -> None:
@@ -856,10 +810,9 @@ def _load_initiatives(s: Session, tenant: str) -> list[Initiative]:
     return [Initiative(kr_ref=r.kr_ref, title=r.title, owner=r.owner, status=r.status) for r in rows]
 
 
-def _finding_values(tenant: str, key: str, finding: Finding, now: dt.datetime) -> dict[str, Any]:
+def _finding_values(key: str, finding: Finding, now: dt.datetime) -> dict[str, Any]:
     loc = finding.location
     return {
-        "tenant_id": tenant,
         "key": key,
         "team_key": text_key(loc.team) if loc.team is not None else None,
         "rule": finding.rule,
@@ -911,17 +864,6 @@ def _check_checkin(value: float | None, confidence: float | None, source: str) -
 def _pairs(s: Session, query: Select[Any]) -> dict[Any, Any]:
     """A two-column query as a dict."""
     return {key: value for key, value in s.execute(query)}
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -93,6 +93,11 @@ class CleanText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else clean_text(str(value))
 
+    @staticmethod
+    def fast_bind(value: Any) -> str:
+        """process_bind_param for a value known not to be None (bulk writes)."""
+        return clean_text(value if type(value) is str else str(value))
+
 
 class CleanString(TypeDecorator[str]):
     """Short bounded text (ids, codes) that follows the store's text rule."""
@@ -102,6 +107,11 @@ class CleanString(TypeDecorator[str]):
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else clean_text(str(value))
+
+    fast_bind = staticmethod(CleanText.fast_bind)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # built once: fast
 
 
 class JsonText(TypeDecorator[Any]):
@@ -113,12 +123,17 @@ class JsonText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        if not value and isinstance(value, list | tuple):  # most depends_on lists
+            return "[]"
+        text = _JSON.encode(value)
         if text.isascii() and "\\u0000" not in text:  # nothing to clean (the common case)
             return text
         if "\\u0000" in text or not _utf8_safe(text):
-            text = json.dumps(_sanitise(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            text = _JSON.encode(_sanitise(value))
         return text
+
+    def fast_bind(self, value: Any) -> str | None:
+        return self.process_bind_param(value, None)  # type: ignore[arg-type]  # dialect unused
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         if value is None:
@@ -152,6 +167,10 @@ class FiniteFloat(TypeDecorator[float]):
     def process_bind_param(self, value: float | None, dialect: Dialect) -> float | None:
         if value is None:
             return None
+        return self.fast_bind(value)
+
+    @staticmethod
+    def fast_bind(value: Any) -> float:
         number = float(value)
         if not math.isfinite(number):
             raise InputError(f"{value!r} is not a number that can be stored", code="non_finite_number")
@@ -225,10 +244,7 @@ class ObjectiveRow(Base):
 
 class KeyResultRow(Base):
     __tablename__ = "key_results"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "public_id"),
-        Index("ix_key_results_tenant_id_archived_at", "tenant_id", "archived_at"),
-    )
+    __table_args__ = (UniqueConstraint("tenant_id", "public_id"),)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = tenant_column()

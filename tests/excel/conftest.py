@@ -1,4 +1,4 @@
-"""Fixtures of the workbook-reader tests (workbook factories: tests/excel/factories.py)."""
+"""Fixtures of the workbook tests; the in-memory workbook factories are in tests/excel/factories.py."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ import pytest
 
 
 @pytest.fixture
-def today() -> dt.date:
-    """A fixed day in 2026-Q1, so quarter choices do not depend on the calendar."""
+def reader_today() -> dt.date:
+    """A fixed day in 2026-Q1, so the quarter a reader picks does not depend on the calendar."""
     return dt.date(2026, 2, 15)

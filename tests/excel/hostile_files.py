@@ -498,6 +498,12 @@ def with_doctype(part: str, payload: str, ref: str | None) -> bytes:
     return package(parts)
 
 
+def with_doctype_text(xml: bytes, port: int = 9) -> bytes:
+    """One part's XML with an external-entity DOCTYPE after its declaration."""
+    decl, _, rest = xml.decode().partition("\n")
+    return f'{decl}\n<!DOCTYPE r [<!ENTITY e SYSTEM "http://127.0.0.1:{port}/e">]>\n{rest}'.encode()
+
+
 def utf16_doctype(part: str = "xl/sharedStrings.xml") -> bytes:
     """A DTD hidden from byte searches by encoding the part in UTF-16."""
     parts = workbook_parts()
@@ -618,17 +624,23 @@ def control_chars_in_strings(raw: str) -> bytes:
 # --- GEO-1 / GEO-2 / big strings / shared strings -------------------------------------------
 
 def shared_strings_entries(count: int, declare: bool) -> bytes:
-    """A sharedStrings table of ``count`` short entries (the OKR sheet uses the first few)."""
+    """A sharedStrings table of at least ``count`` short entries (the OKR sheet uses the first few).
+
+    Built from a repeated 4,096-entry block longer than deflate's window, so it compresses
+    like real text (about 8:1), not like a bomb.
+    """
     parts = workbook_parts()
+    del parts["xl/sharedStrings.xml"]
     head = f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{MAIN_NS}"'
     if declare:
         head += f' count="{count}" uniqueCount="{count}"'
     strings = SharedStrings()
     sheet_xml([HEADER, *ROWS], strings)  # the same indexes the OKR sheet uses
     known = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings.items)
-    filler = b"<si><t>filler</t></si>" * (count - len(strings.items))
-    parts["xl/sharedStrings.xml"] = (head + ">" + known).encode() + filler + b"</sst>"
-    return package(parts)
+    unit = b"".join(b"<si><t>%x</t></si>" % i for i in range(4096))
+    times = -(-(count - len(strings.items)) // 4096)
+    raw, size, crc = repeated_deflate((head + ">" + known).encode(), unit, times, b"</sst>")
+    return package(parts, [Member("xl/sharedStrings.xml", raw=raw, size=size, crc=crc)])
 
 
 def huge_dimension(sparse_corner: bool = True) -> bytes:

@@ -178,12 +178,12 @@ def test_quarter_blocks_read_the_synced_quarter(quarter: str | None, expected: t
     assert layout.header_row == 2
 
 
-def test_quarter_blocks_fall_back_to_settings_quarter_and_report_missing_block() -> None:
+def test_quarter_blocks_fall_back_to_settings_quarter_and_report_missing_block(reader_today: dt.date) -> None:
     data = make_quarter_blocks_workbook(["Q1-2026", "Q2-2026"], [["G", "O", "KR", "a@x", 1, 2, 3, 0, 0.5, 4, 5, 6, 0, 0.6]],
                                         settings_quarter="2026-Q2")  # fmt: skip
-    (kr,) = read_workbook(data, today=TODAY).okrs.key_results
+    (kr,) = read_workbook(data, today=reader_today).okrs.key_results
     assert kr.baseline == 4
-    missing = read_workbook(data, quarter="2026-Q4", today=TODAY)
+    missing = read_workbook(data, quarter="2026-Q4", today=reader_today)
     (problem,) = problems(missing, "no-quarter-block")
     assert "2026-Q4" in problem.message and problem.severity is Severity.ERROR
 
@@ -325,3 +325,74 @@ def test_wide_sheet_is_refused_and_empty_styled_tail_is_ignored() -> None:
 def test_files_that_are_not_workbooks_are_refused() -> None:
     with pytest.raises(UnsupportedFormat):
         read_workbook(b"Team,Objective\nGrowth,Win\n", today=TODAY)
+
+
+def test_too_many_sheets_is_refused_by_name() -> None:
+    from tests.excel import hostile_files
+
+    with pytest.raises(WorkbookTooLarge) as caught:
+        read_workbook(hostile_files.many_sheets(201), today=TODAY)
+    assert caught.value.code == "too_many_sheets"
+    result = read_workbook(hostile_files.many_sheets(150), today=TODAY)
+    assert len(result.okrs.key_results) == 3 and [s.sheet for s in result.sheets] == ["OKRs"]
+
+
+def test_row_cap_names_the_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    from addin.excel import read_grid
+
+    monkeypatch.setattr(read_grid, "MAX_ROWS", 10)
+    data = make_flat_workbook(["Objective", "Key result"], [["O", f"KR {n}"] for n in range(60)], sheet="Big")
+    with pytest.raises(WorkbookTooLarge) as caught:
+        read_workbook(data, today=TODAY)
+    assert caught.value.details["sheet"] == "Big" and "Big" in caught.value.message
+
+
+@pytest.mark.parametrize("index", ["-1", "abc"])
+def test_shared_string_indexes_that_are_not_indexes_are_refused(index: str) -> None:
+    from tests.excel import hostile_files
+
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(hostile_files.shared_string_index(index), today=TODAY)
+    assert caught.value.code == "corrupt_workbook" and caught.value.details["cell"] == "C2"
+
+
+def test_out_of_range_shared_string_and_damaged_sheet_are_corrupt() -> None:
+    from tests.excel import hostile_files
+
+    for data in (hostile_files.shared_string_index("999999"), hostile_files.sheet_with_damaged_tail()):
+        with pytest.raises(WorkbookError) as caught:
+            read_workbook(data, today=TODAY)
+        assert caught.value.code == "corrupt_workbook"
+
+
+def test_styled_empty_rows_after_the_data_are_skipped() -> None:
+    from tests.excel import hostile_files
+
+    result = read_workbook(hostile_files.styled_empty_rows(200_000), today=TODAY)
+    assert len(result.okrs.key_results) == 3
+    assert result.sheets[0].last_data_row == 4
+
+
+def test_initiatives_never_count_as_progress() -> None:
+    data = make_outline_workbook(
+        [["1", "Grow"], ["1.1", "Increase WAU", "a@x", 100, 200, 120, 0.5, "2026-03-31"]],
+        initiatives=[["1.1", "Run ads", "a@x", "done", 1.0], ["1.1", "Fix onboarding", "b@x", "open", 0.9]],
+    )
+    result = read_workbook(data, today=TODAY)
+    (kr,) = result.okrs.key_results
+    assert kr.current == 120 and kr.target == 200
+    assert [i.title for i in result.okrs.initiatives] == ["Run ads", "Fix onboarding"]
+    assert {i.kr_ref for i in result.okrs.initiatives} == {"1.1"}
+
+
+def test_every_problem_names_sheet_and_cell_or_row() -> None:
+    rows = [dict(r) for r in sample_rows()]
+    rows[0].update(target="lots", confidence="maybe", due="03/04/2026", baseline="inf")
+    result = read_workbook(make_template_workbook(rows), today=TODAY)
+    assert {p.location.cell for p in result.problems} == {"E2", "F2", "I2", "J2"}
+    for problem in result.problems:
+        assert problem.pitfall is None and problem.rule.startswith("input.")
+        assert problem.location.sheet == "OKRs" and problem.location.row == 2
+        assert "OKRs" in problem.message and problem.location.cell in problem.message
+    (kr, *_) = result.okrs.key_results
+    assert kr.target is None and kr.baseline is None and kr.due is None and kr.current == 12000

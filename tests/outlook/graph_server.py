@@ -73,16 +73,16 @@ class Faults:
 class _Event:
     data: dict[str, Any]
     mailbox: str
-    exceptions: dict[str, dict[str, Any]] = field(default_factory=dict)  # instance id -> event
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)  # occurrences seen
+    patched: set[str] = field(default_factory=set)  # instance ids changed: exceptions
 
 
 class GraphState:
     """The fake tenant: mailboxes of events, counters, what went wrong."""
 
     def __init__(self, faults: Faults | None = None) -> None:
-        self.faults = faults or Faults()
-        self.rng = random.Random(self.faults.seed)
         self.lock = threading.RLock()
+        self.faults = faults or Faults()
         self.events: dict[str, _Event] = {}
         self.transactions: dict[tuple[str, str], str] = {}
         self.violations: list[str] = []
@@ -91,8 +91,21 @@ class GraphState:
         self.in_flight = Counter[str]()
         self.max_in_flight: dict[str, int] = {}
         self.tokens: list[str] = []
+        # ids the "organiser" edits just before our next PATCH of them lands (GR-4)
+        self.edit_before_patch: set[str] = set()
         self.validator = jsonschema.Draft202012Validator(schema_for("event"))
         self._ids = itertools.count(1)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        """New faults from now on, with their own seeded dice (a test can swap them)."""
+        with self.lock:
+            self._faults = faults
+            self.rng = random.Random(faults.seed)
 
     # -- helpers for tests ---------------------------------------------------------------
 
@@ -110,8 +123,10 @@ class GraphState:
                     if any(p.get("value") == key for p in e.data.get("singleValueExtendedProperties", []))]
 
     def exceptions_of(self, event_id: str) -> dict[str, dict[str, Any]]:
+        """The occurrences of a series that were changed on their own (exceptions)."""
         with self.lock:
-            return dict(self.events[event_id].exceptions)
+            ev = self.events[event_id]
+            return {i: ev.instances[i] for i in ev.patched}
 
     def edit(self, event_id: str, **fields: Any) -> None:
         """An organiser's edit in Outlook: changes fields and the changeKey."""
@@ -139,9 +154,11 @@ class GraphState:
             roll = self.rng.random()
             f = self.faults
             if roll < f.throttle:
+                self.operations["429 injected"] += 1
                 return 429, {"Retry-After": str(f.retry_after)}, _error("TooManyRequests",
                                                                       "Application is over its MailboxConcurrency limit.")
             if roll < f.throttle + f.unavailable:
+                self.operations["503 injected"] += 1
                 return 503, {}, _error("ServiceUnavailable", "Service unavailable")
         m = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events(?:/(?P<id>[^/]+))?"
                      r"(?P<instances>/instances)?$", path)
@@ -214,6 +231,9 @@ class GraphState:
         found = self._find(user, event_id)
         if found is None:
             return 404, {}, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+        if event_id in self.edit_before_patch:
+            self.edit_before_patch.discard(event_id)
+            found["changeKey"] = self._change_key()
         match = headers.get("if-match")
         if match and match not in ("*", f'W/"{found["changeKey"]}"'):
             return 412, {}, _error("ErrorIrresolvableConflict",
@@ -223,6 +243,10 @@ class GraphState:
             return 400, {}, _error("ErrorInvalidRequest", "transactionId cannot be changed")
         found.update(strip_annotations(body))
         found["changeKey"] = self._change_key()
+        master = self.events.get(found.get("seriesMasterId") or "")
+        if master is not None:
+            master.patched.add(event_id)
+            found["type"] = "exception"
         return 200, _etag(found), found
 
     def _find(self, user: str, event_id: str) -> dict[str, Any] | None:
@@ -233,12 +257,12 @@ class GraphState:
         master = self.events.get(master_id)
         if master is None or master.mailbox != user or not stamp:
             return None
-        if event_id not in master.exceptions:
+        if event_id not in master.instances:
             start = self._occurrence_start(master.data, stamp)
             if start is None:
                 return None
-            master.exceptions[event_id] = self._instance(master.data, event_id, start)
-        return master.exceptions[event_id]
+            master.instances[event_id] = self._instance(master.data, event_id, start)
+        return master.instances[event_id]
 
     def _instances(self, user: str, event_id: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         self.operations["GET instances"] += 1
@@ -256,8 +280,9 @@ class GraphState:
         for start in self._expand(ev.data):
             if lo <= start < hi:
                 iid = f"{event_id}_{start.strftime('%Y%m%dT%H%M%SZ')}"
-                inst = ev.exceptions.get(iid) or self._instance(ev.data, iid, start)
-                out.append(_select(inst, query))
+                if iid not in ev.instances:  # an occurrence keeps its id and changeKey
+                    ev.instances[iid] = self._instance(ev.data, iid, start)
+                out.append(_select(ev.instances[iid], query))
         return 200, {}, {"value": out}
 
     def _instance(self, master: dict[str, Any], iid: str, start: dt.datetime) -> dict[str, Any]:
@@ -371,6 +396,8 @@ class GraphState:
                 self._delay()
                 status, out_headers, out = self.handle(request.method, url, headers, payload)
         if self.faults.drop and status < 400 and self.rng.random() < self.faults.drop:
+            with self.lock:
+                self.operations["dropped"] += 1
             # the work is done, but the client never hears back (GR-3)
             sock = environ.get("werkzeug.socket")
             if sock is not None:
@@ -386,6 +413,8 @@ class GraphState:
         wait = f.latency
         if f.slow and self.rng.random() < f.slow:
             wait += f.slow_seconds
+            with self.lock:
+                self.operations["slow"] += 1
         if wait:
             time.sleep(wait)
 

@@ -12,7 +12,15 @@ import pytest
 
 from addin.errors import NotFound
 from addin.outlook.ics import IcsCalendar, file_name
-from addin.outlook.schedule import default_calendar, refresh_invites, schedule, team_ics
+from addin.errors import InputError
+from addin.outlook.plan import CadenceSettings
+from addin.outlook.schedule import (
+    default_calendar,
+    parse_within,
+    refresh_invites,
+    schedule,
+    team_ics,
+)
 from tests.outlook.conftest import NOW, make_okrs
 
 
@@ -171,3 +179,20 @@ def test_hostile_text_cannot_add_calendar_properties(okr_db, store_okrs, tmp_pat
     override = next(e for e in events if "RECURRENCE-ID" in e and "weekly" in str(e["SUMMARY"]))
     assert "ATTENDEE:mailto:evil@example.com" in str(override["DESCRIPTION"])
     assert "&lt;b&gt;x&lt;/b&gt;; y" in _text(override["X-ALT-DESC"])
+
+
+def test_workbook_link_is_in_every_body(ics_setup) -> None:  # type: ignore[no-untyped-def]
+    db, cal = ics_setup
+    link = "https://contoso.sharepoint.com/sites/okr/OKRs.xlsx"
+    schedule(db, "t1", calendar=cal, now=NOW, settings=CadenceSettings(workbook_url=link))
+    events = _events(_read(cal.path_for("T0", "2026-Q4")))
+    assert all(f'href="{link}"' in _text(e["X-ALT-DESC"]) for e in events)
+
+
+def test_parse_within() -> None:
+    assert parse_within("48h") == dt.timedelta(hours=48)
+    assert parse_within("2d") == dt.timedelta(days=2)
+    assert parse_within(" 90m ") == dt.timedelta(minutes=90)
+    for bad in ("", "0h", "48", "-1h", "1w"):
+        with pytest.raises(InputError):
+            parse_within(bad)

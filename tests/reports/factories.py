@@ -124,10 +124,18 @@ def make_input(
                 aligns_to=first.id,
             )
         )
+        # Data never mentions Growth: the dependency on it is not acknowledged.
         okrs.objectives.append(Objective(team="Data", title="Trusted numbers"))
         okrs.key_results.append(
             KeyResult(team="Data", objective="Trusted numbers", title="Cut dashboard errors", id="KR-DAT001",
-                      baseline=40, target=10, current=30, depends_on=(team,))
+                      baseline=40, target=10, current=30)
+        )
+        # Sales depends on Growth: it shows under "who depended on us".
+        okrs.teams.append(Team("Sales"))
+        okrs.objectives.append(Objective(team="Sales", title="Win the mid-market"))
+        okrs.key_results.append(
+            KeyResult(team="Sales", objective="Win the mid-market", title="Close 40 mid-market deals", id="KR-SAL001",
+                      baseline=0, target=40, current=12, depends_on=(team,))
         )
     return RetroInput(
         team=okrs.teams[0],

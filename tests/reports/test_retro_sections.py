@@ -92,7 +92,8 @@ def test_dependencies_acknowledged_or_not_and_who_depended_on_us(standard_doc):
     assert "graded 1.00" in rows["Platform"][3]
     assert rows["Data"][2] == "no"
     text = "\n".join(_texts(standard_doc, "Dependencies and alignment"))
-    assert "Data: KR-DAT001 Cut dashboard errors" in text
+    assert "Sales: KR-SAL001 Close 40 mid-market deals" in text
+    assert "no KR of Data answered it" in rows["Data"][3]
 
 
 def test_resolved_dependency_finding_counts_as_acknowledged():
@@ -135,3 +136,16 @@ def test_carry_over_lists_low_and_unfinished_krs_with_a_next_quarter_wording(sta
     assert all(r[4] == "" for r in rows.values())  # the Decision column is for the team
     grades = [float(r[1]) for r in rows.values()]
     assert grades == sorted(grades)
+
+
+def test_dependency_on_a_kr_id_acknowledged_as_team_and_number():
+    data = make_input(objectives=1)
+    mine = data.okrs.key_results[1]  # 1.2
+    mine.depends_on = ("KR-PLT001",)
+    platform = next(kr for kr in data.okrs.key_results if kr.id == "KR-PLT001")
+    platform.depends_on = ("growth : 1.2",)  # the other team names our KR by team and number
+    doc = reopen(build_retro_pack(data, charts=False))
+    rows = {r.cells[1].text: [c.text for c in r.cells] for r in table_after(doc, "Dependencies and alignment").rows[1:]}
+    assert rows["KR-PLT001 (Platform)"][0].startswith("1.2 ")
+    assert rows["KR-PLT001 (Platform)"][2] == "yes"
+    assert rows["KR-PLT001 (Platform)"][3] == "KR-PLT001: graded 1.00"

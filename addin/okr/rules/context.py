@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from ..model import CheckIn, Finding, KeyResult, KrKind, Location, Objective, OkrSet, Thresholds
 from ..quarters import Quarter
 from .catalogue import RULES
-from .text import same_text_key
+from .text import TitleFacts, same_text_key
 
 
 @dataclass(slots=True)
@@ -32,12 +32,17 @@ class Context:
     today: dt.date
     quarter: Quarter
     thresholds: Thresholds
-    kinds: list[KrKind]  # parallel to okrs.key_results
+    kinds: list[KrKind]  # parallel to okrs.key_results, as are facts and the keys below
+    facts: list[TitleFacts]
+    team_keys: list[str]  # same_text_key of each KR's team
+    title_keys: list[str]  # same_text_key of each KR's title
     objectives: dict[tuple[str, str], ObjectiveInfo]  # (team key, title key) -> info
     team_objectives: dict[str, list[ObjectiveInfo]]  # team key -> objectives in order
     team_names: dict[str, str]  # team key -> name as written
     checkins: dict[int, list[CheckIn]]  # index of KR -> its check-ins, oldest first
     findings: list[Finding] = field(default_factory=list)
+    q_start: dt.date = dt.date.min  # the quarter's first and last day, computed once
+    q_end: dt.date = dt.date.max
 
     def add(self, rule: str, where: Location, message: str, suggestion: str) -> None:
         """Record one finding of ``rule``; pitfall and severity come from the catalogue."""
@@ -70,6 +75,7 @@ def build(
     today: dt.date,
     quarter: Quarter,
     kinds: list[KrKind],
+    facts: list[TitleFacts],
     checkins: Iterable[CheckIn],
 ) -> Context:
     """Index the OKR set for the rules; check-ins are matched to KRs by id (or unique ref)."""
@@ -93,11 +99,17 @@ def build(
 
     for obj in okrs.objectives:
         objective(obj.team, obj.title, obj)
+    team_keys: list[str] = []
     for kr in okrs.key_results:
-        objective(kr.team, kr.objective, None).krs.append(kr)
+        info = objective(kr.team, kr.objective, None)
+        info.krs.append(kr)
+        team_keys.append(same_text_key(kr.team))
 
-    return Context(okrs, today, quarter, okrs.settings.thresholds, kinds, objectives,
-                   team_objectives, team_names, _checkins_by_kr(okrs.key_results, checkins))
+    title_keys = [same_text_key(kr.title) for kr in okrs.key_results]
+    return Context(okrs, today, quarter, okrs.settings.thresholds, kinds, facts, team_keys, title_keys,
+                   objectives, team_objectives, team_names,
+                   _checkins_by_kr(okrs.key_results, checkins),
+                   q_start=quarter.start, q_end=quarter.end)
 
 
 def _checkins_by_kr(krs: Sequence[KeyResult], checkins: Iterable[CheckIn]) -> dict[int, list[CheckIn]]:

@@ -16,8 +16,7 @@ START_WINDOW_DAYS = 14
 
 def check_history(ctx: Context) -> None:
     """stale, unrealistic-target, trivial-target and low-confidence-unaddressed for each KR."""
-    quarter = ctx.quarter
-    in_quarter = quarter.start <= ctx.today <= quarter.end
+    in_quarter = ctx.q_start <= ctx.today <= ctx.q_end
     for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
         history = ctx.checkins.get(index, ())
         done = _done(kr, kind)
@@ -43,7 +42,7 @@ def _stale(ctx: Context, kr: KeyResult, history: tuple[CheckIn, ...] | list[Chec
         last = aware(history[-1].at).date()
         since = f"the last check-in was on {last.isoformat()}"
     else:
-        last = ctx.quarter.start  # never checked in: count from the quarter start
+        last = ctx.q_start  # never checked in: count from the quarter start
         since = f"there has been no check-in since the quarter started ({last.isoformat()})"
     gap = (ctx.today - last).days
     if gap <= days:
@@ -76,9 +75,9 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, history) ->
             "direction in the Kind column.",
         )
         return
-    window_end = ctx.quarter.start + dt.timedelta(days=START_WINDOW_DAYS)
-    early = [v for day, v in _values(history) if ctx.quarter.start <= day <= window_end]
-    if not early and ctx.quarter.start <= ctx.today <= window_end and kr.current is not None:
+    window_end = ctx.q_start + dt.timedelta(days=START_WINDOW_DAYS)
+    early = [v for day, v in _values(history) if ctx.q_start <= day <= window_end]
+    if not early and ctx.q_start <= ctx.today <= window_end and kr.current is not None:
         early = [kr.current]
     if not early or sign * (early[0] - target) < 0:
         return
@@ -96,16 +95,16 @@ def _pace(ctx: Context, kr: KeyResult, sign: float, history) -> None:
     target = kr.target
     if target is None:
         return
-    points = [(day, v) for day, v in _values(history) if ctx.quarter.start <= day <= ctx.today]
+    points = [(day, v) for day, v in _values(history) if ctx.q_start <= day <= ctx.today]
     if kr.baseline is not None:
-        points.insert(0, (ctx.quarter.start, kr.baseline))
+        points.insert(0, (ctx.q_start, kr.baseline))
     if len(points) < 2:
         return
     (first_day, first), (last_day, last) = points[0], points[-1]
     span = (last_day - first_day).days
     if span < MIN_HISTORY_DAYS:
         return
-    end = ctx.quarter.end if kr.due is None or kr.due > ctx.quarter.end else kr.due
+    end = ctx.q_end if kr.due is None or kr.due > ctx.q_end else kr.due
     days_left = (end - ctx.today).days + 1
     remaining = sign * (target - last)
     if days_left <= 0 or remaining <= 0:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..model import KeyResult, KrKind, Location
 from .context import Context, kr_location, objective_location
-from .text import metric_key, same_text_key
+from .text import fold, same_text_key
 
 _SPLIT = re.compile(r"\s*[:/#>\u2192]\s*|\s+-\s+")
 
@@ -44,8 +44,8 @@ class Names:
                 self.targets.add(f"{team_key}:{same_text_key(info.declared.ref)}")
             self.targets.add(f"{team_key}:{title_key}")
         for index, kr in enumerate(ctx.okrs.key_results):
-            team_key = same_text_key(kr.team)
-            self.targets.add(same_text_key(kr.title))
+            team_key = ctx.team_keys[index]
+            self.targets.add(ctx.title_keys[index])
             if kr.id:
                 self.kr_by_id[same_text_key(kr.id)] = index
                 self.targets.add(same_text_key(kr.id))
@@ -134,8 +134,10 @@ def check_dependencies(ctx: Context, names: Names | None = None) -> None:
     names = names or Names(ctx)
     krs = ctx.okrs.key_results
     mentions: dict[str, set[str]] = {}  # team key -> names its KRs link to (aligns/depends)
-    for kr in krs:
-        bucket = mentions.setdefault(same_text_key(kr.team), set())
+    for index, kr in enumerate(krs):
+        if not kr.aligns_to and not kr.depends_on:
+            continue
+        bucket = mentions.setdefault(ctx.team_keys[index], set())
         for link in (kr.aligns_to, *kr.depends_on):
             if not link or not link.strip():
                 continue
@@ -144,8 +146,10 @@ def check_dependencies(ctx: Context, names: Names | None = None) -> None:
             if split is not None:
                 bucket.add(same_text_key(split[0]))
                 bucket.add(f"{same_text_key(split[0])}:{same_text_key(split[1])}")
-    for kr in krs:
-        own_team = same_text_key(kr.team)
+    for position, kr in enumerate(krs):
+        if not kr.depends_on:
+            continue
+        own_team = ctx.team_keys[position]
         for link in kr.depends_on:
             if not link or not link.strip():
                 continue
@@ -194,14 +198,12 @@ def check_conflicts(ctx: Context) -> None:
     """conflicting-krs: one metric (same words and unit) pushed up by one team, down by another."""
     groups: dict[tuple[str, ...], list[tuple[int, str, int]]] = {}
     krs = ctx.okrs.key_results
-    for index, (kr, kind) in enumerate(zip(krs, ctx.kinds)):
-        if kind not in (KrKind.INCREASE, KrKind.DECREASE):
+    for index, (kr, kind, facts) in enumerate(zip(krs, ctx.kinds, ctx.facts)):
+        if (kind is not KrKind.INCREASE and kind is not KrKind.DECREASE) or not facts.metric:
             continue
-        key = metric_key(kr.title, kr.unit)
-        if key is None:
-            continue
+        key = (*facts.metric, "|", fold(kr.unit))
         direction = 1 if kind is KrKind.INCREASE else -1
-        groups.setdefault(key, []).append((index, same_text_key(kr.team), direction))
+        groups.setdefault(key, []).append((index, ctx.team_keys[index], direction))
     for members in groups.values():
         if len(members) < 2:
             continue

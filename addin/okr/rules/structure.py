@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from .context import Context, kr_location, objective_location
-from .text import same_text_key
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -108,7 +107,7 @@ def check_duplicates(ctx: Context) -> None:
     first_seen: dict[tuple[str, str], int] = {}
     krs = ctx.okrs.key_results
     for index, kr in enumerate(krs):
-        key = (same_text_key(kr.team), same_text_key(kr.title))
+        key = (ctx.team_keys[index], ctx.title_keys[index])
         if not key[1]:
             continue
         earlier = first_seen.setdefault(key, index)

@@ -2,6 +2,8 @@
 
 English, Spanish and Portuguese wording is recognised. Matching is done on a
 "folded" form (NFKD, accents removed, case-folded) so "Lançar" matches "lancar".
+A title is analysed once (:func:`analyse`) into the facts the rules need; word sets
+and substring tests keep that to a few microseconds per title.
 """
 
 from __future__ import annotations
@@ -9,20 +11,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
-_SPACES = re.compile(r"\s+")
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-# List markers and outline numbers people put in front of a title: "1.2", "KR 3:", "- ", "•".
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_DIGIT = re.compile(r"\d")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_PREFIX_STARTS = frozenset({"kr", "o", "obj", "objective", "key", "we", "we'll", "to", "vamos"})
+# List markers and outline numbers people put in front of a title: "1.2", "1)", "KR 3:", "- ".
+# A bare count ("10 new customers") is not an outline number.
 _PREFIX = re.compile(
     r"^\s*(?:[-*\u2022\u00b7\u2013\u2014>]+\s*)?"
     r"(?:(?:kr|o|obj|objective|key\s+result)\s*[#]?\d+(?:\.\d+)*\s*[:.)\-\u2013]?\s*"
-    r"|\d+(?:\.\d+)*\s*[:.)\-\u2013]?\s+)?",
+    r"|\d+(?:\.\d+)+\s*[:.)\-\u2013]?\s+|\d+\s*[:.)\-\u2013]\s+)?",
     re.IGNORECASE,
 )
-_LEAD_INS = ("we will ", "we'll ", "to ", "vamos ", "vamos a ")
+_LEAD_INS = ("we will ", "we'll ", "to ", "vamos a ", "vamos ")
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def same_text_key(text: str) -> str:
     """Key under which two titles count as the same: NFC, case, spacing and end dots ignored."""
     if not text:
@@ -32,15 +38,14 @@ def same_text_key(text: str) -> str:
     return " ".join(text.split()).rstrip(".;:!").rstrip().casefold()
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accent-free, case-folded, single-spaced text for word matching."""
     if not text:
         return ""
     if text.isascii():  # the common case: nothing to decompose
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(bare.casefold().split())
 
 
@@ -49,9 +54,8 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def strip_prefix(text: str) -> str:
-    """``text`` without a leading list marker or outline number ("1.2 ", "KR3: ")."""
-    rest = _PREFIX.sub("", text or "", count=1).strip()
+def _strip_lead(text: str) -> str:
+    rest = _PREFIX.sub("", text, count=1).strip()
     low = rest.casefold()
     for lead in _LEAD_INS:
         if low.startswith(lead):
@@ -59,30 +63,18 @@ def strip_prefix(text: str) -> str:
     return rest
 
 
-# --- numbers -----------------------------------------------------------------------
+def strip_prefix(text: str) -> str:
+    """``text`` without a leading list marker or outline number ("1.2 ", "KR3: ")."""
+    return _strip_lead(text or "")
 
-_NUMBER_WORDS = {
+
+# --- word lists ------------------------------------------------------------------------
+
+_NUMBER_WORDS = frozenset({
     "double", "triple", "half", "twice", "halve", "doble", "duplicar", "triplicar",
     "mitad", "dobro", "dobrar", "metade", "zero", "cero",
-}
+})
 _YEARS = re.compile(r"\b(?:fy\s?)?(?:19|20)\d\d\b|\b[qh][1-4]\b|\bfy\d\d\b")
-_DIGIT = re.compile(r"\d")
-
-
-def has_number(text: str) -> bool:
-    """True when the text states a quantity (a digit or a word like "double")."""
-    folded = fold(text)
-    if _DIGIT.search(folded):
-        return True
-    return any(w in _NUMBER_WORDS for w in _WORD.findall(folded))
-
-
-def has_quantity(text: str) -> bool:
-    """Like :func:`has_number`, but years and period labels (2026, Q3, FY26) don't count."""
-    return has_number(_YEARS.sub(" ", fold(text)))
-
-
-# --- activity verbs ----------------------------------------------------------------
 
 # Verbs that describe work to do rather than a result to reach, in their command or
 # infinitive form. English "produces a thing" verbs read well with "with <the thing>".
@@ -124,31 +116,13 @@ _PT = {
     "documentar", "automatizar", "integrar", "estabelecer", "contratar", "redigir",
     "colocar em pratica", "por em pratica", "montar", "implantar", "atualizar",
 }
-_MULTI = sorted(
-    [v for v in (*_EN_MAKE, *_EN_DO, *_ES, *_PT) if " " in v], key=len, reverse=True
-)
-
-
-def activity_verb(title: str) -> tuple[str, str, str] | None:
-    """(verb, language, rest of the title) when the title starts with an activity verb."""
-    body = strip_prefix(title)
-    folded = fold(body)
-    for phrase in _MULTI:
-        if folded == phrase or folded.startswith(phrase + " "):
-            rest = body.split(None, phrase.count(" ") + 1)[phrase.count(" ") + 1:]
-            joined = " ".join(rest)
-            return phrase, _language(phrase, joined), joined
-    parts = body.split(None, 1)
-    if not parts:
-        return None
-    first = fold(parts[0]).strip(".,:;!")
-    rest = parts[1] if len(parts) > 1 else ""
-    if first in _EN_MAKE or first in _EN_DO:
-        return first, "en", rest
-    if first in _ES or first in _PT:
-        return first, _language(first, rest), rest
-    return None
-
+_VERB_LANG: dict[str, str] = {
+    **{v: "es" for v in _ES}, **{v: "pt" for v in _PT},
+    **{v: "es+pt" for v in _ES & _PT}, **{v: "en" for v in (*_EN_MAKE, *_EN_DO)},
+}
+_VERB_FIRST: dict[str, list[tuple[str, int]]] = {}
+for _verb in sorted(_VERB_LANG, key=lambda v: -v.count(" ")):
+    _VERB_FIRST.setdefault(_verb.split()[0], []).append((_verb, _verb.count(" ") + 1))
 
 _PT_HINTS = {"o", "os", "novo", "nova", "novos", "novas", "do", "da", "dos", "das", "em", "com",
              "nao", "uma", "no", "na", "ao", "pelo", "pela"}
@@ -156,22 +130,218 @@ _ES_HINTS = {"el", "los", "nuevo", "nueva", "nuevos", "nuevas", "del", "en", "co
              "por", "para", "y"}
 
 
-def _language(verb: str, rest: str = "") -> str:
-    if verb in _EN_MAKE or verb in _EN_DO:
-        return "en"
-    if verb in _ES and verb not in _PT:
-        return "es"
-    if verb in _PT and verb not in _ES:
-        return "pt"
-    # Shared verbs ("implementar"): the small words around them tell the language.
-    rest_words = words(rest)
-    pt = sum(w in _PT_HINTS for w in rest_words) + sum(w.endswith(("cao", "coes")) for w in rest_words)
-    es = sum(w in _ES_HINTS for w in rest_words) + sum(w.endswith(("cion", "ciones")) for w in rest_words)
-    if "\u00f1" in rest.casefold():
-        es += 2
-    if any(ch in rest.casefold() for ch in "\u00e3\u00f5\u00e7"):
-        pt += 2
+
+_MAINTAIN_WORDS = frozenset({
+    "maintain", "maintaining", "keep", "keeping", "stay", "stays", "remain", "remains", "sustain",
+    "preserve", "mantener", "mantenga", "mantenemos", "conservar", "sostener", "manter",
+    "mantenha", "mantemos", "permanecer",
+})
+_BAND_PHRASES = (
+    " at least ", " at most ", " no more than ", " no less than ", " never drop ",
+    " never fall ", " never go ", " never exceed ", " or more ", " or less ", " or better ",
+    " al menos ", " como minimo ", " como maximo ", " no mas de ", " no menos de ",
+    " pelo menos ", " no minimo ", " no maximo ", " nao mais de ", " nao menos de ",
+)
+# First words of the phrases above: a title with none of them skips the substring tests.
+_PHRASE_STARTS = frozenset(p.split()[0] for p in _BAND_PHRASES) | {"less", "menos", "mas", "mais"}
+_BELOW_WORDS = frozenset({"below", "under", "beneath", "max", "maximum", "exceed", "debajo",
+                          "abajo", "maximo", "menor", "inferior", "abaixo"})
+_BELOW_PHRASES = (" less than ", " at most ", " no more than ", " or less ", " menos de ",
+                  " no maximo ", " nao mais de ")
+_ABOVE_WORDS = frozenset({"above", "over", "min", "minimum", "encima", "arriba", "mayor",
+                          "superior", "acima", "maior"})
+_ABOVE_PHRASES = (" at least ", " no less than ", " or more ", " or better ", " mas de ",
+                  " mais de ", " al menos ", " pelo menos ", " no minimo ", " como minimo ")
+_LOWER_IS_BETTER = {
+    "churn", "latency", "cost", "costs", "error", "errors", "incident", "incidents", "bug",
+    "bugs", "defect", "defects", "downtime", "complaints", "delay", "delays", "backlog",
+    "p95", "p99", "attrition", "turnover", "spend", "debt", "outages", "outage", "mttr",
+    "abandono", "rotacion", "rotatividade", "coste", "costo", "custo", "custos", "errores",
+    "erros", "latencia", "incidencias", "incidentes", "quejas", "reclamacoes", "atraso",
+}
+
+
+_MILESTONE_WORDS = frozenset({
+    "launch", "launched", "ship", "shipped", "release", "released", "go-live", "live",
+    "complete", "completed", "done", "deliver", "delivered", "publish", "published", "sign",
+    "signed", "approve", "approved", "ga", "certified", "certification", "lanzar", "lanzado",
+    "publicar", "entregar", "firmar", "aprobado", "lancar", "lancado", "assinar", "aprovado",
+    "concluir", "concluido", "hito", "marco",
+})
+_MILESTONE_UNITS = {
+    "done", "done/not done", "yes/no", "y/n", "binary", "milestone", "bool", "boolean",
+    "completed", "complete", "hecho", "feito", "si/no", "sim/nao", "0/1", "1/0",
+    "true/false", "hito", "marco", "entregado", "entregue", "launched", "live",
+}
+_DIRECTION_WORDS = {
+    "increase", "increasing", "raise", "grow", "growing", "improve", "boost", "lift", "reduce",
+    "reducing", "cut", "decrease", "lower", "drop", "decline", "shrink", "minimise", "minimize",
+    "maximise", "maximize", "reach", "achieve", "get", "hit", "move", "bring", "double", "halve",
+    "triple", "expand", "accelerate", "speed", "slash", "eliminate",
+    "aumentar", "reducir", "reduzir", "diminuir", "disminuir", "mejorar", "melhorar", "crecer",
+    "crescer", "subir", "bajar", "baixar", "alcanzar", "atingir", "lograr", "conseguir",
+    "incrementar", "elevar", "recortar", "cortar", "duplicar", "llegar", "chegar",
+}
+_STOP = {
+    "the", "a", "an", "of", "to", "from", "by", "in", "for", "per", "on", "at", "with", "and",
+    "or", "our", "we", "new", "all", "its", "their", "into", "than", "via", "across", "up",
+    "down", "de", "la", "el", "los", "las", "del", "al", "do", "da", "dos", "das", "em", "no",
+    "na", "para", "por", "con", "com", "y", "e", "o", "um", "uma", "un", "una", "nuestro",
+    "nossa", "nosso", "nuestra", "percent", "pct", "k", "m", "bn", "usd", "eur", "gbp",
+    "less", "more", "than", "least", "most", "below", "above", "under", "over",
+}
+
+
+_SKIP = _STOP | _DIRECTION_WORDS
+
+
+class TitleFacts(NamedTuple):
+    """What the wording of one KR title says, as far as scoring and the linter care."""
+
+    verb: str | None  # activity verb the title starts with ("launch", "lancar", "set up")
+    language: str | None  # "en", "es" or "pt" when a verb was found
+    verb_words: int  # how many words the verb takes ("set up" = 2)
+    number: bool  # states a quantity (a digit or "double"), outline number aside
+    maintain: bool  # "maintain / keep / stay / mantener / manter"
+    band: bool  # states a bound: "at least", "no more than", ">=", "al menos"
+    below: bool  # says the good side is below ("under", "at most")
+    above: bool  # says the good side is above ("over", "at least")
+    lower_is_better: bool  # names a lower-is-better metric (churn, latency, cost)
+    milestone: bool  # reads as a one-off deliverable (launch, ship, signed)
+    metric: tuple[str, ...]  # the metric's words, sorted, verbs and numbers left out
+
+
+@lru_cache(maxsize=8192)
+def analyse(title: str) -> TitleFacts:
+    """Read a KR title once into the facts every wording rule uses."""
+    return analyse_uncached(title)
+
+
+def analyse_uncached(title: str) -> TitleFacts:
+    """:func:`analyse` without the cache, for one pass over many distinct titles."""
+    folded = body = fold.__wrapped__(title)
+    tokens = _WORD.findall(folded)
+    if tokens and (tokens[0] in _PREFIX_STARTS or not tokens[0][0].isalpha()
+                   or tokens[0][:2] == "kr" or not folded[0].isalnum()):
+        # Only titles that may start with an outline number or list marker pay for the regex.
+        body = _strip_lead(folded)
+        tokens = _WORD.findall(body)
+    wordset = set(tokens)
+    verb, language, verb_words = _find_verb(tokens)
+    number = _DIGIT.search(body) is not None or not wordset.isdisjoint(_NUMBER_WORDS)
+    below_sym = "<" in folded or "\u2264" in folded
+    above_sym = ">" in folded or "\u2265" in folded
+    phrased = not wordset.isdisjoint(_PHRASE_STARTS)
+    padded = " " + " ".join(tokens) + " " if phrased else ""
+    below = below_sym or not wordset.isdisjoint(_BELOW_WORDS) or (
+        phrased and any(p in padded for p in _BELOW_PHRASES))
+    above = above_sym or not wordset.isdisjoint(_ABOVE_WORDS) or (
+        phrased and any(p in padded for p in _ABOVE_PHRASES))
+    return TitleFacts(
+        verb,
+        language,
+        verb_words,
+        number,
+        not wordset.isdisjoint(_MAINTAIN_WORDS),
+        below_sym or above_sym or (phrased and any(p in padded for p in _BAND_PHRASES)),
+        below,
+        above,
+        not wordset.isdisjoint(_LOWER_IS_BETTER),
+        verb is not None or not wordset.isdisjoint(_MILESTONE_WORDS)
+        or ("live" in wordset and " go live " in " " + " ".join(tokens) + " "),
+        _metric_words(wordset),
+    )
+
+
+def _find_verb(tokens: list[str]) -> tuple[str | None, str | None, int]:
+    phrases = _VERB_FIRST.get(tokens[0]) if tokens else None
+    if not phrases:
+        return None, None, 0
+    for phrase, size in phrases:  # longest first: "set up" before "set"
+        if size == 1 or " ".join(tokens[:size]) == phrase:
+            language = _VERB_LANG[phrase]
+            if language == "es+pt":
+                language = _guess_language(tokens[size:])
+            return phrase, language, size
+    return None, None, 0
+
+
+def _guess_language(rest: list[str]) -> str:
+    # Shared verbs ("implementar"): the small words after them tell the language.
+    pt = sum(w in _PT_HINTS or w.endswith(("cao", "coes")) for w in rest)
+    es = sum(w in _ES_HINTS or w.endswith(("cion", "ciones")) for w in rest)
     return "pt" if pt > es else "es"
+
+
+def _metric_words(wordset: set[str]) -> tuple[str, ...]:
+    kept = wordset - _SKIP
+    # Plurals fold to singular ("costs" = "cost"); numbers and one-letter words carry no metric.
+    return tuple(sorted({w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
+                         for w in kept if len(w) > 1 and not w[0].isdigit()}))
+
+
+# --- the questions rules ask -------------------------------------------------------------
+
+def has_number(text: str) -> bool:
+    """True when the text states a quantity (a digit or a word like "double")."""
+    return analyse(text or "").number
+
+
+def has_quantity(text: str) -> bool:
+    """Like :func:`has_number`, but years and period labels (2026, Q3, FY26) don't count."""
+    folded = fold(text)
+    return any(c.isdigit() for c in _YEARS.sub(" ", folded)) or not \
+        set(_WORD.findall(folded)).isdisjoint(_NUMBER_WORDS)
+
+
+def activity_verb(title: str) -> tuple[str, str, str] | None:
+    """(verb, language, rest of the title as written) when the title starts with an activity verb."""
+    facts = analyse(title or "")
+    if facts.verb is None:
+        return None
+    body = strip_prefix(title)
+    rest = body.split(None, facts.verb_words)[facts.verb_words:]
+    return facts.verb, facts.language or "en", " ".join(rest)
+
+
+def says_maintain(title: str) -> bool:
+    """True when the title says to keep a number where it is ("maintain", "keep", "mantener")."""
+    return analyse(title or "").maintain
+
+
+def says_band(title: str) -> bool:
+    """True when the title states a bound ("at least", "no more than", ">=")."""
+    return analyse(title or "").band
+
+
+def band_direction(title: str) -> str | None:
+    """"below" or "above" when the wording (or a lower-is-better metric) says which side is good."""
+    return facts_direction(analyse(title or ""))
+
+
+def facts_direction(facts: TitleFacts) -> str | None:
+    """:func:`band_direction` from already analysed facts."""
+    if facts.below and not facts.above:
+        return "below"
+    if facts.above and not facts.below:
+        return "above"
+    return "below" if facts.lower_is_better else None
+
+
+def is_milestone_unit(unit: str) -> bool:
+    """True for units that mean done / not done ("done", "yes/no", "binary")."""
+    return bool(unit) and fold(unit).replace(" / ", "/") in _MILESTONE_UNITS
+
+
+def says_milestone(title: str) -> bool:
+    """True when the title reads as a one-off deliverable (launch, ship, sign...)."""
+    return analyse(title or "").milestone
+
+
+def metric_key(title: str, unit: str) -> tuple[str, ...] | None:
+    """The metric a KR moves, as sorted words plus unit; None when nothing is left."""
+    found = analyse(title or "").metric
+    return (*found, "|", fold(unit)) if found else None
 
 
 # A guess of the outcome an activity is meant to move, from words in its object:
@@ -228,126 +398,8 @@ def outcome_rewrite(title: str) -> str | None:
             break
     x, y = ("X%", "Y%") if percent else ("X", "Y")
     if language == "es":
-        verb_out = "Reducir" if lower else "Aumentar"
-        return f"{verb_out} {metric} de {x} a {y} con {rest}"
+        return f"{'Reducir' if lower else 'Aumentar'} {metric} de {x} a {y} con {rest}"
     if language == "pt":
-        verb_out = "Reduzir" if lower else "Aumentar"
-        return f"{verb_out} {metric} de {x} para {y} com {rest}"
-    verb_out = "Cut" if lower else "Raise"
-    if verb in _EN_MAKE:
-        how = f"with {rest}"
-    else:
-        how = f"by {_EN_DO.get(verb, verb + 'ing')} {rest}"
-    return f"{verb_out} {metric} from {x} to {y} {how}"
-
-
-# --- health-metric ("keep it there") wording ----------------------------------------
-
-_MAINTAIN = re.compile(
-    r"\b(?:maintain|maintaining|keep|keeping|stay|stays|remain|remains|sustain|preserve|"
-    r"mantener|mantenga|mantenemos|conservar|sostener|manter|mantenha|mantemos|permanecer)\b"
-)
-_BAND = re.compile(
-    r"\b(?:at least|at most|no more than|no less than|never (?:drop|fall|go|exceed)|or more|"
-    r"or less|or better|al menos|como minimo|como maximo|no mas de|no menos de|pelo menos|"
-    r"no minimo|no maximo|nao mais de|nao menos de)\b|[<>]=?|[\u2264\u2265]"
-)
-_BELOW = re.compile(
-    r"\b(?:below|under|beneath|less than|at most|no more than|max|maximum|exceed|or less|"
-    r"debajo|abajo|menos de|maximo|menor|inferior|abaixo|no maximo|nao mais de)\b|<=?|\u2264"
-)
-_ABOVE = re.compile(
-    r"\b(?:above|over|at least|no less than|min|minimum|or more|or better|encima|arriba|"
-    r"mas de|mayor|superior|acima|mais de|maior|al menos|pelo menos|no minimo|como minimo)\b"
-    r"|>=?|\u2265"
-)
-_LOWER_IS_BETTER = {
-    "churn", "latency", "cost", "costs", "error", "errors", "incident", "incidents", "bug",
-    "bugs", "defect", "defects", "downtime", "complaints", "delay", "delays", "backlog",
-    "p95", "p99", "attrition", "turnover", "spend", "debt", "outages", "outage", "mttr",
-    "abandono", "rotacion", "rotatividade", "coste", "costo", "custo", "custos", "errores",
-    "erros", "latencia", "incidencias", "incidentes", "quejas", "reclamacoes", "atraso",
-}
-
-
-def says_maintain(title: str) -> bool:
-    """True when the title says to keep a number where it is ("maintain", "keep", "mantener")."""
-    return bool(_MAINTAIN.search(fold(title)))
-
-
-def says_band(title: str) -> bool:
-    """True when the title states a bound ("at least", "no more than", ">=")."""
-    return bool(_BAND.search(fold(title)))
-
-
-def band_direction(title: str) -> str | None:
-    """"below" or "above" when the wording says which side of the target is good."""
-    folded = fold(title)
-    below, above = bool(_BELOW.search(folded)), bool(_ABOVE.search(folded))
-    if below and not above:
-        return "below"
-    if above and not below:
-        return "above"
-    if set(_WORD.findall(folded)) & _LOWER_IS_BETTER:
-        return "below"
-    return None
-
-
-# --- milestones ----------------------------------------------------------------------
-
-_MILESTONE_UNITS = {
-    "done", "done/not done", "yes/no", "y/n", "binary", "milestone", "bool", "boolean",
-    "completed", "complete", "hecho", "feito", "si/no", "sim/nao", "0/1", "1/0",
-    "true/false", "hito", "marco", "entregado", "entregue", "launched", "live",
-}
-_MILESTONE_WORDS = re.compile(
-    r"\b(?:launch|launched|ship|shipped|release|released|go[- ]live|live|complete|completed|"
-    r"done|deliver|delivered|publish|published|sign|signed|approve|approved|ga|certified|"
-    r"certification|lanzar|lanzado|publicar|entregar|firmar|aprobado|lancar|lancado|"
-    r"assinar|aprovado|concluir|concluido|hito|marco)\b"
-)
-
-
-def is_milestone_unit(unit: str) -> bool:
-    """True for units that mean done / not done ("done", "yes/no", "binary")."""
-    return fold(unit).replace(" / ", "/") in _MILESTONE_UNITS
-
-
-def says_milestone(title: str) -> bool:
-    """True when the title reads as a one-off deliverable (launch, ship, sign...)."""
-    return bool(_MILESTONE_WORDS.search(fold(title))) or activity_verb(title) is not None
-
-
-# --- metric identity (conflicting KRs) --------------------------------------------
-
-_DIRECTION_WORDS = {
-    "increase", "increasing", "raise", "grow", "growing", "improve", "boost", "lift", "reduce",
-    "reducing", "cut", "decrease", "lower", "drop", "decline", "shrink", "minimise", "minimize",
-    "maximise", "maximize", "reach", "achieve", "get", "hit", "move", "bring", "double", "halve",
-    "triple", "expand", "accelerate", "speed", "slash", "eliminate",
-    "aumentar", "reducir", "reduzir", "diminuir", "disminuir", "mejorar", "melhorar", "crecer",
-    "crescer", "subir", "bajar", "baixar", "alcanzar", "atingir", "lograr", "conseguir",
-    "incrementar", "elevar", "recortar", "cortar", "duplicar", "llegar", "chegar",
-}
-_STOP = {
-    "the", "a", "an", "of", "to", "from", "by", "in", "for", "per", "on", "at", "with", "and",
-    "or", "our", "we", "new", "all", "its", "their", "into", "than", "via", "across", "up",
-    "down", "de", "la", "el", "los", "las", "del", "al", "do", "da", "dos", "das", "em", "no",
-    "na", "para", "por", "con", "com", "y", "e", "o", "um", "uma", "un", "una", "nuestro",
-    "nossa", "nosso", "nuestra", "percent", "pct", "k", "m", "bn", "usd", "eur", "gbp",
-    "less", "more", "than", "least", "most", "below", "above", "under", "over",
-}
-
-
-def metric_key(title: str, unit: str) -> tuple[str, ...] | None:
-    """The metric a KR moves, as sorted words plus unit; None when nothing is left."""
-    kept = set()
-    for word in words(strip_prefix(title)):
-        if word in _STOP or word in _DIRECTION_WORDS or word[0].isdigit() or len(word) < 2:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        kept.add(word)
-    if not kept:
-        return None
-    return (*sorted(kept), "|", fold(unit))
+        return f"{'Reduzir' if lower else 'Aumentar'} {metric} de {x} para {y} com {rest}"
+    how = f"with {rest}" if verb in _EN_MAKE else f"by {_EN_DO.get(verb, verb + 'ing')} {rest}"
+    return f"{'Cut' if lower else 'Raise'} {metric} from {x} to {y} {how}"

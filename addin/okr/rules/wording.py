@@ -6,7 +6,7 @@ import re
 
 from ..model import KeyResult, KrKind
 from .context import Context, kr_location, objective_location
-from .text import activity_verb, has_number, strip_prefix, has_quantity, outcome_rewrite, says_maintain, words
+from .text import TitleFacts, has_quantity, outcome_rewrite, strip_prefix, words
 
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")
@@ -21,37 +21,39 @@ _METRIC_NAMES = {
 def check_key_results(ctx: Context) -> None:
     """activity-not-result, no-measurable-target, kpi-not-okr and wrong-cadence for each KR."""
     quarter = ctx.quarter
-    for kr, kind in zip(ctx.okrs.key_results, ctx.kinds):
-        _activity(ctx, kr, kind)
-        _target(ctx, kr, kind)
-        _kpi(ctx, kr, kind)
-        if kr.due is not None and kr.due > quarter.end:
+    for kr, kind, facts in zip(ctx.okrs.key_results, ctx.kinds, ctx.facts):
+        _activity(ctx, kr, kind, facts)
+        _target(ctx, kr, kind, facts)
+        _kpi(ctx, kr, kind, facts)
+        if kr.due is None:
+            continue
+        if kr.due > ctx.q_end:
             ctx.add(
                 "due-after-quarter",
                 kr_location(kr, "Due"),
                 f"{kr.title!r} is due {kr.due.isoformat()}, after {quarter.label} ends "
-                f"({quarter.end.isoformat()}). Key results are set and graded per quarter; one that "
+                f"({ctx.q_end.isoformat()}). Key results are set and graded per quarter; one that "
                 "runs longer is never graded.",
-                f"Set a due date on or before {quarter.end.isoformat()} and make the target what can "
+                f"Set a due date on or before {ctx.q_end.isoformat()} and make the target what can "
                 "be reached by then; carry the rest into next quarter's OKRs.",
             )
-        elif kr.due is not None and kr.due < quarter.start:
+        elif kr.due < ctx.q_start:
             ctx.add(
                 "due-before-quarter",
                 kr_location(kr, "Due"),
                 f"{kr.title!r} is due {kr.due.isoformat()}, before {quarter.label} starts "
-                f"({quarter.start.isoformat()}). It belongs to an earlier quarter or the date is "
+                f"({ctx.q_start.isoformat()}). It belongs to an earlier quarter or the date is "
                 "wrong.",
-                f"Archive it if it is finished, or set a due date within {quarter.start.isoformat()} "
-                f"to {quarter.end.isoformat()}.",
+                f"Archive it if it is finished, or set a due date within {ctx.q_start.isoformat()} "
+                f"to {ctx.q_end.isoformat()}.",
             )
 
 
-def _activity(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
+def _activity(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
     # A verb of work with no number in the title and no quantity to move is a task.
-    if kind not in (KrKind.MILESTONE,) and kr.target is not None:
+    if kind is not KrKind.MILESTONE and kr.target is not None:
         return
-    if has_number(strip_prefix(kr.title)) or activity_verb(kr.title) is None:
+    if facts.number or facts.verb is None:
         return
     ctx.add(
         "activity-verb",
@@ -63,11 +65,11 @@ def _activity(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
     )
 
 
-def _target(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
+def _target(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
     if kind is KrKind.MILESTONE:
         return
     if kr.target is None:
-        number = _FIRST_NUMBER.search(kr.title) if has_number(kr.title) else None
+        number = _FIRST_NUMBER.search(strip_prefix(kr.title)) if facts.number else None
         hint = (f" The title mentions {number.group().strip()!r}: if that is the target, put it in "
                 "the Target column." if number else "")
         ctx.add(
@@ -88,12 +90,12 @@ def _target(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
         )
 
 
-def _kpi(ctx: Context, kr: KeyResult, kind: KrKind) -> None:
+def _kpi(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
     if kind is KrKind.MILESTONE:
         return
     bands = (KrKind.STAY_ABOVE, KrKind.STAY_BELOW)
     flat = kr.baseline is not None and kr.baseline == kr.target
-    if says_maintain(kr.title) or kr.kind in bands or (kind in bands and not flat):
+    if facts.maintain or kr.kind in bands or (kind in bands and not flat):
         ctx.add(
             "maintain-wording",
             kr_location(kr, "Key Result"),

@@ -101,7 +101,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "public_id", name="uq_key_results_tenant_id_public_id"),
     )
     op.create_index("ix_key_results_objective_id", "key_results", ["objective_id"])
-    op.create_index("ix_key_results_tenant_id_archived_at", "key_results", ["tenant_id", "archived_at"])
     op.create_table(
         "check_ins",
         _pk(),
@@ -176,7 +175,6 @@ def downgrade() -> None:
         ("ix_findings_tenant_id_team_key", "findings"),
         ("ix_initiatives_tenant_id_workbook_id", "initiatives"),
         ("ix_check_ins_tenant_id_key_result_id_at", "check_ins"),
-        ("ix_key_results_tenant_id_archived_at", "key_results"),
         ("ix_key_results_objective_id", "key_results"),
         ("ix_objectives_team_id", "objectives"),
     ):

@@ -1,0 +1,17 @@
+"""Download a team's quarter as an .ics file (the embedded default's calendar)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+
+from addin.api.context import tenant
+from addin.outlook.schedule import team_ics
+
+bp = Blueprint("calendars", __name__, url_prefix="/api")
+
+
+@bp.get("/teams/<team>/calendar/<quarter>.ics")
+def download(team: str, quarter: str) -> Response:
+    data = team_ics(current_app.config["OKR_CONFIG"].instance_path, tenant(), team, quarter)
+    return Response(data, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="okr-{quarter}.ics"'})

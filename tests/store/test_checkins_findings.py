@@ -1,0 +1,157 @@
+"""Check-ins recorded outside the workbook, and the history of findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from addin.errors import Conflict, RequestError
+from addin.okr.model import Finding, Location, Severity
+from addin.store import repo
+from addin.store.db import Database
+from tests.store.factories import LATER, NOW, kr, okrset
+
+T = "local"
+
+
+def seed(db: Database, *rows) -> tuple[str, list[str]]:
+    with db.transaction() as s:
+        workbook_id = repo.new_workbook_id(s, T)
+        plan = repo.sync_okrs(s, T, workbook_id, okrset(*rows), now=NOW)
+    return workbook_id, [k.id for k in plan.create]
+
+
+def checkin(db: Database, kr_id: str, value: float | None, at: dt.datetime, **kw) -> object:
+    with db.transaction() as s:
+        return repo.record_checkin(s, T, kr_id, value=value, confidence=kw.pop("confidence", None),
+                                   note=kw.pop("note", ""), at=at, source=kw.pop("source", "outlook"))
+
+
+def test_record_checkin_moves_current_and_confidence_and_is_listed(database: Database) -> None:
+    _, (a,) = seed(database, kr("A", current=1.0, confidence=0.5))
+    recorded = checkin(database, a.lower(), 4.0, LATER, confidence=0.8, note="pilot went live")
+    assert (recorded.kr_id, recorded.value, recorded.confidence, recorded.source) == (a, 4.0, 0.8, "outlook")
+    with database.read() as s:
+        stored = repo.load_key_results(s, T)[a]
+        history = repo.list_checkins(s, T, kr_ids=[a])
+    assert (stored.current, stored.confidence) == (4.0, 0.8)
+    assert [(c.value, c.note, c.source, c.at) for c in history] == [
+        (1.0, "", "workbook", NOW),
+        (4.0, "pilot went live", "outlook", LATER),
+    ]
+
+
+def test_a_backdated_checkin_goes_into_history_without_moving_current(database: Database) -> None:
+    _, (a,) = seed(database, kr("A", current=1.0))
+    checkin(database, a, 5.0, LATER)
+    checkin(database, a, 3.0, LATER - dt.timedelta(days=2))
+    with database.read() as s:
+        assert repo.load_key_results(s, T)[a].current == 5.0
+        assert [c.value for c in repo.list_checkins(s, T, kr_ids=[a])] == [1.0, 3.0, 5.0]
+
+
+def test_a_checkin_without_confidence_keeps_the_previous_confidence(database: Database) -> None:
+    _, (a,) = seed(database, kr("A", current=1.0, confidence=0.6))
+    checkin(database, a, 2.0, LATER)
+    with database.read() as s:
+        assert repo.load_key_results(s, T)[a].confidence == 0.6
+
+
+@pytest.mark.parametrize(
+    ("value", "confidence", "source", "code"),
+    [
+        (float("nan"), None, "api", "bad_value"),
+        (float("inf"), None, "api", "bad_value"),
+        (1.0, 1.5, "api", "bad_confidence"),
+        (1.0, -0.1, "api", "bad_confidence"),
+        (1.0, None, "carrier-pigeon", "bad_source"),
+    ],
+)
+def test_bad_checkins_are_refused_with_nothing_written(
+    database: Database, value: float, confidence: float | None, source: str, code: str
+) -> None:
+    _, (a,) = seed(database, kr("A", current=1.0))
+    with pytest.raises(RequestError) as caught:
+        checkin(database, a, value, LATER, confidence=confidence, source=source)
+    assert caught.value.code == code
+    with database.read() as s:
+        assert len(repo.list_checkins(s, T)) == 1
+        assert repo.load_key_results(s, T)[a].current == 1.0
+
+
+def test_checkins_on_archived_key_results_are_refused(database: Database) -> None:
+    workbook_id, (a, b) = seed(database, kr("A"), kr("B"))
+    with database.transaction() as s:
+        repo.sync_okrs(s, T, workbook_id, okrset(kr("A", id=a)), now=NOW)
+    with pytest.raises(Conflict) as caught:
+        checkin(database, b, 1.0, LATER)
+    assert caught.value.code == "kr_archived"
+
+
+def test_list_checkins_filters_by_time_and_ids(database: Database) -> None:
+    _, (a, b) = seed(database, kr("A"), kr("B"))
+    days = [dt.datetime(2026, 11, d, 12, tzinfo=dt.UTC) for d in (3, 4, 5)]
+    for day in days:
+        checkin(database, a, float(day.day), day)
+        checkin(database, b, float(day.day), day)
+    with database.read() as s:
+        assert [c.at for c in repo.list_checkins(s, T, kr_ids=[a], since=days[1])] == days[1:]
+        assert [c.at for c in repo.list_checkins(s, T, kr_ids=[a], until=days[1])] == days[:2]
+        assert [c.at for c in repo.list_checkins(s, T, kr_ids=[b], since=dt.date(2026, 11, 4), until=dt.date(2026, 11, 4))] == [days[1]]
+        assert {c.kr_id for c in repo.list_checkins(s, T, since=days[0])} == {a, b}
+        assert repo.last_checkin_times(s, T) == {a: days[2], b: days[2]}
+
+
+def finding(rule: str, *, team: str = "Growth", kr_id: str | None = None, row: int | None = None,
+            message: str = "why it matters") -> Finding:
+    return Finding(rule, "stale", Severity.WARNING,
+                   Location(sheet="OKRs", row=row, team=team, key_result=kr_id), message, "do this")
+
+
+def test_findings_keep_first_seen_and_resolve_when_they_disappear(database: Database) -> None:
+    stale = finding("stale", kr_id="KR-000001", row=4)
+    activity = finding("activity-verb", kr_id="KR-000002", row=5)
+    day2, day3 = NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=2)
+    with database.transaction() as s:
+        repo.save_findings(s, T, [stale, activity], now=NOW)
+    # the same finding seen again (row moved, message numbers changed) is the same record
+    moved = finding("stale", kr_id="kr-000001", row=9, message="no check-in for 15 days")
+    with database.transaction() as s:
+        repo.save_findings(s, T, [moved], now=day2)
+    with database.read() as s:
+        records = {r.finding.rule: r for r in repo.finding_history(s, T)}
+    assert records["stale"].first_seen == NOW and records["stale"].last_seen == day2
+    assert records["stale"].resolved_at is None and records["stale"].finding.message == "no check-in for 15 days"
+    assert records["activity-verb"].resolved_at == day2 and not records["activity-verb"].is_open
+    with database.transaction() as s:  # it comes back: reopened, first_seen kept
+        repo.save_findings(s, T, [moved, activity], now=day3)
+    with database.read() as s:
+        records = {r.finding.rule: r for r in repo.finding_history(s, T)}
+    assert records["activity-verb"].resolved_at is None and records["activity-verb"].first_seen == NOW
+    assert len(records) == 2
+
+
+def test_saving_one_teams_findings_leaves_other_teams_open(database: Database) -> None:
+    with database.transaction() as s:
+        repo.save_findings(s, T, [finding("stale", team="Growth", kr_id="KR-1"), finding("stale", team="Ops", kr_id="KR-2")], now=NOW)
+        repo.save_findings(s, T, [], now=LATER, teams=["Growth"])
+    with database.read() as s:
+        by_team = {r.finding.location.team: r.resolved_at for r in repo.finding_history(s, T)}
+    assert by_team == {"Growth": LATER, "Ops": None}
+
+
+def test_finding_history_filters_by_team_and_period(database: Database) -> None:
+    early = finding("stale", team="Growth", kr_id="KR-1")
+    late = finding("no-owner", team="Growth", kr_id="KR-2")
+    other = finding("stale", team="Ops", kr_id="KR-3")
+    with database.transaction() as s:
+        repo.save_findings(s, T, [early, other], now=NOW)
+        repo.save_findings(s, T, [late, other], now=LATER)  # early resolved at LATER
+    with database.read() as s:
+        growth = repo.finding_history(s, T, team="growth")
+        assert [r.finding.rule for r in growth] == ["stale", "no-owner"]
+        assert [r.finding.rule for r in repo.finding_history(s, T, team="Growth", until=NOW)] == ["stale"]
+        after = LATER + dt.timedelta(days=1)
+        assert [r.finding.rule for r in repo.finding_history(s, T, team="Growth", since=after)] == ["no-owner"]
+        assert growth[0].was_open(NOW, LATER) and not growth[0].was_open(after, None)
