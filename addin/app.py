@@ -45,6 +45,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
              _task_pane("common", "static"))
     for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, *panes):
         app.register_blueprint(blueprint)
+
+    from addin.api.limits import init_limits
+
+    init_limits(app)
     _register_error_handlers(app)
     return app
 

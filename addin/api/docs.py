@@ -195,13 +195,13 @@ OPENAPI = {
             "parameters": [_QUARTER],
             "requestBody": _XLSX_BODY,
             "responses": {"200": _json("SyncReport", "What the sync did, and the updated workbook"),
-                          "400": _ERROR, "401": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
+                          "400": _ERROR, "401": _ERROR, "429": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
         }},
         "/api/lint": {"post": {
             "summary": "Check a workbook against the OKR pitfalls without storing it",
             "parameters": [_QUARTER],
             "requestBody": _XLSX_BODY,
-            "responses": {"200": _json("LintReport", "Findings"), "400": _ERROR, "401": _ERROR,
+            "responses": {"200": _json("LintReport", "Findings"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
                           "413": _ERROR, "415": _ERROR, "422": _ERROR},
         }},
         "/api/teams": {"get": {
@@ -211,13 +211,13 @@ OPENAPI = {
                 "type": "object",
                 "properties": {"teams": {"type": "array",
                                          "items": {"$ref": "#/components/schemas/TeamStatus"}}}}}}},
-                          "401": _ERROR},
+                          "401": _ERROR, "429": _ERROR},
         }},
         "/api/teams/{team}": {"get": {
             "summary": "One team's OKRs with status",
             "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
                            _QUARTER],
-            "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "404": _ERROR},
+            "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "429": _ERROR, "404": _ERROR},
         }},
         "/api/teams/{team}/calendar/{quarter}.ics": {"get": {
             "summary": "The team's quarter as an iCalendar file (embedded default calendar)",
@@ -226,14 +226,14 @@ OPENAPI = {
                             "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}}],
             "responses": {"200": {"description": "RFC 5545 calendar",
                                   "content": {"text/calendar": {"schema": {"type": "string"}}}},
-                          "401": _ERROR, "404": _ERROR},
+                          "401": _ERROR, "429": _ERROR, "404": _ERROR},
         }},
         "/api/key-results/{kr_id}/checkins": {"post": {
             "summary": "Record a check-in on a key result",
             "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/CheckInRequest"}}}},
-            "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR,
+            "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
                           "404": _ERROR},
         }},
     },

@@ -139,7 +139,8 @@ def find_header(grid: Grid, kind: str) -> Header | None:
 
 def _acceptable(found: dict[str, list[int]], kind: str) -> bool:
     if kind == "key_results":
-        return ("key_result" in found or "title" in found) and len(found) >= 2
+        # a lone "Title"/"Name" column is an outline only with its outline numbers
+        return len(found) >= 2 and ("key_result" in found or ("title" in found and "ref" in found))
     if kind == "objectives":
         return "objective" in found and "key_result" not in found and "title" not in found
     if kind == "teams":

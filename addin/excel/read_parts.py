@@ -301,7 +301,7 @@ def check_extent(raw: bytes, sheet: str) -> None:
     _check_refless_cells(raw, sheet)
     rows = max(max_row, _last_row_number(raw))
     if rows * MAX_COLUMNS > MAX_CELLS:
-        columns = _widest_column(raw)
+        columns = _widest_column(raw, rows)
         if rows * columns > MAX_CELLS:
             raise WorkbookTooLarge(
                 f"Sheet {sheet!r} is too large to read ({rows:,} rows by {columns} columns). "
@@ -326,11 +326,17 @@ def _last_row_number(raw: bytes) -> int:
     return best or 1_048_576
 
 
-def _widest_column(raw: bytes) -> int:
+def _widest_column(raw: bytes, rows: int) -> int:
     """An upper bound of the widest column used (empty styled cells included)."""
-    # one pattern per quote keeps a literal prefix, so the search runs at C speed
-    used = set(re.findall(rb'r="([A-Z]{1,2})\d', raw)) | set(re.findall(rb"r='([A-Z]{1,2})\d", raw))
-    return max((column_number(letters) for letters in used), default=1)
+    # One pattern per quote keeps a literal prefix, so the search runs at C speed;
+    # two-letter columns are rare, so that search yields few matches.
+    two = set(re.findall(rb'r="([A-Z]{2})\d', raw)) | set(re.findall(rb"r='([A-Z]{2})\d", raw))
+    if two:
+        return max(column_number(letters) for letters in two)
+    if rows * 26 <= MAX_CELLS:
+        return 26
+    one = set(re.findall(rb'r="([A-Z])\d', raw)) | set(re.findall(rb"r='([A-Z])\d", raw))
+    return max((column_number(letters) for letters in one), default=1)
 
 
 # A shared-string cell whose value is not a plain index ("-1", "abc"): calamine would
@@ -366,7 +372,7 @@ def _check_refless_cells(raw: bytes, sheet: str) -> None:
         return
     for match in re.finditer(rb"<(?:[\w.-]+:)?c(?=[\s>/])([^>]*)>", raw):
         if not _ATTR_R.search(match[1]):
-            raise WorkbookTooLarge(
+            raise WorkbookError(
                 f"Sheet {sheet!r} has cells without a cell reference, which cannot be read safely. "
                 "Open the file in Excel and save it again.",
                 code="unsupported_sheet",

@@ -194,7 +194,8 @@ def read_key_result(
     kr.notes = reader.text(row, "notes")
     kr.aligns_to = reader.text(row, "aligns_to") or None
     depends = reader.text(row, "depends_on")
-    kr.depends_on = tuple(p.strip() for p in re.split(r"[,;\n]", depends) if p.strip())
+    if depends:
+        kr.depends_on = tuple(p.strip() for p in re.split(r"[,;\n]", depends) if p.strip())
     kr.confidence = reader.parse(
         row, "confidence", lambda x: v.parse_confidence(x, percent_format=reader.percent_format(row, "confidence")),
         "bad-confidence",
@@ -210,8 +211,24 @@ def read_key_result(
     return kr
 
 
+def _plain_number(value: Any) -> bool:
+    # a finite float or int cell within the magnitude limit: nothing to parse
+    return (type(value) is float or type(value) is int) and -v.MAX_MAGNITUDE <= value <= v.MAX_MAGNITUDE
+
+
 def _read_numbers(reader: RowReader, row: int, kr: KeyResult) -> None:
     raws = {name: reader.raw(row, name) for name in _NUMERIC}
+    if (
+        kr.unit != "%"
+        and kr.kind is not KrKind.MILESTONE
+        and not reader.grid.scan.percent_cells
+        and all(value is None or _plain_number(value) for value in raws.values())
+    ):
+        # The common row of a large sheet: plain numbers, no percentages (NaN fails the range test).
+        kr.baseline, kr.target, kr.current = (
+            None if raws[n] is None else float(raws[n]) for n in _NUMERIC
+        )
+        return
     if kr.kind is KrKind.MILESTONE or any(v.looks_done(raws[n]) for n in ("current", "target")):
         _read_milestone(reader, row, kr, raws)
         return

@@ -27,8 +27,10 @@ reported once per sheet as info, so nothing the user wrote is silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -95,11 +97,19 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
             )
         workbook_id = read_custom_property(zf, WORKBOOK_ID_PROPERTY)
         book = _open_calamine(data)
+        # The grid of a large sheet is millions of Python objects; the cyclic garbage
+        # collector would rescan them all again and again while the rows are turned into
+        # key results (quadratic time). Nothing here makes reference cycles, so it is off
+        # for the read.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             reader = _WorkbookReader(zf, book, info, quarter=quarter, today=today or dt.date.today())
             result = reader.read()
         finally:
             book.close()
+            if collecting:
+                gc.enable()
     result.workbook_id = workbook_id
     return result
 
@@ -129,7 +139,7 @@ class _KrSheet:
 
 @dataclass
 class _WorkbookReader:
-    zf: object
+    zf: zipfile.ZipFile
     book: CalamineWorkbook
     info: WorkbookInfo
     quarter: str | None
@@ -221,7 +231,7 @@ class _WorkbookReader:
         )
 
     def _load(self, sheet: SheetInfo) -> Grid:
-        grid = load_grid(self.zf, self.book, sheet, self.info.percent_styles)  # type: ignore[arg-type]
+        grid = load_grid(self.zf, self.book, sheet, self.info.percent_styles)
         if grid.scan.hidden_rows:
             rows = sorted(r for r in grid.scan.hidden_rows if r <= grid.last_row)
             if rows:
@@ -351,9 +361,11 @@ class _WorkbookReader:
                         column=header.texts.get(columns.get("key_result", 0)),
                     )  # fmt: skip
                 continue  # otherwise a decorative or section-title row
+            new_team = bool(team) and team != carried.get("team")
             team = team or carried.get("team", "") or team_default
             carried["team"] = team
-            objective_title = objective_cell or carried.get("objective", "")
+            # a blank Objective repeats the one above (merged or "grouped" sheets), within one team
+            objective_title = objective_cell or ("" if new_team else carried.get("objective", ""))
             carried["objective"] = objective_title
             found = None
             if two_sheet and objective_cell:
@@ -482,6 +494,7 @@ class _WorkbookReader:
             columns["ref"] = ref_col
         reader = self._row_reader(grid, columns, header.texts)
         last = header.row
+        rows_by_ref: dict[str, list[int]] = defaultdict(list)
         for row in range(header.row + 1, grid.last_row + 1):
             if grid.is_blank(row):
                 continue
@@ -497,8 +510,19 @@ class _WorkbookReader:
                 ref = reader.text(row, name) if name in columns else ""
                 if ref:
                     obj.ref = obj.ref or ref
-                    self.objective_refs[("ref", v.identity_key(ref))] = obj
+                    rows_by_ref[v.identity_key(ref)].append(row)
+                    self.objective_refs.setdefault(("ref", v.identity_key(ref)), obj)
             self.objective_refs[("title", v.identity_key(title))] = obj
+        for ref_rows in rows_by_ref.values():
+            if len(ref_rows) > 1:
+                listed = ", ".join(f"{grid.name}!{r}" for r in ref_rows)
+                for row in ref_rows:
+                    self.problems.add(
+                        "duplicate-objective-id", Severity.ERROR,
+                        f"this objective's number or ID is used by more than one row ({listed}); key results "
+                        "pointing at it cannot be placed. Give each objective its own number.",
+                        sheet=grid.name, row=row, col=columns.get("ref") or columns.get("id"),
+                    )  # fmt: skip
         self._record(grid, "objectives", header, columns, last)
 
     def _find_objective(self, team: str, text: str) -> Objective | None:

@@ -32,7 +32,7 @@ from addin.excel.write_text import (
     parse_range,
     xml_escape_text,
 )
-from addin.excel.write_xml import MAIN_NS, check_prolog, parser
+from addin.excel.write_xml import MAIN_NS, check_prolog
 
 _C = f"{{{MAIN_NS}}}c"
 _V = f"{{{MAIN_NS}}}v"
@@ -332,9 +332,20 @@ class SheetRewriter:
         cells = _cells_from(row, row_number, min(writes))
         # Written cells right of every cell that stays are re-emitted as text at the
         # row's end (cheaper than editing elements); the others are edited in place.
-        tail_from = max(
-            (c for c, cell in cells.items() if c not in writes or cell.find(_F) is not None), default=0
-        )
+        tail_from = 0
+        formulas: set[int] = set()
+        for column, cell in cells.items():
+            if column not in writes:
+                tail_from = max(tail_from, column)
+            elif cell.find(_F) is not None:
+                formulas.add(column)
+                tail_from = max(tail_from, column)
+        replaced = [column for column in cells if column > tail_from]
+        if replaced and len(row) >= len(replaced) and row[-len(replaced)] is cells[min(replaced)]:
+            del row[-len(replaced):]  # the usual case: they are the row's last cells
+            removed = True
+        else:
+            removed = False
         is_header = row_number in self.edit.header_rows
         appended: list[str] = []  # new cells right of the last existing one, spliced in as text
         left_new: int | None = None
@@ -343,7 +354,7 @@ class SheetRewriter:
             role, payload = encode(writes[column], self.date1904)
             cell = cells.get(column)
             if cell is not None:
-                if cell.find(_F) is not None:
+                if column in formulas:
                     self.outcome.kept_formulas.append(f"{column_letters(column)}{row_number}")
                     continue
                 base = int(cell.get("s", "0"))
@@ -352,7 +363,8 @@ class SheetRewriter:
                 if column <= tail_from:
                     _fill(cell, role, payload, styles.for_value(base, role) if styles is not None else base)
                     continue
-                row.remove(cell)
+                if not removed:
+                    row.remove(cell)
                 del cells[column]
                 if role == "empty":
                     if base:  # an emptied cell keeps its formatting

@@ -62,7 +62,6 @@ from addin.excel.write_xml import (
     CT_STYLES,
     CT_WORKSHEET,
     CT_XLSX_MAIN,
-    MAIN_NS,
     RT_CUSTOM_PROPS,
     RT_OFFICE_DOCUMENT,
     RT_STYLES,
@@ -450,4 +449,4 @@ def _check_sheet_name(name: str, existing: list[SheetEntry]) -> None:
         raise ValueError(f"{name!r} cannot be an Excel sheet name")
 
 
-__all__ = ["CellWrite", "WriteBackResult", "patch_workbook", "write_back", "MAIN_NS"]
+__all__ = ["CellWrite", "WriteBackResult", "patch_workbook", "write_back"]

@@ -251,10 +251,10 @@ class Session:
         self.stats.waits.append(seconds)
         await self.settings.sleep(seconds)
 
-    async def run(self, calls: Sequence[Call]) -> list[Reply]:
-        """Send every call (batched when configured), retrying transient failures."""
+    async def run(self, calls: Sequence[Call], *, batch: bool = True) -> list[Reply]:
+        """Send every call (batched when configured and ``batch``), retrying transient failures."""
         self.stats.calls += len(calls)
-        if self.settings.batch_size is None or self.settings.batch_size <= 1:
+        if not batch or self.settings.batch_size is None or self.settings.batch_size <= 1:
             return list(await asyncio.gather(*(self._one(c) for c in calls)))
         return await self._batched(calls)
 
@@ -267,6 +267,44 @@ class Session:
             self.stats.retries += 1
             await self._wait(self._delay(reply, attempt))
         return reply
+
+    async def upload(self, mailbox: str, url: str, chunk: bytes, headers: dict[str, str]) -> Reply:
+        """PUT one byte range to a pre-authenticated upload URL (no Graph token goes there),
+        with the same retries and per-mailbox limit as any Graph request."""
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+            raise GraphPermissionError("Refusing an upload URL that is not https.",
+                                       code="graph_insecure_url", url=url)
+        self.stats.calls += 1
+        reply = Reply(0, {}, error="not sent")
+        async with httpx.AsyncClient(timeout=self.settings.timeout, follow_redirects=False) as http:
+            for attempt in range(self.settings.max_attempts):
+                reply = await self._put(http, mailbox, url, chunk, headers)
+                if not _transient(reply) or attempt == self.settings.max_attempts - 1:
+                    return reply
+                self.stats.retries += 1
+                await self._wait(self._delay(reply, attempt))
+        return reply
+
+    async def _put(self, http: httpx.AsyncClient, mailbox: str, url: str, chunk: bytes,
+                   headers: dict[str, str]) -> Reply:
+        box = Counter({mailbox: 1})
+        await self._hold(box)
+        try:
+            async with self._global:
+                self.stats.http_requests += 1
+                resp = await http.put(url, content=chunk, headers=headers)
+        except httpx.TransportError as exc:
+            return Reply(0, {}, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            await self._release(box)
+        body: Any = None
+        if resp.content:
+            try:
+                body = json.loads(resp.content)
+            except ValueError:
+                body = None
+        return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, body)
 
     async def _batched(self, calls: Sequence[Call]) -> list[Reply]:
         results: list[Reply | None] = [None] * len(calls)

@@ -47,15 +47,18 @@ with warnings.catch_warnings():
         InstancesRequestBuilder,
     )
 
+from addin.graph.attachments import MAX_PAGES, Attacher, cancel_call
 from addin.graph.client import Call, GraphPermissionError, GraphSettings, Reply, Session, Stats, run_unit
-from addin.outlook.calendar import UNCHANGED, Failure, MeetingChange, Record
+from addin.outlook.calendar import UNCHANGED, Failure, MeetingChange, Record, RetroPack
 from addin.outlook.plan import PlannedMeeting
-from addin.store.meetings import CREATED, FAILED, PENDING, MeetingRecord
+from addin.store.meetings import CANCELLED, CREATED, FAILED, PENDING, MeetingRecord
 
 # Our meeting key lives in this MAPI named property (a GUID of our own + a name).
 KEY_PROPERTY = "String {3c1f6a52-8e0b-4f5e-9a37-6b2d1c0e4a91} Name okrCadenceMeetingKey"
 _TXN_NAMESPACE = uuid.UUID("0b8c4f7e-2a61-4d3b-8f09-5e7a1c2d3b4f")
 _SELECT = ["id", "iCalUId", "changeKey", "subject", "start", "type"]
+RETIRED_COMMENT = ("This OKR meeting moved to the team's new lead, who sends its invitations "
+                   "from now on.")
 
 
 def transaction_id(tenant: str, key: str, generation: int = 0) -> str:
@@ -124,10 +127,43 @@ class GraphCalendar:
     def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
               record: Record) -> list[Failure]:
         """Create missing series, patch changed ones; the store hears of every step."""
-        todo = [c for c in changes if c.action != UNCHANGED or c.record.state != CREATED]
+        todo = [c for c in changes
+                if c.action != UNCHANGED or c.record.state != CREATED or c.record.retired]
         if not todo:
             return []
         return run_unit(self.settings, lambda s: _Sync(s, tenant, record).apply(todo), self.stats)
+
+    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
+               record: Record) -> list[Failure]:
+        """Attach each retro pack to its event (a fileAttachment, or an upload session when
+        large), then remove the older pack; ``record`` hears of each attachment made."""
+        todo = [p for p in packs if p.record.graph_id]
+        failures = [Failure(p.record.key, p.record.team, p.record.kind,
+                            "the meeting is not in Outlook yet; run okr schedule", True)
+                    for p in packs if not p.record.graph_id]
+        if not todo:
+            return failures
+
+        async def work(session: Session) -> list[Failure]:
+            attacher = Attacher(session, record)
+            out = await attacher.attach(todo)
+            if attacher.forbidden is not None:
+                raise GraphPermissionError(
+                    "Microsoft Graph refused the app access to the calendars "
+                    f"({attacher.forbidden.message()}); check the app's Calendars.ReadWrite "
+                    "permission and consent.", failed=len(out))
+            return out
+
+        return failures + run_unit(self.settings, work, self.stats)
+
+    def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
+               record: Record, comment: str) -> list[Failure]:
+        """Cancel the meetings in their organisers' mailboxes (found by key if a create's
+        reply was lost); ``record`` each as cancelled."""
+        if not records:
+            return []
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).cancel(records, comment),
+                        self.stats)
 
     def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
                 record: Record) -> list[Failure]:
@@ -169,8 +205,10 @@ class _Sync:
             for c in creates:
                 rec = current[c.meeting.key]
                 current[c.meeting.key] = rec.but(
+                    # a re-created meeting (new organiser, team back) has a higher sequence,
+                    # so its transactionId is new: Graph must not hand back the old event
                     state=PENDING, transaction_id=rec.transaction_id
-                    or transaction_id(self.tenant, c.meeting.key))
+                    or transaction_id(self.tenant, c.meeting.key, rec.sequence))
             self.record([current[c.meeting.key] for c in creates])
             calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
                           .to_post_request_information(to_event(
@@ -195,25 +233,106 @@ class _Sync:
                    and c.meeting.key not in created_now
                    and (c.action != UNCHANGED or c.meeting.key in found)]
         await self._patch_series(patches, current)
+        # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
+        moved = [current[c.meeting.key] for c in changes
+                 if current[c.meeting.key].retired and current[c.meeting.key].graph_id
+                 and current[c.meeting.key].state == CREATED]
+        if moved:
+            self.record(await self._retire(moved, RETIRED_COMMENT))
         self._raise_if_forbidden()
         return self.failures
 
     async def _lookup(self, changes: Sequence[MeetingChange]) -> dict[str, dict[str, Any]]:
-        calls = []
+        found, unknown = await self._find([(c.meeting.organizer, c.meeting.key) for c in changes])
         for c in changes:
+            if c.meeting.key in unknown:
+                # unknown whether it exists: do not create (could duplicate); next run retries
+                self._fail(c, unknown[c.meeting.key], None)
+        return found
+
+    async def _find(self, wanted: Sequence[tuple[str, str]]
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, Reply]]:
+        """Events by our key in each (mailbox, key)'s mailbox, following every nextLink
+        (Graph may answer a filtered listing with empty pages); also the keys it could not
+        tell about, with the reply that said why."""
+        found: dict[str, dict[str, Any]] = {}
+        unknown: dict[str, Reply] = {}
+        pending = []
+        for mailbox, key in wanted:
             config = RequestConfiguration(query_parameters=EventsRequestBuilder
                                           .EventsRequestBuilderGetQueryParameters(
-                                              filter=_key_filter(c.meeting.key), select=_SELECT))
-            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer)
-                              .events.to_get_request_information(config)))
-        found: dict[str, dict[str, Any]] = {}
-        for c, reply in zip(changes, await self.s.run(calls)):
-            if reply.ok and isinstance(reply.body, dict) and reply.body.get("value"):
-                found[c.meeting.key] = reply.body["value"][0]
-            elif not reply.ok:
-                # unknown whether it exists: do not create (could duplicate); next run retries
-                self._fail(c, reply, None)
-        return found
+                                              filter=_key_filter(key), select=_SELECT))
+            pending.append((mailbox, key, self.users.by_user_id(mailbox).events
+                            .to_get_request_information(config)))
+        base = self.s.settings.base_url + "/"
+        for _page in range(MAX_PAGES):
+            if not pending:
+                break
+            replies = await self.s.run([Call(mailbox, request) for mailbox, _, request in pending])
+            more = []
+            for (mailbox, key, _), reply in zip(pending, replies):
+                if not reply.ok or not isinstance(reply.body, dict):
+                    unknown[key] = reply
+                elif reply.body.get("value"):
+                    found[key] = reply.body["value"][0]
+                elif link := reply.body.get("@odata.nextLink"):
+                    if not str(link).startswith(base):  # never send the token elsewhere
+                        unknown[key] = Reply(0, {}, error=f"a nextLink outside Graph: {link!r}")
+                        continue
+                    more.append((mailbox, key, self.users.by_user_id(mailbox).events
+                                 .with_url(str(link)).to_get_request_information()))
+            pending = more
+        for _mailbox, key, _ in pending:
+            unknown[key] = Reply(0, {}, error="too many pages looking the event up")
+        return found, unknown
+
+    # -- retired and cancelled events -------------------------------------------------------
+
+    async def _retire(self, records: Sequence[MeetingRecord], comment: str) -> list[MeetingRecord]:
+        """Cancel each record's replaced events (the series it took over from); the records
+        with what is left to cancel (nothing, when every cancel landed)."""
+        jobs = [(r, old) for r in records for old in (r.retired or [])]
+        if not jobs:
+            return list(records)
+        calls = [cancel_call(self.s, old["organizer"], old["graph_id"], comment) for _, old in jobs]
+        left: dict[str, list[dict[str, str]]] = {r.key: [] for r in records}
+        for (r, old), reply in zip(jobs, await self.s.run(calls)):
+            if reply.ok or reply.status == 404:  # 404: gone already (deleted in Outlook)
+                continue
+            left[r.key].append(old)
+            self._fail_record(r, reply, "the replaced series could not be cancelled")
+        return [r.but(retired=left[r.key] or None) for r in records]
+
+    async def cancel(self, records: Sequence[MeetingRecord], comment: str) -> list[Failure]:
+        maybe = [r for r in records if not r.graph_id and r.transaction_id]
+        found, unknown = await self._find([(r.organizer, r.key) for r in maybe])
+        targets = []
+        done = []
+        for r in records:
+            if r.key in unknown:
+                self._fail_record(r, unknown[r.key], "could not look the meeting up")
+            elif r.graph_id or r.key in found:
+                targets.append(r.but(graph_id=r.graph_id or found[r.key].get("id")))
+            else:  # never created: nothing to cancel
+                done.append(r.but(state=CANCELLED))
+        calls = [cancel_call(self.s, r.organizer, r.graph_id or "", comment) for r in targets]
+        for r, reply in zip(targets, await self.s.run(calls) if calls else []):
+            if reply.ok or reply.status == 404:
+                done.append(r.but(state=CANCELLED))
+            else:
+                self._fail_record(r, reply, "could not cancel the meeting")
+        done = await self._retire(done, comment)
+        if done:
+            self.record(done)
+        self._raise_if_forbidden()
+        return self.failures
+
+    def _fail_record(self, r: MeetingRecord, reply: Reply, what: str) -> None:
+        transient = reply.status == 0 or reply.status in (429, 500, 502, 503, 504)
+        self.failures.append(Failure(r.key, r.team, r.kind, f"{what}: Graph answered "
+                                     f"{reply.status or 'nothing'}: {reply.message()}", transient))
+        if reply.status in (401, 403):
+            self._forbidden = reply
 
     async def _patch_series(self, changes: Sequence[MeetingChange],
                             current: dict[str, MeetingRecord]) -> None:

@@ -35,7 +35,7 @@ def lint(
         quarter = _settings_quarter(okrs, today, early)
     facts = [analyse_uncached(kr.title or "") for kr in okrs.key_results]
     kinds = [infer_kind_from(kr, f) for kr, f in zip(okrs.key_results, facts)]
-    ctx = context.build(okrs, today, quarter, kinds, facts, [*checkins, *okrs.checkins])
+    ctx = context.build(okrs, today, quarter, kinds, facts, checkins, okrs.checkins)
     ctx.findings.extend(early)
     structure.check_counts(ctx)
     structure.check_owners(ctx)

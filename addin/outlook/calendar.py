@@ -58,6 +58,21 @@ class Failure:
     transient: bool  # True: try again later (throttled, down); False: Graph refused it
 
 
+@dataclass(frozen=True, slots=True)
+class RetroPack:
+    """A team's retro pack to put on its stored retro meeting."""
+
+    record: MeetingRecord  # the retro meeting as stored
+    name: str  # file name shown in Outlook
+    content: bytes  # the .docx
+    sha256: str  # fingerprint of what the pack says (not of the bytes: those carry a date)
+    link: str | None = None  # where the pack can be downloaded, for packs too large to embed
+
+
+# what a retro pack is, for calendars that need to say so
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 class Calendar(Protocol):
     """A place meetings go: ``IcsCalendar`` (default) or ``GraphCalendar`` (Microsoft 365)."""
 
@@ -71,4 +86,14 @@ class Calendar(Protocol):
     def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
                 record: Record) -> list[Failure]:
         """Put each change's ``body`` on that occurrence; call ``record`` per meeting."""
+        ...
+
+    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
+               record: Record) -> list[Failure]:
+        """Put each pack on its meeting, replacing an older pack; ``record`` each success."""
+        ...
+
+    def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
+               record: Record, comment: str) -> list[Failure]:
+        """Cancel these meetings (their team is gone); ``record`` each as cancelled."""
         ...

@@ -44,6 +44,7 @@ from addin.outlook.plan import (
     plan_cadence,
 )
 from addin.store.meetings import (
+    CANCELLED,
     CREATED,
     FAILED,
     PENDING,
@@ -54,6 +55,8 @@ from addin.store.meetings import (
 )
 
 LOCAL_TENANT = "local"
+CANCEL = "cancelled"  # a MeetingOutcome action: the team is gone, so is its meeting
+GONE_COMMENT = ("This team is no longer in the OKR workbook, so its OKR meetings are cancelled.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ class MeetingOutcome:
     start: dt.datetime
     recurrence: str  # "weekly on tuesday until 2026-12-31", "once"
     attendees: tuple[str, ...]
-    action: str  # create | update | unchanged | failed
+    action: str  # create | update | unchanged | failed | cancelled
     changes: tuple[str, ...] = ()
     message: str = ""
 
@@ -95,6 +98,11 @@ class ScheduleReport:
     @property
     def unchanged(self) -> list[MeetingOutcome]:
         return self._with(UNCHANGED)
+
+    @property
+    def cancelled(self) -> list[MeetingOutcome]:
+        """Meetings of teams no longer in the store (cancelled, or to be, with --dry-run)."""
+        return self._with(CANCEL)
 
     @property
     def ok(self) -> bool:
@@ -173,10 +181,22 @@ def schedule(
                for m in plan.meetings]
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
                             skipped=list(plan.skipped))
+    gone = _orphaned(records.values(), okrs, team, now)
     if not dry_run:
         report.failures = calendar.apply(tenant, changes, now=now,
                                          record=_recorder(db, tenant, now))
+        if gone:
+            report.failures += calendar.cancel(tenant, gone, now=now, record=_recorder(db, tenant, now),
+                                               comment=GONE_COMMENT)
     failed = {f.key: f for f in report.failures}
+    for rec in gone:
+        snap = rec.snapshot or {}
+        start = _snapshot_start(snap) or now
+        report.meetings.append(MeetingOutcome(
+            rec.key, rec.team, rec.kind, str(snap.get("subject") or ""), start,
+            _snapshot_recurrence(snap), tuple(str(a) for a in snap.get("attendees") or ()),  # type: ignore[union-attr]
+            "failed" if rec.key in failed else CANCEL, (),
+            failed[rec.key].message if rec.key in failed else "the team is no longer in the store"))
     for c in changes:
         m = c.meeting
         action, message = c.action, ""
@@ -315,6 +335,47 @@ def describe_recurrence(m: PlannedMeeting) -> str:
 # -- internals -------------------------------------------------------------------------
 
 
+def _orphaned(records: Any, okrs: OkrSet, team: str | None, now: dt.datetime) -> list[MeetingRecord]:
+    """Stored meetings of teams no longer in the store that still have meetings to come."""
+    present = {t.name.casefold() for t in okrs.teams}
+    out = []
+    for rec in records:
+        if rec.team.casefold() in present or rec.state == CANCELLED:
+            continue
+        if team is not None and rec.team.casefold() != team.casefold():
+            continue
+        last = _snapshot_last_day(rec.snapshot or {})
+        if last is None or last >= now.date() - dt.timedelta(days=1):  # zones: a day's slack
+            out.append(rec)
+    return out
+
+
+def _snapshot_start(snap: Mapping[str, Any]) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(snap["start"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _snapshot_last_day(snap: Mapping[str, Any]) -> dt.date | None:
+    """The last day a stored meeting happens (its series' end date, or its one day)."""
+    rec = snap.get("recurrence")
+    try:
+        if isinstance(rec, dict):
+            return dt.date.fromisoformat(str(rec["end"]))
+    except (KeyError, ValueError):
+        return None
+    start = _snapshot_start(snap)
+    return start.date() if start else None
+
+
+def _snapshot_recurrence(snap: Mapping[str, Any]) -> str:
+    rec = snap.get("recurrence")
+    if not isinstance(rec, dict):
+        return "once"
+    return f"{rec.get('pattern')} on {', '.join(rec.get('days') or [])} until {rec.get('end')}"
+
+
 def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
     return {k: r.series_start for k, r in records.items() if r.series_start is not None}
 
@@ -335,6 +396,11 @@ def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
 
 def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None,
             calendar: str) -> MeetingChange:
+    if rec is not None and rec.state == CANCELLED:
+        # its team came back: a new meeting (the cancelled event is gone from the calendar)
+        rec = rec.but(state=PENDING, graph_id=None, ical_uid=None, change_key=None,
+                      transaction_id=None, attachment=None, fingerprint="",
+                      sequence=rec.sequence + 1)
     change = _compare(m, rec, body)
     exists = change.record.graph_id if calendar == "graph" else change.record.state == WRITTEN
     if change.action != CREATE and not exists:
@@ -362,9 +428,12 @@ def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody 
                   series_start=rec.series_start or first_day)
     if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:
         # a series cannot move to another mailbox: create it in the new organiser's
-        # (the old series stays in the former lead's calendar; see the report)
+        # created in the new organiser's mailbox first; the old series is cancelled after
+        # (``retired`` keeps it known until that cancel lands)
         new = new.but(graph_id=None, ical_uid=None, change_key=None, transaction_id=None,
-                      state=PENDING)
+                      state=PENDING, attachment=None,
+                      retired=[*(rec.retired or []),
+                               {"organizer": rec.organizer, "graph_id": rec.graph_id}])
     if rec.state == FAILED and not rec.graph_id:
         new = new.but(state=FAILED)
     return MeetingChange(m, UPDATE, new, changed, body=body)

@@ -269,10 +269,15 @@ class _Pack:
         if not self.facts.objectives:
             self.para("No objectives: nothing to chart.")
             return
-        self.para(
-            "For each objective: the KRs' progress against the expected pace over the quarter's weeks "
-            "(dotted line), the confidence the team reported (dashed), and the check-in notes that mattered."
-        )
+        if self.charts:
+            self.para(
+                "For each objective: a chart per KR (labelled with the KR's number) of its progress against the "
+                "expected pace over the quarter's weeks (dotted line) and the confidence the team reported "
+                "(dashed); then each KR's path in numbers and the check-in notes that mattered."
+            )
+        else:
+            self.para("For each objective: each KR's progress and confidence over the quarter, and the check-in notes "
+                      "that mattered.")
         for o in self.facts.objectives:
             self.heading(_objective_name(o), 2)
             self.para(

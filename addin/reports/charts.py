@@ -29,6 +29,7 @@ WIDTH_IN = 6.4
 ROW_HEIGHT_IN = 1.45
 DPI = 100  # sharp enough on screen and print at 6 in wide; cost grows with the pixels
 Y_LIMITS = (-0.05, 1.15)
+PALETTE_COLOURS = 32
 
 PROGRESS_COLOUR = "#1f5fa8"
 EXPECTED_COLOUR = "#8c8c8c"
@@ -109,8 +110,11 @@ class _Grid:
                 ax.draw_artist(self.titles[i])
             image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
-        # Fast zlib level: the pictures are small and flat, level 1 costs a fraction of the default.
-        image.convert("RGB").save(buf, format="PNG", compress_level=1)
+        # A 32-colour palette (the chart has few colours plus anti-aliasing) encodes twice as
+        # fast as RGB and is a third of the size; zlib level 1 is plenty for flat pictures.
+        image.convert("RGB").quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE).save(
+            buf, format="PNG", compress_level=1
+        )
         return buf.getvalue()
 
     def _blank(self, ax, renderer) -> None:

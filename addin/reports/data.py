@@ -57,6 +57,7 @@ def gather_retro_input(
             raise NotFound(f"There is no team called {team!r}.", code="team_not_found", field="team")
         team = found
     okrs = repo.load_okrs(session, tenant, include_archived=False)
+    okrs.checkins = []  # the tenant's whole history; the pack reads RetroInput.checkins
     kr_ids = [kr.id for kr in okrs.key_results if kr.team == team.name and kr.id]
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
@@ -71,6 +72,40 @@ def gather_retro_input(
         generated_at=now,
         author=author,
     )
+
+
+def gather_retro_inputs(
+    session: Any,
+    tenant: str,
+    quarter: Quarter,
+    *,
+    now: dt.datetime,
+    author: str = "OKR Cadence",
+) -> list[RetroInput]:
+    """Every team's RetroInput (``okr retro --all``), reading the tenant's OKRs and check-ins once."""
+    from addin.store import repo
+
+    okrs = repo.load_okrs(session, tenant, include_archived=False)
+    since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
+    team_of = {kr.id: kr.team for kr in okrs.key_results if kr.id}
+    by_team: dict[str, list[CheckIn]] = {}
+    if team_of:
+        for c in repo.list_checkins(session, tenant, kr_ids=list(team_of), since=since, until=until):
+            by_team.setdefault(team_of.get(c.kr_id, ""), []).append(c)
+    okrs.checkins = []  # the packs read check-ins from RetroInput.checkins; no second copy per team
+    return [
+        RetroInput(
+            team=team,
+            quarter=quarter,
+            okrs=okrs,
+            checkins=by_team.get(team.name, []),
+            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until)),
+            generated_at=now,
+            author=author,
+        )
+        for team in repo.list_teams(session, tenant)
+    ]
 
 
 def _fold(text: str | None) -> str:

@@ -11,6 +11,7 @@ not acknowledged; one resolved during the quarter means it was, on the day it re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from addin.okr import scoring
@@ -70,7 +71,9 @@ def _answers(other: KeyResult, kr: KeyResult) -> bool:
     return False
 
 
-def _target(entry: str, by_id: dict[str, KeyResult], team_names: dict[str, str], okrs_krs) -> tuple[str | None, KeyResult | None]:
+def _target(
+    entry: str, by_id: dict[str, KeyResult], team_names: dict[str, str], okrs_krs: Sequence[KeyResult]
+) -> tuple[str | None, KeyResult | None]:
     """(other team, the KR named) for one "Depends on" entry."""
     target = by_id.get(_fold(entry))
     if target is not None:

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .dependencies import Dependency
-from .facts import QuarterFacts
+from .facts import KrFacts, QuarterFacts
 from .rhythm import Rhythm
 from .sanitize import one_line
 
@@ -45,7 +45,7 @@ class Question:
     text: str
 
 
-def _name(k) -> str:
+def _name(k: KrFacts) -> str:
     return one_line(f"{k.label} {k.kr.title}".strip(), 90)
 
 

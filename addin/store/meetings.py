@@ -19,6 +19,7 @@ PENDING = "pending"  # create sent (or about to be); Graph may or may not have i
 CREATED = "created"  # exists in Graph with the ids below
 WRITTEN = "written"  # written to an .ics file
 FAILED = "failed"  # the last attempt failed; see the next run
+CANCELLED = "cancelled"  # its team is gone: cancelled in the calendar (kept so it is not re-sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,12 @@ class MeetingRecord:
     body_hash: str | None = None  # hash of the last occurrence body sent
     body_start: dt.datetime | None = None  # which occurrence carries that body (UTC)
     snapshot: dict[str, object] | None = None  # the meeting as last sent, to report changes
+    # the retro pack on this meeting: {"id", "sha256", "name", "size", "how"} (None: none)
+    attachment: dict[str, object] | None = None
+    # events this meeting replaced that still have to be cancelled (a new organiser's series
+    # is created first; the old one in the former lead's mailbox goes after): [{"organizer",
+    # "graph_id"}]
+    retired: list[dict[str, str]] | None = None
     updated_at: dt.datetime | None = None
 
     def but(self, **changes: object) -> MeetingRecord:
@@ -72,6 +79,8 @@ class MeetingRow(Base):
     body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body_start: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     snapshot: Mapped[dict[str, object] | None] = mapped_column(JsonText(), nullable=True)
+    attachment: Mapped[dict[str, object] | None] = mapped_column(JsonText(), nullable=True)
+    retired: Mapped[list[dict[str, str]] | None] = mapped_column(JsonText(), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import json
 import math
 import secrets
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from addin.errors import Conflict, InputError, NotFound, RequestError
@@ -71,7 +73,7 @@ def load_key_results(s: Session, tenant: str, *, include_archived: bool = True) 
     query = _kr_select(tenant)
     if not include_archived:
         query = query.where(_K.c.archived_at.is_(None))
-    return {row.public_id: _kr_from_row(row) for row in s.execute(query.order_by(_K.c.id))}
+    return {kr.id: kr for kr in map(_kr_from_row, s.execute(query.order_by(_K.c.id)))}  # type: ignore[misc]
 
 
 def archived_ids(s: Session, tenant: str) -> set[str]:
@@ -271,6 +273,9 @@ def apply_sync(
     """
     now = _aware(now)
     _check_numbers(plan)
+    # PostgreSQL: one sync per tenant at a time, so two never insert the same team/objective
+    # (re-entrant: sync_okrs already holds it). SQLite: BEGIN IMMEDIATE did this already.
+    advisory_lock(s, "okr-sync", tenant)
     merged_by_id = {kr.id: kr for kr in plan.merged if kr.id}
     _save_settings(s, tenant, okrs.settings, now)
 
@@ -647,16 +652,15 @@ def _replace_initiatives(
 
 def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, now: dt.datetime) -> None:
     """The merged state becomes the next base; ids on duplicate rows keep their old base entry."""
-    row = s.scalars(
-        select(WorkbookRow).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
-    ).first()
+    where = (WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
+    row_id = s.scalar(select(WorkbookRow.id).where(*where))
     snapshot = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
-    previous = (row.snapshot if row is not None else None) or {}
-    for problem in plan.problems:
-        kr_id = problem.location.key_result
-        if problem.rule == "sync.duplicate-id" and kr_id in previous:
+    duplicated = {p.location.key_result for p in plan.problems if p.rule == "sync.duplicate-id"} - {None}
+    if duplicated and row_id is not None:
+        previous = s.scalar(select(WorkbookRow.snapshot).where(*where)) or {}
+        for kr_id in duplicated & previous.keys():
             snapshot.setdefault(kr_id, previous[kr_id])
-    if row is None:
+    if row_id is None:
         s.execute(
             insert(WorkbookRow.__table__).values(
                 tenant_id=tenant, workbook_id=workbook_id, snapshot=snapshot, created_at=now, synced_at=now
@@ -665,10 +669,9 @@ def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, no
     else:
         s.execute(
             update(WorkbookRow.__table__)
-            .where(WorkbookRow.id == row.id, WorkbookRow.tenant_id == tenant)
+            .where(WorkbookRow.id == row_id, WorkbookRow.tenant_id == tenant)
             .values(snapshot=snapshot, synced_at=now)
         )
-        s.expire(row)
 
 
 def _snapshot_values(kr: KeyResult) -> dict[str, Any]:
@@ -720,10 +723,10 @@ def _kr_select(tenant: str) -> Select[Any]:
             _K.c.current,
             _K.c.unit,
             _K.c.confidence,
-            _K.c.due,
+            type_coerce(_K.c.due, String).label("due"),  # parsed by _date: much faster than the SQLite type
             _K.c.kind,
             _K.c.aligns_to,
-            _K.c.depends_on,
+            type_coerce(_K.c.depends_on, String).label("depends_on"),  # parsed by _list
             _K.c.notes,
             _K.c.weight,
         )
@@ -734,26 +737,42 @@ def _kr_select(tenant: str) -> Select[Any]:
 
 
 def _kr_from_row(row: Any) -> KeyResult:
+    """A row of _kr_select, unpacked by position (attribute access per field is slow at 100k rows)."""
+    (public_id, _objective_id, team, objective, title, ref, owner, baseline, target, current, unit,
+     confidence, due, kind, aligns_to, depends_on, notes, weight) = row  # fmt: skip
     return KeyResult(
-        team=row.team,
-        objective=row.objective,
-        title=row.title,
-        id=row.public_id,
-        ref=row.ref,
-        owner=row.owner,
-        baseline=row.baseline,
-        target=row.target,
-        current=row.current,
-        unit=row.unit or "",
-        confidence=row.confidence,
-        due=row.due,
-        kind=_kind(row.kind),
-        aligns_to=row.aligns_to,
-        depends_on=tuple(row.depends_on or ()),
-        notes=row.notes or "",
-        weight=row.weight,
-        location=Location(team=row.team, objective=row.objective, key_result=row.public_id),
+        team,
+        objective,
+        title,
+        public_id,
+        ref,
+        owner,
+        baseline,
+        target,
+        current,
+        unit or "",
+        confidence,
+        _date(due),
+        _kind(kind),
+        aligns_to,
+        _list(depends_on),
+        notes or "",
+        weight,
+        Location(team=team, objective=objective, key_result=public_id),
     )
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):  # PostgreSQL drivers return dates
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+@functools.lru_cache(maxsize=4096)  # the same few dependency lists repeat on many rows
+def _list(value: str | None) -> tuple[str, ...]:
+    if not value or value == "[]":
+        return ()
+    return tuple(json.loads(value))
 
 
 def _kind(value: str | None) -> KrKind | None:

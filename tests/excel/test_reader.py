@@ -396,3 +396,49 @@ def test_every_problem_names_sheet_and_cell_or_row() -> None:
         assert "OKRs" in problem.message and problem.location.cell in problem.message
     (kr, *_) = result.okrs.key_results
     assert kr.target is None and kr.baseline is None and kr.due is None and kr.current == 12000
+
+
+def test_duplicate_objective_ids_on_the_objectives_sheet_are_listed() -> None:
+    data = make_two_sheet_workbook(
+        [["O1", "Growth", "Win", "committed"], ["o1", "Growth", "Other", "committed"]],
+        [["O1", "Grow WAU", "a@x", 1, 2, 1]],
+    )
+    result = read_workbook(data, today=TODAY)
+    dups = problems(result, "duplicate-objective-id")
+    assert sorted(p.location.cell for p in dups) == ["A2", "A3"]
+    assert all("Objectives!2" in p.message and "Objectives!3" in p.message for p in dups)
+
+
+def test_blank_objective_repeats_only_within_the_same_team() -> None:
+    data = make_flat_workbook(
+        ["Team", "Objective", "Key result", "Target"],
+        [["Growth", "Win", "KR a", 1], [None, None, "KR b", 2], ["Platform", None, "KR c", 3]],
+    )
+    result = read_workbook(data, today=TODAY)
+    assert [(k.team, k.objective) for k in result.okrs.key_results] == [
+        ("Growth", "Win"), ("Growth", "Win"), ("Platform", "")
+    ]  # fmt: skip
+    (missing,) = problems(result, "missing-objective")
+    assert missing.location.cell == "B4"
+
+
+def test_cells_without_references_are_refused_rather_than_risk_a_huge_grid() -> None:
+    cells = '<c t="inlineStr"><is><t>Objective</t></is></c><c t="inlineStr"><is><t>Key result</t></is></c>'
+    xml = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{cells}</row></sheetData></worksheet>'
+    )
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(make_raw_workbook({"OKRs": xml}), today=TODAY)
+    assert caught.value.code == "unsupported_sheet" and caught.value.details["sheet"] == "OKRs"
+
+
+def test_numeric_nan_and_infinity_cells_are_never_stored() -> None:
+    rows = raw_table(
+        ["Objective", "Key result", "Baseline", "Target", "Current"],
+        [["O", "KR", '<c r="{ref}"><v>NaN</v></c>', '<c r="{ref}"><v>1e400</v></c>', -5]],
+    )
+    result = read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows)}), today=TODAY)
+    (kr,) = result.okrs.key_results
+    assert kr.baseline is None and kr.target is None and kr.current == -5
+    assert {(p.rule, p.location.cell) for p in result.problems} == {("input.bad-number", "C2"), ("input.bad-number", "D2")}

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from addin.errors import NotFound
-from addin.reports import build_retro_pack, build_retro_packs, gather_retro_input
+from addin.reports import build_retro_pack, build_retro_packs, gather_retro_input, gather_retro_inputs
 from addin.reports.data import for_team
 from addin.store import repo
 from addin.store.db import Database
@@ -89,3 +89,15 @@ def test_packs_for_all_teams_in_a_process_pool():
     packs = list(build_retro_packs(inputs, workers=2))
     titles = [reopen(p).core_properties.title for p in packs]
     assert titles == [f"Retrospective {n} 2026-Q3" for n in ("Alpha", "Beta", "Gamma")]
+
+
+def test_all_teams_gathered_in_one_pass_match_one_by_one(stored):
+    with stored.read() as s:
+        every = gather_retro_inputs(s, TENANT, QUARTER, now=AFTER_QUARTER)
+        growth = gather_retro_input(s, TENANT, "Growth", QUARTER, now=AFTER_QUARTER)
+    assert sorted(d.team.name for d in every) == ["Data", "Growth", "Platform", "Sales"]
+    mine = next(d for d in every if d.team.name == "Growth")
+    assert mine.checkins == growth.checkins
+    assert [r.finding for r in mine.findings] == [r.finding for r in growth.findings]
+    packs = list(build_retro_packs(every, charts=False, workers=1))
+    assert [reopen(p).core_properties.title.split()[1] for p in packs] == [d.team.name for d in every]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import CheckIn, Finding, KeyResult, KrKind, Location, Objective, OkrSet, Thresholds
@@ -76,9 +77,11 @@ def build(
     quarter: Quarter,
     kinds: list[KrKind],
     facts: list[TitleFacts],
-    checkins: Iterable[CheckIn],
+    stored: Sequence[CheckIn],
+    extra: Sequence[CheckIn] = (),
 ) -> Context:
-    """Index the OKR set for the rules; check-ins are matched to KRs by id (or unique ref)."""
+    """Index the OKR set for the rules; check-ins (stored, then the workbook's) are matched to KRs
+    by id, or by outline number where only one KR has it."""
     team_names: dict[str, str] = {}
     for team in okrs.teams:
         team_names.setdefault(same_text_key(team.name), team.name)
@@ -100,19 +103,27 @@ def build(
     for obj in okrs.objectives:
         objective(obj.team, obj.title, obj)
     team_keys: list[str] = []
+    # KRs of one objective repeat its team and title as written: normalise each pair once.
+    seen: dict[tuple[str, str], tuple[ObjectiveInfo, str]] = {}
     for kr in okrs.key_results:
-        info = objective(kr.team, kr.objective, None)
-        info.krs.append(kr)
-        team_keys.append(same_text_key(kr.team))
+        pair = (kr.team, kr.objective)
+        found = seen.get(pair)
+        if found is None:
+            found = seen[pair] = (objective(kr.team, kr.objective, None), same_text_key(kr.team))
+        found[0].krs.append(kr)
+        team_keys.append(found[1])
 
-    title_keys = [same_text_key(kr.title) for kr in okrs.key_results]
+    text_key = same_text_key.__wrapped__  # titles are mostly distinct: skip the cache
+    title_keys = [text_key(kr.title) for kr in okrs.key_results]
     return Context(okrs, today, quarter, okrs.settings.thresholds, kinds, facts, team_keys, title_keys,
                    objectives, team_objectives, team_names,
-                   _checkins_by_kr(okrs.key_results, checkins),
+                   _checkins_by_kr(okrs.key_results, stored, extra),
                    q_start=quarter.start, q_end=quarter.end)
 
 
-def _checkins_by_kr(krs: Sequence[KeyResult], checkins: Iterable[CheckIn]) -> dict[int, list[CheckIn]]:
+def _checkins_by_kr(
+    krs: Sequence[KeyResult], stored: Sequence[CheckIn], extra: Sequence[CheckIn]
+) -> dict[int, list[CheckIn]]:
     by_id: dict[str, int] = {}
     refs: dict[str, int | None] = {}
     for index, kr in enumerate(krs):
@@ -121,21 +132,32 @@ def _checkins_by_kr(krs: Sequence[KeyResult], checkins: Iterable[CheckIn]) -> di
         if kr.ref:
             # A ref like "1.2" only identifies a KR when no other KR uses it.
             refs[kr.ref] = None if kr.ref in refs else index
+    if extra:
+        # The workbook's Check-ins sheet repeats check-ins the store already has: count them once.
+        ids = {c.kr_id for c in extra}
+        seen = {(c.kr_id, c.at, c.value) for c in stored if c.kr_id in ids}
+        fresh = []
+        for c in extra:
+            mark = (c.kr_id, c.at, c.value)
+            if mark not in seen:
+                seen.add(mark)
+                fresh.append(c)
+        extra = fresh
     grouped: dict[int, list[CheckIn]] = {}
-    seen: set[tuple[str, dt.datetime, float | None]] = set()
-    for checkin in checkins:
-        mark = (checkin.kr_id, checkin.at, checkin.value)
-        if mark in seen:  # the same check-in from the store and the workbook
-            continue
-        seen.add(mark)
+    for checkin in itertools.chain(stored, extra):
         index = by_id.get(checkin.kr_id)
         if index is None:
             index = refs.get(checkin.kr_id)
         if index is not None:
             grouped.setdefault(index, []).append(checkin)
     for items in grouped.values():
-        items.sort(key=lambda c: aware(c.at))
+        if len(items) > 1:
+            items.sort(key=_when)
     return grouped
+
+
+def _when(checkin: CheckIn) -> dt.datetime:
+    return aware(checkin.at)
 
 
 def aware(at: dt.datetime) -> dt.datetime:

@@ -17,16 +17,18 @@ START_WINDOW_DAYS = 14
 def check_history(ctx: Context) -> None:
     """stale, unrealistic-target, trivial-target and low-confidence-unaddressed for each KR."""
     in_quarter = ctx.q_start <= ctx.today <= ctx.q_end
+    window_end = ctx.q_start + dt.timedelta(days=START_WINDOW_DAYS)
     for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
         history = ctx.checkins.get(index, ())
         done = _done(kr, kind)
         if in_quarter and not done:
             _stale(ctx, kr, history)
-        if kind in (KrKind.INCREASE, KrKind.DECREASE) and kr.target is not None:
+        if (kind is KrKind.INCREASE or kind is KrKind.DECREASE) and kr.target is not None:
             sign = 1.0 if kind is KrKind.INCREASE else -1.0
-            _trivial(ctx, kr, kind, sign, history)
+            values = [(aware(c.at).date(), c.value) for c in history if c.value is not None]
+            _trivial(ctx, kr, kind, sign, values, window_end)
             if in_quarter and not done:
-                _pace(ctx, kr, sign, history)
+                _pace(ctx, kr, sign, values)
         if not done:
             _low_confidence(ctx, kr, history)
 
@@ -36,7 +38,7 @@ def _done(kr: KeyResult, kind: KrKind) -> bool:
     return value is not None and value >= 1.0
 
 
-def _stale(ctx: Context, kr: KeyResult, history: tuple[CheckIn, ...] | list[CheckIn]) -> None:
+def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()]) -> None:
     days = ctx.thresholds.stale_days
     if history:
         last = aware(history[-1].at).date()
@@ -57,11 +59,11 @@ def _stale(ctx: Context, kr: KeyResult, history: tuple[CheckIn, ...] | list[Chec
     )
 
 
-def _values(history: list[CheckIn] | tuple[CheckIn, ...]) -> list[tuple[dt.date, float]]:
-    return [(aware(c.at).date(), c.value) for c in history if c.value is not None]
+Values = list[tuple[dt.date, float]]  # (day, value) of check-ins with a value, oldest first
 
 
-def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, history) -> None:
+def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Values,
+             window_end: dt.date) -> None:
     target = kr.target
     if target is None:
         return
@@ -75,8 +77,7 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, history) ->
             "direction in the Kind column.",
         )
         return
-    window_end = ctx.q_start + dt.timedelta(days=START_WINDOW_DAYS)
-    early = [v for day, v in _values(history) if ctx.q_start <= day <= window_end]
+    early = [v for day, v in values if ctx.q_start <= day <= window_end]
     if not early and ctx.q_start <= ctx.today <= window_end and kr.current is not None:
         early = [kr.current]
     if not early or sign * (early[0] - target) < 0:
@@ -91,11 +92,11 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, history) ->
     )
 
 
-def _pace(ctx: Context, kr: KeyResult, sign: float, history) -> None:
+def _pace(ctx: Context, kr: KeyResult, sign: float, values: Values) -> None:
     target = kr.target
     if target is None:
         return
-    points = [(day, v) for day, v in _values(history) if ctx.q_start <= day <= ctx.today]
+    points = [(day, v) for day, v in values if ctx.q_start <= day <= ctx.today]
     if kr.baseline is not None:
         points.insert(0, (ctx.q_start, kr.baseline))
     if len(points) < 2:
@@ -127,7 +128,7 @@ def _pace(ctx: Context, kr: KeyResult, sign: float, history) -> None:
     )
 
 
-def _low_confidence(ctx: Context, kr: KeyResult, history) -> None:
+def _low_confidence(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()]) -> None:
     limit = ctx.thresholds.low_confidence
     needed = max(1, ctx.thresholds.low_confidence_checkins)
     rated = [(c.confidence, c.note) for c in history if c.confidence is not None]

@@ -35,26 +35,25 @@ class Names:
         self.kr_by_team_ref: dict[tuple[str, str], int] = {}
         ref_count: dict[str, int] = {}
         ref_index: dict[str, int] = {}
-        # Objective/KR titles, refs and ids, and team names: what "Aligns to" may name.
+        # What "Aligns to" may name: team names, objective and KR titles, KR ids, numbers.
         self.targets: set[str] = set(self.teams)
+        self.targets.update(ctx.title_keys)
         for (team_key, title_key), info in ctx.objectives.items():
             self.targets.add(title_key)
             if info.declared is not None and info.declared.ref:
-                self.targets.add(same_text_key(info.declared.ref))
-                self.targets.add(f"{team_key}:{same_text_key(info.declared.ref)}")
-            self.targets.add(f"{team_key}:{title_key}")
+                ref = same_text_key(info.declared.ref)
+                self.targets.add(ref)
+                self.kr_by_team_ref.setdefault((team_key, ref), -1)  # -1: an objective
+        id_key = same_text_key.__wrapped__  # ids are distinct: skip the cache
         for index, kr in enumerate(ctx.okrs.key_results):
-            team_key = ctx.team_keys[index]
-            self.targets.add(ctx.title_keys[index])
             if kr.id:
-                self.kr_by_id[same_text_key(kr.id)] = index
-                self.targets.add(same_text_key(kr.id))
+                self.kr_by_id[id_key(kr.id)] = index
             if kr.ref:
                 ref = same_text_key(kr.ref)
-                self.kr_by_team_ref[(team_key, ref)] = index
-                self.targets.add(f"{team_key}:{ref}")
+                self.kr_by_team_ref[(ctx.team_keys[index], ref)] = index
                 ref_count[ref] = ref_count.get(ref, 0) + 1
                 ref_index[ref] = index
+        self.targets.update(self.kr_by_id)
         self.unique_ref = {ref: ref_index[ref] for ref, n in ref_count.items() if n == 1}
         self.targets.update(self.unique_ref)
 
@@ -66,7 +65,7 @@ class Names:
         if split is None:
             return False
         team, rest = same_text_key(split[0]), same_text_key(split[1])
-        return f"{team}:{rest}" in self.targets or rest in self.targets
+        return (team, rest) in self.kr_by_team_ref or rest in self.targets
 
     def resolve_dependency(self, value: str) -> tuple[str, int | None] | None:
         """(team key, KR index or None) that ``value`` names; None when it names nothing known."""
@@ -79,7 +78,8 @@ class Names:
         if split is not None:
             team, rest = same_text_key(split[0]), same_text_key(split[1])
             if team in self.teams:
-                return team, self.kr_by_team_ref.get((team, rest))
+                index = self.kr_by_team_ref.get((team, rest), -1)
+                return team, index if index >= 0 else None
         if key in self.unique_ref:
             return "", self.unique_ref[key]
         return None

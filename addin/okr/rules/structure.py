@@ -61,6 +61,7 @@ def check_owners(ctx: Context) -> None:
     """no-owner and owner-overloaded (owners counted across all teams)."""
     limit = ctx.thresholds.max_krs_per_owner
     owned: dict[str, list[int]] = {}
+    valid: dict[str, bool] = {}  # an owner usually owns several KRs: check the address once
     for index, kr in enumerate(ctx.okrs.key_results):
         owner = (kr.owner or "").strip()
         if not owner:
@@ -72,7 +73,10 @@ def check_owners(ctx: Context) -> None:
                 "Write the e-mail address of the one person who will update this KR each week.",
             )
             continue
-        if not _EMAIL.match(owner):
+        ok = valid.get(owner)
+        if ok is None:
+            ok = valid[owner] = _EMAIL.match(owner) is not None
+        if not ok:
             ctx.add(
                 "owner-not-email",
                 kr_location(kr, "Owner"),

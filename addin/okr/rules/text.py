@@ -276,7 +276,7 @@ def _guess_language(rest: list[str]) -> str:
 def _metric_words(wordset: set[str]) -> tuple[str, ...]:
     kept = wordset - _SKIP
     # Plurals fold to singular ("costs" = "cost"); numbers and one-letter words carry no metric.
-    return tuple(sorted({w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
+    return tuple(sorted({w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 3 else w
                          for w in kept if len(w) > 1 and not w[0].isdigit()}))
 
 
@@ -290,7 +290,7 @@ def has_number(text: str) -> bool:
 def has_quantity(text: str) -> bool:
     """Like :func:`has_number`, but years and period labels (2026, Q3, FY26) don't count."""
     folded = fold(text)
-    return any(c.isdigit() for c in _YEARS.sub(" ", folded)) or not \
+    return _DIGIT.search(_YEARS.sub(" ", folded)) is not None or not \
         set(_WORD.findall(folded)).isdisjoint(_NUMBER_WORDS)
 
 
