@@ -310,3 +310,88 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
             click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
         click.echo(f"refreshed {len(report.updated)}, unchanged {report.unchanged}")
     sys.exit(0 if report.ok else EXIT_FINDINGS)
+
+
+@main.command("retro")
+@click.option("--team", help="The team whose pack to write.")
+@click.option("--all", "all_teams", is_flag=True, help="Every team: -o names a folder.")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="The .docx to write (a folder with --all).")
+@click.option("--template", type=existing_file, help="A Word .docx whose styles restyle the pack.")
+@click.option("--no-charts", is_flag=True, help="Leave the trend charts out (faster).")
+@handles_errors
+def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None,
+          no_charts: bool) -> None:
+    """Write the quarter-end Word retro pack of a team (or of every team)."""
+    from addin.okr.quarters import resolve_quarter
+    from addin.reports.batch import build_retro_packs
+    from addin.reports.build import build_retro_pack
+    from addin.reports.data import gather_retro_input, gather_retro_inputs
+    from addin.store import repo
+
+    if bool(team) == all_teams:
+        _fail("name one --team, or pass --all.")
+    config = _config()
+    db = _database(config)
+    style = template.read_bytes() if template else None
+    with db.read() as session:
+        settings = repo.load_okrs(session, config.tenant, team=team).settings
+        the_quarter = resolve_quarter(quarter or settings.quarter, today=_now().date(),
+                                      fy_start_month=settings.fiscal_year_start_month)
+        if team:
+            inputs = [gather_retro_input(session, config.tenant, team, the_quarter, now=_now())]
+        else:
+            inputs = gather_retro_inputs(session, config.tenant, the_quarter, now=_now())
+    if team:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(out, build_retro_pack(inputs[0], charts=not no_charts, template=style))
+        click.echo(f"Wrote {out}")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    packs = build_retro_packs(inputs, charts=not no_charts, template=style)
+    with click.progressbar(zip(inputs, packs), length=len(inputs), label="Retro packs",
+                           file=sys.stderr) as bar:
+        for data, pack in bar:
+            _write_atomically(out / _pack_name(data.team.name, the_quarter.label), pack)
+    click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
+
+
+def _pack_name(team: str, quarter: str) -> str:
+    """A file name that is safe on every file system, whatever the team is called."""
+    import hashlib
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:60] or "team"
+    if slug != team:  # "R&D" and "R-D" must not write the same file
+        slug += "-" + hashlib.sha256(team.encode()).hexdigest()[:6]
+    return f"retro-{slug}-{quarter}.docx"
+
+
+@main.command("attach-retro")
+@click.option("--within", default="7d", show_default=True, help="Retro meetings starting within this (7d, 48h…).")
+@click.option("--ics", type=click.Path(file_okay=False, path_type=Path), help="The .ics folder to attach to.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def attach_retro_command(within: str, ics: Path | None, as_json: bool) -> None:
+    """Attach each team's retro pack to its quarter-end retro meeting before it starts."""
+    from addin.outlook.retro_attach import attach_retro_packs
+    from addin.outlook.schedule import parse_within
+
+    config = _config()
+    report = attach_retro_packs(_database(config), config.tenant, within=parse_within(within), now=_now(),
+                                calendar=_calendar(config, ics))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for meeting in report.meetings:
+            if meeting.action != "unchanged":
+                click.echo(f"{meeting.action} {meeting.team} {meeting.quarter} retro pack "
+                           f"({meeting.size:,} bytes) on {meeting.start:%Y-%m-%d %H:%M %Z}")
+        for failure in report.failures:
+            click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
+        click.echo(f"attached {len(report.attached)}, replaced {len(report.replaced)}, "
+                   f"unchanged {len(report.unchanged)}")
+    sys.exit(0 if report.ok else EXIT_FINDINGS)

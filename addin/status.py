@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from addin.errors import NotFound
 from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
-from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import repo
 from addin.store.db import Database
@@ -66,9 +66,8 @@ def okr_status(
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | None = None) -> list[TeamView]:
     """Score an OkrSet team by team (pure: used by status, invites and reports)."""
-    fy_start = okrs.settings.fiscal_year_start_month
-    label = quarter or okrs.settings.quarter
-    the_quarter = parse_quarter(label, fy_start) if label else quarter_of(today, fy_start)
+    the_quarter = resolve_quarter(quarter or okrs.settings.quarter, today=today,
+                                  fy_start_month=okrs.settings.fiscal_year_start_month)
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for c in okrs.checkins:
         checkins[c.kr_id].append(c)

@@ -154,3 +154,19 @@ def test_scheduled_calendar_downloads_as_ics(client, sample, instance):
     events = Calendar.from_ical(response.data).walk("VEVENT")
     assert any("RRULE" in e for e in events)
     _assert_error(client.get(f"/api/teams/{team}/calendar/2019-Q1.ics"), 404, "calendar_not_found")
+
+
+def test_retro_pack_downloads_as_a_word_document(client, sample):
+    import docx
+
+    _upload(client, sample)
+    team = client.get("/api/teams").get_json()["teams"][0]
+    response = client.get(f"/api/teams/{team['team']}/retro/2026-Q4.docx?charts=0")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    document = docx.Document(io.BytesIO(response.data))
+    assert team["team"] in document.core_properties.title
+    scorecard = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    for kr in (kr for o in team["objectives"] for kr in o["key_results"]):
+        assert f"{kr['id']} {kr['title']}" in scorecard
+    _assert_error(client.get("/api/teams/Nobody/retro/2026-Q4.docx"), 404)
+    _assert_error(client.get(f"/api/teams/{team['team']}/retro/2026-Q9.docx"), 400, "bad_quarter")

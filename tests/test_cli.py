@@ -126,3 +126,26 @@ def test_refresh_invites_rejects_a_bad_duration(okr):
     result = okr("refresh-invites", "--within", "soon")
     assert result.exit_code == 2
     assert "48h" in result.stderr
+
+
+def test_retro_writes_one_pack_or_one_per_team(okr, tmp_path):
+    import docx
+
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    okr("sync", str(path))
+    teams = [t["team"] for t in json.loads(okr("status", "--json").stdout)["teams"]]
+
+    single = tmp_path / "pack.docx"
+    result = okr("retro", "--team", teams[0], "--quarter", "2026-Q4", "--no-charts", "-o", str(single))
+    assert result.exit_code == 0, result.stderr
+    assert teams[0] in docx.Document(str(single)).core_properties.title
+
+    folder = tmp_path / "packs"
+    result = okr("retro", "--all", "--quarter", "2026-Q4", "--no-charts", "-o", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert len(list(folder.glob("*.docx"))) == len(teams)
+
+
+def test_retro_needs_exactly_one_of_team_or_all(okr, tmp_path):
+    assert okr("retro", "-o", str(tmp_path / "x.docx")).exit_code == 2

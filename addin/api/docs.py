@@ -228,6 +228,20 @@ OPENAPI = {
                                   "content": {"text/calendar": {"schema": {"type": "string"}}}},
                           "401": _ERROR, "429": _ERROR, "404": _ERROR},
         }},
+        "/api/teams/{team}/retro/{quarter}.docx": {"get": {
+            "summary": "The team's quarter-end Word retro pack",
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "quarter", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}},
+                           {"name": "charts", "in": "query", "required": False,
+                            "description": "0 leaves the trend charts out",
+                            "schema": {"type": "string", "enum": ["0", "1"]}}],
+            "responses": {"200": {"description": "A .docx",
+                                  "content": {"application/vnd.openxmlformats-officedocument."
+                                              "wordprocessingml.document": {
+                                                  "schema": {"type": "string", "format": "binary"}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
+        }},
         "/api/key-results/{kr_id}/checkins": {"post": {
             "summary": "Record a check-in on a key result",
             "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -16,7 +16,7 @@ from addin.excel.writeback import CellWrite, write_back
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, plan_sync
 from addin.okr.model import CheckIn, Finding, KeyResult, OkrSet, Severity
-from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
 from addin.store.db import Database
@@ -170,10 +170,8 @@ def sync_workbook(
 
 def _quarter(read: ReadResult, quarter: str | None, today: dt.date) -> Quarter:
     settings = read.okrs.settings
-    label = quarter or settings.quarter
-    if label:
-        return parse_quarter(label, settings.fiscal_year_start_month)
-    return quarter_of(today, settings.fiscal_year_start_month)
+    return resolve_quarter(quarter or settings.quarter, today=today,
+                           fy_start_month=settings.fiscal_year_start_month)
 
 
 def _row(kr: KeyResult) -> tuple[str | None, int | None]:

@@ -46,6 +46,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from operator import attrgetter
 
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, Severity
 
@@ -87,6 +88,7 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 CHECKIN_FIELDS = frozenset({"current", "confidence"})
+_merged_values = attrgetter(*MERGED_FIELDS)
 NEW_PREFIX = "new:"
 _REL_TOL = 1e-9
 _ABS_TOL = 1e-9
@@ -288,6 +290,10 @@ def _plan_existing(
     store_checked_in_later: bool,
 ) -> None:
     changes: dict[str, object] = {}
+    if _merged_values(row) == _merged_values(stored):  # nothing differs: skip the field walk
+        plan.merged.append(_copy(stored, id=kr_id, ref=row.ref, location=row.location))
+        plan.unchanged.append(kr_id)
+        return
     for name in MERGED_FIELDS:
         theirs, ours = getattr(row, name), getattr(stored, name)
         if theirs == ours or same_value(theirs, ours):

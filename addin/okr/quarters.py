@@ -77,3 +77,19 @@ def parse_quarter(text: str, fy_start_month: int = 1) -> Quarter:
     year = int(match["y1"] or match["y2"])
     number = int(match["q1"] or match["q2"])
     return Quarter(year, number, fy_start_month)
+
+
+def resolve_quarter(label: str | None, *, today: dt.date, fy_start_month: int = 1) -> Quarter:
+    """The quarter named by ``label``, else the one containing ``today``.
+
+    A label that is not a quarter is the user's input error (addin.errors is a leaf
+    module with no imports, so the domain raises the project's own error directly).
+    """
+    from addin.errors import InputError
+
+    if not label:
+        return quarter_of(today, fy_start_month)
+    try:
+        return parse_quarter(label, fy_start_month)
+    except ValueError as exc:
+        raise InputError(str(exc), code="bad_quarter", field="quarter") from exc

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.errors import InputError
 from addin.okr.model import OkrSet, Team
-from addin.okr.quarters import Quarter, parse_quarter, quarter_of
+from addin.okr import quarters
+from addin.okr.quarters import Quarter
 
 CHECKIN = "checkin"
 REVIEW = "review"
@@ -127,16 +128,10 @@ def meeting_key(tenant: str, team: str, quarter: str, kind: str) -> str:
 
 def resolve_quarter(okrs: OkrSet, quarter: str | Quarter | None, now: dt.datetime) -> Quarter:
     """The quarter to plan: given, else the Settings quarter, else the one containing now."""
-    fy = okrs.settings.fiscal_year_start_month
     if isinstance(quarter, Quarter):
         return quarter
-    text = quarter or okrs.settings.quarter
-    if text:
-        try:
-            return parse_quarter(text, fy)
-        except ValueError as exc:
-            raise InputError(str(exc), code="bad_quarter", field="quarter") from exc
-    return quarter_of(now.date(), fy)
+    return quarters.resolve_quarter(quarter or okrs.settings.quarter, today=now.date(),
+                                    fy_start_month=okrs.settings.fiscal_year_start_month)
 
 
 def plan_cadence(

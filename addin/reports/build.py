@@ -164,6 +164,7 @@ class _Pack:
         self.properties()
         self.header_footer()
         self.cover()
+        self.page_break()
         toc_anchor = self.para()
         self.page_break()
         self.scorecard()
@@ -437,7 +438,7 @@ class _Pack:
             f"{self.data.quarter.next().label}. Edit the wording and note the team's decision."
         )
         rows = [(_kr_name(c.kr), fmt.grade(c.kr.grade), c.reason, c.wording, "") for c in items]
-        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.5, 0.7, 1.0, 2.0, 0.9))
+        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.5, 0.65, 0.95, 1.9, 1.0))
 
     def table_of_contents(self, anchor) -> None:
         """A real TOC field (Word fills in page numbers on open), pre-filled with the headings."""

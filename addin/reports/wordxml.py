@@ -62,12 +62,12 @@ def table_xml(
         f"<w:tblGrid>{grid}</w:tblGrid>"
     ]
     for r, row in enumerate(rows):
-        tr_pr = []
+        tr_pr = ["<w:cantSplit/>"]  # a row stays on one page; long tables break between rows
         if header and r == 0:
             tr_pr.append("<w:tblHeader/>")
         if row_height_in:
             tr_pr.append(f'<w:trHeight w:val="{round(row_height_in * TWIPS_PER_INCH)}"/>')
-        parts.append("<w:tr>" + (f"<w:trPr>{''.join(tr_pr)}</w:trPr>" if tr_pr else ""))
+        parts.append(f"<w:tr><w:trPr>{''.join(tr_pr)}</w:trPr>")
         for cell, width in zip(row, widths):
             shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{cell.fill}"/>' if cell.fill else ""
             bold = cell.bold or (header and r == 0)

@@ -17,6 +17,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from addin.errors import Conflict, InputError, NotFound, RequestError
 from addin.okr.history import FindingRecord, finding_key
-from addin.okr.merge import NEW_PREFIX, SyncPlan, latest_checkins, normalise_id, plan_sync
+from addin.okr.merge import MERGED_FIELDS, NEW_PREFIX, SyncPlan, latest_checkins, normalise_id, plan_sync
 from addin.okr.model import (
     CheckIn,
     Finding,
@@ -100,7 +101,8 @@ def load_snapshot(s: Session, tenant: str, workbook_id: str) -> dict[str, KeyRes
     )
     if snapshot is None:
         return None
-    return {kr_id: _kr_from_snapshot(kr_id, values) for kr_id, values in snapshot.items()}
+    names = snapshot.get("fields") or _SNAPSHOT_FIELDS
+    return {kr_id: _kr_from_snapshot(kr_id, names, values) for kr_id, values in _snapshot_rows(snapshot).items()}
 
 
 def load_settings(s: Session, tenant: str) -> Settings:
@@ -654,12 +656,15 @@ def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, no
     """The merged state becomes the next base; ids on duplicate rows keep their old base entry."""
     where = (WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
     row_id = s.scalar(select(WorkbookRow.id).where(*where))
-    snapshot = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
+    rows = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
     duplicated = {p.location.key_result for p in plan.problems if p.rule == "sync.duplicate-id"} - {None}
     if duplicated and row_id is not None:
         previous = s.scalar(select(WorkbookRow.snapshot).where(*where)) or {}
-        for kr_id in duplicated & previous.keys():
-            snapshot.setdefault(kr_id, previous[kr_id])
+        if list(previous.get("fields") or ()) == list(_SNAPSHOT_FIELDS):
+            old_rows = _snapshot_rows(previous)
+            for kr_id in duplicated & old_rows.keys():
+                rows.setdefault(kr_id, old_rows[kr_id])
+    snapshot = {"fields": list(_SNAPSHOT_FIELDS), "rows": rows}
     if row_id is None:
         s.execute(
             insert(WorkbookRow.__table__).values(
@@ -674,35 +679,38 @@ def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, no
         )
 
 
-def _snapshot_values(kr: KeyResult) -> dict[str, Any]:
-    values = _kr_values(kr)
-    values.pop("ref")
-    values["due"] = kr.due.isoformat() if kr.due else None
-    return {"team": kr.team, "objective": kr.objective, **values}
+# Snapshot format: {"fields": [...], "rows": {kr_id: [value per field]}} -- compact and
+# quick to read back for 100,000 key results; "fields" keeps old snapshots readable.
+_SNAPSHOT_FIELDS = MERGED_FIELDS
+_snapshot_get = attrgetter(*_SNAPSHOT_FIELDS)
+_DUE, _KIND, _DEPENDS = (_SNAPSHOT_FIELDS.index(n) for n in ("due", "kind", "depends_on"))
 
 
-def _kr_from_snapshot(kr_id: str, values: dict[str, Any]) -> KeyResult:
-    due = values.get("due")
-    kind = values.get("kind")
-    return KeyResult(
-        team=values.get("team") or "",
-        objective=values.get("objective") or "",
-        title=values.get("title") or "",
-        id=kr_id,
-        owner=values.get("owner"),
-        baseline=values.get("baseline"),
-        target=values.get("target"),
-        current=values.get("current"),
-        unit=values.get("unit") or "",
-        confidence=values.get("confidence"),
-        due=dt.date.fromisoformat(due) if due else None,
-        kind=_kind(kind),
-        aligns_to=values.get("aligns_to"),
-        depends_on=tuple(values.get("depends_on") or ()),
-        notes=values.get("notes") or "",
-        weight=values.get("weight"),
-        location=Location(key_result=kr_id),
-    )
+def _snapshot_values(kr: KeyResult) -> list[Any]:
+    values = list(_snapshot_get(kr))
+    due, kind, depends = values[_DUE], values[_KIND], values[_DEPENDS]
+    values[_DUE] = due.isoformat() if due else None
+    values[_KIND] = str(kind) if kind is not None else None
+    values[_DEPENDS] = list(depends) if depends else []
+    return values
+
+
+def _snapshot_rows(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return snapshot.get("rows") or {}
+
+
+def _kr_from_snapshot(kr_id: str, names: Sequence[str], values: Sequence[Any]) -> KeyResult:
+    fields = dict(zip(names, values, strict=False))
+    fields["due"] = dt.date.fromisoformat(fields["due"]) if fields.get("due") else None
+    fields["kind"] = _kind(fields.get("kind"))
+    fields["depends_on"] = tuple(fields.get("depends_on") or ())
+    for text in ("team", "objective", "title", "unit", "notes"):
+        fields[text] = fields.get(text) or ""
+    known = {k: v for k, v in fields.items() if k in _KR_FIELD_NAMES}
+    return KeyResult(id=kr_id, location=Location(key_result=kr_id), **known)
+
+
+_KR_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(KeyResult)) - {"id", "location"}
 
 
 # ---------------------------------------------------------------- row mapping

@@ -12,6 +12,14 @@ Every POST/PATCH body is validated against the Event schema of Graph's published
 recurrence shape); a rejected body is answered 400 *and* recorded in ``violations`` so a
 test fails even if the client shrugs the 400 off.
 
+Also the retro pack's endpoints: ``POST/GET/DELETE .../events/{id}/attachments`` (a
+fileAttachment body, validated against ``attachment`` + fileAttachment's own properties),
+``.../attachments/createUploadSession`` with the pre-authenticated ``PUT /upload/{id}``
+byte ranges (a Graph token sent there is a violation), ``POST .../events/{id}/cancel``
+(the event leaves the mailbox; ``cancelled`` keeps it with the comment), and paging:
+with ``page_size`` set, listings are cut into pages *before* ``$filter`` is applied (as
+Graph may answer a filtered listing with empty pages) and carry ``@odata.nextLink``.
+
 Fault injection (``Faults``): a share of requests throttled (429 + Retry-After) or failing
 (503), dropped connections after the work is done (the client never hears back), slow
 answers, and a fixed latency per request (for the benchmark). Concurrency per mailbox is
@@ -21,6 +29,7 @@ measured (a $batch counts each item against its mailbox).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import json
@@ -38,12 +47,28 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import base64
+import binascii
+from urllib.parse import urlencode
+
 import jsonschema
 from dateutil import rrule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.outlook.graph_schema import schema_for, strip_annotations
+from tests.outlook.graph_schema import (
+    action_body_schema,
+    file_attachment_schema,
+    schema_for,
+    strip_annotations,
+)
+
+SMALL_ATTACHMENT = 3_000_000  # Graph: "smaller than 3 MB" in one POST
+LARGE_ATTACHMENT = 150 * 1024 * 1024
+UPLOAD_CHUNK_MAX = 4 * 1024 * 1024  # Outlook upload sessions take up to 4 MB per PUT
+_CANCEL_PATH = "/users/{user-id}/events/{event-id}/microsoft.graph.cancel"
+_UPLOAD_PATH = "/users/{user-id}/events/{event-id}/attachments/microsoft.graph.createUploadSession"
+_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
 
@@ -95,6 +120,11 @@ class GraphState:
         self.edit_before_patch: set[str] = set()
         self.validator = jsonschema.Draft202012Validator(schema_for("event"))
         self._ids = itertools.count(1)
+        self.page_size: int | None = None  # listings in pages of this many (None: one page)
+        self.base_url = ""  # ".../v1.0", for nextLinks; set by GraphServer
+        self.attachments: dict[str, dict[str, dict[str, Any]]] = {}  # event id -> id -> attachment
+        self.uploads: dict[str, dict[str, Any]] = {}  # upload session id -> state
+        self.cancelled: list[dict[str, Any]] = []  # {"mailbox", "event", "comment"}
 
     @property
     def faults(self) -> Faults:
@@ -141,6 +171,12 @@ class GraphState:
     def max_concurrency(self) -> int:
         return max(self.max_in_flight.values(), default=0)
 
+    def attachments_of(self, event_id: str) -> list[dict[str, Any]]:
+        """The event's attachments, with their bytes decoded under ``content``."""
+        with self.lock:
+            return [{**a, "content": base64.b64decode(a["contentBytes"])}
+                    for a in self.attachments.get(event_id, {}).values()]
+
     # -- one operation -------------------------------------------------------------------
 
     def handle(self, method: str, url: str, headers: dict[str, str], body: Any,
@@ -160,6 +196,12 @@ class GraphState:
             if roll < f.throttle + f.unavailable:
                 self.operations["503 injected"] += 1
                 return 503, {}, _error("ServiceUnavailable", "Service unavailable")
+        action = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)/"
+                          r"(?P<what>attachments(?:/(?P<aid>[^/]+))?|(?:microsoft\.graph\.)?cancel)$", path)
+        if action:
+            with self.lock:
+                return self._event_action(method, action["user"].casefold(), action["id"],
+                                          action["what"], action["aid"], query, body)
         m = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events(?:/(?P<id>[^/]+))?"
                      r"(?P<instances>/instances)?$", path)
         if not m:
@@ -214,7 +256,169 @@ class GraphState:
             items = [d for d in items if any(p.get("id", "").casefold() == pid.casefold()
                                              and p.get("value") == value
                                              for p in d.get("singleValueExtendedProperties", []))]
-        return 200, {}, {"value": [_select(d, query) for d in items]}
+        return self._page(items, query, f"/users/{user}/events", lambda d: d)
+
+    def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str,
+              keep: Any) -> tuple[int, dict[str, str], Any]:
+        """One page of a listing (``keep`` filters within the page), with its nextLink."""
+        out: dict[str, Any] = {}
+        if self.page_size:
+            skip = int(query.get("$skiptoken") or 0)
+            window = items[skip:skip + self.page_size]
+            if skip + self.page_size < len(items):
+                rest = {k: v for k, v in query.items() if k != "$skiptoken"}
+                rest["$skiptoken"] = str(skip + self.page_size)
+                out["@odata.nextLink"] = f"{self.base_url}{path}?{urlencode(rest)}"
+            items = window
+        out["value"] = [_select(d, query) for d in items if keep(d)]
+        return 200, {}, out
+
+    # -- attachments, upload sessions, cancel ----------------------------------------------
+
+    def _event_action(self, method: str, user: str, event_id: str, what: str, aid: str | None,
+                      query: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
+        ev = self.events.get(event_id)
+        if ev is None or ev.mailbox != user:
+            self.operations[f"{method} {what.split('/')[0]} (no event)"] += 1
+            return 404, {}, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+        if what.endswith("cancel") and method == "POST":
+            return self._cancel(user, event_id, body)
+        if what == "attachments/createUploadSession" or what == "attachments/microsoft.graph.createUploadSession":
+            if method == "POST":
+                return self._create_upload(user, event_id, body)
+        elif aid is not None and method == "DELETE":
+            self.operations["DELETE attachment"] += 1
+            if self.attachments.get(event_id, {}).pop(aid, None) is None:
+                return 404, {}, _error("ErrorItemNotFound", "The attachment was not found.")
+            return 204, {}, None
+        elif aid is None and method == "POST":
+            return self._add_attachment(event_id, body)
+        elif aid is None and method == "GET":
+            self.operations["GET attachments"] += 1
+            return self._page(list(self.attachments.get(event_id, {}).values()), query,
+                              f"/users/{user}/events/{event_id}/attachments", lambda a: True)
+        return 405, {}, _error("MethodNotAllowed", f"{method} {what}")
+
+    def _add_attachment(self, event_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        self.operations["POST attachment"] += 1
+        if not isinstance(body, dict):
+            return 400, {}, _error("ErrorInvalidRequest", self._violation("attachment body is not an object"))
+        if body.get("@odata.type") != "#microsoft.graph.fileAttachment":
+            return 400, {}, _error("ErrorInvalidRequest", self._violation(
+                f"attachment @odata.type {body.get('@odata.type')!r} is not #microsoft.graph.fileAttachment"))
+        problem = self._schema_problem(self.file_attachment_validator, body)
+        if problem:
+            return 400, {}, _error("ErrorInvalidRequest", problem)
+        if not body.get("name"):
+            return 400, {}, _error("ErrorInvalidRequest", self._violation("attachment name is required"))
+        try:
+            content = base64.b64decode(body.get("contentBytes") or "", validate=True)
+        except (binascii.Error, ValueError):
+            return 400, {}, _error("ErrorInvalidRequest", self._violation("contentBytes is not base64"))
+        if len(content) >= SMALL_ATTACHMENT:
+            self._violation(f"a {len(content)}-byte attachment must use an upload session")
+            return 413, {}, _error("ErrorRequestEntityTooLarge", "The request is too large.")
+        return 201, {}, self._store_attachment(event_id, body["name"], body.get("contentType"),
+                                               body.get("contentBytes") or "", len(content))
+
+    def _store_attachment(self, event_id: str, name: str, content_type: str | None, b64: str,
+                          size: int) -> dict[str, Any]:
+        aid = f"AAMkATT{next(self._ids):08d}{uuid.uuid4().hex[:8]}"
+        data = {"@odata.type": "#microsoft.graph.fileAttachment", "id": aid, "name": name,
+                "contentType": content_type, "size": size, "isInline": False,
+                "lastModifiedDateTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "contentBytes": b64}
+        self.attachments.setdefault(event_id, {})[aid] = data
+        self.events[event_id].data["hasAttachments"] = True
+        return data
+
+    def _create_upload(self, user: str, event_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        self.operations["POST createUploadSession"] += 1
+        problem = self._schema_problem(self.upload_validator, body)
+        if problem:
+            return 400, {}, _error("ErrorInvalidRequest", problem)
+        item = (body or {}).get("AttachmentItem") or {}
+        if item.get("attachmentType") != "file" or not item.get("name"):
+            return 400, {}, _error("ErrorInvalidRequest", self._violation("AttachmentItem needs attachmentType file and a name"))
+        size = item.get("size")
+        if not isinstance(size, int) or not 0 < size <= LARGE_ATTACHMENT:
+            return 400, {}, _error("ErrorInvalidRequest", self._violation(f"AttachmentItem.size {size!r} is not 1..150 MB"))
+        sid = uuid.uuid4().hex
+        self.uploads[sid] = {"user": user, "event": event_id, "name": item["name"],
+                             "contentType": item.get("contentType"), "size": size, "data": bytearray(),
+                             "puts": 0}
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        origin = self.base_url.removesuffix("/v1.0")
+        return 201, {}, {"uploadUrl": f"{origin}/upload/{sid}", "expirationDateTime": expires,
+                         "nextExpectedRanges": ["0"]}
+
+    def upload(self, sid: str, headers: dict[str, str], chunk: bytes) -> tuple[int, dict[str, str], Any]:
+        """One PUT of a byte range to an upload session (outside /v1.0, no token)."""
+        with self.lock:
+            self.operations["PUT upload"] += 1
+            if "authorization" in headers:
+                self._violation("a Graph token was sent to the pre-authenticated upload URL")
+            session = self.uploads.get(sid)
+            if session is None:
+                return 404, {}, _error("ErrorItemNotFound", "upload session not found")
+            m = _RANGE.match(headers.get("content-range", ""))
+            if not m:
+                return 400, {}, _error("InvalidRange", self._violation(
+                    f"Content-Range {headers.get('content-range')!r} is not 'bytes a-b/total'"))
+            first, last, total = int(m[1]), int(m[2]), int(m[3])
+            data: bytearray = session["data"]
+            if total != session["size"] or last - first + 1 != len(chunk) or last >= total:
+                return 400, {}, _error("InvalidRange", self._violation(
+                    f"Content-Range {m[0]} does not match a {len(chunk)}-byte body of a {session['size']}-byte file"))
+            if len(chunk) > UPLOAD_CHUNK_MAX:
+                return 400, {}, _error("InvalidRange", self._violation(f"a {len(chunk)}-byte range is over 4 MB"))
+            if first > len(data) or (first < len(data) and bytes(data[first:last + 1]) != chunk[:len(data) - first]):
+                return 416, {}, _error("InvalidRange", self._violation(
+                    f"range starts at {first}, expected {len(data)}"))
+            data[first:last + 1] = chunk
+            session["puts"] += 1
+            if len(data) < total:
+                return 200, {}, {"expirationDateTime": None, "nextExpectedRanges": [str(len(data))]}
+            del self.uploads[sid]
+            if session["event"] not in self.events:
+                return 404, {}, _error("ErrorItemNotFound", "the event is gone")
+            att = self._store_attachment(session["event"], session["name"], session["contentType"],
+                                         base64.b64encode(bytes(data)).decode(), total)
+            location = (f"{self.base_url}/Users('{session['user']}')/Events('{session['event']}')"
+                        f"/Attachments('{att['id']}')")
+            return 201, {"Location": location}, None
+
+    def _cancel(self, user: str, event_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        self.operations["POST cancel"] += 1
+        problem = self._schema_problem(self.cancel_validator, body)
+        if problem:
+            return 400, {}, _error("ErrorInvalidRequest", problem)
+        ev = self.events.pop(event_id)
+        self.attachments.pop(event_id, None)
+        self.cancelled.append({"mailbox": user, "event": ev.data, "comment": (body or {}).get("Comment")})
+        return 202, {}, None
+
+    def _schema_problem(self, validator: jsonschema.protocols.Validator, body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return self._violation("body is not a JSON object")
+        errors = sorted(validator.iter_errors(strip_annotations(body)), key=lambda e: list(e.path))
+        if errors:
+            e = errors[0]
+            return self._violation(f"{'/'.join(map(str, e.path)) or 'body'}: {e.message}")
+        return None
+
+    # the spec slices for these are large: load them only when a test uses them
+    @functools.cached_property
+    def file_attachment_validator(self) -> jsonschema.protocols.Validator:
+        return jsonschema.Draft202012Validator(file_attachment_schema())
+
+    @functools.cached_property
+    def upload_validator(self) -> jsonschema.protocols.Validator:
+        return jsonschema.Draft202012Validator(action_body_schema(_UPLOAD_PATH))
+
+    @functools.cached_property
+    def cancel_validator(self) -> jsonschema.protocols.Validator:
+        return jsonschema.Draft202012Validator(action_body_schema(_CANCEL_PATH))
 
     def _get(self, user: str, event_id: str) -> tuple[int, dict[str, str], Any]:
         self.operations["GET event"] += 1
@@ -375,6 +579,12 @@ class GraphState:
         request = Request(environ)
         with self.lock:
             self.http_requests += 1
+        upload = re.match(r"^/upload/([0-9a-f]+)$", request.path)
+        if upload and request.method == "PUT":  # pre-authenticated: no token expected
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            with self._measure(Counter(["upload"])):
+                status, out_headers, out = self.upload(upload[1], headers, request.get_data())
+            return _json(status, out_headers, out)(environ, start_response)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or len(auth) < 10:
             return _json(401, {}, _error("InvalidAuthenticationToken", "Access token is empty."))(environ, start_response)
@@ -512,6 +722,7 @@ class GraphServer:
         self._server.daemon_threads = True
         self.port = self._server.server_port
         self.base_url = f"http://127.0.0.1:{self.port}/v1.0"
+        self.state.base_url = self.base_url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> GraphServer:

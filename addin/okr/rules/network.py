@@ -196,12 +196,12 @@ def _names_kr(kr: KeyResult, team_key: str, heard: set[str], names: Names) -> bo
 
 def check_conflicts(ctx: Context) -> None:
     """conflicting-krs: one metric (same words and unit) pushed up by one team, down by another."""
-    groups: dict[tuple[str, ...], list[tuple[int, str, int]]] = {}
+    groups: dict[tuple[frozenset[str], str], list[tuple[int, str, int]]] = {}
     krs = ctx.okrs.key_results
     for index, (kr, kind, facts) in enumerate(zip(krs, ctx.kinds, ctx.facts)):
         if (kind is not KrKind.INCREASE and kind is not KrKind.DECREASE) or not facts.metric:
             continue
-        key = (*facts.metric, "|", fold(kr.unit))
+        key = (facts.metric, fold(kr.unit))
         direction = 1 if kind is KrKind.INCREASE else -1
         groups.setdefault(key, []).append((index, ctx.team_keys[index], direction))
     for members in groups.values():

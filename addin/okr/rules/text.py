@@ -16,6 +16,7 @@ from typing import NamedTuple
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_PUNCT = "%$\u20ac\u00a3.,:;!?()[]{}\"'<>=+*&#@/\\|-\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u00b7"
 _PREFIX_STARTS = frozenset({"kr", "o", "obj", "objective", "key", "we", "we'll", "to", "vamos"})
 # List markers and outline numbers people put in front of a title: "1.2", "1)", "KR 3:", "- ".
 # A bare count ("10 new customers") is not an outline number.
@@ -208,7 +209,7 @@ class TitleFacts(NamedTuple):
     above: bool  # says the good side is above ("over", "at least")
     lower_is_better: bool  # names a lower-is-better metric (churn, latency, cost)
     milestone: bool  # reads as a one-off deliverable (launch, ship, signed)
-    metric: tuple[str, ...]  # the metric's words, sorted, verbs and numbers left out
+    metric: frozenset[str]  # the metric's words; verbs, numbers and small words left out
 
 
 @lru_cache(maxsize=8192)
@@ -219,18 +220,19 @@ def analyse(title: str) -> TitleFacts:
 
 def analyse_uncached(title: str) -> TitleFacts:
     """:func:`analyse` without the cache, for one pass over many distinct titles."""
-    folded = body = fold.__wrapped__(title)
-    tokens = _WORD.findall(folded)
-    if tokens and (tokens[0] in _PREFIX_STARTS or not tokens[0][0].isalpha()
-                   or tokens[0][:2] == "kr" or not folded[0].isalnum()):
+    # Splitting on spaces and trimming punctuation is several times faster than a word regex.
+    body = title.lower() if title.isascii() else fold.__wrapped__(title)
+    raw = body.split()
+    if raw and (raw[0] in _PREFIX_STARTS or not raw[0][0].isalpha() or raw[0][:2] == "kr"):
         # Only titles that may start with an outline number or list marker pay for the regex.
-        body = _strip_lead(folded)
-        tokens = _WORD.findall(body)
+        body = _strip_lead(body)
+        raw = body.split()
+    tokens = [t for t in [t.strip(_PUNCT) for t in raw] if t]
     wordset = set(tokens)
     verb, language, verb_words = _find_verb(tokens)
     number = _DIGIT.search(body) is not None or not wordset.isdisjoint(_NUMBER_WORDS)
-    below_sym = "<" in folded or "\u2264" in folded
-    above_sym = ">" in folded or "\u2265" in folded
+    below_sym = "<" in body or "\u2264" in body
+    above_sym = ">" in body or "\u2265" in body
     phrased = not wordset.isdisjoint(_PHRASE_STARTS)
     padded = " " + " ".join(tokens) + " " if phrased else ""
     below = below_sym or not wordset.isdisjoint(_BELOW_WORDS) or (
@@ -273,11 +275,10 @@ def _guess_language(rest: list[str]) -> str:
     return "pt" if pt > es else "es"
 
 
-def _metric_words(wordset: set[str]) -> tuple[str, ...]:
-    kept = wordset - _SKIP
+def _metric_words(wordset: set[str]) -> frozenset[str]:
     # Plurals fold to singular ("costs" = "cost"); numbers and one-letter words carry no metric.
-    return tuple(sorted({w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 3 else w
-                         for w in kept if len(w) > 1 and not w[0].isdigit()}))
+    return frozenset([w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 3 else w
+                      for w in wordset - _SKIP if len(w) > 1 and not w[0].isdigit()])
 
 
 # --- the questions rules ask -------------------------------------------------------------
@@ -341,7 +342,7 @@ def says_milestone(title: str) -> bool:
 def metric_key(title: str, unit: str) -> tuple[str, ...] | None:
     """The metric a KR moves, as sorted words plus unit; None when nothing is left."""
     found = analyse(title or "").metric
-    return (*found, "|", fold(unit)) if found else None
+    return (*sorted(found), "|", fold(unit)) if found else None
 
 
 # A guess of the outcome an activity is meant to move, from words in its object:

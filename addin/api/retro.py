@@ -1,0 +1,27 @@
+"""Download a team's quarter-end Word retro pack."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from addin.api.context import database, now, tenant
+from addin.okr.quarters import resolve_quarter
+from addin.reports.build import build_retro_pack
+from addin.reports.data import gather_retro_input
+from addin.store import repo
+
+bp = Blueprint("retro", __name__, url_prefix="/api")
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.get("/teams/<team>/retro/<quarter>.docx")
+def download(team: str, quarter: str) -> Response:
+    with database().read() as session:
+        settings = repo.load_okrs(session, tenant(), team=team).settings
+        the_quarter = resolve_quarter(quarter, today=now().date(),
+                                      fy_start_month=settings.fiscal_year_start_month)
+        data = gather_retro_input(session, tenant(), team, the_quarter, now=now())
+    pack = build_retro_pack(data, charts=request.args.get("charts", "1") != "0")
+    return Response(pack, mimetype=DOCX,
+                    headers={"Content-Disposition": f'attachment; filename="retro-{the_quarter.label}.docx"'})
