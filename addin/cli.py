@@ -285,7 +285,8 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
             click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
         verb = "would create" if dry_run else "created"
         click.echo(f"{report.quarter} via {report.calendar}: {verb} {len(report.created)}, "
-                   f"updated {len(report.updated)}, unchanged {len(report.unchanged)}")
+                   f"updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+                   f"cancelled {len(report.cancelled)}")
     sys.exit(0 if report.ok else EXIT_FINDINGS)
 
 
@@ -377,12 +378,14 @@ def _pack_name(team: str, quarter: str) -> str:
 @handles_errors
 def attach_retro_command(within: str, ics: Path | None, as_json: bool) -> None:
     """Attach each team's retro pack to its quarter-end retro meeting before it starts."""
-    from addin.outlook.retro_attach import attach_retro_packs
+    from addin.outlook.retro_attach import attach_retro_packs, pack_link
     from addin.outlook.schedule import parse_within
 
     config = _config()
+    # where the server is reachable (OKR_PUBLIC_URL): .ics packs too large to embed become a link
+    public = os.environ.get("OKR_PUBLIC_URL", "").strip()
     report = attach_retro_packs(_database(config), config.tenant, within=parse_within(within), now=_now(),
-                                calendar=_calendar(config, ics))
+                                calendar=_calendar(config, ics), link=pack_link(public) if public else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -6,6 +6,7 @@ start-up when no Graph call is made.
 
     GraphSettings(token_provider=..., base_url=$OKR_GRAPH_BASE_URL, ...)
     GraphCalendar(settings)            # the Microsoft 365 calendar for addin.outlook.schedule
+                                       # (apply, refresh, attach retro packs, cancel)
     GraphPermissionError               # 401/403 from Graph (an OkrError, code graph_permission_denied)
 """
 

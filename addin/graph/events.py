@@ -6,6 +6,11 @@ carrying our meeting key in a single-value extended property, so a lost reply or
 lost store still finds it again with ``$filter``; every create carries a transactionId
 so a re-sent POST never makes a second event. The store is told about each step (pending
 before a create is sent, created with ids after) through ``record``.
+
+Looking an event up by key follows ``@odata.nextLink`` (a filtered listing may come back
+in pages, some empty). A series whose organiser changed is created in the new mailbox
+first; the old one is cancelled after (``MeetingRecord.retired`` keeps it until then).
+Retro pack attachments and cancels are in ``addin.graph.attachments``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ ORGANIZER, ATTENDEE) under stable UIDs, and for each series its next occurrence 
 override (RECURRENCE-ID) carrying the current KR status: HTML in X-ALT-DESC, plain text
 in DESCRIPTION. SEQUENCE comes from the store and is bumped by ``schedule`` whenever a
 meeting or its status changes, so calendars that import the file again update in place.
+
+The retro pack rides on the retro VEVENT as an ATTACH (inline base64, or a link when too
+large) and survives every rewrite; the meetings of a team that is gone are marked
+STATUS:CANCELLED (and the file METHOD:CANCEL once all its meetings are).
 """
 
 from __future__ import annotations

@@ -102,9 +102,11 @@ def attach_retro_packs(
     from addin.reports import gather_retro_input
     from addin.store import repo
 
+    from addin.reports.data import for_team  # the pack's own rule for what it reads
+
     make = build or _default_build
     report = AttachReport(calendar.name)
-    packs: list[RetroPack] = []
+    todo: list[tuple[MeetingRecord, Any, str]] = []
     with db.read() as s:
         fy_start = repo.load_okrs(s, tenant).settings.fiscal_year_start_month
         teams = {t.name.casefold(): t for t in repo.list_teams(s, tenant)}
@@ -114,13 +116,17 @@ def attach_retro_packs(
             team = teams.get(rec.team.casefold())
             if team is None:  # the team is gone; okr schedule cancels its meetings
                 continue
-            data = gather_retro_input(s, tenant, team, parse_quarter(rec.quarter, fy_start), now=now)
+            # trimmed to what the pack reads: kept until built, so the store is not held meanwhile
+            data = for_team(gather_retro_input(s, tenant, team, parse_quarter(rec.quarter, fy_start),
+                                               now=now))
             digest = pack_fingerprint(data)
             if (rec.attachment or {}).get("sha256") == digest:
                 report.meetings.append(AttachOutcome(rec.key, rec.team, rec.quarter, start, UNCHANGED))
                 continue
-            packs.append(RetroPack(rec, pack_name(rec.team, rec.quarter), make(data), digest,
-                                   link(rec.team, rec.quarter) if link else None))
+            todo.append((rec, data, digest))
+    packs = [RetroPack(rec, pack_name(rec.team, rec.quarter), make(data), digest,
+                       link(rec.team, rec.quarter) if link else None) for rec, data, digest in todo]
+    del todo  # the inputs are large; the packs are what is left to send
     failures = calendar.attach(tenant, packs, now=now, record=_recorder(db, tenant, now)) if packs else []
     report.failures = failures
     failed = {f.key: f for f in failures}
@@ -143,7 +149,12 @@ def attach_retro_packs(
 
 
 def pack_fingerprint(data: Any) -> str:
-    """A hash of what a pack says: its input without the moment it was made."""
+    """A hash of what a pack says: its input without the moment it was made, and without
+    the other teams' key results the pack does not read (so one team's check-in does not
+    make every team's pack "changed")."""
+    from addin.reports.data import for_team  # the pack's own rule for what it reads
+
+    data = for_team(data)
     fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)
               if f.name != "generated_at"}
     text = json.dumps(_canonical(fields), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
@@ -156,6 +167,18 @@ def pack_name(team: str, quarter: str) -> str:
                     if unicodedata.category(c)[0] not in "CZ" or c == " ")
     clean = re.sub(r'[\\/:*?"<>|;,]+', "-", clean).strip(" .-")[:60] or "team"
     return f"OKR retro {clean} {quarter}.docx"
+
+
+def pack_link(base_url: str) -> Link:
+    """Links to the API's pack download route (``/api/teams/{team}/retro/{quarter}.docx``)
+    under the server's public address, for packs too large to embed."""
+    from urllib.parse import quote
+
+    root = base_url.strip().rstrip("/")
+
+    def link(team: str, quarter: str) -> str:
+        return f"{root}/api/teams/{quote(team, safe='')}/retro/{quote(quarter, safe='')}.docx"
+    return link
 
 
 # -- internals -------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
+        if self.url.drivername in ("postgres", "postgresql"):  # the installed driver is psycopg 3
+            self.url = self.url.set(drivername="postgresql+psycopg")
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         options: dict[str, Any] = {}
         if self.is_sqlite:

@@ -16,9 +16,9 @@ import json
 import math
 import secrets
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
@@ -56,7 +56,6 @@ from addin.store.tables import (
     text_key,
 )
 
-T = TypeVar("T")
 SOURCES = frozenset({"workbook", "cli", "api", "outlook"})
 _K = KeyResultRow.__table__
 _O = ObjectiveRow.__table__
@@ -101,8 +100,10 @@ def load_snapshot(s: Session, tenant: str, workbook_id: str) -> dict[str, KeyRes
     )
     if snapshot is None:
         return None
-    names = snapshot.get("fields") or _SNAPSHOT_FIELDS
-    return {kr_id: _kr_from_snapshot(kr_id, names, values) for kr_id, values in _snapshot_rows(snapshot).items()}
+    names = tuple(snapshot.get("fields") or _SNAPSHOT_FIELDS)
+    standard = names == _SNAPSHOT_FIELDS
+    rows = _snapshot_rows(snapshot)
+    return {kr_id: _kr_from_snapshot(kr_id, names, values, standard) for kr_id, values in rows.items()}
 
 
 def load_settings(s: Session, tenant: str) -> Settings:
@@ -116,9 +117,9 @@ def load_settings(s: Session, tenant: str) -> Settings:
 
 
 def list_teams(s: Session, tenant: str) -> list[Team]:
-    """This tenant's teams, by name."""
-    rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.name, TeamRow.id))
-    return [_team_from_row(row) for row in rows]
+    """This tenant's teams, by name (sorted here: database collations differ)."""
+    rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.id))
+    return sorted((_team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 
 def load_okrs(s: Session, tenant: str, *, include_archived: bool = False, team: str | None = None) -> OkrSet:
@@ -281,8 +282,10 @@ def apply_sync(
     merged_by_id = {kr.id: kr for kr in plan.merged if kr.id}
     _save_settings(s, tenant, okrs.settings, now)
 
-    placed = [*plan.create, *(merged_by_id[i] for i, ch in plan.update.items() if {"team", "objective"} & ch.keys())]
-    team_ids = _upsert_teams(s, tenant, okrs.teams, [kr.team for kr in placed] + [o.team for o in okrs.objectives], now)
+    moved = (merged_by_id[i] for i, changes in plan.update.items() if {"team", "objective"} & changes.keys())
+    placed = [*plan.create, *moved]  # key results that need their (team, objective) rows
+    referenced = [kr.team for kr in placed] + [o.team for o in okrs.objectives]
+    team_ids = _upsert_teams(s, tenant, okrs.teams, referenced, now)
     objective_ids = _upsert_objectives(s, tenant, okrs.objectives, placed, team_ids, now)
 
     pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
@@ -410,6 +413,9 @@ def _check_numbers(plan: SyncPlan) -> None:
 
 
 def _save_settings(s: Session, tenant: str, settings: Settings, now: dt.datetime) -> None:
+    """A workbook's Settings replace the tenant's; a workbook without any keeps the stored ones."""
+    if settings == Settings() and s.get(SettingsRow, tenant) is not None:
+        return
     values = {
         "quarter": settings.quarter,
         "fiscal_year_start_month": settings.fiscal_year_start_month,
@@ -699,15 +705,16 @@ def _snapshot_rows(snapshot: dict[str, Any]) -> dict[str, Any]:
     return snapshot.get("rows") or {}
 
 
-def _kr_from_snapshot(kr_id: str, names: Sequence[str], values: Sequence[Any]) -> KeyResult:
+def _kr_from_snapshot(kr_id: str, names: Sequence[str], values: Sequence[Any], standard: bool) -> KeyResult:
     fields = dict(zip(names, values, strict=False))
-    fields["due"] = dt.date.fromisoformat(fields["due"]) if fields.get("due") else None
+    if not standard:  # written by another version: keep what this one knows
+        fields = {k: v for k, v in fields.items() if k in _KR_FIELD_NAMES}
+    fields["due"] = _date(fields.get("due"))
     fields["kind"] = _kind(fields.get("kind"))
     fields["depends_on"] = tuple(fields.get("depends_on") or ())
-    for text in ("team", "objective", "title", "unit", "notes"):
-        fields[text] = fields.get(text) or ""
-    known = {k: v for k, v in fields.items() if k in _KR_FIELD_NAMES}
-    return KeyResult(id=kr_id, location=Location(key_result=kr_id), **known)
+    fields["unit"] = fields.get("unit") or ""
+    fields["notes"] = fields.get("notes") or ""
+    return KeyResult(id=kr_id, location=Location(key_result=kr_id), **fields)
 
 
 _KR_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(KeyResult)) - {"id", "location"}

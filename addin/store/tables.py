@@ -59,11 +59,18 @@ def clean_text(value: str) -> str:
     return value
 
 
-@functools.lru_cache(maxsize=65_536)  # names repeat on every row of a big workbook
 def text_key(value: str) -> str:
     """Identity key of a name or title: NFC, trimmed, spaces collapsed, case-folded."""
+    # names repeat on every row of a big workbook: cache the short ones
+    return _cached_text_key(value) if len(value) <= 512 else _text_key(value)
+
+
+def _text_key(value: str) -> str:
     norm = " ".join(unicodedata.normalize("NFC", clean_text(value)).split()).casefold()
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+_cached_text_key = functools.lru_cache(maxsize=65_536)(_text_key)
 
 
 def _utf8_safe(text: str) -> bool:

@@ -15,10 +15,9 @@ from addin.okr.model import (
     OkrSet,
     Severity,
     Team,
-    Thresholds,
 )
 
-from .factories import QUARTER, TODAY, checkin, healthy_okrs, kr, objective, weekly_checkins, with_kr
+from .factories import QUARTER, TODAY, checkin, kr, objective, weekly_checkins, with_kr
 
 DAY = dt.timedelta(days=1)
 

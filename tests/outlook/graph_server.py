@@ -247,16 +247,19 @@ class GraphState:
         self.operations["GET events"] += 1
         items = [e.data for e in self.events.values() if e.mailbox == user]
         flt = query.get("$filter")
+        keep: Any = lambda d: True  # noqa: E731
         if flt:
             fm = _FILTER.match(flt.strip())
             if not fm:
                 self.violations.append(f"unsupported $filter {flt!r}")
                 return 400, {}, _error("BadRequest", f"Invalid filter clause: {flt}")
             pid, value = fm["id"].replace("''", "'"), fm["value"].replace("''", "'")
-            items = [d for d in items if any(p.get("id", "").casefold() == pid.casefold()
-                                             and p.get("value") == value
-                                             for p in d.get("singleValueExtendedProperties", []))]
-        return self._page(items, query, f"/users/{user}/events", lambda d: d)
+
+            def keep(d: dict[str, Any]) -> bool:
+                return any(p.get("id", "").casefold() == pid.casefold() and p.get("value") == value
+                           for p in d.get("singleValueExtendedProperties", []))
+        # paged before filtering: like Graph, a filtered listing may come back in empty pages
+        return self._page(items, query, f"/users/{user}/events", keep)
 
     def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str,
               keep: Any) -> tuple[int, dict[str, str], Any]:
@@ -395,7 +398,8 @@ class GraphState:
             return 400, {}, _error("ErrorInvalidRequest", problem)
         ev = self.events.pop(event_id)
         self.attachments.pop(event_id, None)
-        self.cancelled.append({"mailbox": user, "event": ev.data, "comment": (body or {}).get("Comment")})
+        self.cancelled.append({"mailbox": user, "event": ev.data, "comment": (body or {}).get("Comment"),
+                               "order": next(self._ids)})  # ids count up: when, among creates
         return 202, {}, None
 
     def _schema_problem(self, validator: jsonschema.protocols.Validator, body: Any) -> str | None:

@@ -53,3 +53,21 @@ def test_migration_0002_follows_0001_and_downgrades(okr_db) -> None:  # type: ig
     columns = {c["name"] for c in inspect(okr_db.engine).get_columns("meetings")}
     assert {"tenant_id", "key", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence",
             "body_hash", "state", "transaction_id"} <= columns
+
+
+def test_migration_0003_adds_the_retro_attachment_and_downgrades(okr_db) -> None:  # type: ignore[no-untyped-def]
+    with okr_db.transaction() as s:
+        upsert_meeting(s, "t1", _rec("k1", attachment={"id": "A1", "sha256": "x"},
+                                     retired=[{"organizer": "old@example.com", "graph_id": "E1"}]), now=NOW)
+    with okr_db.read() as s:
+        (rec,) = list_meetings(s, "t1")
+    assert rec.attachment == {"id": "A1", "sha256": "x"}
+    assert rec.retired == [{"organizer": "old@example.com", "graph_id": "E1"}]
+    cfg = alembic_config(okr_db.url.render_as_string(hide_password=False))
+    command.downgrade(cfg, "0002_meetings")
+    columns = {c["name"] for c in inspect(okr_db.engine).get_columns("meetings")}
+    assert "attachment" not in columns and "retired" not in columns and "graph_id" in columns
+    command.upgrade(cfg, "0003_retro_attachment")
+    with okr_db.read() as s:
+        (rec,) = list_meetings(s, "t1")  # the row survived both ways
+    assert rec.key == "k1" and rec.attachment is None

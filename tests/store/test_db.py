@@ -159,17 +159,13 @@ def test_schema_is_at_head_and_matches_the_models(database: Database) -> None:
 
 
 def _table_of(diff: object) -> str | None:
-    item = diff[0] if isinstance(diff, list) else diff
-    for part in item[1:] if isinstance(item, tuple) else ():
-        name = getattr(part, "name", None) if not isinstance(part, str) else None
-        table = getattr(part, "table", None)
-        if table is not None and getattr(table, "name", None):
-            return table.name
-        if name and part.__class__.__name__ == "Table":
-            return name
-        if isinstance(part, str) and part in MY_TABLES:
-            return part
-    return None
+    """The table an alembic compare_metadata diff is about."""
+    kind, *args = diff[0] if isinstance(diff, list) else diff  # modify_* diffs come as lists
+    if kind in ("add_table", "remove_table"):
+        return args[0].name
+    if kind.startswith(("add_", "remove_")) and kind not in ("add_column", "remove_column"):
+        return args[0].table.name  # index, constraint, foreign key
+    return args[1]  # (schema, table, ...) for columns and modify_*
 
 
 def test_migrations_run_from_any_working_directory(tmp_path: Path) -> None:
@@ -189,3 +185,10 @@ def test_migrations_run_from_any_working_directory(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "key_results" in done.stdout and "alembic_version" in done.stdout
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_postgres_urls_use_psycopg_3(scheme: str) -> None:
+    database = Database(f"{scheme}://user@127.0.0.1:5432/okr")
+    assert database.url.drivername == "postgresql+psycopg"
+    database.dispose()

@@ -263,3 +263,11 @@ def test_new_checkins_of_new_key_results_name_the_new_id(database: Database) -> 
         assert s.scalar(select(func.count()).select_from(CheckInRow)) == 1
     assert (checkin.kr_id, checkin.value, checkin.confidence, checkin.source, checkin.at) == (
         plan.create[0].id, 3.0, 0.5, "workbook", NOW)
+
+
+def test_a_workbook_without_settings_keeps_the_stored_ones(database: Database) -> None:
+    settings = Settings(quarter="2026-Q4", fiscal_year_start_month=7)
+    first_sync(database, kr("A"), settings=settings)
+    first_sync(database, kr("B"))  # another workbook, no Settings sheet
+    with database.read() as s:
+        assert repo.load_settings(s, TENANT) == settings

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ..model import CheckIn, KeyResult, KrKind
 from ..scoring import progress_for
-from .context import Context, aware, kr_location
+from .context import Context, kr_location
 
 # Fewer days of history than this say little about a pace (one noisy week).
 MIN_HISTORY_DAYS = 14
@@ -16,39 +16,47 @@ START_WINDOW_DAYS = 14
 
 def check_history(ctx: Context) -> None:
     """stale, unrealistic-target, trivial-target and low-confidence-unaddressed for each KR."""
-    in_quarter = ctx.q_start <= ctx.today <= ctx.q_end
-    window_end = ctx.q_start + dt.timedelta(days=START_WINDOW_DAYS)
+    today, q_start = ctx.today, ctx.q_start
+    in_quarter = q_start <= today <= ctx.q_end
+    window_end = q_start + dt.timedelta(days=START_WINDOW_DAYS)
+    stale_days = ctx.thresholds.stale_days
+    low = ctx.thresholds.low_confidence
+    no_checkins: tuple[()] = ()
+    moving = (KrKind.INCREASE, KrKind.DECREASE)
     for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
-        history = ctx.checkins.get(index, ())
-        done = _done(kr, kind)
+        history = ctx.checkins.get(index, no_checkins)
+        value = progress_for(kr, kind)
+        done = value is not None and value >= 1.0
+        # Cheap tests first: the helpers run only where a finding is likely.
         if in_quarter and not done:
-            _stale(ctx, kr, history)
-        if (kind is KrKind.INCREASE or kind is KrKind.DECREASE) and kr.target is not None:
+            last = history[-1].at.date() if history else q_start
+            if (today - last).days > stale_days:
+                _stale(ctx, kr, history, last)
+        if kind in moving and kr.target is not None:
             sign = 1.0 if kind is KrKind.INCREASE else -1.0
-            values = [(aware(c.at).date(), c.value) for c in history if c.value is not None]
-            _trivial(ctx, kr, kind, sign, values, window_end)
-            if in_quarter and not done:
+            values = [(c.at.date(), c.value) for c in history if c.value is not None]
+            if kr.kind is not None or (values and values[0][0] <= window_end) or today <= window_end:
+                _trivial(ctx, kr, kind, sign, values, window_end)
+            if in_quarter and not done and len(values) + (kr.baseline is not None) >= 2:
                 _pace(ctx, kr, sign, values)
-        if not done:
+        if not done and _latest_confidence(kr, history) < low:
             _low_confidence(ctx, kr, history)
 
 
-def _done(kr: KeyResult, kind: KrKind) -> bool:
-    value = progress_for(kr, kind)
-    return value is not None and value >= 1.0
+def _latest_confidence(kr: KeyResult, history: list[CheckIn] | tuple[()]) -> float:
+    for checkin in reversed(history):
+        if checkin.confidence is not None:
+            return checkin.confidence
+    return kr.confidence if kr.confidence is not None else float("inf")
 
 
-def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()]) -> None:
+def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()], last: dt.date) -> None:
     days = ctx.thresholds.stale_days
     if history:
-        last = aware(history[-1].at).date()
         since = f"the last check-in was on {last.isoformat()}"
-    else:
-        last = ctx.q_start  # never checked in: count from the quarter start
+    else:  # never checked in: counted from the quarter start
         since = f"there has been no check-in since the quarter started ({last.isoformat()})"
     gap = (ctx.today - last).days
-    if gap <= days:
-        return
     ctx.add(
         "no-recent-checkin",
         kr_location(kr, "Current"),

@@ -18,6 +18,13 @@ from .text import fold, same_text_key
 _SPLIT = re.compile(r"\s*[:/#>\u2192]\s*|\s+-\s+")
 
 
+def id_key(kr_id: str) -> str:
+    """same_text_key for a KR id, fast for the usual clean ASCII ids ("KR-7F3A2C")."""
+    if kr_id.isascii() and kr_id.isprintable() and " " not in kr_id and kr_id[-1:] not in ".;:!":
+        return kr_id.lower()
+    return same_text_key.__wrapped__(kr_id)
+
+
 def _split(value: str) -> tuple[str, str] | None:
     """("Team", "1.2") from "Team: 1.2", "Team / 1.2", "Team - Objective"; None when unsplit."""
     parts = _SPLIT.split(value.strip(), maxsplit=1)
@@ -44,7 +51,6 @@ class Names:
                 ref = same_text_key(info.declared.ref)
                 self.targets.add(ref)
                 self.kr_by_team_ref.setdefault((team_key, ref), -1)  # -1: an objective
-        id_key = same_text_key.__wrapped__  # ids are distinct: skip the cache
         for index, kr in enumerate(ctx.okrs.key_results):
             if kr.id:
                 self.kr_by_id[id_key(kr.id)] = index

@@ -12,9 +12,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def check_counts(ctx: Context) -> None:
     """too-many-objectives, too-many-krs and too-few-krs."""
     limits = ctx.thresholds
+    # Limits below zero from a mistyped Settings sheet count as zero.
+    max_objectives = max(0, limits.max_objectives)
+    max_krs = max(0, limits.max_krs_per_objective)
     for team_key, objectives in ctx.team_objectives.items():
-        if len(objectives) > limits.max_objectives:
-            extra = objectives[limits.max_objectives]
+        if len(objectives) > max_objectives:
+            extra = objectives[max_objectives]
             ctx.add(
                 "objectives-over-limit",
                 objective_location(extra),
@@ -45,10 +48,10 @@ def check_counts(ctx: Context) -> None:
                     "Add a key result that measures the objective from another side (quality as "
                     "well as quantity, or a leading indicator).",
                 )
-            elif count > limits.max_krs_per_objective:
+            elif count > max_krs:
                 ctx.add(
                     "krs-over-limit",
-                    kr_location(info.krs[limits.max_krs_per_objective]),
+                    kr_location(info.krs[max_krs]),
                     f"Objective {info.title!r} has {count} key results (the limit is "
                     f"{limits.max_krs_per_objective}). Long lists are usually task lists and dilute "
                     "what success means.",
@@ -59,9 +62,9 @@ def check_counts(ctx: Context) -> None:
 
 def check_owners(ctx: Context) -> None:
     """no-owner and owner-overloaded (owners counted across all teams)."""
-    limit = ctx.thresholds.max_krs_per_owner
+    limit = max(0, ctx.thresholds.max_krs_per_owner)
     owned: dict[str, list[int]] = {}
-    valid: dict[str, bool] = {}  # an owner usually owns several KRs: check the address once
+    seen: dict[str, tuple[bool, str]] = {}  # an owner usually owns several KRs: check once
     for index, kr in enumerate(ctx.okrs.key_results):
         owner = (kr.owner or "").strip()
         if not owner:
@@ -73,9 +76,10 @@ def check_owners(ctx: Context) -> None:
                 "Write the e-mail address of the one person who will update this KR each week.",
             )
             continue
-        ok = valid.get(owner)
-        if ok is None:
-            ok = valid[owner] = _EMAIL.match(owner) is not None
+        known = seen.get(owner)
+        if known is None:
+            known = seen[owner] = (_EMAIL.match(owner) is not None, owner.casefold())
+        ok, key = known
         if not ok:
             ctx.add(
                 "owner-not-email",
@@ -84,7 +88,7 @@ def check_owners(ctx: Context) -> None:
                 "and reminders cannot reach them.",
                 f"Write the owner's e-mail address, e.g. {_example_email(owner)}.",
             )
-        owned.setdefault(owner.casefold(), []).append(index)
+        owned.setdefault(key, []).append(index)
     for indexes in owned.values():
         if len(indexes) <= limit:
             continue

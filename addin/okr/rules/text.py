@@ -194,6 +194,9 @@ _STOP = {
 
 
 _SKIP = _STOP | _DIRECTION_WORDS
+# Every word that sets one of the flags below; most titles contain none.
+_SPECIAL = (_NUMBER_WORDS | _MAINTAIN_WORDS | _PHRASE_STARTS | _BELOW_WORDS | _ABOVE_WORDS
+            | _LOWER_IS_BETTER | _MILESTONE_WORDS | {"live"})
 
 
 class TitleFacts(NamedTuple):
@@ -220,52 +223,61 @@ def analyse(title: str) -> TitleFacts:
 
 def analyse_uncached(title: str) -> TitleFacts:
     """:func:`analyse` without the cache, for one pass over many distinct titles."""
-    # Splitting on spaces and trimming punctuation is several times faster than a word regex.
+    # Splitting on spaces and trimming punctuation is several times faster than a word regex;
+    # one set intersection tells whether any special word is there at all.
     body = title.lower() if title.isascii() else fold.__wrapped__(title)
     raw = body.split()
     if raw and (raw[0] in _PREFIX_STARTS or not raw[0][0].isalpha() or raw[0][:2] == "kr"):
         # Only titles that may start with an outline number or list marker pay for the regex.
         body = _strip_lead(body)
         raw = body.split()
-    tokens = [t for t in [t.strip(_PUNCT) for t in raw] if t]
+    tokens = [t.strip(_PUNCT) for t in raw]
     wordset = set(tokens)
-    verb, language, verb_words = _find_verb(tokens)
-    number = _DIGIT.search(body) is not None or not wordset.isdisjoint(_NUMBER_WORDS)
+    wordset.discard("")
+    verb, language, verb_words = _find_verb(tokens) if tokens and tokens[0] in _VERB_FIRST else _NO_VERB
+    number = _DIGIT.search(body) is not None
     below_sym = "<" in body or "\u2264" in body
     above_sym = ">" in body or "\u2265" in body
-    phrased = not wordset.isdisjoint(_PHRASE_STARTS)
-    padded = " " + " ".join(tokens) + " " if phrased else ""
-    below = below_sym or not wordset.isdisjoint(_BELOW_WORDS) or (
+    metric = _metric_words(wordset)
+    special = wordset & _SPECIAL
+    if not special and not below_sym and not above_sym:
+        return TitleFacts(verb, language, verb_words, number, False, False, False, False, False,
+                          verb is not None, metric)
+    phrased = not special.isdisjoint(_PHRASE_STARTS)
+    padded = " " + " ".join(tokens) + " " if phrased or "live" in special else ""
+    below = below_sym or not special.isdisjoint(_BELOW_WORDS) or (
         phrased and any(p in padded for p in _BELOW_PHRASES))
-    above = above_sym or not wordset.isdisjoint(_ABOVE_WORDS) or (
+    above = above_sym or not special.isdisjoint(_ABOVE_WORDS) or (
         phrased and any(p in padded for p in _ABOVE_PHRASES))
     return TitleFacts(
         verb,
         language,
         verb_words,
-        number,
-        not wordset.isdisjoint(_MAINTAIN_WORDS),
+        number or not special.isdisjoint(_NUMBER_WORDS),
+        not special.isdisjoint(_MAINTAIN_WORDS),
         below_sym or above_sym or (phrased and any(p in padded for p in _BAND_PHRASES)),
         below,
         above,
-        not wordset.isdisjoint(_LOWER_IS_BETTER),
-        verb is not None or not wordset.isdisjoint(_MILESTONE_WORDS)
-        or ("live" in wordset and " go live " in " " + " ".join(tokens) + " "),
-        _metric_words(wordset),
+        not special.isdisjoint(_LOWER_IS_BETTER),
+        verb is not None or not special.isdisjoint(_MILESTONE_WORDS) or " go live " in padded,
+        metric,
     )
+
+
+_NO_VERB: tuple[None, None, int] = (None, None, 0)
 
 
 def _find_verb(tokens: list[str]) -> tuple[str | None, str | None, int]:
     phrases = _VERB_FIRST.get(tokens[0]) if tokens else None
     if not phrases:
-        return None, None, 0
+        return _NO_VERB
     for phrase, size in phrases:  # longest first: "set up" before "set"
         if size == 1 or " ".join(tokens[:size]) == phrase:
             language = _VERB_LANG[phrase]
             if language == "es+pt":
                 language = _guess_language(tokens[size:])
             return phrase, language, size
-    return None, None, 0
+    return _NO_VERB
 
 
 def _guess_language(rest: list[str]) -> str:

@@ -21,10 +21,17 @@ _METRIC_NAMES = {
 def check_key_results(ctx: Context) -> None:
     """activity-not-result, no-measurable-target, kpi-not-okr and wrong-cadence for each KR."""
     quarter = ctx.quarter
+    milestone, bands = KrKind.MILESTONE, (KrKind.STAY_ABOVE, KrKind.STAY_BELOW)
     for kr, kind, facts in zip(ctx.okrs.key_results, ctx.kinds, ctx.facts):
-        _activity(ctx, kr, kind, facts)
-        _target(ctx, kr, kind, facts)
-        _kpi(ctx, kr, kind, facts)
+        # The tests in front of each call are cheap exits: most KRs need none of the helpers.
+        target = kr.target
+        if (kind is milestone or target is None) and facts.verb is not None and not facts.number:
+            _activity(ctx, kr)
+        if kind is not milestone and (target is None or (kr.baseline is None and kind in _MOVING)):
+            _target(ctx, kr, kind, facts)
+        if kind is not milestone and (facts.maintain or kind in bands or kr.kind in bands
+                                      or (kr.baseline is not None and kr.baseline == target)):
+            _kpi(ctx, kr, kind, facts)
         if kr.due is None:
             continue
         if kr.due > ctx.q_end:
@@ -49,12 +56,8 @@ def check_key_results(ctx: Context) -> None:
             )
 
 
-def _activity(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
+def _activity(ctx: Context, kr: KeyResult) -> None:
     # A verb of work with no number in the title and no quantity to move is a task.
-    if kind is not KrKind.MILESTONE and kr.target is not None:
-        return
-    if facts.number or facts.verb is None:
-        return
     ctx.add(
         "activity-verb",
         kr_location(kr, "Key Result"),
