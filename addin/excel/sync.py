@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
 from addin.excel.writeback import CellWrite, write_back
 from addin.okr.lint import lint
-from addin.okr.merge import FieldConflict, SyncPlan, plan_sync
+from addin.okr.merge import FieldConflict, SyncPlan
 from addin.okr.model import CheckIn, Finding, KeyResult, OkrSet, Severity
 from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
+
+if TYPE_CHECKING:
+    from addin.store.db import Session
 from addin.store.db import Database
 
 # The columns the sync writes, with the header it gives them where a layout lacks one.
@@ -29,6 +33,7 @@ OUTPUT_HEADERS = {
     "last_checkin": "Last check-in",
     "flags": "Flags",
 }
+OUTPUT_KINDS = {"id": "text", "progress": "percent", "status": "text", "last_checkin": "date", "flags": "text"}
 CHECKINS_SHEET = "Check-ins"
 CHECKIN_HEADER = ("Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source")
 
@@ -128,27 +133,22 @@ def sync_workbook(
     hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
 
     with db.transaction() as session:
-        stored = repo.load_key_results(session, tenant)
-        base = repo.load_snapshot(session, tenant, read.workbook_id) if read.workbook_id else None
-        workbook_id = read.workbook_id if base is not None else repo.new_workbook_id(session, tenant)
-        plan = plan_sync(workbook_krs, stored, base, now=now, hold=hold)
-        new_ids = repo.apply_sync(session, tenant, workbook_id, read.okrs, plan, now=now)
-        for kr, new_id in zip(plan.create, new_ids, strict=True):
-            kr.id = new_id
-
-        history = repo.list_checkins(session, tenant)
-        okrs = _tenant_view(repo.load_okrs(session, tenant), read, plan)
-        findings = lint(okrs, today=now.date(), checkins=history, quarter=the_quarter)
+        known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
+        workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
+        plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
+                              now=now, hold=hold)
+        okrs = _tenant_view(session, tenant, read, plan)
+        findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
         repo.save_findings(session, tenant, findings, now=now)
 
-        statuses = _statuses(plan.merged, okrs, history, the_quarter, now.date())
+        statuses = _statuses(plan.merged, okrs, okrs.checkins, the_quarter, now.date())
         report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
         cells, header_cells = _status_cells(read, plan, statuses, report_findings)
         workbook = write_back(
             data,
             cells=cells,
             header_cells=header_cells,
-            append_rows=_checkin_rows(read, plan.merged, history),
+            append_rows=_checkin_rows(read, plan.merged, okrs.checkins),
             workbook_id=workbook_id,
         )
 
@@ -186,13 +186,26 @@ def _rows_with_errors(problems: Iterable[Finding]) -> set[tuple[str | None, int 
     }
 
 
-def _tenant_view(stored: OkrSet, read: ReadResult, plan: SyncPlan) -> OkrSet:
+def _tenant_view(session: Session, tenant: str, read: ReadResult, plan: SyncPlan) -> OkrSet:
     """The tenant's OKRs after the sync, with this workbook's rows carrying their cells.
 
     Cross-team rules (dependencies, conflicting KRs, overloaded owners) need every
-    team of the tenant, not just the teams of this workbook.
+    team of the tenant, not just the teams of this workbook. When this workbook holds
+    every key result the tenant has (one workbook per tenant is common), what was just
+    read is that view already, and reloading it all would double the cost of a sync.
     """
     located = {kr.id: kr for kr in plan.merged if kr.id}
+    if repo.count_key_results(session, tenant) == len(located):
+        teams = {t.name: t for t in (*repo.list_teams(session, tenant), *read.okrs.teams)}
+        return OkrSet(
+            settings=read.okrs.settings,
+            teams=list(teams.values()),
+            objectives=read.okrs.objectives,
+            key_results=list(located.values()),
+            initiatives=read.okrs.initiatives,
+            checkins=repo.list_checkins(session, tenant),
+        )
+    stored = repo.load_okrs(session, tenant)
     objectives = {(o.team, o.title): o for o in read.okrs.objectives}
     teams = {t.name: t for t in read.okrs.teams}
     return OkrSet(
@@ -255,28 +268,35 @@ def _status_cells(
     statuses: dict[str, KrStatus],
     findings: Sequence[Finding],
 ) -> tuple[list[CellWrite], list[CellWrite]]:
-    """The output cells of every KR row, and headers for output columns a layout lacks."""
+    """The output cells of every KR row, and headers for output columns a layout lacks.
+
+    A row the sync could not apply (unreadable value, unknown ID) still gets its Flags,
+    so the manager sees why next to the row.
+    """
     layouts = {s.sheet: s for s in read.sheets if s.kind == "key_results"}
     columns, header_cells = _output_columns(layouts.values())
     flags = _flags_by_row(findings, plan.conflicts)
-    by_row = {_row(kr): kr for kr in read.okrs.key_results}
+    as_read = {_row(kr): kr for kr in read.okrs.key_results}
+    merged = {_row(kr): kr for kr in plan.merged}
     cells: list[CellWrite] = []
-    for kr in plan.merged:
-        sheet, row = _row(kr)
+    for sheet, row in sorted({*merged, *flags}, key=lambda where: (where[0] or "", where[1] or 0)):
         if sheet not in columns or row is None:
             continue
-        where = columns[sheet]
-        status = statuses.get(kr.id or "")
-        values: dict[str, object] = {
-            "id": kr.id,
+        kr = merged.get((sheet, row))
+        status = statuses.get(kr.id or "") if kr else None
+        values = {
+            "id": kr.id if kr else None,
             "progress": status.progress if status else None,
             "status": str(status.status) if status else None,
             "last_checkin": status.last_checkin.date() if status and status.last_checkin else None,
             "flags": "; ".join(flags.get((sheet, row), [])) or None,
         }
-        kinds = {"id": "text", "progress": "percent", "status": "text", "last_checkin": "date", "flags": "text"}
-        cells.extend(CellWrite(sheet, row, where[name], value, kinds[name]) for name, value in values.items())
-        cells.extend(_store_side_changes(kr, by_row.get((sheet, row)), layouts[sheet], plan.conflicts))
+        if kr is None:
+            values = {"flags": values["flags"]}  # keep whatever ID/status the row shows
+        cells.extend(CellWrite(sheet, row, columns[sheet][name], value, OUTPUT_KINDS[name])
+                     for name, value in values.items())
+        if kr is not None:
+            cells.extend(_store_side_changes(kr, as_read.get((sheet, row)), layouts[sheet], plan.conflicts))
     return cells, header_cells
 
 

@@ -20,6 +20,7 @@ from typing import IO, Protocol
 from lxml import etree
 
 from addin.errors import WorkbookError
+from addin.excel.write_cells import CellMaker
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_text import (
     MAX_COLUMN,
@@ -184,6 +185,16 @@ class SheetRewriter:
         self._prefix = ""
         self._decls: list[bytes] = []
         self._frozen_shared: set[str] = set()
+        self._maker = CellMaker("", date1904, self._encode_value)
+        self._style_attrs: dict[tuple[int, str], str] = {}  # (base style, role) -> ' s="N"'
+
+    def _style_attr(self, base: int, role: str) -> str:
+        style = self.styles.for_value(base, role) if self.styles is not None else base
+        attr = self._style_attrs[(base, role)] = self._maker.style_attr(style)
+        return attr
+
+    def _encode_value(self, value: object, kind: str) -> tuple[str, str]:
+        return encode(Write(value, kind), self.date1904)
 
     # -- the stream -------------------------------------------------------------
     def run(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
@@ -261,6 +272,7 @@ class SheetRewriter:
     def _open_root(self, root: etree._Element, sheet_data: etree._Element) -> bytes:
         prefix = next((p for p, uri in root.nsmap.items() if uri == MAIN_NS), None)
         self._prefix = f"{prefix}:" if prefix else ""
+        self._maker = CellMaker(self._prefix, self.date1904, self._encode_value)
         self._decls = [
             (f' xmlns:{p}="{uri}"' if p else f' xmlns="{uri}"').encode() for p, uri in root.nsmap.items()
         ]
@@ -350,8 +362,12 @@ class SheetRewriter:
         appended: list[str] = []  # new cells right of the last existing one, spliced in as text
         left_new: int | None = None
         styles = self.styles
-        for column in sorted(writes):
-            role, payload = encode(writes[column], self.date1904)
+        maker = self._maker
+        above = self._style_above
+        attrs = self._style_attrs
+        column_style = self._col_styles.get
+        row_text = str(row_number)
+        for column, role, body in maker.encode([(c, w.value, w.kind) for c, w in sorted(writes.items())]):
             cell = cells.get(column)
             if cell is not None:
                 if column in formulas:
@@ -359,8 +375,9 @@ class SheetRewriter:
                     continue
                 base = int(cell.get("s", "0"))
                 if not is_header:
-                    self._style_above[column] = base
+                    above[column] = base
                 if column <= tail_from:
+                    _, payload = encode(writes[column], self.date1904)
                     _fill(cell, role, payload, styles.for_value(base, role) if styles is not None else base)
                     continue
                 if not removed:
@@ -368,19 +385,27 @@ class SheetRewriter:
                 del cells[column]
                 if role == "empty":
                     if base:  # an emptied cell keeps its formatting
-                        appended.append(_cell_xml(self._prefix, f"{column_letters(column)}{row_number}", role, "", base))
+                        appended.append(maker.cell(column, row_text, base, body))
                     continue
             elif role == "empty":
                 continue
             else:
-                base = self._new_cell_style(column, cells, is_header, row, left_new)
-            style = styles.for_value(base, role) if styles is not None else base
+                base = None if is_header else column_style(column)
+                if base is None and not is_header:
+                    base = above.get(column)
+                if base is None:
+                    base = self._new_cell_style(column, cells, is_header, row, left_new)
             if not is_header:
-                self._style_above[column] = base
+                above[column] = base
             if column > tail_from:
                 left_new = base
-                appended.append(_cell_xml(self._prefix, f"{column_letters(column)}{row_number}", role, payload, style))
+                attr = attrs.get((base, role))
+                if attr is None:
+                    attr = self._style_attr(base, role)
+                appended.append(f'{maker.start(column)}{row_text}"{attr}{body}')
             else:
+                style = styles.for_value(base, role) if styles is not None else base
+                _, payload = encode(writes[column], self.date1904)
                 _fill(self._insert_cell(row, cells, column, f"{column_letters(column)}{row_number}"), role, payload, style)
         spans = row.get("spans")
         if appended and spans:
@@ -451,33 +476,57 @@ class SheetRewriter:
                 self.outcome.frozen_formulas += 1
 
     def _new_row(self, row_number: int) -> bytes:
-        writes = self.edit.row_writes(row_number)
         prefix = self._prefix
-        parts = [f'<{prefix}row r="{row_number}">']
+        maker = self._maker
+        row_text = str(row_number)
+        parts = [f'<{prefix}row r="{row_text}">']
         is_header = row_number in self.edit.header_rows
         left_style: int | None = None
         styles = self.styles
-        for column in sorted(writes):
-            if column > MAX_COLUMN:
-                raise ValueError(f"column {column} is beyond Excel's last column")
-            role, payload = encode(writes[column], self.date1904)
+        column_style = self._col_styles.get
+        above = self._style_above
+        starts = maker.starts
+        attrs = self._style_attrs
+        for column, role, body in maker.encode(self._row_items(row_number)):
             if role == "empty":
                 continue
             base = None
             if not is_header:
-                base = self._col_styles.get(column)
+                base = column_style(column)
                 if base is None:
-                    base = self._style_above.get(column)
+                    base = above.get(column)
             if base is None:
                 base = left_style or 0
             # The neighbour's own style, not its date/percent variant, is what is borrowed.
             left_style = base
-            style = styles.for_value(base, role) if styles is not None else base
             if not is_header:
-                self._style_above[column] = base
-            parts.append(_cell_xml(prefix, f"{column_letters(column)}{row_number}", role, payload, style))
+                above[column] = base
+            attr = attrs.get((base, role))
+            if attr is None:
+                attr = self._style_attr(base, role)
+            start = starts.get(column)
+            if start is None:
+                start = maker.start(column)
+            parts.append(f'{start}{row_text}"{attr}{body}')
         parts.append(f"</{prefix}row>")
         return "".join(parts).encode()
+
+    def _row_items(self, row_number: int) -> list[tuple[int, object, str]]:
+        """(column, value, kind) of a new row's writes in column order, appended values included."""
+        values = self.edit.appended.get(row_number)
+        writes = self.edit.writes.get(row_number)
+        if values is None:
+            items = [(column, write.value, write.kind) for column, write in sorted((writes or {}).items())]
+        elif not writes:
+            items = [(column, value, "auto") for column, value in enumerate(values, start=1)]
+        else:
+            merged = {column: (column, value, "auto") for column, value in enumerate(values, start=1)}
+            merged.update((column, (column, write.value, write.kind)) for column, write in writes.items())
+            items = [merged[column] for column in sorted(merged)]
+        if items and items[-1][0] > MAX_COLUMN:
+            beyond = next(column for column, _, _ in items if column > MAX_COLUMN)
+            raise ValueError(f"column {beyond} is beyond Excel's last column")
+        return items
 
 
 def _cells_from(row: etree._Element, row_number: int, first: int) -> dict[int, etree._Element]:
@@ -540,21 +589,6 @@ def _fill(cell: etree._Element, role: str, payload: str, style: int) -> None:
         etree.SubElement(cell, _V).text = payload
     elif role != "empty":
         etree.SubElement(cell, _V).text = payload
-
-
-def _cell_xml(prefix: str, ref: str, role: str, payload: str, style: int) -> str:
-    s = f' s="{style}"' if style else ""
-    if role == "text":
-        space = ' xml:space="preserve"' if payload != payload.strip() or "\n" in payload else ""
-        return (
-            f'<{prefix}c r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>'
-            f"{xml_escape_text(payload)}</{prefix}t></{prefix}is></{prefix}c>"
-        )
-    if role == "bool":
-        return f'<{prefix}c r="{ref}"{s} t="b"><{prefix}v>{payload}</{prefix}v></{prefix}c>'
-    if role == "empty":
-        return f'<{prefix}c r="{ref}"{s}/>'
-    return f'<{prefix}c r="{ref}"{s}><{prefix}v>{payload}</{prefix}v></{prefix}c>'
 
 
 def last_value_row(src: IO[bytes], part: str) -> int:

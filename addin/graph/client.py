@@ -20,6 +20,7 @@ see 429s inside a ``$batch`` and cannot be told to use an injectable sleep. Here
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email.utils
 import ipaddress
 import json
@@ -408,6 +409,17 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _outside_any_running_loop(call: Callable[[], T]) -> T:
+    """Run ``call`` here, or in a short-lived thread when this thread already runs an
+    event loop (an async server, a notebook): asyncio.run refuses to nest."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-unit") as pool:
+        return pool.submit(call).result()
+
+
 def run_unit(settings: GraphSettings, work: Callable[[Session], Coroutine[Any, Any, T]],
              stats: Stats | None = None) -> T:
     """Run ``work`` with a fresh session in its own event loop; plain sync for callers."""
@@ -420,10 +432,13 @@ def run_unit(settings: GraphSettings, work: Callable[[Session], Coroutine[Any, A
         finally:
             await session.close()
 
-    try:
+    def run_loop() -> T:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=SDK_MODULES)
             return asyncio.run(main())
+
+    try:
+        return _outside_any_running_loop(run_loop)
     except OkrError:
         raise
     except httpx.HTTPError as exc:

@@ -18,7 +18,7 @@ from .model import CheckIn, Finding, Location, OkrSet
 from .quarters import Quarter, parse_quarter, quarter_of
 from .rules import context, history, network, structure, wording
 from .rules.catalogue import PITFALLS, RULES, Rule
-from .rules.text import analyse_uncached
+from .rules.text import analyse_many
 from .scoring import infer_kind_from
 
 __all__ = ["PITFALLS", "RULES", "Rule", "lint"]
@@ -56,7 +56,7 @@ def _lint(
     if quarter is None:
         quarter = _settings_quarter(okrs, today, early)
     stored = checkins if isinstance(checkins, (list, tuple)) else list(checkins)
-    facts = [analyse_uncached(kr.title or "") for kr in okrs.key_results]
+    facts = analyse_many([kr.title or "" for kr in okrs.key_results])
     kinds = [infer_kind_from(kr, f) for kr, f in zip(okrs.key_results, facts)]
     ctx = context.build(okrs, today, quarter, kinds, facts, stored, okrs.checkins)
     ctx.findings.extend(early)

@@ -4,8 +4,9 @@ SQLAlchemy's per-row parameter processing dominates a 100,000-row sync on SQLite
 on SQLite the column types' bind processors are looked up once and applied in a tight
 loop, values shared by every row (tenant, timestamps) are processed once, and the
 statement goes to the driver's ``executemany``. Every value still passes its column
-type (the store's text rule, UTC times, finite floats). Other databases take
-SQLAlchemy's own executemany path (insertmanyvalues batching on PostgreSQL).
+type (the store's text rule, UTC times, finite floats). On PostgreSQL with psycopg 3
+inserts stream through COPY (same processing); updates, and other databases, take
+SQLAlchemy's own executemany path.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, insert, update
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 CHUNK = 2_000
@@ -33,24 +34,38 @@ def bulk_insert(
     sql = ""
     convert: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
     fixed: tuple[Any, ...] = ()
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
     for chunk in chunks(rows, CHUNK):
         count += len(chunk)
-        if dialect.name != "sqlite":
+        if dialect.name != "sqlite" and not copy:
             s.execute(insert(table), [{**row, **constants} for row in chunk])
             continue
         if columns is None:
             columns = [c for c in chunk[0] if c not in constants]
             names = [*columns, *constants]
             quote = dialect.identifier_preparer.quote
-            sql = (
-                f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
-                f"VALUES ({', '.join('?' for _ in names)})"
-            )
+            column_list = ", ".join(map(quote, names))
+            if copy:  # PostgreSQL: COPY is many times faster than multi-row INSERTs
+                sql = f"COPY {quote(table.name)} ({column_list}) FROM STDIN"
+            else:
+                sql = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({', '.join('?' for _ in names)})"
             convert = _converter(table, columns, dialect)
             fixed = tuple(_process(_processor(table, c, dialect), v) for c, v in constants.items())
         assert convert is not None
-        connection.exec_driver_sql(sql, [convert(row) + fixed for row in chunk])
+        if copy:
+            _copy_rows(connection, sql, (convert(row) + fixed for row in chunk))
+        else:
+            connection.exec_driver_sql(sql, [convert(row) + fixed for row in chunk])
     return count
+
+
+def _copy_rows(connection: Connection, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Stream rows through psycopg's COPY, on the session's own connection and transaction."""
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def bulk_update(

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
+from sqlalchemy import Select, String, delete, func, insert, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from addin.errors import Conflict, InputError, NotFound, RequestError
@@ -74,6 +74,21 @@ def load_key_results(s: Session, tenant: str, *, include_archived: bool = True) 
     if not include_archived:
         query = query.where(_K.c.archived_at.is_(None))
     return {kr.id: kr for kr in map(_kr_from_row, s.execute(query.order_by(_K.c.id)))}  # type: ignore[misc]
+
+
+def count_key_results(s: Session, tenant: str) -> int:
+    """How many key results this tenant has that are not archived."""
+    return s.scalar(
+        select(func.count()).select_from(_K).where(_K.c.tenant_id == tenant, _K.c.archived_at.is_(None))
+    ) or 0
+
+
+def workbook_known(s: Session, tenant: str, workbook_id: str) -> bool:
+    """Whether this tenant has synced a workbook with this id before."""
+    query = select(WorkbookRow.id).where(
+        WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id, WorkbookRow.snapshot.is_not(None)
+    )
+    return s.scalar(query) is not None
 
 
 def archived_ids(s: Session, tenant: str) -> set[str]:
@@ -301,7 +316,23 @@ def apply_sync(
     _insert_checkins(s, tenant, plan, new_ids, pks)
     _replace_initiatives(s, tenant, workbook_id, okrs.initiatives, plan.merged)
     _save_snapshot(s, tenant, workbook_id, plan, now)
+    if len(plan.create) >= _ANALYZE_AFTER:
+        refresh_statistics(s)
     return new_ids
+
+
+_ANALYZE_AFTER = 1_000
+
+
+def refresh_statistics(s: Session) -> None:
+    """After a big bulk insert, let PostgreSQL's planner see the new rows.
+
+    Without fresh statistics the planner believes the new tables are nearly empty and
+    picks nested loops that turn the very next load (even in the same transaction) from
+    a fraction of a second into many seconds. SQLite's planner needs no help here.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("ANALYZE teams, objectives, key_results, check_ins"))
 
 
 def record_checkin(

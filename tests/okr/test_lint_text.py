@@ -6,7 +6,14 @@ import unicodedata
 
 import pytest
 
-from addin.okr.rules.text import activity_verb, has_number, has_quantity, metric_key, same_text_key
+from addin.okr.rules.text import (
+    activity_verb,
+    analyse_many,
+    has_number,
+    has_quantity,
+    metric_key,
+    same_text_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +56,13 @@ def test_same_title_key_ignores_unicode_form_case_and_spacing():
     assert same_text_key(unicodedata.normalize("NFD", nfc)) == same_text_key(nfc)
     assert same_text_key("  REDUCIR la  espera en el CAFÉ. ") == same_text_key(nfc)
     assert same_text_key("Ｒaise NPS") == same_text_key("raise nps")
+
+
+def test_many_titles_at_once_read_like_one_at_a_time():
+    titles = ["1.2 Launch the new onboarding flow", "Keep uptime\nabove 99.9%", "Lançar o app",
+              unicodedata.normalize("NFD", "Reducir la espera en el café de 8 a 4 min"),
+              "Straße: keep costs ≤ 5k", "", "KR3: at least 40 NPS", "Raise NPS from 30 to 40"]
+    together = analyse_many(titles)
+    assert together == [analyse_many([t])[0] for t in titles]
+    assert together[1].maintain and together[1].above  # the line break is just a space
+    assert together[4].below and together[4].band

@@ -96,3 +96,18 @@ def test_default_calendar_uses_graph_only_when_configured(tmp_path, graph_server
     assert default_calendar(tmp_path, "t1", environ={}, token_provider=lambda: "x").name == "ics"
     assert default_calendar(tmp_path, "t1", environ=env, token_provider=lambda: "x",
                             ics_dir=tmp_path / "out").name == "ics"  # --ics DIR wins
+
+
+def test_graph_calls_work_from_a_thread_that_already_runs_an_event_loop():
+    """An async host (or a test driving a browser) must not break the sync Graph API."""
+    import asyncio
+
+    from addin.graph.client import GraphSettings, run_unit
+
+    async def work(session):
+        return "done"
+
+    async def host():
+        return run_unit(GraphSettings(token_provider=lambda: "token", base_url="http://127.0.0.1:9"), work)
+
+    assert asyncio.run(host()) == "done"

@@ -81,6 +81,7 @@ HOSTILE = {
     "formula": "=HYPERLINK(\"http://127.0.0.1/\",\"click\")",
     "html": "<script>alert(1)</script> {{7*7}} &lt;b&gt;",
     "nfd": "Cafe\u0301",
+    "copy-escapes": "C:\\new\\table \\N \\. tab\there\r\nend",  # COPY's own escapes must not leak
 }
 
 
