@@ -73,6 +73,10 @@ from addin.excel.write_xml import (
 
 KINDS = ("auto", "text", "number", "percent", "date")
 _BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+# zlib level for every member written. Level 1 deflates the (large, repetitive)
+# sheet XML about 2.5x faster than the default 6 for a file about 30% larger;
+# Excel recompresses on its next save anyway.
+COMPRESS_LEVEL = 1
 
 
 @dataclass(slots=True)
@@ -430,6 +434,8 @@ def _info(name: str, original: zipfile.ZipInfo | None = None) -> zipfile.ZipInfo
     stamp = original.date_time if original is not None else dt.datetime.now().timetuple()[:6]
     info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
     info.compress_type = zipfile.ZIP_DEFLATED
+    # Python 3.13 names it compress_level; 3.11/3.12 only read the private slot.
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", COMPRESS_LEVEL)
     return info
 
 

@@ -31,8 +31,10 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
+    # Module scope: Playwright's sync API keeps an event loop running in this thread until
+    # it stops, and later tests that call asyncio.run (the Graph client) must not see it.
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (make test installs Debian's chromium as root)")
     from playwright.sync_api import sync_playwright

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -354,6 +355,33 @@ def test_hostile_text_is_written_by_the_documented_rule(text, expected):
     out = write_back(write_template(today=TODAY), cells=[CellWrite("OKRs", 2, 20, text, "text")])
     cell = _open(out)["OKRs"]["T2"]
     assert cell.value == expected and cell.data_type == "s"
+
+
+def test_texts_sharing_a_row_each_follow_the_rule_on_their_own():
+    """Texts are checked a row at a time: one text needing work must not change its neighbours."""
+    texts = ["plain", "a<b & c>d", "bad\x01ctl", "a_x0041_b", "  padded  ", "two\nlines", "cr\rkept", "plain again"]
+    expected = ["plain", "a<b & c>d", "badctl", "a_x005F_x0041_b", "  padded  ", "two\nlines", "cr\rkept",
+                "plain again"]
+    cells = [CellWrite("OKRs", 2, 13 + i, text, "text") for i, text in enumerate(texts)]
+    out = _open(write_back(write_template(today=TODAY), cells=cells, append_rows={"Notes": [texts, ["x" * 40_000, "ok"]]}))
+    assert [c.value for c in out["OKRs"][2][12:20]] == expected
+    notes = out["Notes"]
+    assert [c.value for c in notes[1]] == expected
+    assert [c.value for c in notes[2]][:2] == ["x" * 32_767, "ok"]
+
+
+def test_appended_values_of_every_type_read_back_as_written():
+    class Label(str):
+        pass
+
+    aware = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    row = [7, -0.5, 2.0, 1e20, Decimal("1.25"), True, TODAY, aware, None, Label("sub"), "", 3]
+    out = _open(write_back(write_template(today=TODAY), cells=[], append_rows={"Typed": [row]}))["Typed"]
+    values = [c.value for c in out[1]]
+    assert values[:6] == [7, -0.5, 2, 1e20, 1.25, True]
+    assert values[6] == dt.datetime(2026, 11, 25)  # openpyxl reads every date cell as a datetime
+    assert values[7] == dt.datetime(2026, 11, 20, 8, 30)  # aware: stored as UTC wall time
+    assert values[8] is None and values[9] == "sub" and values[11] == 3
 
 
 def test_cell_limit_is_32767_utf16_units_and_never_splits_an_emoji():

@@ -14,40 +14,52 @@ MIN_HISTORY_DAYS = 14
 START_WINDOW_DAYS = 14
 
 
+Values = list[tuple[dt.date, float]]  # (day, value) of check-ins with a value, oldest first
+
+
 def check_history(ctx: Context) -> None:
     """stale, unrealistic-target, trivial-target and low-confidence-unaddressed for each KR."""
     today, q_start = ctx.today, ctx.q_start
     in_quarter = q_start <= today <= ctx.q_end
     window_end = q_start + dt.timedelta(days=START_WINDOW_DAYS)
+    early_days = today <= window_end
     stale_days = ctx.thresholds.stale_days
     low = ctx.thresholds.low_confidence
     no_checkins: tuple[()] = ()
-    moving = (KrKind.INCREASE, KrKind.DECREASE)
+    increase, decrease = KrKind.INCREASE, KrKind.DECREASE
+    checkins = ctx.checkins
     for index, (kr, kind) in enumerate(zip(ctx.okrs.key_results, ctx.kinds)):
-        history = ctx.checkins.get(index, no_checkins)
+        history = checkins.get(index, no_checkins)
         value = progress_for(kr, kind)
         done = value is not None and value >= 1.0
-        # Cheap tests first: the helpers run only where a finding is likely.
+        # Cheap tests first: the helpers run only where a finding is possible.
         if in_quarter and not done:
             last = history[-1].at.date() if history else q_start
             if (today - last).days > stale_days:
                 _stale(ctx, kr, history, last)
-        if kind in moving and kr.target is not None:
-            sign = 1.0 if kind is KrKind.INCREASE else -1.0
-            values = [(c.at.date(), c.value) for c in history if c.value is not None]
-            if kr.kind is not None or (values and values[0][0] <= window_end) or today <= window_end:
-                _trivial(ctx, kr, kind, sign, values, window_end)
-            if in_quarter and not done and len(values) + (kr.baseline is not None) >= 2:
-                _pace(ctx, kr, sign, values)
-        if not done and _latest_confidence(kr, history) < low:
-            _low_confidence(ctx, kr, history)
+        if (kind is increase or kind is decrease) and kr.target is not None:
+            sign = 1.0 if kind is increase else -1.0
+            if kr.kind is not None or early_days or (history and history[0].at.date() <= window_end):
+                _trivial(ctx, kr, kind, sign, _values(history), window_end)
+            if in_quarter and not done and (history or kr.baseline is not None):
+                _pace(ctx, kr, sign, history)
+        if not done:
+            confidence = history[-1].confidence if history else kr.confidence
+            if confidence is None and history:
+                confidence = _latest_confidence(kr, history)
+            if confidence is not None and confidence < low:
+                _low_confidence(ctx, kr, history)
 
 
-def _latest_confidence(kr: KeyResult, history: list[CheckIn] | tuple[()]) -> float:
+def _values(history: list[CheckIn] | tuple[()]) -> Values:
+    return [(c.at.date(), c.value) for c in history if c.value is not None]
+
+
+def _latest_confidence(kr: KeyResult, history: list[CheckIn] | tuple[()]) -> float | None:
     for checkin in reversed(history):
         if checkin.confidence is not None:
             return checkin.confidence
-    return kr.confidence if kr.confidence is not None else float("inf")
+    return kr.confidence
 
 
 def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()], last: dt.date) -> None:
@@ -67,7 +79,6 @@ def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()], last
     )
 
 
-Values = list[tuple[dt.date, float]]  # (day, value) of check-ins with a value, oldest first
 
 
 def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Values,
@@ -100,16 +111,30 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Val
     )
 
 
-def _pace(ctx: Context, kr: KeyResult, sign: float, values: Values) -> None:
+def _pace(ctx: Context, kr: KeyResult, sign: float, history: list[CheckIn] | tuple[()]) -> None:
     target = kr.target
     if target is None:
         return
-    points = [(day, v) for day, v in values if ctx.q_start <= day <= ctx.today]
+    # First and last known values this quarter; the baseline stands at the quarter start.
+    q_start, today = ctx.q_start, ctx.today
+    points = 0
+    first_day = last_day = q_start
+    first = last = 0.0
     if kr.baseline is not None:
-        points.insert(0, (ctx.q_start, kr.baseline))
-    if len(points) < 2:
+        first = last = kr.baseline
+        points = 1
+    for checkin in history:
+        value = checkin.value
+        if value is None:
+            continue
+        day = checkin.at.date()
+        if q_start <= day <= today:
+            if points == 0:
+                first_day, first = day, value
+            last_day, last = day, value
+            points += 1
+    if points < 2:
         return
-    (first_day, first), (last_day, last) = points[0], points[-1]
     span = (last_day - first_day).days
     if span < MIN_HISTORY_DAYS:
         return
