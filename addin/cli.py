@@ -132,8 +132,12 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
     """Check the OKRs in PATH against the known OKR pitfalls."""
     from addin.excel.sync import lint_workbook
 
+    from addin.store import repo
+
     config = _config()
-    report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter)
+    with _database(config).read() as session:  # history rules (stale, pace) use stored check-ins
+        history = repo.list_checkins(session, config.tenant)
+    report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter, history=history)
     if as_json:
         click.echo(json.dumps({"findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False))
     else:

@@ -149,3 +149,20 @@ def test_retro_writes_one_pack_or_one_per_team(okr, tmp_path):
 
 def test_retro_needs_exactly_one_of_team_or_all(okr, tmp_path):
     assert okr("retro", "-o", str(tmp_path / "x.docx")).exit_code == 2
+
+
+def test_lint_uses_stored_checkins_for_the_history_rules(okr, tmp_path, monkeypatch):
+    path, synced = tmp_path / "sample.xlsx", tmp_path / "synced.xlsx"
+    okr("template", "--sample", str(path))
+    monkeypatch.setenv("OKR_NOW", "2026-10-20T09:00:00+00:00")
+    okr("sync", "--out", str(synced), str(path))
+    kr_id = _okrs_sheet_rows(synced)[0]["ID"]
+    monkeypatch.setenv("OKR_NOW", "2026-11-18T09:00:00+00:00")
+    assert okr("checkin", kr_id, "1", "--note", "from the weekly meeting").exit_code == 0
+
+    monkeypatch.setenv("OKR_NOW", "2026-11-20T09:00:00+00:00")
+    findings = json.loads(okr("lint", "--json", str(synced)).stdout)["findings"]
+    stale = {f["location"].get("key_result") for f in findings if f["pitfall"] == "stale"}
+    others = {r["ID"] for r in _okrs_sheet_rows(synced)[1:]}
+    assert kr_id not in stale  # checked in two days ago, in the store
+    assert stale & others  # the rest last moved a month ago
