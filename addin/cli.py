@@ -333,6 +333,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
     from addin.reports.data import gather_retro_input, gather_retro_inputs
+    from addin.reports.naming import pack_name
     from addin.store import repo
 
     if bool(team) == all_teams:
@@ -358,21 +359,8 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     with click.progressbar(zip(inputs, packs), length=len(inputs), label="Retro packs",
                            file=sys.stderr) as bar:
         for data, pack in bar:
-            _write_atomically(out / _pack_name(data.team.name, the_quarter.label), pack)
+            _write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
-
-
-def _pack_name(team: str, quarter: str) -> str:
-    """A file name that is safe on every file system, whatever the team is called."""
-    import hashlib
-    import re
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:60] or "team"
-    if slug != team:  # "R&D" and "R-D" must not write the same file
-        slug += "-" + hashlib.sha256(team.encode()).hexdigest()[:6]
-    return f"retro-{slug}-{quarter}.docx"
 
 
 @main.command("attach-retro")

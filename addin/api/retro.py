@@ -6,8 +6,6 @@ from flask import Blueprint, Response, request
 
 from addin.api.context import database, now, tenant
 from addin.okr.quarters import resolve_quarter
-from addin.reports.build import build_retro_pack
-from addin.reports.data import gather_retro_input
 from addin.store import repo
 
 bp = Blueprint("retro", __name__, url_prefix="/api")
@@ -17,11 +15,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @bp.get("/teams/<team>/retro/<quarter>.docx")
 def download(team: str, quarter: str) -> Response:
+    # python-docx and matplotlib load on the first pack, not at server start-up
+    from addin.reports import build_retro_pack, gather_retro_input
+    from addin.reports.naming import pack_name
+
     with database().read() as session:
         settings = repo.load_okrs(session, tenant(), team=team).settings
         the_quarter = resolve_quarter(quarter, today=now().date(),
                                       fy_start_month=settings.fiscal_year_start_month)
         data = gather_retro_input(session, tenant(), team, the_quarter, now=now())
     pack = build_retro_pack(data, charts=request.args.get("charts", "1") != "0")
-    return Response(pack, mimetype=DOCX,
-                    headers={"Content-Disposition": f'attachment; filename="retro-{the_quarter.label}.docx"'})
+    name = pack_name(data.team.name, the_quarter.label)
+    return Response(pack, mimetype=DOCX, headers={"Content-Disposition": _attachment(name)})
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition that carries any team name (RFC 6266 filename*)."""
+    from urllib.parse import quote
+
+    fallback = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

@@ -11,6 +11,7 @@ formula's master cell would break every cell that shares it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from lxml import etree
 
 from addin.errors import WorkbookError
 from addin.excel.write_cells import CellMaker
+from addin.excel.write_rows import _ATTRS as _RAW_ATTRS
+from addin.excel.write_rows import RawRow, RawSheet, attributes, split_sheet
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_text import (
     MAX_COLUMN,
@@ -33,7 +36,7 @@ from addin.excel.write_text import (
     parse_range,
     xml_escape_text,
 )
-from addin.excel.write_xml import MAIN_NS, check_prolog
+from addin.excel.write_xml import MAIN_NS, check_prolog, parser
 
 _C = f"{{{MAIN_NS}}}c"
 _V = f"{{{MAIN_NS}}}v"
@@ -47,6 +50,10 @@ _COLS = f"{{{MAIN_NS}}}cols"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _DIGITS = "0123456789"
 _FLUSH_EVERY = 2_000
+# Sheets up to this size (uncompressed) are edited as bytes in memory (fast path);
+# larger ones stream through lxml so memory stays flat.
+_RAW_LIMIT = 512 * 1024 * 1024
+_SPANS = re.compile(rb"(\sspans\s*=\s*)([\"'])[^\"']*\2")
 # A reference into another workbook: "[1]Sheet!A1", "'[2]My sheet'!B3", "[1]!Name";
 # not a structured reference such as Table1[2024], which follows a name character.
 _EXTERNAL_REF = re.compile(r"(?<![A-Za-z0-9_.\]\\])\[\d+\]")
@@ -198,9 +205,185 @@ class SheetRewriter:
 
     # -- the stream -------------------------------------------------------------
     def run(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
-        """Stream the sheet through, applying the edit."""
+        """Copy the sheet through, applying the edit."""
         head = src.read(64 * 1024)
         check_prolog(head, self.part)
+        rest = src.read(_RAW_LIMIT)
+        more = src.read(1)
+        if more or self.edit.freeze_external:
+            return self._run_streaming(_Prefixed(head + rest + more, src), dst)
+        data = head + rest
+        raw = split_sheet(data, self.part)
+        if raw is None:
+            return self._run_streaming(io.BytesIO(data), dst)
+        return self._run_raw(raw, dst)
+
+    def _run_raw(self, raw: RawSheet, dst: IO[bytes]) -> SheetOutcome:
+        """The fast path: rows as bytes, copied or spliced; unusual rows go through lxml."""
+        data = raw.data
+        dst.write(self._open_root(raw.root, raw.sheet_data))
+        self._cell_open = re.compile(rb"<" + re.escape(raw.prefix) + rb"c\b" + _RAW_ATTRS + rb"(/?)>")
+        self._cell_close = b"</" + raw.prefix + b"c>"
+        self._row_close = f"</{raw.prefix.decode()}row>".encode()
+        pending = self.edit.rows()
+        position = 0
+        buffer: list[bytes] = []
+        remember = bool(self.edit)
+        for row in raw.rows:
+            number = row.number
+            while position < len(pending) and pending[position] < number:
+                buffer.append(self._new_row(pending[position]))
+                position += 1
+            writes = None
+            if position < len(pending) and pending[position] == number:
+                writes = self.edit.row_writes(number)
+                position += 1
+            if writes:
+                done = self._splice_row(raw, row, writes)
+                if done is None:
+                    done = self._edit_row(self._parse_row(raw, row), number, writes)
+                buffer.append(done)
+            else:
+                if remember and not self._remember_raw(data, row):
+                    self._remember_styles(self._parse_row(raw, row))
+                buffer.append(data[row.start : row.close])
+            if len(buffer) >= _FLUSH_EVERY:
+                dst.write(b"".join(buffer))
+                buffer.clear()
+        for number in pending[position:]:
+            buffer.append(self._new_row(number))
+        buffer.append(f"</{self._prefix}sheetData>".encode())
+        dst.write(b"".join(buffer))
+        tail = [self._strip_declarations(etree.tostring(child)) for child in _after(raw.root, raw.sheet_data)]
+        dst.write(b"".join(tail) + self._close_root(raw.root))
+        return self.outcome
+
+    def _parse_row(self, raw: RawSheet, row: RawRow) -> etree._Element:
+        """One row as an lxml element, in the namespaces of the sheet's root."""
+        wrapped = b"<w" + b"".join(self._decls) + b">" + raw.data[row.start : row.close] + b"</w>"
+        return etree.fromstring(wrapped, parser())[0]
+
+    def _remember_raw(self, data: bytes, row: RawRow) -> bool:
+        """_remember_styles on a row's bytes; False when it needs the parsed row."""
+        if data.find(b"extLst", row.content, row.end) != -1:
+            return False
+        above = self._style_above
+        column = 0
+        for match in self._cell_open.finditer(data, row.content, row.end):
+            attrs = attributes(match.group(1))
+            if attrs is None:
+                return False
+            ref = attrs.get(b"r")
+            if ref:
+                letters = ref.rstrip(b"0123456789")
+                if not letters.isalpha() or not letters.isascii():
+                    return False
+                column = column_index(letters.decode())
+            else:
+                column += 1
+            style = attrs.get(b"s")
+            if style:
+                if not style.isdigit():
+                    return False
+                above[column] = int(style)
+        return True
+
+    def _splice_row(self, raw: RawSheet, row: RawRow, writes: dict[int, CellValue]) -> bytes | None:
+        """A written row as bytes when every written cell is at its end; None: use lxml.
+
+        The usual case: the status columns are the row's last ones, so the cells
+        there (all being written) are cut off and the new ones appended as text.
+        """
+        if row.number in self.edit.header_rows or row.end == row.content:
+            return None
+        data = raw.data
+        first = min(writes)
+        tag = b"<" + raw.prefix + b"c"
+        search_end = row.end
+        cut = row.end
+        present: dict[int, int] = {}  # written column -> its style today
+        left_style: int | None = None  # the style of the nearest cell left of the writes
+        while True:
+            start = data.rfind(tag, row.content, search_end)
+            if start < 0:
+                if data[row.content : search_end].strip():
+                    return None
+                break
+            match = self._cell_open.match(data, start)
+            if match is None:
+                return None
+            attrs = attributes(match.group(1))
+            if attrs is None:
+                return None
+            if match.group(2):
+                cell_end = match.end()
+            else:
+                cell_end = data.find(self._cell_close, match.end(), search_end)
+                if cell_end < 0:
+                    return None
+                cell_end += len(self._cell_close)
+            if data[cell_end:search_end].strip():
+                return None  # something other than a cell after it (extLst, ...)
+            ref = attrs.get(b"r")
+            letters = ref.rstrip(b"0123456789") if ref else b""
+            style = attrs.get(b"s", b"0")
+            if not letters.isalpha() or not letters.isascii() or not style.isdigit():
+                return None
+            column = column_index(letters.decode())
+            if column < first:
+                left_style = int(style)
+                break
+            if column not in writes or data.find(b"<" + raw.prefix + b"f", match.end(), cell_end) != -1:
+                return None  # a cell that stays, or a formula: the general path decides
+            present[column] = int(style)
+            cut = search_end = start
+        row_style = None
+        if row.attrs.get(b"customFormat") in (b"1", b"true") and row.attrs.get(b"s"):
+            if not row.attrs[b"s"].isdigit():
+                return None
+            row_style = int(row.attrs[b"s"])
+        maker = self._maker
+        above = self._style_above
+        attrs_for = self._style_attrs
+        column_style = self._col_styles.get
+        row_text = str(row.number)
+        appended: list[str] = []
+        left_new: int | None = None
+        for column, role, body in maker.encode([(c, w.value, w.kind) for c, w in sorted(writes.items())]):
+            base = present.get(column)
+            if base is not None:
+                above[column] = base
+                if role == "empty":
+                    if base:  # an emptied cell keeps its formatting
+                        appended.append(f'{maker.start(column)}{row_text}"{maker.style_attr(base)}{body}')
+                    continue
+            elif role == "empty":
+                continue
+            else:
+                base = column_style(column)
+                if base is None:
+                    base = above.get(column)
+                if base is None:
+                    base = left_new
+                if base is None:
+                    base = left_style if left_style is not None else (row_style or 0)
+            above[column] = base
+            left_new = base
+            attr = attrs_for.get((base, role))
+            if attr is None:
+                attr = self._style_attr(base, role)
+            appended.append(f'{maker.start(column)}{row_text}"{attr}{body}')
+        start_tag = data[row.start : row.content]
+        spans = row.attrs.get(b"spans")
+        if appended and spans:
+            low, _, high = spans.partition(b":")
+            if low.isdigit() and high.isdigit():
+                value = f"{min(int(low), first)}:{max(int(high), max(writes))}".encode()
+                start_tag = _SPANS.sub(lambda m: m.group(1) + m.group(2) + value + m.group(2), start_tag, count=1)
+        return start_tag + data[row.content : cut] + "".join(appended).encode() + self._row_close
+
+    def _run_streaming(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
+        """Stream the sheet through lxml one row at a time, applying the edit."""
         pending = self.edit.rows()
         position = 0
         root = sheet_data = None
@@ -208,7 +391,7 @@ class SheetRewriter:
         buffer: list[bytes] = []
         try:
             events = etree.iterparse(
-                _Prefixed(head, src),
+                src,
                 events=("start", "end"),
                 tag=(_SHEET_DATA, _ROW),
                 resolve_entities=False,

@@ -19,8 +19,6 @@ import datetime as dt
 import enum
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 from addin.okr.quarters import parse_quarter
 from addin.outlook.calendar import Calendar, Failure, RetroPack
 from addin.outlook.plan import RETRO
+from addin.reports.naming import pack_name
 from addin.store.meetings import CREATED, WRITTEN, MeetingRecord, list_meetings, upsert_meeting
 
 ATTACHED = "attached"
@@ -159,14 +158,6 @@ def pack_fingerprint(data: Any) -> str:
               if f.name != "generated_at"}
     text = json.dumps(_canonical(fields), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def pack_name(team: str, quarter: str) -> str:
-    """The file name the pack has on the meeting: readable, and safe in any mail client."""
-    clean = "".join(c for c in unicodedata.normalize("NFC", team)
-                    if unicodedata.category(c)[0] not in "CZ" or c == " ")
-    clean = re.sub(r'[\\/:*?"<>|;,]+', "-", clean).strip(" .-")[:60] or "team"
-    return f"OKR retro {clean} {quarter}.docx"
 
 
 def pack_link(base_url: str) -> Link:

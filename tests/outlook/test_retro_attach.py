@@ -15,7 +15,8 @@ import icalendar
 import pytest
 
 from addin.outlook.ics import IcsCalendar
-from addin.outlook.retro_attach import attach_retro_packs, pack_link, pack_name
+from addin.outlook.retro_attach import attach_retro_packs, pack_link
+from addin.reports.naming import pack_name
 from addin.outlook.schedule import schedule
 from addin.store.meetings import list_meetings
 from tests.outlook.conftest import NOW, make_okrs
