@@ -126,33 +126,36 @@ def sync_workbook(
     quarter: str | None = None,
 ) -> SyncReport:
     """Sync one workbook for one tenant; returns the report and the updated workbook."""
-    read = read_workbook(data, quarter=quarter, today=now.date())
+    with db.transaction() as session:
+        report, edits = _store(session, tenant, read_workbook(data, quarter=quarter, today=now.date()),
+                               now=now, quarter=quarter)
+        # Everything read and planned is released by now: the write-back, the peak of
+        # a sync's memory, holds only the file and the cells it writes.
+        report.workbook = write_back(data, **edits)
+    return report
+
+
+def _store(
+    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None
+) -> tuple[SyncReport, dict[str, object]]:
+    """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
     hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
 
-    with db.transaction() as session:
-        known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
-        workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
-        plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
-                              now=now, hold=hold)
-        okrs = _tenant_view(session, tenant, read, plan)
-        findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
-        repo.save_findings(session, tenant, findings, now=now)
+    known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
+    workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
+    plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
+                          now=now, hold=hold)
+    okrs = _tenant_view(session, tenant, read, plan)
+    findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
+    repo.save_findings(session, tenant, findings, now=now)
 
-        statuses = _statuses(plan.merged, okrs, okrs.checkins, the_quarter, now.date())
-        report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
-        cells, header_cells = _status_cells(read, plan, statuses, report_findings)
-        workbook = write_back(
-            data,
-            cells=cells,
-            header_cells=header_cells,
-            append_rows=_checkin_rows(read, plan.merged, okrs.checkins),
-            workbook_id=workbook_id,
-        )
-
-    return SyncReport(
+    statuses = _statuses(plan.merged, okrs, okrs.checkins, the_quarter, now.date())
+    report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
+    cells, header_cells = _status_cells(read, plan, statuses, report_findings)
+    report = SyncReport(
         created=len(plan.create),
         updated=len(plan.update),
         unchanged=len(plan.unchanged),
@@ -163,9 +166,16 @@ def sync_workbook(
         layout=read.layout,
         layout_note=read.layout_note,
         workbook_id=workbook_id,
-        workbook=workbook,
+        workbook=b"",
         cells=cells,
     )
+    edits = {
+        "cells": cells,
+        "header_cells": header_cells,
+        "append_rows": _checkin_rows(read, plan.merged, okrs.checkins),
+        "workbook_id": workbook_id,
+    }
+    return report, edits
 
 
 def _quarter(read: ReadResult, quarter: str | None, today: dt.date) -> Quarter:

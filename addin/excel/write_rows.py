@@ -28,6 +28,9 @@ _SHEET_DATA_OPEN = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b" + _ATTRS + rb
 _ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _SPACE = frozenset(b" \t\r\n")
+# Attributes holding a reference (&...;), dropped to read the others.
+_WITHOUT_REFERENCES = re.compile(rb"\s[^\s=]+\s*=\s*(?:\"[^\"]*&[^\"]*\"|'[^']*&[^']*')")
+_R_HAS_REFERENCE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"[^\"]*&|'[^']*&)")
 
 
 @dataclass(slots=True)
@@ -37,7 +40,8 @@ class RawRow:
     end: int  # offset of "</row>" (== content for a self-closing row)
     close: int  # offset just after the row
     number: int
-    attrs: dict[bytes, bytes]
+    attrs: dict[bytes, bytes] | None
+    after: int = 0  # offset where the white space after the row ends (lxml keeps it as the tail)  # None: an attribute holds a reference; leave the row to lxml
 
 
 @dataclass(slots=True)
@@ -72,7 +76,7 @@ def split_sheet(data: bytes, part: str) -> RawSheet | None:
     close = data.rfind(b"</" + prefix + b"sheetData>")
     if close < opening.end() or data.find(b"sheetData", opening.end(), close) != -1:
         return None
-    if data.find(b"xmlns", opening.end(), close) != -1:
+    if b"xmlns" in opening.group(0) or data.find(b"xmlns", opening.end(), close) != -1:
         return None
     _check_well_formed(data, part)
     shell = etree.fromstring(data[: opening.end()] + data[close:], parser())
@@ -86,8 +90,9 @@ def split_sheet(data: bytes, part: str) -> RawSheet | None:
 
 
 def _check_well_formed(data: bytes, part: str) -> None:
-    # expat with no handlers only checks the syntax; DTDs were refused before this.
-    checker = expat.ParserCreate()
+    # expat with no handlers only checks the syntax (namespace prefixes included, as
+    # lxml would); DTDs were refused before this.
+    checker = expat.ParserCreate(namespace_separator=" ")
     try:
         checker.Parse(data, True)
     except expat.ExpatError as exc:
@@ -112,14 +117,25 @@ def _rows(data: bytes, begin: int, close: int, prefix: bytes) -> list[RawRow] | 
         if gap and not all(byte in _SPACE for byte in gap):
             return None  # text in sheetData
         if found < 0:
+            for row, following in zip(rows, rows[1:], strict=False):
+                row.after = following.start
+            if rows:
+                rows[-1].after = close
             return rows
         match = row_open.match(data, found)
         if match is None:
             return None  # something other than a row
         attrs = attributes(match.group(1))
+        named = attrs
         if attrs is None:
-            return None
-        number_text = attrs.get(b"r")
+            # A reference (&...;) in an attribute: the row itself goes through lxml, but
+            # its number is needed here and must be plain digits.
+            if _R_HAS_REFERENCE.search(match.group(1)):
+                return None
+            named = attributes(_WITHOUT_REFERENCES.sub(b"", match.group(1)))
+            if named is None:
+                return None
+        number_text = named.get(b"r")
         if number_text is None:
             number = previous + 1
         elif number_text.isdigit():

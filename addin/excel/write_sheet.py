@@ -243,10 +243,12 @@ class SheetRewriter:
                 if done is None:
                     done = self._edit_row(self._parse_row(raw, row), number, writes)
                 buffer.append(done)
+                if row.after > row.close:
+                    buffer.append(data[row.close : row.after])
             else:
                 if remember and not self._remember_raw(data, row):
                     self._remember_styles(self._parse_row(raw, row))
-                buffer.append(data[row.start : row.close])
+                buffer.append(data[row.start : row.after])
             if len(buffer) >= _FLUSH_EVERY:
                 dst.write(b"".join(buffer))
                 buffer.clear()
@@ -261,7 +263,14 @@ class SheetRewriter:
     def _parse_row(self, raw: RawSheet, row: RawRow) -> etree._Element:
         """One row as an lxml element, in the namespaces of the sheet's root."""
         wrapped = b"<w" + b"".join(self._decls) + b">" + raw.data[row.start : row.close] + b"</w>"
-        return etree.fromstring(wrapped, parser())[0]
+        try:
+            return etree.fromstring(wrapped, parser())[0]
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookError(
+                f"The worksheet part {self.part} is not valid XML ({exc.msg}); open and save the file in Excel.",
+                code="corrupt_workbook",
+                part=self.part,
+            ) from exc
 
     def _remember_raw(self, data: bytes, row: RawRow) -> bool:
         """_remember_styles on a row's bytes; False when it needs the parsed row."""
@@ -294,7 +303,7 @@ class SheetRewriter:
         The usual case: the status columns are the row's last ones, so the cells
         there (all being written) are cut off and the new ones appended as text.
         """
-        if row.number in self.edit.header_rows or row.end == row.content:
+        if row.number in self.edit.header_rows or row.end == row.content or row.attrs is None:
             return None
         data = raw.data
         first = min(writes)

@@ -474,3 +474,73 @@ def test_a_workbook_without_styles_gets_one_for_dates_and_percent(keep_rel):
                                               CellWrite("OKRs", 2, 2, 0.5, "percent")])
     ws = _open(result)["OKRs"]
     assert ws["A2"].is_date and ws["B2"].number_format == "0%"
+
+
+# -- the byte-level fast path agrees with the lxml path ----------------------------------------
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROWS = (
+    '<row r="1" spans="1:2"><c r="A1" t="inlineStr"><is><t>Head</t></is></c><c r="B1" s="1"><v>1</v></c></row>'
+    '<row r="2" spans="1:2" x14ac:dyDescent="0.25"><c r="A2" s="1"><v>2</v></c><c r="B2"><v>3</v></c></row>'
+    '<row r="3" spans="1:1" foo="x&gt;y"><c r="A3"><v>2</v></c></row>'
+    '<row r="4"><c r="A4" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>rich</t></r></is></c>'
+    '<c r="C4" s="1"><f>A3+1</f><v>3</v></c></row>'
+    '<row r="5" s="1" customFormat="1"/>'
+    '<row r="6"><c t="inlineStr"><is><t>no ref</t></is></c><c><v>5</v></c></row>'
+    '<row r="7"><c r="A7"><v>1</v></c><c r="E7" s="1"><v>9</v></c></row>\n  '
+    '<row r="8" spans="1:4"><c r="A8" s="1"><v>1</v></c><c r="B8" s="1" t="inlineStr"><is><t>old</t></is></c>'
+    '<c r="C8" s="1"><v>7</v></c><c r="D8"><v>8</v></c></row>'
+    "<row r='9' ht='20' customHeight='1'><c r='A9' s='1'><v>4</v></c></row>"
+    '<row r="10" note="a>b"><c r="A10" s="1" note="c>d"><v>4</v></c></row>' 
+    '<row r="12"><c r="A12"><v>1</v></c><extLst><ext uri="{X}"/></extLst></row>'
+)
+
+
+def _sheet_variant(extra: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{_MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">'
+        '<dimension ref="A1:E12"/><cols><col min="4" max="4" width="9" style="1"/></cols>'
+        f"<sheetData>{extra}{_ROWS}</sheetData><pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
+        'bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    ).encode()
+
+
+@pytest.mark.parametrize("extra", ["", "<!-- a comment forces the lxml path -->"])
+def test_the_byte_level_path_writes_what_the_lxml_path_writes(monkeypatch, extra):
+    from lxml import etree
+
+    from addin.excel import write_sheet
+
+    base = write_template(today=TODAY)
+    data = _repack(base, replace={"xl/worksheets/sheet1.xml": _sheet_variant(extra)})
+    cells = [CellWrite("OKRs", r, c, v, k) for r in range(2, 13) for c, v, k in
+             ((2, f"t{r} <&>", "text"), (3, r / 10, "percent"), (4, TODAY, "date"))]
+    cells.append(CellWrite("OKRs", 8, 2, None, "text"))  # an emptied cell keeps its style
+    header = [CellWrite("OKRs", 1, 3, "Header", "text")]
+    rows = {"OKRs": [["appended", 1.5, TODAY]]}
+
+    def run() -> dict[str, bytes]:
+        result = patch_workbook(data, cells=cells, header_cells=header, append_rows=rows)
+        members = _members(result.data)
+        return {name: etree.tostring(etree.fromstring(body), method="c14n") if name.endswith(".xml") else body
+                for name, body in members.items()} | {"kept": repr(result.kept_formulas).encode()}
+
+    fast = run()
+    monkeypatch.setattr(write_sheet, "split_sheet", lambda data, part: None)
+    slow = run()
+    assert fast == slow
+    assert b"OKRs!C4" in fast["kept"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(b'</row><row r="2"', b'</row><row r="2"><c>'), (b'<c r="A2" s="1">', b'<c r="A2" s="1" y:z="1">')],
+    ids=["unclosed", "unbound-prefix"],
+)
+def test_a_broken_sheet_is_a_clear_error_on_the_fast_path(old, new):
+    broken = _sheet_variant().replace(old, new, 1)
+    assert broken != _sheet_variant()
+    data = _repack(write_template(today=TODAY), replace={"xl/worksheets/sheet1.xml": broken})
+    with pytest.raises(WorkbookError) as caught:
+        write_back(data, cells=[CellWrite("OKRs", 2, 3, "x", "text")])
+    assert caught.value.code == "corrupt_workbook"
