@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from addin.config import Config, load_dotenv
+from addin.config import Config, cadence_settings, load_dotenv
 from addin.errors import OkrError
 
 EXIT_FINDINGS = 1
@@ -277,7 +277,7 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
 
     config = _config()
     report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
-                      calendar=_calendar(config, ics), now=_now())
+                      calendar=_calendar(config, ics), now=_now(), settings=cadence_settings())
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -305,7 +305,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 
     config = _config()
     report = refresh_invites(_database(config), config.tenant, within=parse_within(within), now=_now(),
-                             calendar=_calendar(config, ics))
+                             calendar=_calendar(config, ics), settings=cadence_settings())
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -39,3 +39,41 @@ def load_dotenv(path: Path = Path(".env")) -> None:
         key, sep, value = line.strip().partition("=")
         if sep and key and not key.startswith("#"):
             os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def cadence_settings(env: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The meeting rhythm's knobs from the environment (defaults: the product's usual rhythm).
+
+    OKR_ONLINE_MEETINGS (true/false), OKR_MEETING_CATEGORIES (comma-separated),
+    OKR_WORKBOOK_URL (https link shown in invites), OKR_REVIEW_WEEKDAY (e.g. thursday),
+    OKR_REVIEW_WEEK (first, second, third, fourth or last).
+    """
+    from addin.errors import InputError
+    from addin.outlook.plan import CadenceSettings
+
+    env = os.environ if env is None else env
+    default = CadenceSettings()
+    online = env.get("OKR_ONLINE_MEETINGS", "true").strip().lower()
+    if online not in ("true", "false", "1", "0", "yes", "no"):
+        raise InputError("OKR_ONLINE_MEETINGS must be true or false.", code="bad_setting",
+                         field="OKR_ONLINE_MEETINGS")
+    weekday = env.get("OKR_REVIEW_WEEKDAY", _WEEKDAYS[default.review_weekday]).strip().lower()
+    if weekday not in _WEEKDAYS:
+        raise InputError("OKR_REVIEW_WEEKDAY must be a weekday name such as thursday.", code="bad_setting",
+                         field="OKR_REVIEW_WEEKDAY")
+    week = env.get("OKR_REVIEW_WEEK", default.review_index).strip().lower()
+    if week not in ("first", "second", "third", "fourth", "last"):
+        raise InputError("OKR_REVIEW_WEEK must be first, second, third, fourth or last.", code="bad_setting",
+                         field="OKR_REVIEW_WEEK")
+    categories = tuple(c.strip() for c in env.get("OKR_MEETING_CATEGORIES", ",".join(default.categories))
+                       .split(",") if c.strip())
+    return CadenceSettings(
+        review_weekday=_WEEKDAYS.index(weekday),
+        review_index=week,
+        online_meeting=online in ("true", "1", "yes"),
+        categories=categories,
+        workbook_url=env.get("OKR_WORKBOOK_URL") or None,
+    )

@@ -21,8 +21,6 @@ from addin.excel.write_text import EXCEL_MAX_CELL_CHARS, clean_text, column_lett
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 _NUMERIC_KINDS = frozenset(("auto", "number", "percent"))
-_TEXT_KINDS = frozenset(("auto", "text"))
-_DATE_KINDS = frozenset(("auto", "date"))
 
 # (role, body): body is the cell's XML after its r and s attributes.
 Encoded = tuple[str, str]
@@ -44,7 +42,7 @@ class CellMaker:
         self._cell_open = f'<{p}c r="'
         self.starts: dict[int, str] = {}  # column -> '<c r="AB'
         self._styles: dict[int, str] = {0: ""}  # style -> ' s="N"'
-        self._dates: dict[object, tuple[str, str]] = {}  # date -> (role, serial text)
+        self._dates: dict[object, tuple[str, str]] = {}  # date -> (role, body)
 
     def start(self, column: int) -> str:
         """'<c r="P' for a column: the cell's opening up to its row number."""
@@ -67,16 +65,16 @@ class CellMaker:
     def encode(self, items: Sequence[tuple[int, object, str]]) -> list[tuple[int, str, str]]:
         """(column, role, body) for (column, value, kind) items, in the given order."""
         out: list[tuple[int, str, str]] = []
+        add = out.append
         texts: list[str] = []
         text_at: list[int] = []
+        value_open, value_close = self._value_open, self._value_close
         for column, value, kind in items:
             kind_type = type(value)
-            if value is None:
-                out.append((column, "empty", "/>"))
-            elif kind_type is str and kind in _TEXT_KINDS:
+            if kind_type is str and (kind == "auto" or kind == "text"):
                 text_at.append(len(out))
                 texts.append(value)
-                out.append((column, "text", ""))
+                add((column, "text", ""))
             elif kind_type is float and kind in _NUMERIC_KINDS:
                 if value.is_integer() and abs(value) < 1e15:
                     text = str(int(value))
@@ -84,17 +82,19 @@ class CellMaker:
                     text = repr(value)
                 else:
                     text = number_text(value)  # raises: not a finite number
-                role = "percent" if kind == "percent" else "number"
-                out.append((column, role, f"{self._value_open}{text}{self._value_close}"))
+                add((column, "percent" if kind == "percent" else "number", f"{value_open}{text}{value_close}"))
+            elif (kind_type is dt.date or kind_type is dt.datetime) and (kind == "auto" or kind == "date"):
+                found = self._dates.get(value)
+                if found is None:
+                    found = self._date(value)
+                add((column, found[0], found[1]))
+            elif value is None:
+                add((column, "empty", "/>"))
             elif kind_type is int and kind in _NUMERIC_KINDS:
-                role = "percent" if kind == "percent" else "number"
-                out.append((column, role, f"{self._value_open}{value}{self._value_close}"))
-            elif (kind_type is dt.date or kind_type is dt.datetime) and kind in _DATE_KINDS:
-                role, text = self._date(value)
-                out.append((column, role, f"{self._value_open}{text}{self._value_close}"))
+                add((column, "percent" if kind == "percent" else "number", f"{value_open}{value}{value_close}"))
             else:
                 role, payload = self._fallback(value, kind)
-                out.append((column, role, self.body(role, payload)))
+                add((column, role, self.body(role, payload)))
         if texts:
             self._texts(texts, text_at, out)
         return out
@@ -130,9 +130,9 @@ class CellMaker:
             out[index] = (out[index][0], "text", f"{opening}{escaped}{close}")
 
     def _date(self, value: dt.date) -> tuple[str, str]:
-        found = self._dates.get(value)
-        if found is None:
-            found = self._fallback(value, "date")
-            if len(self._dates) < 4096:
-                self._dates[value] = found
+        """(role, body) of a date or datetime, remembered (a sync writes few distinct dates)."""
+        role, payload = self._fallback(value, "date")
+        found = (role, f"{self._value_open}{payload}{self._value_close}")
+        if len(self._dates) < 4096:
+            self._dates[value] = found
         return found

@@ -158,23 +158,25 @@ class _Prefixed:
         return self._stream.read(size)
 
 
-class _ColumnStyles:
-    """Default styles of columns from <cols> (what Excel gives a new cell there)."""
+class _ColumnStyles(dict[int, "int | None"]):
+    """Default styles of columns from <cols> (what Excel gives a new cell there).
+
+    Look a column up by indexing: a dict that fills itself, so the hot loops pay
+    one dict lookup per cell.
+    """
 
     def __init__(self, cols: etree._Element | None) -> None:
+        super().__init__()
         self._ranges: list[tuple[int, int, int]] = []
-        self._cache: dict[int, int | None] = {}
         if cols is not None:
             for col in cols:
                 style = col.get("style")
                 if style and style != "0":
                     self._ranges.append((int(col.get("min", "0")), int(col.get("max", "0")), int(style)))
 
-    def get(self, column: int) -> int | None:
-        if column in self._cache:
-            return self._cache[column]
+    def __missing__(self, column: int) -> int | None:
         found = next((style for first, last, style in self._ranges if first <= column <= last), None)
-        self._cache[column] = found
+        self[column] = found
         return found
 
 
@@ -354,7 +356,7 @@ class SheetRewriter:
         maker = self._maker
         above = self._style_above
         attrs_for = self._style_attrs
-        column_style = self._col_styles.get
+        column_style = self._col_styles.__getitem__
         row_text = str(row.number)
         appended: list[str] = []
         left_new: int | None = None
@@ -557,7 +559,7 @@ class SheetRewriter:
         maker = self._maker
         above = self._style_above
         attrs = self._style_attrs
-        column_style = self._col_styles.get
+        column_style = self._col_styles.__getitem__
         row_text = str(row_number)
         for column, role, body in maker.encode([(c, w.value, w.kind) for c, w in sorted(writes.items())]):
             cell = cells.get(column)
@@ -625,7 +627,7 @@ class SheetRewriter:
         # Why this order: a column's own default (<col style>) is what Excel would give
         # a typed value; then the same column higher up; then the neighbour on the left.
         if not is_header:
-            style = self._col_styles.get(column)
+            style = self._col_styles[column]
             if style is None:
                 style = self._style_above.get(column)
             if style is not None:
@@ -675,7 +677,7 @@ class SheetRewriter:
         is_header = row_number in self.edit.header_rows
         left_style: int | None = None
         styles = self.styles
-        column_style = self._col_styles.get
+        column_style = self._col_styles.__getitem__
         above = self._style_above
         starts = maker.starts
         attrs = self._style_attrs
