@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -20,6 +19,7 @@ import click
 
 from addin.config import Config, cadence_settings, load_dotenv
 from addin.errors import OkrError
+from addin.files import write_atomically
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
@@ -77,18 +77,6 @@ def _read_file(path: Path, config: Config) -> bytes:
     return path.read_bytes()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` in one step, so a failure never leaves half a workbook."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _print_findings(findings: list, *, limit: int = 200) -> None:  # type: ignore[type-arg]
     for finding in findings[:limit]:
         where = finding.location.describe()
@@ -119,7 +107,7 @@ def template(path: Path, sample: bool, force: bool) -> None:
 
     if path.exists() and not force:
         _fail(f"{path} already exists; choose another name or pass --force.")
-    _write_atomically(path, write_template(sample=sample, today=_now().date()))
+    write_atomically(path, write_template(sample=sample, today=_now().date()))
     click.echo(f"Wrote {path}" + (" with a sample organisation" if sample else ""))
 
 
@@ -161,7 +149,7 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> No
     config = _config()
     report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
                            quarter=quarter)
-    _write_atomically(out or path, report.workbook)
+    write_atomically(out or path, report.workbook)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
     else:
@@ -351,7 +339,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
             inputs = gather_retro_inputs(session, config.tenant, the_quarter, now=_now())
     if team:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(out, build_retro_pack(inputs[0], charts=not no_charts, template=style))
+        write_atomically(out, build_retro_pack(inputs[0], charts=not no_charts, template=style))
         click.echo(f"Wrote {out}")
         return
     out.mkdir(parents=True, exist_ok=True)
@@ -359,7 +347,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     with click.progressbar(zip(inputs, packs), length=len(inputs), label="Retro packs",
                            file=sys.stderr) as bar:
         for data, pack in bar:
-            _write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
+            write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
 
 

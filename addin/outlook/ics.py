@@ -17,13 +17,13 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 
+from addin.files import write_atomically
 from addin.outlook.calendar import DOCX_TYPE, Failure, MeetingChange, OccurrenceBody, Record, RetroPack
 from addin.outlook.invite import clean_text
 from addin.outlook.plan import PlannedMeeting, localize
@@ -262,15 +262,7 @@ class IcsCalendar:
 
     def _save(self, path: Path, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        # write-then-rename: a reader never sees half a calendar
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".ics", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)  # a calendar client never reads half a calendar
 
 
 def _read(path: Path) -> icalendar.Calendar | None:
