@@ -40,7 +40,7 @@ class RawRow:
     end: int  # offset of "</row>" (== content for a self-closing row)
     close: int  # offset just after the row
     number: int
-    attrs: dict[bytes, bytes] | None
+    plain: bool  # False: an attribute holds a reference (&...;); leave the row to lxml
     after: int = 0  # offset where the white space after the row ends (lxml keeps it as the tail)  # None: an attribute holds a reference; leave the row to lxml
 
 
@@ -125,17 +125,24 @@ def _rows(data: bytes, begin: int, close: int, prefix: bytes) -> list[RawRow] | 
         match = row_open.match(data, found)
         if match is None:
             return None  # something other than a row
-        attrs = attributes(match.group(1))
-        named = attrs
-        if attrs is None:
-            # A reference (&...;) in an attribute: the row itself goes through lxml, but
-            # its number is needed here and must be plain digits.
-            if _R_HAS_REFERENCE.search(match.group(1)):
-                return None
-            named = attributes(_WITHOUT_REFERENCES.sub(b"", match.group(1)))
-            if named is None:
-                return None
-        number_text = named.get(b"r")
+        text = match.group(1)
+        if text.startswith(b' r="') and b"&" not in text:
+            # The usual start tag (Excel writes r first): no need to read the others yet.
+            quote = text.find(b'"', 4)
+            number_text = text[4:quote]
+            attrs_ok = True
+        else:
+            attrs = attributes(text)
+            attrs_ok = attrs is not None
+            if attrs is None:
+                # A reference (&...;) in an attribute: the row itself goes through lxml,
+                # but its number is needed here and must be plain digits.
+                if _R_HAS_REFERENCE.search(text):
+                    return None
+                attrs = attributes(_WITHOUT_REFERENCES.sub(b"", text))
+                if attrs is None:
+                    return None
+            number_text = attrs.get(b"r")
         if number_text is None:
             number = previous + 1
         elif number_text.isdigit():
@@ -144,11 +151,11 @@ def _rows(data: bytes, begin: int, close: int, prefix: bytes) -> list[RawRow] | 
             return None
         previous = number
         if match.group(2):
-            rows.append(RawRow(found, match.end(), match.end(), match.end(), number, attrs))
+            rows.append(RawRow(found, match.end(), match.end(), match.end(), number, attrs_ok))
             position = match.end()
             continue
         end = data.find(row_close, match.end(), close)
         if end < 0 or data.find(row_start, match.end(), end) != -1:
             return None
         position = end + len(row_close)
-        rows.append(RawRow(found, match.end(), end, position, number, attrs))
+        rows.append(RawRow(found, match.end(), end, position, number, attrs_ok))

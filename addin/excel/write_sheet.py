@@ -305,7 +305,7 @@ class SheetRewriter:
         The usual case: the status columns are the row's last ones, so the cells
         there (all being written) are cut off and the new ones appended as text.
         """
-        if row.number in self.edit.header_rows or row.end == row.content or row.attrs is None:
+        if row.number in self.edit.header_rows or row.end == row.content or not row.plain:
             return None
         data = raw.data
         first = min(writes)
@@ -348,11 +348,15 @@ class SheetRewriter:
                 return None  # a cell that stays, or a formula: the general path decides
             present[column] = int(style)
             cut = search_end = start
+        start_tag = data[row.start : row.content]
+        row_attrs = attributes(start_tag)
+        if row_attrs is None:
+            return None
         row_style = None
-        if row.attrs.get(b"customFormat") in (b"1", b"true") and row.attrs.get(b"s"):
-            if not row.attrs[b"s"].isdigit():
+        if row_attrs.get(b"customFormat") in (b"1", b"true") and row_attrs.get(b"s"):
+            if not row_attrs[b"s"].isdigit():
                 return None
-            row_style = int(row.attrs[b"s"])
+            row_style = int(row_attrs[b"s"])
         maker = self._maker
         above = self._style_above
         attrs_for = self._style_attrs
@@ -384,8 +388,7 @@ class SheetRewriter:
             if attr is None:
                 attr = self._style_attr(base, role)
             appended.append(f'{maker.start(column)}{row_text}"{attr}{body}')
-        start_tag = data[row.start : row.content]
-        spans = row.attrs.get(b"spans")
+        spans = row_attrs.get(b"spans")
         if appended and spans:
             low, _, high = spans.partition(b":")
             if low.isdigit() and high.isdigit():
