@@ -60,6 +60,16 @@ def attributes(tag: bytes) -> dict[bytes, bytes] | None:
     return {name: double if double or not single else single for name, double, single in _ATTR.findall(tag)}
 
 
+def cell_ref_style(text: bytes) -> tuple[bytes | None, bytes | None] | None:
+    """(r, s) from a cell's attribute text; None if an attribute holds a reference."""
+    if text.startswith(b' r="') and b"s=" not in text and b"&" not in text:
+        return text[4 : text.find(b'"', 4)], None  # the usual cell: r first, no style
+    attrs = attributes(text)
+    if attrs is None:
+        return None
+    return attrs.get(b"r"), attrs.get(b"s")
+
+
 def split_sheet(data: bytes, part: str) -> RawSheet | None:
     """The part cut into rows, or None when it is not plain enough (see the module doc)."""
     if not data.startswith(b"<"):

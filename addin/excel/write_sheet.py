@@ -23,7 +23,7 @@ from lxml import etree
 from addin.errors import WorkbookError
 from addin.excel.write_cells import CellMaker
 from addin.excel.write_rows import _ATTRS as _RAW_ATTRS
-from addin.excel.write_rows import RawRow, RawSheet, attributes, split_sheet
+from addin.excel.write_rows import RawRow, RawSheet, attributes, cell_ref_style, split_sheet
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_text import (
     MAX_COLUMN,
@@ -281,10 +281,10 @@ class SheetRewriter:
         above = self._style_above
         column = 0
         for match in self._cell_open.finditer(data, row.content, row.end):
-            attrs = attributes(match.group(1))
-            if attrs is None:
+            found = cell_ref_style(match.group(1))
+            if found is None:
                 return False
-            ref = attrs.get(b"r")
+            ref, style = found
             if ref:
                 letters = ref.rstrip(b"0123456789")
                 if not letters.isalpha() or not letters.isascii():
@@ -292,7 +292,6 @@ class SheetRewriter:
                 column = column_index(letters.decode())
             else:
                 column += 1
-            style = attrs.get(b"s")
             if style:
                 if not style.isdigit():
                     return False
@@ -323,9 +322,10 @@ class SheetRewriter:
             match = self._cell_open.match(data, start)
             if match is None:
                 return None
-            attrs = attributes(match.group(1))
-            if attrs is None:
+            found = cell_ref_style(match.group(1))
+            if found is None:
                 return None
+            ref, style = found
             if match.group(2):
                 cell_end = match.end()
             else:
@@ -335,9 +335,8 @@ class SheetRewriter:
                 cell_end += len(self._cell_close)
             if data[cell_end:search_end].strip():
                 return None  # something other than a cell after it (extLst, ...)
-            ref = attrs.get(b"r")
             letters = ref.rstrip(b"0123456789") if ref else b""
-            style = attrs.get(b"s", b"0")
+            style = b"0" if style is None else style
             if not letters.isalpha() or not letters.isascii() or not style.isdigit():
                 return None
             column = column_index(letters.decode())
