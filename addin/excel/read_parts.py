@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from addin.errors import WorkbookError, WorkbookTooLarge
+from addin.excel.cellrefs import column_letters, column_number
 
 MAX_ROWS = 200_000  # data rows per sheet
 MAX_COLUMNS = 200
@@ -250,23 +251,6 @@ _FORMULA = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</(?:[\w.-]+:)?v>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 _TAG_NAME = re.compile(rb"<(?:[\w.-]+:)?(\w+)")
-
-
-def column_number(letters: bytes | str) -> int:
-    """1-based column of letters such as b"AB"."""
-    number = 0
-    for ch in letters if isinstance(letters, str) else letters.decode():
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    """Letters of a 1-based column number (28 -> "AB")."""
-    out = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def check_extent(raw: bytes, sheet: str) -> None:

@@ -25,10 +25,10 @@ from addin.excel.write_cells import CellMaker
 from addin.excel.write_rows import _ATTRS as _RAW_ATTRS
 from addin.excel.write_rows import RawRow, RawSheet, attributes, cell_ref_style, split_sheet
 from addin.excel.write_styles import StyleBook
+from addin.excel.cellrefs import column_number
 from addin.excel.write_text import (
     MAX_COLUMN,
     clean_text,
-    column_index,
     column_letters,
     excel_serial,
     format_range,
@@ -289,7 +289,7 @@ class SheetRewriter:
                 letters = ref.rstrip(b"0123456789")
                 if not letters.isalpha() or not letters.isascii():
                     return False
-                column = column_index(letters.decode())
+                column = column_number(letters.decode())
             else:
                 column += 1
             if style:
@@ -339,7 +339,7 @@ class SheetRewriter:
             style = b"0" if style is None else style
             if not letters.isalpha() or not letters.isascii() or not style.isdigit():
                 return None
-            column = column_index(letters.decode())
+            column = column_number(letters.decode())
             if column < first:
                 left_style = int(style)
                 break
@@ -526,7 +526,7 @@ class SheetRewriter:
         column = 0
         for cell in row.iterchildren(_C):
             ref = cell.get("r")
-            column = column_index(ref.rstrip(_DIGITS)) if ref else column + 1
+            column = column_number(ref.rstrip(_DIGITS)) if ref else column + 1
             style = cell.get("s")
             if style:
                 self._style_above[column] = int(style)
@@ -736,7 +736,7 @@ def _cells_from(row: etree._Element, row_number: int, first: int) -> dict[int, e
         ref = cell.get("r")
         if not ref:
             break
-        column = column_index(ref.rstrip(_DIGITS))
+        column = column_number(ref.rstrip(_DIGITS))
         cells[column] = cell
         if column < first:
             return cells
@@ -747,7 +747,7 @@ def _cells_from(row: etree._Element, row_number: int, first: int) -> dict[int, e
     for cell in row.iterchildren(_C):
         ref = cell.get("r")
         if ref:
-            column = column_index(ref.rstrip(_DIGITS))
+            column = column_number(ref.rstrip(_DIGITS))
         else:
             column += 1
             cell.set("r", f"{column_letters(column)}{row_number}")

@@ -23,6 +23,8 @@ import math
 import re
 from decimal import Decimal
 
+from addin.excel.cellrefs import column_letters, column_number
+
 EXCEL_MAX_CELL_CHARS = 32_767
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
@@ -91,38 +93,12 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float 
     return (dt.datetime(value.year, value.month, value.day) - epoch).days
 
 
-@functools.lru_cache(maxsize=4096)
-def column_letters(column: int) -> str:
-    """1 -> "A", 28 -> "AB"."""
-    letters = ""
-    while column:
-        column, rem = divmod(column - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_COLUMN_CACHE: dict[str, int] = {}
-
-
-def column_index(letters: str) -> int:
-    """"A" -> 1, "ab" -> 28."""
-    cached = _COLUMN_CACHE.get(letters)
-    if cached is not None:
-        return cached
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - 64)
-    if len(_COLUMN_CACHE) < 20_000:
-        _COLUMN_CACHE[letters] = index
-    return index
-
-
 def split_ref(ref: str) -> tuple[int, int]:
     """"B7" -> (row 7, column 2); ValueError for anything else."""
     match = _REF.match(ref)
     if not match:
         raise ValueError(f"{ref!r} is not a cell reference")
-    return int(match.group(2)), column_index(match.group(1))
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
