@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from dataclasses import dataclass, field, replace
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
-from addin.excel.writeback import CellWrite, write_back
+from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan
-from addin.okr.model import CheckIn, Finding, KeyResult, OkrSet, Severity
+from addin.okr.model import CheckIn, Finding, KeyResult, Location, OkrSet, Severity
 from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
@@ -131,7 +131,9 @@ def sync_workbook(
                                now=now, quarter=quarter)
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
-        report.workbook = write_back(data, **edits)
+        written = patch_workbook(data, **edits)
+    report.workbook = written.data
+    report.findings.extend(_kept_formula_findings(written.kept_formulas))
     return report
 
 
@@ -176,6 +178,24 @@ def _store(
         "workbook_id": workbook_id,
     }
     return report, edits
+
+
+def _kept_formula_findings(references: Iterable[str]) -> list[Finding]:
+    """Cells the sync would have written but left alone because they hold a formula."""
+    findings = []
+    for reference in references:
+        sheet, _, cell = reference.rpartition("!")
+        sheet = sheet.strip("'").replace("''", "'")
+        row = int("".join(ch for ch in cell if ch.isdigit()) or 0) or None
+        findings.append(Finding(
+            rule="input.formula-kept",
+            pitfall=None,
+            severity=Severity.INFO,
+            location=Location(sheet=sheet, row=row, cell=cell),
+            message=f"{cell} holds a formula, so OKR Cadence did not write its status value there.",
+            suggestion="Clear the formula if you want the synced value in that cell.",
+        ))
+    return findings
 
 
 def _quarter(read: ReadResult, quarter: str | None, today: dt.date) -> Quarter:

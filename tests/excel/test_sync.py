@@ -173,7 +173,7 @@ def test_a_failed_write_back_stores_nothing(db, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sync_module, "write_back", broken)
+    monkeypatch.setattr(sync_module, "patch_workbook", broken)
     with pytest.raises(RuntimeError):
         sync_workbook(db, TENANT, make_workbook(ROWS), now=FIXED_NOW)
     with db.read() as s:
@@ -197,3 +197,20 @@ def test_formula_looking_text_comes_back_as_text(db):
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert report.created == 3
     assert rows_of(report.workbook)[0]["Key Result"] == rows[0]["Key Result"]
+
+
+def test_a_status_cell_holding_a_formula_is_kept_and_reported(db, first):
+    kr_id = rows_of(first.workbook)[1]["ID"]
+    wb = openpyxl.load_workbook(io.BytesIO(first.workbook))
+    ws = wb["OKRs"]
+    header_row, columns = _header(ws)
+    row = next(r for r in range(header_row + 1, ws.max_row + 1) if ws.cell(r, columns["ID"]).value == kr_id)
+    ws.cell(row, columns["Status"]).value = '=IF(TRUE,"ours","")'
+    out = io.BytesIO()
+    wb.save(out)
+
+    report = sync_workbook(db, TENANT, out.getvalue(), now=LATER)
+    status_cell = openpyxl.load_workbook(io.BytesIO(report.workbook))["OKRs"].cell(row, columns["Status"])
+    assert status_cell.data_type == "f"  # the manager's formula is still there
+    kept = [f for f in report.findings if f.rule == "input.formula-kept"]
+    assert [(f.location.sheet, f.location.row) for f in kept] == [("OKRs", row)]
