@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
 from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.lint import lint
-from addin.okr.merge import FieldConflict, SyncPlan
+from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, OkrSet, Severity
 from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
@@ -150,6 +150,7 @@ def _store(
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
                           now=now, hold=hold)
+    imported = _import_sheet_checkins(session, tenant, read, plan)
     okrs = _tenant_view(session, tenant, read, plan)
     findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
     repo.save_findings(session, tenant, findings, now=now)
@@ -162,7 +163,7 @@ def _store(
         updated=len(plan.update),
         unchanged=len(plan.unchanged),
         archived=len(plan.archive),
-        checkins=len(plan.checkins),
+        checkins=len(plan.checkins) + imported,
         conflicts=plan.conflicts,
         findings=report_findings,
         layout=read.layout,
@@ -178,6 +179,33 @@ def _store(
         "workbook_id": workbook_id,
     }
     return report, edits
+
+
+def _import_sheet_checkins(session: Session, tenant: str, read: ReadResult, plan: SyncPlan) -> int:
+    """Check-ins a manager typed into the Check-ins sheet become history (once).
+
+    Rows the sync wrote there itself, or typed twice, are already stored and skipped;
+    a back-dated one joins the history without moving the key result's current value.
+    """
+    active = {kr.id for kr in plan.merged if kr.id}
+    typed = [
+        c for c in read.okrs.checkins
+        if normalise_id(c.kr_id) in active and (c.value is not None or c.confidence is not None)
+    ]
+    if not typed:
+        return 0
+    ids = sorted({normalise_id(c.kr_id) for c in typed})
+    stored = {(c.kr_id, c.at.date(), c.value) for c in repo.list_checkins(session, tenant, kr_ids=ids)}
+    imported = 0
+    for c in typed:
+        key = (normalise_id(c.kr_id), c.at.date(), c.value)
+        if key in stored:
+            continue
+        repo.record_checkin(session, tenant, key[0], value=c.value, confidence=c.confidence, note=c.note,
+                            at=c.at, source="workbook")
+        stored.add(key)
+        imported += 1
+    return imported
 
 
 def _kept_formula_findings(references: Iterable[str]) -> list[Finding]:

@@ -214,3 +214,25 @@ def test_a_status_cell_holding_a_formula_is_kept_and_reported(db, first):
     assert status_cell.data_type == "f"  # the manager's formula is still there
     kept = [f for f in report.findings if f.rule == "input.formula-kept"]
     assert [(f.location.sheet, f.location.row) for f in kept] == [("OKRs", row)]
+
+
+def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first):
+    kr_id = rows_of(first.workbook)[0]["ID"]
+    wb = openpyxl.load_workbook(io.BytesIO(first.workbook))
+    ws = wb["Check-ins"]
+    header = {c.value: c.column for c in ws[1]}
+    row = ws.max_row + 1
+    typed = {"Date": dt.date(2026, 11, 10), "KR ID": kr_id.lower(), "Value": 22, "Note": "typed by hand"}
+    for name, value in typed.items():
+        ws.cell(row, header[name], value)
+    out = io.BytesIO()
+    wb.save(out)
+
+    report = sync_workbook(db, TENANT, out.getvalue(), now=LATER)
+    again = sync_workbook(db, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
+    with db.read() as s:
+        history = [c for c in repo.list_checkins(s, TENANT) if c.kr_id == kr_id]
+        current = repo.load_key_results(s, TENANT)[kr_id].current
+    assert [(c.value, c.note) for c in history if c.note == "typed by hand"] == [(22, "typed by hand")]
+    assert report.checkins == 1 and again.checkins == 0
+    assert current == 25  # older than the check-in of the first sync: history only
