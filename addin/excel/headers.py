@@ -95,7 +95,8 @@ _TEAM_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _CHECKIN_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "kr id", "key result id", "key result", "kr"),
+    "id": ("id", "kr id", "key result id", "kr"),
+    "key_result": ("key result", "kr title", "resultado clave", "resultado chave"),
     "at": ("at", "date", "when", "check in date", "checked in", "fecha", "data", "timestamp"),
     "value": ("value", "current", "valor", "actual", "new value"),
     "confidence": ("confidence", "confianza", "confianca"),

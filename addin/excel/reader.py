@@ -601,7 +601,8 @@ class _WorkbookReader:
         last = header.row
         for row in range(header.row + 1, grid.last_row + 1):
             kr_id = reader.text(row, "id")
-            if not kr_id:
+            title = reader.text(row, "key_result") if "key_result" in header.columns else ""
+            if not kr_id and not title:
                 continue
             last = row
             at = reader.parse(row, "at", _parse_timestamp, "bad-date")
@@ -614,6 +615,7 @@ class _WorkbookReader:
                     confidence=reader.parse(row, "confidence", v.parse_confidence, "bad-confidence"),
                     note=reader.text(row, "note", "notes"),
                     source=reader.text(row, "source", "status") or "workbook",
+                    kr_title=title,
                 )
             )  # fmt: skip
         self._record(grid, "checkins", header, header.columns, last)

@@ -7,6 +7,7 @@ inside it: if anything fails (a write-back error included) nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -181,27 +182,48 @@ def _store(
     return report, edits
 
 
+def _sheet_checkins(read: ReadResult, merged: Sequence[KeyResult]) -> list[CheckIn]:
+    """The Check-ins sheet's rows, each tied to a key result of this workbook.
+
+    A row gives its KR by ID, or (in a workbook not synced yet) by the key result's
+    title when exactly one KR has that title; other rows are left out.
+    """
+    by_id = {kr.id for kr in merged if kr.id}
+    by_title: dict[str, list[str]] = defaultdict(list)
+    for kr in merged:
+        if kr.id:
+            by_title[_title_key(kr.title)].append(kr.id)
+    resolved = []
+    for c in read.okrs.checkins:
+        kr_id = normalise_id(c.kr_id) if c.kr_id else None
+        if kr_id is None and len(by_title.get(_title_key(c.kr_title), ())) == 1:
+            kr_id = by_title[_title_key(c.kr_title)][0]
+        if kr_id in by_id:
+            resolved.append(replace(c, kr_id=kr_id))
+    return resolved
+
+
+def _title_key(title: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", title).casefold().split())
+
+
 def _import_sheet_checkins(session: Session, tenant: str, read: ReadResult, plan: SyncPlan) -> int:
     """Check-ins a manager typed into the Check-ins sheet become history (once).
 
     Rows the sync wrote there itself, or typed twice, are already stored and skipped;
     a back-dated one joins the history without moving the key result's current value.
     """
-    active = {kr.id for kr in plan.merged if kr.id}
-    typed = [
-        c for c in read.okrs.checkins
-        if normalise_id(c.kr_id) in active and (c.value is not None or c.confidence is not None)
-    ]
+    typed = [c for c in _sheet_checkins(read, plan.merged) if c.value is not None or c.confidence is not None]
     if not typed:
         return 0
-    ids = sorted({normalise_id(c.kr_id) for c in typed})
+    ids = sorted({c.kr_id for c in typed})
     stored = {(c.kr_id, c.at.date(), c.value) for c in repo.list_checkins(session, tenant, kr_ids=ids)}
     imported = 0
     for c in typed:
-        key = (normalise_id(c.kr_id), c.at.date(), c.value)
+        key = (c.kr_id, c.at.date(), c.value)
         if key in stored:
             continue
-        repo.record_checkin(session, tenant, key[0], value=c.value, confidence=c.confidence, note=c.note,
+        repo.record_checkin(session, tenant, c.kr_id, value=c.value, confidence=c.confidence, note=c.note,
                             at=c.at, source="workbook")
         stored.add(key)
         imported += 1
@@ -415,7 +437,7 @@ def _checkin_rows(
     A workbook without a check-ins sheet gets one, headed like the template's.
     """
     titles = {kr.id: kr.title for kr in merged if kr.id}
-    shown = {(c.kr_id, c.at.date(), c.value) for c in read.okrs.checkins}
+    shown = {(c.kr_id, c.at.date(), c.value) for c in _sheet_checkins(read, merged)}
     rows: list[list[object]] = [
         [c.at.date(), c.kr_id, titles[c.kr_id], c.value, c.confidence, c.note, c.source]
         for c in sorted(history, key=lambda c: c.at)

@@ -156,6 +156,7 @@ class CheckIn:
     confidence: float | None = None
     note: str = ""
     source: str = "workbook"  # workbook | cli | api | outlook
+    kr_title: str = ""  # a Check-ins sheet row naming its KR by title only (before IDs exist)
 
 
 @dataclass(slots=True)

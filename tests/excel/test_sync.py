@@ -236,3 +236,21 @@ def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first)
     assert [(c.value, c.note) for c in history if c.note == "typed by hand"] == [(22, "typed by hand")]
     assert report.checkins == 1 and again.checkins == 0
     assert current == 25  # older than the check-in of the first sync: history only
+
+
+def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
+    sample = write_template(sample=True, today=FIXED_NOW.date())
+    typed = [r for r in openpyxl.load_workbook(io.BytesIO(sample))["Check-ins"].iter_rows(min_row=2, values_only=True)
+             if any(r)]
+    assert typed  # the sample ships a few check-ins, by title
+
+    report = sync_workbook(db, TENANT, sample, now=FIXED_NOW)
+    with db.read() as s:
+        notes = {c.note for c in repo.list_checkins(s, TENANT) if c.note}
+    typed_notes = {r[5] for r in typed if r[5]}
+    assert typed_notes and typed_notes <= notes
+
+    # The sheet shows each of them once: no second copy appended with its new ID.
+    rows = [r for r in openpyxl.load_workbook(io.BytesIO(report.workbook))["Check-ins"].iter_rows(
+        min_row=2, values_only=True) if any(r)]
+    assert sum(1 for r in rows if r[5] in typed_notes) == len([r for r in typed if r[5]])
