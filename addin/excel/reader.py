@@ -72,6 +72,7 @@ class SheetLayout:
     columns: dict[str, int]  # canonical field -> 1-based column index, for columns present
     first_data_row: int
     last_data_row: int  # last row that held data (never the declared <dimension>)
+    last_column: int = 0  # rightmost column holding anything: new columns go right of it
 
 
 @dataclass
@@ -288,7 +289,8 @@ class _WorkbookReader:
     def _record(self, grid: Grid, kind: str, header: Header, columns: dict[str, int], last: int) -> None:
         if kind in ("key_results", "objectives"):
             columns = {f: c for f, c in columns.items() if f in CANONICAL_FIELDS}
-        self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last))
+        widest = max((len(row) for row in grid.rows), default=0)
+        self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest))
 
     # ------------------------------------------------------------------ key results
 

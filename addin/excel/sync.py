@@ -10,21 +10,21 @@ import datetime as dt
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
 from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
-from addin.okr.model import CheckIn, Finding, KeyResult, Location, OkrSet, Severity
+from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
 from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
+from addin.store.db import Database
 
 if TYPE_CHECKING:
     from addin.store.db import Session
-from addin.store.db import Database
 
 # The columns the sync writes, with the header it gives them where a layout lacks one.
 OUTPUT_HEADERS = {
@@ -322,24 +322,18 @@ def _statuses(
         by_kr[checkin.kr_id].append(checkin)
     objective_types = {(o.team, o.title): o.type for o in okrs.objectives}
     thresholds = okrs.settings.thresholds
-    result = {}
-    for kr in merged:
-        if not kr.id:
-            continue
-        result[kr.id] = kr_status(
+    return {
+        kr.id: kr_status(
             kr,
             quarter=quarter,
             today=today,
             thresholds=thresholds,
             checkins=by_kr.get(kr.id, ()),
-            **_objective_type(objective_types, kr),
+            objective_type=objective_types.get((kr.team, kr.objective), ObjectiveType.COMMITTED),
         )
-    return result
-
-
-def _objective_type(types: dict, kr: KeyResult) -> dict:
-    kind = types.get((kr.team, kr.objective))
-    return {"objective_type": kind} if kind is not None else {}
+        for kr in merged
+        if kr.id
+    }
 
 
 def _status_cells(
@@ -385,7 +379,7 @@ def _output_columns(layouts: Iterable[SheetLayout]) -> tuple[dict[str, dict[str,
     headers: list[CellWrite] = []
     for layout in layouts:
         where = {name: layout.columns[name] for name in OUTPUT_HEADERS if name in layout.columns}
-        next_free = max([*layout.columns.values(), getattr(layout, "last_column", 0)]) + 1
+        next_free = max([*layout.columns.values(), layout.last_column]) + 1
         for name, header in OUTPUT_HEADERS.items():
             if name not in where:
                 where[name] = next_free

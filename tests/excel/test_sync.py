@@ -254,3 +254,23 @@ def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
     rows = [r for r in openpyxl.load_workbook(io.BytesIO(report.workbook))["Check-ins"].iter_rows(
         min_row=2, values_only=True) if any(r)]
     assert sum(1 for r in rows if r[5] in typed_notes) == len([r for r in typed if r[5]])
+
+
+def test_status_columns_added_to_a_foreign_sheet_never_cover_the_managers_columns(db):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Our goals"
+    ws.append(["Team", "Objective", "Key result", "Owner", "Start", "Goal", "Actual", "Comments", None, "Budget"])
+    ws.append(["Ops", "Run a calm platform", "Cut p95 latency", "li@example.com", 450, 250, 400, "on it", None, 1200])
+    ws.append(["Ops", "Run a calm platform", "Grow weekly active teams", "li@example.com", 100, 150, 110, "", None, 300])
+    out = io.BytesIO()
+    wb.save(out)
+
+    report = sync_workbook(db, TENANT, out.getvalue(), now=FIXED_NOW)
+    synced = openpyxl.load_workbook(io.BytesIO(report.workbook))["Our goals"]
+    header = [c.value for c in synced[1]]
+    assert header[:10] == ["Team", "Objective", "Key result", "Owner", "Start", "Goal", "Actual", "Comments", None,
+                           "Budget"]
+    assert header[10:15] == ["ID", "Progress", "Status", "Last check-in", "Flags"]
+    assert [synced.cell(2, 10).value, synced.cell(3, 10).value] == [1200, 300]
+    assert str(synced.cell(2, 11).value).startswith("KR-")
