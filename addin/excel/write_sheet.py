@@ -233,13 +233,7 @@ class SheetRewriter:
         remember = bool(self.edit)
         for row in raw.rows:
             number = row.number
-            while position < len(pending) and pending[position] < number:
-                buffer.append(self._new_row(pending[position]))
-                position += 1
-            writes = None
-            if position < len(pending) and pending[position] == number:
-                writes = self.edit.row_writes(number)
-                position += 1
+            writes, position = self._writes_for(number, pending, position, buffer)
             if writes:
                 done = self._splice_row(raw, row, writes)
                 if done is None:
@@ -261,6 +255,18 @@ class SheetRewriter:
         tail = [self._strip_declarations(etree.tostring(child)) for child in _after(raw.root, raw.sheet_data)]
         dst.write(b"".join(tail) + self._close_root(raw.root))
         return self.outcome
+
+    def _writes_for(
+        self, number: int, pending: list[int], position: int, buffer: list[bytes]
+    ) -> tuple[dict[int, CellValue] | None, int]:
+        """Merge the edit's rows in order with the sheet's: new rows before ``number`` go
+        into ``buffer``; returns the writes for row ``number`` (if any) and the new position."""
+        while position < len(pending) and pending[position] < number:
+            buffer.append(self._new_row(pending[position]))
+            position += 1
+        if position < len(pending) and pending[position] == number:
+            return self.edit.row_writes(number), position + 1
+        return None, position
 
     def _parse_row(self, raw: RawSheet, row: RawRow) -> etree._Element:
         """One row as an lxml element, in the namespaces of the sheet's root."""
@@ -430,13 +436,7 @@ class SheetRewriter:
                     continue
                 row_number = int(element.get("r") or previous_row + 1)
                 previous_row = row_number
-                while position < len(pending) and pending[position] < row_number:
-                    buffer.append(self._new_row(pending[position]))
-                    position += 1
-                writes = None
-                if position < len(pending) and pending[position] == row_number:
-                    writes = self.edit.row_writes(row_number)
-                    position += 1
+                writes, position = self._writes_for(row_number, pending, position, buffer)
                 if writes or self.edit.freeze_external:
                     buffer.append(self._edit_row(element, row_number, writes or {}))
                 else:
