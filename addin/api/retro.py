@@ -20,7 +20,7 @@ def download(team: str, quarter: str) -> Response:
     from addin.reports.naming import pack_name
 
     with database().read() as session:
-        settings = repo.load_okrs(session, tenant(), team=team).settings
+        settings = repo.load_settings(session, tenant())
         the_quarter = resolve_quarter(quarter, today=now().date(),
                                       fy_start_month=settings.fiscal_year_start_month)
         data = gather_retro_input(session, tenant(), team, the_quarter, now=now())

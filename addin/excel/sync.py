@@ -151,7 +151,8 @@ def _store(
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
                           now=now, hold=hold)
-    imported = _import_sheet_checkins(session, tenant, read, plan)
+    typed = _sheet_checkins(read, plan.merged)
+    imported = _import_sheet_checkins(session, tenant, typed)
     okrs = _tenant_view(session, tenant, read, plan)
     findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
     repo.save_findings(session, tenant, findings, now=now)
@@ -176,7 +177,7 @@ def _store(
     edits = {
         "cells": cells,
         "header_cells": header_cells,
-        "append_rows": _checkin_rows(read, plan.merged, okrs.checkins),
+        "append_rows": _checkin_rows(read, plan.merged, okrs.checkins, typed),
         "workbook_id": workbook_id,
     }
     return report, edits
@@ -207,13 +208,13 @@ def _title_key(title: str) -> str:
     return " ".join(unicodedata.normalize("NFC", title).casefold().split())
 
 
-def _import_sheet_checkins(session: Session, tenant: str, read: ReadResult, plan: SyncPlan) -> int:
+def _import_sheet_checkins(session: Session, tenant: str, sheet_rows: Sequence[CheckIn]) -> int:
     """Check-ins a manager typed into the Check-ins sheet become history (once).
 
     Rows the sync wrote there itself, or typed twice, are already stored and skipped;
     a back-dated one joins the history without moving the key result's current value.
     """
-    typed = [c for c in _sheet_checkins(read, plan.merged) if c.value is not None or c.confidence is not None]
+    typed = [c for c in sheet_rows if c.value is not None or c.confidence is not None]
     if not typed:
         return 0
     ids = sorted({c.kr_id for c in typed})
@@ -424,14 +425,14 @@ def _store_side_changes(
 
 
 def _checkin_rows(
-    read: ReadResult, merged: Sequence[KeyResult], history: Sequence[CheckIn]
+    read: ReadResult, merged: Sequence[KeyResult], history: Sequence[CheckIn], sheet_rows: Sequence[CheckIn]
 ) -> dict[str, list[list[object]]]:
     """Stored check-ins of this workbook's KRs that its Check-ins sheet does not show yet.
 
     A workbook without a check-ins sheet gets one, headed like the template's.
     """
     titles = {kr.id: kr.title for kr in merged if kr.id}
-    shown = {(c.kr_id, c.at.date(), c.value) for c in _sheet_checkins(read, merged)}
+    shown = {(c.kr_id, c.at.date(), c.value) for c in sheet_rows}
     rows: list[list[object]] = [
         [c.at.date(), c.kr_id, titles[c.kr_id], c.value, c.confidence, c.note, c.source]
         for c in sorted(history, key=lambda c: c.at)
