@@ -119,12 +119,14 @@ def template(path: Path, sample: bool, force: bool) -> None:
 def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
     """Check the OKRs in PATH against the known OKR pitfalls."""
     from addin.excel.sync import lint_workbook
-
     from addin.store import repo
+    from addin.store.db import database_exists
 
     config = _config()
-    with _database(config).read() as session:  # history rules (stale, pace) use stored check-ins
-        history = repo.list_checkins(session, config.tenant)
+    history = []  # the history rules (stale, pace) use stored check-ins, where there are any
+    if database_exists(config.database_url):
+        with _database(config).read() as session:
+            history = repo.list_checkins(session, config.tenant)
     report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter, history=history)
     if as_json:
         click.echo(json.dumps({"findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False))
@@ -330,7 +332,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     db = _database(config)
     style = template.read_bytes() if template else None
     with db.read() as session:
-        settings = repo.load_okrs(session, config.tenant, team=team).settings
+        settings = repo.load_settings(session, config.tenant)
         the_quarter = resolve_quarter(quarter or settings.quarter, today=_now().date(),
                                       fy_start_month=settings.fiscal_year_start_month)
         if team:

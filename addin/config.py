@@ -21,8 +21,10 @@ class Config:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         """Read OKR_INSTANCE_PATH, DATABASE_URL, OKR_MAX_UPLOAD_MB and OKR_TENANT."""
         env = os.environ if env is None else env
+        from addin.store.db import default_database_url
+
         instance = Path(env.get("OKR_INSTANCE_PATH") or "instance").resolve()
-        url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'okr.db'}"
+        url = env.get("DATABASE_URL") or default_database_url(str(instance))
         return cls(
             instance_path=instance,
             database_url=url,

@@ -26,10 +26,11 @@ def test_template_writes_a_workbook_and_refuses_to_overwrite(okr, tmp_path):
     assert "already exists" in again.stderr
 
 
-def test_lint_json_lists_findings_and_exits_1_on_errors(okr, tmp_path):
+def test_lint_json_lists_findings_and_exits_1_on_errors(okr, tmp_path, instance):
     path = tmp_path / "sample.xlsx"
     okr("template", "--sample", str(path))
     result = okr("lint", "--json", str(path))
+    assert not list(instance.glob("*.sqlite3"))  # linting stores nothing, not even an empty database
     document = json.loads(result.stdout)
     pitfalls = {f["pitfall"] for f in document["findings"]}
     # The sample organisation is built with activity KRs and a KR without an owner.

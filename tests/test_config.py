@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from addin.config import Config, cadence_settings
@@ -9,8 +11,12 @@ from addin.errors import InputError
 
 
 def test_embedded_default_is_sqlite_in_the_instance_folder(tmp_path):
+    from sqlalchemy.engine import make_url
+
     config = Config.from_env({"OKR_INSTANCE_PATH": str(tmp_path / "inst")})
-    assert config.database_url == f"sqlite:///{tmp_path / 'inst' / 'okr.db'}"
+    url = make_url(config.database_url)
+    assert url.drivername.startswith("sqlite")
+    assert Path(url.database).parent == (tmp_path / "inst").resolve()
     assert config.tenant == "local"
 
 

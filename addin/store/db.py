@@ -32,6 +32,14 @@ _WRITE = "okr_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def database_exists(url: str) -> bool:
+    """False only for a SQLite file that was never created (a server database is assumed)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).is_file()
+
+
 def default_database_url(instance_path: str) -> str:
     """The embedded default: a SQLite file in the instance folder (created if missing)."""
     folder = Path(instance_path).expanduser().resolve()
