@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "graph"
+SPECS = Path(__file__).resolve().parents[1] / "data" / "spec" / "graph"  # vendored, see SOURCE.txt
 SPEC = SPECS / "Calendar.yml"
 ACTIONS = "Users.Actions.yml"  # createUploadSession, cancel: Graph's actions live in this slice
 PREFIX = "#/components/schemas/"
