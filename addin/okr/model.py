@@ -123,6 +123,9 @@ class Objective:
     ref: str | None = None  # outline number ("1") where the workbook numbers objectives
     aligns_to: str | None = None  # a parent objective or KR this one supports
     weight: float | None = None
+    # "2026-Q4" (a quarter's objective) or "FY2026" (annual: its KRs span the year's
+    # quarters); None until the sync places it in the period its workbook says
+    period: str | None = None
     location: Location = field(default_factory=Location)
 
 
@@ -145,6 +148,10 @@ class KeyResult:
     depends_on: tuple[str, ...] = ()  # team names or KR ids
     notes: str = ""
     weight: float | None = None
+    # the quarter this KR belongs to ("2026-Q4"); None until the sync places it in the
+    # period its workbook says (a quarter-block row gives one KR per filled block)
+    quarter: str | None = None
+    continues: str | None = None  # id of last quarter's KR this one carries over
     location: Location = field(default_factory=Location)
 
 
