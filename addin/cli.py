@@ -319,7 +319,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None,
           no_charts: bool) -> None:
     """Write the quarter-end Word retro pack of a team (or of every team)."""
-    from addin.okr.quarters import resolve_quarter
+    from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
     from addin.reports.data import gather_retro_input, gather_retro_inputs
@@ -332,9 +332,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     db = _database(config)
     style = template.read_bytes() if template else None
     with db.read() as session:
-        settings = repo.load_settings(session, config.tenant)
-        the_quarter = resolve_quarter(quarter or settings.quarter, today=_now().date(),
-                                      fy_start_month=settings.fiscal_year_start_month)
+        the_quarter = view_quarter(quarter, repo.load_settings(session, config.tenant), _now().date())
         if team:
             inputs = [gather_retro_input(session, config.tenant, team, the_quarter, now=_now())]
         else:

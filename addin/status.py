@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from addin.errors import NotFound
 from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
-from addin.okr.quarters import Quarter, resolve_quarter
+from addin.okr.periods import view_quarter
+from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import repo
 from addin.store.db import Database
@@ -56,18 +57,18 @@ def okr_status(
 ) -> list[TeamView]:
     """Every team's (or one team's) objectives and KRs with their status on ``today``."""
     with db.read() as session:
-        okrs = repo.load_okrs(session, tenant, team=team)
+        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
+        okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
     if team is not None and not any(o.team == team for o in okrs.objectives) and not any(
         t.name == team for t in okrs.teams
     ):
         raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
-    return score_teams(okrs, today=today, quarter=quarter)
+    return score_teams(okrs, today=today, quarter=the_quarter)
 
 
-def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | None = None) -> list[TeamView]:
+def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
     """Score an OkrSet team by team (pure: used by status, invites and reports)."""
-    the_quarter = resolve_quarter(quarter or okrs.settings.quarter, today=today,
-                                  fy_start_month=okrs.settings.fiscal_year_start_month)
+    the_quarter = view_quarter(quarter, okrs.settings, today)
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for c in okrs.checkins:
         checkins[c.kr_id].append(c)

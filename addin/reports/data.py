@@ -56,13 +56,13 @@ def gather_retro_input(
         if found is None:
             raise NotFound(f"There is no team called {team!r}.", code="team_not_found", field="team")
         team = found
-    okrs = repo.load_okrs(session, tenant, include_archived=False)
-    okrs.checkins = []  # the tenant's whole history; the pack reads RetroInput.checkins
+    okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
+    okrs.checkins = []  # the pack reads RetroInput.checkins
     kr_ids = [kr.id for kr in okrs.key_results if kr.team == team.name and kr.id]
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
     checkins = repo.list_checkins(session, tenant, kr_ids=kr_ids, since=since, until=until) if kr_ids else []
-    findings = repo.finding_history(session, tenant, team=team.name, since=since, until=until)
+    findings = repo.finding_history(session, tenant, team=team.name, since=since, until=until, quarter=quarter.label)
     return RetroInput(
         team=team,
         quarter=quarter,
@@ -85,7 +85,7 @@ def gather_retro_inputs(
     """Every team's RetroInput (``okr retro --all``), reading the tenant's OKRs and check-ins once."""
     from addin.store import repo
 
-    okrs = repo.load_okrs(session, tenant, include_archived=False)
+    okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
     team_of = {kr.id: kr.team for kr in okrs.key_results if kr.id}
@@ -100,7 +100,8 @@ def gather_retro_inputs(
             quarter=quarter,
             okrs=okrs,
             checkins=by_team.get(team.name, []),
-            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until)),
+            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until,
+                                               quarter=quarter.label)),
             generated_at=now,
             author=author,
         )
