@@ -351,6 +351,24 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
 
 
+@main.command("next-quarter")
+@click.option("--team", required=True, help="The team whose next quarter to start.")
+@click.option("--quarter", help="The quarter that closes, such as 2026-Q4 (default: the team's latest).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The next quarter's workbook (.xlsx) to write.")
+@handles_errors
+def next_quarter(team: str, quarter: str | None, out: Path) -> None:
+    """Write next quarter's workbook of a team, pre-filled from its retro's carry-over; sync it to start."""
+    from addin.rollover import next_quarter_workbook
+
+    config = _config()
+    result = next_quarter_workbook(_database(config), config.tenant, team, quarter=quarter, now=_now())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out, result.workbook)
+    click.echo(f"Wrote {out}: {result.opening.label} for {team}, {result.carried} key result(s) carried over "
+               f"from {result.closing.label}. Edit it, then run `okr sync {out}` to start the quarter.")
+
+
 @main.command("attach-retro")
 @click.option("--within", default="7d", show_default=True, help="Retro meetings starting within this (7d, 48h…).")
 @click.option("--ics", type=click.Path(file_okay=False, path_type=Path), help="The .ics folder to attach to.")

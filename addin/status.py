@@ -69,6 +69,7 @@ def okr_status(
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
     """Score an OkrSet team by team (pure: used by status, invites and reports)."""
     the_quarter = view_quarter(quarter, okrs.settings, today)
+    today = min(today, the_quarter.end)  # a closed quarter is judged as it stood on its last day
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for c in okrs.checkins:
         checkins[c.kr_id].append(c)
@@ -103,6 +104,7 @@ def _kr_dict(view: KrView) -> dict[str, object]:
     kr, st = view.kr, view.status
     return {
         "id": kr.id,
+        "continues": kr.continues,
         "title": kr.title,
         "owner": kr.owner,
         "kind": str(kr.kind) if kr.kind else None,

@@ -193,6 +193,7 @@ def read_key_result(
     kr.unit = reader.text(row, "unit")
     kr.notes = reader.text(row, "notes")
     kr.aligns_to = reader.text(row, "aligns_to") or None
+    kr.continues = reader.text(row, "continues") or None if "continues" in reader.columns else None
     depends = reader.text(row, "depends_on")
     if depends:
         kr.depends_on = tuple(p.strip() for p in re.split(r"[,;\n]", depends) if p.strip())

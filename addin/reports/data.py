@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from addin.okr.model import CheckIn, Finding, OkrSet, Team
 from addin.okr.quarters import Quarter
+from addin.reports.trends import PathStep, QuarterTrend, kr_paths, team_trend
 
 
 class FindingRecordLike(Protocol):
@@ -35,6 +36,8 @@ class RetroInput:
     findings: Sequence[FindingRecordLike]
     generated_at: dt.datetime
     author: str = "OKR Cadence"
+    trend: Sequence[QuarterTrend] = ()  # this and the team's earlier quarters, oldest first
+    paths: dict[str, list[PathStep]] = field(default_factory=dict)  # carried-over KR id -> its path
 
 
 def gather_retro_input(
@@ -71,7 +74,17 @@ def gather_retro_input(
         findings=list(findings),
         generated_at=now,
         author=author,
+        trend=team_trend(session, tenant, team, quarter, now=now),
+        paths=_paths(session, tenant, okrs, team.name),
     )
+
+
+def _paths(session: Any, tenant: str, okrs: OkrSet, team: str) -> dict[str, list[PathStep]]:
+    """Paths of this team's carried-over key results (the whole store is read only when there are some)."""
+    from addin.store import repo
+
+    carried = [kr for kr in okrs.key_results if kr.team == team and kr.continues]
+    return kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
 
 
 def gather_retro_inputs(
@@ -104,6 +117,8 @@ def gather_retro_inputs(
                                                quarter=quarter.label)),
             generated_at=now,
             author=author,
+            trend=team_trend(session, tenant, team, quarter, now=now),
+            paths=_paths(session, tenant, okrs, team.name),
         )
         for team in repo.list_teams(session, tenant)
     ]

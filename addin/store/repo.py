@@ -90,6 +90,19 @@ def count_key_results(s: Session, tenant: str, *, quarters: Collection[str] | No
     return s.scalar(query) or 0
 
 
+def team_quarters(s: Session, tenant: str, team: str) -> list[str]:
+    """The quarters in which this team has key results (not archived), oldest first."""
+    query = (
+        select(_K.c.quarter)
+        .join(_O, _O.c.id == _K.c.objective_id)
+        .join(_T, _T.c.id == _O.c.team_id)
+        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _T.c.name_key == text_key(team),
+               _K.c.archived_at.is_(None))
+        .distinct()
+    )
+    return sorted(s.scalars(query))
+
+
 def workbook_known(s: Session, tenant: str, workbook_id: str) -> bool:
     """Whether this tenant has synced a workbook with this id before."""
     query = select(WorkbookRow.id).where(
