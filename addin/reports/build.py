@@ -44,6 +44,7 @@ SECTION_TITLES = (
     "Scorecard",
     "Objectives in detail",
     "Operating rhythm",
+    "Across quarters",
     "Dependencies and alignment",
     "Retrospective questions",
     "Carry-over",
