@@ -676,13 +676,15 @@ class _WorkbookReader:
     # ------------------------------------------------------------------ duplicates
 
     def _check_duplicates(self) -> None:
-        by_id: dict[str, list[KeyResult]] = defaultdict(list)
-        by_row: dict[tuple[str, str, str], list[KeyResult]] = defaultdict(list)
+        # a quarter-blocks row is one key result per quarter: copies are only copies within a quarter
+        by_id: dict[tuple[str, str | None], list[KeyResult]] = defaultdict(list)
+        by_row: dict[tuple[str, str, str, str | None], list[KeyResult]] = defaultdict(list)
         for kr in self.okrs.key_results:
             if kr.id:
-                by_id[v.identity_key(kr.id)].append(kr)
+                by_id[(v.identity_key(kr.id), kr.quarter)].append(kr)
             if kr.title:
-                by_row[(v.identity_key(kr.team), v.identity_key(kr.objective), v.identity_key(kr.title))].append(kr)
+                key = (v.identity_key(kr.team), v.identity_key(kr.objective), v.identity_key(kr.title), kr.quarter)
+                by_row[key].append(kr)
         for group in by_id.values():
             if len(group) > 1:
                 rows = ", ".join(f"{k.location.sheet}!{k.location.row}" for k in group)
