@@ -64,15 +64,12 @@ def _fill_periods(bind: sa.engine.Connection) -> None:
         tenant: (quarter, fy or 1)
         for tenant, quarter, fy in bind.execute(sa.text("SELECT tenant_id, quarter, fiscal_year_start_month FROM settings"))
     }
-    for table, column in (("key_results", "quarter"), ("objectives", "period")):
-        rows = bind.execute(sa.text(f"SELECT id, tenant_id, created_at FROM {table} WHERE {column} IS NULL")).all()
+    for table, column, since in (("key_results", "quarter", "created_at"), ("objectives", "period", "created_at"),
+                                 ("findings", "quarter", "first_seen")):
+        rows = bind.execute(sa.text(f"SELECT id, tenant_id, {since} FROM {table} WHERE {column} IS NULL")).all()
         for row_id, tenant, created_at in rows:
             label = _label(*settings.get(tenant, (None, 1)), created_at)
             bind.execute(sa.text(f"UPDATE {table} SET {column} = :label WHERE id = :id"), {"label": label, "id": row_id})
-    for tenant, (quarter, fy) in settings.items():
-        label = _label(quarter, fy, None)
-        bind.execute(sa.text("UPDATE findings SET quarter = :label WHERE tenant_id = :tenant"),
-                     {"label": label, "tenant": tenant})
 
 
 def _label(settings_quarter: str | None, fy_start_month: int, created_at: object) -> str:
