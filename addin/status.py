@@ -120,3 +120,25 @@ def _kr_dict(view: KrView) -> dict[str, object]:
         "grade": st.grade,
         "last_checkin": st.last_checkin.isoformat() if st.last_checkin else None,
     }
+
+
+def team_history(
+    db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime
+) -> dict[str, object]:
+    """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
+    from addin.reports.trends import kr_paths, team_trend
+
+    with db.read() as session:
+        settings = repo.load_settings(session, tenant)
+        the_quarter = view_quarter(quarter, settings, now.date())
+        found = {t.name.casefold(): t for t in repo.list_teams(session, tenant)}.get(team.casefold())
+        if found is None:
+            return {"trend": [], "paths": {}}
+        trend = team_trend(session, tenant, found, the_quarter, now=now)
+        shown = repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label).key_results
+        carried = [kr for kr in shown if kr.continues]
+        paths = kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
+    return {
+        "trend": [t.as_dict() for t in trend],
+        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
+    }
