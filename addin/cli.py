@@ -1,4 +1,5 @@
-"""The `okr` command: template, lint, sync, checkin, status, serve.
+"""The `okr` command: template, lint, sync, checkin, status, schedule, refresh-invites, retro, next-quarter,
+attach-retro, serve.
 
 Exit codes: 0 success; 1 OKR findings of severity error (lint) or conflicts (sync);
 2 unreadable or invalid input, with a one-line reason on stderr and never a traceback.
@@ -254,7 +255,7 @@ def _print_table(rows: list[list[str]]) -> None:
 
 @main.command("schedule")
 @click.option("--team", help="Only this team.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; touch no calendar.")
 @click.option("--ics", type=click.Path(file_okay=False, path_type=Path),
               help="Write .ics files into this folder instead of the configured calendar.")
@@ -310,7 +311,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 @main.command("retro")
 @click.option("--team", help="The team whose pack to write.")
 @click.option("--all", "all_teams", is_flag=True, help="Every team: -o names a folder.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
               help="The .docx to write (a folder with --all).")
 @click.option("--template", type=existing_file, help="A Word .docx whose styles restyle the pack.")
