@@ -29,6 +29,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OKR_AUTO_MIGRATE=True,
     )
     app.config.update(overrides or {})
+    # Sign-in is decided once, at start-up: a blank or misspelt client id refuses to start
+    # (ValueError, one line) instead of silently serving everyone as the local admin.
+    from auth import AuthConfig
+
+    if app.config.get("OKR_AUTH") is None:
+        app.config["OKR_AUTH"] = AuthConfig.from_env()
 
     from addin.excel.safety import assert_defusedxml_active
 
@@ -49,6 +55,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from addin.api.limits import init_limits
 
     init_limits(app)
+    from addin.api.security import init_security
+
+    init_security(app, sign_in=app.config["OKR_AUTH"].enabled)
     _register_error_handlers(app)
     return app
 

@@ -227,9 +227,18 @@ def status(team: str | None, quarter: str | None, as_json: bool) -> None:
 def serve(host: str, port: int) -> None:
     """Run the API and the task panes on the embedded default (SQLite, .ics calendars)."""
     from addin import create_app
+    from addin.api.security import LOOPBACK_HOSTS
+    from auth import AuthConfig
 
     load_dotenv()
-    app = create_app()
+    try:
+        sign_in = AuthConfig.from_env().enabled
+        if not sign_in and host.strip("[]").lower() not in LOOPBACK_HOSTS:
+            _fail(f"refusing to serve {host} without sign-in: anyone reaching it would act as the local "
+                  "admin. Use --host 127.0.0.1 or configure sign-in (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS).")
+        app = create_app()
+    except ValueError as exc:
+        _fail(str(exc))
     click.echo(f"OKR Cadence on http://{host}:{port}/  (API description: /api/openapi.json)")
     app.run(host=host, port=port, threaded=True)
 
