@@ -41,9 +41,15 @@ def record(kr_id: str):  # type: ignore[no-untyped-def]
 
 
 def _number(raw: object, field: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise RequestError(f"'{field}' must be a finite number.", code="invalid_field", field=field)
-    return float(raw)
+    try:
+        value = float(raw)  # a 400-digit integer overflows here
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise RequestError(f"'{field}' must be a finite number.", code="invalid_field", field=field)
+    return value
 
 
 def _confidence(raw: object) -> float | None:
