@@ -191,8 +191,42 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     with db.transaction() as session:
         recorded = repo.record_checkin(session, config.tenant, kr_id, value=value, confidence=conf,
                                        note=note, at=_now(), source="cli")
+        _audit(session, config.tenant, "checkin", target=recorded.kr_id,
+               details={"value": recorded.value, "confidence": recorded.confidence})
     click.echo(f"Checked in {recorded.kr_id}: {recorded.value:g}"
                + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
+
+
+def _audit(session, tenant: str, action: str, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Record a CLI write in the audit trail; the CLI acts as the local admin (whoever runs it)."""
+    from addin.okr.authority import LOCAL_ADMIN
+    from addin.store import audit
+
+    audit.record(session, tenant, LOCAL_ADMIN, action, at=_now(), **kwargs)
+
+
+@main.command("audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--action", type=click.Choice(["sync", "checkin", "lead-change", "settings-change",
+                                             "meeting-change"]), help="Only this kind of write.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def audit_command(limit: int, action: str | None, as_json: bool) -> None:
+    """Show the audit trail: who changed what, when (newest first)."""
+    from addin.store import audit
+
+    config = _config()
+    with _database(config).read() as session:
+        entries = audit.entries(session, config.tenant, limit=limit, action=action)
+    if as_json:
+        click.echo(json.dumps({"entries": [e.as_dict() for e in entries]}, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("No writes recorded yet.")
+    for e in entries:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items() if not isinstance(v, list | dict))
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  "
+                   f"{e.target}  {details}")
 
 
 @main.command()

@@ -6,6 +6,7 @@
     │   │   ├── UnsupportedFormat  a legacy .xls, CSV, strict OOXML, password... (415)
     │   │   └── WorkbookTooLarge   over a size, row, column or zip budget (413)
     │   └── RequestError           a request field is missing or malformed (400)
+    ├── Forbidden                  signed in, but not allowed to change this (403)
     ├── NotFound                   no such thing for this tenant (404)
     ├── Conflict                   the stored state changed under the caller (409)
     └── ServiceUnavailable         an outside service (Graph) failed for now (503)
@@ -55,6 +56,11 @@ class WorkbookTooLarge(WorkbookError):
 
 class RequestError(InputError):
     code = "bad_request"
+
+
+class Forbidden(OkrError):
+    status = 403
+    code = "forbidden"
 
 
 class NotFound(OkrError):

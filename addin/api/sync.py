@@ -6,7 +6,7 @@ import base64
 
 from flask import Blueprint, jsonify, request
 
-from addin.api.context import current_user, database, now, tenant
+from addin.api.context import current_actor, current_user, database, now, tenant
 from addin.api.upload import uploaded_workbook
 from addin.excel.sync import lint_workbook, sync_workbook
 
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def sync():  # type: ignore[no-untyped-def]
     current_user()  # refuse an unauthenticated upload before reading its body
     report = sync_workbook(database(), tenant(), uploaded_workbook(), now=now(),
-                           quarter=request.args.get("quarter"))
+                           quarter=request.args.get("quarter"), actor=current_actor())
     body = report.as_dict()
     body["cells"] = [
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.sync_authority import audit_sync, authorise_sync
 from addin.excel.writeback import CellWrite, patch_workbook
+from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
@@ -125,11 +127,16 @@ def sync_workbook(
     *,
     now: dt.datetime,
     quarter: str | None = None,
+    actor: Actor = LOCAL_ADMIN,
 ) -> SyncReport:
-    """Sync one workbook for one tenant; returns the report and the updated workbook."""
+    """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
+    the updated workbook. The default actor is the local admin (CLI, embedded default)."""
     with db.transaction() as session:
-        report, edits = _store(session, tenant, read_workbook(data, quarter=quarter, today=now.date()),
-                               now=now, quarter=quarter)
+        read, gate = authorise_sync(session, tenant, actor,
+                                    read_workbook(data, quarter=quarter, today=now.date()), now=now)
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
+                                                                     "conflicts": len(report.conflicts)}, now=now)
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
         written = patch_workbook(data, **edits)
@@ -139,13 +146,14 @@ def sync_workbook(
 
 
 def _store(
-    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None
+    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
+    also_hold: Iterable[str] = (),
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
-    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
+    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
