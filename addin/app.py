@@ -35,6 +35,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     if app.config.get("OKR_AUTH") is None:
         app.config["OKR_AUTH"] = AuthConfig.from_env()
+    from addin.excel.sync_limits import max_kr_rows
+
+    if app.config.get("OKR_MAX_KR_ROWS") is None:
+        app.config["OKR_MAX_KR_ROWS"] = max_kr_rows()  # a bad value refuses to start
 
     from addin.excel.safety import assert_defusedxml_active
 
@@ -78,7 +82,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OkrError)
     def _okr_error(exc: OkrError):  # type: ignore[no-untyped-def]
-        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        response = jsonify(error_body(exc.code, exc.message, exc.details))
+        response.status_code = exc.status
+        if exc.details.get("retry_after"):
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
 
     @app.errorhandler(AuthError)
     def _auth_error(exc: AuthError):  # type: ignore[no-untyped-def]
