@@ -311,6 +311,12 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
     config = _config()
     report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
                       calendar=_calendar(config, ics), now=_now(), settings=cadence_settings())
+    changed = [m for m in report.meetings if m.action in ("create", "update", "cancelled")]
+    if changed and not dry_run:
+        with _database(config).transaction() as session:
+            _audit(session, config.tenant, "meeting-change", target=report.quarter,
+                   details={"calendar": report.calendar, "meetings": [
+                       {"team": m.team, "kind": m.kind, "action": m.action} for m in changed]})
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -264,3 +264,23 @@ def decide_settings(actor: Actor, workbook: Settings, stored: Settings | None) -
         message="The Settings sheet differs from the organisation's settings; only an OKR Cadence admin "
                 "can change them, so the stored settings were kept.",
         suggestion="Ask an admin to sync this workbook, or copy the stored settings into the sheet.")]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingPeople:
+    """Who a meeting may involve once the directory was asked."""
+
+    organiser_ok: bool
+    attendees: tuple[str, ...]  # kept
+    left_out: tuple[str, ...]  # not users of the tenant, external attendees not allowed
+
+
+def vet_meeting_people(organiser: str, attendees: Sequence[str], users: Mapping[str, bool], *,
+                       allow_external: bool) -> MeetingPeople:
+    """The organiser must be a user of the tenant (the app writes into their mailbox); attendees
+    who are not are left out unless ``allow_external``. ``users``: email_key -> is a user."""
+    organiser_ok = users.get(email_key(organiser), False)
+    kept, left_out = [], []
+    for person in attendees:
+        (kept if allow_external or users.get(email_key(person), False) else left_out).append(person)
+    return MeetingPeople(organiser_ok, tuple(kept), tuple(left_out))

@@ -46,3 +46,15 @@ def _table(diff: object) -> str | None:
     if kind.startswith(("add_", "remove_")) and kind not in ("add_column", "remove_column"):
         return args[0].table.name
     return args[1]
+
+
+def test_okr_schedule_records_the_meeting_changes(okr, tmp_path, workbook):
+    path = tmp_path / "okrs.xlsx"
+    path.write_bytes(workbook)
+    okr("sync", str(path))
+    assert okr("schedule", "--quarter", "2026-Q4").exit_code == 0
+    entry = json.loads(okr("audit", "--action", "meeting-change", "--json").output)["entries"][0]
+    assert entry["target"] == "2026-Q4" and entry["details"]["calendar"] == "ics"
+    assert {"team": "Product", "kind": "checkin", "action": "create"} in entry["details"]["meetings"]
+    okr("schedule", "--quarter", "2026-Q4")  # nothing changed: no new entry
+    assert len(json.loads(okr("audit", "--action", "meeting-change", "--json").output)["entries"]) == 1
