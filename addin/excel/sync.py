@@ -14,7 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.sync_authority import audit_sync, authorise_sync
+from addin.excel.sync_limits import check_row_cap, max_kr_rows
 from addin.excel.writeback import CellWrite, patch_workbook
+from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
@@ -23,6 +26,7 @@ from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
 from addin.store.db import Database
+from addin.store.sync_slots import sync_slot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
@@ -128,11 +132,30 @@ def sync_workbook(
     *,
     now: dt.datetime,
     quarter: str | None = None,
+    actor: Actor = LOCAL_ADMIN,
+    max_rows: int | None = None,
 ) -> SyncReport:
-    """Sync one workbook for one tenant; returns the report and the updated workbook."""
+    """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
+    the updated workbook. The default actor is the local admin (CLI, embedded default).
+
+    The workbook is read before the write transaction opens, and refused over ``max_rows``
+    key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
+    """
+    limit = max_kr_rows() if max_rows is None else max_rows
+    with sync_slot(db, tenant):
+        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit)
+
+
+def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, quarter: str | None,
+                  actor: Actor, max_rows: int) -> SyncReport:
+    read = read_workbook(data, quarter=quarter, today=now.date())  # outside the write transaction
+    check_row_cap(read, max_rows)
     with db.transaction() as session:
-        report, edits = _store(session, tenant, read_workbook(data, quarter=quarter, today=now.date()),
-                               now=now, quarter=quarter)
+        read, gate = authorise_sync(session, tenant, actor, read, now=now)
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
+                                                                     "conflicts": len(report.conflicts)}, now=now)
+        del read
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
         written = patch_workbook(data, **edits)
@@ -142,13 +165,14 @@ def sync_workbook(
 
 
 def _store(
-    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None
+    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
+    also_hold: Iterable[str] = (),
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
-    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
+    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
