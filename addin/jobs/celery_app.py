@@ -28,6 +28,7 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
     """A Celery app configured from the environment."""
     env = os.environ if env is None else env
     queue = env.get("OKR_JOBS_QUEUE", "okr")
+    visibility = int(env.get("OKR_JOBS_VISIBILITY_TIMEOUT", "3600"))
     app = Celery("okr", broker=env.get("OKR_BROKER_URL") or "redis://127.0.0.1:6379/0")
     app.conf.update(
         task_acks_late=True,
@@ -37,7 +38,13 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_default_queue=queue,
-        broker_transport_options={"visibility_timeout": int(env.get("OKR_JOBS_VISIBILITY_TIMEOUT", "3600"))},
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # look for tasks of dead workers every quarter of the timeout (kombu's default
+            # sweep is every 100 s, whatever the timeout)
+            "unacked_restore_interval": max(1, min(60, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",

@@ -61,9 +61,10 @@ def calendar_for(cfg: Config, tenant: str):  # type: ignore[no-untyped-def]
     from addin.outlook.schedule import default_calendar
 
     def graph_token() -> str:
-        from auth import AuthConfig, app_token
+        from addin.tenancy import auth_config
+        from auth import app_token
 
-        return app_token(AuthConfig.from_env(), tenant, ["https://graph.microsoft.com/.default"])
+        return app_token(auth_config(database(cfg)), tenant, ["https://graph.microsoft.com/.default"])
 
     return default_calendar(cfg.instance_path, tenant, token_provider=graph_token)
 
