@@ -30,6 +30,7 @@ class User:
     name: str
     email: str | None
     scopes: frozenset[str]
+    roles: frozenset[str] = frozenset()  # app roles assigned to the user (e.g. OKR.Admin)
 
 
 def local_user() -> User:
@@ -208,5 +209,6 @@ def _user_from(claims: dict[str, Any], tenant_id: str) -> User:
         name=str(name),
         email=str(email) if email else None,
         scopes=frozenset(str(claims.get("scp", "")).split()),
+        roles=frozenset(str(r) for r in claims.get("roles") or () if isinstance(r, str)),
     )
 

@@ -250,6 +250,14 @@ OPENAPI = {
             "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
                           "404": _ERROR},
         }},
+        "/api/tenant": {"delete": {
+            "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
+                       "its data stays; its admin consenting again at /onboard brings it back",
+            "responses": {"200": {"description": "The organisation is offboarded", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "tenant": {"type": "string"}, "state": {"type": "string", "enum": ["offboarded"]}}}}}},
+                "401": _ERROR, "403": _ERROR, "429": _ERROR},
+        }},
     },
 }
 
