@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.auth.conftest import identity, identity_server  # noqa: F401  (the local identity platform)
-from tests.outlook.conftest import graph_server, make_okrs, okr_db, store_okrs  # noqa: F401
+from tests.outlook.conftest import (  # noqa: F401
+    graph_calendar,
+    graph_server,
+    make_okrs,
+    okr_db,
+    sleeps,
+    store_okrs,
+)
 
 REDIS_URL = os.environ.get("OKR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 OKR = Path(sys.executable).with_name("okr")

@@ -95,3 +95,43 @@ def test_okr_worker_refuses_to_start_without_a_broker(okr) -> None:  # type: ign
     result = CliRunner().invoke(main, ["worker"], env={"OKR_BROKER_URL": ""})
     assert result.exit_code == 2
     assert "OKR_BROKER_URL" in result.output
+
+
+def test_beat_refreshes_invites_and_attaches_retro_packs(tenant_env, okr_db, graph_server, graph_calendar,
+                                                         workers) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from addin.outlook.schedule import schedule
+
+    tenant, env = tenant_env
+    report = schedule(okr_db, tenant, calendar=graph_calendar(), now=NOW)
+    assert report.ok and len(report.created) == TEAMS * KINDS
+    with okr_db.read() as s:
+        retros = [m for m in list_meetings(s, tenant) if m.kind == "retro"]
+    first_retro = min(dt.datetime.fromisoformat(m.snapshot["start"]) for m in retros)
+    # two days before the first retro: its pack is due, and so are that week's invites
+    env = {**env, "OKR_NOW": (first_retro - dt.timedelta(days=2)).isoformat(),
+           "OKR_REFRESH_MINUTES": "0.02", "OKR_ATTACH_MINUTES": "0.02"}
+    pool = workers(env)
+    pool.start("--beat", "--concurrency", "2")
+
+    def attached() -> bool:
+        with okr_db.read() as s:
+            return all((m.attachment or {}).get("sha256") for m in list_meetings(s, tenant)
+                       if m.kind == "retro" and dt.datetime.fromisoformat(m.snapshot["start"]) == first_retro)
+
+    def refreshed() -> bool:
+        with okr_db.read() as s:
+            return any(m.body_hash for m in list_meetings(s, tenant) if m.kind == "checkin")
+
+    def state() -> str:
+        with okr_db.read() as s:
+            return "\n".join(f"{m.key} {m.kind} {m.snapshot['start']} body={m.body_hash and m.body_hash[:6]} "
+                             f"attachment={bool(m.attachment)}" for m in list_meetings(s, tenant))
+
+    _wait(lambda: attached() and refreshed(), 60, "the scheduled refresh and retro packs",
+          lambda: state() + "\n" + pool.logs()[:3000])
+    with okr_db.read() as s:
+        for m in list_meetings(s, tenant):
+            if m.kind == "retro" and (m.attachment or {}).get("sha256"):
+                assert len(graph_server.state.attachments_of(m.graph_id)) == 1, m.key
