@@ -311,6 +311,14 @@ OPENAPI = {
                     "next": {"type": "string", "nullable": True}}}}}},
                           "400": _ERROR, "401": _ERROR, "403": _ERROR, "429": _ERROR},
         }},
+        "/api/tenant": {"delete": {
+            "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
+                       "its data stays; its admin consenting again at /onboard brings it back",
+            "responses": {"200": {"description": "The organisation is offboarded", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "tenant": {"type": "string"}, "state": {"type": "string", "enum": ["offboarded"]}}}}}},
+                "401": _ERROR, "403": _ERROR, "429": _ERROR},
+        }},
     },
 }
 
