@@ -103,6 +103,9 @@ class CadenceSettings:
     online_meeting: bool = True
     categories: tuple[str, ...] = ("OKR",)
     workbook_url: str | None = None  # https link back to the workbook, shown in bodies
+    # how attendees get the KR status: "occurrence" (the next occurrence's body, once, within
+    # refresh-invites' window), "mail" (a pre-read e-mail, no event edit) or "off"
+    invite_status: str = "occurrence"
 
 
 @dataclass(frozen=True, slots=True)

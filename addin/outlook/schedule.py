@@ -105,9 +105,14 @@ class ScheduleReport:
         return self._with(CANCEL)
 
     @property
+    def warnings(self) -> list[Failure]:
+        """Meetings made as planned with something the lead must know (no Teams link)."""
+        return [f for f in self.failures if f.warning]
+
+    @property
     def ok(self) -> bool:
         """True when every planned meeting is in the calendar as planned."""
-        return not self.failures
+        return not [f for f in self.failures if not f.warning]
 
     def rows(self) -> list[list[str]]:
         """The --dry-run / summary table: one row per meeting."""
@@ -125,7 +130,7 @@ class ScheduleReport:
                           "changes": list(m.changes), "message": m.message} for m in self.meetings],
             "skipped": [{"team": s.team, "reason": s.reason} for s in self.skipped],
             "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
-                          "transient": f.transient} for f in self.failures],
+                          "transient": f.transient, "warning": f.warning} for f in self.failures],
         }
 
 
@@ -140,6 +145,7 @@ class RefreshedOccurrence:
 @dataclass(slots=True)
 class RefreshReport:
     calendar: str
+    mode: str = "occurrence"  # OKR_INVITE_STATUS: occurrence | mail | off
     updated: list[RefreshedOccurrence] = field(default_factory=list)
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
@@ -149,7 +155,7 @@ class RefreshReport:
         return not self.failures
 
     def as_dict(self) -> dict[str, Any]:
-        return {"calendar": self.calendar, "unchanged": self.unchanged,
+        return {"calendar": self.calendar, "mode": self.mode, "unchanged": self.unchanged,
                 "updated": [{"key": u.key, "team": u.team, "kind": u.kind,
                              "start": u.start.isoformat()} for u in self.updated],
                 "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
@@ -188,7 +194,7 @@ def schedule(
         if gone:
             report.failures += calendar.cancel(tenant, gone, now=now, record=_recorder(db, tenant, now),
                                                comment=GONE_COMMENT)
-    failed = {f.key: f for f in report.failures}
+    failed = {f.key: f for f in report.failures if not f.warning}
     for rec in gone:
         snap = rec.snapshot or {}
         start = _snapshot_start(snap) or now
@@ -219,16 +225,26 @@ def refresh_invites(
 ) -> RefreshReport:
     """Put the current KR status on each meeting's next occurrence starting within ``within``.
 
+    The notification budget (Exchange sends every attendee an update for each event edit):
+    an occurrence is updated at most once, and not at all when the rendered status is the
+    one last sent. ``settings.invite_status`` picks the channel: ``occurrence`` (the
+    occurrence's body), ``mail`` (a pre-read e-mail from the organiser, no event edit, when
+    the calendar can send mail) or ``off`` (nothing is sent).
+
     .ics files always carry every series' next occurrence, so for them the window is
     ignored and a file is rewritten only when a status actually changed.
     """
     from addin.store import repo
 
+    mode = settings.invite_status
+    if mode == "off":
+        return RefreshReport(calendar.name, mode)
+
     with db.read() as s:
         okrs = repo.load_okrs(s, tenant)
         records = {r.key: r for r in list_meetings(s, tenant)
                    if r.state in (CREATED, WRITTEN)}
-    report = RefreshReport(calendar.name)
+    report = RefreshReport(calendar.name, mode)
     if not records:
         return report
     changes: list[MeetingChange] = []
@@ -243,8 +259,13 @@ def refresh_invites(
         for m in meetings:
             rec = records[m.key]
             body = bodies.get(m.key)
-            fresh = body is not None and (body.body_hash != rec.body_hash or
-                                          body.start.astimezone(dt.timezone.utc) != rec.body_start)
+            if calendar.name == "ics":
+                fresh = body is not None and (body.body_hash != rec.body_hash or
+                                              body.start.astimezone(dt.timezone.utc) != rec.body_start)
+            else:
+                # once per occurrence, and only when the status changed since it was last sent
+                fresh = (body is not None and body.start.astimezone(dt.timezone.utc) != rec.body_start
+                         and body.body_hash != rec.body_hash)
             if calendar.name == "ics":
                 # the file is rewritten whole: every meeting of the team goes in it
                 changes.append(MeetingChange(m, UPDATE if fresh else UNCHANGED,
@@ -256,7 +277,11 @@ def refresh_invites(
                 report.updated.append(RefreshedOccurrence(m.key, m.team, m.kind, body.start))
             else:
                 report.unchanged += 1
-    report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
+    preread = getattr(calendar, "preread", None)
+    if mode == "mail" and preread is not None:
+        report.failures = preread(tenant, changes, now=now, record=_recorder(db, tenant, now))
+    else:
+        report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
     failed = {f.key for f in report.failures}
     report.updated = [u for u in report.updated if u.key not in failed]
     return report
@@ -461,9 +486,16 @@ def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, 
                                       findings=findings[today], workbook_url=workbook_url,
                                       title=f"{m.team}: key results")
         body = cache[key]
-        digest = hashlib.sha256(body.html.encode()).hexdigest()
+        digest = status_hash(body.text)
         out[m.key] = OccurrenceBody(m.key, start, body.html, body.text, digest)
     return out
+
+
+def status_hash(text: str) -> str:
+    """A hash of what the status says, without its "Status as of <date>" line: a status that
+    did not change is not sent again just because a day passed."""
+    lines = [line for line in text.splitlines() if not line.startswith("Status as of ")]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:

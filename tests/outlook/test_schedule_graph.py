@@ -36,13 +36,14 @@ def test_schedule_creates_each_series_once_in_the_leads_mailbox(okr_db, store_ok
     events = graph_server.state.mailbox_events("lead1@example.com")
     assert len(events) == 3
     weekly = next(e for e in events if e["subject"] == "T1: weekly OKR check-in")
-    assert weekly["start"] == {"dateTime": "2026-10-06T10:30:00", "timeZone": "America/New_York"}
+    # Graph is given the Windows name CLDR maps the IANA zone to
+    assert weekly["start"] == {"dateTime": "2026-10-06T10:30:00", "timeZone": "Eastern Standard Time"}
     assert weekly["end"]["dateTime"] == "2026-10-06T11:00:00"
     assert weekly["recurrence"]["pattern"] == {"type": "weekly", "interval": 1,
                                                "daysOfWeek": ["tuesday"], "firstDayOfWeek": "monday"}
     assert weekly["recurrence"]["range"] == {"type": "endDate", "startDate": "2026-10-06",
                                              "endDate": "2026-12-31",
-                                             "recurrenceTimeZone": "America/New_York"}
+                                             "recurrenceTimeZone": "Eastern Standard Time"}
     assert {a["emailAddress"]["address"] for a in weekly["attendees"]} == {"a1@example.com", "b1@example.com"}
     assert weekly["isOnlineMeeting"] is True and weekly["onlineMeetingProvider"] == "teamsForBusiness"
     assert weekly["categories"] == ["OKR"] and weekly["transactionId"]
