@@ -146,7 +146,9 @@ def patch_event(m: PlannedMeeting, changes: Sequence[str], body: str | None = No
         names.discard("body")
     event = Event()
     for name in sorted(names):
-        setattr(event, name, getattr(full, name))
+        value = getattr(full, name)
+        if value is not None:  # a single event has no recurrence to send
+            setattr(event, name, value)
     if "body" in names:
         event.body = ItemBody(content_type=BodyType.Html, content=body)
     return event

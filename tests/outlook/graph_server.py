@@ -350,7 +350,9 @@ class GraphState:
         """``POST /users/{id}/sendMail``: 202, each recipient gets the message
         (https://learn.microsoft.com/en-us/graph/api/user-sendmail)."""
         self.operations["POST sendMail"] += 1
-        message = (body or {}).get("message") if isinstance(body, dict) else None
+        # action parameters are case-insensitive: the SDK writes "Message", the docs "message"
+        params = {str(k).casefold(): v for k, v in body.items()} if isinstance(body, dict) else {}
+        message = params.get("message")
         if not isinstance(message, dict):
             return 400, {}, _error("ErrorInvalidRequest", self._violation("sendMail needs a message"))
         rcpts = [((r or {}).get("emailAddress") or {}).get("address") or ""
