@@ -72,6 +72,8 @@ _SELECT = ["id", "iCalUId", "changeKey", "subject", "start", "type"]
 _SELECT_BODY = [*_SELECT, "body"]
 NO_JOIN_LINK = ("Outlook made no Teams join link for this meeting (does the organiser's mailbox "
                 "have Teams?); attendees have no link to join online.")
+SKIPPED_COMMENT = ("No OKR meeting on this day (a holiday, or the monthly review takes the "
+                   "check-in's place).")
 RETIRED_COMMENT = ("This OKR meeting moved to the team's new lead, who sends its invitations "
                    "from now on.")
 
@@ -175,7 +177,7 @@ class GraphCalendar:
                 if c.action != UNCHANGED or c.record.state != CREATED or c.record.retired]
         if not todo:
             return []
-        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).apply(todo), self.stats)
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record, now).apply(todo), self.stats)
 
     def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
                record: Record) -> list[Failure]:
@@ -235,7 +237,9 @@ def _preread(settings: GraphSettings, stats: Stats, tenant: str, changes: Sequen
 class _Sync:
     """One run's steps against Graph, inside one event loop."""
 
-    def __init__(self, session: Session, tenant: str, record: Record) -> None:
+    def __init__(self, session: Session, tenant: str, record: Record,
+                 now: dt.datetime | None = None) -> None:
+        self.now = now
         self.s = session
         self.tenant = tenant
         self.record = record
@@ -292,6 +296,12 @@ class _Sync:
                    and c.meeting.key not in created_now
                    and (c.action != UNCHANGED or c.meeting.key in found)]
         await self._patch_series(patches, current)
+        # 3b. occurrences not held (holidays, a review's day): cancelled, the series kept
+        await self._skip_occurrences([
+            c for c in changes if c.meeting.skip_dates and current[c.meeting.key].graph_id
+            and current[c.meeting.key].state == CREATED
+            and (c.meeting.key in created_now or "skip_dates" in c.changes
+                 or _resends_recurrence(c))], current)
         # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
         moved = [current[c.meeting.key] for c in changes
                  if current[c.meeting.key].retired and current[c.meeting.key].graph_id
@@ -438,6 +448,45 @@ class _Sync:
         for c in pending:
             self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
                                          "the event kept changing while we updated it", True))
+
+    async def _skip_occurrences(self, changes: Sequence[MeetingChange],
+                                current: dict[str, MeetingRecord]) -> None:
+        """Cancel each series' occurrences on its skipped days that are still to come."""
+        today = (self.now or dt.datetime.now(dt.timezone.utc)).date() - dt.timedelta(days=1)
+        todo = [(c, [d for d in c.meeting.skip_dates if d >= today]) for c in changes]
+        todo = [(c, days) for c, days in todo if days]
+        if not todo:
+            return
+        calls = []
+        for c, days in todo:
+            config = RequestConfiguration(query_parameters=InstancesRequestBuilder
+                                          .InstancesRequestBuilderGetQueryParameters(
+                                              start_date_time=f"{min(days) - dt.timedelta(days=1)}T00:00:00Z",
+                                              end_date_time=f"{max(days) + dt.timedelta(days=2)}T00:00:00Z",
+                                              select=_SELECT))
+            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                              .by_event_id(current[c.meeting.key].graph_id or "").instances
+                              .to_get_request_information(config)))
+        cancels: list[tuple[MeetingChange, Call]] = []
+        for (c, days), reply in zip(todo, await self.s.run(calls)):
+            if not reply.ok or not isinstance(reply.body, dict):
+                self._fail(c, reply, current)
+                continue
+            zone = c.meeting.start.tzinfo
+            for item in reply.body.get("value") or []:
+                start = item.get("start") or {}
+                when = _parse_graph_time(start.get("dateTime"), start.get("timeZone"))
+                if when is not None and when.astimezone(zone).date() in days:
+                    cancels.append((c, cancel_call(self.s, c.meeting.organizer, item["id"],
+                                                   SKIPPED_COMMENT)))
+        replies = await self.s.run([call for _, call in cancels]) if cancels else []
+        failed = []
+        for (c, _), reply in zip(cancels, replies):
+            if not (reply.ok or reply.status == 404):
+                self._fail(c, reply, current)
+                failed.append(current[c.meeting.key])
+        if failed:
+            self.record(failed)
 
     def _series_patch(self, c: MeetingChange, bodies: dict[str, str]) -> Event:
         body = None
@@ -676,7 +725,9 @@ def _parse_graph_time(value: str | None, zone: str | None) -> dt.datetime | None
             try:
                 from zoneinfo import ZoneInfo
 
-                return parsed.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+                from addin.outlook.timezones import iana_zone  # Graph may answer in Windows names
+
+                return parsed.replace(tzinfo=ZoneInfo(iana_zone(zone))).astimezone(dt.timezone.utc)
             except (KeyError, ValueError):
                 return None
         parsed = parsed.replace(tzinfo=dt.timezone.utc)

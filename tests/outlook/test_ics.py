@@ -64,7 +64,8 @@ def test_schedule_writes_one_rfc5545_file_per_team(ics_setup) -> None:  # type: 
     assert weekly["DTSTART"].params["TZID"] == "America/New_York"
     rule = weekly["RRULE"]
     assert rule["FREQ"] == ["WEEKLY"] and rule["BYDAY"] == ["TU"]
-    assert rule["UNTIL"][0] == dt.datetime(2027, 1, 1, 4, 59, 59, tzinfo=dt.UTC)
+    # the last check-in is the day before the retro (Tuesday 29 December)
+    assert rule["UNTIL"][0] == dt.datetime(2026, 12, 29, 4, 59, 59, tzinfo=dt.UTC)
     assert str(weekly["ORGANIZER"]) == "mailto:lead1@example.com"
     attendees = {str(a) for a in weekly.get("ATTENDEE")}
     assert attendees == {"mailto:a1@example.com", "mailto:b1@example.com"}

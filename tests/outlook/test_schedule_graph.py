@@ -42,7 +42,7 @@ def test_schedule_creates_each_series_once_in_the_leads_mailbox(okr_db, store_ok
     assert weekly["recurrence"]["pattern"] == {"type": "weekly", "interval": 1,
                                                "daysOfWeek": ["tuesday"], "firstDayOfWeek": "monday"}
     assert weekly["recurrence"]["range"] == {"type": "endDate", "startDate": "2026-10-06",
-                                             "endDate": "2026-12-31",
+                                             "endDate": "2026-12-28",
                                              "recurrenceTimeZone": "Eastern Standard Time"}
     assert {a["emailAddress"]["address"] for a in weekly["attendees"]} == {"a1@example.com", "b1@example.com"}
     assert weekly["isOnlineMeeting"] is True and weekly["onlineMeetingProvider"] == "teamsForBusiness"
