@@ -72,3 +72,17 @@ def test_skipped_occurrences_are_cancelled_in_outlook_the_series_kept(okr_db, st
     sent = graph_server.state.http_requests
     assert schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW).ok
     assert graph_server.state.http_requests == sent
+
+
+def test_the_settings_sheet_holidays_reach_the_plan() -> None:
+    from addin.excel.reader import read_workbook
+    from tests.excel.factories import make_template_workbook
+
+    data = make_template_workbook(settings={"Quarter": "2026-Q4",
+                                            "Holidays": "2026-10-12; 2026-12-08"})
+    result = read_workbook(data, today=dt.date(2026, 10, 1))
+    assert result.okrs.settings.holidays == (dt.date(2026, 10, 12), dt.date(2026, 12, 8))
+    bad = read_workbook(make_template_workbook(settings={"Holidays": "next Monday"}),
+                        today=dt.date(2026, 10, 1))
+    (problem,) = [p for p in bad.problems if "Holidays" in p.message]
+    assert "2026-12-24" in problem.message and problem.location.sheet == "Settings"
