@@ -136,6 +136,14 @@ _PROPERTIES = {"subject": ("subject",), "attendees": ("attendees",),
                "categories": ("categories",), "body_html": ("body",)}
 
 
+def patched_properties(changes: Sequence[str]) -> set[str]:
+    """The Event properties a PATCH for these changed fields carries (empty: nothing to send,
+    e.g. only skipped days changed: those are occurrence cancels)."""
+    if "resend" in changes:
+        return {"all"}
+    return {p for change in changes for p in _PROPERTIES.get(change, ())}
+
+
 def patch_event(m: PlannedMeeting, changes: Sequence[str], body: str | None = None) -> Event:
     """Only what changed: every PATCH sends attendees a notice (an attendees-only PATCH only
     to those added or removed), and re-sending ``recurrence`` discards the series' changed
@@ -405,7 +413,11 @@ class _Sync:
 
     async def _patch_series(self, changes: Sequence[MeetingChange],
                             current: dict[str, MeetingRecord]) -> None:
-        pending = list(changes)
+        # a PATCH with nothing in it still notifies every attendee: send none
+        quiet = [current[c.meeting.key] for c in changes if not patched_properties(c.changes)]
+        if quiet:
+            self.record(quiet)
+        pending = [c for c in changes if patched_properties(c.changes)]
         # the body is spliced: read it first (and its changeKey) for those whose text changed
         bodies: dict[str, str] = {}
         pending = await self._reread([c for c in pending if _body_changes(c)], current, bodies) + \

@@ -13,6 +13,7 @@ it is used.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -39,8 +40,10 @@ from addin.outlook.invite import build_invite
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
+    Recurrence,
     Skipped,
     next_occurrence,
+    occurrences,
     plan_cadence,
 )
 from addin.store.meetings import (
@@ -181,10 +184,20 @@ def schedule(
         records = {r.key: r for r in list_meetings(s, tenant)}
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
+    cuts = _history_cuts(plan.meetings, records, now)
+    if cuts:  # those series start afresh from today; the old ones end before the change
+        kept = {k: v for k, v in _kept_starts(records).items() if k not in cuts}
+        plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
+                            settings=settings, keep_start=kept)
     bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
                      workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
-    changes = [_change(m, records.get(m.key), bodies.get(m.key), calendar.name)
-               for m in plan.meetings]
+    changes: list[MeetingChange] = []
+    for m in plan.meetings:
+        if m.key in cuts:
+            changes.extend(_split(m, records[m.key], cuts[m.key], bodies.get(m.key)))
+        else:
+            changes.append(_change(m, records.get(m.key), bodies.get(m.key), calendar.name))
+    changes += _ended_series(records, plan, cuts, calendar.name)
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
                             skipped=list(plan.skipped))
     gone = _orphaned(records.values(), okrs, team, now)
@@ -405,9 +418,99 @@ def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
     return {k: r.series_start for k, r in records.items() if r.series_start is not None}
 
 
+def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord],
+                  now: dt.datetime) -> dict[str, dt.date]:
+    """Series whose weekday, time, zone or organiser changed after they began, each with the
+    last day the old series keeps (its last occurrence before now): history is not moved."""
+    out: dict[str, dt.date] = {}
+    for m in meetings:
+        rec = records.get(m.key)
+        if m.recurrence is None or rec is None or rec.state not in (CREATED, WRITTEN):
+            continue
+        old = _planned_from_snapshot(rec)
+        if old is None or old.recurrence is None:
+            continue
+        o, n = old.recurrence, m.recurrence
+        moved = (old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
+                 or old.duration != m.duration or old.timezone != m.timezone
+                 or old.organizer.casefold() != m.organizer.casefold()
+                 or (o.pattern, o.days_of_week, o.index, o.interval)
+                 != (n.pattern, n.days_of_week, n.index, n.interval))
+        if not moved:
+            continue
+        past = [s.date() for s in occurrences(old) if s < now]
+        if past:
+            out[m.key] = past[-1]
+    return out
+
+
+def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date,
+           body: OccurrenceBody | None) -> list[MeetingChange]:
+    """The old series ends on ``cut`` (kept under a key of its own, in its organiser's
+    mailbox); the planned one is created afresh (in the new lead's mailbox if it changed)."""
+    old = _planned_from_snapshot(rec)
+    assert old is not None and old.recurrence is not None
+    ended_key = f"{m.key}-until-{cut:%Y%m%d}"
+    ended = dataclasses.replace(
+        old, key=ended_key, recurrence=dataclasses.replace(old.recurrence, range_end=cut),
+        skip_dates=tuple(d for d in old.skip_dates if d <= cut))
+    snap = {**_snapshot(ended), "ended": True}
+    ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap,
+                        sequence=rec.sequence + 1, retired=None)
+    first_day = m.recurrence.range_start if m.recurrence else m.start.date()
+    fresh = MeetingRecord(key=m.key, team=m.team, kind=m.kind, quarter=m.quarter,
+                          organizer=m.organizer, state=PENDING, fingerprint=m.fingerprint(),
+                          series_start=first_day, snapshot=_snapshot(m),
+                          sequence=rec.sequence + 1)
+    return [MeetingChange(ended, UPDATE, ended_rec, ("recurrence",)),
+            MeetingChange(m, CREATE, fresh, body=body)]
+
+
+def _ended_series(records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping[str, dt.date],
+                  calendar: str) -> list[MeetingChange]:
+    """Series ended by an earlier change, kept as they are (an .ics file is written whole)."""
+    if calendar != "ics":
+        return []
+    teams = {m.team.casefold() for m in plan.meetings}
+    out = []
+    for rec in records.values():
+        snap = rec.snapshot or {}
+        if not snap.get("ended") or rec.quarter != plan.quarter.label \
+                or rec.team.casefold() not in teams:
+            continue
+        m = _planned_from_snapshot(rec)
+        if m is not None:
+            out.append(MeetingChange(m, UNCHANGED, rec))
+    return out
+
+
+def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
+    """The meeting as last sent, from its stored snapshot (None when it cannot be read)."""
+    snap = rec.snapshot or {}
+    try:
+        zone = ZoneInfo(str(snap["timezone"]))
+        start = dt.datetime.fromisoformat(str(snap["start"])).astimezone(zone)
+        r = snap.get("recurrence")
+        recurrence = None if not isinstance(r, dict) else Recurrence(
+            str(r["pattern"]), tuple(r["days"]), dt.date.fromisoformat(str(r["start"])),
+            dt.date.fromisoformat(str(r["end"])), int(r.get("interval") or 1), r.get("index"))
+        return PlannedMeeting(
+            key=rec.key, kind=rec.kind, team=rec.team, quarter=rec.quarter,
+            subject=str(snap["subject"]), organizer=str(snap["organizer"]),
+            attendees=tuple(snap["attendees"]), start=start,  # type: ignore[arg-type]
+            duration=dt.timedelta(seconds=int(snap["duration"])),  # type: ignore[call-overload]
+            timezone=str(snap["timezone"]), recurrence=recurrence, body_html=str(snap["body_html"]),
+            online_meeting=bool(snap.get("online_meeting", True)),
+            categories=tuple(snap.get("categories") or ()),  # type: ignore[arg-type]
+            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()))  # type: ignore[union-attr]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
     rec = m.recurrence
-    return {
+    extra = {"skip_dates": [d.isoformat() for d in m.skip_dates]} if m.skip_dates else {}
+    return {**extra,
         "subject": m.subject, "organizer": m.organizer, "attendees": list(m.attendees),
         "start": m.start.isoformat(), "duration": int(m.duration.total_seconds()),
         "timezone": m.timezone, "body_html": m.body_html, "online_meeting": m.online_meeting,
@@ -448,7 +551,8 @@ def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody 
         return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)),
                              body=body)
     old = rec.snapshot or {}
-    changed = tuple(k for k in snap if old.get(k) != snap[k]) or ("resend",)
+    changed = tuple(k for k in {**snap, **old} if k != "ended" and old.get(k) != snap.get(k)) \
+        or ("resend",)
     new = rec.but(fingerprint=fp, snapshot=snap, sequence=rec.sequence + 1, organizer=m.organizer,
                   series_start=rec.series_start or first_day)
     if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:

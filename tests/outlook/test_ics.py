@@ -101,7 +101,8 @@ def test_a_change_bumps_sequence_and_keeps_uids(ics_setup, store_okrs) -> None: 
     okrs.teams[0].checkin_time = dt.time(11, 0)
     okrs.teams[0].members = ("a0@example.com", "new@example.com")
     store_okrs(okrs)
-    report = schedule(db, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1))
+    # before the first check-in (07:30 UTC): no history yet, the series itself changes
+    report = schedule(db, "t1", calendar=cal, now=NOW + dt.timedelta(minutes=10))
     changed = {(m.team, m.kind): m for m in report.updated}
     assert set(changed) == {("T0", "checkin"), ("T0", "retro"), ("T0", "review")}
     assert "start" in changed[("T0", "checkin")].changes
