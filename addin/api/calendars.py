@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, jsonify
 
-from addin.api.context import tenant
+from addin.api.context import database, tenant
+from addin.outlook.identity import meeting_identity
 from addin.outlook.schedule import team_ics
 
 bp = Blueprint("calendars", __name__, url_prefix="/api")
@@ -15,3 +16,9 @@ def download(team: str, quarter: str) -> Response:
     data = team_ics(current_app.config["OKR_CONFIG"].instance_path, tenant(), team, quarter)
     return Response(data, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="okr-{quarter}.ics"'})
+
+
+@bp.get("/meetings/<key>")
+def meeting(key: str):  # type: ignore[no-untyped-def]
+    """The team of the meeting whose key the invite carries (for the Outlook pane)."""
+    return jsonify(meeting_identity(database(), tenant(), key))

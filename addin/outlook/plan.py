@@ -302,7 +302,7 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
         key=key, kind=kind, team=team.name, quarter=q.label, subject=plain_text(subject),
         organizer=lead, attendees=attendees, start=start,
         duration=dt.timedelta(minutes=minutes), timezone=team.timezone, recurrence=rec,
-        body_html=_series_body(kind, team, q, settings),
+        body_html=_series_body(kind, team, q, settings, key),
         online_meeting=settings.online_meeting, categories=settings.categories,
     )
     if rec is None:
@@ -376,8 +376,12 @@ def _dependency_team(dep: str, by_name: Mapping[str, Team], kr_team: Mapping[str
     return owner.casefold() if owner else None
 
 
-def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings) -> str:
-    """The series' generic body; each occurrence gets that week's status table instead."""
+def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings, key: str) -> str:
+    """The series' generic body; each occurrence gets that week's status table instead.
+
+    It ends with the meeting key in plain text: the Outlook pane reads it from the body (in
+    the organiser's and the attendees' forms alike, whatever Outlook did to the HTML) to
+    know which team's meeting it is in."""
     what = {CHECKIN: "weekly OKR check-in", REVIEW: "monthly OKR review",
             RETRO: "quarter-end OKR retrospective"}[kind]
     parts = [f"<p>{html.escape(team.name)} &mdash; {what} for {html.escape(q.label)}.</p>",
@@ -385,7 +389,11 @@ def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings) -
     url = settings.workbook_url
     if url and url.lower().startswith("https://"):
         parts.append(f'<p><a href="{html.escape(url, quote=True)}">Open the OKR workbook</a></p>')
+    parts.append(f'<p style="color:#605E5C;font-size:11px">OKR meeting {MEETING_KEY_LABEL}{key}</p>')
     return "".join(parts)
+
+
+MEETING_KEY_LABEL = "key: "  # the pane looks for "key: okr-<kind>-<hex>" in the body text
 
 
 def _zone(team: Team) -> ZoneInfo:

@@ -14,17 +14,27 @@ function percent(value) {
   return value === null || value === undefined ? "–" : `${Math.round(value * 100)}%`;
 }
 
-function subjectOfItem() {
+// Our invites end with "OKR meeting key: okr-<kind>-<hex>" (see addin/outlook/plan.py).
+const MEETING_KEY = /key: (okr-(?:checkin|review|retro)-[0-9a-f]{24}(?:-until-\d{8})?)/;
+
+// The item's body as text, in the attendee's (read) and the organiser's (compose) form alike.
+function bodyOfItem() {
   const item = Office.context.mailbox && Office.context.mailbox.item;
-  return item && typeof item.subject === "string" ? item.subject : "";
+  if (!item || !item.body || typeof item.body.getAsync !== "function") return Promise.resolve("");
+  return new Promise((resolve) => {
+    item.body.getAsync(Office.CoercionType.Text, (result) => {
+      resolve(result.status === Office.AsyncResultStatus.Succeeded ? String(result.value || "") : "");
+    });
+  });
 }
 
-// The meeting's team: the team whose name its subject mentions (our invites name it).
-function teamFromSubject(teams, subject) {
-  const lower = subject.toLowerCase();
-  const named = teams.filter((t) => lower.includes(t.team.toLowerCase()));
-  named.sort((a, b) => b.team.length - a.team.length);
-  return named.length ? named[0].team : teams.length ? teams[0].team : null;
+// The meeting's team, from the meeting key its invite carries; null when it carries none
+// (never another team's meeting by guess).
+async function meetingTeam() {
+  const match = MEETING_KEY.exec(await bodyOfItem());
+  if (!match) return null;
+  const meeting = await callBackend(`/api/meetings/${encodeURIComponent(match[1])}`);
+  return meeting.team;
 }
 
 function krItem(kr) {
@@ -80,10 +90,28 @@ async function start() {
     setState("No OKRs yet: sync a workbook from Excel first.");
     return;
   }
-  select.value = teamFromSubject(teams, subjectOfItem());
-  select.disabled = false;
   select.addEventListener("change", () => showTeam(select.value).catch((err) => setState(err.message, true)));
-  await showTeam(select.value);
+  select.disabled = false;
+  let team = null;
+  try {
+    team = await meetingTeam();
+  } catch (err) {
+    setState(`${err.message} Choose the team.`, true);
+  }
+  if (team && teams.some((t) => t.team === team)) {
+    select.value = team;
+    await showTeam(team);
+    return;
+  }
+  // no key, or a team no longer here: ask, do not guess
+  const choose = document.createElement("option");
+  choose.value = "";
+  choose.textContent = "Choose a team…";
+  select.prepend(choose);
+  select.value = "";
+  if (!$("state").classList.contains("error")) {
+    setState("This meeting is not one of the OKR meetings; choose the team to show.");
+  }
 }
 
 Office.onReady((info) => {
