@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,16 @@ def test_meeting_shows_its_teams_krs_and_records_a_checkin(page, live_server, cl
     page.wait_for_function(f"document.getElementById('state').textContent.startsWith({team['team']!r})")
 
     assert page.input_value("#team") == team["team"]
+    # the agenda: what the API says this meeting should talk about, as text
+    key = re.search(r"key: (okr-checkin-[0-9a-f]{24})", _invite_text(app, team["team"]))[1]
+    agenda = client.get(f"/api/meetings/{key}/agenda").get_json()
+    assert agenda["team"] == team["team"]
+    shown = {f: len(v) for f in ("moved", "stale", "low_confidence", "dependencies")
+             if (v := agenda[f])}
+    assert shown, agenda  # the sample has something to talk about
+    page.wait_for_selector("#agenda:not([hidden])")
+    for field, count in shown.items():
+        assert page.locator(f"#agenda .agenda-{field} li").count() == count
     assert page.locator("#krs .kr").count() == len(krs)
     assert page.locator("#krs .title").all_text_contents() == [k["title"] for k in krs]
 

@@ -30,11 +30,43 @@ function bodyOfItem() {
 
 // The meeting's team, from the meeting key its invite carries; null when it carries none
 // (never another team's meeting by guess).
-async function meetingTeam() {
+async function meetingOfItem() {
   const match = MEETING_KEY.exec(await bodyOfItem());
   if (!match) return null;
-  const meeting = await callBackend(`/api/meetings/${encodeURIComponent(match[1])}`);
-  return meeting.team;
+  return callBackend(`/api/meetings/${encodeURIComponent(match[1])}`);
+}
+
+// The agenda: KRs that moved since the last check-in, stale and low-confidence KRs, and
+// dependencies to settle. Text only (textContent): nothing from the server becomes markup.
+const AGENDA = [
+  ["moved", "Moved since the last check-in",
+    (x) => `${x.title}: ${x.change > 0 ? "+" : ""}${x.change} ${x.unit || ""}`.trim()],
+  ["stale", "Not updated lately", (x) => x.title || x.message],
+  ["low_confidence", "Low confidence", (x) => `${x.title}: ${x.message}`],
+  ["dependencies", "Dependencies to settle", (x) => x.message],
+];
+
+async function showAgenda(key) {
+  const agenda = await callBackend(`/api/meetings/${encodeURIComponent(key)}/agenda`);
+  const root = $("agenda");
+  root.replaceChildren();
+  for (const [field, title, line] of AGENDA) {
+    const items = agenda[field] || [];
+    if (!items.length) continue;
+    const section = document.createElement("section");
+    section.className = `agenda-${field}`;
+    const heading = document.createElement("h2");
+    heading.textContent = title;
+    const list = document.createElement("ul");
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.textContent = line(item);
+      list.appendChild(li);
+    }
+    section.append(heading, list);
+    root.appendChild(section);
+  }
+  root.hidden = !root.children.length;
 }
 
 function krItem(kr) {
@@ -92,15 +124,16 @@ async function start() {
   }
   select.addEventListener("change", () => showTeam(select.value).catch((err) => setState(err.message, true)));
   select.disabled = false;
-  let team = null;
+  let meeting = null;
   try {
-    team = await meetingTeam();
+    meeting = await meetingOfItem();
   } catch (err) {
     setState(`${err.message} Choose the team.`, true);
   }
-  if (team && teams.some((t) => t.team === team)) {
-    select.value = team;
-    await showTeam(team);
+  if (meeting && teams.some((t) => t.team === meeting.team)) {
+    select.value = meeting.team;
+    await showTeam(meeting.team);
+    await showAgenda(meeting.key).catch((err) => setState(err.message, true));
     return;
   }
   // no key, or a team no longer here: ask, do not guess
