@@ -316,7 +316,10 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
     if kept[0] != days[0]:
         rec = dataclass_replace(rec, range_start=kept[0])
         m = dataclass_replace(m, recurrence=rec, start=localize(kept[0], team.checkin_time, zone))
-    return dataclass_replace(m, skip_dates=tuple(sorted(d for d in skip if d in set(days))))
+    # only days inside the series (a skipped first day is simply not part of it: re-runs,
+    # which start from the kept first day, plan the same series)
+    return dataclass_replace(m, skip_dates=tuple(sorted(d for d in skip
+                                                        if d in set(days) and d >= kept[0])))
 
 
 def _retro_day(team: Team, q: Quarter, holidays: frozenset[dt.date]) -> dt.date | None:

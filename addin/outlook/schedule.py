@@ -456,7 +456,7 @@ def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date,
         skip_dates=tuple(d for d in old.skip_dates if d <= cut))
     snap = {**_snapshot(ended), "ended": True}
     ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap,
-                        sequence=rec.sequence + 1, retired=None)
+                        sequence=rec.sequence + 1)
     first_day = m.recurrence.range_start if m.recurrence else m.start.date()
     fresh = MeetingRecord(key=m.key, team=m.team, kind=m.kind, quarter=m.quarter,
                           organizer=m.organizer, state=PENDING, fingerprint=m.fingerprint(),

@@ -86,3 +86,28 @@ def test_the_settings_sheet_holidays_reach_the_plan() -> None:
                         today=dt.date(2026, 10, 1))
     (problem,) = [p for p in bad.problems if "Holidays" in p.message]
     assert "2026-12-24" in problem.message and problem.location.sheet == "Settings"
+
+
+def test_holidays_synced_from_the_workbook_reach_schedule(okr_db, store_okrs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from addin.outlook.ics import IcsCalendar
+
+    okrs = make_okrs(1)
+    okrs = dataclasses.replace(okrs, settings=dataclasses.replace(
+        okrs.settings, holidays=(dt.date(2026, 10, 12),)))
+    assert store_okrs(okrs).settings.holidays == (dt.date(2026, 10, 12),)
+    cal = IcsCalendar(tmp_path / "ics")
+    assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
+    text = cal.path_for("T0", "2026-Q4").read_text()
+    assert "EXDATE;TZID=Europe/Madrid:20261012T093000" in text
+
+
+def test_a_series_whose_first_day_is_skipped_plans_the_same_on_every_run() -> None:
+    # T3 checks in on Thursdays; from 20 November its first Thursday (26th) is review day
+    now = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+    first = plan_cadence(make_okrs(4), tenant="t1", now=now)
+    checkin = next(m for m in first.meetings if m.team == "T3" and m.kind == CHECKIN)
+    assert checkin.recurrence.range_start == dt.date(2026, 12, 3) and checkin.skip_dates == ()
+    again = plan_cadence(make_okrs(4), tenant="t1", now=now,
+                         keep_start={m.key: (m.recurrence.range_start if m.recurrence
+                                             else m.start.date()) for m in first.meetings})
+    assert again.meetings == first.meetings
