@@ -39,7 +39,10 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
+from addin.excel.cellrefs import column_letters
+from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
+from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
 from addin.excel.read_rows import Problems, RowReader, read_key_result
 from addin.excel.safety import check_package
@@ -136,6 +139,7 @@ class _KrSheet:
     header: Header
     layout: str  # flat-table | outline | quarter-blocks
     note: str = ""
+    block_label: str | None = None  # the quarter block read (quarter-blocks)
 
 
 @dataclass
@@ -152,6 +156,8 @@ class _WorkbookReader:
     objective_refs: dict[tuple[str, str], Objective] = field(default_factory=dict)  # ("ref"|"title", key)
     objectives_by_key: dict[tuple[str, str], Objective] = field(default_factory=dict)  # (team, title) keys
     objectives_by_text: dict[tuple[str, str], Objective] = field(default_factory=dict)  # as written
+    ignored: dict[str, str] = field(default_factory=dict)  # sheet -> why it was left alone ("kpi")
+    period: Period | None = None  # the period the workbook says it covers (first label found)
 
     # ------------------------------------------------------------------ orchestration
 
@@ -186,9 +192,10 @@ class _WorkbookReader:
         objective_grids = [grids[s.name] for s in named["objectives"]]
         kr_sheets: list[_KrSheet] = []
         initiative_grids = [grids[s.name] for s in named["initiatives"]]
+        hints: list[str] = []
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
-            header = find_header(grid, "key_results")
+            header = self._kr_header(grid, hints)
             if header is not None:
                 kr_sheets.append(self._classify(grid, header))
             elif sheet in unnamed and find_header(grid, "initiatives"):
@@ -202,10 +209,15 @@ class _WorkbookReader:
                     "not read. Add a header row naming the columns (Team, Objective, Key Result, Target...).",
                     sheet=sheet.name,
                 )  # fmt: skip
+            elif looks_like_kpis(grid):
+                self.ignored[grid.name] = "kpi"
+                self._note_once(f"Sheet {grid.name!r} tracks KPIs over time, not OKRs; it was left alone.")
         if not kr_sheets:
+            hint = (" " + " ".join(hints)) if hints else ""
             raise WorkbookError(
                 "No table of key results was found: no sheet has a header row with a Key Result column "
-                "(and Objective, Target, Current... columns). Start from `okr template` or add such a header.",
+                "(and Objective, Target, Current... columns)." + hint + " Start from `okr template`, add such a "
+                "header, or give the columns with a mapping (`okr map FILE` shows what was found).",
                 code="no_okr_table",
             )
         for grid in objective_grids:
@@ -221,6 +233,7 @@ class _WorkbookReader:
         for sheet in named["checkins"][:1]:
             self._read_checkins(self._load(sheet))
         self._check_duplicates()
+        self._place_period()
         layout = self._layout_name(kr_sheets, two_sheet, named)
         return ReadResult(
             okrs=self.okrs,
@@ -294,6 +307,45 @@ class _WorkbookReader:
 
     # ------------------------------------------------------------------ key results
 
+    def _kr_header(self, grid: Grid, hints: list[str]) -> Header | None:
+        """The key-result header of a sheet, with columns that have no header placed by content."""
+        header = find_header(grid, "key_results")
+        if header is None:
+            return None
+        header.links = split_links(grid, header.row, header.matches)
+        for link, col in header.links.items():
+            header.texts.setdefault(col, str(grid.value(header.row, col) or link))
+            for name, cols in header.matches.items():
+                if col in cols and header.columns.get(name) == col:
+                    others = [c for c in cols if c != col]
+                    if others:
+                        header.columns[name] = others[0]
+                    else:
+                        header.columns.pop(name)
+        if "key_result" in header.columns or ("title" in header.columns and "ref" in header.columns):
+            return header
+        taken = set(header.columns.values())
+        guesses = guess_outline(grid, header.row, taken)
+        if not guesses:
+            titles = title_columns(grid, header.row, taken)
+            if titles:
+                letters = ", ".join(column_letters(c) for c in titles)
+                hints.append(
+                    f"On sheet {grid.name!r}, column {letters} looks like key-result titles but has no header: "
+                    "map it (okr sync FILE --mapping MAP.json), or write Key Result above it."
+                )
+            return None
+        for guess in guesses:
+            header.columns[guess.field] = guess.col
+            header.texts[guess.col] = f"column {column_letters(guess.col)}"
+            header.guessed[guess.field] = guess.why
+        letters = " and ".join(column_letters(g.col) for g in guesses)
+        self._note_once(
+            f"Columns {letters} of sheet {grid.name!r} have no header; they were read as the outline numbers "
+            "and titles from what they hold."
+        )
+        return header
+
     def _classify(self, grid: Grid, header: Header) -> _KrSheet:
         if "title" in header.columns and "key_result" not in header.columns:
             return _KrSheet(grid, header, "outline")
@@ -306,7 +358,7 @@ class _WorkbookReader:
 
     def _columns_for(self, sheet: _KrSheet) -> dict[str, int]:
         columns = dict(sheet.header.columns)
-        if sheet.layout != "quarter-blocks":
+        if sheet.layout != "quarter-blocks" and not sheet.header.blocks:
             return columns
         wanted = self._quarter()
         label = next(
@@ -325,6 +377,8 @@ class _WorkbookReader:
             sheet.note = f"No block for {wanted.label} was found (blocks: {found})."
             return columns
         columns.update(sheet.header.blocks[label])
+        sheet.block_label = label
+        self.okrs.settings.quarter = self.okrs.settings.quarter or label
         for col in sheet.header.blocks[label].values():
             sheet.header.texts.setdefault(col, f"{label} {headers.normalise(sheet.grid.value(sheet.header.row, col))}")
         others = [lbl for lbl in sorted(sheet.header.block_quarters) if lbl != label]
@@ -335,8 +389,10 @@ class _WorkbookReader:
     def _read_table(self, sheet: _KrSheet, *, two_sheet: bool) -> None:
         grid, header = sheet.grid, sheet.header
         columns = self._columns_for(sheet)
+        columns.update(header.links)
         reader = self._row_reader(grid, columns, header.texts)
         labels = _label_block(grid, header.row)
+        self._period_from_labels(grid, labels)
         team_default = labels.get("team", "")
         carried: dict[str, str] = {}
         last = header.row
@@ -346,6 +402,7 @@ class _WorkbookReader:
             last = row
             team = reader.text(row, "team") if "team" in columns else ""
             objective_cell = reader.text(row, "objective") if "objective" in columns else ""
+            objective_link = reader.text(row, "objective_ref") if "objective_ref" in columns else ""
             title = reader.text(row, "key_result")
             if not title:
                 if objective_cell and not any(
@@ -370,15 +427,18 @@ class _WorkbookReader:
             objective_title = objective_cell or ("" if new_team else carried.get("objective", ""))
             carried["objective"] = objective_title
             found = None
-            if two_sheet and objective_cell:
-                found = self._find_objective(team, objective_cell)
+            link = objective_link or objective_cell
+            if two_sheet and link:
+                found = (self._find_objective(team, objective_link) if objective_link else None) or (
+                    self._find_objective(team, objective_cell) if objective_cell else None
+                )
                 if found is None:
+                    link_col = columns.get("objective_ref" if objective_link else "objective")
                     self.problems.add(
                         "unknown-objective", Severity.ERROR,
-                        f"this key result belongs to objective {objective_cell!r}, which is not on the objectives "
+                        f"this key result belongs to objective {link!r}, which is not on the objectives "
                         "sheet. Add the objective there or correct the name or number.",
-                        sheet=grid.name, row=row, col=columns.get("objective"),
-                        column=header.texts.get(columns.get("objective", 0)),
+                        sheet=grid.name, row=row, col=link_col, column=header.texts.get(link_col or 0),
                     )  # fmt: skip
                 else:
                     objective_title, team = found.title, team or found.team
@@ -391,9 +451,11 @@ class _WorkbookReader:
                     "this key result has no objective. Write the objective it belongs to.",
                     sheet=grid.name, row=row, col=columns.get("objective") or columns.get("key_result"),
                 )  # fmt: skip
-            if objective_title and not (two_sheet and objective_cell and found is None):
-                self._objective(team, objective_title, grid, row, reader)
+            if objective_title and not (two_sheet and link and found is None):
+                obj = self._objective(team, objective_title, grid, row, reader)
+                obj.ref = obj.ref or objective_link or None
             kr = read_key_result(reader, row, team=team, objective=objective_title, title=title)
+            kr.quarter = sheet.block_label
             self.okrs.key_results.append(kr)
         self._record(grid, "key_results", header, columns, last)
 
@@ -416,6 +478,46 @@ class _WorkbookReader:
                 obj.type = kind
         return obj
 
+    def _period_from_labels(self, grid: Grid, labels: dict[str, str]) -> None:
+        text = labels.get("period")
+        if not text or self.period is not None:
+            return
+        period = parse_period(text, self.okrs.settings.fiscal_year_start_month)
+        if period is None:
+            self.problems.add("bad-period", Severity.WARNING,
+                              f"the period {text!r} is not a quarter, a year or a date range; write it like "
+                              "Q1-2026, FY2026 or 2026.", sheet=grid.name)  # fmt: skip
+            return
+        self.period = period
+
+    def _place_period(self) -> None:
+        """Which quarter this workbook is synced into, from what it says about its period."""
+        settings = self.okrs.settings
+        fy = settings.fiscal_year_start_month
+        if self.quarter or settings.quarter:
+            if self.period is not None and self.period.quarter is None:
+                chosen = self.quarter or settings.quarter
+                self._note_once(f"The workbook's period is {self.period.text}; synced quarter {chosen} as asked.")
+            return
+        placed = None
+        if self.period is not None:
+            placed = quarter_for(self.period, self.today, fy)
+        else:
+            placed = quarter_of_due_dates([k.due for k in self.okrs.key_results if k.due], self.today, fy)
+        if placed is None:
+            return
+        quarter, why = placed
+        settings.quarter = quarter.label
+        for kr in self.okrs.key_results:
+            if kr.quarter is None:
+                kr.quarter = quarter.label
+        annual = self.period.objective_period if self.period is not None else None
+        for obj in self.okrs.objectives:
+            if obj.period is None and annual:
+                obj.period = annual
+        if self.period is None or not _is_quarter_label(self.period.text):
+            self._note_once(f"Synced quarter {quarter.label}: {why}.")
+
     def _note_once(self, note: str) -> None:
         if note not in self.notes:
             self.notes.append(note)
@@ -433,13 +535,7 @@ class _WorkbookReader:
         if not team:
             team = grid.name
             self._note_once(f"No 'Team:' label above the table: the sheet name {grid.name!r} was used as the team.")
-        if labels.get("period") and not self.okrs.settings.quarter:
-            try:
-                self.okrs.settings.quarter = parse_quarter(labels["period"], self.okrs.settings.fiscal_year_start_month).label
-            except ValueError:
-                self.problems.add("bad-period", Severity.WARNING,
-                                  f"the period {labels['period']!r} is not a quarter; write it like Q1-2026.",
-                                  sheet=grid.name)  # fmt: skip
+        self._period_from_labels(grid, labels)
         if labels.get("last_checkin"):
             self._note_once(f"Last check-in given above the table: {labels['last_checkin']}.")
         parts = [f"team {team!r}"] + ([f"period {labels['period']}"] if labels.get("period") else [])
@@ -476,6 +572,7 @@ class _WorkbookReader:
                 )  # fmt: skip
             kr = read_key_result(reader, row, team=team, objective=parent.title if parent else "", title=title)
             kr.ref = ref
+            kr.quarter = sheet.block_label
             self.okrs.key_results.append(kr)
         self._record(grid, "key_results", header, columns, last)
 
@@ -512,8 +609,9 @@ class _WorkbookReader:
                 ref = reader.text(row, name) if name in columns else ""
                 if ref:
                     obj.ref = obj.ref or ref
-                    rows_by_ref[v.identity_key(ref)].append(row)
-                    self.objective_refs.setdefault(("ref", v.identity_key(ref)), obj)
+                    key = v.identity_key(v.parse_ref(ref) or ref)
+                    rows_by_ref[key].append(row)
+                    self.objective_refs.setdefault(("ref", key), obj)
             self.objective_refs[("title", v.identity_key(title))] = obj
         for ref_rows in rows_by_ref.values():
             if len(ref_rows) > 1:
@@ -528,7 +626,7 @@ class _WorkbookReader:
         self._record(grid, "objectives", header, columns, last)
 
     def _find_objective(self, team: str, text: str) -> Objective | None:
-        key = v.identity_key(text)
+        key = v.identity_key(v.parse_ref(text) or text)
         return self.objective_refs.get(("ref", key)) or self.objective_refs.get(("title", key))
 
     # ------------------------------------------------------------------ other sheets
@@ -702,6 +800,14 @@ class _WorkbookReader:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _is_quarter_label(text: str) -> bool:
+    try:
+        parse_quarter(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _looks_outline(grid: Grid, header_row: int, col: int) -> bool:
