@@ -40,7 +40,9 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
 from addin.excel.cellrefs import column_letters
+from addin.excel.imports import viva_goals
 from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
+from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
 from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
@@ -86,10 +88,17 @@ class ReadResult:
     layout_note: str
     sheets: list[SheetLayout]
     workbook_id: str | None
+    source: str = "xlsx"  # "csv" for a vendor export read from CSV: nothing can be written back
 
 
 def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | None = None) -> ReadResult:
-    """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all."""
+    """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all.
+
+    A CSV file is read when it is a vendor export (Viva Goals); any other CSV is refused
+    as before, with the advice to save it as .xlsx.
+    """
+    if looks_like_csv(data):
+        return _read_csv(data, quarter=quarter, today=today or dt.date.today())
     package = check_package(data)
     with open_zip(data) as zf:
         info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
@@ -118,6 +127,23 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
     return result
 
 
+def _read_csv(data: bytes, *, quarter: str | None, today: dt.date) -> ReadResult:
+    grid = csv_grid(data)
+    header = viva_goals.find_header(grid)
+    if header is None:
+        raise UnsupportedFormat(
+            "This CSV file is not an export this product reads (a Viva Goals export has Id, Title, Type and "
+            "Aligned To columns). Open it in Excel and save it as Excel Workbook (.xlsx), then upload that file.",
+            code="not_a_workbook",
+        )
+    reader = _WorkbookReader(None, None, WorkbookInfo((), False, frozenset()), quarter=quarter, today=today)
+    reader._read_export(grid, header)
+    reader._check_duplicates()
+    return ReadResult(okrs=reader.okrs, problems=reader.problems.items, layout=viva_goals.LAYOUT,
+                      layout_note=reader._layout_note(viva_goals.LAYOUT, []), sheets=reader.layouts,
+                      workbook_id=None, source="csv")  # fmt: skip
+
+
 def _open_calamine(data: bytes) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -144,8 +170,8 @@ class _KrSheet:
 
 @dataclass
 class _WorkbookReader:
-    zf: zipfile.ZipFile
-    book: CalamineWorkbook
+    zf: zipfile.ZipFile | None  # None for a CSV export
+    book: CalamineWorkbook | None
     info: WorkbookInfo
     quarter: str | None
     today: dt.date
@@ -158,6 +184,7 @@ class _WorkbookReader:
     objectives_by_text: dict[tuple[str, str], Objective] = field(default_factory=dict)  # as written
     ignored: dict[str, str] = field(default_factory=dict)  # sheet -> why it was left alone ("kpi")
     period: Period | None = None  # the period the workbook says it covers (first label found)
+    exports: list[str] = field(default_factory=list)  # layout notes of vendor exports read
 
     # ------------------------------------------------------------------ orchestration
 
@@ -195,6 +222,10 @@ class _WorkbookReader:
         hints: list[str] = []
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
+            export = viva_goals.find_header(grid)
+            if export is not None:
+                self._read_export(grid, export)
+                continue
             header = self._kr_header(grid, hints)
             if header is not None:
                 kr_sheets.append(self._classify(grid, header))
@@ -212,7 +243,7 @@ class _WorkbookReader:
             elif looks_like_kpis(grid):
                 self.ignored[grid.name] = "kpi"
                 self._note_once(f"Sheet {grid.name!r} tracks KPIs over time, not OKRs; it was left alone.")
-        if not kr_sheets:
+        if not kr_sheets and not self.exports:
             hint = (" " + " ".join(hints)) if hints else ""
             raise WorkbookError(
                 "No table of key results was found: no sheet has a header row with a Key Result column "
@@ -245,6 +276,7 @@ class _WorkbookReader:
         )
 
     def _load(self, sheet: SheetInfo) -> Grid:
+        assert self.zf is not None and self.book is not None  # only a CSV export has neither
         grid = load_grid(self.zf, self.book, sheet, self.info.percent_styles)
         if grid.scan.hidden_rows:
             rows = sorted(r for r in grid.scan.hidden_rows if r <= grid.last_row)
@@ -260,6 +292,8 @@ class _WorkbookReader:
         return grid
 
     def _layout_name(self, kr_sheets: list[_KrSheet], two_sheet: bool, named: dict[str, list[SheetInfo]]) -> str:
+        if self.exports and not kr_sheets:
+            return viva_goals.LAYOUT
         kinds = {s.layout for s in kr_sheets}
         if "outline" in kinds:
             return "outline"
@@ -273,6 +307,8 @@ class _WorkbookReader:
         return "flat-table"
 
     def _layout_note(self, layout: str, kr_sheets: list[_KrSheet]) -> str:
+        if layout == viva_goals.LAYOUT:
+            return " ".join([*self.exports, *self.notes])
         names = ", ".join(repr(s.grid.name) for s in kr_sheets)
         n_kr, n_obj = len(self.okrs.key_results), len(self.okrs.objectives)
         described = {
@@ -306,6 +342,17 @@ class _WorkbookReader:
         self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest))
 
     # ------------------------------------------------------------------ key results
+
+    def _read_export(self, grid: Grid, header: viva_goals.ExportHeader) -> None:
+        note = viva_goals.read_export(grid, header, self.okrs, self.problems,
+                                      fy_start_month=self.okrs.settings.fiscal_year_start_month,
+                                      date1904=self.info.date1904)  # fmt: skip
+        self.exports.append(note)
+        last = max((k.location.row or 0 for k in self.okrs.key_results if k.location.sheet == grid.name),
+                   default=header.row)  # fmt: skip
+        columns = {f: c for f, c in header.columns.items() if f in CANONICAL_FIELDS}
+        widest = max((len(row) for row in grid.rows), default=0)
+        self.layouts.append(SheetLayout(grid.name, "key_results", header.row, columns, header.row + 1, last, widest))
 
     def _kr_header(self, grid: Grid, hints: list[str]) -> Header | None:
         """The key-result header of a sheet, with columns that have no header placed by content."""
