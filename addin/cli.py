@@ -1,6 +1,7 @@
 """The `okr` command: template, lint, sync, checkin, status, serve.
 
-Exit codes: 0 success; 1 OKR findings of severity error (lint) or conflicts (sync);
+Exit codes: 0 success; 1 OKR findings of severity error (lint), or conflicts, rows held back or
+nothing stored (sync);
 2 unreadable or invalid input, with a one-line reason on stderr and never a traceback.
 """
 
@@ -151,10 +152,12 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> No
     config = _config()
     report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
                            quarter=quarter)
-    write_atomically(out or path, report.workbook)
+    if report.written_back:
+        write_atomically(out or path, report.workbook)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
     else:
+        click.echo(report.summary)
         click.echo(report.layout_note)
         click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                    f"archived {report.archived}, check-ins {report.checkins}")
@@ -163,8 +166,10 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> No
             click.echo(f"CONFLICT {c['key_result']} {c['field']}: workbook {c['workbook']!r}, "
                        f"stored {c['stored']!r} (both changed since the last sync)")
         _print_findings(report.findings)
-        click.echo(f"Wrote {out or path}")
-    sys.exit(EXIT_FINDINGS if report.conflicts else 0)
+        if report.written_back:
+            click.echo(f"Wrote {out or path}")
+    # 1 when anything the workbook says was not stored: a conflict, a row held back, or nothing at all
+    sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete else 0)
 
 
 @main.command()

@@ -14,6 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.sync_report import (
+    first_sync_history,
+    held_back_rows,
+    not_written_back,
+    summary_line,
+    writeback_findings,
+)
 from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
@@ -71,6 +78,19 @@ class SyncReport:
     workbook_id: str
     workbook: bytes = field(repr=False)
     cells: list[CellWrite] = field(default_factory=list, repr=False)
+    summary: str = ""  # the first line: read, stored, held back, layout (sync_report.summary_line)
+    held_back: int = 0  # rows not applied because of an error
+    read_key_results: int = 0
+    written_back: bool = True  # False for a CSV export: there is no workbook to write into
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def incomplete(self) -> bool:
+        """Rows were held back, or a workbook with key results stored none: `okr sync` exits 1."""
+        return bool(self.held_back or (self.read_key_results and not self.stored))
 
     def as_dict(self) -> dict[str, object]:
         """The `okr sync --json` document (without the workbook bytes)."""
@@ -85,6 +105,9 @@ class SyncReport:
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
+            "summary": self.summary,
+            "held_back": self.held_back,
+            "stored": self.stored,
         }
 
 
@@ -128,13 +151,19 @@ def sync_workbook(
 ) -> SyncReport:
     """Sync one workbook for one tenant; returns the report and the updated workbook."""
     with db.transaction() as session:
-        report, edits = _store(session, tenant, read_workbook(data, quarter=quarter, today=now.date()),
-                               now=now, quarter=quarter)
+        read = read_workbook(data, quarter=quarter, today=now.date())
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter)
+        if read.source == "csv":
+            report.written_back = False
+            report.findings.append(not_written_back())
+            return report
+        del read
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
         written = patch_workbook(data, **edits)
     report.workbook = written.data
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
+    report.findings.extend(writeback_findings(written.dropped_parts, written.frozen_formulas))
     return report
 
 
@@ -155,6 +184,7 @@ def _store(
     imported = _import_sheet_checkins(session, tenant, typed)
     okrs = _tenant_view(session, tenant, read, plan)
     findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
+    findings = first_sync_history(findings, plan.create, okrs.checkins, now)
     repo.save_findings(session, tenant, findings, now=now)
 
     statuses = _statuses(plan.merged, okrs, okrs.checkins, the_quarter, now.date())
@@ -173,6 +203,14 @@ def _store(
         workbook_id=workbook_id,
         workbook=b"",
         cells=cells,
+        read_key_results=len(read.okrs.key_results),
+    )
+    kr_sheets = {layout.sheet for layout in read.sheets if layout.kind == "key_results"}
+    report.held_back = len({where for where in held_back_rows(report_findings) if where[0] in kr_sheets})
+    report.summary = summary_line(
+        objectives=len(read.okrs.objectives), key_results=report.read_key_results, layout=read.layout,
+        stored=report.stored, created=report.created, updated=report.updated, unchanged=report.unchanged,
+        held_back=report.held_back,
     )
     edits = {
         "cells": cells,

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from operator import attrgetter
 
-from addin.okr.model import CheckIn, Finding, KeyResult, Location, Severity
+from addin.okr.model import CheckIn, Finding, KeyResult, KrKind, Location, Severity
 
 MERGED_FIELDS: tuple[str, ...] = (
     "team",
@@ -315,6 +315,10 @@ def _claim(index: dict[tuple[str, str, str], list[str]], kr: KeyResult) -> str |
 
 def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime, *, adopt: str | None = None) -> None:
     created = _copy(kr, id=adopt)
+    if created.baseline is None and created.current is not None and created.kind is not KrKind.MILESTONE:
+        # no baseline written: the first known value is where the key result started
+        created.baseline = created.current
+        plan.problems.append(_baseline_problem(created))
     plan.create.append(created)
     plan.merged.append(created)
     if created.current is not None or created.confidence is not None:
@@ -404,6 +408,20 @@ def _unknown_problem(kr: KeyResult, kr_id: str) -> Finding:
             f"This row was not saved."
         ),
         suggestion="Clear the ID cell, or paste the ID this key result was given at its first sync.",
+    )
+
+
+def _baseline_problem(kr: KeyResult) -> Finding:
+    return Finding(
+        rule="sync.baseline-from-current",
+        pitfall=None,
+        severity=Severity.INFO,
+        location=replace(kr.location, column=kr.location.column or "Baseline"),
+        message=(
+            f"{kr.title!r} had no baseline; its current value at this first sync ({kr.current:g}) "
+            "was taken as its baseline."
+        ),
+        suggestion="Write the baseline if the key result started from another value.",
     )
 
 

@@ -8,6 +8,7 @@ import openpyxl
 
 from addin.excel.sync import sync_workbook
 from addin.excel.template import write_template
+from addin.okr.model import Severity
 from addin.store import repo
 from tests.conftest import FIXED_NOW
 from tests.excel.corpus.tables import own_kr_ids
@@ -37,7 +38,7 @@ def test_the_workbooks_own_ids_are_adopted_and_kept(db) -> None:  # type: ignore
     data = own_kr_ids().data
     report = sync_workbook(db, TENANT, data, now=FIXED_NOW)
     assert report.created == 3
-    assert not [f for f in report.findings if f.rule.startswith("sync.")]
+    assert not [f for f in report.findings if f.severity is Severity.ERROR]
     with db.read() as session:
         assert sorted(repo.load_key_results(session, TENANT)) == ["OKR1.KR1", "OKR1.KR2", "OKR2.KR1"]
     ws = openpyxl.load_workbook(io.BytesIO(report.workbook))["Tracker"]
@@ -67,5 +68,5 @@ def test_an_unknown_id_in_this_products_form_is_still_refused(db) -> None:  # ty
     out = io.BytesIO()
     wb.save(out)
     report = sync_workbook(db, TENANT, out.getvalue(), now=FIXED_NOW)
-    assert [f.rule for f in report.findings if f.rule.startswith("sync.")] == ["sync.unknown-id"]
-    assert report.created == 2
+    assert [f.rule for f in report.findings if f.severity is Severity.ERROR] == ["sync.unknown-id"]
+    assert report.created == 2 and report.held_back == 1 and report.incomplete
