@@ -33,6 +33,8 @@ Other rules:
   as the new key result's id. Adopting never takes over a stored key result: an own id
   that is already stored for another team's key result, which this workbook never synced,
   is refused.
+- A new key result without a baseline takes its current value as baseline (an info
+  finding says so), and an empty baseline cell never clears a stored baseline.
 - In a workbook never synced before (no base), a row without an id whose team, objective
   and title are those of exactly one stored key result is that key result (a copy of the
   workbook, or the template e-mailed to a colleague): it is matched, not duplicated.
@@ -315,7 +317,12 @@ def _claim(index: dict[tuple[str, str, str], list[str]], kr: KeyResult) -> str |
 
 def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime, *, adopt: str | None = None) -> None:
     created = _copy(kr, id=adopt)
-    if created.baseline is None and created.current is not None and created.kind is not KrKind.MILESTONE:
+    if (
+        created.baseline is None
+        and isinstance(created.current, float | int)
+        and math.isfinite(created.current)
+        and created.kind is not KrKind.MILESTONE
+    ):
         # no baseline written: the first known value is where the key result started
         created.baseline = created.current
         plan.problems.append(_baseline_problem(created))
@@ -349,8 +356,8 @@ def _plan_existing(
         return
     for name in MERGED_FIELDS:
         theirs, ours = getattr(row, name), getattr(stored, name)
-        if theirs == ours or same_value(theirs, ours):
-            continue
+        if theirs == ours or same_value(theirs, ours) or (name == "baseline" and theirs is None):
+            continue  # an empty baseline keeps the one taken at the first sync
         if base is not None:
             before = getattr(base, name)
             if same_value(ours, before):
