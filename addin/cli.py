@@ -324,7 +324,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None,
           no_charts: bool) -> None:
     """Write the quarter-end Word retro pack of a team (or of every team)."""
-    from addin.okr.quarters import resolve_quarter
+    from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
     from addin.reports.data import gather_retro_input, gather_retro_inputs
@@ -337,9 +337,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     db = _database(config)
     style = template.read_bytes() if template else None
     with db.read() as session:
-        settings = repo.load_settings(session, config.tenant)
-        the_quarter = resolve_quarter(quarter or settings.quarter, today=_now().date(),
-                                      fy_start_month=settings.fiscal_year_start_month)
+        the_quarter = view_quarter(quarter, repo.load_settings(session, config.tenant), _now().date())
         if team:
             inputs = [gather_retro_input(session, config.tenant, team, the_quarter, now=_now())]
         else:
@@ -356,6 +354,24 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
         for data, pack in bar:
             write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
+
+
+@main.command("next-quarter")
+@click.option("--team", required=True, help="The team whose next quarter to start.")
+@click.option("--quarter", help="The quarter that closes, such as 2026-Q4 (default: the team's latest).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The next quarter's workbook (.xlsx) to write.")
+@handles_errors
+def next_quarter(team: str, quarter: str | None, out: Path) -> None:
+    """Write next quarter's workbook of a team, pre-filled from its retro's carry-over; sync it to start."""
+    from addin.rollover import next_quarter_workbook
+
+    config = _config()
+    result = next_quarter_workbook(_database(config), config.tenant, team, quarter=quarter, now=_now())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out, result.workbook)
+    click.echo(f"Wrote {out}: {result.opening.label} for {team}, {result.carried} key result(s) carried over "
+               f"from {result.closing.label}. Edit it, then run `okr sync {out}` to start the quarter.")
 
 
 @main.command("attach-retro")

@@ -137,6 +137,8 @@ OPENAPI = {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"}, "title": {"type": "string"},
+                    "continues": {"type": "string", "nullable": True,
+                                  "description": "The id of last quarter's key result this one carries over."},
                     "owner": {"type": "string", "nullable": True},
                     "kind": {"type": "string", "nullable": True},
                     **{k: {"type": "number", "nullable": True}
@@ -165,6 +167,22 @@ OPENAPI = {
                         },
                     }},
                 },
+            },
+            "TeamHistory": {
+                "allOf": [{"$ref": "#/components/schemas/TeamStatus"}, {
+                    "type": "object",
+                    "properties": {
+                        "trend": {"type": "array", "items": {"type": "object", "properties": {
+                            "quarter": {"type": "string"}, "key_results": {"type": "integer"},
+                            "score": {"type": "number", "nullable": True},
+                            "checkin_discipline": {"type": "number", "nullable": True}}}},
+                        "paths": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                            "type": "object", "properties": {
+                                "quarter": {"type": "string"}, "id": {"type": "string"},
+                                **{k: {"type": "number", "nullable": True} for k in ("baseline", "target", "current")},
+                            }}}},
+                    },
+                }],
             },
             "CheckInRequest": {
                 "type": "object",
@@ -217,7 +235,18 @@ OPENAPI = {
             "summary": "One team's OKRs with status",
             "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
                            _QUARTER],
-            "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "429": _ERROR, "404": _ERROR},
+            "responses": {"200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                          "401": _ERROR, "429": _ERROR, "404": _ERROR},
+        }},
+        "/api/teams/{team}/next-quarter": {"get": {
+            "summary": "Next quarter's workbook of the team, pre-filled from its retro's carry-over",
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {**_QUARTER, "description": "The quarter that closes (default: the team's latest)."}],
+            "responses": {"200": {"description": "The workbook, base64", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "team": {"type": "string"}, "from": {"type": "string"}, "quarter": {"type": "string"},
+                    "carried": {"type": "integer"}, "workbook": {"type": "string", "format": "byte"}}}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
         }},
         "/api/teams/{team}/calendar/{quarter}.ics": {"get": {
             "summary": "The team's quarter as an iCalendar file (embedded default calendar)",

@@ -39,8 +39,9 @@ Other rules:
   and title are those of exactly one stored key result is that key result (a copy of the
   workbook, or the template e-mailed to a colleague): it is matched, not duplicated.
   Ids are compared after trimming and upper-casing ("kr-7f3a2c " is "KR-7F3A2C").
-- Key results in the base but absent from the workbook are archived, never deleted;
-  archived key results that reappear are restored.
+- Key results in the base but absent from the workbook are archived, never deleted
+  (only those of the quarters the workbook speaks for: another quarter's are left
+  alone); archived key results that reappear are restored.
 - ``hold``: ids whose rows had unreadable values; they are neither updated nor archived.
 - A check-in (``source="workbook"``) is recorded when the workbook changes ``current``
   or ``confidence`` of a stored key result, and for a new key result with a current value.
@@ -150,6 +151,8 @@ class SyncPlan:
     conflicts: list[FieldConflict] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     merged: list[KeyResult] = field(default_factory=list)  # workbook order, rows not applied left out
+    quarters: tuple[str, ...] = ()  # the quarters the workbook speaks for (okr.periods)
+    row_ids: dict[int, str] = field(default_factory=dict)  # workbook index -> ID the row shows, where it differs
 
     def counts(self) -> dict[str, int]:
         """The numbers of the sync report."""
@@ -225,12 +228,15 @@ def plan_sync(
     archived: Collection[str] = (),
     last_checkin: Mapping[str, dt.datetime] | None = None,
     workbook_last_checkin: Mapping[str, dt.datetime] | None = None,
+    quarters: Collection[str] | None = None,
 ) -> SyncPlan:
     """Plan the sync of a workbook's key results into the store (see the module docstring).
 
     ``stored``: this tenant's key results by id (archived ones included); ``archived``:
     which of them are archived; ``last_checkin``: newest stored check-in per KR id;
-    ``workbook_last_checkin``: newest check-in per KR id on the workbook's Check-ins sheet.
+    ``workbook_last_checkin``: newest check-in per KR id on the workbook's Check-ins sheet;
+    ``quarters``: the quarters the workbook speaks for -- a base key result of another
+    quarter missing from the workbook is left alone, never archived.
     """
     plan = SyncPlan()
     now = _as_utc(now)
@@ -285,29 +291,35 @@ def plan_sync(
                 and kr_id not in held
                 and kr_id in stored
                 and kr_id not in archived_ids
+                and (quarters is None or stored[kr_id].quarter in quarters)
             ):
                 plan.archive.append(kr_id)
     return plan
 
 
-def _identity_key(team: str, objective: str, title: str) -> tuple[str, str, str]:
-    return tuple(" ".join(unicodedata.normalize("NFKC", x or "").casefold().split()) for x in (team, objective, title))  # type: ignore[return-value]
+_Identity = tuple[str, str, str, str]
 
 
-def _identity_index(stored: Mapping[str, KeyResult], in_workbook: Mapping[str, object]) -> dict[tuple[str, str, str], list[str]]:
-    """Stored key results not named by id in the workbook, by team + objective + title."""
-    index: dict[tuple[str, str, str], list[str]] = {}
+def _identity_key(kr: KeyResult) -> _Identity:
+    """Team + objective + title (+ quarter, where placed), compared case- and space-blind."""
+    parts = (kr.team, kr.objective, kr.title, kr.quarter or "")
+    return tuple(" ".join(unicodedata.normalize("NFKC", x or "").casefold().split()) for x in parts)  # type: ignore[return-value]
+
+
+def _identity_index(stored: Mapping[str, KeyResult], in_workbook: Mapping[str, object]) -> dict[_Identity, list[str]]:
+    """Stored key results not named by id in the workbook, by team + objective + title + quarter."""
+    index: dict[_Identity, list[str]] = {}
     for kr_id, kr in stored.items():
         if normalise_id(kr_id) not in in_workbook:
-            index.setdefault(_identity_key(kr.team, kr.objective, kr.title), []).append(normalise_id(kr_id) or kr_id)
+            index.setdefault(_identity_key(kr), []).append(normalise_id(kr_id) or kr_id)
     return index
 
 
-def _claim(index: dict[tuple[str, str, str], list[str]], kr: KeyResult) -> str | None:
+def _claim(index: dict[_Identity, list[str]], kr: KeyResult) -> str | None:
     """The one stored key result this id-less row is (then no other row can claim it)."""
     if not index:
         return None
-    key = _identity_key(kr.team, kr.objective, kr.title)
+    key = _identity_key(kr)
     found = index.get(key)
     if not found or len(found) != 1:
         return None

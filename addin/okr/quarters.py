@@ -48,6 +48,11 @@ class Quarter:
             return Quarter(self.fiscal_year + 1, 1, self.fy_start_month)
         return Quarter(self.fiscal_year, self.number + 1, self.fy_start_month)
 
+    def previous(self) -> Quarter:
+        if self.number == 1:
+            return Quarter(self.fiscal_year - 1, 4, self.fy_start_month)
+        return Quarter(self.fiscal_year, self.number - 1, self.fy_start_month)
+
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 

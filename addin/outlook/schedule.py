@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from addin.errors import InputError, NotFound
 from addin.okr.model import OkrSet
+from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter, parse_quarter
 from addin.outlook.calendar import (
     CREATE,
@@ -171,8 +172,10 @@ def schedule(
     from addin.store import repo
 
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant)
+        the_quarter = view_quarter(quarter, repo.load_settings(s, tenant), now.date())
+        okrs = repo.load_okrs(s, tenant, quarter=the_quarter.label)
         records = {r.key: r for r in list_meetings(s, tenant)}
+    quarter = the_quarter.label
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
     bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
@@ -225,14 +228,16 @@ def refresh_invites(
     from addin.store import repo
 
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant)
         records = {r.key: r for r in list_meetings(s, tenant)
                    if r.state in (CREATED, WRITTEN)}
+        # each quarter's invites carry that quarter's key results only
+        by_quarter = {label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}}
     report = RefreshReport(calendar.name)
     if not records:
         return report
     changes: list[MeetingChange] = []
-    for label in sorted({r.quarter for r in records.values()}):
+    for label in sorted(by_quarter):
+        okrs = by_quarter[label]
         q = parse_quarter(label, okrs.settings.fiscal_year_start_month)
         plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=q, settings=settings,
                             keep_start=_kept_starts(records))

@@ -87,7 +87,6 @@ def outline_quarter_blocks_es() -> Case:
              "baseline": 320, "current": 280, "target": 150, "confidence": 0.8, "quarter": "2026-Q1"},
         ],
         quarter="2026-Q1",
-        synced_quarter="2026-Q1",
         layout="outline",
         note_contains=("2026-Q1",),
     )  # fmt: skip
