@@ -130,7 +130,7 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
             history = repo.list_checkins(session, config.tenant)
     report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter, history=history)
     if as_json:
-        click.echo(json.dumps({"findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False))
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         click.echo(report.layout_note)
         _print_findings(report.findings)
@@ -144,14 +144,19 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
               "instead of updating PATH.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@click.option("--mapping", "mapping_path", type=existing_file,
+              help="Read the sheets and columns as this mapping says (JSON, see `okr map`); it is saved for "
+                   "the workbook's later syncs.")
 @handles_errors
-def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> None:
+def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mapping_path: Path | None) -> None:
     """Validate and store the OKRs in PATH, and write their status back."""
+    from addin.excel.mapping import parse_mapping
     from addin.excel.sync import conflict_as_dict, sync_workbook
 
     config = _config()
+    mapping = parse_mapping(_read_file(mapping_path, config)) if mapping_path else None
     report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
-                           quarter=quarter)
+                           quarter=quarter, mapping=mapping)
     if report.written_back:
         write_atomically(out or path, report.workbook)
     if as_json:
@@ -170,6 +175,24 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> No
             click.echo(f"Wrote {out or path}")
     # 1 when anything the workbook says was not stored: a conflict, a row held back, or nothing at all
     sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete else 0)
+
+
+@main.command("map")
+@click.argument("path", type=existing_file)
+@click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON (the format --mapping reads).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@handles_errors
+def map_command(path: Path, as_json: bool, quarter: str | None) -> None:
+    """Show how PATH's sheets and columns are read: the mapping, with how sure it is."""
+    from addin.excel.mapping import describe
+    from addin.excel.reader import read_workbook
+
+    read = read_workbook(_read_file(path, _config()), quarter=quarter, today=_now().date())
+    if as_json:
+        click.echo(read.mapping.to_json())
+    else:
+        click.echo(read.layout_note)
+        click.echo(describe(read.mapping))
 
 
 @main.command()

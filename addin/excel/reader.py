@@ -37,10 +37,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
+from addin.errors import InputError, UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
 from addin.excel.cellrefs import column_letters
 from addin.excel.imports import viva_goals
+from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
 from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
 from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
@@ -90,13 +91,17 @@ class ReadResult:
     sheets: list[SheetLayout]
     workbook_id: str | None
     source: str = "xlsx"  # "csv" for a vendor export read from CSV: nothing can be written back
+    mapping: Mapping = field(default_factory=Mapping)  # how each sheet was understood (addin.excel.mapping)
 
 
-def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | None = None) -> ReadResult:
+def read_workbook(
+    data: bytes, *, quarter: str | None = None, today: dt.date | None = None, mapping: Mapping | None = None
+) -> ReadResult:
     """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all.
 
     A CSV file is read when it is a vendor export (Viva Goals); any other CSV is refused
-    as before, with the advice to save it as .xlsx.
+    as before, with the advice to save it as .xlsx. ``mapping`` (a corrected or saved
+    one, see ``addin.excel.mapping``) places the sheets it names instead of the finders.
     """
     if looks_like_csv(data):
         return _read_csv(data, quarter=quarter, today=today or dt.date.today())
@@ -118,7 +123,7 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
         collecting = gc.isenabled()
         gc.disable()
         try:
-            reader = _WorkbookReader(zf, book, info, quarter=quarter, today=today or dt.date.today())
+            reader = _WorkbookReader(zf, book, info, quarter=quarter, today=today or dt.date.today(), given=mapping)
             result = reader.read()
         finally:
             book.close()
@@ -126,6 +131,15 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
                 gc.enable()
     result.workbook_id = workbook_id
     return result
+
+
+def workbook_id_of(data: bytes) -> str | None:
+    """The workbook id a sync gave this file (None for a new one, or a CSV), without reading the sheets."""
+    if looks_like_csv(data):
+        return None
+    check_package(data)
+    with open_zip(data) as zf:
+        return read_custom_property(zf, WORKBOOK_ID_PROPERTY)
 
 
 def _read_csv(data: bytes, *, quarter: str | None, today: dt.date) -> ReadResult:
@@ -142,7 +156,7 @@ def _read_csv(data: bytes, *, quarter: str | None, today: dt.date) -> ReadResult
     reader._check_duplicates()
     return ReadResult(okrs=reader.okrs, problems=reader.problems.items, layout=viva_goals.LAYOUT,
                       layout_note=reader._layout_note(viva_goals.LAYOUT, []), sheets=reader.layouts,
-                      workbook_id=None, source="csv")  # fmt: skip
+                      workbook_id=None, source="csv", mapping=reader._mapping(viva_goals.LAYOUT))  # fmt: skip
 
 
 def _open_calamine(data: bytes) -> CalamineWorkbook:
@@ -186,6 +200,8 @@ class _WorkbookReader:
     ignored: dict[str, str] = field(default_factory=dict)  # sheet -> why it was left alone ("kpi")
     period: Period | None = None  # the period the workbook says it covers (first label found)
     exports: list[str] = field(default_factory=list)  # layout notes of vendor exports read
+    given: Mapping | None = None  # a mapping to read by (okr sync --mapping, or the saved one)
+    mapped: list[SheetMapping] = field(default_factory=list)  # how each sheet read was placed
 
     # ------------------------------------------------------------------ orchestration
 
@@ -223,7 +239,14 @@ class _WorkbookReader:
         hints: list[str] = []
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
-            export = viva_goals.find_header(grid)
+            role = given.role if (given := self._given(sheet.name)) is not None else None
+            if role == "ignored":
+                self.ignored[grid.name] = "mapping"
+                continue
+            if role in ("objectives", "initiatives"):
+                (objective_grids if role == "objectives" else initiative_grids).append(grid)
+                continue
+            export = viva_goals.find_header(grid) if role is None else None
             if export is not None:
                 self._read_export(grid, export)
                 continue
@@ -274,7 +297,14 @@ class _WorkbookReader:
             layout_note=self._layout_note(layout, kr_sheets),
             sheets=self.layouts,
             workbook_id=None,
+            mapping=self._mapping(layout),
         )
+
+    def _mapping(self, layout: str) -> Mapping:
+        ignored = [SheetMapping(name, "ignored", note="KPI tracking, not OKRs" if why == "kpi" else "by the mapping")
+                   for name, why in self.ignored.items()]  # fmt: skip
+        return Mapping(layout=layout, sheets=[*self.mapped, *ignored], quarter=self.okrs.settings.quarter,
+                       source=self.given.source if self.given is not None else "inferred")  # fmt: skip
 
     def _load(self, sheet: SheetInfo) -> Grid:
         assert self.zf is not None and self.book is not None  # only a CSV export has neither
@@ -344,6 +374,57 @@ class _WorkbookReader:
         widest = max((len(row) for row in grid.rows), default=0)
         blocks = {label: dict(header.blocks[label]) for label in sheet.block_readers} if sheet else {}
         self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest, blocks))
+        if kind in ("key_results", "objectives", "initiatives"):
+            self.mapped.append(self._sheet_mapping(grid, kind, header, sheet))
+
+    def _sheet_mapping(self, grid: Grid, kind: str, header: Header, sheet: _KrSheet | None) -> SheetMapping:
+        given = self._given(grid.name)
+        placed = {f: c for f, c in header.columns.items() if f in FIELDS}
+        how: dict[str, str] = {}
+        for name, col in [*placed.items(), *header.links.items()]:
+            if given is not None:
+                how[name] = "mapping"
+            elif name in header.guessed:
+                how[name] = "content"
+            else:
+                text = grid.value(header.row, col)
+                exact = headers.match_header(text, kind if kind != "initiatives" else "initiatives")
+                how[name] = "header" if exact or headers.is_outline_title(text) else "contains"
+        return SheetMapping(
+            grid.name, kind, header.row, placed,
+            blocks={label: dict(cols) for label, cols in header.blocks.items()},
+            links=dict(header.links), how=how, why=dict(header.guessed),
+            note=sheet.note if sheet else "", available=columns_with_samples(grid, header.row),
+        )  # fmt: skip
+
+    def _given(self, name: str) -> SheetMapping | None:
+        return self.given.sheet(name) if self.given is not None else None
+
+    def _header_from(self, grid: Grid, given: SheetMapping) -> Header:
+        """The header a mapping gives: its row, its columns, its blocks."""
+        row = given.header_row or 1
+        texts = {c: str(grid.value(row, c) or f"column {column_letters(c)}").strip()
+                 for c in [*given.columns.values(), *given.links.values()]}  # fmt: skip
+        columns = dict(given.columns)
+        taken = {*columns.values(), *given.links.values()}
+        for col, cell in enumerate(grid.row_values(row), start=1):
+            # the columns the sync writes (ID, Progress ...) are found by their headers even
+            # when the mapping predates them: the IDs written at the first sync link the rows
+            name = headers.match_header(cell) if isinstance(cell, str) else None
+            if name in headers.WRITTEN_FIELDS and name not in columns and col not in taken:
+                columns[name] = col
+                texts[col] = str(cell).strip()
+        header = Header(row, columns, texts, matches={f: [c] for f, c in columns.items()},
+                        score=float(len(columns)), links=dict(given.links))  # fmt: skip
+        for label, block in given.blocks.items():
+            try:
+                quarter = parse_quarter(label, self.okrs.settings.fiscal_year_start_month)
+            except ValueError as exc:
+                raise InputError(f"The mapping's block {label!r} of sheet {grid.name!r} is not a quarter; "
+                                 "write it like 2026-Q1.", code="bad_mapping") from exc  # fmt: skip
+            header.blocks[quarter.label] = dict(block)
+            header.block_quarters[quarter.label] = quarter
+        return header
 
     # ------------------------------------------------------------------ key results
 
@@ -357,9 +438,16 @@ class _WorkbookReader:
         columns = {f: c for f, c in header.columns.items() if f in CANONICAL_FIELDS}
         widest = max((len(row) for row in grid.rows), default=0)
         self.layouts.append(SheetLayout(grid.name, "key_results", header.row, columns, header.row + 1, last, widest))
+        self.mapped.append(SheetMapping(grid.name, "key_results", header.row, dict(header.columns),
+                                        how={f: "header" for f in header.columns}, note="Viva Goals export",
+                                        available=columns_with_samples(grid, header.row)))  # fmt: skip
 
     def _kr_header(self, grid: Grid, hints: list[str]) -> Header | None:
         """The key-result header of a sheet, with columns that have no header placed by content."""
+        given = self._given(grid.name)
+        if given is not None and given.role == "key_results":
+            self._note_once(f"Sheet {grid.name!r} was read by the {self.given.source if self.given else ''} mapping.")
+            return self._header_from(grid, given)
         header = find_header(grid, "key_results")
         if header is None:
             return None
@@ -625,18 +713,23 @@ class _WorkbookReader:
     # ------------------------------------------------------------------ objectives (two-sheet)
 
     def _read_objectives(self, grid: Grid) -> None:
-        header = find_header(grid, "objectives")
+        given = self._given(grid.name)
+        header = self._header_from(grid, given) if given is not None and given.role == "objectives" else (
+            find_header(grid, "objectives")
+        )  # fmt: skip
         if header is None:
             self.problems.add("no-header", Severity.WARNING,
                               "no header row with an Objective column was found, so this sheet was not read.",
                               sheet=grid.name)  # fmt: skip
             return
-        found = headers.map_header_row(grid.row_values(header.row), "objectives")
         columns = dict(header.columns)
-        title_col, ref_col = _split_objective_columns(grid, header.row, found.get("objective", []))
-        columns["objective"] = title_col
-        if ref_col:
-            columns["ref"] = ref_col
+        if given is None or given.role != "objectives":
+            found = headers.map_header_row(grid.row_values(header.row), "objectives")
+            title_col, ref_col = _split_objective_columns(grid, header.row, found.get("objective", []))
+            columns["objective"] = title_col
+            if ref_col:
+                columns["ref"] = ref_col
+            header.columns = dict(columns)
         reader = self._row_reader(grid, columns, header.texts)
         last = header.row
         rows_by_ref: dict[str, list[int]] = defaultdict(list)

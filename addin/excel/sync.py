@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.mapping import Mapping
+from addin.excel.mapping import from_dict as mapping_from_dict
+from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
 from addin.excel.sync_report import (
     first_sync_history,
     held_back_rows,
@@ -28,7 +30,7 @@ from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import repo
+from addin.store import mappings, repo
 from addin.store.db import Database
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class LintReport:
     findings: list[Finding]
     layout: str
     layout_note: str
+    mapping: Mapping | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -61,6 +64,7 @@ class LintReport:
         return {
             "layout": self.layout,
             "layout_note": self.layout_note,
+            "mapping": self.mapping.as_dict() if self.mapping is not None else None,
             "findings": [f.as_dict() for f in self.findings],
         }
 
@@ -141,7 +145,7 @@ def lint_workbook(
         checkins=[*okrs.checkins, *history],
         quarter=_quarter(read, quarter, today),
     )
-    return LintReport([*read.problems, *findings], read.layout, read.layout_note)
+    return LintReport([*read.problems, *findings], read.layout, read.layout_note, read.mapping)
 
 
 def sync_workbook(
@@ -151,11 +155,18 @@ def sync_workbook(
     *,
     now: dt.datetime,
     quarter: str | None = None,
+    mapping: Mapping | None = None,
 ) -> SyncReport:
-    """Sync one workbook for one tenant; returns the report and the updated workbook."""
+    """Sync one workbook for one tenant; returns the report and the updated workbook.
+
+    ``mapping`` (``okr sync --mapping``) places the sheets and columns and is saved with
+    the workbook's id; without one, a mapping saved for this workbook before is used.
+    """
     with db.transaction() as session:
-        read = read_workbook(data, quarter=quarter, today=now.date())
+        read = _read_mapped(session, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
         report, edits = _store(session, tenant, read, now=now, quarter=quarter)
+        if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
+            mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
         if read.source == "csv":
             report.written_back = False
             report.findings.append(not_written_back())
@@ -168,6 +179,18 @@ def sync_workbook(
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
     report.findings.extend(writeback_findings(written.dropped_parts, written.frozen_formulas))
     return report
+
+
+def _read_mapped(
+    session: Session, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
+) -> ReadResult:
+    """Read by the given mapping, else by the one saved for this workbook, else by what the finders see."""
+    workbook_id = workbook_id_of(data) if mapping is None else None
+    saved = mappings.load_mapping(session, tenant, workbook_id) if workbook_id else None
+    if saved:
+        mapping = mapping_from_dict(saved)
+        mapping.source = "saved"
+    return read_workbook(data, quarter=quarter, today=today, mapping=mapping)
 
 
 def _store(

@@ -45,4 +45,5 @@ def test_corpus_workbook_is_read_whole(case: Case) -> None:
     for word in case.note_contains:
         assert word in result.layout_note, result.layout_note
     assert sorted((i.kr_ref, i.title) for i in okrs.initiatives) == sorted(case.initiatives)
+    assert result.mapping.confidence > 0 and result.mapping.sheets, "every read says how it mapped the workbook"
 

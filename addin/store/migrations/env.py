@@ -20,6 +20,8 @@ from addin.store.tables import Base
 # Other store modules add their tables to the same metadata (for autogenerate only).
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.meetings")
+with contextlib.suppress(ImportError):
+    importlib.import_module("addin.store.mappings")
 
 config = context.config
 target_metadata = Base.metadata
