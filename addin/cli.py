@@ -177,6 +177,30 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mappi
     sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete else 0)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Turn another tool's export into an OKR Cadence workbook."""
+
+
+@import_group.command("viva-goals")
+@click.argument("export", type=existing_file)
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The workbook to write (.xlsx).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handles_errors
+def import_viva_goals(export: Path, out: Path, force: bool) -> None:
+    """Write EXPORT (a Viva Goals export, .xlsx or .csv) as a workbook: objectives, key results, initiatives,
+    owners, values and teams."""
+    from addin.excel.imports.viva_goals import import_export
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; use --force to overwrite it.")
+    imported = import_export(_read_file(export, _config()), today=_now().date())
+    write_atomically(out, imported.workbook)
+    click.echo(f"Wrote {out}: {imported.objectives} objectives, {imported.key_results} key results, "
+               f"{imported.initiatives} initiatives. Next: okr sync {out}")
+
+
 @main.command("map")
 @click.argument("path", type=existing_file)
 @click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON (the format --mapping reads).")

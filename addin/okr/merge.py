@@ -168,7 +168,7 @@ class SyncPlan:
 
 
 OWN_ID = re.compile(r"KR-[0-9A-F]{6}")  # the ids this product gives (addin.store.repo)
-ADOPTABLE_ID = re.compile(r"[A-Z0-9][A-Z0-9 ._\-/#:]{0,39}")  # a workbook's own reference, adopted
+ADOPTABLE_ID = re.compile(r"[A-Z0-9][A-Z0-9 ._\-/#:]{0,15}")  # a workbook's own reference, adopted (store: 16)
 
 
 def new_ref(index: int) -> str:
