@@ -1,4 +1,5 @@
-"""The `okr` command: template, lint, sync, checkin, status, serve.
+"""The `okr` command: template, lint, sync, checkin, status, schedule, refresh-invites, retro, next-quarter,
+attach-retro, serve.
 
 Exit codes: 0 success; 1 OKR findings of severity error (lint), or conflicts, rows held back or
 nothing stored (sync);
@@ -243,8 +244,42 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     with db.transaction() as session:
         recorded = repo.record_checkin(session, config.tenant, kr_id, value=value, confidence=conf,
                                        note=note, at=_now(), source="cli")
+        _audit(session, config.tenant, "checkin", target=recorded.kr_id,
+               details={"value": recorded.value, "confidence": recorded.confidence})
     click.echo(f"Checked in {recorded.kr_id}: {recorded.value:g}"
                + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
+
+
+def _audit(session, tenant: str, action: str, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Record a CLI write in the audit trail; the CLI acts as the local admin (whoever runs it)."""
+    from addin.okr.authority import LOCAL_ADMIN
+    from addin.store import audit
+
+    audit.record(session, tenant, LOCAL_ADMIN, action, at=_now(), **kwargs)
+
+
+@main.command("audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--action", type=click.Choice(["sync", "checkin", "lead-change", "settings-change",
+                                             "meeting-change"]), help="Only this kind of write.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def audit_command(limit: int, action: str | None, as_json: bool) -> None:
+    """Show the audit trail: who changed what, when (newest first)."""
+    from addin.store import audit
+
+    config = _config()
+    with _database(config).read() as session:
+        entries = audit.entries(session, config.tenant, limit=limit, action=action)
+    if as_json:
+        click.echo(json.dumps({"entries": [e.as_dict() for e in entries]}, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("No writes recorded yet.")
+    for e in entries:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items() if not isinstance(v, list | dict))
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  "
+                   f"{e.target}  {details}")
 
 
 @main.command()
@@ -279,9 +314,18 @@ def status(team: str | None, quarter: str | None, as_json: bool) -> None:
 def serve(host: str, port: int) -> None:
     """Run the API and the task panes on the embedded default (SQLite, .ics calendars)."""
     from addin import create_app
+    from addin.api.security import LOOPBACK_HOSTS
+    from auth import AuthConfig
 
     load_dotenv()
-    app = create_app()
+    try:
+        sign_in = AuthConfig.from_env().enabled
+        if not sign_in and host.strip("[]").lower() not in LOOPBACK_HOSTS:
+            _fail(f"refusing to serve {host} without sign-in: anyone reaching it would act as the local "
+                  "admin. Use --host 127.0.0.1 or configure sign-in (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS).")
+        app = create_app()
+    except ValueError as exc:
+        _fail(str(exc))
     click.echo(f"OKR Cadence on http://{host}:{port}/  (API description: /api/openapi.json)")
     app.run(host=host, port=port, threaded=True)
 
@@ -306,7 +350,7 @@ def _print_table(rows: list[list[str]]) -> None:
 
 @main.command("schedule")
 @click.option("--team", help="Only this team.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; touch no calendar.")
 @click.option("--ics", type=click.Path(file_okay=False, path_type=Path),
               help="Write .ics files into this folder instead of the configured calendar.")
@@ -320,6 +364,12 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
     config = _config()
     report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
                       calendar=_calendar(config, ics), now=_now(), settings=cadence_settings())
+    changed = [m for m in report.meetings if m.action in ("create", "update", "cancelled")]
+    if changed and not dry_run:
+        with _database(config).transaction() as session:
+            _audit(session, config.tenant, "meeting-change", target=report.quarter,
+                   details={"calendar": report.calendar, "meetings": [
+                       {"team": m.team, "kind": m.kind, "action": m.action} for m in changed]})
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -362,7 +412,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 @main.command("retro")
 @click.option("--team", help="The team whose pack to write.")
 @click.option("--all", "all_teams", is_flag=True, help="Every team: -o names a folder.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
               help="The .docx to write (a folder with --all).")
 @click.option("--template", type=existing_file, help="A Word .docx whose styles restyle the pack.")

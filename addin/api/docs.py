@@ -155,6 +155,9 @@ OPENAPI = {
                 "type": "object",
                 "properties": {
                     "team": {"type": "string"},
+                    "lead": {"type": "string", "nullable": True,
+                             "description": "The stored lead (changes only by the lead or an admin)"},
+                    "members": {"type": "array", "items": {"type": "string"}},
                     "quarter": {"type": "string"},
                     "score": {"type": "number", "nullable": True},
                     "objectives": {"type": "array", "items": {
@@ -224,12 +227,20 @@ OPENAPI = {
         }},
         "/api/teams": {"get": {
             "summary": "Every team's OKRs with status",
-            "parameters": [_QUARTER],
-            "responses": {"200": {"description": "Teams", "content": {"application/json": {"schema": {
+            "parameters": [_QUARTER,
+                           {"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                           {"name": "offset", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+            "responses": {"200": {"description": "One page of teams", "content": {"application/json": {"schema": {
                 "type": "object",
                 "properties": {"teams": {"type": "array",
-                                         "items": {"$ref": "#/components/schemas/TeamStatus"}}}}}}},
-                          "401": _ERROR, "429": _ERROR},
+                                         "items": {"$ref": "#/components/schemas/TeamStatus"}},
+                               "total": {"type": "integer"}, "offset": {"type": "integer"},
+                               "limit": {"type": "integer"},
+                               "next": {"type": "string", "nullable": True,
+                                        "description": "The next page's URL; null on the last page"}}}}}},
+                          "400": _ERROR, "401": _ERROR, "429": _ERROR},
         }},
         "/api/teams/{team}": {"get": {
             "summary": "One team's OKRs with status",
@@ -277,7 +288,28 @@ OPENAPI = {
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/CheckInRequest"}}}},
             "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
-                          "404": _ERROR},
+                          "403": _ERROR, "404": _ERROR},
+        }},
+        "/api/audit": {"get": {
+            "summary": "The audit trail (admins only): who changed what, when; newest first",
+            "parameters": [
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                {"name": "before", "in": "query", "required": False, "description": "Entries older than this id",
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "action", "in": "query", "required": False, "schema": {
+                    "type": "string",
+                    "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"]}}],
+            "responses": {"200": {"description": "Entries", "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {
+                    "entries": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+                        "actor": {"type": "string", "description": "The actor's object id"},
+                        "actor_name": {"type": "string"}, "action": {"type": "string"},
+                        "target": {"type": "string"}, "details": {"type": "object"}}}},
+                    "next": {"type": "string", "nullable": True}}}}}},
+                          "400": _ERROR, "401": _ERROR, "403": _ERROR, "429": _ERROR},
         }},
     },
 }

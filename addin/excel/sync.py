@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
+from addin.excel.sync_authority import audit_sync, authorise_sync
+from addin.excel.sync_limits import check_row_cap, max_kr_rows
 from addin.excel.sync_report import (
     first_sync_history,
     held_back_rows,
@@ -24,6 +26,7 @@ from addin.excel.sync_report import (
     writeback_findings,
 )
 from addin.excel.writeback import CellWrite, patch_workbook
+from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
@@ -32,6 +35,7 @@ from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import mappings, repo
 from addin.store.db import Database
+from addin.store.sync_slots import sync_slot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
@@ -155,16 +159,34 @@ def sync_workbook(
     *,
     now: dt.datetime,
     quarter: str | None = None,
+    actor: Actor = LOCAL_ADMIN,
+    max_rows: int | None = None,
     mapping: Mapping | None = None,
 ) -> SyncReport:
-    """Sync one workbook for one tenant; returns the report and the updated workbook.
+    """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
+    the updated workbook. The default actor is the local admin (CLI, embedded default).
 
-    ``mapping`` (``okr sync --mapping``) places the sheets and columns and is saved with
-    the workbook's id; without one, a mapping saved for this workbook before is used.
+    The workbook is read before the write transaction opens, and refused over ``max_rows``
+    key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
+    ``mapping`` (``okr sync --mapping``) places the sheets and columns and is saved with the
+    workbook's id; without one, a mapping saved for this workbook before is used.
     """
+    limit = max_kr_rows() if max_rows is None else max_rows
+    with sync_slot(db, tenant):
+        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit,
+                             mapping=mapping)
+
+
+def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, quarter: str | None,
+                  actor: Actor, max_rows: int, mapping: Mapping | None = None) -> SyncReport:
+    # outside the write transaction
+    read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
+    check_row_cap(read, max_rows)
     with db.transaction() as session:
-        read = _read_mapped(session, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
-        report, edits = _store(session, tenant, read, now=now, quarter=quarter)
+        read, gate = authorise_sync(session, tenant, actor, read, now=now)
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
+                                                                     "conflicts": len(report.conflicts)}, now=now)
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
         if read.source == "csv":
@@ -182,11 +204,14 @@ def sync_workbook(
 
 
 def _read_mapped(
-    session: Session, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
+    db: Database, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
 ) -> ReadResult:
     """Read by the given mapping, else by the one saved for this workbook, else by what the finders see."""
     workbook_id = workbook_id_of(data) if mapping is None else None
-    saved = mappings.load_mapping(session, tenant, workbook_id) if workbook_id else None
+    saved = None
+    if workbook_id:
+        with db.read() as session:
+            saved = mappings.load_mapping(session, tenant, workbook_id)
     if saved:
         mapping = mapping_from_dict(saved)
         mapping.source = "saved"
@@ -194,13 +219,14 @@ def _read_mapped(
 
 
 def _store(
-    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None
+    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
+    also_hold: Iterable[str] = (),
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
-    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
+    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)

@@ -66,6 +66,9 @@ class Quarter:
         return self.label
 
 
+MIN_YEAR, MAX_YEAR = 1900, 9998
+
+
 def quarter_of(day: dt.date, fy_start_month: int = 1) -> Quarter:
     """The fiscal quarter that contains ``day``."""
     months_since_start = (day.month - fy_start_month) % 12
@@ -81,6 +84,8 @@ def parse_quarter(text: str, fy_start_month: int = 1) -> Quarter:
         raise ValueError(f"{text!r} is not a quarter; write it like 2026-Q4")
     year = int(match["y1"] or match["y2"])
     number = int(match["q1"] or match["q2"])
+    if not MIN_YEAR <= year <= MAX_YEAR:  # a quarter's end (the next one's start) must be a date
+        raise ValueError(f"{text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}; write it like 2026-Q4")
     return Quarter(year, number, fy_start_month)
 
 

@@ -37,6 +37,7 @@ from addin.outlook.calendar import (
     OccurrenceBody,
 )
 from addin.outlook.invite import build_invite
+from addin.outlook.mailbox_check import vet_plan, with_people_check
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
@@ -178,6 +179,7 @@ def schedule(
     quarter = the_quarter.label
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
+    plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
     bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
                      workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
     changes = [_change(m, records.get(m.key), bodies.get(m.key), calendar.name)
@@ -284,7 +286,7 @@ def default_calendar(
 
         base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
         settings = GraphSettings(token_provider=token_provider, **({"base_url": base} if base else {}))
-        return GraphCalendar(settings)
+        return with_people_check(GraphCalendar(settings))
     from addin.outlook.ics import IcsCalendar
 
     return IcsCalendar(Path(ics_dir) if ics_dir is not None else ics_folder(instance_path, tenant))

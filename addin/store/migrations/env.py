@@ -20,6 +20,8 @@ from addin.store.tables import Base
 # Other store modules add their tables to the same metadata (for autogenerate only).
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.meetings")
+    importlib.import_module("addin.store.people")
+    importlib.import_module("addin.store.audit")
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
 
