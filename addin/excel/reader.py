@@ -133,6 +133,49 @@ def read_workbook(
     return result
 
 
+def propose_mapping(
+    data: bytes, *, quarter: str | None = None, today: dt.date | None = None
+) -> tuple[Mapping, str | None]:
+    """The mapping a read arrives at, and None; or -- when no table of key results is found --
+    each sheet's likeliest header row with its columns and sample values, for a human to map,
+    and the refusal's message."""
+    try:
+        return read_workbook(data, quarter=quarter, today=today).mapping, None
+    except WorkbookError as exc:
+        if exc.code != "no_okr_table":
+            raise
+        refusal = exc.message
+    package = check_package(data)
+    sheets: list[SheetMapping] = []
+    with open_zip(data) as zf:
+        info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
+        book = _open_calamine(data)
+        try:
+            for sheet in info.sheets:
+                if sheet.path is None or sheet.state != "visible" or "worksheet" not in sheet.path:
+                    continue
+                grid = load_grid(zf, book, sheet, info.percent_styles)
+                row = _likeliest_header_row(grid)
+                found, _score = headers.score_header_row(grid.row_values(row), "key_results")
+                placed = {f: cols[0] for f, cols in found.items() if f in FIELDS}
+                sheets.append(SheetMapping(grid.name, "key_results", row, placed,
+                                           how={f: "contains" for f in placed},
+                                           available=columns_with_samples(grid, row)))  # fmt: skip
+        finally:
+            book.close()
+    return Mapping(layout="", sheets=sheets, source="proposed"), refusal
+
+
+def _likeliest_header_row(grid: Grid) -> int:
+    """The first of the rows with the most short texts among the first rows (a header's shape)."""
+    best, best_row = -1, 1
+    for row in range(1, min(grid.last_row, 40) + 1):
+        texts = sum(1 for x in grid.row_values(row) if isinstance(x, str) and 0 < len(x) <= 40)
+        if texts > best:
+            best, best_row = texts, row
+    return best_row
+
+
 def workbook_id_of(data: bytes) -> str | None:
     """The workbook id a sync gave this file (None for a new one, or a CSV), without reading the sheets."""
     if looks_like_csv(data):

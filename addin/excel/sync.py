@@ -91,6 +91,7 @@ class SyncReport:
     held_back: int = 0  # rows not applied because of an error
     read_key_results: int = 0
     written_back: bool = True  # False for a CSV export: there is no workbook to write into
+    mapping: dict[str, object] | None = field(default=None, repr=False)  # how it was read (the pane shows it)
 
     @property
     def stored(self) -> int:
@@ -265,6 +266,7 @@ def _store(
         cells=cells,
         quarters=plan.quarters,
         read_key_results=len(read.okrs.key_results),
+        mapping=read.mapping.as_dict(),
     )
     kr_sheets = {layout.sheet for layout in read.sheets if layout.kind == "key_results"}
     report.held_back = len({where for where in held_back_rows(report_findings) if where[0] in kr_sheets})
