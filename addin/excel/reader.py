@@ -41,6 +41,7 @@ from addin.errors import InputError, UnsupportedFormat, WorkbookError, WorkbookT
 from addin.excel import headers
 from addin.excel.cellrefs import column_letters
 from addin.excel.imports import viva_goals
+from addin.excel.owners import match_owner_names
 from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
 from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
 from addin.excel.read_csv import csv_grid, looks_like_csv
@@ -331,6 +332,7 @@ class _WorkbookReader:
         for sheet in named["checkins"][:1]:
             self._read_checkins(self._load(sheet))
         self._check_duplicates()
+        match_owner_names(self.okrs, self.problems)
         self._place_period()
         layout = self._layout_name(kr_sheets, two_sheet, named)
         return ReadResult(
