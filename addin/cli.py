@@ -1,7 +1,8 @@
 """The `okr` command: template, lint, sync, checkin, status, schedule, refresh-invites, retro, next-quarter,
 attach-retro, audit, serve, manifest, worker.
 
-Exit codes: 0 success; 1 OKR findings of severity error (lint) or conflicts (sync);
+Exit codes: 0 success; 1 OKR findings of severity error (lint), or conflicts, rows held back or
+nothing stored (sync);
 2 unreadable or invalid input, with a one-line reason on stderr and never a traceback.
 """
 
@@ -130,7 +131,7 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
             history = repo.list_checkins(session, config.tenant)
     report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter, history=history)
     if as_json:
-        click.echo(json.dumps({"findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False))
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         click.echo(report.layout_note)
         _print_findings(report.findings)
@@ -144,18 +145,25 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
               "instead of updating PATH.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@click.option("--mapping", "mapping_path", type=existing_file,
+              help="Read the sheets and columns as this mapping says (JSON, see `okr map`); it is saved for "
+                   "the workbook's later syncs.")
 @handles_errors
-def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> None:
+def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mapping_path: Path | None) -> None:
     """Validate and store the OKRs in PATH, and write their status back."""
+    from addin.excel.mapping import parse_mapping
     from addin.excel.sync import conflict_as_dict, sync_workbook
 
     config = _config()
+    mapping = parse_mapping(_read_file(mapping_path, config)) if mapping_path else None
     report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
-                           quarter=quarter)
-    write_atomically(out or path, report.workbook)
+                           quarter=quarter, mapping=mapping)
+    if report.written_back:
+        write_atomically(out or path, report.workbook)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
     else:
+        click.echo(report.summary)
         click.echo(report.layout_note)
         click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                    f"archived {report.archived}, check-ins {report.checkins}")
@@ -164,8 +172,52 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None) -> No
             click.echo(f"CONFLICT {c['key_result']} {c['field']}: workbook {c['workbook']!r}, "
                        f"stored {c['stored']!r} (both changed since the last sync)")
         _print_findings(report.findings)
-        click.echo(f"Wrote {out or path}")
-    sys.exit(EXIT_FINDINGS if report.conflicts else 0)
+        if report.written_back:
+            click.echo(f"Wrote {out or path}")
+    # 1 when anything the workbook says was not stored: a conflict, a row held back, or nothing at all
+    sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete else 0)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Turn another tool's export into an OKR Cadence workbook."""
+
+
+@import_group.command("viva-goals")
+@click.argument("export", type=existing_file)
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The workbook to write (.xlsx).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handles_errors
+def import_viva_goals(export: Path, out: Path, force: bool) -> None:
+    """Write EXPORT (a Viva Goals export, .xlsx or .csv) as a workbook: objectives, key results, initiatives,
+    owners, values and teams."""
+    from addin.excel.imports.viva_goals import import_export
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; use --force to overwrite it.")
+    imported = import_export(_read_file(export, _config()), today=_now().date())
+    write_atomically(out, imported.workbook)
+    click.echo(f"Wrote {out}: {imported.objectives} objectives, {imported.key_results} key results, "
+               f"{imported.initiatives} initiatives. Next: okr sync {out}")
+
+
+@main.command("map")
+@click.argument("path", type=existing_file)
+@click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON (the format --mapping reads).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
+@handles_errors
+def map_command(path: Path, as_json: bool, quarter: str | None) -> None:
+    """Show how PATH's sheets and columns are read: the mapping, with how sure it is."""
+    from addin.excel.mapping import describe
+    from addin.excel.reader import read_workbook
+
+    read = read_workbook(_read_file(path, _config()), quarter=quarter, today=_now().date())
+    if as_json:
+        click.echo(read.mapping.to_json())
+    else:
+        click.echo(read.layout_note)
+        click.echo(describe(read.mapping))
 
 
 @main.command()

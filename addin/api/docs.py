@@ -218,6 +218,15 @@ OPENAPI = {
             "responses": {"200": _json("SyncReport", "What the sync did, and the updated workbook"),
                           "400": _ERROR, "401": _ERROR, "429": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
         }},
+        "/api/map": {"post": {
+            "summary": "How a workbook's sheets and columns are read (the mapping), or -- when no table of key "
+                       "results is found -- each sheet's columns with sample values, to map by hand",
+            "parameters": [_QUARTER],
+            "requestBody": _XLSX_BODY,
+            "responses": {"200": {"description": "{mapping, refusal}", "content": {"application/json": {
+                "schema": {"type": "object"}}}},
+                "400": _ERROR, "401": _ERROR, "429": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
+        }},
         "/api/lint": {"post": {
             "summary": "Check a workbook against the OKR pitfalls without storing it",
             "parameters": [_QUARTER],

@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from addin.api.context import current_actor, current_user, database, now, tenant
 from addin.api.upload import uploaded_workbook
+from addin.excel.mapping import parse_mapping
+from addin.excel.reader import propose_mapping
 from addin.excel.sync import lint_workbook, sync_workbook
 from addin.jobs import after_sync, teams_before
 
@@ -19,19 +21,33 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.post("/sync")
 def sync():  # type: ignore[no-untyped-def]
     current_user()  # refuse an unauthenticated upload before reading its body
-    workbook = uploaded_workbook()
+    workbook = uploaded_workbook()  # first: it enforces the upload limits before any form is parsed
+    # the pane sends a corrected mapping as the form field "mapping" beside the workbook
+    given = request.form.get("mapping") if request.mimetype == "multipart/form-data" else None
     before = teams_before(database(), tenant())
     report = sync_workbook(database(), tenant(), workbook, now=now(),
                            quarter=request.args.get("quarter"), actor=current_actor(),
-                           max_rows=current_app.config["OKR_MAX_KR_ROWS"])
+                           max_rows=current_app.config["OKR_MAX_KR_ROWS"],
+                           mapping=parse_mapping(given) if given else None)
     after_sync(database(), tenant(), before)  # teams whose cadence, lead or members changed: re-planned
     body = report.as_dict()
+    body["mapping"] = report.mapping
     body["cells"] = [
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
         for c in report.cells
     ]
     body["workbook"] = {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
     return jsonify(body), 200
+
+
+@bp.post("/map")
+def map_workbook():  # type: ignore[no-untyped-def]
+    """How the workbook's sheets and columns are read; when no table is found, its sheets' columns
+    with sample values, for the pane's drop-downs."""
+    current_user()
+    mapping, refusal = propose_mapping(uploaded_workbook(), quarter=request.args.get("quarter"),
+                                       today=now().date())
+    return jsonify({"mapping": mapping.as_dict(), "refusal": refusal}), 200
 
 
 @bp.post("/lint")

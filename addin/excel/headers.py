@@ -37,7 +37,7 @@ _KR_SYNONYMS: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "kr kind", "direction", "metric type", "kr type", "tipo de kr", "tipo kr",
              "direccion", "direcao", "sentido"),
     "owner": ("owner", "owner email", "owner e mail", "owners", "kr owner", "responsible",
-              "responsable", "responsavel", "dono", "assignee", "accountable", "email", "e mail",
+              "responsable", "responsavel", "dono", "dueno", "assignee", "accountable", "email", "e mail",
               "owner mail", "correo", "propietario"),
     "baseline": ("baseline", "start", "start value", "starting value", "starting point", "initial",
                  "initial value", "from", "base", "base line", "linea base", "linea de base",
@@ -62,7 +62,7 @@ _KR_SYNONYMS: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "note", "comments", "comment", "notas", "nota", "comentarios",
               "comentario", "observaciones", "observacoes", "remarks"),
     "weight": ("weight", "peso", "weighting", "ponderacion", "ponderacao"),
-    "ref": ("#", "no", "nr", "number", "num", "ref", "outline", "numero", "n", "item", "kr #",
+    "ref": ("#", "no", "nr", "number", "num", "ref", "outline", "numero", "n", "n°", "item", "kr #",
             "kr no", "kr number", "kr ref", "key result number", "key result #"),
     "id": ("id", "kr id", "key result id", "identificador", "okr id"),
     "progress": ("progress", "progress %", "%", "% complete", "percent complete", "progreso",
@@ -158,7 +158,11 @@ _SHEET_INDEX = {normalise(word): kind for kind, words in SHEET_KINDS.items() for
 
 
 def match_header(text: object, kind: str = "key_results") -> str | None:
-    """The canonical field a header names on a sheet of ``kind``, or None."""
+    """The canonical field a header names on a sheet of ``kind`` exactly (or with "(...)" removed), or None."""
+    return _exact(text, kind)
+
+
+def _exact(text: object, kind: str) -> str | None:
     index = _INDEXES[kind]
     key = normalise(text)
     if not key:
@@ -169,6 +173,57 @@ def match_header(text: object, kind: str = "key_results") -> str | None:
     if bare in index:
         return index[bare]
     return None
+
+
+# Synonyms too short or too common to be recognised inside a longer header ("Tenant ID",
+# "Start date", "Fecha de inicio"): they match only as the whole header.
+_NO_CONTAIN = frozenset({
+    "#", "%", "no", "nr", "n", "n°", "num", "number", "item", "to", "from", "by", "end", "start", "data",
+    "date", "now", "today", "base", "real", "id", "e mail", "email", "initial", "expected", "latest", "type",
+    "kind", "state", "inicio", "partida", "group", "grupo", "fecha", "by", "conf", "health", "note", "nota",
+})  # fmt: skip
+# Words that make a header an internal column of some system, never a field ("owner_oid").
+_INTERNAL_WORDS = frozenset({"oid", "uuid", "guid", "tenant", "hash", "token", "created", "modified",
+                             "updated", "deleted", "admin", "etag", "internal"})  # fmt: skip
+_MAX_HEADER_WORDS = 6
+_ENTITIES = frozenset({"key_result", "objective"})
+CONTAINED_SCORE = 0.6  # a header that contains a synonym counts for less than one that is one
+
+
+def _contained_index(index: dict[str, str]) -> list[tuple[tuple[str, ...], str]]:
+    pairs = [(tuple(word.split()), field) for word, field in index.items() if word and word not in _NO_CONTAIN]
+    return sorted(pairs, key=lambda p: -len(" ".join(p[0])))
+
+
+_CONTAINED = {"key_results": _contained_index(_KR_INDEX)}
+
+
+def score_header(text: object, kind: str = "key_results") -> tuple[str | None, float]:
+    """The field a header names and how surely: 1.0 when it is a synonym, less when it contains one.
+
+    "Responsable del Key Result" contains both an owner and a key-result synonym: the
+    key result only qualifies it, so it is the owner's column. Sentences (more than six
+    words) and internal columns ("owner_oid") name nothing.
+    """
+    exact = _exact(text, kind)
+    if exact is not None:
+        return exact, 1.0
+    contained = _CONTAINED.get("key_results" if kind == "objectives" else kind)
+    if not contained or not isinstance(text, str) or len(text) > 60:
+        return None, 0.0
+    words = normalise(_PAREN.sub(" ", text)).split() or normalise(text).split()
+    if not words or len(words) > _MAX_HEADER_WORDS or _INTERNAL_WORDS & set(words):
+        return None, 0.0
+    found: dict[str, int] = {}
+    for synonym, field in contained:
+        n = len(synonym)
+        if any(tuple(words[i:i + n]) == synonym for i in range(len(words) - n + 1)):
+            found[field] = max(found.get(field, 0), len(" ".join(synonym)))
+    if not found:
+        return None, 0.0
+    qualifiers = {f: n for f, n in found.items() if f not in _ENTITIES}
+    pool = qualifiers if qualifiers and len(found) > len(qualifiers) else found
+    return max(pool, key=lambda f: pool[f]), CONTAINED_SCORE
 
 
 def is_outline_title(text: object) -> bool:
@@ -184,16 +239,29 @@ def sheet_kind(name: str) -> str | None:
 
 def map_header_row(cells: list[object], kind: str) -> dict[str, list[int]]:
     """Canonical field -> 1-based columns of a candidate header row (first match first)."""
+    return score_header_row(cells, kind)[0]
+
+
+def score_header_row(cells: list[object], kind: str) -> tuple[dict[str, list[int]], float]:
+    """The row's fields (as ``map_header_row``) and how header-like the row is.
+
+    The score adds each field once, at its best match, so a data row that happens to
+    hold "Progress" or "Key result reviews" in a cell never outscores the real header.
+    """
     found: dict[str, list[int]] = {}
+    best: dict[str, float] = {}
     for col, cell in enumerate(cells, start=1):
         if not isinstance(cell, str):
             continue
-        field = match_header(cell, kind)
+        field, score = _exact(cell, kind), 1.0
         if field is None and kind in ("key_results", "objectives") and is_outline_title(cell):
             field = "title"
+        if field is None:
+            field, score = score_header(cell, kind)
         if field is not None:
             found.setdefault(field, []).append(col)
-    return found
+            best[field] = max(best.get(field, 0.0), score)
+    return found, sum(best.values())
 
 
 def label_of(text: object) -> str | None:
@@ -208,7 +276,8 @@ _LABELS = {
     normalise(w): field
     for field, words in {
         "team": ("team", "equipo", "equipe", "equipa", "squad"),
-        "period": ("period", "periodo", "quarter", "trimestre", "cycle", "ciclo"),
+        "period": ("period", "periodo", "quarter", "trimestre", "cycle", "ciclo", "year", "ano", "fiscal year",
+                   "fy", "ano fiscal", "exercicio", "ejercicio", "horizon", "horizonte", "plan period"),
         "last_checkin": ("last check in", "last checkin", "last update", "ultimo check in",
                          "ultima actualizacion", "ultima atualizacao"),
         "owner": ("owner", "lead", "responsable", "responsavel", "dono"),

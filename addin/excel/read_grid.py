@@ -21,7 +21,8 @@ from addin.excel.read_parts import (
 )
 from addin.okr.quarters import Quarter, parse_quarter
 
-HEADER_SEARCH_ROWS = 40  # a header further down than this is not looked for
+HEADER_SEARCH_ROWS = 40
+VALUE_FIELDS = frozenset({"owner", "baseline", "target", "current", "confidence", "progress"})  # a header further down than this is not looked for
 
 
 @dataclass(slots=True)
@@ -113,24 +114,28 @@ class Header:
     texts: dict[int, str]  # 1-based column -> the header text the user wrote
     blocks: dict[str, dict[str, int]] = field(default_factory=dict)  # quarter label -> field -> col
     block_quarters: dict[str, Quarter] = field(default_factory=dict)
+    matches: dict[str, list[int]] = field(default_factory=dict)  # field -> every column that matched
+    score: float = 0.0  # how header-like the row is (headers.score_header_row)
+    guessed: dict[str, str] = field(default_factory=dict)  # field placed by content -> why
+    links: dict[str, int] = field(default_factory=dict)  # link field ("objective_ref") -> col
 
 
 def find_header(grid: Grid, kind: str) -> Header | None:
     """The most header-like row among the first rows of the sheet, or None."""
-    best: tuple[int, int, dict[str, list[int]]] | None = None
+    best: tuple[float, int, dict[str, list[int]]] | None = None
     for row in range(1, min(grid.last_row, HEADER_SEARCH_ROWS) + 1):
         cells = grid.row_values(row)
-        found = headers.map_header_row(cells, kind)
+        found, score = headers.score_header_row(cells, kind)
         if not _acceptable(found, kind):
             continue
-        score = len(found)
         if best is None or score > best[0]:
             best = (score, row, found)
     if best is None:
         return None
-    _, row, found = best
+    score, row, found = best
     texts = {c: str(grid.value(row, c)).strip() for cols in found.values() for c in cols}
-    header = Header(row, {f: cols[0] for f, cols in found.items()}, texts)
+    header = Header(row, {f: cols[0] for f, cols in found.items()}, texts,
+                    matches={f: list(cols) for f, cols in found.items()}, score=score)
     if kind == "key_results":
         _find_quarter_blocks(grid, header, found)
         _fill_from_row_above(grid, header)
@@ -140,7 +145,11 @@ def find_header(grid: Grid, kind: str) -> Header | None:
 def _acceptable(found: dict[str, list[int]], kind: str) -> bool:
     if kind == "key_results":
         # a lone "Title"/"Name" column is an outline only with its outline numbers
-        return len(found) >= 2 and ("key_result" in found or ("title" in found and "ref" in found))
+        # a lone "Title"/"Name" column is an outline only with its outline numbers; a row
+        # of value columns alone ("Owner", "Target", "Actual") is a header whose number
+        # and title columns have none of their own (placed by content, find_columns)
+        titled = "key_result" in found or ("title" in found and "ref" in found)
+        return len(found) >= 2 and (titled or len(VALUE_FIELDS & found.keys()) >= 2)
     if kind == "objectives":
         return "objective" in found and "key_result" not in found and "title" not in found
     if kind == "teams":
@@ -174,7 +183,7 @@ def _find_quarter_blocks(grid: Grid, header: Header, found: dict[str, list[int]]
         width = max((len(grid.rows[r - 1]) for r in (above, header.row)), default=0)
         for col in range(1, width + 1):
             quarter = _quarter(grid.value(above, col))
-            field_here = headers.match_header(grid.value(header.row, col))
+            field_here = headers.score_header(grid.value(header.row, col))[0]
             if quarter is not None:
                 current = quarter
             elif grid.value(above, col) is not None or field_here not in headers.QUARTER_FIELDS:
@@ -183,7 +192,7 @@ def _find_quarter_blocks(grid: Grid, header: Header, found: dict[str, list[int]]
                 label_cols[col] = current
         if len({q.label for q in label_cols.values()}) >= 1 and label_cols:
             for col, quarter in label_cols.items():
-                field_here = headers.match_header(grid.value(header.row, col))
+                field_here = headers.score_header(grid.value(header.row, col))[0]
                 block = header.blocks.setdefault(quarter.label, {})
                 block.setdefault(field_here, col)
                 header.block_quarters[quarter.label] = quarter

@@ -37,9 +37,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
+from addin.errors import InputError, UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
+from addin.excel.cellrefs import column_letters
+from addin.excel.imports import viva_goals
+from addin.excel.owners import match_owner_names
+from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
+from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
+from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
+from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
 from addin.excel.read_rows import Problems, RowReader, read_block_values, read_key_result
 from addin.excel.safety import check_package
@@ -84,10 +91,21 @@ class ReadResult:
     layout_note: str
     sheets: list[SheetLayout]
     workbook_id: str | None
+    source: str = "xlsx"  # "csv" for a vendor export read from CSV: nothing can be written back
+    mapping: Mapping = field(default_factory=Mapping)  # how each sheet was understood (addin.excel.mapping)
 
 
-def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | None = None) -> ReadResult:
-    """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all."""
+def read_workbook(
+    data: bytes, *, quarter: str | None = None, today: dt.date | None = None, mapping: Mapping | None = None
+) -> ReadResult:
+    """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all.
+
+    A CSV file is read when it is a vendor export (Viva Goals); any other CSV is refused
+    as before, with the advice to save it as .xlsx. ``mapping`` (a corrected or saved
+    one, see ``addin.excel.mapping``) places the sheets it names instead of the finders.
+    """
+    if looks_like_csv(data):
+        return _read_csv(data, quarter=quarter, today=today or dt.date.today())
     package = check_package(data)
     with open_zip(data) as zf:
         info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
@@ -106,7 +124,7 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
         collecting = gc.isenabled()
         gc.disable()
         try:
-            reader = _WorkbookReader(zf, book, info, quarter=quarter, today=today or dt.date.today())
+            reader = _WorkbookReader(zf, book, info, quarter=quarter, today=today or dt.date.today(), given=mapping)
             result = reader.read()
         finally:
             book.close()
@@ -114,6 +132,75 @@ def read_workbook(data: bytes, *, quarter: str | None = None, today: dt.date | N
                 gc.enable()
     result.workbook_id = workbook_id
     return result
+
+
+def propose_mapping(
+    data: bytes, *, quarter: str | None = None, today: dt.date | None = None
+) -> tuple[Mapping, str | None]:
+    """The mapping a read arrives at, and None; or -- when no table of key results is found --
+    each sheet's likeliest header row with its columns and sample values, for a human to map,
+    and the refusal's message."""
+    try:
+        return read_workbook(data, quarter=quarter, today=today).mapping, None
+    except WorkbookError as exc:
+        if exc.code != "no_okr_table":
+            raise
+        refusal = exc.message
+    package = check_package(data)
+    sheets: list[SheetMapping] = []
+    with open_zip(data) as zf:
+        info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
+        book = _open_calamine(data)
+        try:
+            for sheet in info.sheets:
+                if sheet.path is None or sheet.state != "visible" or "worksheet" not in sheet.path:
+                    continue
+                grid = load_grid(zf, book, sheet, info.percent_styles)
+                row = _likeliest_header_row(grid)
+                found, _score = headers.score_header_row(grid.row_values(row), "key_results")
+                placed = {f: cols[0] for f, cols in found.items() if f in FIELDS}
+                sheets.append(SheetMapping(grid.name, "key_results", row, placed,
+                                           how={f: "contains" for f in placed},
+                                           available=columns_with_samples(grid, row)))  # fmt: skip
+        finally:
+            book.close()
+    return Mapping(layout="", sheets=sheets, source="proposed"), refusal
+
+
+def _likeliest_header_row(grid: Grid) -> int:
+    """The first of the rows with the most short texts among the first rows (a header's shape)."""
+    best, best_row = -1, 1
+    for row in range(1, min(grid.last_row, 40) + 1):
+        texts = sum(1 for x in grid.row_values(row) if isinstance(x, str) and 0 < len(x) <= 40)
+        if texts > best:
+            best, best_row = texts, row
+    return best_row
+
+
+def workbook_id_of(data: bytes) -> str | None:
+    """The workbook id a sync gave this file (None for a new one, or a CSV), without reading the sheets."""
+    if looks_like_csv(data):
+        return None
+    check_package(data)
+    with open_zip(data) as zf:
+        return read_custom_property(zf, WORKBOOK_ID_PROPERTY)
+
+
+def _read_csv(data: bytes, *, quarter: str | None, today: dt.date) -> ReadResult:
+    grid = csv_grid(data)
+    header = viva_goals.find_header(grid)
+    if header is None:
+        raise UnsupportedFormat(
+            "This CSV file is not an export this product reads (a Viva Goals export has Id, Title, Type and "
+            "Aligned To columns). Open it in Excel and save it as Excel Workbook (.xlsx), then upload that file.",
+            code="not_a_workbook",
+        )
+    reader = _WorkbookReader(None, None, WorkbookInfo((), False, frozenset()), quarter=quarter, today=today)
+    reader._read_export(grid, header)
+    reader._check_duplicates()
+    return ReadResult(okrs=reader.okrs, problems=reader.problems.items, layout=viva_goals.LAYOUT,
+                      layout_note=reader._layout_note(viva_goals.LAYOUT, []), sheets=reader.layouts,
+                      workbook_id=None, source="csv", mapping=reader._mapping(viva_goals.LAYOUT))  # fmt: skip
 
 
 def _open_calamine(data: bytes) -> CalamineWorkbook:
@@ -142,8 +229,8 @@ class _KrSheet:
 
 @dataclass
 class _WorkbookReader:
-    zf: zipfile.ZipFile
-    book: CalamineWorkbook
+    zf: zipfile.ZipFile | None  # None for a CSV export
+    book: CalamineWorkbook | None
     info: WorkbookInfo
     quarter: str | None
     today: dt.date
@@ -154,6 +241,11 @@ class _WorkbookReader:
     objective_refs: dict[tuple[str, str], Objective] = field(default_factory=dict)  # ("ref"|"title", key)
     objectives_by_key: dict[tuple[str, str], Objective] = field(default_factory=dict)  # (team, title) keys
     objectives_by_text: dict[tuple[str, str], Objective] = field(default_factory=dict)  # as written
+    ignored: dict[str, str] = field(default_factory=dict)  # sheet -> why it was left alone ("kpi")
+    period: Period | None = None  # the period the workbook says it covers (first label found)
+    exports: list[str] = field(default_factory=list)  # layout notes of vendor exports read
+    given: Mapping | None = None  # a mapping to read by (okr sync --mapping, or the saved one)
+    mapped: list[SheetMapping] = field(default_factory=list)  # how each sheet read was placed
 
     # ------------------------------------------------------------------ orchestration
 
@@ -188,9 +280,21 @@ class _WorkbookReader:
         objective_grids = [grids[s.name] for s in named["objectives"]]
         kr_sheets: list[_KrSheet] = []
         initiative_grids = [grids[s.name] for s in named["initiatives"]]
+        hints: list[str] = []
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
-            header = find_header(grid, "key_results")
+            role = given.role if (given := self._given(sheet.name)) is not None else None
+            if role == "ignored":
+                self.ignored[grid.name] = "mapping"
+                continue
+            if role in ("objectives", "initiatives"):
+                (objective_grids if role == "objectives" else initiative_grids).append(grid)
+                continue
+            export = viva_goals.find_header(grid) if role is None else None
+            if export is not None:
+                self._read_export(grid, export)
+                continue
+            header = self._kr_header(grid, hints)
             if header is not None:
                 kr_sheets.append(self._classify(grid, header))
             elif sheet in unnamed and find_header(grid, "initiatives"):
@@ -204,10 +308,15 @@ class _WorkbookReader:
                     "not read. Add a header row naming the columns (Team, Objective, Key Result, Target...).",
                     sheet=sheet.name,
                 )  # fmt: skip
-        if not kr_sheets:
+            elif looks_like_kpis(grid):
+                self.ignored[grid.name] = "kpi"
+                self._note_once(f"Sheet {grid.name!r} tracks KPIs over time, not OKRs; it was left alone.")
+        if not kr_sheets and not self.exports:
+            hint = (" " + " ".join(hints)) if hints else ""
             raise WorkbookError(
                 "No table of key results was found: no sheet has a header row with a Key Result column "
-                "(and Objective, Target, Current... columns). Start from `okr template` or add such a header.",
+                "(and Objective, Target, Current... columns)." + hint + " Start from `okr template`, add such a "
+                "header, or give the columns with a mapping (`okr map FILE` shows what was found).",
                 code="no_okr_table",
             )
         for grid in objective_grids:
@@ -223,6 +332,8 @@ class _WorkbookReader:
         for sheet in named["checkins"][:1]:
             self._read_checkins(self._load(sheet))
         self._check_duplicates()
+        match_owner_names(self.okrs, self.problems)
+        self._place_period()
         layout = self._layout_name(kr_sheets, two_sheet, named)
         return ReadResult(
             okrs=self.okrs,
@@ -231,9 +342,17 @@ class _WorkbookReader:
             layout_note=self._layout_note(layout, kr_sheets),
             sheets=self.layouts,
             workbook_id=None,
+            mapping=self._mapping(layout),
         )
 
+    def _mapping(self, layout: str) -> Mapping:
+        ignored = [SheetMapping(name, "ignored", note="KPI tracking, not OKRs" if why == "kpi" else "by the mapping")
+                   for name, why in self.ignored.items()]  # fmt: skip
+        return Mapping(layout=layout, sheets=[*self.mapped, *ignored], quarter=self.okrs.settings.quarter,
+                       source=self.given.source if self.given is not None else "inferred")  # fmt: skip
+
     def _load(self, sheet: SheetInfo) -> Grid:
+        assert self.zf is not None and self.book is not None  # only a CSV export has neither
         grid = load_grid(self.zf, self.book, sheet, self.info.percent_styles)
         if grid.scan.hidden_rows:
             rows = sorted(r for r in grid.scan.hidden_rows if r <= grid.last_row)
@@ -249,6 +368,8 @@ class _WorkbookReader:
         return grid
 
     def _layout_name(self, kr_sheets: list[_KrSheet], two_sheet: bool, named: dict[str, list[SheetInfo]]) -> str:
+        if self.exports and not kr_sheets:
+            return viva_goals.LAYOUT
         kinds = {s.layout for s in kr_sheets}
         if "outline" in kinds:
             return "outline"
@@ -262,6 +383,8 @@ class _WorkbookReader:
         return "flat-table"
 
     def _layout_note(self, layout: str, kr_sheets: list[_KrSheet]) -> str:
+        if layout == viva_goals.LAYOUT:
+            return " ".join([*self.exports, *self.notes])
         names = ", ".join(repr(s.grid.name) for s in kr_sheets)
         n_kr, n_obj = len(self.okrs.key_results), len(self.okrs.objectives)
         described = {
@@ -296,8 +419,116 @@ class _WorkbookReader:
         widest = max((len(row) for row in grid.rows), default=0)
         blocks = {label: dict(header.blocks[label]) for label in sheet.block_readers} if sheet else {}
         self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest, blocks))
+        if kind in ("key_results", "objectives", "initiatives"):
+            self.mapped.append(self._sheet_mapping(grid, kind, header, sheet))
+
+    def _sheet_mapping(self, grid: Grid, kind: str, header: Header, sheet: _KrSheet | None) -> SheetMapping:
+        given = self._given(grid.name)
+        placed = {f: c for f, c in header.columns.items() if f in FIELDS}
+        how: dict[str, str] = {}
+        for name, col in [*placed.items(), *header.links.items()]:
+            if given is not None:
+                how[name] = "mapping"
+            elif name in header.guessed:
+                how[name] = "content"
+            else:
+                text = grid.value(header.row, col)
+                exact = headers.match_header(text, kind if kind != "initiatives" else "initiatives")
+                how[name] = "header" if exact or headers.is_outline_title(text) else "contains"
+        return SheetMapping(
+            grid.name, kind, header.row, placed,
+            blocks={label: dict(cols) for label, cols in header.blocks.items()},
+            links=dict(header.links), how=how, why=dict(header.guessed),
+            note=sheet.note if sheet else "", available=columns_with_samples(grid, header.row),
+        )  # fmt: skip
+
+    def _given(self, name: str) -> SheetMapping | None:
+        return self.given.sheet(name) if self.given is not None else None
+
+    def _header_from(self, grid: Grid, given: SheetMapping) -> Header:
+        """The header a mapping gives: its row, its columns, its blocks."""
+        row = given.header_row or 1
+        texts = {c: str(grid.value(row, c) or f"column {column_letters(c)}").strip()
+                 for c in [*given.columns.values(), *given.links.values()]}  # fmt: skip
+        columns = dict(given.columns)
+        taken = {*columns.values(), *given.links.values()}
+        for col, cell in enumerate(grid.row_values(row), start=1):
+            # the columns the sync writes (ID, Progress ...) are found by their headers even
+            # when the mapping predates them: the IDs written at the first sync link the rows
+            name = headers.match_header(cell) if isinstance(cell, str) else None
+            if name in headers.WRITTEN_FIELDS and name not in columns and col not in taken:
+                columns[name] = col
+                texts[col] = str(cell).strip()
+        header = Header(row, columns, texts, matches={f: [c] for f, c in columns.items()},
+                        score=float(len(columns)), links=dict(given.links))  # fmt: skip
+        for label, block in given.blocks.items():
+            try:
+                quarter = parse_quarter(label, self.okrs.settings.fiscal_year_start_month)
+            except ValueError as exc:
+                raise InputError(f"The mapping's block {label!r} of sheet {grid.name!r} is not a quarter; "
+                                 "write it like 2026-Q1.", code="bad_mapping") from exc  # fmt: skip
+            header.blocks[quarter.label] = dict(block)
+            header.block_quarters[quarter.label] = quarter
+        return header
 
     # ------------------------------------------------------------------ key results
+
+    def _read_export(self, grid: Grid, header: viva_goals.ExportHeader) -> None:
+        note = viva_goals.read_export(grid, header, self.okrs, self.problems,
+                                      fy_start_month=self.okrs.settings.fiscal_year_start_month,
+                                      date1904=self.info.date1904)  # fmt: skip
+        self.exports.append(note)
+        last = max((k.location.row or 0 for k in self.okrs.key_results if k.location.sheet == grid.name),
+                   default=header.row)  # fmt: skip
+        columns = {f: c for f, c in header.columns.items() if f in CANONICAL_FIELDS}
+        widest = max((len(row) for row in grid.rows), default=0)
+        self.layouts.append(SheetLayout(grid.name, "key_results", header.row, columns, header.row + 1, last, widest))
+        self.mapped.append(SheetMapping(grid.name, "key_results", header.row, dict(header.columns),
+                                        how={f: "header" for f in header.columns}, note="Viva Goals export",
+                                        available=columns_with_samples(grid, header.row)))  # fmt: skip
+
+    def _kr_header(self, grid: Grid, hints: list[str]) -> Header | None:
+        """The key-result header of a sheet, with columns that have no header placed by content."""
+        given = self._given(grid.name)
+        if given is not None and given.role == "key_results":
+            self._note_once(f"Sheet {grid.name!r} was read by the {self.given.source if self.given else ''} mapping.")
+            return self._header_from(grid, given)
+        header = find_header(grid, "key_results")
+        if header is None:
+            return None
+        header.links = split_links(grid, header.row, header.matches)
+        for link, col in header.links.items():
+            header.texts.setdefault(col, str(grid.value(header.row, col) or link))
+            for name, cols in header.matches.items():
+                if col in cols and header.columns.get(name) == col:
+                    others = [c for c in cols if c != col]
+                    if others:
+                        header.columns[name] = others[0]
+                    else:
+                        header.columns.pop(name)
+        if "key_result" in header.columns or ("title" in header.columns and "ref" in header.columns):
+            return header
+        taken = set(header.columns.values())
+        guesses = guess_outline(grid, header.row, taken)
+        if not guesses:
+            titles = title_columns(grid, header.row, taken)
+            if titles:
+                letters = ", ".join(column_letters(c) for c in titles)
+                hints.append(
+                    f"On sheet {grid.name!r}, column {letters} looks like key-result titles but has no header: "
+                    "map it (okr sync FILE --mapping MAP.json), or write Key Result above it."
+                )
+            return None
+        for guess in guesses:
+            header.columns[guess.field] = guess.col
+            header.texts[guess.col] = f"column {column_letters(guess.col)}"
+            header.guessed[guess.field] = guess.why
+        letters = " and ".join(column_letters(g.col) for g in guesses)
+        self._note_once(
+            f"Columns {letters} of sheet {grid.name!r} have no header; they were read as the outline numbers "
+            "and titles from what they hold."
+        )
+        return header
 
     def _classify(self, grid: Grid, header: Header) -> _KrSheet:
         if "title" in header.columns and "key_result" not in header.columns:
@@ -312,7 +543,7 @@ class _WorkbookReader:
     def _columns_for(self, sheet: _KrSheet) -> dict[str, int]:
         """The sheet's columns outside any quarter block; each block gets a reader of its own."""
         columns = dict(sheet.header.columns)
-        if sheet.layout != "quarter-blocks":
+        if sheet.layout != "quarter-blocks" and not sheet.header.blocks:
             return columns
         blocks = sorted(sheet.header.block_quarters.items(), key=lambda item: item[1].start)
         for label, _quarter in blocks:
@@ -339,8 +570,10 @@ class _WorkbookReader:
     def _read_table(self, sheet: _KrSheet, *, two_sheet: bool) -> None:
         grid, header = sheet.grid, sheet.header
         columns = self._columns_for(sheet)
+        columns.update(header.links)
         reader = self._row_reader(grid, columns, header.texts)
         labels = _label_block(grid, header.row)
+        self._period_from_labels(grid, labels)
         team_default = labels.get("team", "")
         carried: dict[str, str] = {}
         last = header.row
@@ -350,6 +583,7 @@ class _WorkbookReader:
             last = row
             team = reader.text(row, "team") if "team" in columns else ""
             objective_cell = reader.text(row, "objective") if "objective" in columns else ""
+            objective_link = reader.text(row, "objective_ref") if "objective_ref" in columns else ""
             title = reader.text(row, "key_result")
             if not title:
                 if objective_cell and not any(
@@ -374,15 +608,18 @@ class _WorkbookReader:
             objective_title = objective_cell or ("" if new_team else carried.get("objective", ""))
             carried["objective"] = objective_title
             found = None
-            if two_sheet and objective_cell:
-                found = self._find_objective(team, objective_cell)
+            link = objective_link or objective_cell
+            if two_sheet and link:
+                found = (self._find_objective(team, objective_link) if objective_link else None) or (
+                    self._find_objective(team, objective_cell) if objective_cell else None
+                )
                 if found is None:
+                    link_col = columns.get("objective_ref" if objective_link else "objective")
                     self.problems.add(
                         "unknown-objective", Severity.ERROR,
-                        f"this key result belongs to objective {objective_cell!r}, which is not on the objectives "
+                        f"this key result belongs to objective {link!r}, which is not on the objectives "
                         "sheet. Add the objective there or correct the name or number.",
-                        sheet=grid.name, row=row, col=columns.get("objective"),
-                        column=header.texts.get(columns.get("objective", 0)),
+                        sheet=grid.name, row=row, col=link_col, column=header.texts.get(link_col or 0),
                     )  # fmt: skip
                 else:
                     objective_title, team = found.title, team or found.team
@@ -395,8 +632,9 @@ class _WorkbookReader:
                     "this key result has no objective. Write the objective it belongs to.",
                     sheet=grid.name, row=row, col=columns.get("objective") or columns.get("key_result"),
                 )  # fmt: skip
-            if objective_title and not (two_sheet and objective_cell and found is None):
-                self._objective(team, objective_title, grid, row, reader)
+            if objective_title and not (two_sheet and link and found is None):
+                obj = self._objective(team, objective_title, grid, row, reader)
+                obj.ref = obj.ref or objective_link or None
             kr = read_key_result(reader, row, team=team, objective=objective_title, title=title)
             self._add_key_result(sheet, kr)
         self._record(grid, "key_results", header, columns, last, sheet)
@@ -420,6 +658,46 @@ class _WorkbookReader:
                 obj.type = kind
         return obj
 
+    def _period_from_labels(self, grid: Grid, labels: dict[str, str]) -> None:
+        text = labels.get("period")
+        if not text or self.period is not None:
+            return
+        period = parse_period(text, self.okrs.settings.fiscal_year_start_month)
+        if period is None:
+            self.problems.add("bad-period", Severity.WARNING,
+                              f"the period {text!r} is not a quarter, a year or a date range; write it like "
+                              "Q1-2026, FY2026 or 2026.", sheet=grid.name)  # fmt: skip
+            return
+        self.period = period
+
+    def _place_period(self) -> None:
+        """Which quarter this workbook is synced into, from what it says about its period."""
+        settings = self.okrs.settings
+        fy = settings.fiscal_year_start_month
+        if self.quarter or settings.quarter:
+            if self.period is not None and self.period.quarter is None:
+                chosen = self.quarter or settings.quarter
+                self._note_once(f"The workbook's period is {self.period.text}; synced quarter {chosen} as asked.")
+            return
+        placed = None
+        if self.period is not None:
+            placed = quarter_for(self.period, self.today, fy)
+        else:
+            placed = quarter_of_due_dates([k.due for k in self.okrs.key_results if k.due], self.today, fy)
+        if placed is None:
+            return
+        quarter, why = placed
+        settings.quarter = quarter.label
+        for kr in self.okrs.key_results:
+            if kr.quarter is None:
+                kr.quarter = quarter.label
+        annual = self.period.objective_period if self.period is not None else None
+        for obj in self.okrs.objectives:
+            if obj.period is None and annual:
+                obj.period = annual
+        if self.period is None or not _is_quarter_label(self.period.text):
+            self._note_once(f"Synced quarter {quarter.label}: {why}.")
+
     def _note_once(self, note: str) -> None:
         if note not in self.notes:
             self.notes.append(note)
@@ -437,13 +715,7 @@ class _WorkbookReader:
         if not team:
             team = grid.name
             self._note_once(f"No 'Team:' label above the table: the sheet name {grid.name!r} was used as the team.")
-        if labels.get("period") and not self.okrs.settings.quarter:
-            try:
-                self.okrs.settings.quarter = parse_quarter(labels["period"], self.okrs.settings.fiscal_year_start_month).label
-            except ValueError:
-                self.problems.add("bad-period", Severity.WARNING,
-                                  f"the period {labels['period']!r} is not a quarter; write it like Q1-2026.",
-                                  sheet=grid.name)  # fmt: skip
+        self._period_from_labels(grid, labels)
         if labels.get("last_checkin"):
             self._note_once(f"Last check-in given above the table: {labels['last_checkin']}.")
         parts = [f"team {team!r}"] + ([f"period {labels['period']}"] if labels.get("period") else [])
@@ -486,18 +758,23 @@ class _WorkbookReader:
     # ------------------------------------------------------------------ objectives (two-sheet)
 
     def _read_objectives(self, grid: Grid) -> None:
-        header = find_header(grid, "objectives")
+        given = self._given(grid.name)
+        header = self._header_from(grid, given) if given is not None and given.role == "objectives" else (
+            find_header(grid, "objectives")
+        )  # fmt: skip
         if header is None:
             self.problems.add("no-header", Severity.WARNING,
                               "no header row with an Objective column was found, so this sheet was not read.",
                               sheet=grid.name)  # fmt: skip
             return
-        found = headers.map_header_row(grid.row_values(header.row), "objectives")
         columns = dict(header.columns)
-        title_col, ref_col = _split_objective_columns(grid, header.row, found.get("objective", []))
-        columns["objective"] = title_col
-        if ref_col:
-            columns["ref"] = ref_col
+        if given is None or given.role != "objectives":
+            found = headers.map_header_row(grid.row_values(header.row), "objectives")
+            title_col, ref_col = _split_objective_columns(grid, header.row, found.get("objective", []))
+            columns["objective"] = title_col
+            if ref_col:
+                columns["ref"] = ref_col
+            header.columns = dict(columns)
         reader = self._row_reader(grid, columns, header.texts)
         last = header.row
         rows_by_ref: dict[str, list[int]] = defaultdict(list)
@@ -516,8 +793,9 @@ class _WorkbookReader:
                 ref = reader.text(row, name) if name in columns else ""
                 if ref:
                     obj.ref = obj.ref or ref
-                    rows_by_ref[v.identity_key(ref)].append(row)
-                    self.objective_refs.setdefault(("ref", v.identity_key(ref)), obj)
+                    key = v.identity_key(v.parse_ref(ref) or ref)
+                    rows_by_ref[key].append(row)
+                    self.objective_refs.setdefault(("ref", key), obj)
             self.objective_refs[("title", v.identity_key(title))] = obj
         for ref_rows in rows_by_ref.values():
             if len(ref_rows) > 1:
@@ -532,7 +810,7 @@ class _WorkbookReader:
         self._record(grid, "objectives", header, columns, last)
 
     def _find_objective(self, team: str, text: str) -> Objective | None:
-        key = v.identity_key(text)
+        key = v.identity_key(v.parse_ref(text) or text)
         return self.objective_refs.get(("ref", key)) or self.objective_refs.get(("title", key))
 
     # ------------------------------------------------------------------ other sheets
@@ -715,6 +993,14 @@ class _WorkbookReader:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _is_quarter_label(text: str) -> bool:
+    try:
+        parse_quarter(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _looks_outline(grid: Grid, header_row: int, col: int) -> bool:

@@ -864,10 +864,15 @@ class _PackageCheck:
 
     def _refuse_other_formats(self, types: dict[str, str]) -> None:
         values = set(types.values())
-        if XLSB_TYPE in values:
+        # SheetJS declares the .xlsb type as the Default for "bin" in every .xlsx it writes:
+        # only a part that is the binary workbook (an Override, or the workbook part named
+        # *.bin, checked in ``run``) makes the package an .xlsb.
+        if XLSB_TYPE in {t for key, t in types.items() if not key.startswith(".")}:
             raise _xlsb()
         if any(t in WORKBOOK_TYPES for t in values):
             return
+        if XLSB_TYPE in values:
+            raise _xlsb()
         if any("wordprocessingml" in t for t in values):
             what = "a Word document (.docx)"
         elif any("presentationml" in t for t in values):

@@ -13,9 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.mapping import Mapping
+from addin.excel.mapping import from_dict as mapping_from_dict
+from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
 from addin.excel.sync_authority import audit_sync, authorise_sync
 from addin.excel.sync_limits import check_row_cap, max_kr_rows
+from addin.excel.sync_report import (
+    first_sync_history,
+    held_back_rows,
+    not_written_back,
+    summary_line,
+    writeback_findings,
+)
 from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
@@ -24,7 +33,7 @@ from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import repo
+from addin.store import mappings, repo
 from addin.store.db import Database
 from addin.store.sync_slots import sync_slot
 
@@ -49,6 +58,7 @@ class LintReport:
     findings: list[Finding]
     layout: str
     layout_note: str
+    mapping: Mapping | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -58,6 +68,7 @@ class LintReport:
         return {
             "layout": self.layout,
             "layout_note": self.layout_note,
+            "mapping": self.mapping.as_dict() if self.mapping is not None else None,
             "findings": [f.as_dict() for f in self.findings],
         }
 
@@ -76,6 +87,20 @@ class SyncReport:
     workbook_id: str
     workbook: bytes = field(repr=False)
     cells: list[CellWrite] = field(default_factory=list, repr=False)
+    summary: str = ""  # the first line: read, stored, held back, layout (sync_report.summary_line)
+    held_back: int = 0  # rows not applied because of an error
+    read_key_results: int = 0
+    written_back: bool = True  # False for a CSV export: there is no workbook to write into
+    mapping: dict[str, object] | None = field(default=None, repr=False)  # how it was read (the pane shows it)
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def incomplete(self) -> bool:
+        """Rows were held back, or a workbook with key results stored none: `okr sync` exits 1."""
+        return bool(self.held_back or (self.read_key_results and not self.stored))
     quarters: tuple[str, ...] = ()  # the quarters this workbook's key results were synced into
 
     def as_dict(self) -> dict[str, object]:
@@ -91,6 +116,9 @@ class SyncReport:
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
+            "summary": self.summary,
+            "held_back": self.held_back,
+            "stored": self.stored,
             "quarters": list(self.quarters),
         }
 
@@ -122,7 +150,7 @@ def lint_workbook(
         checkins=[*okrs.checkins, *history],
         quarter=_quarter(read, quarter, today),
     )
-    return LintReport([*read.problems, *findings], read.layout, read.layout_note)
+    return LintReport([*read.problems, *findings], read.layout, read.layout_note, read.mapping)
 
 
 def sync_workbook(
@@ -134,34 +162,61 @@ def sync_workbook(
     quarter: str | None = None,
     actor: Actor = LOCAL_ADMIN,
     max_rows: int | None = None,
+    mapping: Mapping | None = None,
 ) -> SyncReport:
     """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
     the updated workbook. The default actor is the local admin (CLI, embedded default).
 
     The workbook is read before the write transaction opens, and refused over ``max_rows``
     key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
+    ``mapping`` (``okr sync --mapping``) places the sheets and columns and is saved with the
+    workbook's id; without one, a mapping saved for this workbook before is used.
     """
     limit = max_kr_rows() if max_rows is None else max_rows
     with sync_slot(db, tenant):
-        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit)
+        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit,
+                             mapping=mapping)
 
 
 def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, quarter: str | None,
-                  actor: Actor, max_rows: int) -> SyncReport:
-    read = read_workbook(data, quarter=quarter, today=now.date())  # outside the write transaction
+                  actor: Actor, max_rows: int, mapping: Mapping | None = None) -> SyncReport:
+    # outside the write transaction
+    read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
         report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
         audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
                                                                      "conflicts": len(report.conflicts)}, now=now)
+        if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
+            mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
+        if read.source == "csv":
+            report.written_back = False
+            report.findings.append(not_written_back())
+            return report
         del read
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
         written = patch_workbook(data, **edits)
     report.workbook = written.data
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
+    report.findings.extend(writeback_findings(written.dropped_parts, written.frozen_formulas))
     return report
+
+
+def _read_mapped(
+    db: Database, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
+) -> ReadResult:
+    """Read by the given mapping, else by the one saved for this workbook, else by what the finders see."""
+    workbook_id = workbook_id_of(data) if mapping is None else None
+    saved = None
+    if workbook_id:
+        with db.read() as session:
+            saved = mappings.load_mapping(session, tenant, workbook_id)
+    if saved:
+        mapping = mapping_from_dict(saved)
+        mapping.source = "saved"
+    return read_workbook(data, quarter=quarter, today=today, mapping=mapping)
 
 
 def _store(
@@ -189,6 +244,7 @@ def _store(
         in_period = [kr for kr in plan.merged if kr.quarter == label]
         okrs = _tenant_view(session, tenant, read, in_period, label)
         found = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=period)
+        found = first_sync_history(found, [k for k in plan.create if k.quarter == label], okrs.checkins, now)
         repo.save_findings(session, tenant, found, now=now, quarter=label)
         findings.extend(found)
         statuses |= _statuses(in_period, okrs, okrs.checkins, period, now.date())
@@ -209,6 +265,15 @@ def _store(
         workbook=b"",
         cells=cells,
         quarters=plan.quarters,
+        read_key_results=len(read.okrs.key_results),
+        mapping=read.mapping.as_dict(),
+    )
+    kr_sheets = {layout.sheet for layout in read.sheets if layout.kind == "key_results"}
+    report.held_back = len({where for where in held_back_rows(report_findings) if where[0] in kr_sheets})
+    report.summary = summary_line(
+        objectives=len(read.okrs.objectives), key_results=report.read_key_results, layout=read.layout,
+        stored=report.stored, created=report.created, updated=report.updated, unchanged=report.unchanged,
+        held_back=report.held_back,
     )
     history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
     edits = {

@@ -24,7 +24,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.excel import sample
-from addin.okr.model import KeyResult, KrKind, Objective, ObjectiveType, Settings, Status, Team, Thresholds
+from addin.okr.model import KeyResult, KrKind, Objective, ObjectiveType, OkrSet, Settings, Status, Team, Thresholds
 from addin.okr.quarters import Quarter, quarter_of
 
 OKR_HEADERS: tuple[str, ...] = (
@@ -118,6 +118,39 @@ def write_next_quarter(
         team.timezone, team.meeting_minutes, team.parent]])  # fmt: skip
     _checkin_sheet(workbook.create_sheet("Check-ins"), [])
     _settings_sheet(workbook.create_sheet("Settings"), quarter.label, settings)
+    _help_sheet(workbook.create_sheet("How to use"))
+    return _saved(workbook)
+
+
+INITIATIVE_HEADERS: tuple[str, ...] = ("KR #", "Initiative", "Owner", "Status")
+
+
+def write_okr_set(okrs: OkrSet, *, quarter: Quarter) -> bytes:
+    """A template-shaped workbook holding ``okrs`` (an import: ``okr import viva-goals``).
+
+    Key results keep their ids (a vendor's ids are adopted at the first sync), so the
+    Initiatives sheet can name the key result each initiative belongs to.
+    """
+    types = {(o.team, o.title): o.type for o in okrs.objectives}
+    aligns = {(o.team, o.title): o.aligns_to for o in okrs.objectives}
+    rows = [
+        [kr.team, kr.objective, str(types.get((kr.team, kr.objective), ObjectiveType.COMMITTED)), kr.title,
+         str(kr.kind) if kr.kind else None, kr.owner, kr.baseline, kr.target, kr.current, kr.unit or None,
+         kr.confidence, kr.due, kr.aligns_to or aligns.get((kr.team, kr.objective)),
+         "; ".join(kr.depends_on) or None, kr.notes or None, kr.id]
+        for kr in okrs.key_results
+    ]  # fmt: skip
+    teams = dict.fromkeys([*(t.name for t in okrs.teams), *(o.team for o in okrs.objectives)])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "OKRs"
+    _okr_sheet(sheet, rows)
+    _team_sheet(workbook.create_sheet("Teams"), [[name] for name in teams])
+    initiatives = workbook.create_sheet("Initiatives")
+    _header(initiatives, INITIATIVE_HEADERS)
+    _rows(initiatives, [[i.kr_ref, i.title, i.owner, i.status or None] for i in okrs.initiatives])
+    _checkin_sheet(workbook.create_sheet("Check-ins"), [])
+    _settings_sheet(workbook.create_sheet("Settings"), quarter.label, okrs.settings)
     _help_sheet(workbook.create_sheet("How to use"))
     return _saved(workbook)
 

@@ -26,8 +26,18 @@ Other rules:
 
 - Rows without an id are new key results (``create``); their check-ins name the key
   result as ``new_ref(i)`` (``i`` = index in ``create``) until ``apply_sync`` assigns ids.
-- An id unknown for this tenant (mistyped, forged, another tenant's) is a problem and
-  the row is not applied; so is an id used on more than one row (none of them applied).
+- An id unknown for this tenant in this product's own form ("KR-7F3A2C": mistyped, forged,
+  another tenant's) is a problem and the row is not applied; so is an id used on more than
+  one row (none of them applied). An unknown id in any other form ("KR-1", "1.1",
+  "OKR1.KR2") is the manager's own reference from before the first sync: it is adopted
+  as the new key result's id. Adopting never takes over a stored key result: an own id
+  that is already stored for another team's key result, which this workbook never synced,
+  is refused.
+- A new key result without a baseline takes its current value as baseline (an info
+  finding says so), and an empty baseline cell never clears a stored baseline.
+- In a workbook never synced before (no base), a row without an id whose team, objective
+  and title are those of exactly one stored key result is that key result (a copy of the
+  workbook, or the template e-mailed to a colleague): it is matched, not duplicated.
   Ids are compared after trimming and upper-casing ("kr-7f3a2c " is "KR-7F3A2C").
 - Key results in the base but absent from the workbook are archived, never deleted
   (only those of the quarters the workbook speaks for: another quarter's are left
@@ -43,13 +53,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from operator import attrgetter
 
-from addin.okr.model import CheckIn, Finding, KeyResult, Location, Severity
+from addin.okr.model import CheckIn, Finding, KeyResult, KrKind, Location, Severity
 
 MERGED_FIELDS: tuple[str, ...] = (
     "team",
@@ -156,6 +167,10 @@ class SyncPlan:
         }
 
 
+OWN_ID = re.compile(r"KR-[0-9A-F]{6}")  # the ids this product gives (addin.store.repo)
+ADOPTABLE_ID = re.compile(r"[A-Z0-9][A-Z0-9 ._\-/#:]{0,15}")  # a workbook's own reference, adopted (store: 16)
+
+
 def new_ref(index: int) -> str:
     """Placeholder kr_id of a check-in for ``plan.create[index]`` (replaced by ``apply_sync``)."""
     return f"{NEW_PREFIX}{index}"
@@ -236,17 +251,28 @@ def plan_sync(
         if kr_id:
             rows_by_id.setdefault(kr_id, []).append(kr)
 
+    by_identity = _identity_index(stored, rows_by_id) if base_by_id is None else {}
     for kr in workbook:
         kr_id = normalise_id(kr.id)
         if kr_id is None:
-            _plan_create(plan, kr, now)
-            continue
-        if len(rows_by_id[kr_id]) > 1:
+            kr_id = _claim(by_identity, kr)
+            if kr_id is None:
+                _plan_create(plan, kr, now)
+                continue
+        elif len(rows_by_id[kr_id]) > 1:
             plan.problems.append(_duplicate_problem(kr, kr_id, rows_by_id[kr_id]))
             continue
         current = stored.get(kr_id)
         if current is None:
-            plan.problems.append(_unknown_problem(kr, kr_id))
+            if OWN_ID.fullmatch(kr_id) or not ADOPTABLE_ID.fullmatch(kr_id):
+                plan.problems.append(_unknown_problem(kr, kr_id))
+            else:
+                _plan_create(plan, kr, now, adopt=kr_id)
+            continue
+        if (
+            base_by_id is None or kr_id not in base_by_id
+        ) and not OWN_ID.fullmatch(kr_id) and not same_value(current.team, kr.team):
+            plan.problems.append(_taken_problem(kr, kr_id, current))
             continue
         if kr_id in archived_ids:
             plan.restore.append(kr_id)
@@ -271,8 +297,47 @@ def plan_sync(
     return plan
 
 
-def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime) -> None:
-    created = _copy(kr, id=None)
+_Identity = tuple[str, str, str, str]
+
+
+def _identity_key(kr: KeyResult) -> _Identity:
+    """Team + objective + title (+ quarter, where placed), compared case- and space-blind."""
+    parts = (kr.team, kr.objective, kr.title, kr.quarter or "")
+    return tuple(" ".join(unicodedata.normalize("NFKC", x or "").casefold().split()) for x in parts)  # type: ignore[return-value]
+
+
+def _identity_index(stored: Mapping[str, KeyResult], in_workbook: Mapping[str, object]) -> dict[_Identity, list[str]]:
+    """Stored key results not named by id in the workbook, by team + objective + title + quarter."""
+    index: dict[_Identity, list[str]] = {}
+    for kr_id, kr in stored.items():
+        if normalise_id(kr_id) not in in_workbook:
+            index.setdefault(_identity_key(kr), []).append(normalise_id(kr_id) or kr_id)
+    return index
+
+
+def _claim(index: dict[_Identity, list[str]], kr: KeyResult) -> str | None:
+    """The one stored key result this id-less row is (then no other row can claim it)."""
+    if not index:
+        return None
+    key = _identity_key(kr)
+    found = index.get(key)
+    if not found or len(found) != 1:
+        return None
+    index[key] = []
+    return found[0]
+
+
+def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime, *, adopt: str | None = None) -> None:
+    created = _copy(kr, id=adopt)
+    if (
+        created.baseline is None
+        and isinstance(created.current, float | int)
+        and math.isfinite(created.current)
+        and created.kind is not KrKind.MILESTONE
+    ):
+        # no baseline written: the first known value is where the key result started
+        created.baseline = created.current
+        plan.problems.append(_baseline_problem(created))
     plan.create.append(created)
     plan.merged.append(created)
     if created.current is not None or created.confidence is not None:
@@ -303,8 +368,8 @@ def _plan_existing(
         return
     for name in MERGED_FIELDS:
         theirs, ours = getattr(row, name), getattr(stored, name)
-        if theirs == ours or same_value(theirs, ours):
-            continue
+        if theirs == ours or same_value(theirs, ours) or (name == "baseline" and theirs is None):
+            continue  # an empty baseline keeps the one taken at the first sync
         if base is not None:
             before = getattr(base, name)
             if same_value(ours, before):
@@ -362,6 +427,34 @@ def _unknown_problem(kr: KeyResult, kr_id: str) -> Finding:
             f"This row was not saved."
         ),
         suggestion="Clear the ID cell, or paste the ID this key result was given at its first sync.",
+    )
+
+
+def _baseline_problem(kr: KeyResult) -> Finding:
+    return Finding(
+        rule="sync.baseline-from-current",
+        pitfall=None,
+        severity=Severity.INFO,
+        location=replace(kr.location, column=kr.location.column or "Baseline"),
+        message=(
+            f"{kr.title!r} had no baseline; its current value at this first sync ({kr.current:g}) "
+            "was taken as its baseline."
+        ),
+        suggestion="Write the baseline if the key result started from another value.",
+    )
+
+
+def _taken_problem(kr: KeyResult, kr_id: str, stored: KeyResult) -> Finding:
+    return Finding(
+        rule="sync.id-taken",
+        pitfall=None,
+        severity=Severity.ERROR,
+        location=replace(kr.location, column=kr.location.column or "ID", key_result=kr_id),
+        message=(
+            f"ID {kr_id} already belongs to team {stored.team}'s key result {stored.title!r}; "
+            "this row was not saved, so that key result is not overwritten."
+        ),
+        suggestion="Give this row an ID of its own (or clear the ID cell to get one).",
     )
 
 

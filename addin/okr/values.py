@@ -137,7 +137,16 @@ _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "mil": 1e3,
     "m": 1e6, "mm": 1e6, "mn": 1e6, "million": 1e6, "millones": 1e6, "milhões": 1e6, "mio": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9,
+    # Brazilian Portuguese writes millions and billions as "mi" and "bi" ("R$ 1,2 mi")
+    "mi": 1e6, "mi.": 1e6, "bi": 1e9, "bi.": 1e9,
 }  # fmt: skip
+# A comparator before a target ("≥ 70%", "at least 12") says which way is good; the
+# number is what is read.
+_COMPARATOR = re.compile(
+    r"^(?:≥|≤|>=|<=|=>|=<|>|<|~|≈|at least|at most|min\.?|max\.?|up to|no more than|"
+    r"al menos|como m[ií]nimo|m[ií]nimo|m[aá]ximo|hasta|pelo menos|no m[ií]nimo|at[ée])\s*",
+    re.IGNORECASE,
+)
 _PERCENT_WORDS = frozenset({"%", "pct", "percent", "per cent", "por ciento", "por cento", "pp", "％"})
 _UNIT_WORDS = {
     # normalised unit word -> canonical unit
@@ -207,6 +216,7 @@ def _parse_number_text(raw: str) -> Quantity:
     folded = text.casefold()
     if folded in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
         raise ValueProblem(f"{raw!r} is not a number; write the number itself.")
+    text = _COMPARATOR.sub("", _CURRENCY.sub("", text).strip()).strip()
     text = _CURRENCY.sub("", text).strip()
     match = _NUMBER.match(text)
     if not match:

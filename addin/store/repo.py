@@ -666,6 +666,10 @@ def _assign_ids(created: Sequence[KeyResult], taken: Collection[str]) -> list[st
     used = set(taken)
     ids: list[str] = []
     for kr in created:
+        if kr.id and kr.id not in used:  # the workbook's own id, adopted by the merge
+            used.add(kr.id)
+            ids.append(kr.id)
+            continue
         for _attempt in range(1000):
             candidate = f"KR-{secrets.token_hex(3).upper()}"
             if candidate not in used:

@@ -83,3 +83,32 @@ def test_next_quarter_opens_a_prefilled_workbook_for_the_chosen_team(page, live_
     rows = [dict(zip([c.value for c in ws[1]], [c.value for c in row], strict=False)) for row in ws.iter_rows(min_row=2)]
     assert rows and {r["Team"] for r in rows} == {"Growth"} and all(r["Continues"] for r in rows)
     assert "2027-Q1 for Growth" in page.text_content("#state")
+
+
+def test_a_workbook_without_a_key_result_header_is_mapped_once_in_the_pane(page, live_server, app):
+    from addin.store import mappings
+    from tests.excel.test_mapping import untitled_column_workbook
+
+    _open_pane(page, live_server, untitled_column_workbook())
+    page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
+    page.click("#sync")
+    page.wait_for_selector("#mapping-section:not([hidden])")
+    assert "column C looks like key-result titles" in page.text_content("#mapping-why")
+    # the drop-downs list the sheet's columns with a sample value; the headers found are preselected
+    options = page.eval_on_selector_all("select[data-field='key_result'] option", "o => o.map(x => x.textContent)")
+    assert any(o.startswith("C · (no header) · e.g. First reply within two hours") for o in options)
+    assert page.eval_on_selector("select[data-field='target']", "s => s.value") == "E"
+
+    page.select_option("select[data-field='key_result']", "C")
+    page.click("#mapping-save")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    assert page.text_content("#created") == "3"
+    assert page.locator("#mapping-section").is_hidden()
+    ids = [w["values"][0][0] for w in page.evaluate("window.__writes")
+           if str(w.get("values", [[""]])[0][0]).startswith("KR-")]
+    assert len(ids) == 3
+    with app.extensions["okr_db"].read() as session:
+        from sqlalchemy import select
+
+        saved = session.scalars(select(mappings.MappingRow.mapping)).all()
+    assert len(saved) == 1 and saved[0]["sheets"][0]["columns"]["key_result"] == "C"

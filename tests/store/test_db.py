@@ -98,7 +98,10 @@ def _sync_many(url: str, tenant: str, rounds: int) -> None:
         for n in range(rounds):
             with database.transaction() as s:
                 workbook_id = repo.new_workbook_id(s, tenant)
-                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(kr(f"{tenant}-{n}", current=1.0)), now=NOW)
+                # a title of this thread's own: a never-synced workbook naming a stored key
+                # result's team, objective and title is matched to it, not created again
+                title = f"{tenant}-{n}-{threading.get_ident()}"
+                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(kr(title, current=1.0)), now=NOW)
             with database.transaction() as s:
                 repo.record_checkin(s, tenant, plan.create[0].id, value=2.0, confidence=None, note="",
                                     at=NOW + dt.timedelta(hours=1), source="api")

@@ -101,13 +101,118 @@ function conflictItem(conflict) {
   return li;
 }
 
+// ---- the mapping: a drop-down per field, listing the sheet's columns with sample values
+const MAP_FIELDS = [
+  ["key_result", "Key result"], ["objective", "Objective"], ["team", "Team"], ["owner", "Owner"],
+  ["baseline", "Baseline"], ["target", "Target"], ["current", "Current"], ["confidence", "Confidence"],
+  ["due", "Due"], ["unit", "Unit"], ["id", "ID"], ["ref", "Outline number (1, 1.1)"],
+  ["title", "Outline text (objective or key result)"], ["objective_ref", "Objective ID (link)"],
+];
+const LOW_CONFIDENCE = 0.5;
+let proposal = null; // the mapping shown: {sheets: [...]}
+let lastWorkbook = null;
+
+function columnLabel(col) {
+  const head = col.header ? col.header : "(no header)";
+  const sample = (col.samples || [])[0];
+  return `${col.column} · ${head}` + (sample ? ` · e.g. ${sample}` : "");
+}
+
+function renderMappingSheet() {
+  const sheet = proposal.sheets.find((s) => s.sheet === $("mapping-sheet").value) || proposal.sheets[0];
+  if (!sheet) return;
+  $("mapping-row").value = sheet.header_row || 1;
+  const body = $("mapping-fields").tBodies[0];
+  body.replaceChildren();
+  const placed = { ...(sheet.columns || {}), ...(sheet.links || {}) };
+  for (const [field, label] of MAP_FIELDS) {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    name.textContent = label;
+    const cell = document.createElement("td");
+    const select = document.createElement("select");
+    select.dataset.field = field;
+    select.setAttribute("aria-label", label);
+    const none = document.createElement("option");
+    none.value = "";
+    none.textContent = "(none)";
+    select.appendChild(none);
+    for (const col of sheet.available || []) {
+      const option = document.createElement("option");
+      option.value = col.column;
+      option.textContent = columnLabel(col); // text, never markup: cells are user content
+      select.appendChild(option);
+    }
+    select.value = placed[field] || "";
+    cell.appendChild(select);
+    tr.append(name, cell);
+    body.appendChild(tr);
+  }
+}
+
+function showMapping(mapping, why) {
+  proposal = mapping;
+  const select = $("mapping-sheet");
+  select.replaceChildren();
+  for (const sheet of mapping.sheets.filter((s) => s.role !== "ignored")) {
+    const option = document.createElement("option");
+    option.value = sheet.sheet;
+    option.textContent = sheet.sheet;
+    select.appendChild(option);
+  }
+  $("mapping-why").textContent = why;
+  renderMappingSheet();
+  $("mapping-section").hidden = false;
+}
+
+function chosenMapping() {
+  const columns = {};
+  const links = {};
+  for (const select of $("mapping-fields").querySelectorAll("select")) {
+    if (!select.value) continue;
+    (select.dataset.field === "objective_ref" ? links : columns)[select.dataset.field] = select.value;
+  }
+  const sheet = { sheet: $("mapping-sheet").value, role: "key_results",
+    header_row: Number($("mapping-row").value) || 1, columns };
+  if (Object.keys(links).length) sheet.links = links;
+  return { version: 1, sheets: [sheet] };
+}
+
+async function proposeMapping(workbook, why) {
+  const answer = await callBackend("/api/map", { method: "POST", body: workbook, contentType: XLSX });
+  showMapping(answer.mapping, answer.refusal || why);
+}
+
+async function syncWithMapping() {
+  $("mapping-save").disabled = true;
+  try {
+    const form = new FormData();
+    form.append("workbook", lastWorkbook || await readWorkbook(), "workbook.xlsx");
+    form.append("mapping", JSON.stringify(chosenMapping()));
+    setState("Syncing with these columns…");
+    const report = await callBackend("/api/sync", { method: "POST", body: form });
+    await applyCells(report.cells || []);
+    showReport(report);
+    $("mapping-section").hidden = true;
+    setState(`Synced. ${(report.findings || []).length} finding(s). The columns are saved with this workbook.`);
+  } catch (err) {
+    setState(err.message, true);
+  } finally {
+    $("mapping-save").disabled = false;
+  }
+}
+
 function showReport(report) {
   if ("created" in report) {
     for (const key of ["created", "updated", "unchanged", "archived", "checkins"]) $(key).textContent = report[key];
     $("quarters").textContent = (report.quarters || []).join(", ");
     $("summary").hidden = false;
   }
-  $("layout").textContent = report.layout_note || "";
+  $("layout").textContent = [report.summary, report.layout_note].filter(Boolean).join(" ");
+  const mapping = report.mapping;
+  if (mapping && mapping.confidence < LOW_CONFIDENCE) {
+    showMapping(mapping, "Some columns were placed by what they hold, not by their headers: check them.");
+  }
   renderList("conflicts", "conflicts-section", report.conflicts || [], conflictItem);
   renderList("findings", "findings-section", report.findings || [], findingItem);
 }
@@ -117,8 +222,16 @@ async function run(path, apply) {
   try {
     setState("Reading the workbook…");
     const workbook = await readWorkbook();
+    lastWorkbook = workbook;
     setState("Checking with OKR Cadence…");
-    const report = await callBackend(path, { method: "POST", body: workbook, contentType: XLSX });
+    let report;
+    try {
+      report = await callBackend(path, { method: "POST", body: workbook, contentType: XLSX });
+    } catch (err) {
+      // no table found: show the sheets' columns so the manager can say which is which, once
+      if (err.code === "no_okr_table") await proposeMapping(workbook, err.message);
+      throw err;
+    }
     if (apply) {
       setState("Writing status into the workbook…");
       await applyCells(report.cells || []);
@@ -173,6 +286,8 @@ Office.onReady((info) => {
   $("sync").addEventListener("click", () => run("/api/sync", true));
   $("lint").addEventListener("click", () => run("/api/lint", false));
   $("next").addEventListener("click", startNextQuarter);
+  $("mapping-sheet").addEventListener("change", renderMappingSheet);
+  $("mapping-save").addEventListener("click", syncWithMapping);
   for (const id of ["sync", "lint"]) $(id).disabled = false;
   setState("Ready.");
   loadTeams().catch(() => { $("next-section").hidden = true; });

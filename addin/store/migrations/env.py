@@ -22,6 +22,8 @@ with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.meetings")
     importlib.import_module("addin.store.people")
     importlib.import_module("addin.store.audit")
+with contextlib.suppress(ImportError):
+    importlib.import_module("addin.store.mappings")
 
 config = context.config
 target_metadata = Base.metadata

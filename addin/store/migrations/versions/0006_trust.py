@@ -1,7 +1,7 @@
 """Trust inside a tenant: addresses bound to object ids (people) and the audit trail.
 
 Revision ID: 0006_trust
-Revises: 0004_periods
+Revises: 0005_mappings
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_trust"
-down_revision = "0004_periods"
+down_revision = "0005_mappings"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,59 @@
+"""A Viva Goals export round-trips: export -> `okr import viva-goals` -> `okr sync` -> the same OKRs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from addin.config import LOCAL_TENANT
+from addin.excel.imports.viva_goals import import_export
+from addin.excel.reader import read_workbook
+from addin.store import repo
+from tests.excel.corpus.vendor import viva_csv_bytes, viva_goals_xlsx, viva_rows
+
+
+def _krs(okrs) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return sorted((k.team, k.objective, k.title, k.owner, k.baseline, k.target, k.current) for k in okrs.key_results)
+
+
+@pytest.mark.parametrize("data", [viva_goals_xlsx().data, viva_csv_bytes()], ids=["xlsx", "csv"])
+def test_an_import_holds_what_the_export_holds(data: bytes) -> None:
+    export = read_workbook(data).okrs
+    imported = import_export(data)
+    workbook = read_workbook(imported.workbook).okrs
+    assert (imported.objectives, imported.key_results, imported.initiatives) == (2, 4, 2)
+    assert _krs(workbook) == _krs(export)
+    assert sorted((o.team, o.title) for o in workbook.objectives) == sorted((o.team, o.title) for o in export.objectives)
+    assert sorted((i.kr_ref, i.title) for i in workbook.initiatives) == sorted((i.kr_ref, i.title) for i in export.initiatives)
+    assert workbook.settings.quarter == "2026-Q1"
+    assert {t.name for t in workbook.teams} == {"Partnerships", "Platform"}
+
+
+def test_import_then_sync_stores_the_exports_okrs(okr, tmp_path, db) -> None:  # type: ignore[no-untyped-def]
+    export, out = tmp_path / "viva.csv", tmp_path / "okrs.xlsx"
+    export.write_bytes(viva_csv_bytes())
+    done = okr("import", "viva-goals", str(export), "-o", str(out))
+    assert done.exit_code == 0, done.output
+    assert "2 objectives, 4 key results, 2 initiatives" in done.stdout
+    assert okr("import", "viva-goals", str(export), "-o", str(out)).exit_code == 2  # never overwritten silently
+
+    synced = okr("sync", "--json", str(out))
+    assert synced.exit_code == 0, synced.output
+    assert json.loads(synced.stdout)["created"] == 4
+    krs_in_export = {str(r[0]): r for r in viva_rows() if r[2] == "Key Result"}
+    with db.read() as session:
+        stored = repo.load_key_results(session, LOCAL_TENANT)
+    assert sorted(stored) == sorted(krs_in_export)  # Viva's ids adopted
+    for kr_id, kr in stored.items():
+        row = krs_in_export[kr_id]
+        assert (kr.title, kr.baseline, kr.target, kr.current) == (row[1], row[9], row[10], row[11])
+
+
+def test_a_workbook_that_is_not_an_export_is_refused_by_the_import(okr, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.excel.corpus.tables import own_kr_ids
+
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(own_kr_ids().data)
+    result = okr("import", "viva-goals", str(path), "-o", str(tmp_path / "out.xlsx"))
+    assert result.exit_code == 2 and "not a Viva Goals export" in result.stderr
