@@ -23,7 +23,7 @@ from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
 from addin.okr.quarters import Quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import repo
+from addin.store import repo, revisions
 from addin.store.db import Database
 from addin.store.sync_slots import sync_slot
 
@@ -147,9 +147,13 @@ def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, q
                   actor: Actor, max_rows: int) -> SyncReport:
     read = read_workbook(data, quarter=quarter, today=now.date())  # outside the write transaction
     check_row_cap(read, max_rows)
+    read, revision = _split_revision(read)
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
-        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
+        edits["workbook_id"] = revisions.carried(report.workbook_id, revisions.record(
+            session, tenant, report.workbook_id, now=now))
         audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
                                                                      "conflicts": len(report.conflicts)}, now=now)
         del read
@@ -161,9 +165,16 @@ def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, q
     return report
 
 
+def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
+    """The workbook id without the revision it carries ("WB-…#r7"), and that revision."""
+    workbook_id, revision = revisions.split(read.workbook_id)
+    return replace(read, workbook_id=workbook_id), revision
+
+
 def _store(
     session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
     also_hold: Iterable[str] = (),
+    base: dict[str, KeyResult] | None = None,
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
@@ -174,7 +185,7 @@ def _store(
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
-                          now=now, hold=hold)
+                          now=now, hold=hold, base=base if workbook_id == read.workbook_id else None)
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
     okrs = _tenant_view(session, tenant, read, plan)

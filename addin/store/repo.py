@@ -16,7 +16,7 @@ import json
 import math
 import secrets
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -257,8 +257,11 @@ def sync_okrs(
     *,
     now: dt.datetime,
     hold: Collection[str] = (),
+    base: Mapping[str, KeyResult] | None = None,
 ) -> SyncPlan:
     """Plan and apply a workbook's sync in the caller's transaction; returns the applied plan.
+
+    ``base``: the merge base of the copy being synced (its revision's); None: the workbook's latest.
 
     Loads everything the merge needs (stored key results, which are archived, this
     workbook's base, the newest check-in times) after taking the tenant's sync lock,
@@ -268,7 +271,7 @@ def sync_okrs(
     plan = plan_sync(
         okrs.key_results,
         load_key_results(s, tenant),
-        load_snapshot(s, tenant, workbook_id),
+        load_snapshot(s, tenant, workbook_id) if base is None else base,
         now=now,
         hold=hold,
         archived=archived_ids(s, tenant),
