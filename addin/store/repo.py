@@ -300,8 +300,11 @@ def sync_okrs(
     now: dt.datetime,
     hold: Collection[str] = (),
     default_quarter: Quarter | None = None,
+    base: Mapping[str, KeyResult] | None = None,
 ) -> SyncPlan:
     """Plan and apply a workbook's sync in the caller's transaction; returns the applied plan.
+
+    ``base``: the merge base of the copy being synced (its revision's); None: the workbook's latest.
 
     Loads everything the merge needs (stored key results, which are archived, this
     workbook's base, the newest check-in times) after taking the tenant's sync lock,
@@ -318,7 +321,7 @@ def sync_okrs(
     plan = plan_sync(
         okrs.key_results,
         stored,
-        load_snapshot(s, tenant, workbook_id),
+        load_snapshot(s, tenant, workbook_id) if base is None else base,
         now=now,
         hold=hold,
         quarters=placement.quarters,
