@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from addin.config import Config, cadence_settings, load_dotenv
+from addin.config import Config, cadence_settings, clock, load_dotenv
 from addin.errors import OkrError
 from addin.files import write_atomically
 
@@ -47,12 +47,7 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _now() -> dt.datetime:
-    """The clock; OKR_NOW (ISO 8601) pins it for reproducible runs and tests."""
-    pinned = os.environ.get("OKR_NOW")
-    if pinned:
-        moment = dt.datetime.fromisoformat(pinned)
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    return clock()
 
 
 def _config() -> Config:
