@@ -499,7 +499,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
-    from addin.reports.data import gather_retro_input, gather_retro_inputs
+    from addin.reports.gather import gather_retro_input, gather_retro_inputs
     from addin.reports.naming import pack_name
     from addin.store import repo
 
