@@ -257,6 +257,8 @@ def _store(
         okrs = _tenant_view(session, tenant, read, in_period, label)
         found = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=period)
         found = first_sync_history(found, [k for k in plan.create if k.quarter == label], okrs.checkins, now)
+        if len(plan.quarters) > 1:  # a quarter-blocks workbook: say which quarter each finding is about
+            found = [replace(f, message=f"{label}: {f.message}") for f in found]
         repo.save_findings(session, tenant, found, now=now, quarter=label)
         findings.extend(found)
         statuses |= _statuses(in_period, okrs, okrs.checkins, period, now.date())

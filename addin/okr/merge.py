@@ -260,13 +260,15 @@ def plan_sync(
             if kr_id is None:
                 _plan_create(plan, kr, now)
                 continue
-        elif len(rows_by_id[kr_id]) > 1:
+        elif len({_place(k) for k in rows_by_id[kr_id]}) > 1:  # one row's quarter blocks share its ID
             plan.problems.append(_duplicate_problem(kr, kr_id, rows_by_id[kr_id]))
             continue
         current = stored.get(kr_id)
         if current is None:
-            if OWN_ID.fullmatch(kr_id) or not ADOPTABLE_ID.fullmatch(kr_id):
-                plan.problems.append(_unknown_problem(kr, kr_id))
+            if OWN_ID.fullmatch(kr_id) or not ADOPTABLE_ID.fullmatch(kr_id) or len(rows_by_id[kr_id]) > 1:
+                if not any(p.rule == "sync.unknown-id" and p.location.row == kr.location.row
+                           and p.location.sheet == kr.location.sheet for p in plan.problems):
+                    plan.problems.append(_unknown_problem(kr, kr_id))
             else:
                 _plan_create(plan, kr, now, adopt=kr_id)
             continue
@@ -326,6 +328,10 @@ def _claim(index: dict[_Identity, list[str]], kr: KeyResult) -> str | None:
         return None
     index[key] = []
     return found[0]
+
+
+def _place(kr: KeyResult) -> tuple[str | None, int | None]:
+    return (kr.location.sheet, kr.location.row)
 
 
 def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime, *, adopt: str | None = None) -> None:
