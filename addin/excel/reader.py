@@ -281,6 +281,12 @@ class _WorkbookReader:
         kr_sheets: list[_KrSheet] = []
         initiative_grids = [grids[s.name] for s in named["initiatives"]]
         hints: list[str] = []
+        if self.given is not None:
+            present = {s.name for s in self.info.sheets}
+            for missing in (m.sheet for m in self.given.sheets if m.sheet not in present):
+                self.problems.add("mapping-sheet-missing", Severity.WARNING,
+                                  f"the mapping names sheet {missing!r}, which this workbook does not have; "
+                                  "that part of the mapping was not used.")  # fmt: skip
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
             role = given.role if (given := self._given(sheet.name)) is not None else None

@@ -108,3 +108,13 @@ def test_lint_json_includes_layout_and_mapping(okr, tmp_path) -> None:  # type: 
     document = json.loads(okr("lint", "--json", str(path)).stdout)
     assert document["layout"] == "flat-table" and document["mapping"]["sheets"][0]["sheet"] == "Tracker"
     assert document["findings"]
+
+
+def test_a_mapping_naming_a_sheet_the_workbook_lacks_is_said(tmp_path) -> None:
+    document = json.loads(json.dumps(MAPPING))
+    document["sheets"].append({"sheet": "Gone", "role": "ignored"})
+    result = read_workbook(untitled_column_workbook(), mapping=parse_mapping(json.dumps(document)))
+    assert len(result.okrs.key_results) == 3
+    assert [p.rule for p in result.problems if p.rule == "input.mapping-sheet-missing"] == [
+        "input.mapping-sheet-missing"
+    ]
