@@ -52,7 +52,8 @@ def cadence_settings(env: Mapping[str, str] | None = None):  # type: ignore[no-u
 
     OKR_ONLINE_MEETINGS (true/false), OKR_MEETING_CATEGORIES (comma-separated),
     OKR_WORKBOOK_URL (https link shown in invites), OKR_REVIEW_WEEKDAY (e.g. thursday),
-    OKR_REVIEW_WEEK (first, second, third, fourth or last).
+    OKR_REVIEW_WEEK (first, second, third, fourth or last), OKR_INVITE_STATUS (how the
+    KR status reaches attendees: occurrence, mail or off; see the README).
     """
     from addin.errors import InputError
     from addin.outlook.plan import CadenceSettings
@@ -71,6 +72,10 @@ def cadence_settings(env: Mapping[str, str] | None = None):  # type: ignore[no-u
     if week not in ("first", "second", "third", "fourth", "last"):
         raise InputError("OKR_REVIEW_WEEK must be first, second, third, fourth or last.", code="bad_setting",
                          field="OKR_REVIEW_WEEK")
+    status = env.get("OKR_INVITE_STATUS", default.invite_status).strip().lower()
+    if status not in ("occurrence", "mail", "off"):
+        raise InputError("OKR_INVITE_STATUS must be occurrence, mail or off.", code="bad_setting",
+                         field="OKR_INVITE_STATUS")
     categories = tuple(c.strip() for c in env.get("OKR_MEETING_CATEGORIES", ",".join(default.categories))
                        .split(",") if c.strip())
     return CadenceSettings(
@@ -79,4 +84,5 @@ def cadence_settings(env: Mapping[str, str] | None = None):  # type: ignore[no-u
         online_meeting=online in ("true", "1", "yes"),
         categories=categories,
         workbook_url=env.get("OKR_WORKBOOK_URL") or None,
+        invite_status=status,
     )

@@ -22,7 +22,9 @@ def now() -> dt.datetime:
 def current_user() -> User:
     """The caller, from the Office SSO bearer token; the local user without an Azure app."""
     if "okr_user" not in g:
-        config = current_app.config.get("OKR_AUTH") or AuthConfig.from_env()  # set by create_app
+        from addin.tenancy import auth_config  # OKR_ALLOWED_TENANTS + tenants onboarded by consent
+
+        config = auth_config(database(), current_app.config.get("OKR_AUTH") or AuthConfig.from_env())
         g.okr_user = authenticate(request.headers.get("Authorization"), config)
     return g.okr_user
 

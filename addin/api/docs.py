@@ -277,6 +277,30 @@ OPENAPI = {
                                   "content": {"text/calendar": {"schema": {"type": "string"}}}},
                           "401": _ERROR, "429": _ERROR, "404": _ERROR},
         }},
+        "/api/meetings/{key}": {"get": {
+            "summary": "The team, kind and quarter of the meeting whose key its invite carries",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {
+                "type": "string",
+                "pattern": "^okr-(checkin|review|retro)-[0-9a-f]{24}(-until-[0-9]{8})?$"}}],
+            "responses": {"200": {"description": "The meeting", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "key": {"type": "string"}, "team": {"type": "string"},
+                    "kind": {"type": "string"}, "quarter": {"type": "string"}}}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
+        }},
+        "/api/meetings/{key}/agenda": {"get": {
+            "summary": "The meeting's agenda: KRs that moved, stale and low-confidence KRs, "
+                       "dependencies to settle",
+            "parameters": [{"name": "key", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The agenda", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "team": {"type": "string"}, "moved": {"type": "array", "items": {"type": "object"}},
+                    "stale": {"type": "array", "items": {"type": "object"}},
+                    "low_confidence": {"type": "array", "items": {"type": "object"}},
+                    "dependencies": {"type": "array", "items": {"type": "object"}}}}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
+        }},
         "/api/teams/{team}/retro/{quarter}.docx": {"get": {
             "summary": "The team's quarter-end Word retro pack",
             "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -319,6 +343,14 @@ OPENAPI = {
                         "target": {"type": "string"}, "details": {"type": "object"}}}},
                     "next": {"type": "string", "nullable": True}}}}}},
                           "400": _ERROR, "401": _ERROR, "403": _ERROR, "429": _ERROR},
+        }},
+        "/api/tenant": {"delete": {
+            "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
+                       "its data stays; its admin consenting again at /onboard brings it back",
+            "responses": {"200": {"description": "The organisation is offboarded", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "tenant": {"type": "string"}, "state": {"type": "string", "enum": ["offboarded"]}}}}}},
+                "401": _ERROR, "403": _ERROR, "429": _ERROR},
         }},
     },
 }

@@ -11,6 +11,7 @@ from addin.api.upload import uploaded_workbook
 from addin.excel.mapping import parse_mapping
 from addin.excel.reader import propose_mapping
 from addin.excel.sync import lint_workbook, sync_workbook
+from addin.jobs import after_sync, teams_before
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 
@@ -20,13 +21,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.post("/sync")
 def sync():  # type: ignore[no-untyped-def]
     current_user()  # refuse an unauthenticated upload before reading its body
-    data = uploaded_workbook()  # first: it enforces the upload limits before any form is parsed
+    workbook = uploaded_workbook()  # first: it enforces the upload limits before any form is parsed
     # the pane sends a corrected mapping as the form field "mapping" beside the workbook
     given = request.form.get("mapping") if request.mimetype == "multipart/form-data" else None
-    report = sync_workbook(database(), tenant(), data, now=now(),
+    before = teams_before(database(), tenant())
+    report = sync_workbook(database(), tenant(), workbook, now=now(),
                            quarter=request.args.get("quarter"), actor=current_actor(),
                            max_rows=current_app.config["OKR_MAX_KR_ROWS"],
                            mapping=parse_mapping(given) if given else None)
+    after_sync(database(), tenant(), before)  # teams whose cadence, lead or members changed: re-planned
     body = report.as_dict()
     body["mapping"] = report.mapping
     body["cells"] = [

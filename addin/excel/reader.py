@@ -939,6 +939,13 @@ class _WorkbookReader:
                     settings.quarter = parse_quarter(str(value), settings.fiscal_year_start_month).label
                 except ValueError:
                     self._setting_problem(grid, row, col, label, "write the quarter like 2026-Q1")
+            elif key in ("holidays", "holiday", "festivos", "feriados"):
+                days = _parse_holidays(value)
+                if days is None:
+                    self._setting_problem(grid, row, col, label,
+                                          "write dates like 2026-12-24, 2026-12-25")
+                else:
+                    settings.holidays = tuple(sorted({*settings.holidays, *days}))
             elif key in thresholds:
                 name = thresholds[key]
                 try:
@@ -1144,3 +1151,15 @@ def _parse_timestamp(value: object) -> dt.datetime | None:
     day = v.parse_date(value)
     return None if day is None else dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
+
+def _parse_holidays(value: object) -> tuple[dt.date, ...] | None:
+    """A Settings "Holidays" cell: a date, or ISO dates separated by commas/semicolons."""
+    if isinstance(value, dt.datetime):
+        return (value.date(),)
+    if isinstance(value, dt.date):
+        return (value,)
+    parts = [p.strip() for p in re.split(r"[,;\n]", str(value)) if p.strip()]
+    try:
+        return tuple(dt.date.fromisoformat(p) for p in parts) or None
+    except ValueError:
+        return None

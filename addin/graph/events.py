@@ -37,6 +37,11 @@ with warnings.catch_warnings():
     from msgraph.generated.models.email_address import EmailAddress
     from msgraph.generated.models.event import Event
     from msgraph.generated.models.item_body import ItemBody
+    from msgraph.generated.models.message import Message
+    from msgraph.generated.models.recipient import Recipient
+    from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
+        SendMailPostRequestBody,
+    )
     from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
     from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
     from msgraph.generated.models.recurrence_pattern import RecurrencePattern
@@ -54,14 +59,21 @@ with warnings.catch_warnings():
 
 from addin.graph.attachments import MAX_PAGES, Attacher, cancel_call
 from addin.graph.client import Call, GraphPermissionError, GraphSettings, Reply, Session, Stats, run_unit
+from addin.outlook.body import ABOUT, STATUS, section, splice
 from addin.outlook.calendar import UNCHANGED, Failure, MeetingChange, Record, RetroPack
 from addin.outlook.plan import PlannedMeeting
+from addin.outlook.timezones import windows_zone
 from addin.store.meetings import CANCELLED, CREATED, FAILED, PENDING, MeetingRecord
 
 # Our meeting key lives in this MAPI named property (a GUID of our own + a name).
 KEY_PROPERTY = "String {3c1f6a52-8e0b-4f5e-9a37-6b2d1c0e4a91} Name okrCadenceMeetingKey"
 _TXN_NAMESPACE = uuid.UUID("0b8c4f7e-2a61-4d3b-8f09-5e7a1c2d3b4f")
 _SELECT = ["id", "iCalUId", "changeKey", "subject", "start", "type"]
+_SELECT_BODY = [*_SELECT, "body"]
+NO_JOIN_LINK = ("Outlook made no Teams join link for this meeting (does the organiser's mailbox "
+                "have Teams?); attendees have no link to join online.")
+SKIPPED_COMMENT = ("No OKR meeting on this day (a holiday, or the monthly review takes the "
+                   "check-in's place).")
 RETIRED_COMMENT = ("This OKR meeting moved to the team's new lead, who sends its invitations "
                    "from now on.")
 
@@ -74,12 +86,13 @@ def transaction_id(tenant: str, key: str, generation: int = 0) -> str:
 def to_event(m: PlannedMeeting, *, tenant: str, txn: str | None = None) -> Event:
     """The SDK ``Event`` for a planned meeting (the series, with its generic body)."""
     wall = m.start.replace(tzinfo=None)
+    zone = windows_zone(m.timezone)  # Graph documents Windows names (and few IANA ones)
     event = Event(
         subject=m.subject,
-        body=ItemBody(content_type=BodyType.Html, content=m.body_html),
-        start=DateTimeTimeZone(date_time=wall.isoformat(timespec="seconds"), time_zone=m.timezone),
+        body=ItemBody(content_type=BodyType.Html, content=section(ABOUT, m.body_html)),
+        start=DateTimeTimeZone(date_time=wall.isoformat(timespec="seconds"), time_zone=zone),
         end=DateTimeTimeZone(date_time=(wall + m.duration).isoformat(timespec="seconds"),
-                             time_zone=m.timezone),
+                             time_zone=zone),
         attendees=[Attendee(email_address=EmailAddress(address=a), type=AttendeeType.Required)
                    for a in m.attendees if a.casefold() != m.organizer.casefold()],
         categories=list(m.categories),
@@ -112,7 +125,43 @@ def _recurrence(m: PlannedMeeting) -> PatternedRecurrence | None:
         pattern.index = WeekIndex(rec.index or "first")
     return PatternedRecurrence(pattern=pattern, range=RecurrenceRange(
         type=RecurrenceRangeType.EndDate, start_date=rec.range_start, end_date=rec.range_end,
-        recurrence_time_zone=m.timezone))
+        recurrence_time_zone=windows_zone(m.timezone)))
+
+
+# which Event properties carry each changed field of a PlannedMeeting (see schedule._snapshot)
+_PROPERTIES = {"subject": ("subject",), "attendees": ("attendees",),
+               "start": ("start", "end"), "duration": ("start", "end"),
+               "timezone": ("start", "end", "recurrence"), "recurrence": ("start", "end", "recurrence"),
+               "online_meeting": ("is_online_meeting", "online_meeting_provider"),
+               "categories": ("categories",), "body_html": ("body",)}
+
+
+def patched_properties(changes: Sequence[str]) -> set[str]:
+    """The Event properties a PATCH for these changed fields carries (empty: nothing to send,
+    e.g. only skipped days changed: those are occurrence cancels)."""
+    if "resend" in changes:
+        return {"all"}
+    return {p for change in changes for p in _PROPERTIES.get(change, ())}
+
+
+def patch_event(m: PlannedMeeting, changes: Sequence[str], body: str | None = None) -> Event:
+    """Only what changed: every PATCH sends attendees a notice (an attendees-only PATCH only
+    to those added or removed), and re-sending ``recurrence`` discards the series' changed
+    and cancelled occurrences. ``body`` is the spliced body, when ``body_html`` changed."""
+    full = to_event(m, tenant="")
+    names: set[str] = set()
+    for change in changes:
+        names.update(_PROPERTIES.get(change, ()))
+    if "body" in names and body is None:
+        names.discard("body")
+    event = Event()
+    for name in sorted(names):
+        value = getattr(full, name)
+        if value is not None:  # a single event has no recurrence to send
+            setattr(event, name, value)
+    if "body" in names:
+        event.body = ItemBody(content_type=BodyType.Html, content=body)
+    return event
 
 
 def _key_filter(key: str) -> str:
@@ -136,7 +185,7 @@ class GraphCalendar:
                 if c.action != UNCHANGED or c.record.state != CREATED or c.record.retired]
         if not todo:
             return []
-        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).apply(todo), self.stats)
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record, now).apply(todo), self.stats)
 
     def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
                record: Record) -> list[Failure]:
@@ -178,11 +227,27 @@ class GraphCalendar:
             return []
         return run_unit(self.settings, lambda s: _Sync(s, tenant, record).bodies(todo), self.stats)
 
+    def preread(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
+                record: Record) -> list[Failure]:
+        """E-mail each change's status to its meeting's attendees from the organiser's
+        mailbox (Mail.Send); ``record`` each as sent for that occurrence."""
+        return _preread(self.settings, self.stats, tenant, changes, record)
+
+
+def _preread(settings: GraphSettings, stats: Stats, tenant: str, changes: Sequence[MeetingChange],
+             record: Record) -> list[Failure]:
+    todo = [c for c in changes if c.body is not None]
+    if not todo:
+        return []
+    return run_unit(settings, lambda s: _Sync(s, tenant, record).prereads(todo), stats)
+
 
 class _Sync:
     """One run's steps against Graph, inside one event loop."""
 
-    def __init__(self, session: Session, tenant: str, record: Record) -> None:
+    def __init__(self, session: Session, tenant: str, record: Record,
+                 now: dt.datetime | None = None) -> None:
+        self.now = now
         self.s = session
         self.tenant = tenant
         self.record = record
@@ -226,6 +291,7 @@ class _Sync:
                 if reply.ok and isinstance(reply.body, dict):
                     current[c.meeting.key] = _with_ids(current[c.meeting.key], reply.body)
                     done.append(current[c.meeting.key])
+                    self._check_join_link(c, reply.body)
                 else:
                     self._fail(c, reply, current)
             failed = [current[c.meeting.key] for c in creates
@@ -238,6 +304,12 @@ class _Sync:
                    and c.meeting.key not in created_now
                    and (c.action != UNCHANGED or c.meeting.key in found)]
         await self._patch_series(patches, current)
+        # 3b. occurrences not held (holidays, a review's day): cancelled, the series kept
+        await self._skip_occurrences([
+            c for c in changes if c.meeting.skip_dates and current[c.meeting.key].graph_id
+            and current[c.meeting.key].state == CREATED
+            and (c.meeting.key in created_now or "skip_dates" in c.changes
+                 or _resends_recurrence(c))], current)
         # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
         moved = [current[c.meeting.key] for c in changes
                  if current[c.meeting.key].retired and current[c.meeting.key].graph_id
@@ -341,18 +413,30 @@ class _Sync:
 
     async def _patch_series(self, changes: Sequence[MeetingChange],
                             current: dict[str, MeetingRecord]) -> None:
-        pending = list(changes)
+        # a PATCH with nothing in it still notifies every attendee: send none
+        quiet = [current[c.meeting.key] for c in changes if not patched_properties(c.changes)]
+        if quiet:
+            self.record(quiet)
+        pending = [c for c in changes if patched_properties(c.changes)]
+        # the body is spliced: read it first (and its changeKey) for those whose text changed
+        bodies: dict[str, str] = {}
+        pending = await self._reread([c for c in pending if _body_changes(c)], current, bodies) + \
+            [c for c in pending if not _body_changes(c)]
         for _round in range(3):  # a 412 costs a re-read and one more try
             if not pending:
                 return
             calls = [self._patch_call(c.meeting.organizer, current[c.meeting.key],
-                                      to_event(c.meeting, tenant=self.tenant)) for c in pending]
+                                      self._series_patch(c, bodies)) for c in pending]
             replies = await self.s.run(calls)
             done, stale = [], []
             for c, reply in zip(pending, replies):
                 rec = current[c.meeting.key]
                 if reply.ok:
-                    current[c.meeting.key] = _with_ids(rec, reply.body or {})
+                    rec = _with_ids(rec, reply.body or {})
+                    if _resends_recurrence(c):
+                        # the series' exceptions are gone, the status occurrence with them
+                        rec = rec.but(body_hash=None, body_start=None)
+                    current[c.meeting.key] = rec
                     done.append(current[c.meeting.key])
                 elif reply.status == 412:
                     stale.append(c)
@@ -371,14 +455,74 @@ class _Sync:
             if done:
                 self.record(done)
             # someone changed the event since we read it: read the new changeKey, re-apply
-            fresh = await self._reread(stale, current)
+            fresh = await self._reread(stale, current, bodies)
             pending = fresh
         for c in pending:
             self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
                                          "the event kept changing while we updated it", True))
 
-    async def _reread(self, changes: Sequence[MeetingChange],
-                      current: dict[str, MeetingRecord]) -> list[MeetingChange]:
+    async def _skip_occurrences(self, changes: Sequence[MeetingChange],
+                                current: dict[str, MeetingRecord]) -> None:
+        """Cancel each series' occurrences on its skipped days that are still to come."""
+        today = (self.now or dt.datetime.now(dt.timezone.utc)).date() - dt.timedelta(days=1)
+        todo = [(c, [d for d in c.meeting.skip_dates if d >= today]) for c in changes]
+        todo = [(c, days) for c, days in todo if days]
+        if not todo:
+            return
+        calls = []
+        for c, days in todo:
+            config = RequestConfiguration(query_parameters=InstancesRequestBuilder
+                                          .InstancesRequestBuilderGetQueryParameters(
+                                              start_date_time=f"{min(days) - dt.timedelta(days=1)}T00:00:00Z",
+                                              end_date_time=f"{max(days) + dt.timedelta(days=2)}T00:00:00Z",
+                                              select=_SELECT))
+            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                              .by_event_id(current[c.meeting.key].graph_id or "").instances
+                              .to_get_request_information(config)))
+        cancels: list[tuple[MeetingChange, Call]] = []
+        for (c, days), reply in zip(todo, await self.s.run(calls)):
+            if not reply.ok or not isinstance(reply.body, dict):
+                self._fail(c, reply, current)
+                continue
+            zone = c.meeting.start.tzinfo
+            for item in reply.body.get("value") or []:
+                start = item.get("start") or {}
+                when = _parse_graph_time(start.get("dateTime"), start.get("timeZone"))
+                if when is not None and when.astimezone(zone).date() in days:
+                    cancels.append((c, cancel_call(self.s, c.meeting.organizer, item["id"],
+                                                   SKIPPED_COMMENT)))
+        replies = await self.s.run([call for _, call in cancels]) if cancels else []
+        failed = []
+        for (c, _), reply in zip(cancels, replies):
+            if not (reply.ok or reply.status == 404):
+                self._fail(c, reply, current)
+                failed.append(current[c.meeting.key])
+        if failed:
+            self.record(failed)
+
+    def _series_patch(self, c: MeetingChange, bodies: dict[str, str]) -> Event:
+        body = None
+        if c.meeting.key in bodies:
+            body = splice(bodies[c.meeting.key], ABOUT, c.meeting.body_html)
+        if "resend" in c.changes:  # we cannot tell what differs: send everything
+            event = to_event(c.meeting, tenant=self.tenant)
+            if body is not None:
+                event.body = ItemBody(content_type=BodyType.Html, content=body)
+            return event
+        return patch_event(c.meeting, c.changes, body)
+
+    def _check_join_link(self, c: MeetingChange, event: dict[str, Any]) -> None:
+        """Report an online meeting that Exchange made without a join link."""
+        if not c.meeting.online_meeting:
+            return
+        online = event.get("onlineMeeting") or {}
+        if not (isinstance(online, dict) and online.get("joinUrl")):
+            self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
+                                         NO_JOIN_LINK, False, warning=True))
+
+    async def _reread(self, changes: Sequence[MeetingChange], current: dict[str, MeetingRecord],
+                      bodies: dict[str, str] | None = None) -> list[MeetingChange]:
+        """Read each event again (its changeKey, and its body into ``bodies``)."""
         if not changes:
             return []
         calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
@@ -388,6 +532,8 @@ class _Sync:
         for c, reply in zip(changes, await self.s.run(calls)):
             if reply.ok and isinstance(reply.body, dict):
                 current[c.meeting.key] = _with_ids(current[c.meeting.key], reply.body)
+                if bodies is not None:
+                    bodies[c.meeting.key] = _body_of(reply.body)
                 out.append(c)
             else:
                 self._fail(c, reply, current)
@@ -405,9 +551,11 @@ class _Sync:
     # -- occurrence bodies -----------------------------------------------------------------
 
     async def bodies(self, changes: Sequence[MeetingChange]) -> list[Failure]:
+        """Splice each change's status into its occurrence's body (read first: the Teams
+        block and whatever the organiser wrote stay), one PATCH per occurrence."""
         current = {c.meeting.key: c.record for c in changes}
         series = [c for c in changes if c.meeting.recurrence is not None]
-        # the occurrence's own id and changeKey, from the series' instances around it
+        # the occurrence's own id, changeKey and body, from the series' instances around it
         calls = []
         for c in series:
             assert c.body is not None
@@ -416,33 +564,34 @@ class _Sync:
                                           .InstancesRequestBuilderGetQueryParameters(
                                               start_date_time=_iso(start - dt.timedelta(minutes=1)),
                                               end_date_time=_iso(start + c.meeting.duration),
-                                              select=_SELECT))
+                                              select=_SELECT_BODY))
             calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer)
                               .events.by_event_id(c.record.graph_id or "").instances
                               .to_get_request_information(config)))
-        targets: dict[str, tuple[str, str | None]] = {
-            c.meeting.key: (c.record.graph_id or "", c.record.change_key)
-            for c in changes if c.meeting.recurrence is None}
-        for c, reply in zip(series, await self.s.run(calls)):
+        # target id -> (changeKey, body); single events are read whole
+        targets: dict[str, tuple[str, str | None, str]] = {}
+        for c, reply in zip(series, await self.s.run(calls) if calls else []):
             instance = _matching_instance(reply, c) if reply.ok else None
             if instance:
-                targets[c.meeting.key] = (instance["id"], instance.get("changeKey"))
+                targets[c.meeting.key] = (instance["id"], instance.get("changeKey"), _body_of(instance))
             elif reply.ok:
                 self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
                                              "no occurrence at that time (cancelled?)", False))
             else:
                 self._fail(c, reply, None)
-        todo = [c for c in changes if c.meeting.key in targets]
+        todo = [c for c in changes if c.meeting.key in targets] + \
+            await self._read_targets([c for c in changes if c.meeting.recurrence is None], targets)
         for _round in range(3):
             if not todo:
                 break
             calls = []
             for c in todo:
                 assert c.body is not None
-                event_id, change_key = targets[c.meeting.key]
+                event_id, change_key, body = targets[c.meeting.key]
                 calls.append(self._patch_call(
                     c.meeting.organizer, current[c.meeting.key],
-                    Event(body=ItemBody(content_type=BodyType.Html, content=c.body.html)),
+                    Event(body=ItemBody(content_type=BodyType.Html,
+                                        content=splice(body, STATUS, c.body.html))),
                     event_id=event_id, change_key=change_key))
             done, stale = [], []
             for c, reply in zip(todo, await self.s.run(calls)):
@@ -461,17 +610,61 @@ class _Sync:
                     self._fail(c, reply, None)
             if done:
                 self.record(done)
-            # the organiser edited these occurrences: read their new changeKeys, re-apply
-            reads = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
-                          .by_event_id(targets[c.meeting.key][0]).to_get_request_information())
-                     for c in stale]
-            todo = []
-            for c, got in zip(stale, await self.s.run(reads) if reads else []):
-                if got.ok and isinstance(got.body, dict):
-                    targets[c.meeting.key] = (targets[c.meeting.key][0], got.body.get("changeKey"))
-                    todo.append(c)
-                else:
-                    self._fail(c, got, None)
+            # the organiser edited these occurrences: read them again, splice again
+            todo = await self._read_targets(stale, targets)
+        self._raise_if_forbidden()
+        return self.failures
+
+    async def _read_targets(self, changes: Sequence[MeetingChange],
+                            targets: dict[str, tuple[str, str | None, str]]) -> list[MeetingChange]:
+        """GET each change's target event (its id in ``targets``, else the series' own id):
+        the changeKey and body to splice into."""
+        if not changes:
+            return []
+        ids = {c.meeting.key: (targets[c.meeting.key][0] if c.meeting.key in targets
+                               else c.record.graph_id or "") for c in changes}
+        reads = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
+                      .by_event_id(ids[c.meeting.key]).to_get_request_information())
+                 for c in changes]
+        out = []
+        for c, got in zip(changes, await self.s.run(reads)):
+            if got.ok and isinstance(got.body, dict):
+                targets[c.meeting.key] = (ids[c.meeting.key], got.body.get("changeKey"),
+                                          _body_of(got.body))
+                out.append(c)
+            else:
+                self._fail(c, got, None)
+        return out
+
+    # -- pre-read e-mail ---------------------------------------------------------------------
+
+    async def prereads(self, changes: Sequence[MeetingChange]) -> list[Failure]:
+        """One e-mail per occurrence from the organiser's mailbox to its attendees, with the
+        status (``OKR_INVITE_STATUS=mail``): the event itself is never touched."""
+        calls = []
+        for c in changes:
+            assert c.body is not None
+            m = c.meeting
+            when = c.body.start.astimezone(c.body.start.tzinfo)
+            message = Message(
+                subject=f"Pre-read: {m.subject} ({when:%a %d %b %H:%M})",
+                body=ItemBody(content_type=BodyType.Html, content=c.body.html),
+                to_recipients=[Recipient(email_address=EmailAddress(address=a))
+                               for a in m.attendees if a.casefold() != m.organizer.casefold()]
+                or [Recipient(email_address=EmailAddress(address=m.organizer))])
+            request = SendMailPostRequestBody(message=message, save_to_sent_items=True)
+            calls.append(Call(m.organizer, self.users.by_user_id(m.organizer).send_mail
+                              .to_post_request_information(request)))
+        done = []
+        for c, reply in zip(changes, await self.s.run(calls) if calls else []):
+            assert c.body is not None
+            if reply.ok:
+                done.append(c.record.but(body_hash=c.body.body_hash,
+                                         body_start=c.body.start.astimezone(dt.timezone.utc)))
+            else:
+                self._fail(c, reply, None)
+        if done:
+            self.record(done)
         self._raise_if_forbidden()
         return self.failures
 
@@ -498,6 +691,20 @@ class _Sync:
                 "Microsoft Graph refused the app access to the calendars "
                 f"({reply.message()}); check the app's Calendars.ReadWrite permission and consent.",
                 failed=len(self.failures))
+
+
+def _body_changes(c: MeetingChange) -> bool:
+    return "body_html" in c.changes or "resend" in c.changes
+
+
+def _resends_recurrence(c: MeetingChange) -> bool:
+    return c.meeting.recurrence is not None and bool(
+        {"timezone", "recurrence", "resend"} & set(c.changes))
+
+
+def _body_of(event: dict[str, Any]) -> str:
+    body = event.get("body")
+    return str(body.get("content") or "") if isinstance(body, dict) else ""
 
 
 def _with_ids(rec: MeetingRecord, body: dict[str, Any]) -> MeetingRecord:
@@ -530,7 +737,9 @@ def _parse_graph_time(value: str | None, zone: str | None) -> dt.datetime | None
             try:
                 from zoneinfo import ZoneInfo
 
-                return parsed.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+                from addin.outlook.timezones import iana_zone  # Graph may answer in Windows names
+
+                return parsed.replace(tzinfo=ZoneInfo(iana_zone(zone))).astimezone(dt.timezone.utc)
             except (KeyError, ValueError):
                 return None
         parsed = parsed.replace(tzinfo=dt.timezone.utc)

@@ -198,6 +198,7 @@ class Settings:
     quarter: str | None = None  # "2026-Q4"; None: the quarter containing today
     fiscal_year_start_month: int = 1
     thresholds: Thresholds = field(default_factory=Thresholds)
+    holidays: tuple[dt.date, ...] = ()  # days without OKR meetings (Settings "Holidays")
 
 
 @dataclass(slots=True)

@@ -56,6 +56,7 @@ class Failure:
     kind: str
     message: str
     transient: bool  # True: try again later (throttled, down); False: Graph refused it
+    warning: bool = False  # True: done, but something the lead must know (no Teams link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +97,13 @@ class Calendar(Protocol):
     def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
                record: Record, comment: str) -> list[Failure]:
         """Cancel these meetings (their team is gone); ``record`` each as cancelled."""
+        ...
+
+
+class PreReadCalendar(Calendar, Protocol):
+    """A calendar that can also e-mail the status as a pre-read (Graph's sendMail)."""
+
+    def preread(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
+                record: Record) -> list[Failure]:
+        """E-mail each change's ``body`` to its attendees; ``record`` each as sent."""
         ...

@@ -96,6 +96,9 @@ def _event(m: PlannedMeeting, seq: int, stamp: dt.datetime, *, body: OccurrenceB
     ev.add("summary", clean_text(m.subject))
     if recurrence_id is None and m.recurrence is not None:
         ev.add("rrule", _rrule(m))
+        if m.skip_dates:  # holidays, and check-ins a review replaces (RFC 5545 3.8.5.1)
+            wall = m.start.astimezone(zone).timetz().replace(tzinfo=None)
+            ev.add("exdate", [localize(d, wall, zone) for d in m.skip_dates])
     organizer = icalendar.vCalAddress(f"mailto:{m.organizer}")
     organizer.params["CN"] = icalendar.vText(m.organizer)
     ev.add("organizer", organizer)

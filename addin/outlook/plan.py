@@ -9,6 +9,12 @@ Per team and quarter it plans
   the parent team's lead and the leads of teams linked by a KR dependency either way);
 - a quarter-end retrospective (one meeting in the last week of the quarter).
 
+No two meetings of a team overlap: the retro replaces the quarter's last check-in (the
+check-ins and reviews end the day before it, so nothing comes after it); a review replaces
+the check-in on the same day (that occurrence is skipped); holidays (Settings "Holidays",
+or ``CadenceSettings.holidays``) get no meeting: their occurrences are skipped (the series
+is kept) and a retro on a holiday moves to the working day before.
+
 Times are wall-clock times in the team's IANA zone; recurrences are expressed in that
 zone, so a 10:00 meeting stays at 10:00 across a DST change.
 """
@@ -21,6 +27,7 @@ import hashlib
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.errors import InputError
@@ -67,6 +74,7 @@ class PlannedMeeting:
     body_html: str
     online_meeting: bool = True
     categories: tuple[str, ...] = ()
+    skip_dates: tuple[dt.date, ...] = ()  # occurrences not held (holiday, review that day)
 
     @property
     def end(self) -> dt.datetime:
@@ -82,13 +90,14 @@ class PlannedMeeting:
             "" if rec is None else f"{rec.pattern}|{','.join(rec.days_of_week)}|{rec.index}|"
             f"{rec.interval}|{rec.range_start}|{rec.range_end}",
             self.body_html, str(self.online_meeting), ",".join(self.categories),
+            ",".join(d.isoformat() for d in self.skip_dates),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def changes_from(self, other: PlannedMeeting) -> list[str]:
         """Names of the fields that differ from ``other`` (what a re-run changes)."""
         names = ("subject", "organizer", "attendees", "start", "duration", "timezone",
-                 "recurrence", "body_html", "online_meeting", "categories")
+                 "recurrence", "body_html", "online_meeting", "categories", "skip_dates")
         return [n for n in names if getattr(self, n) != getattr(other, n)]
 
 
@@ -103,6 +112,10 @@ class CadenceSettings:
     online_meeting: bool = True
     categories: tuple[str, ...] = ("OKR",)
     workbook_url: str | None = None  # https link back to the workbook, shown in bodies
+    # how attendees get the KR status: "occurrence" (the next occurrence's body, once, within
+    # refresh-invites' window), "mail" (a pre-read e-mail, no event edit) or "off"
+    invite_status: str = "occurrence"
+    holidays: tuple[dt.date, ...] = ()  # added to the Settings sheet's holidays
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +177,19 @@ def plan_cadence(
             skipped.append(Skipped(t.name, "the team has no lead to organise its meetings"))
             continue
         zone = _zone(t)
-        for kind in KINDS:
+        holidays = frozenset((*settings.holidays, *okrs.settings.holidays))
+        retro_day = _retro_day(t, q, holidays)
+        mine: dict[str, PlannedMeeting] = {}
+        for kind in (RETRO, REVIEW, CHECKIN):  # each later one gives way to those before
             key = meeting_key(tenant, t.name, q.label, kind)
             floor = keep_start.get(key) or _local_day(now, zone)
-            m = _plan_one(kind, key, t, q, okrs, settings, zone, max(floor, q.start))
+            m = _plan_one(kind, key, t, q, okrs, settings, zone, max(floor, q.start),
+                          retro_day=retro_day, holidays=holidays, review=mine.get(REVIEW))
             if m is None:
                 skipped.append(Skipped(t.name, f"no {kind} slot is left in {q.label}"))
             else:
-                meetings.append(m)
+                mine[kind] = m
+        meetings.extend(mine[k] for k in KINDS if k in mine)
     return CadencePlan(q, tuple(meetings), tuple(skipped))
 
 
@@ -204,7 +222,13 @@ def occurrences(meeting: PlannedMeeting) -> list[dt.datetime]:
             m, y, n = (1, y + 1, n + 1) if m == 12 else (m + 1, y, n + 1)
     else:
         raise ValueError(f"unknown recurrence pattern {rec.pattern!r}")
-    return [localize(d, wall, zone) for d in days]
+    skip = set(meeting.skip_dates)
+    return [localize(d, wall, zone) for d in days if d not in skip]
+
+
+def series_days(meeting: PlannedMeeting) -> list[dt.date]:
+    """Every day the series' pattern gives, skipped days included (what a calendar expands)."""
+    return [s.date() for s in occurrences(dataclass_replace(meeting, skip_dates=()))]
 
 
 def next_occurrence(meeting: PlannedMeeting, after: dt.datetime) -> dt.datetime | None:
@@ -241,40 +265,72 @@ def localize(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
 
 
 def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
-              settings: CadenceSettings, zone: ZoneInfo, floor: dt.date) -> PlannedMeeting | None:
+              settings: CadenceSettings, zone: ZoneInfo, floor: dt.date, *,
+              retro_day: dt.date | None, holidays: frozenset[dt.date],
+              review: PlannedMeeting | None) -> PlannedMeeting | None:
     lead = team.lead or ""
     members = _unique((*team.members, lead))
+    # the retro replaces the last check-in and ends the quarter's rhythm: series end before it
+    last = (retro_day - dt.timedelta(days=1)) if retro_day else q.end
+    skip: set[dt.date] = set()
     if kind == CHECKIN:
         first = _next_weekday(floor, team.checkin_weekday)
-        if first > q.end:
+        if first > last:
             return None
-        rec = Recurrence("weekly", (WEEKDAYS[team.checkin_weekday],), first, q.end)
+        rec = Recurrence("weekly", (WEEKDAYS[team.checkin_weekday],), first, last)
         subject = f"{team.name}: weekly OKR check-in"
         attendees, minutes = members, team.meeting_minutes
+        if review is not None:  # the review replaces that day's check-in
+            skip.update(s.date() for s in occurrences(review))
     elif kind == REVIEW:
-        first = _first_relative(floor, q.end, settings.review_weekday, settings.review_index)
+        first = _first_relative(floor, last, settings.review_weekday, settings.review_index)
         if first is None:
             return None
-        rec = Recurrence("relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, q.end,
+        rec = Recurrence("relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, last,
                          index=settings.review_index)
         subject = f"{team.name}: monthly OKR review"
         attendees, minutes = _review_attendees(team, okrs), settings.review_minutes
     else:
-        # the team's usual weekday in the quarter's last seven days
-        first = _next_weekday(q.end - dt.timedelta(days=6), team.checkin_weekday)
-        if first < floor:
+        if retro_day is None or retro_day < floor:
             return None
+        first = retro_day
         rec = None
         subject = f"{team.name}: {q.label} OKR retrospective"
         attendees, minutes = members, settings.retro_minutes
     start = localize(first, team.checkin_time, zone)
-    return PlannedMeeting(
+    m = PlannedMeeting(
         key=key, kind=kind, team=team.name, quarter=q.label, subject=plain_text(subject),
         organizer=lead, attendees=attendees, start=start,
         duration=dt.timedelta(minutes=minutes), timezone=team.timezone, recurrence=rec,
-        body_html=_series_body(kind, team, q, settings),
+        body_html=_series_body(kind, team, q, settings, key),
         online_meeting=settings.online_meeting, categories=settings.categories,
     )
+    if rec is None:
+        return m
+    days = series_days(m)
+    skip.update(d for d in days if d in holidays)
+    kept = [d for d in days if d not in skip]
+    if not kept:
+        return None
+    # the series starts on its first day held (a skipped first day would still be sent)
+    if kept[0] != days[0]:
+        rec = dataclass_replace(rec, range_start=kept[0])
+        m = dataclass_replace(m, recurrence=rec, start=localize(kept[0], team.checkin_time, zone))
+    # only days inside the series (a skipped first day is simply not part of it: re-runs,
+    # which start from the kept first day, plan the same series)
+    return dataclass_replace(m, skip_dates=tuple(sorted(d for d in skip
+                                                        if d in set(days) and d >= kept[0])))
+
+
+def _retro_day(team: Team, q: Quarter, holidays: frozenset[dt.date]) -> dt.date | None:
+    """The team's usual weekday in the quarter's last seven days; a holiday moves it to the
+    working day before (never out of the quarter's last two weeks)."""
+    day = _next_weekday(q.end - dt.timedelta(days=6), team.checkin_weekday)
+    for _ in range(8):
+        if day not in holidays and day.weekday() < 5 and day >= q.start:
+            return day
+        day -= dt.timedelta(days=1)
+    return None
 
 
 def plain_text(text: str) -> str:
@@ -323,8 +379,12 @@ def _dependency_team(dep: str, by_name: Mapping[str, Team], kr_team: Mapping[str
     return owner.casefold() if owner else None
 
 
-def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings) -> str:
-    """The series' generic body; each occurrence gets that week's status table instead."""
+def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings, key: str) -> str:
+    """The series' generic body; each occurrence gets that week's status table instead.
+
+    It ends with the meeting key in plain text: the Outlook pane reads it from the body (in
+    the organiser's and the attendees' forms alike, whatever Outlook did to the HTML) to
+    know which team's meeting it is in."""
     what = {CHECKIN: "weekly OKR check-in", REVIEW: "monthly OKR review",
             RETRO: "quarter-end OKR retrospective"}[kind]
     parts = [f"<p>{html.escape(team.name)} &mdash; {what} for {html.escape(q.label)}.</p>",
@@ -332,7 +392,11 @@ def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings) -
     url = settings.workbook_url
     if url and url.lower().startswith("https://"):
         parts.append(f'<p><a href="{html.escape(url, quote=True)}">Open the OKR workbook</a></p>')
+    parts.append(f'<p style="color:#605E5C;font-size:11px">OKR meeting {MEETING_KEY_LABEL}{key}</p>')
     return "".join(parts)
+
+
+MEETING_KEY_LABEL = "key: "  # the pane looks for "key: okr-<kind>-<hex>" in the body text
 
 
 def _zone(team: Team) -> ZoneInfo:
@@ -377,5 +441,5 @@ def _unique(items: Sequence[str] | object) -> tuple[str, ...]:
 __all__ = [
     "CHECKIN", "REVIEW", "RETRO", "KINDS", "Recurrence", "PlannedMeeting", "CadenceSettings",
     "CadencePlan", "Skipped", "meeting_key", "resolve_quarter", "plan_cadence", "occurrences",
-    "next_occurrence", "nth_weekday", "localize", "plain_text",
+    "next_occurrence", "nth_weekday", "localize", "plain_text", "series_days",
 ]

@@ -13,6 +13,7 @@ it is used.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -41,8 +42,10 @@ from addin.outlook.mailbox_check import vet_plan, with_people_check
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
+    Recurrence,
     Skipped,
     next_occurrence,
+    occurrences,
     plan_cadence,
 )
 from addin.store.meetings import (
@@ -107,9 +110,14 @@ class ScheduleReport:
         return self._with(CANCEL)
 
     @property
+    def warnings(self) -> list[Failure]:
+        """Meetings made as planned with something the lead must know (no Teams link)."""
+        return [f for f in self.failures if f.warning]
+
+    @property
     def ok(self) -> bool:
         """True when every planned meeting is in the calendar as planned."""
-        return not self.failures
+        return not [f for f in self.failures if not f.warning]
 
     def rows(self) -> list[list[str]]:
         """The --dry-run / summary table: one row per meeting."""
@@ -127,7 +135,7 @@ class ScheduleReport:
                           "changes": list(m.changes), "message": m.message} for m in self.meetings],
             "skipped": [{"team": s.team, "reason": s.reason} for s in self.skipped],
             "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
-                          "transient": f.transient} for f in self.failures],
+                          "transient": f.transient, "warning": f.warning} for f in self.failures],
         }
 
 
@@ -142,6 +150,7 @@ class RefreshedOccurrence:
 @dataclass(slots=True)
 class RefreshReport:
     calendar: str
+    mode: str = "occurrence"  # OKR_INVITE_STATUS: occurrence | mail | off
     updated: list[RefreshedOccurrence] = field(default_factory=list)
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
@@ -151,7 +160,7 @@ class RefreshReport:
         return not self.failures
 
     def as_dict(self) -> dict[str, Any]:
-        return {"calendar": self.calendar, "unchanged": self.unchanged,
+        return {"calendar": self.calendar, "mode": self.mode, "unchanged": self.unchanged,
                 "updated": [{"key": u.key, "team": u.team, "kind": u.kind,
                              "start": u.start.isoformat()} for u in self.updated],
                 "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
@@ -179,11 +188,21 @@ def schedule(
     quarter = the_quarter.label
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
+    cuts = _history_cuts(plan.meetings, records, now)
+    if cuts:  # those series start afresh from today; the old ones end before the change
+        kept = {k: v for k, v in _kept_starts(records).items() if k not in cuts}
+        plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
+                            settings=settings, keep_start=kept)
     plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
     bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
                      workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
-    changes = [_change(m, records.get(m.key), bodies.get(m.key), calendar.name)
-               for m in plan.meetings]
+    changes: list[MeetingChange] = []
+    for m in plan.meetings:
+        if m.key in cuts:
+            changes.extend(_split(m, records[m.key], cuts[m.key], bodies.get(m.key)))
+        else:
+            changes.append(_change(m, records.get(m.key), bodies.get(m.key), calendar.name))
+    changes += _ended_series(records, plan, cuts, calendar.name)
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
                             skipped=list(plan.skipped))
     gone = _orphaned(records.values(), okrs, team, now)
@@ -193,7 +212,7 @@ def schedule(
         if gone:
             report.failures += calendar.cancel(tenant, gone, now=now, record=_recorder(db, tenant, now),
                                                comment=GONE_COMMENT)
-    failed = {f.key: f for f in report.failures}
+    failed = {f.key: f for f in report.failures if not f.warning}
     for rec in gone:
         snap = rec.snapshot or {}
         start = _snapshot_start(snap) or now
@@ -224,17 +243,27 @@ def refresh_invites(
 ) -> RefreshReport:
     """Put the current KR status on each meeting's next occurrence starting within ``within``.
 
+    The notification budget (Exchange sends every attendee an update for each event edit):
+    an occurrence is updated at most once, and not at all when the rendered status is the
+    one last sent. ``settings.invite_status`` picks the channel: ``occurrence`` (the
+    occurrence's body), ``mail`` (a pre-read e-mail from the organiser, no event edit, when
+    the calendar can send mail) or ``off`` (nothing is sent).
+
     .ics files always carry every series' next occurrence, so for them the window is
     ignored and a file is rewritten only when a status actually changed.
     """
     from addin.store import repo
+
+    mode = settings.invite_status
+    if mode == "off":
+        return RefreshReport(calendar.name, mode)
 
     with db.read() as s:
         records = {r.key: r for r in list_meetings(s, tenant)
                    if r.state in (CREATED, WRITTEN)}
         # each quarter's invites carry that quarter's key results only
         by_quarter = {label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}}
-    report = RefreshReport(calendar.name)
+    report = RefreshReport(calendar.name, mode)
     if not records:
         return report
     changes: list[MeetingChange] = []
@@ -250,8 +279,13 @@ def refresh_invites(
         for m in meetings:
             rec = records[m.key]
             body = bodies.get(m.key)
-            fresh = body is not None and (body.body_hash != rec.body_hash or
-                                          body.start.astimezone(dt.timezone.utc) != rec.body_start)
+            if calendar.name == "ics":
+                fresh = body is not None and (body.body_hash != rec.body_hash or
+                                              body.start.astimezone(dt.timezone.utc) != rec.body_start)
+            else:
+                # once per occurrence, and only when the status changed since it was last sent
+                fresh = (body is not None and body.start.astimezone(dt.timezone.utc) != rec.body_start
+                         and body.body_hash != rec.body_hash)
             if calendar.name == "ics":
                 # the file is rewritten whole: every meeting of the team goes in it
                 changes.append(MeetingChange(m, UPDATE if fresh else UNCHANGED,
@@ -263,7 +297,11 @@ def refresh_invites(
                 report.updated.append(RefreshedOccurrence(m.key, m.team, m.kind, body.start))
             else:
                 report.unchanged += 1
-    report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
+    preread = getattr(calendar, "preread", None)
+    if mode == "mail" and preread is not None:
+        report.failures = preread(tenant, changes, now=now, record=_recorder(db, tenant, now))
+    else:
+        report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
     failed = {f.key for f in report.failures}
     report.updated = [u for u in report.updated if u.key not in failed]
     return report
@@ -387,9 +425,99 @@ def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
     return {k: r.series_start for k, r in records.items() if r.series_start is not None}
 
 
+def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord],
+                  now: dt.datetime) -> dict[str, dt.date]:
+    """Series whose weekday, time, zone or organiser changed after they began, each with the
+    last day the old series keeps (its last occurrence before now): history is not moved."""
+    out: dict[str, dt.date] = {}
+    for m in meetings:
+        rec = records.get(m.key)
+        if m.recurrence is None or rec is None or rec.state not in (CREATED, WRITTEN):
+            continue
+        old = _planned_from_snapshot(rec)
+        if old is None or old.recurrence is None:
+            continue
+        o, n = old.recurrence, m.recurrence
+        moved = (old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
+                 or old.duration != m.duration or old.timezone != m.timezone
+                 or old.organizer.casefold() != m.organizer.casefold()
+                 or (o.pattern, o.days_of_week, o.index, o.interval)
+                 != (n.pattern, n.days_of_week, n.index, n.interval))
+        if not moved:
+            continue
+        past = [s.date() for s in occurrences(old) if s < now]
+        if past:
+            out[m.key] = past[-1]
+    return out
+
+
+def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date,
+           body: OccurrenceBody | None) -> list[MeetingChange]:
+    """The old series ends on ``cut`` (kept under a key of its own, in its organiser's
+    mailbox); the planned one is created afresh (in the new lead's mailbox if it changed)."""
+    old = _planned_from_snapshot(rec)
+    assert old is not None and old.recurrence is not None
+    ended_key = f"{m.key}-until-{cut:%Y%m%d}"
+    ended = dataclasses.replace(
+        old, key=ended_key, recurrence=dataclasses.replace(old.recurrence, range_end=cut),
+        skip_dates=tuple(d for d in old.skip_dates if d <= cut))
+    snap = {**_snapshot(ended), "ended": True}
+    ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap,
+                        sequence=rec.sequence + 1)
+    first_day = m.recurrence.range_start if m.recurrence else m.start.date()
+    fresh = MeetingRecord(key=m.key, team=m.team, kind=m.kind, quarter=m.quarter,
+                          organizer=m.organizer, state=PENDING, fingerprint=m.fingerprint(),
+                          series_start=first_day, snapshot=_snapshot(m),
+                          sequence=rec.sequence + 1)
+    return [MeetingChange(ended, UPDATE, ended_rec, ("recurrence",)),
+            MeetingChange(m, CREATE, fresh, body=body)]
+
+
+def _ended_series(records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping[str, dt.date],
+                  calendar: str) -> list[MeetingChange]:
+    """Series ended by an earlier change, kept as they are (an .ics file is written whole)."""
+    if calendar != "ics":
+        return []
+    teams = {m.team.casefold() for m in plan.meetings}
+    out = []
+    for rec in records.values():
+        snap = rec.snapshot or {}
+        if not snap.get("ended") or rec.quarter != plan.quarter.label \
+                or rec.team.casefold() not in teams:
+            continue
+        m = _planned_from_snapshot(rec)
+        if m is not None:
+            out.append(MeetingChange(m, UNCHANGED, rec))
+    return out
+
+
+def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
+    """The meeting as last sent, from its stored snapshot (None when it cannot be read)."""
+    snap = rec.snapshot or {}
+    try:
+        zone = ZoneInfo(str(snap["timezone"]))
+        start = dt.datetime.fromisoformat(str(snap["start"])).astimezone(zone)
+        r = snap.get("recurrence")
+        recurrence = None if not isinstance(r, dict) else Recurrence(
+            str(r["pattern"]), tuple(r["days"]), dt.date.fromisoformat(str(r["start"])),
+            dt.date.fromisoformat(str(r["end"])), int(r.get("interval") or 1), r.get("index"))
+        return PlannedMeeting(
+            key=rec.key, kind=rec.kind, team=rec.team, quarter=rec.quarter,
+            subject=str(snap["subject"]), organizer=str(snap["organizer"]),
+            attendees=tuple(snap["attendees"]), start=start,  # type: ignore[arg-type]
+            duration=dt.timedelta(seconds=int(snap["duration"])),  # type: ignore[call-overload]
+            timezone=str(snap["timezone"]), recurrence=recurrence, body_html=str(snap["body_html"]),
+            online_meeting=bool(snap.get("online_meeting", True)),
+            categories=tuple(snap.get("categories") or ()),  # type: ignore[arg-type]
+            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()))  # type: ignore[union-attr]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
     rec = m.recurrence
-    return {
+    extra = {"skip_dates": [d.isoformat() for d in m.skip_dates]} if m.skip_dates else {}
+    return {**extra,
         "subject": m.subject, "organizer": m.organizer, "attendees": list(m.attendees),
         "start": m.start.isoformat(), "duration": int(m.duration.total_seconds()),
         "timezone": m.timezone, "body_html": m.body_html, "online_meeting": m.online_meeting,
@@ -430,7 +558,8 @@ def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody 
         return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)),
                              body=body)
     old = rec.snapshot or {}
-    changed = tuple(k for k in snap if old.get(k) != snap[k]) or ("resend",)
+    changed = tuple(k for k in {**snap, **old} if k != "ended" and old.get(k) != snap.get(k)) \
+        or ("resend",)
     new = rec.but(fingerprint=fp, snapshot=snap, sequence=rec.sequence + 1, organizer=m.organizer,
                   series_start=rec.series_start or first_day)
     if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:
@@ -468,9 +597,16 @@ def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, 
                                       findings=findings[today], workbook_url=workbook_url,
                                       title=f"{m.team}: key results")
         body = cache[key]
-        digest = hashlib.sha256(body.html.encode()).hexdigest()
+        digest = status_hash(body.text)
         out[m.key] = OccurrenceBody(m.key, start, body.html, body.text, digest)
     return out
+
+
+def status_hash(text: str) -> str:
+    """A hash of what the status says, without its "Status as of <date>" line: a status that
+    did not change is not sent again just because a day passed."""
+    lines = [line for line in text.splitlines() if not line.startswith("Status as of ")]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:

@@ -148,7 +148,10 @@ def load_settings(s: Session, tenant: str) -> Settings:
         return Settings()
     known = {f.name for f in dataclasses.fields(Thresholds)}
     thresholds = Thresholds(**{k: v for k, v in (row.thresholds or {}).items() if k in known})
-    return Settings(quarter=row.quarter, fiscal_year_start_month=row.fiscal_year_start_month, thresholds=thresholds)
+    # holidays ride in the settings' JSON (no column of their own yet): see _save_settings
+    holidays = tuple(dt.date.fromisoformat(d) for d in (row.thresholds or {}).get("holidays") or ())
+    return Settings(quarter=row.quarter, fiscal_year_start_month=row.fiscal_year_start_month,
+                    thresholds=thresholds, holidays=holidays)
 
 
 def list_teams(s: Session, tenant: str) -> list[Team]:
@@ -509,7 +512,9 @@ def _save_settings(s: Session, tenant: str, settings: Settings, now: dt.datetime
     values = {
         "quarter": settings.quarter,
         "fiscal_year_start_month": settings.fiscal_year_start_month,
-        "thresholds": dataclasses.asdict(settings.thresholds),
+        "thresholds": {**dataclasses.asdict(settings.thresholds),
+                       **({"holidays": [d.isoformat() for d in settings.holidays]}
+                          if settings.holidays else {})},
         "updated_at": now,
     }
     row = s.get(SettingsRow, tenant)

@@ -11,6 +11,22 @@
     return Array.from(raw, (ch) => ch.charCodeAt(0));
   }
 
+  // an Outlook meeting: window.__MEETING_BODY is its body; window.__COMPOSE makes it the
+  // organiser's form, where subject is an object with getAsync, not a string
+  function meetingItem() {
+    const subject = window.__MEETING_SUBJECT || "";
+    const body = {
+      getAsync(coercion, options, callback) {
+        const done = typeof options === "function" ? options : callback;
+        setTimeout(() => done({ status: ok, value: window.__MEETING_BODY || "" }), 0);
+      },
+    };
+    if (window.__COMPOSE) {
+      return { subject: { getAsync(done) { done({ status: ok, value: subject }); } }, body };
+    }
+    return { subject, body };
+  }
+
   window.Office = {
     HostType: { Excel: "Excel", Outlook: "Outlook", Word: "Word" },
     AsyncResultStatus: { Succeeded: ok, Failed: "failed" },
@@ -20,8 +36,9 @@
       setTimeout(() => callback(info), 0);
       return Promise.resolve(info);
     },
+    CoercionType: { Text: "text", Html: "html" },
     context: {
-      mailbox: { item: { subject: window.__MEETING_SUBJECT || "" } },
+      mailbox: { item: meetingItem() },
       document: {
         getFileAsync(type, options, callback) {
           const data = bytes();

@@ -64,7 +64,8 @@ def test_schedule_writes_one_rfc5545_file_per_team(ics_setup) -> None:  # type: 
     assert weekly["DTSTART"].params["TZID"] == "America/New_York"
     rule = weekly["RRULE"]
     assert rule["FREQ"] == ["WEEKLY"] and rule["BYDAY"] == ["TU"]
-    assert rule["UNTIL"][0] == dt.datetime(2027, 1, 1, 4, 59, 59, tzinfo=dt.UTC)
+    # the last check-in is the day before the retro (Tuesday 29 December)
+    assert rule["UNTIL"][0] == dt.datetime(2026, 12, 29, 4, 59, 59, tzinfo=dt.UTC)
     assert str(weekly["ORGANIZER"]) == "mailto:lead1@example.com"
     attendees = {str(a) for a in weekly.get("ATTENDEE")}
     assert attendees == {"mailto:a1@example.com", "mailto:b1@example.com"}
@@ -100,7 +101,8 @@ def test_a_change_bumps_sequence_and_keeps_uids(ics_setup, store_okrs) -> None: 
     okrs.teams[0].checkin_time = dt.time(11, 0)
     okrs.teams[0].members = ("a0@example.com", "new@example.com")
     store_okrs(okrs)
-    report = schedule(db, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1))
+    # before the first check-in (07:30 UTC): no history yet, the series itself changes
+    report = schedule(db, "t1", calendar=cal, now=NOW + dt.timedelta(minutes=10))
     changed = {(m.team, m.kind): m for m in report.updated}
     assert set(changed) == {("T0", "checkin"), ("T0", "retro"), ("T0", "review")}
     assert "start" in changed[("T0", "checkin")].changes

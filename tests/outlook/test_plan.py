@@ -44,9 +44,10 @@ def test_weekly_checkin_uses_team_slot_and_ends_at_quarter_end() -> None:
     assert m.duration == dt.timedelta(minutes=30)
     assert m.recurrence is not None and m.recurrence.pattern == "weekly"
     assert m.recurrence.days_of_week == ("tuesday",)
-    assert m.recurrence.range_end == dt.date(2026, 12, 31)
+    # the retro (Tuesday 29 December) replaces the last check-in: the series ends the day before
+    assert m.recurrence.range_end == dt.date(2026, 12, 28)
     starts = occurrences(m)
-    assert len(starts) == 13 and starts[-1].date() == dt.date(2026, 12, 29)
+    assert len(starts) == 12 and starts[-1].date() == dt.date(2026, 12, 22)
     assert m.organizer == "lead1@example.com"
     assert set(m.attendees) == {"a1@example.com", "b1@example.com", "lead1@example.com"}
 
@@ -76,8 +77,8 @@ def test_monthly_review_is_last_thursday_with_linked_leads() -> None:
     review = _by(plan, "T1", REVIEW)
     assert review.recurrence is not None
     assert (review.recurrence.pattern, review.recurrence.index) == ("relativeMonthly", "last")
-    assert [s.date() for s in occurrences(review)] == [
-        dt.date(2026, 10, 29), dt.date(2026, 11, 26), dt.date(2026, 12, 31)]
+    # 31 December would come after the retro (29 December): nothing after the retro
+    assert [s.date() for s in occurrences(review)] == [dt.date(2026, 10, 29), dt.date(2026, 11, 26)]
     # own lead, parent T0's lead (also a dependency), T2's lead (T2 depends on T1)
     assert review.attendees == ("lead1@example.com", "lead0@example.com", "lead2@example.com")
     root = _by(plan, "T0", REVIEW)
@@ -134,14 +135,14 @@ def test_fiscal_year_quarters() -> None:
     okrs = make_okrs(1, quarter=None, fy_start=7)
     plan = plan_cadence(okrs, tenant="t1", now=NOW)
     assert plan.quarter == Quarter(2027, 2, 7)
-    assert _by(plan, "T0", CHECKIN).recurrence.range_end == dt.date(2026, 12, 31)
+    assert _by(plan, "T0", CHECKIN).recurrence.range_end == dt.date(2026, 12, 27)  # retro: 28th
     # FY with an April start, Q4 = January - March: crosses the calendar year and DST
     plan = plan_cadence(make_okrs(1, quarter="2027-Q4", fy_start=4), tenant="t1", now=NOW)
     checkin = _by(plan, "T0", CHECKIN)
     assert checkin.start.date() == dt.date(2027, 1, 4)
-    assert occurrences(checkin)[-1].date() == dt.date(2027, 3, 29)
+    assert occurrences(checkin)[-1].date() == dt.date(2027, 3, 22)
     retro = _by(plan, "T0", RETRO)
-    assert retro.start.date() == dt.date(2027, 3, 29)
+    assert retro.start.date() == dt.date(2027, 3, 29)  # in place of that day's check-in
 
 
 def test_leap_year_february_last_thursday() -> None:

@@ -14,17 +14,59 @@ function percent(value) {
   return value === null || value === undefined ? "–" : `${Math.round(value * 100)}%`;
 }
 
-function subjectOfItem() {
+// Our invites end with "OKR meeting key: okr-<kind>-<hex>" (see addin/outlook/plan.py).
+const MEETING_KEY = /key: (okr-(?:checkin|review|retro)-[0-9a-f]{24}(?:-until-\d{8})?)/;
+
+// The item's body as text, in the attendee's (read) and the organiser's (compose) form alike.
+function bodyOfItem() {
   const item = Office.context.mailbox && Office.context.mailbox.item;
-  return item && typeof item.subject === "string" ? item.subject : "";
+  if (!item || !item.body || typeof item.body.getAsync !== "function") return Promise.resolve("");
+  return new Promise((resolve) => {
+    item.body.getAsync(Office.CoercionType.Text, (result) => {
+      resolve(result.status === Office.AsyncResultStatus.Succeeded ? String(result.value || "") : "");
+    });
+  });
 }
 
-// The meeting's team: the team whose name its subject mentions (our invites name it).
-function teamFromSubject(teams, subject) {
-  const lower = subject.toLowerCase();
-  const named = teams.filter((t) => lower.includes(t.team.toLowerCase()));
-  named.sort((a, b) => b.team.length - a.team.length);
-  return named.length ? named[0].team : teams.length ? teams[0].team : null;
+// The meeting's team, from the meeting key its invite carries; null when it carries none
+// (never another team's meeting by guess).
+async function meetingOfItem() {
+  const match = MEETING_KEY.exec(await bodyOfItem());
+  if (!match) return null;
+  return callBackend(`/api/meetings/${encodeURIComponent(match[1])}`);
+}
+
+// The agenda: KRs that moved since the last check-in, stale and low-confidence KRs, and
+// dependencies to settle. Text only (textContent): nothing from the server becomes markup.
+const AGENDA = [
+  ["moved", "Moved since the last check-in",
+    (x) => `${x.title}: ${x.change > 0 ? "+" : ""}${x.change} ${x.unit || ""}`.trim()],
+  ["stale", "Not updated lately", (x) => x.title || x.message],
+  ["low_confidence", "Low confidence", (x) => `${x.title}: ${x.message}`],
+  ["dependencies", "Dependencies to settle", (x) => x.message],
+];
+
+async function showAgenda(key) {
+  const agenda = await callBackend(`/api/meetings/${encodeURIComponent(key)}/agenda`);
+  const root = $("agenda");
+  root.replaceChildren();
+  for (const [field, title, line] of AGENDA) {
+    const items = agenda[field] || [];
+    if (!items.length) continue;
+    const section = document.createElement("section");
+    section.className = `agenda-${field}`;
+    const heading = document.createElement("h2");
+    heading.textContent = title;
+    const list = document.createElement("ul");
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.textContent = line(item);
+      list.appendChild(li);
+    }
+    section.append(heading, list);
+    root.appendChild(section);
+  }
+  root.hidden = !root.children.length;
 }
 
 function krItem(kr) {
@@ -80,10 +122,29 @@ async function start() {
     setState("No OKRs yet: sync a workbook from Excel first.");
     return;
   }
-  select.value = teamFromSubject(teams, subjectOfItem());
-  select.disabled = false;
   select.addEventListener("change", () => showTeam(select.value).catch((err) => setState(err.message, true)));
-  await showTeam(select.value);
+  select.disabled = false;
+  let meeting = null;
+  try {
+    meeting = await meetingOfItem();
+  } catch (err) {
+    setState(`${err.message} Choose the team.`, true);
+  }
+  if (meeting && teams.some((t) => t.team === meeting.team)) {
+    select.value = meeting.team;
+    await showTeam(meeting.team);
+    await showAgenda(meeting.key).catch((err) => setState(err.message, true));
+    return;
+  }
+  // no key, or a team no longer here: ask, do not guess
+  const choose = document.createElement("option");
+  choose.value = "";
+  choose.textContent = "Choose a team…";
+  select.prepend(choose);
+  select.value = "";
+  if (!$("state").classList.contains("error")) {
+    setState("This meeting is not one of the OKR meetings; choose the team to show.");
+  }
 }
 
 Office.onReady((info) => {

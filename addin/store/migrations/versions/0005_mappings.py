@@ -1,7 +1,7 @@
 """Saved workbook mappings (sheet, header row, column -> field), one per workbook id.
 
 Revision ID: 0005_mappings
-Revises: 0006_trust (0006 landed in main first; it too follows 0004_periods)
+Revises: 0007_tenants (0006 and 0007 landed in main first)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_mappings"
-down_revision = "0006_trust"
+down_revision = "0007_tenants"
 branch_labels = None
 depends_on = None
 
