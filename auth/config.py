@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 LOCAL_TENANT = "local"
@@ -67,12 +68,33 @@ def _client_id(env: Mapping[str, str]) -> str | None:
     return client_id
 
 
+def _cert_path(env: Mapping[str, str]) -> str | None:
+    """OKR_CLIENT_CERT_PATH, checked at start-up: a readable PEM holding a private key and a certificate."""
+    path = (env.get("OKR_CLIENT_CERT_PATH") or "").strip()
+    if not path:
+        return None
+    try:
+        pem = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"OKR_CLIENT_CERT_PATH {path!r} cannot be read: {exc}") from exc
+    if "PRIVATE KEY-----" not in pem or not _certificate_part(pem):
+        raise ValueError(f"OKR_CLIENT_CERT_PATH {path!r} must hold the private key and the certificate (PEM)")
+    return path
+
+
+def _certificate_part(pem: str) -> str:
+    start, end = pem.find("-----BEGIN CERTIFICATE-----"), pem.find("-----END CERTIFICATE-----")
+    return pem[start:end + len("-----END CERTIFICATE-----")] if 0 <= start < end else ""
+
+
 @dataclass(frozen=True)
 class AuthConfig:
     """How the backend checks Office SSO tokens and obtains Graph tokens with MSAL."""
 
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    # A PEM file with the app's private key and its certificate (preferred to a secret).
+    client_cert_path: str | None = None
     authority: str = DEFAULT_AUTHORITY
     allowed_tenants: frozenset[str] = frozenset()
     api_audience: str | None = None
@@ -100,12 +122,25 @@ class AuthConfig:
         return cls(
             client_id=client_id,
             client_secret=(env.get("OKR_CLIENT_SECRET") or "").strip() or None,
+            client_cert_path=_cert_path(env),
             authority=authority,
             allowed_tenants=allowed,
             api_audience=(env.get("OKR_API_AUDIENCE") or "").strip() or None,
             jwks_url=(env.get("OKR_JWKS_URL") or "").strip() or None,
             ca_bundle=(env.get("OKR_CA_BUNDLE") or "").strip() or None,
         )
+
+    @property
+    def has_credential(self) -> bool:
+        """Whether MSAL can act as the app (a certificate or a secret)."""
+        return bool(self.client_cert_path or self.client_secret)
+
+    def client_credential(self) -> str | dict[str, str]:
+        """MSAL's client_credential: the certificate (key + certificate PEM) when set, else the secret."""
+        if self.client_cert_path:
+            pem = Path(self.client_cert_path).read_text(encoding="ascii")
+            return {"private_key": pem, "public_certificate": _certificate_part(pem)}
+        return self.client_secret or ""
 
     @property
     def enabled(self) -> bool:

@@ -81,10 +81,11 @@ def app_token(config: AuthConfig, tenant_id: str, scopes: Iterable[str]) -> str:
 
 
 def _require_confidential_client(config: AuthConfig) -> None:
-    """MSAL needs an app registration with a client secret."""
-    if not config.enabled or not config.client_secret:
+    """MSAL needs an app registration with a certificate or a client secret."""
+    if not config.enabled or not config.has_credential:
         raise IdentityUnavailable(
-            "Microsoft 365 sign-in is not configured on this server (OKR_CLIENT_ID / OKR_CLIENT_SECRET).",
+            "Microsoft 365 sign-in is not configured on this server (OKR_CLIENT_ID and "
+            "OKR_CLIENT_CERT_PATH or OKR_CLIENT_SECRET).",
             code="auth_not_configured",
         )
 
@@ -191,7 +192,7 @@ class _Pool:
         try:
             return msal.ConfidentialClientApplication(
                 self.config.client_id,
-                client_credential=self.config.client_secret,
+                client_credential=self.config.client_credential(),
                 authority=self.config.tenant_authority(tenant_id),
                 # No instance discovery call to login.microsoftonline.com: OKR_AUTHORITY is
                 # configuration we trust (sovereign clouds, the tests' local identity server).

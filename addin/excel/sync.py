@@ -33,7 +33,7 @@ from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import mappings, repo
+from addin.store import mappings, repo, revisions
 from addin.store.db import Database
 from addin.store.sync_slots import sync_slot
 
@@ -183,9 +183,13 @@ def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, q
     # outside the write transaction
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
+    read, revision = _split_revision(read)
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
-        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
+        edits["workbook_id"] = revisions.carried(report.workbook_id, revisions.record(
+            session, tenant, report.workbook_id, now=now))
         audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
                                                                      "conflicts": len(report.conflicts)}, now=now)
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
@@ -208,7 +212,7 @@ def _read_mapped(
     db: Database, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
 ) -> ReadResult:
     """Read by the given mapping, else by the one saved for this workbook, else by what the finders see."""
-    workbook_id = workbook_id_of(data) if mapping is None else None
+    workbook_id = revisions.split(workbook_id_of(data))[0] if mapping is None else None
     saved = None
     if workbook_id:
         with db.read() as session:
@@ -219,9 +223,16 @@ def _read_mapped(
     return read_workbook(data, quarter=quarter, today=today, mapping=mapping)
 
 
+def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
+    """The workbook id without the revision it carries ("WB-…#r7"), and that revision."""
+    workbook_id, revision = revisions.split(read.workbook_id)
+    return replace(read, workbook_id=workbook_id), revision
+
+
 def _store(
     session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
     also_hold: Iterable[str] = (),
+    base: dict[str, KeyResult] | None = None,
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
@@ -232,7 +243,8 @@ def _store(
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
-                          now=now, hold=hold, default_quarter=the_quarter)
+                          now=now, hold=hold, default_quarter=the_quarter,
+                          base=base if workbook_id == read.workbook_id else None)
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
     fy_start = read.okrs.settings.fiscal_year_start_month

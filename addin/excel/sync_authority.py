@@ -59,6 +59,8 @@ def authorise_sync(session: Session, tenant: str, actor: Actor, read: ReadResult
     key_results = [kr for kr in okrs.key_results if (kr.location.sheet, kr.location.row) not in krs.drop_rows]
     objectives = okrs.objectives if actor.is_admin else [
         o for o in okrs.objectives if " ".join(o.team.split()).casefold() in teams.editable]
+    if not actor.is_admin and read.workbook_id:
+        gate.findings.extend(_kept_rows(session, tenant, read.workbook_id, okrs.key_results, krs.hold))
     checkins = [c for c in okrs.checkins if _may_record(actor, c.kr_id, gate.hold, stored_krs, bindings)]
     if len(checkins) < len(okrs.checkins):
         gate.findings.append(_checkins_held(len(okrs.checkins) - len(checkins)))
@@ -75,6 +77,24 @@ def _may_record(actor: Actor, kr_id: str | None, hold: set[str], stored: dict[st
         return True
     kr = stored.get(nid)
     return kr is not None and is_person(actor, kr.owner, bindings)
+
+
+def _kept_rows(session: Session, tenant: str, workbook_id: str, rows: list[KeyResult],
+               hold: set[str]) -> list[Finding]:
+    """Rows of other teams deleted from this workbook: not archived, and said so (not silently)."""
+    base = repo.load_snapshot(session, tenant, workbook_id) or {}
+    present = {normalise_id(kr.id) for kr in rows if kr.id}
+    kept = sorted(i for i in base if i in hold and i not in present)
+    if not kept:
+        return []
+    from addin.okr.model import Location, Severity
+
+    shown = ", ".join(kept[:10]) + (f" and {len(kept) - 10} more" if len(kept) > 10 else "")
+    return [Finding(rule="authority.archive-not-yours", pitfall=None, severity=Severity.WARNING,
+                    location=Location(),
+                    message=f"{len(kept)} key result(s) of other teams were deleted from this workbook but not "
+                            f"archived: only their team's lead, members or an admin can remove them ({shown}).",
+                    suggestion="Ask the team's lead to remove them, or sync again to get the rows back.")]
 
 
 def _checkins_held(count: int) -> Finding:

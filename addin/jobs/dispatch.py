@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from addin.jobs import work
@@ -44,20 +45,27 @@ def teams_before(db: Any, tenant: str) -> list[Any]:
         return repo.list_teams(s, tenant)
 
 
-def after_sync(db: Any, tenant: str, before: list[Any]) -> list[str]:
+def after_sync(db: Any, tenant: str, before: list[Any], quarters: Sequence[str] = ()) -> list[str]:
     """Re-plan the meetings of the teams a sync changed (cadence, lead, members, added or
-    removed), when the tenant's meetings are in a calendar; returns those teams."""
+    removed), and plan a new quarter's meetings for the teams the sync started it for
+    (``quarters``: the quarters it stored), when the tenant's meetings are in a calendar;
+    returns those teams."""
     from addin.store import repo
+    from addin.store.meetings import list_meetings
     from addin.store.tenants import has_meetings
 
     with db.read() as s:
         if not has_meetings(s, tenant):
             return []  # nothing scheduled yet: `okr schedule` (or an admin) starts the rhythm
         after = repo.list_teams(s, tenant)
+        planned = {(m.team.casefold(), m.quarter) for m in list_meetings(s, tenant)}
+        starting = [(team, q) for q in quarters for team in repo.teams_in_quarter(s, tenant, q)
+                    if (team.casefold(), q) not in planned]
     teams = changed_teams(before, after)
-    for team in teams:
+    jobs = [{"team": team} for team in teams] + [{"team": team, "quarter": q} for team, q in starting]
+    for job in jobs:
         try:
-            submit("replan_team", tenant=tenant, team=team)
+            submit("replan_team", tenant=tenant, **job)
         except Exception:  # the sync itself is stored: a queue outage must not undo its answer
-            log.exception("could not queue the re-planning of team %s", team)
-    return teams
+            log.exception("could not queue the planning of team %s", job["team"])
+    return sorted({*teams, *(team for team, _q in starting)}, key=str.casefold)

@@ -103,6 +103,19 @@ def team_quarters(s: Session, tenant: str, team: str) -> list[str]:
     return sorted(s.scalars(query))
 
 
+def teams_in_quarter(s: Session, tenant: str, quarter: str) -> list[str]:
+    """Names of the teams that have key results (not archived) in this quarter."""
+    query = (
+        select(_T.c.name)
+        .join(_O, _O.c.team_id == _T.c.id)
+        .join(_K, _K.c.objective_id == _O.c.id)
+        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _K.c.quarter == quarter,
+               _K.c.archived_at.is_(None))
+        .distinct()
+    )
+    return sorted(s.scalars(query), key=str.casefold)
+
+
 def workbook_known(s: Session, tenant: str, workbook_id: str) -> bool:
     """Whether this tenant has synced a workbook with this id before."""
     query = select(WorkbookRow.id).where(
@@ -300,8 +313,11 @@ def sync_okrs(
     now: dt.datetime,
     hold: Collection[str] = (),
     default_quarter: Quarter | None = None,
+    base: Mapping[str, KeyResult] | None = None,
 ) -> SyncPlan:
     """Plan and apply a workbook's sync in the caller's transaction; returns the applied plan.
+
+    ``base``: the merge base of the copy being synced (its revision's); None: the workbook's latest.
 
     Loads everything the merge needs (stored key results, which are archived, this
     workbook's base, the newest check-in times) after taking the tenant's sync lock,
@@ -318,7 +334,7 @@ def sync_okrs(
     plan = plan_sync(
         okrs.key_results,
         stored,
-        load_snapshot(s, tenant, workbook_id),
+        load_snapshot(s, tenant, workbook_id) if base is None else base,
         now=now,
         hold=hold,
         quarters=placement.quarters,

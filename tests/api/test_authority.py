@@ -102,6 +102,7 @@ def test_an_outsider_deleting_rows_archives_nothing_of_other_teams(trust):
     response = upload(client, "/api/sync", _edit(data, lambda book: book["OKRs"].delete_rows(2, 10)), outsider)
     assert response.status_code == 200
     assert response.get_json()["archived"] == 0
+    assert "authority.archive-not-yours" in _rules(response)
     assert client.get("/api/teams", headers=outsider).get_json()["teams"] == before
 
 

@@ -38,6 +38,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 GRANT_JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 RESERVED_SCOPES = {"openid", "profile", "offline_access"}
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
@@ -161,6 +162,7 @@ class IdentityServer:
         self.clients: dict[str, str] = {}
         self.redirect_uris: dict[str, set[str]] = {}  # client id -> registered redirect URIs
         self.consented: set[tuple[str, str]] = set()  # (tenant, client id) with admin consent
+        self.certificates: dict[str, list[Any]] = {}  # client id -> x509 certificates (credentials)
         self.requests: list[RecordedRequest] = []
         self.access_token_lifetime = 3600
         self.modes = _Modes()
@@ -190,6 +192,21 @@ class IdentityServer:
             self.access_token_lifetime = 3600
 
     # -- set-up helpers for tests ----------------------------------------------------------------
+    def register_certificate_client(self, folder: Path) -> tuple[str, Path]:
+        """A new app registration with a certificate credential: (client id, PEM with key + cert)."""
+        client_id = str(uuid.uuid4())
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"okr-{client_id[:8]}")])
+        now = dt.datetime.now(dt.UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+                .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+        self.certificates[client_id] = [cert]
+        path = folder / f"{client_id}.pem"
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+        return client_id, path
+
     def register_client(self, redirect_uris: Iterable[str] = ()) -> tuple[str, str]:
         """A new app registration: (client id, client secret)."""
         client_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(24)
@@ -307,7 +324,7 @@ class IdentityServer:
             "response_types_supported": ["code", "id_token", "token id_token"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt"],
             "tenant_region_scope": "EU",
         })
 
@@ -338,6 +355,33 @@ class IdentityServer:
             client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
         if client_id and secret and self.clients.get(client_id) == secret:
             return client_id
+        if request.form.get("client_assertion_type") == CLIENT_ASSERTION_TYPE:
+            return self._certificate_client(request)
+        return None
+
+    def _certificate_client(self, request: Request) -> str | None:
+        """A client assertion (RFC 7523) signed with a registered certificate, as Entra checks it:
+        the certificate named by x5t#S256 (PS256) or x5t (RS256), aud the token endpoint,
+        iss = sub = client id, not expired."""
+        assertion = request.form.get("client_assertion", "")
+        try:
+            header = jwt.get_unverified_header(assertion)
+            claimed = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        client_id = claimed.get("iss")
+        for cert in self.certificates.get(client_id, []):
+            s256 = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA256())).rstrip(b"=").decode()
+            s1 = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA1())).rstrip(b"=").decode()
+            # base64url, with or without padding (MSAL pads it)
+            if str(header.get("x5t#S256", "")).rstrip("=") != s256 and str(header.get("x5t", "")).rstrip("=") != s1:
+                continue
+            try:
+                claims = jwt.decode(assertion, cert.public_key(), algorithms=["PS256", "RS256"],
+                                    audience=request.base_url, options={"require": ["exp", "aud", "iss", "sub"]})
+            except jwt.PyJWTError:
+                return None
+            return client_id if claims.get("sub") == client_id else None
         return None
 
     def _admin_consent(self, tenant: str, request: Request) -> Response:

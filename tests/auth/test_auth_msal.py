@@ -244,3 +244,38 @@ def test_every_connection_goes_to_the_local_identity_server(
     port = int(identity.base_url.rsplit(":", 1)[1])
     assert seen, "the flows above talk to the identity server"
     assert {tuple(address[:2]) for address in seen} == {("127.0.0.1", port)}
+
+
+def test_a_certificate_credential_gets_app_tokens_without_a_secret(
+    identity: IdentityServer, tenant: str, tmp_path
+) -> None:
+    client_id, pem = identity.register_certificate_client(tmp_path)
+    config = AuthConfig.from_env({
+        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_CERT_PATH": str(pem), "OKR_AUTHORITY": identity.base_url,
+        "OKR_ALLOWED_TENANTS": tenant, "OKR_CA_BUNDLE": str(identity.ca_path),
+    })
+    assert config.client_secret is None
+    token = app_token(config, tenant, ["https://graph.microsoft.com/.default"])
+    assert _claims(token)["azp"] == client_id
+    sent = identity.token_requests("client_credentials")[0].form
+    assert "client_secret" not in sent
+    assert sent["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def test_a_certificate_of_another_app_is_refused(identity: IdentityServer, tenant: str, tmp_path) -> None:
+    client_id, _ = identity.register_certificate_client(tmp_path)
+    _, stranger = identity.register_certificate_client(tmp_path)
+    config = AuthConfig.from_env({
+        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_CERT_PATH": str(stranger), "OKR_AUTHORITY": identity.base_url,
+        "OKR_ALLOWED_TENANTS": tenant, "OKR_CA_BUNDLE": str(identity.ca_path),
+    })
+    with pytest.raises(IdentityUnavailable):
+        app_token(config, tenant, ["https://graph.microsoft.com/.default"])
+
+
+def test_an_unreadable_certificate_refuses_to_start(tmp_path) -> None:
+    key_only = tmp_path / "key.pem"
+    key_only.write_text("-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----\n")
+    for path, message in ((tmp_path / "missing.pem", "cannot be read"), (key_only, "the certificate")):
+        with pytest.raises(ValueError, match=message):
+            AuthConfig.from_env({"OKR_CLIENT_ID": str(uuid.uuid4()), "OKR_CLIENT_CERT_PATH": str(path)})

@@ -78,3 +78,25 @@ def test_no_meetings_are_made_by_a_sync_before_anything_was_scheduled(client, db
     workbook = _sync(client, write_template(sample=True, today=FIXED_NOW.date()))
     _sync(client, _with_lead(workbook, "Product", NEW_LEAD))
     assert _meetings(db) == {}
+
+
+def test_next_quarters_workbook_synced_plans_that_quarters_meetings(client, db, okr, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
+    from addin.excel.template import write_next_quarter
+    from addin.okr.model import KeyResult, Settings
+    from addin.okr.quarters import Quarter
+    from addin.store import repo
+
+    before = _meetings(db)
+    with db.read() as s:
+        growth = next(t for t in repo.list_teams(s, "local") if t.name == "Growth")  # its rhythm, unchanged
+    assert {m.quarter for m in before.values()} == {"2026-Q4"}
+    carried = [KeyResult(team="Growth", objective="Grow", title="Raise activation", baseline=30, target=40)]
+    nxt = write_next_quarter(Quarter(2027, 1), growth, carried, [], Settings())
+    _sync(client, nxt)
+    after = _meetings(db)
+    started = {k: m for k, m in after.items() if k not in before}
+    assert started and {(m.team, m.quarter) for m in started.values()} == {("Growth", "2027-Q1")}
+    assert {m.kind for m in started.values()} >= {"checkin", "retro"}
+    assert all(after[k] == m for k, m in before.items())  # the closing quarter's series are untouched
+    _sync(client, nxt)
+    assert _meetings(db).keys() == after.keys()  # synced again: planned once

@@ -22,6 +22,7 @@ with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.meetings")
     importlib.import_module("addin.store.people")
     importlib.import_module("addin.store.audit")
+    importlib.import_module("addin.store.revisions")
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
 

@@ -1,7 +1,7 @@
 """Saved workbook mappings (sheet, header row, column -> field), one per workbook id.
 
 Revision ID: 0005_mappings
-Revises: 0007_tenants (0006 and 0007 landed in main first)
+Revises: 0004_periods
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_mappings"
-down_revision = "0007_tenants"
+down_revision = "0004_periods"
 branch_labels = None
 depends_on = None
 

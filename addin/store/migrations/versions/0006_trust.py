@@ -1,7 +1,8 @@
-"""Trust inside a tenant: addresses bound to object ids (people) and the audit trail.
+"""Trust inside a tenant: addresses bound to object ids (people), the audit trail, and the merge
+base of each workbook revision (no lost updates between copies).
 
 Revision ID: 0006_trust
-Revises: 0004_periods
+Revises: 0005_mappings
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_trust"
-down_revision = "0004_periods"
+down_revision = "0005_mappings"
 branch_labels = None
 depends_on = None
 
@@ -39,9 +40,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_audit_log"),
     )
     op.create_index("ix_audit_log_tenant_id_id", "audit_log", ["tenant_id", "id"])
+    op.create_table(
+        "workbook_revisions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True),
+        sa.Column("tenant_id", sa.String(100), nullable=False),
+        sa.Column("workbook_id", sa.String(64), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("snapshot", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_workbook_revisions"),
+        sa.UniqueConstraint("tenant_id", "workbook_id", "revision",
+                            name="uq_workbook_revisions_tenant_id_workbook_id_revision"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("workbook_revisions")
     op.drop_index("ix_audit_log_tenant_id_id", table_name="audit_log")
     op.drop_table("audit_log")
     op.drop_table("people")
