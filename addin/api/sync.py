@@ -29,12 +29,8 @@ def sync():  # type: ignore[no-untyped-def]
                            quarter=request.args.get("quarter"), actor=current_actor(),
                            max_rows=current_app.config["OKR_MAX_KR_ROWS"],
                            mapping=parse_mapping(given) if given else None)
-<<<<<<< HEAD
-    after_sync(database(), tenant(), before)  # teams whose cadence, lead or members changed: re-planned
-=======
     # teams whose cadence, lead or members changed are re-planned; a quarter the sync starts is planned
     after_sync(database(), tenant(), before, report.quarters)
->>>>>>> main
     body = report.as_dict()
     body["mapping"] = report.mapping
     body["cells"] = [
