@@ -17,6 +17,12 @@ outline         objective rows numbered 1, 2 ... each followed by key-result row
 quarter-blocks  Baseline / Current / Target / Progress / Confidence repeated once per
                 quarter under a quarter heading ("Q1-2026"); every filled block is read into
                 a key result of its own quarter (same row, one record per quarter).
+viva-goals      a vendor export, one row per item with its type and the item it is aligned
+                to (``imports.viva_goals``); also read from CSV.
+
+Columns without a header of their own (an outline's numbers and titles under a merged
+instruction) are placed by what they hold; headers that contain a synonym count for less
+than headers that are one.
 
 Where each part lives: ``headers`` (the shared header scorer), ``find_columns`` (columns
 placed by content, id/text pairs, KPI sheets), ``layout_table``, ``layout_outline``,
