@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from addin.config import Config
-from addin.errors import OkrError
+from addin.errors import OkrError, error_body
 from addin.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,6 @@ def _task_pane(name: str, folder: str) -> Blueprint:
     """Serve a task pane's static files (beside its Python code) at /addin/<name>/."""
     return Blueprint(f"{name}_pane", __name__, static_folder=str(Path(__file__).parent / folder),
                      static_url_path=f"/addin/{name}")
-
-
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The one JSON shape of every non-2xx answer."""
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def _register_error_handlers(app: Flask) -> None:

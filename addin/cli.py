@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from addin.config import Config, cadence_settings, load_dotenv
+from addin.config import Config, cadence_settings, clock, load_dotenv
 from addin.errors import OkrError
 from addin.files import write_atomically
 
@@ -47,12 +47,7 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _now() -> dt.datetime:
-    """The clock; OKR_NOW (ISO 8601) pins it for reproducible runs and tests."""
-    pinned = os.environ.get("OKR_NOW")
-    if pinned:
-        moment = dt.datetime.fromisoformat(pinned)
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    return clock()
 
 
 def _config() -> Config:
@@ -507,7 +502,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
-    from addin.reports.data import gather_retro_input, gather_retro_inputs
+    from addin.reports.gather import gather_retro_input, gather_retro_inputs
     from addin.reports.naming import pack_name
     from addin.store import repo
 

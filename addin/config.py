@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,15 @@ class Config:
             # Token tenant ids are lower-case GUIDs: an upper-case OKR_TENANT would name nobody's data.
             tenant=(env.get("OKR_TENANT") or "").strip().lower() or LOCAL_TENANT,
         )
+
+
+def clock() -> dt.datetime:
+    """Now, in UTC; OKR_NOW (ISO 8601) pins it for reproducible runs and tests."""
+    pinned = os.environ.get("OKR_NOW")
+    if pinned:
+        moment = dt.datetime.fromisoformat(pinned)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
 
 
 def load_dotenv(path: Path = Path(".env")) -> None:

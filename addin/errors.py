@@ -82,3 +82,8 @@ class TooBusy(OkrError):
 class ServiceUnavailable(OkrError):
     status = 503
     code = "service_unavailable"
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one JSON shape of every non-2xx answer (the app's error handlers and the quotas use it)."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}

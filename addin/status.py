@@ -126,7 +126,8 @@ def team_history(
     db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime
 ) -> dict[str, object]:
     """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
-    from addin.reports.trends import kr_paths, team_trend
+    from addin.reports.gather import team_trend
+    from addin.reports.trends import kr_paths
 
     with db.read() as session:
         settings = repo.load_settings(session, tenant)

@@ -23,7 +23,7 @@ from limits import parse_many
 
 from addin.api import docs, sync
 from addin.api.context import current_user, tenant
-from addin.app import error_body
+from addin.errors import error_body
 from auth import AuthError
 
 DEFAULTS = {

@@ -13,19 +13,10 @@ import os
 import threading
 from typing import Any
 
-from addin.config import Config, cadence_settings, load_dotenv
+from addin.config import Config, cadence_settings, clock, load_dotenv
 
 _lock = threading.Lock()
 _databases: dict[str, Any] = {}  # one engine per database URL per process
-
-
-def clock() -> dt.datetime:
-    """Now (OKR_NOW pins it, as for the CLI)."""
-    pinned = os.environ.get("OKR_NOW")
-    if pinned:
-        moment = dt.datetime.fromisoformat(pinned)
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return dt.datetime.now(dt.UTC)
 
 
 def config() -> Config:

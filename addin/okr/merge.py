@@ -61,6 +61,7 @@ from enum import Enum
 from operator import attrgetter
 
 from addin.okr.model import CheckIn, Finding, KeyResult, KrKind, Location, Severity
+from addin.okr.numbers import readable
 
 MERGED_FIELDS: tuple[str, ...] = (
     "team",
@@ -437,7 +438,7 @@ def _baseline_problem(kr: KeyResult) -> Finding:
         severity=Severity.INFO,
         location=replace(kr.location, column=kr.location.column or "Baseline"),
         message=(
-            f"{kr.title!r} had no baseline; its current value at this first sync ({kr.current:g}) "
+            f"{kr.title!r} had no baseline; its current value at this first sync ({readable(kr.current)}) "
             "was taken as its baseline."
         ),
         suggestion="Write the baseline if the key result started from another value.",

@@ -64,6 +64,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from addin.okr.model import KrKind, ObjectiveType, Severity
+from addin.okr.numbers import readable
 from addin.okr.quarters import parse_quarter
 
 MAX_MAGNITUDE = 1e15  # beyond this a number is a typo or an attack, not an OKR value
@@ -290,7 +291,7 @@ def normalise_percent_row(values: dict[str, Quantity]) -> tuple[dict[str, float]
     ):
         for name in bare:
             out[name] = bare[name] * 100
-        shown = ", ".join(f"{bare[n]:g}" for n in bare)
+        shown = ", ".join(readable(bare[n]) for n in bare)
         return out, f"read {shown} as fractions of 100 % (0.45 = 45 %)", Severity.INFO
     big = [v for v in values.values() if v.value > 1]
     if fractional and big:
@@ -337,7 +338,7 @@ def parse_confidence(value: object, *, percent_format: bool = False) -> float | 
             top = float(scale[2])
             number = parse_number(scale[1])
             if number is None or not 0 <= number <= top:
-                raise ValueProblem(f"Confidence {_short(value)} is out of range; write 0 to {top:g}.")
+                raise ValueProblem(f"Confidence {_short(value)} is out of range; write 0 to {readable(top)}.")
             return number / top
     try:
         quantity = parse_quantity(value, percent_format=percent_format)

@@ -2,6 +2,7 @@
 
 from .batch import build_retro_packs
 from .build import build_retro_pack
-from .data import RetroInput, gather_retro_input, gather_retro_inputs
+from .data import RetroInput
+from .gather import gather_retro_input, gather_retro_inputs
 
 __all__ = ["RetroInput", "build_retro_pack", "build_retro_packs", "gather_retro_input", "gather_retro_inputs"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from addin.okr.numbers import readable
+
 from .sanitize import SHORT_LIMIT, one_line
 
 DASH = "—"
@@ -14,12 +16,7 @@ def number(value: float | None, unit: str = "") -> str:
     """1234.5 -> "1,234.5"; 45 with unit "%" -> "45%"; 1200 with "$" -> "$1,200"; None -> an em dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return DASH
-    if float(value).is_integer() and abs(value) < 1e15:
-        text = f"{int(value):,}"
-    elif abs(value) >= 100:
-        text = f"{value:,.1f}"
-    else:
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    text = readable(value)
     unit = one_line(unit, SHORT_LIMIT)
     if not unit:
         return text

@@ -1,17 +1,14 @@
 """A team across quarters: its score and check-in discipline per quarter, and each carried-over KR's path.
 
-Each quarter is judged from that quarter's own key results and check-ins (the same
-facts its retro pack is built from), so a closed quarter's figures never change when
-the next quarter is synced.
+Plain values; ``reports.gather`` reads them from the store.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from addin.okr.model import KeyResult, Team
+from addin.okr.model import KeyResult
+from addin.okr.periods import path_of
 from addin.okr.quarters import Quarter
 
 QUARTERS_SHOWN = 4
@@ -42,32 +39,8 @@ class PathStep:
                 "current": self.current}
 
 
-def team_trend(session: Any, tenant: str, team: Team, quarter: Quarter, *, now: dt.datetime,
-               count: int = QUARTERS_SHOWN) -> list[QuarterTrend]:
-    """The team's last ``count`` quarters up to ``quarter`` that hold key results, oldest first."""
-    from addin.reports.data import RetroInput
-    from addin.reports.facts import compute_facts
-    from addin.reports.rhythm import rhythm_health
-    from addin.store import repo
-
-    held = set(repo.team_quarters(session, tenant, team.name))
-    trend = []
-    for q in _quarters_up_to(quarter, count):
-        if q.label not in held:
-            continue
-        okrs = repo.load_okrs(session, tenant, team=team.name, quarter=q.label)  # checked-in values included
-        data = RetroInput(team=team, quarter=q, okrs=okrs, checkins=okrs.checkins, findings=(), generated_at=now)
-        facts = compute_facts(data)
-        weeks = rhythm_health(facts).weeks
-        discipline = sum(1 for w in weeks if w.checkins) / len(weeks) if weeks else None
-        trend.append(QuarterTrend(q.label, sum(len(o.krs) for o in facts.objectives), facts.team_score, discipline))
-    return trend
-
-
 def kr_paths(stored: dict[str, KeyResult], key_results: list[KeyResult]) -> dict[str, list[PathStep]]:
     """The path of every key result that continues an earlier one (by KR id), oldest quarter first."""
-    from addin.okr.periods import path_of
-
     paths = {}
     for kr in key_results:
         if kr.id and kr.continues:
@@ -78,7 +51,7 @@ def kr_paths(stored: dict[str, KeyResult], key_results: list[KeyResult]) -> dict
     return paths
 
 
-def _quarters_up_to(quarter: Quarter, count: int) -> list[Quarter]:
+def quarters_up_to(quarter: Quarter, count: int) -> list[Quarter]:
     quarters = [quarter]
     while len(quarters) < count:
         quarters.insert(0, quarters[0].previous())

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from addin.store import repo
 from addin.store.db import Database, alembic_config, default_database_url
-from tests.conftest import PG_HOST, PG_PORT, _postgres_answers
+from tests.conftest import _postgres_answers, throwaway_postgres
 
 CREATED = dt.datetime(2026, 5, 4, 8, 0)  # 2026-Q2 on the calendar, 2026-Q4 of a July fiscal year
 
@@ -29,18 +29,10 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
     reason = _postgres_answers()
     if reason:
         pytest.skip(reason)
-    import psycopg
-
-    name = f"okr_migrate_{secrets.token_hex(4)}"
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    database = Database(f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}")
-    try:
+    with throwaway_postgres("okr_migrate") as url:
+        database = Database(url)
         yield database
-    finally:
         database.dispose()
-        with psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _upgrade(database: Database, revision: str) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from ..model import CheckIn, KeyResult, KrKind
 from ..scoring import progress_for
 from .context import Context, kr_location
+from addin.okr.numbers import readable
 
 # Fewer days of history than this say little about a pace (one noisy week).
 MIN_HISTORY_DAYS = 14
@@ -90,8 +91,8 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Val
         ctx.add(
             "baseline-meets-target",
             kr_location(kr, "Target"),
-            f"{kr.title!r} is marked {kind.value} but its baseline ({kr.baseline:g}) already meets "
-            f"its target ({target:g}). A key result already met is no goal at all.",
+            f"{kr.title!r} is marked {kind.value} but its baseline ({readable(kr.baseline)}) already meets "
+            f"its target ({readable(target)}). A key result already met is no goal at all.",
             "Set a target beyond the baseline (a stretch you are not sure to reach), or fix the "
             "direction in the Kind column.",
         )
@@ -104,8 +105,8 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Val
     ctx.add(
         "met-at-start",
         kr_location(kr, "Target"),
-        f"{kr.title!r} already reached its target ({target:g}) in the first {START_WINDOW_DAYS} "
-        f"days of the quarter (value {early[0]:g}). A target met at the start was not a real goal.",
+        f"{kr.title!r} already reached its target ({readable(target)}) in the first {START_WINDOW_DAYS} "
+        f"days of the quarter (value {readable(early[0])}). A target met at the start was not a real goal.",
         "Raise the target to a stretch worth the quarter, or replace this KR with one that needs "
         "effort.",
     )
@@ -149,15 +150,15 @@ def _pace(ctx: Context, kr: KeyResult, sign: float, history: list[CheckIn] | tup
     if pace > 0 and needed <= factor * pace:
         return
     forecast = last + sign * max(pace, 0.0) * days_left
-    so_far = (f"{pace * 7:.3g} a week so far" if pace > 0
+    so_far = (f"{readable(pace * 7)} a week so far" if pace > 0
               else "no movement towards the target so far")
     ctx.add(
         "pace-far-behind",
         kr_location(kr, "Target"),
-        f"{kr.title!r} needs {needed * 7:.3g} a week to reach {target:g} by {end.isoformat()}, "
-        f"against {so_far} (more than {factor:g}x). At this pace it ends near {forecast:.4g}.",
+        f"{kr.title!r} needs {readable(needed * 7)} a week to reach {readable(target)} by {end.isoformat()}, "
+        f"against {so_far} (more than {readable(factor)}x). At this pace it ends near {readable(forecast)}.",
         "Write in the notes what will change the pace, or reset the target to what is realistic "
-        f"(about {forecast:.4g}) and say why.",
+        f"(about {readable(forecast)}) and say why.",
     )
 
 
@@ -175,8 +176,8 @@ def _low_confidence(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[
     ctx.add(
         "low-confidence-no-plan",
         kr_location(kr, "Confidence"),
-        f"Confidence in {kr.title!r} has been below {limit:g} for the last {needed} check-in(s) "
-        f"(latest {recent[-1][0]:g}) and nobody has written what will change. A KR the team "
+        f"Confidence in {kr.title!r} has been below {readable(limit)} for the last {needed} check-in(s) "
+        f"(latest {readable(recent[-1][0])}) and nobody has written what will change. A KR the team "
         "does not believe in, without a plan, will be missed quietly.",
         "Add a note to the next check-in with what is blocking it and the plan (help needed, "
         "scope cut, target reset), and raise it at the weekly check-in.",

@@ -7,6 +7,7 @@ import re
 from ..model import KeyResult, KrKind
 from .context import Context, kr_location, objective_location
 from .text import TitleFacts, has_quantity, outcome_rewrite, strip_prefix, words
+from addin.okr.numbers import readable
 
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")
@@ -111,7 +112,7 @@ def _kpi(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
         ctx.add(
             "flat-target",
             kr_location(kr, "Target"),
-            f"{kr.title!r} has the same baseline and target ({kr.baseline:g}): nothing is meant "
+            f"{kr.title!r} has the same baseline and target ({readable(kr.baseline)}): nothing is meant "
             "to change, so it is a health metric (KPI), not a key result.",
             "Set the target to where the number should be at quarter end, or track it as a health "
             "metric instead.",

@@ -1,4 +1,4 @@
-"""Store benchmark (not collected by pytest): python -m tests.store.store_bench [N] [DATABASE_URL]
+"""Store benchmark (not collected by pytest): python bench/store_bench.py [N] [DATABASE_URL]
 
 Syncs N new key results into a fresh SQLite file (or the given, empty, migrated database), then syncs the same workbook again
 unchanged, then with half the Current values changed; prints wall and CPU seconds.

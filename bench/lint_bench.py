@@ -1,6 +1,6 @@
 """Benchmark (not a test): lint 100,000 KRs with 100,000 check-ins and print the time.
 
-Run: .venv/bin/python tests/okr/lint_bench.py [KRS]
+Run: .venv/bin/python bench/lint_bench.py [KRS]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from addin.okr.lint import lint  # noqa: E402
 from addin.okr.model import CheckIn, KeyResult, Location, Objective, OkrSet, Settings, Team  # noqa: E402
