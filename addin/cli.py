@@ -205,14 +205,17 @@ def import_viva_goals(export: Path, out: Path, force: bool) -> None:
 def map_command(path: Path, as_json: bool, quarter: str | None) -> None:
     """Show how PATH's sheets and columns are read: the mapping, with how sure it is."""
     from addin.excel.mapping import describe
-    from addin.excel.reader import read_workbook
+    from addin.excel.reader import propose_mapping
 
-    read = read_workbook(_read_file(path, _config()), quarter=quarter, today=_now().date())
+    # when no table is found, each sheet's likeliest header row and columns: a mapping to complete
+    mapping, refusal = propose_mapping(_read_file(path, _config()), quarter=quarter, today=_now().date())
     if as_json:
-        click.echo(read.mapping.to_json())
+        click.echo(mapping.to_json())
     else:
-        click.echo(read.layout_note)
-        click.echo(describe(read.mapping))
+        if refusal:
+            click.echo(refusal)
+        click.echo(describe(mapping))
+    sys.exit(EXIT_FINDINGS if refusal else 0)
 
 
 @main.command()

@@ -10,6 +10,7 @@ below are ever bound: a column such as ``tenant_id``, ``owner_oid``, ``created_b
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -190,15 +191,32 @@ _ENTITIES = frozenset({"key_result", "objective"})
 CONTAINED_SCORE = 0.6  # a header that contains a synonym counts for less than one that is one
 
 
-def _contained_index(index: dict[str, str]) -> list[tuple[tuple[str, ...], str]]:
-    pairs = [(tuple(word.split()), field) for word, field in index.items() if word and word not in _NO_CONTAIN]
-    return sorted(pairs, key=lambda p: -len(" ".join(p[0])))
+def _contained_index(index: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Synonyms that may appear inside a header, by their first word."""
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for word, field in index.items():
+        if word and word not in _NO_CONTAIN:
+            words = tuple(word.split())
+            by_first.setdefault(words[0], []).append((words, field))
+    return by_first
 
 
 _CONTAINED = {"key_results": _contained_index(_KR_INDEX)}
 
 
 def score_header(text: object, kind: str = "key_results") -> tuple[str | None, float]:
+    """The field a header names and how surely (see ``_score_header``); cached, as headers repeat."""
+    if not isinstance(text, str) or len(text) > 80:  # long texts are never headers: not worth a cache slot
+        return _score_header(text, kind)
+    return _score_text(text, kind)
+
+
+@functools.lru_cache(maxsize=8192)
+def _score_text(text: str, kind: str) -> tuple[str | None, float]:
+    return _score_header(text, kind)
+
+
+def _score_header(text: object, kind: str) -> tuple[str | None, float]:
     """The field a header names and how surely: 1.0 when it is a synonym, less when it contains one.
 
     "Responsable del Key Result" contains both an owner and a key-result synonym: the
@@ -215,10 +233,10 @@ def score_header(text: object, kind: str = "key_results") -> tuple[str | None, f
     if not words or len(words) > _MAX_HEADER_WORDS or _INTERNAL_WORDS & set(words):
         return None, 0.0
     found: dict[str, int] = {}
-    for synonym, field in contained:
-        n = len(synonym)
-        if any(tuple(words[i:i + n]) == synonym for i in range(len(words) - n + 1)):
-            found[field] = max(found.get(field, 0), len(" ".join(synonym)))
+    for i, word in enumerate(words):
+        for synonym, field in contained.get(word, ()):
+            if tuple(words[i:i + len(synonym)]) == synonym:
+                found[field] = max(found.get(field, 0), len(" ".join(synonym)))
     if not found:
         return None, 0.0
     qualifiers = {f: n for f, n in found.items() if f not in _ENTITIES}

@@ -17,6 +17,20 @@ outline         objective rows numbered 1, 2 ... each followed by key-result row
 quarter-blocks  Baseline / Current / Target / Progress / Confidence repeated once per
                 quarter under a quarter heading ("Q1-2026"); every filled block is read into
                 a key result of its own quarter (same row, one record per quarter).
+viva-goals      a vendor export, one row per item with its type and the item it is aligned
+                to (``imports.viva_goals``); also read from CSV.
+
+Columns without a header of their own (an outline's numbers and titles under a merged
+instruction) are placed by what they hold; headers that contain a synonym count for less
+than headers that are one.
+
+Where each part lives: ``headers`` (the shared header scorer), ``find_columns`` (columns
+placed by content, id/text pairs, KPI sheets), ``layout_table``, ``layout_outline``,
+``layout_linked`` (the layouts' row readers), ``imports.viva_goals`` (vendor exports),
+``read_sheets`` (Teams, Check-ins, Settings, Initiatives), ``read_period`` (the quarter a
+workbook's period puts it in), ``mapping`` (the contract between finding the tables and
+reading the rows: every read produces one, and a given or saved one replaces the finders).
+This module orchestrates them.
 
 Hidden sheets and rows (the documented rule): a hidden sheet is ignored unless its name
 is one of ours (OKRs, Objectives, Key Results, Teams, Check-ins, Settings, Initiatives),
@@ -29,11 +43,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
-import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
@@ -41,6 +53,10 @@ from addin.errors import InputError, UnsupportedFormat, WorkbookError, WorkbookT
 from addin.excel import headers
 from addin.excel.cellrefs import column_letters
 from addin.excel.imports import viva_goals
+from addin.excel.layout_linked import read_objectives
+from addin.excel.layout_outline import looks_outline, read_outline
+from addin.excel.layout_table import read_table
+from addin.excel.read_sheets import read_checkins, read_initiatives, read_settings, read_teams
 from addin.excel.owners import match_owner_names
 from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
 from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
@@ -48,21 +64,10 @@ from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
 from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
-from addin.excel.read_rows import Problems, RowReader, read_block_values, read_key_result
+from addin.excel.read_rows import Problems, RowReader, read_block_values
 from addin.excel.safety import check_package
 from addin.okr import values as v
-from addin.okr.model import (
-    CheckIn,
-    Finding,
-    Initiative,
-    KeyResult,
-    Location,
-    Objective,
-    OkrSet,
-    Severity,
-    Team,
-    Thresholds,
-)
+from addin.okr.model import Finding, KeyResult, Location, Objective, OkrSet, Severity
 from addin.okr.quarters import Quarter, parse_quarter, quarter_of
 
 CANONICAL_FIELDS = headers.CANONICAL_FIELDS
@@ -271,9 +276,9 @@ class _WorkbookReader:
                                   sheet=sheet.name)  # fmt: skip
             (named[kind] if kind else unnamed).append(sheet)
         for sheet in named["settings"][:1]:
-            self._read_settings(self._load(sheet))
+            read_settings(self, self._load(sheet))
         for sheet in named["teams"][:1]:
-            self._read_teams(self._load(sheet))
+            read_teams(self, self._load(sheet))
         grids = {s.name: self._load(s) for kind in ("objectives", "key_results", "initiatives") for s in named[kind]}
         for sheet in unnamed:
             grids[sheet.name] = self._load(sheet)
@@ -281,6 +286,12 @@ class _WorkbookReader:
         kr_sheets: list[_KrSheet] = []
         initiative_grids = [grids[s.name] for s in named["initiatives"]]
         hints: list[str] = []
+        if self.given is not None:
+            present = {s.name for s in self.info.sheets}
+            for missing in (m.sheet for m in self.given.sheets if m.sheet not in present):
+                self.problems.add("mapping-sheet-missing", Severity.WARNING,
+                                  f"the mapping names sheet {missing!r}, which this workbook does not have; "
+                                  "that part of the mapping was not used.")  # fmt: skip
         for sheet in [*named["key_results"], *unnamed]:
             grid = grids[sheet.name]
             role = given.role if (given := self._given(sheet.name)) is not None else None
@@ -320,17 +331,17 @@ class _WorkbookReader:
                 code="no_okr_table",
             )
         for grid in objective_grids:
-            self._read_objectives(grid)
+            read_objectives(self, grid)
         two_sheet = bool(self.objective_refs)
         for kr_sheet in kr_sheets:
             if kr_sheet.layout == "outline":
-                self._read_outline(kr_sheet)
+                read_outline(self, kr_sheet)
             else:
-                self._read_table(kr_sheet, two_sheet=two_sheet)
+                read_table(self, kr_sheet, two_sheet=two_sheet)
         for grid in initiative_grids:
-            self._read_initiatives(grid)
+            read_initiatives(self, grid)
         for sheet in named["checkins"][:1]:
-            self._read_checkins(self._load(sheet))
+            read_checkins(self, self._load(sheet))
         self._check_duplicates()
         match_owner_names(self.okrs, self.problems)
         self._place_period()
@@ -534,7 +545,7 @@ class _WorkbookReader:
         if "title" in header.columns and "key_result" not in header.columns:
             return _KrSheet(grid, header, "outline")
         ref_col = header.columns.get("ref")
-        if ref_col is not None and _looks_outline(grid, header.row, ref_col):
+        if ref_col is not None and looks_outline(grid, header.row, ref_col):
             return _KrSheet(grid, header, "outline")
         if len(header.blocks) >= 2 or (header.blocks and header.block_quarters):
             return _KrSheet(grid, header, "quarter-blocks")
@@ -566,78 +577,6 @@ class _WorkbookReader:
             if (found := read_block_values(reader, row, kr, quarter=label)) is not None
         ]
         self.okrs.key_results.extend(per_block or [kr])
-
-    def _read_table(self, sheet: _KrSheet, *, two_sheet: bool) -> None:
-        grid, header = sheet.grid, sheet.header
-        columns = self._columns_for(sheet)
-        columns.update(header.links)
-        reader = self._row_reader(grid, columns, header.texts)
-        labels = _label_block(grid, header.row)
-        self._period_from_labels(grid, labels)
-        team_default = labels.get("team", "")
-        carried: dict[str, str] = {}
-        last = header.row
-        for row in range(header.row + 1, grid.last_row + 1):
-            if grid.is_blank(row) or _repeats_header(grid, row, header):
-                continue
-            last = row
-            team = reader.text(row, "team") if "team" in columns else ""
-            objective_cell = reader.text(row, "objective") if "objective" in columns else ""
-            objective_link = reader.text(row, "objective_ref") if "objective_ref" in columns else ""
-            title = reader.text(row, "key_result")
-            if not title:
-                if objective_cell and not any(
-                    reader.has_any(row, (f,)) for f in ("baseline", "target", "current", "owner")
-                ):
-                    # an objective row (often with a progress formula): it names the objective only
-                    carried["objective"] = objective_cell
-                    carried["team"] = team or carried.get("team", "")
-                    self._objective(team or carried.get("team") or team_default, objective_cell, grid, row, reader)
-                elif reader.has_any(row, ("baseline", "target", "current", "owner", "id")):
-                    self.problems.add(
-                        "missing-title", Severity.ERROR,
-                        "this row has values but no key result text, so it was not read. Write the key result.",
-                        sheet=grid.name, row=row, col=columns.get("key_result"),
-                        column=header.texts.get(columns.get("key_result", 0)),
-                    )  # fmt: skip
-                continue  # otherwise a decorative or section-title row
-            new_team = bool(team) and team != carried.get("team")
-            team = team or carried.get("team", "") or team_default
-            carried["team"] = team
-            # a blank Objective repeats the one above (merged or "grouped" sheets), within one team
-            objective_title = objective_cell or ("" if new_team else carried.get("objective", ""))
-            carried["objective"] = objective_title
-            found = None
-            link = objective_link or objective_cell
-            if two_sheet and link:
-                found = (self._find_objective(team, objective_link) if objective_link else None) or (
-                    self._find_objective(team, objective_cell) if objective_cell else None
-                )
-                if found is None:
-                    link_col = columns.get("objective_ref" if objective_link else "objective")
-                    self.problems.add(
-                        "unknown-objective", Severity.ERROR,
-                        f"this key result belongs to objective {link!r}, which is not on the objectives "
-                        "sheet. Add the objective there or correct the name or number.",
-                        sheet=grid.name, row=row, col=link_col, column=header.texts.get(link_col or 0),
-                    )  # fmt: skip
-                else:
-                    objective_title, team = found.title, team or found.team
-            if not team:
-                team = grid.name
-                self._note_once(f"No team column: the sheet name {grid.name!r} was used as the team.")
-            if not objective_title:
-                self.problems.add(
-                    "missing-objective", Severity.ERROR,
-                    "this key result has no objective. Write the objective it belongs to.",
-                    sheet=grid.name, row=row, col=columns.get("objective") or columns.get("key_result"),
-                )  # fmt: skip
-            if objective_title and not (two_sheet and link and found is None):
-                obj = self._objective(team, objective_title, grid, row, reader)
-                obj.ref = obj.ref or objective_link or None
-            kr = read_key_result(reader, row, team=team, objective=objective_title, title=title)
-            self._add_key_result(sheet, kr)
-        self._record(grid, "key_results", header, columns, last, sheet)
 
     def _objective(self, team: str, title: str, grid: Grid, row: int, reader: RowReader | None) -> Objective:
         obj = self.objectives_by_text.get((team, title))
@@ -704,259 +643,9 @@ class _WorkbookReader:
 
     # ------------------------------------------------------------------ outline
 
-    def _read_outline(self, sheet: _KrSheet) -> None:
-        grid, header = sheet.grid, sheet.header
-        columns = self._columns_for(sheet)
-        title_field = "title" if "title" in columns else "key_result"
-        columns.setdefault("key_result", columns[title_field])
-        reader = self._row_reader(grid, columns, header.texts)
-        labels = _label_block(grid, header.row)
-        team = labels.get("team") or ""
-        if not team:
-            team = grid.name
-            self._note_once(f"No 'Team:' label above the table: the sheet name {grid.name!r} was used as the team.")
-        self._period_from_labels(grid, labels)
-        if labels.get("last_checkin"):
-            self._note_once(f"Last check-in given above the table: {labels['last_checkin']}.")
-        parts = [f"team {team!r}"] + ([f"period {labels['period']}"] if labels.get("period") else [])
-        sheet.note = (sheet.note + " " if sheet.note else "") + f"Outline block: {', '.join(parts)}."
-        objectives: dict[str, Objective] = {}
-        last = header.row
-        ref_col = columns.get("ref")
-        for row in range(header.row + 1, grid.last_row + 1):
-            if grid.is_blank(row):
-                continue
-            last = row
-            ref = v.parse_ref(grid.value(row, ref_col)) if ref_col else None
-            title = reader.text(row, title_field)
-            if ref is None or not title:
-                if title or ref:
-                    self.problems.add(
-                        "outline-number", Severity.WARNING,
-                        "this row has no outline number (like 1 or 1.2) or no text, so it was not read.",
-                        sheet=grid.name, row=row, col=ref_col,
-                    )  # fmt: skip
-                continue
-            if "." not in ref:
-                obj = self._objective(team, title, grid, row, reader)
-                obj.ref = ref
-                objectives[ref] = obj
-                continue
-            parent = objectives.get(ref.split(".")[0])
-            if parent is None:
-                self.problems.add(
-                    "unknown-objective", Severity.ERROR,
-                    f"key result {ref} has no objective numbered {ref.split('.')[0]} above it. "
-                    "Add the objective row or correct the number.",
-                    sheet=grid.name, row=row, col=ref_col,
-                )  # fmt: skip
-            kr = read_key_result(reader, row, team=team, objective=parent.title if parent else "", title=title)
-            kr.ref = ref
-            self._add_key_result(sheet, kr)
-        self._record(grid, "key_results", header, columns, last, sheet)
-
     # ------------------------------------------------------------------ objectives (two-sheet)
 
-    def _read_objectives(self, grid: Grid) -> None:
-        given = self._given(grid.name)
-        header = self._header_from(grid, given) if given is not None and given.role == "objectives" else (
-            find_header(grid, "objectives")
-        )  # fmt: skip
-        if header is None:
-            self.problems.add("no-header", Severity.WARNING,
-                              "no header row with an Objective column was found, so this sheet was not read.",
-                              sheet=grid.name)  # fmt: skip
-            return
-        columns = dict(header.columns)
-        if given is None or given.role != "objectives":
-            found = headers.map_header_row(grid.row_values(header.row), "objectives")
-            title_col, ref_col = _split_objective_columns(grid, header.row, found.get("objective", []))
-            columns["objective"] = title_col
-            if ref_col:
-                columns["ref"] = ref_col
-            header.columns = dict(columns)
-        reader = self._row_reader(grid, columns, header.texts)
-        last = header.row
-        rows_by_ref: dict[str, list[int]] = defaultdict(list)
-        for row in range(header.row + 1, grid.last_row + 1):
-            if grid.is_blank(row):
-                continue
-            title = reader.text(row, "objective")
-            if not title:
-                continue
-            last = row
-            team = reader.text(row, "team") or grid.name
-            obj = self._objective(team, title, grid, row, reader)
-            obj.aligns_to = reader.text(row, "aligns_to") or None
-            obj.weight = reader.parse(row, "weight", v.parse_number, "bad-number")
-            for name in ("ref", "id"):
-                ref = reader.text(row, name) if name in columns else ""
-                if ref:
-                    obj.ref = obj.ref or ref
-                    key = v.identity_key(v.parse_ref(ref) or ref)
-                    rows_by_ref[key].append(row)
-                    self.objective_refs.setdefault(("ref", key), obj)
-            self.objective_refs[("title", v.identity_key(title))] = obj
-        for ref_rows in rows_by_ref.values():
-            if len(ref_rows) > 1:
-                listed = ", ".join(f"{grid.name}!{r}" for r in ref_rows)
-                for row in ref_rows:
-                    self.problems.add(
-                        "duplicate-objective-id", Severity.ERROR,
-                        f"this objective's number or ID is used by more than one row ({listed}); key results "
-                        "pointing at it cannot be placed. Give each objective its own number.",
-                        sheet=grid.name, row=row, col=columns.get("ref") or columns.get("id"),
-                    )  # fmt: skip
-        self._record(grid, "objectives", header, columns, last)
-
-    def _find_objective(self, team: str, text: str) -> Objective | None:
-        key = v.identity_key(v.parse_ref(text) or text)
-        return self.objective_refs.get(("ref", key)) or self.objective_refs.get(("title", key))
-
     # ------------------------------------------------------------------ other sheets
-
-    def _read_initiatives(self, grid: Grid) -> None:
-        header = find_header(grid, "initiatives")
-        if header is None:
-            return
-        reader = self._row_reader(grid, header.columns, header.texts)
-        known = {v.identity_key(k.ref) for k in self.okrs.key_results if k.ref} | {
-            v.identity_key(k.id) for k in self.okrs.key_results if k.id
-        }
-        last = header.row
-        for row in range(header.row + 1, grid.last_row + 1):
-            if grid.is_blank(row):
-                continue
-            raw_ref = reader.raw(row, "ref")
-            ref = v.parse_ref(raw_ref) or reader.text(row, "ref")
-            title = reader.text(row, "initiative", "initiative")
-            if not title:
-                continue
-            last = row
-            if not ref or v.identity_key(ref) not in known:
-                self.problems.add(
-                    "unknown-kr", Severity.WARNING,
-                    f"this initiative refers to key result {ref or '(none)'!s}, which is not in the workbook. "
-                    "Write the key result's number (like 1.2) or ID.",
-                    sheet=grid.name, row=row, col=header.columns.get("ref"),
-                )  # fmt: skip
-            self.okrs.initiatives.append(
-                Initiative(kr_ref=ref or "", title=title, owner=reader.text(row, "owner") or None,
-                           status=reader.text(row, "status"), location=Location(sheet=grid.name, row=row))
-            )  # fmt: skip
-        self._record(grid, "initiatives", header, header.columns, last)
-
-    def _read_teams(self, grid: Grid) -> None:
-        header = find_header(grid, "teams")
-        if header is None:
-            return
-        reader = self._row_reader(grid, header.columns, header.texts)
-        last = header.row
-        for row in range(header.row + 1, grid.last_row + 1):
-            name = reader.text(row, "team")
-            if not name:
-                continue
-            last = row
-            team = Team(name=name, location=Location(sheet=grid.name, row=row, team=name))
-            team.lead = reader.text(row, "lead", "lead") or None
-            members = reader.text(row, "members", "members")
-            team.members = tuple(m.strip() for m in re.split(r"[,;\n]", members) if m.strip())
-            team.parent = reader.text(row, "parent", "team") or None
-            weekday = reader.parse(row, "checkin_weekday", _parse_weekday, "bad-weekday")
-            if weekday is not None:
-                team.checkin_weekday = weekday
-            at = reader.parse(row, "checkin_time", _parse_time, "bad-time")
-            if at is not None:
-                team.checkin_time = at
-            zone = reader.parse(row, "timezone", _parse_zone, "bad-timezone")
-            if zone:
-                team.timezone = zone
-            minutes = reader.parse(row, "meeting_minutes", v.parse_number, "bad-number")
-            if minutes:
-                team.meeting_minutes = int(minutes)
-            self.okrs.teams.append(team)
-        self._record(grid, "teams", header, header.columns, last)
-
-    def _read_checkins(self, grid: Grid) -> None:
-        header = find_header(grid, "checkins")
-        if header is None:
-            return
-        reader = self._row_reader(grid, header.columns, header.texts)
-        last = header.row
-        for row in range(header.row + 1, grid.last_row + 1):
-            kr_id = reader.text(row, "id")
-            title = reader.text(row, "key_result") if "key_result" in header.columns else ""
-            if not kr_id and not title:
-                continue
-            last = row
-            at = reader.parse(row, "at", _parse_timestamp, "bad-date")
-            if at is None:
-                continue
-            self.okrs.checkins.append(
-                CheckIn(
-                    kr_id=kr_id, at=at,
-                    value=reader.parse(row, "value", v.parse_number, "bad-number"),
-                    confidence=reader.parse(row, "confidence", v.parse_confidence, "bad-confidence"),
-                    note=reader.text(row, "note", "notes"),
-                    source=reader.text(row, "source", "status") or "workbook",
-                    kr_title=title,
-                )
-            )  # fmt: skip
-        self._record(grid, "checkins", header, header.columns, last)
-
-    def _read_settings(self, grid: Grid) -> None:
-        settings = self.okrs.settings
-        thresholds = {headers.normalise(name.replace("_", " ")): name for name in Thresholds.__dataclass_fields__}
-        pairs = []
-        for row in range(1, grid.last_row + 1):
-            # "Label | Value | what it means": the value is the cell right of the label;
-            # an empty value keeps the default.
-            label_col = next((c for c, x in enumerate(grid.rows[row - 1], start=1) if x not in ("", None)), None)
-            if label_col is None or not isinstance(grid.value(row, label_col), str):
-                continue
-            value = grid.value(row, label_col + 1)
-            if value is not None:
-                pairs.append((row, grid.value(row, label_col), label_col + 1, value))
-        for row, label, col, value in pairs:
-            key = headers.normalise(label)
-            if key in ("fiscal year start", "fiscal year start month", "fy start", "fiscal year starts",
-                       "inicio del ano fiscal", "inicio do ano fiscal"):
-                month = _parse_month(value)
-                if month is None:
-                    self._setting_problem(grid, row, col, label, "write a month number (1-12) or name")
-                else:
-                    settings.fiscal_year_start_month = month
-        for row, label, col, value in pairs:
-            key = headers.normalise(label)
-            if key in ("quarter", "trimestre", "period", "periodo", "current quarter"):
-                try:
-                    settings.quarter = parse_quarter(str(value), settings.fiscal_year_start_month).label
-                except ValueError:
-                    self._setting_problem(grid, row, col, label, "write the quarter like 2026-Q1")
-            elif key in ("holidays", "holiday", "festivos", "feriados"):
-                days = _parse_holidays(value)
-                if days is None:
-                    self._setting_problem(grid, row, col, label,
-                                          "write dates like 2026-12-24, 2026-12-25")
-                else:
-                    settings.holidays = tuple(sorted({*settings.holidays, *days}))
-            elif key in thresholds:
-                name = thresholds[key]
-                try:
-                    number = v.parse_number(value)
-                except v.ValueProblem:
-                    number = None
-                if number is None or number < 0:
-                    self._setting_problem(grid, row, col, label, "write a number")
-                    continue
-                default = getattr(settings.thresholds, name)
-                setattr(settings.thresholds, name, int(number) if isinstance(default, int) else float(number))
-        last = pairs[-1][0] if pairs else 0
-        self.layouts.append(SheetLayout(grid.name, "settings", 1, {}, 1, last))
-
-    def _setting_problem(self, grid: Grid, row: int, col: int, label: str, what: str) -> None:
-        self.problems.add("bad-setting", Severity.ERROR, f"the setting {label!r} cannot be read; {what}.",
-                          sheet=grid.name, row=row, col=col, column=label)  # fmt: skip
 
     # ------------------------------------------------------------------ duplicates
 
@@ -1002,158 +691,3 @@ def _is_quarter_label(text: str) -> bool:
         return False
     return True
 
-
-def _looks_outline(grid: Grid, header_row: int, col: int) -> bool:
-    tops = dotted = 0
-    for row in range(header_row + 1, min(grid.last_row, header_row + 200) + 1):
-        ref = v.parse_ref(grid.value(row, col))
-        if ref:
-            if "." in ref:
-                dotted += 1
-            else:
-                tops += 1
-    return tops > 0 and dotted > 0
-
-
-def _repeats_header(grid: Grid, row: int, header: Header) -> bool:
-    col = header.columns.get("key_result") or header.columns.get("title")
-    return col is not None and grid.value(row, col) == grid.value(header.row, col) and row != header.row
-
-
-def _label_block(grid: Grid, header_row: int) -> dict[str, str]:
-    """Labelled values above the table: "Team:" | "Growth" or "Team: Growth" in one cell."""
-    out: dict[str, str] = {}
-    for row in range(1, header_row):
-        cells = [x for x in grid.row_values(row)]
-        for i, cell in enumerate(cells):
-            if not isinstance(cell, str) or not cell.strip():
-                continue
-            label, sep, rest = cell.partition(":")
-            field_name = headers.label_of(label)
-            if field_name is None or field_name in out:
-                continue
-            value = rest.strip() if sep and rest.strip() else next(
-                (x for x in cells[i + 1:] if x not in (None, "")), None
-            )  # fmt: skip
-            if value is None:
-                continue
-            if isinstance(value, (dt.date, dt.datetime)):
-                value = value.isoformat()[:10]
-            try:
-                out[field_name] = v.clean_text(value, field="team").text
-            except v.ValueProblem:
-                continue
-    return out
-
-
-def _split_objective_columns(grid: Grid, row: int, cols: list[int]) -> tuple[int, int | None]:
-    """Of the columns named like "Objective", which holds the title and which its number/ID."""
-    ref_col = None
-    title_col = cols[0]
-    for col in cols:
-        words = set(headers.normalise(grid.value(row, col)).split())
-        if words & {"id", "no", "number", "ref", "#", "numero"}:
-            ref_col = col
-        else:
-            title_col = col
-    return title_col, (ref_col if ref_col != title_col else None)
-
-
-_WEEKDAYS = {
-    name: i
-    for i, names in enumerate([
-        ("monday", "mon", "lunes", "segunda", "segunda feira"),
-        ("tuesday", "tue", "martes", "terca", "terca feira"),
-        ("wednesday", "wed", "miercoles", "quarta", "quarta feira"),
-        ("thursday", "thu", "jueves", "quinta", "quinta feira"),
-        ("friday", "fri", "viernes", "sexta", "sexta feira"),
-        ("saturday", "sat", "sabado"),
-        ("sunday", "sun", "domingo"),
-    ])
-    for name in names
-}  # fmt: skip
-
-
-def _parse_weekday(value: object) -> int | None:
-    if v.is_empty(value):
-        return None
-    key = headers.normalise(value)
-    if key in _WEEKDAYS:
-        return _WEEKDAYS[key]
-    raise v.ValueProblem(f"{value!r} is not a weekday; write Monday, Tuesday ...")
-
-
-def _parse_time(value: object) -> dt.time | None:
-    if v.is_empty(value):
-        return None
-    if isinstance(value, dt.time):
-        return value.replace(microsecond=0)
-    if isinstance(value, dt.datetime):
-        return value.time().replace(microsecond=0)
-    if isinstance(value, float) and 0 <= value < 1:
-        minutes = round(value * 24 * 60)
-        return dt.time(minutes // 60 % 24, minutes % 60)
-    match = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*", str(value), re.IGNORECASE)
-    if match:
-        hour, minute = int(match[1]), int(match[2] or 0)
-        if match[3]:
-            hour = hour % 12 + (12 if match[3].lower() == "pm" else 0)
-        if hour < 24 and minute < 60:
-            return dt.time(hour, minute)
-    raise v.ValueProblem(f"{value!r} is not a time of day; write it like 10:00.")
-
-
-def _parse_zone(value: object) -> str | None:
-    if v.is_empty(value):
-        return None
-    name = str(value).strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise v.ValueProblem(f"{name!r} is not a time zone; write it like Europe/Madrid.") from exc
-    return name
-
-
-def _parse_month(value: object) -> int | None:
-    try:
-        number = v.parse_number(value)
-    except v.ValueProblem:
-        number = None
-    if number is not None and number.is_integer() and 1 <= number <= 12:
-        return int(number)
-    for fmt in ("%B", "%b"):
-        try:
-            return dt.datetime.strptime(str(value).strip(), fmt).month
-        except ValueError:
-            continue
-    return None
-
-
-def _parse_timestamp(value: object) -> dt.datetime | None:
-    """A check-in's time: naive values are taken as UTC, offsets converted to UTC."""
-    if v.is_empty(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return _parse_timestamp(parsed)
-    day = v.parse_date(value)
-    return None if day is None else dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-
-
-def _parse_holidays(value: object) -> tuple[dt.date, ...] | None:
-    """A Settings "Holidays" cell: a date, or ISO dates separated by commas/semicolons."""
-    if isinstance(value, dt.datetime):
-        return (value.date(),)
-    if isinstance(value, dt.date):
-        return (value,)
-    parts = [p.strip() for p in re.split(r"[,;\n]", str(value)) if p.strip()]
-    try:
-        return tuple(dt.date.fromisoformat(p) for p in parts) or None
-    except ValueError:
-        return None

@@ -47,3 +47,16 @@ def test_corpus_workbook_is_read_whole(case: Case) -> None:
     assert sorted((i.kr_ref, i.title) for i in okrs.initiatives) == sorted(case.initiatives)
     assert result.mapping.confidence > 0 and result.mapping.sheets, "every read says how it mapped the workbook"
 
+
+
+@pytest.mark.parametrize("case", BUILT, ids=[c.name for c in BUILT])
+def test_corpus_workbook_is_stored_whole(case: Case, db) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from addin.excel.sync import sync_workbook
+
+    now = dt.datetime.combine(case.today, dt.time(9), tzinfo=dt.UTC)
+    report = sync_workbook(db, "corpus", case.data, now=now, quarter=case.quarter)
+    assert report.held_back == 0 and not report.incomplete, report.summary
+    assert report.created == len(case.key_results), report.summary
+    assert report.summary.startswith(f"Read {len(case.objectives)} objective")

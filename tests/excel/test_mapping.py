@@ -108,3 +108,29 @@ def test_lint_json_includes_layout_and_mapping(okr, tmp_path) -> None:  # type: 
     document = json.loads(okr("lint", "--json", str(path)).stdout)
     assert document["layout"] == "flat-table" and document["mapping"]["sheets"][0]["sheet"] == "Tracker"
     assert document["findings"]
+
+
+def test_a_mapping_naming_a_sheet_the_workbook_lacks_is_said(tmp_path) -> None:
+    document = json.loads(json.dumps(MAPPING))
+    document["sheets"].append({"sheet": "Gone", "role": "ignored"})
+    result = read_workbook(untitled_column_workbook(), mapping=parse_mapping(json.dumps(document)))
+    assert len(result.okrs.key_results) == 3
+    assert [p.rule for p in result.problems if p.rule == "input.mapping-sheet-missing"] == [
+        "input.mapping-sheet-missing"
+    ]
+
+
+def test_okr_map_of_an_unreadable_layout_proposes_the_columns_to_map(okr, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "tracker.xlsx"
+    path.write_bytes(untitled_column_workbook())
+    result = okr("map", "--json", str(path))
+    assert result.exit_code == 1
+    sheet = json.loads(result.stdout)["sheets"][0]
+    assert sheet["sheet"] == "Tracker" and "key_result" not in sheet["columns"]
+    assert sheet["columns"]["target"] == "E"
+    assert next(c for c in sheet["available"] if c["column"] == "C")["samples"][0].startswith("First reply")
+    # the proposal, completed with the one missing column, is a mapping okr sync accepts
+    sheet["columns"]["key_result"] = "C"
+    path_map = tmp_path / "map.json"
+    path_map.write_text(json.dumps({"version": 1, "sheets": [sheet]}))
+    assert okr("sync", "--mapping", str(path_map), str(path)).exit_code == 0

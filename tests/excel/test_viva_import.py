@@ -57,3 +57,34 @@ def test_a_workbook_that_is_not_an_export_is_refused_by_the_import(okr, tmp_path
     path.write_bytes(own_kr_ids().data)
     result = okr("import", "viva-goals", str(path), "-o", str(tmp_path / "out.xlsx"))
     assert result.exit_code == 2 and "not a Viva Goals export" in result.stderr
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_import() -> None:
+    import csv
+    import io as _io
+
+    import openpyxl
+
+    from tests.excel.corpus.vendor import VIVA_HEADER
+
+    rows = viva_rows()
+    rows[1] = list(rows[1])
+    rows[1][1] = '=HYPERLINK("http://attacker.example","Sign 12 new reseller partners")'
+    out = _io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(VIVA_HEADER)
+    writer.writerows(rows)
+    imported = import_export(out.getvalue().encode())
+    ws = openpyxl.load_workbook(_io.BytesIO(imported.workbook))["OKRs"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert len(cells) == 1 and cells[0].data_type == "s"  # a string cell, never a formula
+
+
+def test_a_csv_that_is_not_an_export_is_refused_with_advice() -> None:
+    from addin.errors import UnsupportedFormat
+
+    with pytest.raises(UnsupportedFormat) as caught:
+        read_workbook(b"Team,Objective,Key Result\nA,B,C\n")
+    assert "Viva Goals" in caught.value.message and caught.value.code == "not_a_workbook"
+    with pytest.raises(UnsupportedFormat):
+        read_workbook(b"Id,Title,Type,Aligned To\n1,x\x00y,Objective,\n")

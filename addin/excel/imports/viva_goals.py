@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from addin.excel import headers
 from addin.excel.read_grid import Grid
 from addin.excel.read_rows import Problems, RowReader, read_key_result
-from addin.okr import values as v
 from addin.okr.model import Initiative, Location, Objective, OkrSet, Severity
 from addin.okr.quarters import parse_quarter
 
