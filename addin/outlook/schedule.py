@@ -290,6 +290,8 @@ def refresh_invites(
                 report.updated.append(RefreshedOccurrence(m.key, m.team, m.kind, body.start))
             else:
                 report.unchanged += 1
+        # series ended by a mid-quarter change stay in the team's .ics file as they are
+        changes += _ended_series(records, plan, {}, calendar.name)
     preread = getattr(calendar, "preread", None)
     if mode == "mail" and preread is not None:
         report.failures = preread(tenant, changes, now=now, record=_recorder(db, tenant, now))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from addin.outlook.schedule import schedule
+from addin.outlook.schedule import refresh_invites, schedule
 from addin.store.meetings import list_meetings
 from tests.outlook.conftest import NOW, make_okrs
 
@@ -95,6 +95,7 @@ def test_ics_keeps_the_ended_series_in_the_file(tmp_path, okr_db, store_okrs) ->
     store_okrs(okrs, now=LATER)
     schedule(okr_db, "t1", calendar=cal, now=LATER)
     schedule(okr_db, "t1", calendar=cal, now=LATER + dt.timedelta(hours=1))  # and again
+    refresh_invites(okr_db, "t1", now=LATER + dt.timedelta(days=1), calendar=cal)  # rewrites it
     data = icalendar.Calendar.from_ical(cal.path_for("T0", "2026-Q4").read_bytes())
     weekly = [e for e in data.walk("VEVENT") if "weekly" in str(e["SUMMARY"])
               and "RECURRENCE-ID" not in e]
