@@ -308,8 +308,8 @@ class _Sync:
         await self._skip_occurrences([
             c for c in changes if c.meeting.skip_dates and current[c.meeting.key].graph_id
             and current[c.meeting.key].state == CREATED
-            and (c.meeting.key in created_now or "skip_dates" in c.changes
-                 or _resends_recurrence(c))], current)
+            and (c.meeting.key in created_now or c.meeting.key in found
+                 or "skip_dates" in c.changes or _resends_recurrence(c))], current)
         # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
         moved = [current[c.meeting.key] for c in changes
                  if current[c.meeting.key].retired and current[c.meeting.key].graph_id
