@@ -233,3 +233,26 @@ def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_s
     assert report.ok and len(report.created) == 15
     assert graph_server.state.operations["429 concurrency"] == 0
     assert graph_server.state.max_concurrency() <= 4
+
+
+def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
+        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    store_okrs(make_okrs(1))
+    cal = graph_calendar()
+    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    before_retro = dt.datetime(2026, 12, 27, 8, 0, tzinfo=dt.UTC)  # T0's retro: Monday 28th
+    refreshed = refresh_invites(okr_db, "t1", now=before_retro, calendar=cal)
+    assert [u.kind for u in refreshed.updated] == ["retro"]
+    retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
+    status = extract(retro["body"]["content"], STATUS)
+    assert status
+    # schedule rewrites the retro's text (a workbook link): the status stays in the calendar
+    report = schedule(okr_db, "t1", calendar=cal, now=before_retro,
+                      settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"))
+    assert report.ok and ("T0", "retro") in {(m.team, m.kind) for m in report.updated}
+    retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
+    assert "https://example.com/okr.xlsx" in retro["body"]["content"]
+    assert extract(retro["body"]["content"], STATUS) == status
+    assert retro["onlineMeeting"]["joinUrl"] in retro["body"]["content"]
+    # so "unchanged" is the truth: the status the calendar shows is the current one
+    assert not refresh_invites(okr_db, "t1", now=before_retro, calendar=cal).updated
