@@ -12,12 +12,13 @@ $(BIN)/okr: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-## run: set up, sync the sample workbook and serve the API and task panes on SQLite
+## run: set up, sync the sample workbook and serve the API and task panes on SQLite over HTTPS
+## (https://localhost:5000, as the manifests say; the local CA is made once in instance/tls/)
 run: $(BIN)/okr
 	mkdir -p instance
 	$(BIN)/okr template --sample --force $(SAMPLE)
 	$(BIN)/okr sync $(SAMPLE) || test $$? -eq 1
-	$(BIN)/okr serve
+	$(BIN)/okr serve --https
 
 ## test: set up (packages, Chromium, LibreOffice where possible) and run the whole suite
 test: $(BIN)/okr

@@ -29,6 +29,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OKR_AUTO_MIGRATE=True,
     )
     app.config.update(overrides or {})
+    # Sign-in is decided once, at start-up: a blank or misspelt client id refuses to start
+    # (ValueError, one line) instead of silently serving everyone as the local admin.
+    from auth import AuthConfig
+
+    if app.config.get("OKR_AUTH") is None:
+        app.config["OKR_AUTH"] = AuthConfig.from_env()
+    from addin.excel.sync_limits import max_kr_rows
+
+    if app.config.get("OKR_MAX_KR_ROWS") is None:
+        app.config["OKR_MAX_KR_ROWS"] = max_kr_rows()  # a bad value refuses to start
 
     from addin.excel.safety import assert_defusedxml_active
 
@@ -39,16 +49,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         db.create_schema()
     app.extensions["okr_db"] = db
 
-    from addin.api import calendars, checkins, docs, retro, sync, teams
+    from addin.api import audit, calendars, checkins, docs, onboard, retro, sync, teams
 
     panes = (_task_pane("excel", "excel/static"), _task_pane("outlook", "outlook/static"),
              _task_pane("common", "static"))
-    for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, retro.bp, *panes):
+    for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, retro.bp, audit.bp, onboard.bp, *panes):
         app.register_blueprint(blueprint)
 
     from addin.api.limits import init_limits
 
     init_limits(app)
+    from addin.api.security import init_security
+
+    init_security(app, sign_in=app.config["OKR_AUTH"].enabled)
     _register_error_handlers(app)
     return app
 
@@ -69,7 +82,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OkrError)
     def _okr_error(exc: OkrError):  # type: ignore[no-untyped-def]
-        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        response = jsonify(error_body(exc.code, exc.message, exc.details))
+        response.status_code = exc.status
+        if exc.details.get("retry_after"):
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
 
     @app.errorhandler(AuthError)
     def _auth_error(exc: AuthError):  # type: ignore[no-untyped-def]

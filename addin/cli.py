@@ -1,4 +1,5 @@
-"""The `okr` command: template, lint, sync, checkin, status, serve.
+"""The `okr` command: template, lint, sync, checkin, status, schedule, refresh-invites, retro, next-quarter,
+attach-retro, audit, serve, manifest, worker.
 
 Exit codes: 0 success; 1 OKR findings of severity error (lint) or conflicts (sync);
 2 unreadable or invalid input, with a one-line reason on stderr and never a traceback.
@@ -191,8 +192,42 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     with db.transaction() as session:
         recorded = repo.record_checkin(session, config.tenant, kr_id, value=value, confidence=conf,
                                        note=note, at=_now(), source="cli")
+        _audit(session, config.tenant, "checkin", target=recorded.kr_id,
+               details={"value": recorded.value, "confidence": recorded.confidence})
     click.echo(f"Checked in {recorded.kr_id}: {recorded.value:g}"
                + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
+
+
+def _audit(session, tenant: str, action: str, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    """Record a CLI write in the audit trail; the CLI acts as the local admin (whoever runs it)."""
+    from addin.okr.authority import LOCAL_ADMIN
+    from addin.store import audit
+
+    audit.record(session, tenant, LOCAL_ADMIN, action, at=_now(), **kwargs)
+
+
+@main.command("audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--action", type=click.Choice(["sync", "checkin", "lead-change", "settings-change",
+                                             "meeting-change"]), help="Only this kind of write.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def audit_command(limit: int, action: str | None, as_json: bool) -> None:
+    """Show the audit trail: who changed what, when (newest first)."""
+    from addin.store import audit
+
+    config = _config()
+    with _database(config).read() as session:
+        entries = audit.entries(session, config.tenant, limit=limit, action=action)
+    if as_json:
+        click.echo(json.dumps({"entries": [e.as_dict() for e in entries]}, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("No writes recorded yet.")
+    for e in entries:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items() if not isinstance(v, list | dict))
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  "
+                   f"{e.target}  {details}")
 
 
 @main.command()
@@ -224,14 +259,103 @@ def status(team: str | None, quarter: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the API and the task panes on the embedded default (SQLite, .ics calendars)."""
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (gunicorn).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (more than 1: gthread workers).")
+@click.option("--timeout", default=None, type=click.IntRange(5, 3600),
+              help="Seconds a request may take before its worker is replaced (OKR_REQUEST_TIMEOUT, 120).")
+@click.option("--https", "use_https", is_flag=True,
+              help="Serve HTTPS with a localhost certificate from a local CA made in the instance folder.")
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader (one process).")
+@handles_errors
+def serve(host: str, port: int, workers: int, threads: int, timeout: int | None, use_https: bool,
+          dev: bool) -> None:
+    """Run the API and the task panes (gunicorn; --dev: Flask's reloader)."""
+    config = _config()
+    _refuse_unsafe_serving(host)
+    tls = None
+    if use_https:
+        from addin.tls import ensure_localhost_certificate
+
+        tls = ensure_localhost_certificate(config.instance_path)
+        click.echo(f"HTTPS with {tls.cert}; trust the CA {tls.ca_cert} once (README: Sideloading).")
+    scheme = "https" if tls else "http"
+    shown = "localhost" if use_https and host in ("127.0.0.1", "::1") else host
+    click.echo(f"OKR Cadence on {scheme}://{shown}:{port}/  (API description: /api/openapi.json)")
+    if dev:
+        _serve_dev(host, port, tls)
+        return
+    from addin.server import DEFAULT_TIMEOUT, ServeOptions, run
+
+    run(ServeOptions(host=host, port=port, workers=workers, threads=threads,
+                     timeout=timeout or int(os.environ.get("OKR_REQUEST_TIMEOUT", DEFAULT_TIMEOUT)),
+                     certfile=str(tls.cert) if tls else None, keyfile=str(tls.key) if tls else None,
+                     forwarded_allow_ips=os.environ.get("OKR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")))
+
+
+def _refuse_unsafe_serving(host: str) -> None:
+    """Fail closed: a broken sign-in configuration, or no sign-in on a non-loopback host, never serves."""
+    from addin import create_app
+    from addin.api.security import LOOPBACK_HOSTS
+    from auth import AuthConfig
+
+    try:
+        sign_in = AuthConfig.from_env().enabled
+        if not sign_in and host.strip("[]").lower() not in LOOPBACK_HOSTS:
+            _fail(f"refusing to serve {host} without sign-in: anyone reaching it would act as the local "
+                  "admin. Use --host 127.0.0.1 or configure sign-in (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS).")
+        create_app()  # the app factory refuses a half-configured sign-in with one clear line
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _serve_dev(host: str, port: int, tls) -> None:  # type: ignore[no-untyped-def]
     from addin import create_app
 
-    load_dotenv()
     app = create_app()
-    click.echo(f"OKR Cadence on http://{host}:{port}/  (API description: /api/openapi.json)")
-    app.run(host=host, port=port, threaded=True)
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # the reloaded child, not the watcher
+        from addin.jobs.inprocess import start_in_worker
+
+        start_in_worker()
+    app.run(host=host, port=port, threaded=True, debug=True, use_reloader=True,
+            ssl_context=(str(tls.cert), str(tls.key)) if tls else None)
+
+
+@main.command("manifest")
+@click.option("--base-url", required=True, help="Where the add-ins are served, e.g. https://okr.example.com.")
+@click.option("--client-id", required=True, help="The Entra app registration's client id (a GUID).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write excel-manifest.xml and outlook-manifest.xml into.")
+@handles_errors
+def manifest_command(base_url: str, client_id: str, out: Path) -> None:
+    """Write both add-in manifests for a host and an app registration."""
+    from addin.manifests import write_manifests
+
+    for path in write_manifests(base_url, client_id, out):
+        click.echo(f"Wrote {path}")
+
+
+@main.command("worker")
+@click.option("--beat", is_flag=True, help="Also keep the schedule (invite refresh, retro packs): run one.")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Job processes.")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
+    """Run background jobs from the queue at OKR_BROKER_URL (Celery)."""
+    load_dotenv()
+    if not os.environ.get("OKR_BROKER_URL"):
+        _fail("OKR_BROKER_URL is not set: without a broker the jobs run inside `okr serve`.")
+    from addin.jobs.celery_app import make_celery
+
+    app = make_celery()
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--pool=prefork",
+            "--without-gossip", "--without-mingle"]
+    if beat:
+        schedule = _config().instance_path / "celerybeat-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={schedule}"]
+    app.worker_main(argv)
 
 
 def _calendar(config: Config, ics: Path | None):  # type: ignore[no-untyped-def]
@@ -254,7 +378,7 @@ def _print_table(rows: list[list[str]]) -> None:
 
 @main.command("schedule")
 @click.option("--team", help="Only this team.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; touch no calendar.")
 @click.option("--ics", type=click.Path(file_okay=False, path_type=Path),
               help="Write .ics files into this folder instead of the configured calendar.")
@@ -268,6 +392,12 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
     config = _config()
     report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
                       calendar=_calendar(config, ics), now=_now(), settings=cadence_settings())
+    changed = [m for m in report.meetings if m.action in ("create", "update", "cancelled")]
+    if changed and not dry_run:
+        with _database(config).transaction() as session:
+            _audit(session, config.tenant, "meeting-change", target=report.quarter,
+                   details={"calendar": report.calendar, "meetings": [
+                       {"team": m.team, "kind": m.kind, "action": m.action} for m in changed]})
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -311,7 +441,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 @main.command("retro")
 @click.option("--team", help="The team whose pack to write.")
 @click.option("--all", "all_teams", is_flag=True, help="Every team: -o names a folder.")
-@click.option("--quarter", help="Quarter such as 2026-Q4 (default: the stored Settings, else today's).")
+@click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
               help="The .docx to write (a folder with --all).")
 @click.option("--template", type=existing_file, help="A Word .docx whose styles restyle the pack.")
@@ -320,7 +450,7 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None,
           no_charts: bool) -> None:
     """Write the quarter-end Word retro pack of a team (or of every team)."""
-    from addin.okr.quarters import resolve_quarter
+    from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
     from addin.reports.build import build_retro_pack
     from addin.reports.data import gather_retro_input, gather_retro_inputs
@@ -333,9 +463,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
     db = _database(config)
     style = template.read_bytes() if template else None
     with db.read() as session:
-        settings = repo.load_settings(session, config.tenant)
-        the_quarter = resolve_quarter(quarter or settings.quarter, today=_now().date(),
-                                      fy_start_month=settings.fiscal_year_start_month)
+        the_quarter = view_quarter(quarter, repo.load_settings(session, config.tenant), _now().date())
         if team:
             inputs = [gather_retro_input(session, config.tenant, team, the_quarter, now=_now())]
         else:
@@ -352,6 +480,24 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
         for data, pack in bar:
             write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
+
+
+@main.command("next-quarter")
+@click.option("--team", required=True, help="The team whose next quarter to start.")
+@click.option("--quarter", help="The quarter that closes, such as 2026-Q4 (default: the team's latest).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The next quarter's workbook (.xlsx) to write.")
+@handles_errors
+def next_quarter(team: str, quarter: str | None, out: Path) -> None:
+    """Write next quarter's workbook of a team, pre-filled from its retro's carry-over; sync it to start."""
+    from addin.rollover import next_quarter_workbook
+
+    config = _config()
+    result = next_quarter_workbook(_database(config), config.tenant, team, quarter=quarter, now=_now())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out, result.workbook)
+    click.echo(f"Wrote {out}: {result.opening.label} for {team}, {result.carried} key result(s) carried over "
+               f"from {result.closing.label}. Edit it, then run `okr sync {out}` to start the quarter.")
 
 
 @main.command("attach-retro")

@@ -29,7 +29,8 @@ class Config:
             instance_path=instance,
             database_url=url,
             max_upload_bytes=int(float(env.get("OKR_MAX_UPLOAD_MB", "50")) * 1024 * 1024),
-            tenant=env.get("OKR_TENANT") or LOCAL_TENANT,
+            # Token tenant ids are lower-case GUIDs: an upper-case OKR_TENANT would name nobody's data.
+            tenant=(env.get("OKR_TENANT") or "").strip().lower() or LOCAL_TENANT,
         )
 
 

@@ -6,8 +6,10 @@
     │   │   ├── UnsupportedFormat  a legacy .xls, CSV, strict OOXML, password... (415)
     │   │   └── WorkbookTooLarge   over a size, row, column or zip budget (413)
     │   └── RequestError           a request field is missing or malformed (400)
+    ├── Forbidden                  signed in, but not allowed to change this (403)
     ├── NotFound                   no such thing for this tenant (404)
     ├── Conflict                   the stored state changed under the caller (409)
+    ├── TooBusy                    the same work is already running; retry later (429)
     └── ServiceUnavailable         an outside service (Graph) failed for now (503)
 
 Each carries a stable snake_case ``code`` the task panes switch on, a message a
@@ -57,6 +59,11 @@ class RequestError(InputError):
     code = "bad_request"
 
 
+class Forbidden(OkrError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(OkrError):
     status = 404
     code = "not_found"
@@ -65,6 +72,11 @@ class NotFound(OkrError):
 class Conflict(OkrError):
     status = 409
     code = "conflict"
+
+
+class TooBusy(OkrError):
+    status = 429
+    code = "too_busy"
 
 
 class ServiceUnavailable(OkrError):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from addin.errors import NotFound
 from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
-from addin.okr.quarters import Quarter, resolve_quarter
+from addin.okr.periods import view_quarter
+from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import repo
 from addin.store.db import Database
@@ -56,18 +57,19 @@ def okr_status(
 ) -> list[TeamView]:
     """Every team's (or one team's) objectives and KRs with their status on ``today``."""
     with db.read() as session:
-        okrs = repo.load_okrs(session, tenant, team=team)
+        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
+        okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
     if team is not None and not any(o.team == team for o in okrs.objectives) and not any(
         t.name == team for t in okrs.teams
     ):
         raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
-    return score_teams(okrs, today=today, quarter=quarter)
+    return score_teams(okrs, today=today, quarter=the_quarter)
 
 
-def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | None = None) -> list[TeamView]:
+def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
     """Score an OkrSet team by team (pure: used by status, invites and reports)."""
-    the_quarter = resolve_quarter(quarter or okrs.settings.quarter, today=today,
-                                  fy_start_month=okrs.settings.fiscal_year_start_month)
+    the_quarter = view_quarter(quarter, okrs.settings, today)
+    today = min(today, the_quarter.end)  # a closed quarter is judged as it stood on its last day
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for c in okrs.checkins:
         checkins[c.kr_id].append(c)
@@ -102,6 +104,7 @@ def _kr_dict(view: KrView) -> dict[str, object]:
     kr, st = view.kr, view.status
     return {
         "id": kr.id,
+        "continues": kr.continues,
         "title": kr.title,
         "owner": kr.owner,
         "kind": str(kr.kind) if kr.kind else None,
@@ -116,4 +119,26 @@ def _kr_dict(view: KrView) -> dict[str, object]:
         "status": str(st.status),
         "grade": st.grade,
         "last_checkin": st.last_checkin.isoformat() if st.last_checkin else None,
+    }
+
+
+def team_history(
+    db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime
+) -> dict[str, object]:
+    """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
+    from addin.reports.trends import kr_paths, team_trend
+
+    with db.read() as session:
+        settings = repo.load_settings(session, tenant)
+        the_quarter = view_quarter(quarter, settings, now.date())
+        found = {t.name.casefold(): t for t in repo.list_teams(session, tenant)}.get(team.casefold())
+        if found is None:
+            return {"trend": [], "paths": {}}
+        trend = team_trend(session, tenant, found, the_quarter, now=now)
+        shown = repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label).key_results
+        carried = [kr for kr in shown if kr.continues]
+        paths = kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
+    return {
+        "trend": [t.as_dict() for t in trend],
+        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
     }

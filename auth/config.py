@@ -32,6 +32,41 @@ def _split_tenants(raw: str) -> frozenset[str]:
     return tenants
 
 
+# Variables that only make sense with sign-in on: any of them set means the operator wants sign-in.
+SIGN_IN_VARS = ("OKR_CLIENT_SECRET", "OKR_CLIENT_CERT_PATH", "OKR_ALLOWED_TENANTS", "OKR_API_AUDIENCE",
+                "OKR_JWKS_URL")
+AUTH_MODES = ("local", "entra")
+
+
+def auth_mode(env: Mapping[str, str]) -> str:
+    """``entra`` (sign-in) or ``local`` (the embedded default's one user), fail-closed.
+
+    OKR_AUTH_MODE says it explicitly; unset, sign-in is on when OKR_CLIENT_ID or any other
+    sign-in variable is set. A misspelt or blank client id therefore never turns sign-in off.
+    """
+    raw = (env.get("OKR_AUTH_MODE") or "").strip().lower()
+    if raw and raw not in AUTH_MODES:
+        raise ValueError(f"OKR_AUTH_MODE must be local or entra, got {raw!r}")
+    wants_sign_in = bool((env.get("OKR_CLIENT_ID") or "").strip()) or any(
+        (env.get(name) or "").strip() for name in SIGN_IN_VARS)
+    if raw == "local" and wants_sign_in:
+        raise ValueError("OKR_AUTH_MODE is local but sign-in variables (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS, "
+                         "...) are set; remove them or set OKR_AUTH_MODE=entra")
+    return raw or ("entra" if wants_sign_in else "local")
+
+
+def _client_id(env: Mapping[str, str]) -> str | None:
+    """OKR_CLIENT_ID in sign-in mode (a GUID, or refuse to start); None on the embedded default."""
+    if auth_mode(env) == "local":
+        return None
+    client_id = (env.get("OKR_CLIENT_ID") or "").strip()
+    if not is_guid(client_id.lower()):
+        shown = repr(client_id) if client_id else "blank"
+        raise ValueError(f"Sign-in is configured but OKR_CLIENT_ID is {shown}: set it to the app "
+                         "registration's Application (client) ID, a GUID")
+    return client_id
+
+
 @dataclass(frozen=True)
 class AuthConfig:
     """How the backend checks Office SSO tokens and obtains Graph tokens with MSAL."""
@@ -55,8 +90,9 @@ class AuthConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "AuthConfig":
-        """Build the configuration from OKR_* environment variables."""
-        client_id = (env.get("OKR_CLIENT_ID") or "").strip() or None
+        """Build the configuration from OKR_* environment variables (see ``auth_mode``)."""
+        allowed = _split_tenants(env.get("OKR_ALLOWED_TENANTS", ""))
+        client_id = _client_id(env)
         authority = (env.get("OKR_AUTHORITY") or DEFAULT_AUTHORITY).strip().rstrip("/")
         if not authority.startswith("https://"):
             # MSAL refuses non-https authorities; fail at start-up, not on the first request.
@@ -65,7 +101,7 @@ class AuthConfig:
             client_id=client_id,
             client_secret=(env.get("OKR_CLIENT_SECRET") or "").strip() or None,
             authority=authority,
-            allowed_tenants=_split_tenants(env.get("OKR_ALLOWED_TENANTS", "")),
+            allowed_tenants=allowed,
             api_audience=(env.get("OKR_API_AUDIENCE") or "").strip() or None,
             jwks_url=(env.get("OKR_JWKS_URL") or "").strip() or None,
             ca_bundle=(env.get("OKR_CA_BUNDLE") or "").strip() or None,

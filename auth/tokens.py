@@ -30,11 +30,13 @@ class User:
     name: str
     email: str | None
     scopes: frozenset[str]
+    roles: frozenset[str] = frozenset()  # app roles assigned to the user (the ``roles`` claim)
 
 
 def local_user() -> User:
     """The single user of the embedded default (no app registration configured)."""
-    return User(LOCAL_TENANT, "local", "local", None, frozenset({"access_as_user"}))
+    # The embedded default has one user, who administers it.
+    return User(LOCAL_TENANT, "local", "local", None, frozenset({"access_as_user"}), frozenset({"OKR.Admin"}))
 
 
 def authenticate(authorization: str | None, config: AuthConfig, *, now: float | None = None) -> User:
@@ -208,5 +210,13 @@ def _user_from(claims: dict[str, Any], tenant_id: str) -> User:
         name=str(name),
         email=str(email) if email else None,
         scopes=frozenset(str(claims.get("scp", "")).split()),
+        roles=_roles(claims.get("roles")),
     )
+
+
+def _roles(raw: object) -> frozenset[str]:
+    """The ``roles`` claim: a list of app role values (anything else carries no role)."""
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(r for r in raw if isinstance(r, str))
 

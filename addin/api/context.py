@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import current_app, g, request
 
+from addin.okr.authority import Actor, actor_from
 from addin.store.db import Database
 from auth import AuthConfig, User, authenticate
 
@@ -21,9 +22,17 @@ def now() -> dt.datetime:
 def current_user() -> User:
     """The caller, from the Office SSO bearer token; the local user without an Azure app."""
     if "okr_user" not in g:
-        config = current_app.config.get("OKR_AUTH") or AuthConfig.from_env()
+        from addin.tenancy import auth_config  # OKR_ALLOWED_TENANTS + tenants onboarded by consent
+
+        config = auth_config(database(), current_app.config.get("OKR_AUTH") or AuthConfig.from_env())
         g.okr_user = authenticate(request.headers.get("Authorization"), config)
     return g.okr_user
+
+
+def current_actor() -> Actor:
+    """The caller as the authority rules see them (admin: the OKR.Admin app role)."""
+    user = current_user()
+    return actor_from(user.object_id, user.email, user.name, user.roles)
 
 
 def tenant() -> str:

@@ -137,6 +137,8 @@ OPENAPI = {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"}, "title": {"type": "string"},
+                    "continues": {"type": "string", "nullable": True,
+                                  "description": "The id of last quarter's key result this one carries over."},
                     "owner": {"type": "string", "nullable": True},
                     "kind": {"type": "string", "nullable": True},
                     **{k: {"type": "number", "nullable": True}
@@ -153,6 +155,9 @@ OPENAPI = {
                 "type": "object",
                 "properties": {
                     "team": {"type": "string"},
+                    "lead": {"type": "string", "nullable": True,
+                             "description": "The stored lead (changes only by the lead or an admin)"},
+                    "members": {"type": "array", "items": {"type": "string"}},
                     "quarter": {"type": "string"},
                     "score": {"type": "number", "nullable": True},
                     "objectives": {"type": "array", "items": {
@@ -165,6 +170,22 @@ OPENAPI = {
                         },
                     }},
                 },
+            },
+            "TeamHistory": {
+                "allOf": [{"$ref": "#/components/schemas/TeamStatus"}, {
+                    "type": "object",
+                    "properties": {
+                        "trend": {"type": "array", "items": {"type": "object", "properties": {
+                            "quarter": {"type": "string"}, "key_results": {"type": "integer"},
+                            "score": {"type": "number", "nullable": True},
+                            "checkin_discipline": {"type": "number", "nullable": True}}}},
+                        "paths": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                            "type": "object", "properties": {
+                                "quarter": {"type": "string"}, "id": {"type": "string"},
+                                **{k: {"type": "number", "nullable": True} for k in ("baseline", "target", "current")},
+                            }}}},
+                    },
+                }],
             },
             "CheckInRequest": {
                 "type": "object",
@@ -206,18 +227,37 @@ OPENAPI = {
         }},
         "/api/teams": {"get": {
             "summary": "Every team's OKRs with status",
-            "parameters": [_QUARTER],
-            "responses": {"200": {"description": "Teams", "content": {"application/json": {"schema": {
+            "parameters": [_QUARTER,
+                           {"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                           {"name": "offset", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+            "responses": {"200": {"description": "One page of teams", "content": {"application/json": {"schema": {
                 "type": "object",
                 "properties": {"teams": {"type": "array",
-                                         "items": {"$ref": "#/components/schemas/TeamStatus"}}}}}}},
-                          "401": _ERROR, "429": _ERROR},
+                                         "items": {"$ref": "#/components/schemas/TeamStatus"}},
+                               "total": {"type": "integer"}, "offset": {"type": "integer"},
+                               "limit": {"type": "integer"},
+                               "next": {"type": "string", "nullable": True,
+                                        "description": "The next page's URL; null on the last page"}}}}}},
+                          "400": _ERROR, "401": _ERROR, "429": _ERROR},
         }},
         "/api/teams/{team}": {"get": {
             "summary": "One team's OKRs with status",
             "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
                            _QUARTER],
-            "responses": {"200": _json("TeamStatus", "The team"), "401": _ERROR, "429": _ERROR, "404": _ERROR},
+            "responses": {"200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                          "401": _ERROR, "429": _ERROR, "404": _ERROR},
+        }},
+        "/api/teams/{team}/next-quarter": {"get": {
+            "summary": "Next quarter's workbook of the team, pre-filled from its retro's carry-over",
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {**_QUARTER, "description": "The quarter that closes (default: the team's latest)."}],
+            "responses": {"200": {"description": "The workbook, base64", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "team": {"type": "string"}, "from": {"type": "string"}, "quarter": {"type": "string"},
+                    "carried": {"type": "integer"}, "workbook": {"type": "string", "format": "byte"}}}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
         }},
         "/api/teams/{team}/calendar/{quarter}.ics": {"get": {
             "summary": "The team's quarter as an iCalendar file (embedded default calendar)",
@@ -272,7 +312,36 @@ OPENAPI = {
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/CheckInRequest"}}}},
             "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
-                          "404": _ERROR},
+                          "403": _ERROR, "404": _ERROR},
+        }},
+        "/api/audit": {"get": {
+            "summary": "The audit trail (admins only): who changed what, when; newest first",
+            "parameters": [
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                {"name": "before", "in": "query", "required": False, "description": "Entries older than this id",
+                 "schema": {"type": "integer", "minimum": 1}},
+                {"name": "action", "in": "query", "required": False, "schema": {
+                    "type": "string",
+                    "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"]}}],
+            "responses": {"200": {"description": "Entries", "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {
+                    "entries": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+                        "actor": {"type": "string", "description": "The actor's object id"},
+                        "actor_name": {"type": "string"}, "action": {"type": "string"},
+                        "target": {"type": "string"}, "details": {"type": "object"}}}},
+                    "next": {"type": "string", "nullable": True}}}}}},
+                          "400": _ERROR, "401": _ERROR, "403": _ERROR, "429": _ERROR},
+        }},
+        "/api/tenant": {"delete": {
+            "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
+                       "its data stays; its admin consenting again at /onboard brings it back",
+            "responses": {"200": {"description": "The organisation is offboarded", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "tenant": {"type": "string"}, "state": {"type": "string", "enum": ["offboarded"]}}}}}},
+                "401": _ERROR, "403": _ERROR, "429": _ERROR},
         }},
     },
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from addin.api.context import current_user, database, now, tenant
+from addin.api.context import current_actor, current_user, database, now, tenant
 from addin.api.upload import uploaded_workbook
 from addin.excel.sync import lint_workbook, sync_workbook
+from addin.jobs import after_sync, teams_before
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 
@@ -18,8 +19,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.post("/sync")
 def sync():  # type: ignore[no-untyped-def]
     current_user()  # refuse an unauthenticated upload before reading its body
-    report = sync_workbook(database(), tenant(), uploaded_workbook(), now=now(),
-                           quarter=request.args.get("quarter"))
+    workbook = uploaded_workbook()
+    before = teams_before(database(), tenant())
+    report = sync_workbook(database(), tenant(), workbook, now=now(),
+                           quarter=request.args.get("quarter"), actor=current_actor(),
+                           max_rows=current_app.config["OKR_MAX_KR_ROWS"])
+    after_sync(database(), tenant(), before)  # teams whose cadence, lead or members changed: re-planned
     body = report.as_dict()
     body["cells"] = [
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}

@@ -1,23 +1,83 @@
-"""Teams and their OKRs with status: transparency across the tenant."""
+"""Teams and their OKRs with status: transparency across the tenant (everyone reads everything), one quarter at a time."""
 
 from __future__ import annotations
+
+import base64
 
 from flask import Blueprint, jsonify, request
 
 from addin.api.context import database, now, tenant
-from addin.status import okr_status
+from addin.errors import RequestError
+from addin.okr.authority import team_key
+from addin.okr.model import Team
+from addin.rollover import next_quarter_workbook
+from addin.status import okr_status, team_history
+from addin.store import people
 
 bp = Blueprint("teams", __name__, url_prefix="/api")
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
 
 
 @bp.get("/teams")
 def list_teams():  # type: ignore[no-untyped-def]
+    limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    offset = _int_arg("offset", 0, 0, 10**9)
     views = okr_status(database(), tenant(), today=now().date(), quarter=request.args.get("quarter"))
-    return jsonify({"teams": [v.as_dict() for v in views]})
+    page = views[offset:offset + limit]
+    rosters = _rosters()
+    following = offset + limit < len(views)
+    return jsonify({
+        "teams": [_with_roster(v.as_dict(), rosters) for v in page],
+        "total": len(views),
+        "offset": offset,
+        "limit": limit,
+        "next": f"/api/teams?offset={offset + limit}&limit={limit}" if following else None,
+    })
 
 
 @bp.get("/teams/<team>")
 def show_team(team: str):  # type: ignore[no-untyped-def]
+    """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths."""
     views = okr_status(database(), tenant(), today=now().date(), team=team,
                        quarter=request.args.get("quarter"))
-    return jsonify(views[0].as_dict() if views else {"team": team, "objectives": [], "score": None})
+    body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
+    body |= team_history(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
+    return jsonify(_with_roster(body, _rosters()))
+
+
+@bp.get("/teams/<team>/next-quarter")
+def next_quarter(team: str):  # type: ignore[no-untyped-def]
+    """Next quarter's workbook, pre-filled from the retro's carry-over (base64, for Excel.createWorkbook)."""
+    made = next_quarter_workbook(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
+    return jsonify({
+        "team": team,
+        "from": made.closing.label,
+        "quarter": made.opening.label,
+        "carried": made.carried,
+        "workbook": base64.b64encode(made.workbook).decode("ascii"),
+    })
+
+
+def _rosters() -> dict[str, Team]:
+    with database().read() as session:
+        return people.stored_teams(session, tenant())
+
+
+def _with_roster(body: dict[str, object], rosters: dict[str, Team]) -> dict[str, object]:
+    """The team's stored lead and members (who may change its OKRs)."""
+    team = rosters.get(team_key(str(body["team"])))
+    body["lead"] = team.lead if team else None
+    body["members"] = list(team.members) if team else []
+    return body
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise RequestError(f"'{name}' must be a whole number from {low} to {high}.", code="invalid_field",
+                           field=name)
+    return int(raw)

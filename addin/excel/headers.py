@@ -17,7 +17,7 @@ import unicodedata
 CANONICAL_FIELDS: tuple[str, ...] = (
     "team", "objective", "objective_type", "key_result", "kind", "owner", "baseline", "target",
     "current", "unit", "confidence", "due", "aligns_to", "depends_on", "notes", "weight", "ref",
-    "id", "progress", "status", "last_checkin", "flags",
+    "id", "progress", "status", "last_checkin", "flags", "continues",
 )  # fmt: skip
 WRITTEN_FIELDS: tuple[str, ...] = ("id", "progress", "status", "last_checkin", "flags")
 # Per-quarter fields of the quarter-block layout.
@@ -55,6 +55,8 @@ _KR_SYNONYMS: dict[str, tuple[str, ...]] = {
     "aligns_to": ("aligns to", "aligned to", "alignment", "parent", "parent objective",
                   "supports", "alinea con", "alineado con", "alinhado a", "alinhado com",
                   "alineacion", "alinhamento", "contributes to"),
+    "continues": ("continues", "continues kr", "carried over from", "carried from", "previous kr",
+                  "previous key result", "continua", "continuacion de", "continuacao de"),
     "depends_on": ("depends on", "dependencies", "dependency", "depende de", "dependencias",
                    "blocked by", "dependente de"),
     "notes": ("notes", "note", "comments", "comment", "notas", "nota", "comentarios",

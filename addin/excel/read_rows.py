@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from addin.excel.read_grid import Grid, cell_ref
@@ -193,6 +193,7 @@ def read_key_result(
     kr.unit = reader.text(row, "unit")
     kr.notes = reader.text(row, "notes")
     kr.aligns_to = reader.text(row, "aligns_to") or None
+    kr.continues = reader.text(row, "continues") or None if "continues" in reader.columns else None
     depends = reader.text(row, "depends_on")
     if depends:
         kr.depends_on = tuple(p.strip() for p in re.split(r"[,;\n]", depends) if p.strip())
@@ -209,6 +210,25 @@ def read_key_result(
     kr.location = Location(sheet=reader.grid.name, row=row, team=team or None, objective=objective or None,
                            key_result=kr.id)  # fmt: skip
     return kr
+
+
+_BLOCK_FIELDS = ("baseline", "target", "current", "confidence")
+
+
+def read_block_values(reader: RowReader, row: int, kr: KeyResult, *, quarter: str) -> KeyResult | None:
+    """``kr`` with the values of one quarter block (a ``reader`` over that block), or None when the block is empty."""
+    if not reader.has_any(row, _BLOCK_FIELDS):
+        return None
+    block = replace(kr, baseline=None, target=None, current=None, quarter=quarter)
+    block.confidence = reader.parse(
+        row, "confidence", lambda x: v.parse_confidence(x, percent_format=reader.percent_format(row, "confidence")),
+        "bad-confidence",
+    ) if "confidence" in reader.columns else kr.confidence  # fmt: skip
+    for name in ("owner", "unit"):
+        if name in reader.columns and reader.text(row, name):
+            setattr(block, name, reader.text(row, name))
+    _read_numbers(reader, row, block)
+    return block
 
 
 def _plain_number(value: Any) -> bool:

@@ -15,8 +15,8 @@ flat-table      one table of key results anywhere on a sheet (title rows above i
 outline         objective rows numbered 1, 2 ... each followed by key-result rows 1.1,
                 1.2 ..., with "Team:" / "Period:" given once in a block above the table.
 quarter-blocks  Baseline / Current / Target / Progress / Confidence repeated once per
-                quarter under a quarter heading ("Q1-2026"); the block of the quarter being
-                synced is read, the others are left alone.
+                quarter under a quarter heading ("Q1-2026"); every filled block is read into
+                a key result of its own quarter (same row, one record per quarter).
 
 Hidden sheets and rows (the documented rule): a hidden sheet is ignored unless its name
 is one of ours (OKRs, Objectives, Key Results, Teams, Check-ins, Settings, Initiatives),
@@ -41,7 +41,7 @@ from addin.errors import UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
 from addin.excel.read_grid import Grid, Header, find_header, load_grid
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
-from addin.excel.read_rows import Problems, RowReader, read_key_result
+from addin.excel.read_rows import Problems, RowReader, read_block_values, read_key_result
 from addin.excel.safety import check_package
 from addin.okr import values as v
 from addin.okr.model import (
@@ -73,6 +73,7 @@ class SheetLayout:
     first_data_row: int
     last_data_row: int  # last row that held data (never the declared <dimension>)
     last_column: int = 0  # rightmost column holding anything: new columns go right of it
+    blocks: dict[str, dict[str, int]] = field(default_factory=dict)  # quarter label -> field -> column
 
 
 @dataclass
@@ -136,6 +137,7 @@ class _KrSheet:
     header: Header
     layout: str  # flat-table | outline | quarter-blocks
     note: str = ""
+    block_readers: dict[str, RowReader] = field(default_factory=dict)  # quarter label -> its block's reader
 
 
 @dataclass
@@ -286,11 +288,14 @@ class _WorkbookReader:
         return RowReader(grid, columns, texts, self.problems, self.info.date1904,
                          self.okrs.settings.fiscal_year_start_month)  # fmt: skip
 
-    def _record(self, grid: Grid, kind: str, header: Header, columns: dict[str, int], last: int) -> None:
+    def _record(
+        self, grid: Grid, kind: str, header: Header, columns: dict[str, int], last: int, sheet: _KrSheet | None = None
+    ) -> None:
         if kind in ("key_results", "objectives"):
             columns = {f: c for f, c in columns.items() if f in CANONICAL_FIELDS}
         widest = max((len(row) for row in grid.rows), default=0)
-        self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest))
+        blocks = {label: dict(header.blocks[label]) for label in sheet.block_readers} if sheet else {}
+        self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest, blocks))
 
     # ------------------------------------------------------------------ key results
 
@@ -305,32 +310,31 @@ class _WorkbookReader:
         return _KrSheet(grid, header, "flat-table")
 
     def _columns_for(self, sheet: _KrSheet) -> dict[str, int]:
+        """The sheet's columns outside any quarter block; each block gets a reader of its own."""
         columns = dict(sheet.header.columns)
         if sheet.layout != "quarter-blocks":
             return columns
+        blocks = sorted(sheet.header.block_quarters.items(), key=lambda item: item[1].start)
+        for label, _quarter in blocks:
+            block = sheet.header.blocks[label]
+            for col in block.values():
+                sheet.header.texts.setdefault(col, f"{label} {headers.normalise(sheet.grid.value(sheet.header.row, col))}")
+            sheet.block_readers[label] = self._row_reader(sheet.grid, {**columns, **block}, sheet.header.texts)
         wanted = self._quarter()
-        label = next(
-            (lbl for lbl, q in sheet.header.block_quarters.items()
-             if (q.fiscal_year, q.number) == (wanted.fiscal_year, wanted.number)),
-            None,
-        )  # fmt: skip
-        found = ", ".join(sorted(sheet.header.block_quarters))
-        if label is None:
-            self.problems.add(
-                "no-quarter-block", Severity.ERROR,
-                f"there is no block of columns for {wanted.label} (blocks found: {found}), so no baseline, target "
-                f"or current values were read. Add a '{wanted.label}' block or sync another quarter.",
-                sheet=sheet.grid.name, row=max(1, sheet.header.row - 1),
-            )  # fmt: skip
-            sheet.note = f"No block for {wanted.label} was found (blocks: {found})."
-            return columns
-        columns.update(sheet.header.blocks[label])
-        for col in sheet.header.blocks[label].values():
-            sheet.header.texts.setdefault(col, f"{label} {headers.normalise(sheet.grid.value(sheet.header.row, col))}")
-        others = [lbl for lbl in sorted(sheet.header.block_quarters) if lbl != label]
-        kept = f"; the other blocks ({', '.join(others)}) were kept as they are." if others else "."
-        sheet.note = f"Read the {label} block{kept}"
+        found = ", ".join(label for label, _q in blocks)
+        sheet.note = (f"Read every filled quarter block ({found}) into its own quarter; "
+                      f"rows without any block values belong to {wanted.label}.")
         return columns
+
+    def _add_key_result(self, sheet: _KrSheet, kr: KeyResult) -> None:
+        """A row's key result, or -- on a quarter-blocks sheet -- one per filled block."""
+        row = kr.location.row or 0
+        per_block = [
+            found
+            for label, reader in sheet.block_readers.items()
+            if (found := read_block_values(reader, row, kr, quarter=label)) is not None
+        ]
+        self.okrs.key_results.extend(per_block or [kr])
 
     def _read_table(self, sheet: _KrSheet, *, two_sheet: bool) -> None:
         grid, header = sheet.grid, sheet.header
@@ -394,8 +398,8 @@ class _WorkbookReader:
             if objective_title and not (two_sheet and objective_cell and found is None):
                 self._objective(team, objective_title, grid, row, reader)
             kr = read_key_result(reader, row, team=team, objective=objective_title, title=title)
-            self.okrs.key_results.append(kr)
-        self._record(grid, "key_results", header, columns, last)
+            self._add_key_result(sheet, kr)
+        self._record(grid, "key_results", header, columns, last, sheet)
 
     def _objective(self, team: str, title: str, grid: Grid, row: int, reader: RowReader | None) -> Objective:
         obj = self.objectives_by_text.get((team, title))
@@ -476,8 +480,8 @@ class _WorkbookReader:
                 )  # fmt: skip
             kr = read_key_result(reader, row, team=team, objective=parent.title if parent else "", title=title)
             kr.ref = ref
-            self.okrs.key_results.append(kr)
-        self._record(grid, "key_results", header, columns, last)
+            self._add_key_result(sheet, kr)
+        self._record(grid, "key_results", header, columns, last, sheet)
 
     # ------------------------------------------------------------------ objectives (two-sheet)
 
@@ -679,13 +683,15 @@ class _WorkbookReader:
     # ------------------------------------------------------------------ duplicates
 
     def _check_duplicates(self) -> None:
-        by_id: dict[str, list[KeyResult]] = defaultdict(list)
-        by_row: dict[tuple[str, str, str], list[KeyResult]] = defaultdict(list)
+        # a quarter-blocks row is one key result per quarter: copies are only copies within a quarter
+        by_id: dict[tuple[str, str | None], list[KeyResult]] = defaultdict(list)
+        by_row: dict[tuple[str, str, str, str | None], list[KeyResult]] = defaultdict(list)
         for kr in self.okrs.key_results:
             if kr.id:
-                by_id[v.identity_key(kr.id)].append(kr)
+                by_id[(v.identity_key(kr.id), kr.quarter)].append(kr)
             if kr.title:
-                by_row[(v.identity_key(kr.team), v.identity_key(kr.objective), v.identity_key(kr.title))].append(kr)
+                key = (v.identity_key(kr.team), v.identity_key(kr.objective), v.identity_key(kr.title), kr.quarter)
+                by_row[key].append(kr)
         for group in by_id.values():
             if len(group) > 1:
                 rows = ", ".join(f"{k.location.sheet}!{k.location.row}" for k in group)

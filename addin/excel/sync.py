@@ -14,14 +14,19 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook
+from addin.excel.sync_authority import audit_sync, authorise_sync
+from addin.excel.sync_limits import check_row_cap, max_kr_rows
 from addin.excel.writeback import CellWrite, patch_workbook
+from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
-from addin.okr.quarters import Quarter, resolve_quarter
+from addin.okr.periods import quarter_from_due_dates
+from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
 from addin.store import repo
 from addin.store.db import Database
+from addin.store.sync_slots import sync_slot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
@@ -71,6 +76,7 @@ class SyncReport:
     workbook_id: str
     workbook: bytes = field(repr=False)
     cells: list[CellWrite] = field(default_factory=list, repr=False)
+    quarters: tuple[str, ...] = ()  # the quarters this workbook's key results were synced into
 
     def as_dict(self) -> dict[str, object]:
         """The `okr sync --json` document (without the workbook bytes)."""
@@ -85,6 +91,7 @@ class SyncReport:
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
+            "quarters": list(self.quarters),
         }
 
 
@@ -125,11 +132,30 @@ def sync_workbook(
     *,
     now: dt.datetime,
     quarter: str | None = None,
+    actor: Actor = LOCAL_ADMIN,
+    max_rows: int | None = None,
 ) -> SyncReport:
-    """Sync one workbook for one tenant; returns the report and the updated workbook."""
+    """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
+    the updated workbook. The default actor is the local admin (CLI, embedded default).
+
+    The workbook is read before the write transaction opens, and refused over ``max_rows``
+    key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
+    """
+    limit = max_kr_rows() if max_rows is None else max_rows
+    with sync_slot(db, tenant):
+        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit)
+
+
+def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, quarter: str | None,
+                  actor: Actor, max_rows: int) -> SyncReport:
+    read = read_workbook(data, quarter=quarter, today=now.date())  # outside the write transaction
+    check_row_cap(read, max_rows)
     with db.transaction() as session:
-        report, edits = _store(session, tenant, read_workbook(data, quarter=quarter, today=now.date()),
-                               now=now, quarter=quarter)
+        read, gate = authorise_sync(session, tenant, actor, read, now=now)
+        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold)
+        audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
+                                                                     "conflicts": len(report.conflicts)}, now=now)
+        del read
         # Everything read and planned is released by now: the write-back, the peak of
         # a sync's memory, holds only the file and the cells it writes.
         written = patch_workbook(data, **edits)
@@ -139,27 +165,36 @@ def sync_workbook(
 
 
 def _store(
-    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None
+    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
+    also_hold: Iterable[str] = (),
 ) -> tuple[SyncReport, dict[str, object]]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
-    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows}
+    hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
-                          now=now, hold=hold)
+                          now=now, hold=hold, default_quarter=the_quarter)
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
-    okrs = _tenant_view(session, tenant, read, plan)
-    findings = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=the_quarter)
-    repo.save_findings(session, tenant, findings, now=now)
+    fy_start = read.okrs.settings.fiscal_year_start_month
+    statuses: dict[str, KrStatus] = {}
+    findings: list[Finding] = []
+    for label in plan.quarters:
+        # each quarter is linted and scored with that quarter's OKRs only
+        period = parse_quarter(label, fy_start)
+        in_period = [kr for kr in plan.merged if kr.quarter == label]
+        okrs = _tenant_view(session, tenant, read, in_period, label)
+        found = lint(okrs, today=now.date(), checkins=okrs.checkins, quarter=period)
+        repo.save_findings(session, tenant, found, now=now, quarter=label)
+        findings.extend(found)
+        statuses |= _statuses(in_period, okrs, okrs.checkins, period, now.date())
 
-    statuses = _statuses(plan.merged, okrs, okrs.checkins, the_quarter, now.date())
     report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
-    cells, header_cells = _status_cells(read, plan, statuses, report_findings)
+    cells, header_cells = _status_cells(read, plan, statuses, report_findings, the_quarter.label)
     report = SyncReport(
         created=len(plan.create),
         updated=len(plan.update),
@@ -173,11 +208,13 @@ def _store(
         workbook_id=workbook_id,
         workbook=b"",
         cells=cells,
+        quarters=plan.quarters,
     )
+    history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
     edits = {
         "cells": cells,
         "header_cells": header_cells,
-        "append_rows": _checkin_rows(read, plan.merged, okrs.checkins, typed),
+        "append_rows": _checkin_rows(read, plan.merged, history, typed),
         "workbook_id": workbook_id,
     }
     return report, edits
@@ -250,9 +287,14 @@ def _kept_formula_findings(references: Iterable[str]) -> list[Finding]:
 
 
 def _quarter(read: ReadResult, quarter: str | None, today: dt.date) -> Quarter:
+    """The workbook's period: as asked, else its Settings / label block, else its due dates, else today's."""
     settings = read.okrs.settings
-    return resolve_quarter(quarter or settings.quarter, today=today,
-                           fy_start_month=settings.fiscal_year_start_month)
+    fy_start = settings.fiscal_year_start_month
+    if not (quarter or settings.quarter):
+        by_due = quarter_from_due_dates(read.okrs.key_results, fy_start)
+        if by_due is not None:
+            return by_due
+    return resolve_quarter(quarter or settings.quarter, today=today, fy_start_month=fy_start)
 
 
 def _row(kr: KeyResult) -> tuple[str | None, int | None]:
@@ -267,26 +309,29 @@ def _rows_with_errors(problems: Iterable[Finding]) -> set[tuple[str | None, int 
     }
 
 
-def _tenant_view(session: Session, tenant: str, read: ReadResult, plan: SyncPlan) -> OkrSet:
-    """The tenant's OKRs after the sync, with this workbook's rows carrying their cells.
+def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequence[KeyResult], quarter: str) -> OkrSet:
+    """One quarter of the tenant's OKRs after the sync, with this workbook's rows carrying their cells.
 
     Cross-team rules (dependencies, conflicting KRs, overloaded owners) need every
     team of the tenant, not just the teams of this workbook. When this workbook holds
-    every key result the tenant has (one workbook per tenant is common), what was just
-    read is that view already, and reloading it all would double the cost of a sync.
+    every key result the tenant has in the quarter (one workbook per tenant is common),
+    what was just read is that view already, and reloading it all would double the
+    cost of a sync.
     """
-    located = {kr.id: kr for kr in plan.merged if kr.id}
-    if repo.count_key_results(session, tenant) == len(located):
+    located = {kr.id: kr for kr in merged if kr.id}
+    if repo.count_key_results(session, tenant, quarters=[quarter]) == len(located):
         teams = {t.name: t for t in (*repo.list_teams(session, tenant), *read.okrs.teams)}
+        titles = {(kr.team, kr.objective) for kr in located.values()}
+        used = {(kr.team, kr.objective) for kr in read.okrs.key_results}
         return OkrSet(
             settings=read.okrs.settings,
             teams=list(teams.values()),
-            objectives=read.okrs.objectives,
+            objectives=[o for o in read.okrs.objectives if (o.team, o.title) in titles or (o.team, o.title) not in used],
             key_results=list(located.values()),
             initiatives=read.okrs.initiatives,
-            checkins=repo.list_checkins(session, tenant),
+            checkins=repo.list_checkins(session, tenant, kr_ids=list(located)) if located else [],
         )
-    stored = repo.load_okrs(session, tenant)
+    stored = repo.load_okrs(session, tenant, quarter=quarter)
     objectives = {(o.team, o.title): o for o in read.okrs.objectives}
     teams = {t.name: t for t in read.okrs.teams}
     return OkrSet(
@@ -342,22 +387,29 @@ def _status_cells(
     plan: SyncPlan,
     statuses: dict[str, KrStatus],
     findings: Sequence[Finding],
+    main_quarter: str,
 ) -> tuple[list[CellWrite], list[CellWrite]]:
     """The output cells of every KR row, and headers for output columns a layout lacks.
 
     A row the sync could not apply (unreadable value, unknown ID) still gets its Flags,
-    so the manager sees why next to the row.
+    so the manager sees why next to the row. A quarter-blocks row holds one key result
+    per quarter: the row's own columns show the one of the workbook's quarter (else
+    its first), and each block shows its quarter's progress and status where it has
+    such columns.
     """
     layouts = {s.sheet: s for s in read.sheets if s.kind == "key_results"}
     columns, header_cells = _output_columns(layouts.values())
     flags = _flags_by_row(findings, plan.conflicts)
-    as_read = {_row(kr): kr for kr in read.okrs.key_results}
-    merged = {_row(kr): kr for kr in plan.merged}
+    as_read = {(*_row(kr), kr.quarter): kr for kr in read.okrs.key_results}
+    by_row: dict[tuple[str | None, int | None], list[KeyResult]] = defaultdict(list)
+    for kr in plan.merged:
+        by_row[_row(kr)].append(kr)
     cells: list[CellWrite] = []
-    for sheet, row in sorted({*merged, *flags}, key=lambda where: (where[0] or "", where[1] or 0)):
+    for sheet, row in sorted({*by_row, *flags}, key=lambda where: (where[0] or "", where[1] or 0)):
         if sheet not in columns or row is None:
             continue
-        kr = merged.get((sheet, row))
+        on_row = by_row.get((sheet, row), [])
+        kr = next((k for k in on_row if k.quarter == main_quarter), on_row[0] if on_row else None)
         status = statuses.get(kr.id or "") if kr else None
         values = {
             "id": kr.id if kr else None,
@@ -370,9 +422,24 @@ def _status_cells(
             values = {"flags": values["flags"]}  # keep whatever ID/status the row shows
         cells.extend(CellWrite(sheet, row, columns[sheet][name], value, OUTPUT_KINDS[name])
                      for name, value in values.items())
-        if kr is not None:
-            cells.extend(_store_side_changes(kr, as_read.get((sheet, row)), layouts[sheet], plan.conflicts))
+        layout = layouts[sheet]
+        for member in on_row:
+            block = layout.blocks.get(member.quarter or "", {})
+            if block:
+                cells.extend(_block_status(member, block, statuses.get(member.id or "")))
+            where = block or (layout.columns if member is kr else {})
+            read_kr = as_read.get((sheet, row, member.quarter)) or as_read.get((sheet, row, None))
+            cells.extend(_store_side_changes(member, read_kr, sheet, where, plan.conflicts))
     return cells, header_cells
+
+
+def _block_status(kr: KeyResult, block: dict[str, int], status: KrStatus | None) -> list[CellWrite]:
+    """A quarter block's own progress and status cells (a formula there is left alone by the write-back)."""
+    if status is None or kr.location.row is None:
+        return []
+    values = {"progress": status.progress, "status": str(status.status)}
+    return [CellWrite(kr.location.sheet or "", kr.location.row, block[name], value, OUTPUT_KINDS[name])
+            for name, value in values.items() if name in block]
 
 
 def _output_columns(layouts: Iterable[SheetLayout]) -> tuple[dict[str, dict[str, int]], list[CellWrite]]:
@@ -409,7 +476,8 @@ def _flags_by_row(
 def _store_side_changes(
     merged: KeyResult,
     read_kr: KeyResult | None,
-    layout: SheetLayout,
+    sheet: str,
+    columns: dict[str, int],
     conflicts: Iterable[FieldConflict],
 ) -> list[CellWrite]:
     """Values changed outside the workbook (a check-in from Outlook) shown in their cells."""
@@ -419,8 +487,8 @@ def _store_side_changes(
     cells = []
     for name in ("current", "confidence"):
         new, old = getattr(merged, name), getattr(read_kr, name)
-        if name in layout.columns and name not in conflicted and new is not None and new != old:
-            cells.append(CellWrite(layout.sheet, merged.location.row or 0, layout.columns[name], new, "number"))
+        if name in columns and name not in conflicted and new is not None and new != old:
+            cells.append(CellWrite(sheet, merged.location.row or 0, columns[name], new, "number"))
     return cells
 
 

@@ -1,4 +1,6 @@
-"""The starter workbook `okr template` writes, optionally filled with the sample org.
+"""The starter workbook `okr template` writes, optionally filled with the sample org,
+and next quarter's workbook of a team (`okr next-quarter`), pre-filled with its rhythm
+and the key results it carries over.
 
 Sheets: OKRs (one row per key result, an Excel table), Teams, Check-ins, Settings
 and How to use. The OKRs columns the sync fills (ID, Progress, Status, Last
@@ -22,8 +24,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.excel import sample
-from addin.okr.model import KrKind, ObjectiveType, Status, Thresholds
-from addin.okr.quarters import quarter_of
+from addin.okr.model import KeyResult, KrKind, Objective, ObjectiveType, Settings, Status, Team, Thresholds
+from addin.okr.quarters import Quarter, quarter_of
 
 OKR_HEADERS: tuple[str, ...] = (
     "Team", "Objective", "Objective type", "Key Result", "Kind", "Owner (email)", "Baseline", "Target",
@@ -31,6 +33,7 @@ OKR_HEADERS: tuple[str, ...] = (
     "ID", "Progress", "Status", "Last check-in", "Flags",
 )  # fmt: skip
 OUTPUT_HEADERS: tuple[str, ...] = ("ID", "Progress", "Status", "Last check-in", "Flags")
+CONTINUES_HEADER = "Continues"  # the id of last quarter's key result a carried-over one continues
 TEAM_HEADERS: tuple[str, ...] = (
     "Team", "Lead (email)", "Members (emails, separated by ;)", "Check-in weekday", "Check-in time",
     "Time zone", "Meeting minutes", "Parent team",
@@ -82,20 +85,63 @@ def write_template(*, sample: bool = False, today: dt.date | None = None) -> byt
     _checkin_sheet(workbook.create_sheet("Check-ins"), _sample_checkin_rows(today) if sample else [])
     _settings_sheet(workbook.create_sheet("Settings"), quarter.label)
     _help_sheet(workbook.create_sheet("How to use"))
+    return _saved(workbook)
+
+
+def write_next_quarter(
+    quarter: Quarter,
+    team: Team,
+    carried: list[KeyResult],
+    objectives: list[Objective],
+    settings: Settings,
+) -> bytes:
+    """Next quarter's workbook of one team: its rhythm and the key results it carries over.
+
+    Each carried-over key result starts from its last value (the new baseline), keeps
+    its target, owner and links, and names the key result it continues; syncing the
+    workbook starts the new quarter.
+    """
+    headers = (*OKR_HEADERS[: OKR_HEADERS.index("ID")], CONTINUES_HEADER, *OUTPUT_HEADERS)
+    types = {o.title: o.type for o in objectives}
+    rows = [
+        [team.name, kr.objective, str(types.get(kr.objective, ObjectiveType.COMMITTED)), kr.title,
+         str(kr.kind) if kr.kind else None, kr.owner, _start_value(kr), kr.target, None, kr.unit or None, None,
+         quarter.end, kr.aligns_to, "; ".join(kr.depends_on) or None, kr.notes or None, kr.id]
+        for kr in carried
+    ]  # fmt: skip
+    workbook = Workbook()
+    okrs = workbook.active
+    okrs.title = "OKRs"
+    _okr_sheet(okrs, rows, headers)
+    _team_sheet(workbook.create_sheet("Teams"), [[
+        team.name, team.lead, "; ".join(team.members), WEEKDAYS[team.checkin_weekday], team.checkin_time,
+        team.timezone, team.meeting_minutes, team.parent]])  # fmt: skip
+    _checkin_sheet(workbook.create_sheet("Check-ins"), [])
+    _settings_sheet(workbook.create_sheet("Settings"), quarter.label, settings)
+    _help_sheet(workbook.create_sheet("How to use"))
+    return _saved(workbook)
+
+
+def _start_value(kr: KeyResult) -> float | None:
+    """Where a carried-over key result starts: its last value, else its old baseline."""
+    return kr.current if kr.current is not None else kr.baseline
+
+
+def _saved(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 # -- sheets ------------------------------------------------------------------------------
-def _okr_sheet(ws: Worksheet, rows: list[list[object]]) -> None:
-    _header(ws, OKR_HEADERS, output=OUTPUT_HEADERS)
+def _okr_sheet(ws: Worksheet, rows: list[list[object]], headers: tuple[str, ...] = OKR_HEADERS) -> None:
+    _header(ws, headers, output=OUTPUT_HEADERS)
     _rows(ws, rows)
-    _table(ws, "OKRs", len(OKR_HEADERS), len(rows))
+    _table(ws, "OKRs", len(headers), len(rows))
     for index, width in enumerate(_OKR_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    _column_formats(ws, OKR_HEADERS, _OKR_FORMATS, len(rows))
-    column = {name: get_column_letter(i) for i, name in enumerate(OKR_HEADERS, start=1)}
+    _column_formats(ws, headers, _OKR_FORMATS, len(rows))
+    column = {name: get_column_letter(i) for i, name in enumerate(headers, start=1)}
     _list_validation(ws, column["Objective type"], [str(t) for t in ObjectiveType])
     _list_validation(ws, column["Kind"], [str(k) for k in KrKind])
     confidence = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
@@ -139,14 +185,16 @@ def _checkin_sheet(ws: Worksheet, rows: list[list[object]]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _settings_sheet(ws: Worksheet, quarter_label: str) -> None:
+def _settings_sheet(ws: Worksheet, quarter_label: str, settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     _header(ws, SETTINGS_HEADERS)
     rows: list[list[object]] = [
         ["Quarter", quarter_label, "The quarter the OKRs are for, like 2026-Q4. Empty: the quarter containing today."],
-        ["Fiscal year start month", 1, "Month the fiscal year starts (1 = January, 7 = July)."],
+        ["Fiscal year start month", settings.fiscal_year_start_month,
+         "Month the fiscal year starts (1 = January, 7 = July)."],
     ]
     for f in dataclasses.fields(Thresholds):
-        rows.append([f.name, f.default, THRESHOLD_HELP[f.name]])
+        rows.append([f.name, getattr(settings.thresholds, f.name), THRESHOLD_HELP[f.name]])
     _rows(ws, rows)
     months = DataValidation(type="whole", operator="between", formula1="1", formula2="12",
                             showErrorMessage=True, error="A month number, 1 to 12.")

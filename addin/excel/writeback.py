@@ -237,10 +237,15 @@ class _Patch:
             )
         vba = {n for n in self.members if self.types.is_vba(n)}
         external = {n for n in self.members if self.types.of(n) == CT_EXTERNAL_LINK}
+        # a part the workbook links to as an external workbook, whatever content type it claims
+        external |= {resolve(self.workbook_part, r.target) for r in self.wb_rels
+                     if r.type.endswith("/externalLink") and not r.external} & self.members
         self.external_dropped = bool(external)
         calc_chain = {n for n in self.members if self.types.of(n) == CT_CALC_CHAIN} if external else set()
         drop = vba | external | calc_chain
         drop |= {rels_path(n) for n in drop if rels_path(n) in self.members}
+        # never copied: names an unzip tool could write outside its folder (ZIP-3)
+        drop |= {n for n in self.members if not safe_member_name(n)}
         self.drop = drop
 
     def _sheet(self, name: str) -> SheetEntry | None:
@@ -424,6 +429,15 @@ class _Patch:
                                 if styles.dirty else self.read(self.styles_part))
         result.data = out.getvalue()
         return result
+
+
+def safe_member_name(name: str) -> bool:
+    """A zip member name that stays inside the package: relative, no ``..``, no drive, no controls."""
+    if not name or name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name):
+        return False
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        return False
+    return all(segment not in ("..", ".") for segment in name.split("/"))
 
 
 def _plain(content_type: str) -> str:

@@ -39,7 +39,7 @@ def _norm(text: str | None) -> str | None:
     return None if text is None else unicodedata.normalize("NFC", text).strip()
 
 
-def finding_key(finding: Finding) -> str:
+def finding_key(finding: Finding, quarter: str | None = None) -> str:
     """Stable identity of a finding, so the same problem seen again is the same record.
 
     The identity is the rule plus what the finding is about (team, objective, key
@@ -59,5 +59,7 @@ def finding_key(finding: Finding) -> str:
     ]
     if not loc.key_result:
         parts += [_norm(loc.sheet), loc.row, loc.cell]
+    if quarter is not None:  # the same problem in another quarter is another record
+        parts.append(quarter)
     raw = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()

@@ -29,8 +29,9 @@ Other rules:
 - An id unknown for this tenant (mistyped, forged, another tenant's) is a problem and
   the row is not applied; so is an id used on more than one row (none of them applied).
   Ids are compared after trimming and upper-casing ("kr-7f3a2c " is "KR-7F3A2C").
-- Key results in the base but absent from the workbook are archived, never deleted;
-  archived key results that reappear are restored.
+- Key results in the base but absent from the workbook are archived, never deleted
+  (only those of the quarters the workbook speaks for: another quarter's are left
+  alone); archived key results that reappear are restored.
 - ``hold``: ids whose rows had unreadable values; they are neither updated nor archived.
 - A check-in (``source="workbook"``) is recorded when the workbook changes ``current``
   or ``confidence`` of a stored key result, and for a new key result with a current value.
@@ -139,6 +140,8 @@ class SyncPlan:
     conflicts: list[FieldConflict] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     merged: list[KeyResult] = field(default_factory=list)  # workbook order, rows not applied left out
+    quarters: tuple[str, ...] = ()  # the quarters the workbook speaks for (okr.periods)
+    row_ids: dict[int, str] = field(default_factory=dict)  # workbook index -> ID the row shows, where it differs
 
     def counts(self) -> dict[str, int]:
         """The numbers of the sync report."""
@@ -210,12 +213,15 @@ def plan_sync(
     archived: Collection[str] = (),
     last_checkin: Mapping[str, dt.datetime] | None = None,
     workbook_last_checkin: Mapping[str, dt.datetime] | None = None,
+    quarters: Collection[str] | None = None,
 ) -> SyncPlan:
     """Plan the sync of a workbook's key results into the store (see the module docstring).
 
     ``stored``: this tenant's key results by id (archived ones included); ``archived``:
     which of them are archived; ``last_checkin``: newest stored check-in per KR id;
-    ``workbook_last_checkin``: newest check-in per KR id on the workbook's Check-ins sheet.
+    ``workbook_last_checkin``: newest check-in per KR id on the workbook's Check-ins sheet;
+    ``quarters``: the quarters the workbook speaks for -- a base key result of another
+    quarter missing from the workbook is left alone, never archived.
     """
     plan = SyncPlan()
     now = _as_utc(now)
@@ -259,6 +265,7 @@ def plan_sync(
                 and kr_id not in held
                 and kr_id in stored
                 and kr_id not in archived_ids
+                and (quarters is None or stored[kr_id].quarter in quarters)
             ):
                 plan.archive.append(kr_id)
     return plan

@@ -48,6 +48,11 @@ class Quarter:
             return Quarter(self.fiscal_year + 1, 1, self.fy_start_month)
         return Quarter(self.fiscal_year, self.number + 1, self.fy_start_month)
 
+    def previous(self) -> Quarter:
+        if self.number == 1:
+            return Quarter(self.fiscal_year - 1, 4, self.fy_start_month)
+        return Quarter(self.fiscal_year, self.number - 1, self.fy_start_month)
+
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
@@ -59,6 +64,9 @@ class Quarter:
 
     def __str__(self) -> str:
         return self.label
+
+
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 def quarter_of(day: dt.date, fy_start_month: int = 1) -> Quarter:
@@ -76,6 +84,8 @@ def parse_quarter(text: str, fy_start_month: int = 1) -> Quarter:
         raise ValueError(f"{text!r} is not a quarter; write it like 2026-Q4")
     year = int(match["y1"] or match["y2"])
     number = int(match["q1"] or match["q2"])
+    if not MIN_YEAR <= year <= MAX_YEAR:  # a quarter's end (the next one's start) must be a date
+        raise ValueError(f"{text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}; write it like 2026-Q4")
     return Quarter(year, number, fy_start_month)
 
 

@@ -240,6 +240,9 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def clean_text(text: str) -> str:
     """User text made safe for every sink: no C0/C1 controls (tab, newline kept), no lone
     surrogates or non-characters, which would break XML, JSON-to-Graph and .ics alike."""
@@ -248,8 +251,8 @@ def clean_text(text: str) -> str:
         code = ord(ch)
         if ch in "\t\n":
             out.append(ch)
-        elif ch == "\r":
-            continue
+        elif ch == "\r" or ch in BIDI_CONTROLS:
+            continue  # bidi embeddings/overrides/isolates can make a title read backwards (spoofing)
         elif code < 32 or 0x7F <= code < 0xA0 or ch in "\ufffe\uffff":
             out.append(" ")
         elif 0xD800 <= code < 0xE000:

@@ -107,7 +107,7 @@ def attach_retro_packs(
     report = AttachReport(calendar.name)
     todo: list[tuple[MeetingRecord, Any, str]] = []
     with db.read() as s:
-        fy_start = repo.load_okrs(s, tenant).settings.fiscal_year_start_month
+        fy_start = repo.load_settings(s, tenant).fiscal_year_start_month
         teams = {t.name.casefold(): t for t in repo.list_teams(s, tenant)}
         for rec in _due(list_meetings(s, tenant), now, within):
             start = _start(rec)

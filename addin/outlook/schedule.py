@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from addin.errors import InputError, NotFound
 from addin.okr.model import OkrSet
+from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter, parse_quarter
 from addin.outlook.calendar import (
     CREATE,
@@ -37,6 +38,7 @@ from addin.outlook.calendar import (
     OccurrenceBody,
 )
 from addin.outlook.invite import build_invite
+from addin.outlook.mailbox_check import vet_plan, with_people_check
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
@@ -180,8 +182,10 @@ def schedule(
     from addin.store import repo
 
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant)
+        the_quarter = view_quarter(quarter, repo.load_settings(s, tenant), now.date())
+        okrs = repo.load_okrs(s, tenant, quarter=the_quarter.label)
         records = {r.key: r for r in list_meetings(s, tenant)}
+    quarter = the_quarter.label
     plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                         settings=settings, keep_start=_kept_starts(records))
     cuts = _history_cuts(plan.meetings, records, now)
@@ -189,6 +193,7 @@ def schedule(
         kept = {k: v for k, v in _kept_starts(records).items() if k not in cuts}
         plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
                             settings=settings, keep_start=kept)
+    plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
     bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
                      workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
     changes: list[MeetingChange] = []
@@ -254,14 +259,16 @@ def refresh_invites(
         return RefreshReport(calendar.name, mode)
 
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant)
         records = {r.key: r for r in list_meetings(s, tenant)
                    if r.state in (CREATED, WRITTEN)}
+        # each quarter's invites carry that quarter's key results only
+        by_quarter = {label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}}
     report = RefreshReport(calendar.name, mode)
     if not records:
         return report
     changes: list[MeetingChange] = []
-    for label in sorted({r.quarter for r in records.values()}):
+    for label in sorted(by_quarter):
+        okrs = by_quarter[label]
         q = parse_quarter(label, okrs.settings.fiscal_year_start_month)
         plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=q, settings=settings,
                             keep_start=_kept_starts(records))
@@ -319,7 +326,7 @@ def default_calendar(
 
         base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
         settings = GraphSettings(token_provider=token_provider, **({"base_url": base} if base else {}))
-        return GraphCalendar(settings)
+        return with_people_check(GraphCalendar(settings))
     from addin.outlook.ics import IcsCalendar
 
     return IcsCalendar(Path(ics_dir) if ics_dir is not None else ics_folder(instance_path, tenant))

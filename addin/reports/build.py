@@ -44,6 +44,7 @@ SECTION_TITLES = (
     "Scorecard",
     "Objectives in detail",
     "Operating rhythm",
+    "Across quarters",
     "Dependencies and alignment",
     "Retrospective questions",
     "Carry-over",
@@ -170,6 +171,7 @@ class _Pack:
         self.scorecard()
         self.objectives()
         self.rhythm_section()
+        self.trends_section()
         self.dependencies_section()
         self.questions()
         self.carry_over()
@@ -426,6 +428,27 @@ class _Pack:
             self.para(q.text)
             # One empty cell in a tall row: room to write, and Word grows it as they type.
             self.table(None, [[Cell()]], widths=[1], row_height=ANSWER_HEIGHT_IN)
+
+    def trends_section(self) -> None:
+        """The team across its last quarters, and the path of every key result carried into this one."""
+        self.heading("Across quarters", 1)
+        trend = list(self.data.trend)
+        if len(trend) < 2:
+            self.para("This is the team's first quarter in OKR Cadence: the trend starts here.")
+        else:
+            self.para(f"The team's score and check-in discipline over its last {len(trend)} quarters.")
+            rows = [(t.quarter, str(t.key_results), fmt.grade(t.score), fmt.percent(t.discipline)) for t in trend]
+            self.table(("Quarter", "Key results", "Score", "Weeks with check-ins"), rows, widths=(1.2, 1.1, 1.0, 1.6))
+        if self.data.paths:
+            titles = {kr.id: kr.title for kr in self.data.okrs.key_results if kr.id}
+            self.heading("Carried-over key results", 2)
+            rows = [
+                (one_line(titles.get(kr_id, kr_id), 120),
+                 "; ".join(f"{s.quarter}: {fmt.number(s.baseline)} → {fmt.number(s.current)} "
+                           f"(target {fmt.number(s.target)})" for s in steps))
+                for kr_id, steps in self.data.paths.items()
+            ]
+            self.table(("Key result", "Path"), rows, widths=(2.0, 3.9))
 
     def carry_over(self) -> None:
         self.heading("Carry-over", 1)

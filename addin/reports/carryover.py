@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from addin.okr import scoring
-from addin.okr.model import KrKind
+from addin.okr.model import KeyResult, KrKind
 
 from . import fmt
 from .facts import KrFacts, QuarterFacts
@@ -65,3 +65,8 @@ def suggest_wording(k: KrFacts, next_label: str, next_end: str) -> str:
             target = round(target)
     # No verb of our own: titles usually start with one ("Raise ...", "Cut ...").
     return f"{title}: from {fmt.number(start, unit)} to {fmt.number(target, unit)} by {next_end} ({next_label})."
+
+
+def carried_key_results(facts: QuarterFacts) -> list[KeyResult]:
+    """The carry-over table's key results as they stood at quarter end (current = last value)."""
+    return [c.kr.kr for c in carry_over(facts)]

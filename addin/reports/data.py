@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from addin.okr.model import CheckIn, Finding, OkrSet, Team
 from addin.okr.quarters import Quarter
+from addin.reports.trends import PathStep, QuarterTrend, kr_paths, team_trend
 
 
 class FindingRecordLike(Protocol):
@@ -35,6 +36,8 @@ class RetroInput:
     findings: Sequence[FindingRecordLike]
     generated_at: dt.datetime
     author: str = "OKR Cadence"
+    trend: Sequence[QuarterTrend] = ()  # this and the team's earlier quarters, oldest first
+    paths: dict[str, list[PathStep]] = field(default_factory=dict)  # carried-over KR id -> its path
 
 
 def gather_retro_input(
@@ -56,13 +59,13 @@ def gather_retro_input(
         if found is None:
             raise NotFound(f"There is no team called {team!r}.", code="team_not_found", field="team")
         team = found
-    okrs = repo.load_okrs(session, tenant, include_archived=False)
-    okrs.checkins = []  # the tenant's whole history; the pack reads RetroInput.checkins
+    okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
+    okrs.checkins = []  # the pack reads RetroInput.checkins
     kr_ids = [kr.id for kr in okrs.key_results if kr.team == team.name and kr.id]
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
     checkins = repo.list_checkins(session, tenant, kr_ids=kr_ids, since=since, until=until) if kr_ids else []
-    findings = repo.finding_history(session, tenant, team=team.name, since=since, until=until)
+    findings = repo.finding_history(session, tenant, team=team.name, since=since, until=until, quarter=quarter.label)
     return RetroInput(
         team=team,
         quarter=quarter,
@@ -71,7 +74,17 @@ def gather_retro_input(
         findings=list(findings),
         generated_at=now,
         author=author,
+        trend=team_trend(session, tenant, team, quarter, now=now),
+        paths=_paths(session, tenant, okrs, team.name),
     )
+
+
+def _paths(session: Any, tenant: str, okrs: OkrSet, team: str) -> dict[str, list[PathStep]]:
+    """Paths of this team's carried-over key results (the whole store is read only when there are some)."""
+    from addin.store import repo
+
+    carried = [kr for kr in okrs.key_results if kr.team == team and kr.continues]
+    return kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
 
 
 def gather_retro_inputs(
@@ -85,7 +98,7 @@ def gather_retro_inputs(
     """Every team's RetroInput (``okr retro --all``), reading the tenant's OKRs and check-ins once."""
     from addin.store import repo
 
-    okrs = repo.load_okrs(session, tenant, include_archived=False)
+    okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
     team_of = {kr.id: kr.team for kr in okrs.key_results if kr.id}
@@ -100,9 +113,12 @@ def gather_retro_inputs(
             quarter=quarter,
             okrs=okrs,
             checkins=by_team.get(team.name, []),
-            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until)),
+            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until,
+                                               quarter=quarter.label)),
             generated_at=now,
             author=author,
+            trend=team_trend(session, tenant, team, quarter, now=now),
+            paths=_paths(session, tenant, okrs, team.name),
         )
         for team in repo.list_teams(session, tenant)
     ]

@@ -5,7 +5,8 @@ The documented rule (HOSTILE-INPUT-CHECKLIST TXT-3, TXT-4, TXT-5):
 - characters XML 1.0 forbids are removed: C0 controls except TAB and LF (CR and CRLF
   become LF), lone surrogates, U+FFFE and U+FFFF; C1 controls (U+0080-U+009F) are
   removed too, as they only ever come from mis-decoded text and Word shows them as boxes;
-- everything else is kept exactly as written: RTL text, bidi marks, zero-width joiners
+- bidi embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) are removed;
+- everything else is kept exactly as written: RTL text, bidi marks (U+200E, U+200F), zero-width joiners
   and emoji sequences round-trip unchanged (no normalisation), and HTML stays literal
   text (python-docx escapes ``<`` and ``&`` when it writes the XML);
 - text longer than its limit is cut at the limit and ends with an ellipsis, so the
@@ -25,7 +26,9 @@ SHORT_LIMIT = 80  # text in narrow table cells (units, ids)
 ELLIPSIS = "…"
 
 # XML 1.0 Char excludes C0 (but TAB, LF, CR), surrogates, U+FFFE, U+FFFF; C1 is stripped by choice.
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidi embeddings/overrides/isolates (U+202A-U+202E, U+2066-U+2069) are removed too: they can
+# make a title read backwards (spoofing); the marks U+200E/U+200F stay.
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: object, limit: int = TITLE_LIMIT) -> str:

@@ -16,7 +16,7 @@ import json
 import math
 import secrets
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from addin.errors import Conflict, InputError, NotFound, RequestError
 from addin.okr.history import FindingRecord, finding_key
+from addin.okr.periods import annual_objectives, link_rows, place_in_quarters
+from addin.okr.quarters import Quarter, quarter_of
 from addin.okr.merge import MERGED_FIELDS, NEW_PREFIX, SyncPlan, latest_checkins, normalise_id, plan_sync
 from addin.okr.model import (
     CheckIn,
@@ -68,19 +70,37 @@ _KR_FLOATS = ("baseline", "target", "current", "confidence", "weight")
 # ---------------------------------------------------------------- reading
 
 
-def load_key_results(s: Session, tenant: str, *, include_archived: bool = True) -> dict[str, KeyResult]:
-    """This tenant's key results by id (archived ones too, unless told otherwise)."""
+def load_key_results(
+    s: Session, tenant: str, *, include_archived: bool = True, quarter: str | None = None
+) -> dict[str, KeyResult]:
+    """This tenant's key results by id (archived ones too, unless told otherwise; one quarter's if given)."""
     query = _kr_select(tenant)
     if not include_archived:
         query = query.where(_K.c.archived_at.is_(None))
+    if quarter is not None:
+        query = query.where(_K.c.quarter == quarter)
     return {kr.id: kr for kr in map(_kr_from_row, s.execute(query.order_by(_K.c.id)))}  # type: ignore[misc]
 
 
-def count_key_results(s: Session, tenant: str) -> int:
-    """How many key results this tenant has that are not archived."""
-    return s.scalar(
-        select(func.count()).select_from(_K).where(_K.c.tenant_id == tenant, _K.c.archived_at.is_(None))
-    ) or 0
+def count_key_results(s: Session, tenant: str, *, quarters: Collection[str] | None = None) -> int:
+    """How many key results this tenant has that are not archived (in these quarters, if given)."""
+    query = select(func.count()).select_from(_K).where(_K.c.tenant_id == tenant, _K.c.archived_at.is_(None))
+    if quarters is not None:
+        query = query.where(_K.c.quarter.in_(sorted(quarters)))
+    return s.scalar(query) or 0
+
+
+def team_quarters(s: Session, tenant: str, team: str) -> list[str]:
+    """The quarters in which this team has key results (not archived), oldest first."""
+    query = (
+        select(_K.c.quarter)
+        .join(_O, _O.c.id == _K.c.objective_id)
+        .join(_T, _T.c.id == _O.c.team_id)
+        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _T.c.name_key == text_key(team),
+               _K.c.archived_at.is_(None))
+        .distinct()
+    )
+    return sorted(s.scalars(query))
 
 
 def workbook_known(s: Session, tenant: str, workbook_id: str) -> bool:
@@ -140,20 +160,33 @@ def list_teams(s: Session, tenant: str) -> list[Team]:
     return sorted((_team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 
-def load_okrs(s: Session, tenant: str, *, include_archived: bool = False, team: str | None = None) -> OkrSet:
-    """Everything stored for this tenant (or one team) as an OkrSet, check-ins included."""
+def load_okrs(
+    s: Session,
+    tenant: str,
+    *,
+    include_archived: bool = False,
+    team: str | None = None,
+    quarter: str | None = None,
+) -> OkrSet:
+    """Everything stored for this tenant (or one team) as an OkrSet, check-ins included.
+
+    With ``quarter`` ("2026-Q4") only that quarter's key results, and the objectives
+    that hold them (or hold none and belong to that quarter or its fiscal year).
+    """
     team_key = text_key(team) if team is not None else None
     kr_query = _kr_select(tenant)
     if not include_archived:
         kr_query = kr_query.where(_K.c.archived_at.is_(None))
     if team_key is not None:
         kr_query = kr_query.where(_T.c.name_key == team_key)
+    if quarter is not None:
+        kr_query = kr_query.where(_K.c.quarter == quarter)
     kr_rows = s.execute(kr_query.order_by(_K.c.id)).all()
     key_results = [_kr_from_row(row) for row in kr_rows]
     kr_ids = {kr.id for kr in key_results if kr.id}
 
     teams = [t for t in list_teams(s, tenant) if team_key is None or text_key(t.name) == team_key]
-    objectives = _load_objectives(s, tenant, team_key, {row.objective_id for row in kr_rows})
+    objectives = _load_objectives(s, tenant, team_key, {row.objective_id for row in kr_rows}, quarter)
     initiatives = [
         ini
         for ini in _load_initiatives(s, tenant)
@@ -211,11 +244,17 @@ def finding_history(
     team: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    quarter: str | None = None,
 ) -> list[FindingRecord]:
-    """Findings reported at some time between ``since`` and ``until`` (inclusive), oldest first."""
+    """Findings reported at some time between ``since`` and ``until`` (inclusive), oldest first.
+
+    With ``quarter``, only the findings of that quarter's OKRs (and reader problems).
+    """
     query = select(FindingRow).where(FindingRow.tenant_id == tenant)
     if team is not None:
         query = query.where(FindingRow.team_key == text_key(team))
+    if quarter is not None:
+        query = query.where((FindingRow.quarter == quarter) | FindingRow.quarter.is_(None))
     if until is not None:
         query = query.where(FindingRow.first_seen <= _aware(until))
     if since is not None:
@@ -260,24 +299,35 @@ def sync_okrs(
     *,
     now: dt.datetime,
     hold: Collection[str] = (),
+    default_quarter: Quarter | None = None,
 ) -> SyncPlan:
     """Plan and apply a workbook's sync in the caller's transaction; returns the applied plan.
 
     Loads everything the merge needs (stored key results, which are archived, this
     workbook's base, the newest check-in times) after taking the tenant's sync lock,
-    so two syncs of one tenant never interleave.
+    so two syncs of one tenant never interleave. Every key result is first placed in
+    its quarter (``okr.periods``; rows without one belong to ``default_quarter``), and
+    only the quarters this workbook speaks for are merged: another quarter's key
+    results are never archived or changed.
     """
     advisory_lock(s, "okr-sync", tenant)
+    stored = load_key_results(s, tenant)
+    default = default_quarter or quarter_of(now.date(), okrs.settings.fiscal_year_start_month)
+    placement = place_in_quarters(okrs.key_results, stored, default)
+    okrs = dataclasses.replace(okrs, key_results=placement.key_results)
     plan = plan_sync(
         okrs.key_results,
-        load_key_results(s, tenant),
+        stored,
         load_snapshot(s, tenant, workbook_id),
         now=now,
         hold=hold,
+        quarters=placement.quarters,
         archived=archived_ids(s, tenant),
         last_checkin=last_checkin_times(s, tenant),
         workbook_last_checkin=latest_checkins(okrs.checkins),
     )
+    plan.quarters = placement.quarters
+    plan.row_ids = placement.row_ids
     apply_sync(s, tenant, workbook_id, okrs, plan, now=now)
     return plan
 
@@ -297,6 +347,7 @@ def apply_sync(
     # PostgreSQL: one sync per tenant at a time, so two never insert the same team/objective
     # (re-entrant: sync_okrs already holds it). SQLite: BEGIN IMMEDIATE did this already.
     advisory_lock(s, "okr-sync", tenant)
+    _place_unplaced(plan, okrs.settings, now)
     merged_by_id = {kr.id: kr for kr in plan.merged if kr.id}
     _save_settings(s, tenant, okrs.settings, now)
 
@@ -304,10 +355,13 @@ def apply_sync(
     placed = [*plan.create, *moved]  # key results that need their (team, objective) rows
     referenced = [kr.team for kr in placed] + [o.team for o in okrs.objectives]
     team_ids = _upsert_teams(s, tenant, okrs.teams, referenced, now)
-    objective_ids = _upsert_objectives(s, tenant, okrs.objectives, placed, team_ids, now)
+    objectives = _objectives_in_periods(okrs, plan)
+    objective_ids = _upsert_objectives(s, tenant, objectives, placed, team_ids, now)
 
     pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
     new_ids = _assign_ids(plan.create, pks.keys())
+    if new_ids:
+        link_rows(plan.merged, set(new_ids))
     _insert_key_results(s, tenant, workbook_id, plan.create, objective_ids, now)
     if len(new_ids) > CHUNK:  # one scan beats many IN lists
         pks = _pairs(s, select(_K.c.public_id, _K.c.id).where(_K.c.tenant_id == tenant))
@@ -390,25 +444,28 @@ def save_findings(
     *,
     now: dt.datetime,
     teams: Collection[str] | None = None,
+    quarter: str | None = None,
 ) -> None:
     """Remember the findings reported now; open findings no longer reported are resolved.
 
     ``findings`` is the complete current set for the scope: the whole tenant, or -- with
     ``teams`` -- only findings about those teams (so syncing one team's workbook does
-    not resolve another team's findings). A resolved finding seen again is reopened
-    (same record, ``first_seen`` kept). Identity: ``okr.history.finding_key``.
+    not resolve another team's findings), and -- with ``quarter`` -- only that quarter's
+    (a sync of next quarter never resolves, or reopens, last quarter's findings). A
+    resolved finding seen again is reopened (same record, ``first_seen`` kept).
+    Identity: ``okr.history.finding_key`` within the quarter.
     """
     now = _aware(now)
     current: dict[str, Finding] = {}
     for finding in findings:
-        current[finding_key(finding)] = finding
+        current[finding_key(finding, quarter)] = finding
     existing = _pairs(s, select(_F.c.key, _F.c.id).where(_F.c.tenant_id == tenant))
 
     bulk_insert(
         s,
         _F,
         (_finding_values(key, f, now) for key, f in current.items() if key not in existing),
-        constants={"tenant_id": tenant, "first_seen": now},
+        constants={"tenant_id": tenant, "first_seen": now, "quarter": quarter},
     )
     seen = [{"id": existing[key], **_finding_values(key, f, now)} for key, f in current.items() if key in existing]
     bulk_update(s, _F, seen, scope={"tenant_id": tenant})
@@ -418,6 +475,8 @@ def save_findings(
     )
     if teams is not None:
         resolve = resolve.where(_F.c.team_key.in_([text_key(t) for t in teams]))
+    if quarter is not None:
+        resolve = resolve.where(_F.c.quarter == quarter)
     s.execute(resolve.values(resolved_at=_naive(now)))
 
 
@@ -507,6 +566,37 @@ def _team_pks(s: Session, tenant: str) -> dict[str, int]:
     return _pairs(s, select(_T.c.name_key, _T.c.id).where(_T.c.tenant_id == tenant))
 
 
+def _place_unplaced(plan: SyncPlan, settings: Settings, now: dt.datetime) -> None:
+    """A plan made without ``okr.periods`` (a direct caller) puts its new key results in today's quarter."""
+    if not plan.quarters:
+        plan.quarters = (quarter_of(now.date(), settings.fiscal_year_start_month).label,)
+    for kr in plan.create:
+        if kr.quarter is None:
+            kr.quarter = plan.quarters[0]
+
+
+def _objectives_in_periods(okrs: OkrSet, plan: SyncPlan) -> list[Objective]:
+    """The workbook's objectives, each in its period: its own, the fiscal year its KRs span, or their quarter.
+
+    An objective without a key result belongs to the workbook's first quarter.
+    """
+    fy_start = okrs.settings.fiscal_year_start_month
+    spanned = annual_objectives(okrs.objectives, plan.merged, fy_start)
+    quarters: dict[tuple[str, str], str] = {}
+    for kr in plan.merged:
+        if kr.quarter:
+            quarters.setdefault((kr.team, kr.objective), kr.quarter)
+    fallback = plan.quarters[0] if plan.quarters else ""
+    return [
+        o if o.period else dataclasses.replace(o, period=quarters.get((o.team, o.title), fallback))
+        for o in spanned
+    ]
+
+
+def _objective_key(team: str, period: str, title: str) -> tuple[str, str, str]:
+    return (text_key(team), period, text_key(title))
+
+
 def _objective_values(objective: Objective) -> dict[str, Any]:
     return {
         "title": objective.title,
@@ -525,19 +615,24 @@ def _upsert_objectives(
     team_ids: dict[str, int],
     now: dt.datetime,
 ) -> dict[tuple[str, str], int]:
-    """Insert missing objectives, update the described ones. (team key, title key) -> pk."""
+    """Insert missing objectives, update the described ones. (team key, period, title key) -> pk.
+
+    ``explicit`` objectives carry their period; a placed key result's objective is the
+    one of the same title in its quarter, or the annual one of its fiscal year.
+    """
     existing = _objective_pks(s, tenant)
-    described = {(text_key(o.team), text_key(o.title)): o for o in explicit}
+    described = {_objective_key(o.team, o.period or "", o.title): o for o in explicit}
     wanted = dict(described)
     for kr in placed:
-        wanted.setdefault((text_key(kr.team), text_key(kr.objective)), Objective(team=kr.team, title=kr.objective))
+        wanted.setdefault(_kr_objective_key(kr, described),
+                          Objective(team=kr.team, title=kr.objective, period=kr.quarter))
     fresh = bulk_insert(
         s,
         _O,
         (
-            {"team_id": team_ids[team_key], "title_key": title_key, **_objective_values(objective)}
-            for (team_key, title_key), objective in wanted.items()
-            if (team_key, title_key) not in existing
+            {"team_id": team_ids[team_key], "title_key": title_key, "period": period, **_objective_values(objective)}
+            for (team_key, period, title_key), objective in wanted.items()
+            if (team_key, period, title_key) not in existing
         ),
         constants={"tenant_id": tenant, "created_at": now, "updated_at": now},
     )
@@ -546,13 +641,24 @@ def _upsert_objectives(
     return _objective_pks(s, tenant) if fresh else existing
 
 
-def _objective_pks(s: Session, tenant: str) -> dict[tuple[str, str], int]:
+def _objective_pks(s: Session, tenant: str) -> dict[tuple[str, str, str], int]:
     query = (
-        select(_T.c.name_key, _O.c.title_key, _O.c.id)
+        select(_T.c.name_key, _O.c.period, _O.c.title_key, _O.c.id)
         .join(_T, _T.c.id == _O.c.team_id)
         .where(_O.c.tenant_id == tenant, _T.c.tenant_id == tenant)
     )
-    return {(team_key, title_key): pk for team_key, title_key, pk in s.execute(query)}
+    return {(team_key, period, title_key): pk for team_key, period, title_key, pk in s.execute(query)}
+
+
+def _kr_objective_key(kr: KeyResult, objectives: Mapping[tuple[str, str, str], Objective]) -> tuple[str, str, str]:
+    """The key of the objective a key result sits under: in its quarter, else its fiscal year's."""
+    own = _objective_key(kr.team, kr.quarter or "", kr.objective)
+    if own in objectives or not kr.quarter:
+        return own
+    annual = _objective_key(kr.team, f"FY{kr.quarter[:4]}", kr.objective)
+    if annual in objectives:
+        return annual
+    return own
 
 
 def _assign_ids(created: Sequence[KeyResult], taken: Collection[str]) -> list[str]:
@@ -588,6 +694,8 @@ def _kr_values(kr: KeyResult) -> dict[str, Any]:
         "depends_on": list(kr.depends_on or ()),
         "notes": kr.notes or "",
         "weight": kr.weight,
+        "quarter": kr.quarter,
+        "continues": kr.continues,
     }
 
 
@@ -596,13 +704,13 @@ def _insert_key_results(
     tenant: str,
     workbook_id: str,
     created: Sequence[KeyResult],
-    objective_ids: dict[tuple[str, str], int],
+    objective_ids: dict[tuple[str, str, str], int],
     now: dt.datetime,
 ) -> None:
     rows = (
         {
             "public_id": kr.id,
-            "objective_id": objective_ids[(text_key(kr.team), text_key(kr.objective))],
+            "objective_id": objective_ids[_kr_objective_key(kr, objective_ids)],
             **_kr_values(kr),
         }
         for kr in created
@@ -625,7 +733,7 @@ def _update_key_results(
     workbook_id: str,
     plan: SyncPlan,
     merged_by_id: dict[str, KeyResult],
-    objective_ids: dict[tuple[str, str], int],
+    objective_ids: dict[tuple[str, str, str], int],
     pks: dict[str, int],
     now: dt.datetime,
 ) -> None:
@@ -636,7 +744,7 @@ def _update_key_results(
         values = _kr_values(kr)
         row: dict[str, Any] = {name: values[name] for name in changes if name in values}
         if {"team", "objective"} & changes.keys():
-            row["objective_id"] = objective_ids[(text_key(kr.team), text_key(kr.objective))]
+            row["objective_id"] = objective_ids[_kr_objective_key(kr, objective_ids)]
         row |= {"updated_at": now, "workbook_id": workbook_id}
         groups.setdefault(tuple(sorted(row)), []).append({"id": pks[kr_id], **row})
     for rows in groups.values():
@@ -780,6 +888,8 @@ def _kr_select(tenant: str) -> Select[Any]:
             type_coerce(_K.c.depends_on, String).label("depends_on"),  # parsed by _list
             _K.c.notes,
             _K.c.weight,
+            _K.c.quarter,
+            _K.c.continues,
         )
         .join(_O, _O.c.id == _K.c.objective_id)
         .join(_T, _T.c.id == _O.c.team_id)
@@ -790,7 +900,7 @@ def _kr_select(tenant: str) -> Select[Any]:
 def _kr_from_row(row: Any) -> KeyResult:
     """A row of _kr_select, unpacked by position (attribute access per field is slow at 100k rows)."""
     (public_id, _objective_id, team, objective, title, ref, owner, baseline, target, current, unit,
-     confidence, due, kind, aligns_to, depends_on, notes, weight) = row  # fmt: skip
+     confidence, due, kind, aligns_to, depends_on, notes, weight, quarter, continues) = row  # fmt: skip
     return KeyResult(
         team,
         objective,
@@ -809,6 +919,8 @@ def _kr_from_row(row: Any) -> KeyResult:
         _list(depends_on),
         notes or "",
         weight,
+        quarter,
+        continues,
         Location(team=team, objective=objective, key_result=public_id),
     )
 
@@ -847,8 +959,10 @@ def _team_from_row(row: TeamRow) -> Team:
     )
 
 
-def _load_objectives(s: Session, tenant: str, team_key: str | None, with_krs: set[int]) -> list[Objective]:
-    """Objectives that hold a returned key result, or that hold no key result at all."""
+def _load_objectives(
+    s: Session, tenant: str, team_key: str | None, with_krs: set[int], quarter: str | None = None
+) -> list[Objective]:
+    """Objectives that hold a returned key result, or that hold none (and are of ``quarter``, if given)."""
     query = (
         select(ObjectiveRow, _T.c.name)
         .join(_T, _T.c.id == ObjectiveRow.team_id)
@@ -860,7 +974,8 @@ def _load_objectives(s: Session, tenant: str, team_key: str | None, with_krs: se
     used = set(s.scalars(select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()))
     result = []
     for row, team in s.execute(query):
-        if row.id in with_krs or row.id not in used:
+        empty_in_scope = row.id not in used and (quarter is None or _period_covers(row.period, quarter))
+        if row.id in with_krs or empty_in_scope:
             result.append(
                 Objective(
                     team=team,
@@ -869,10 +984,15 @@ def _load_objectives(s: Session, tenant: str, team_key: str | None, with_krs: se
                     ref=row.ref,
                     aligns_to=row.aligns_to,
                     weight=row.weight,
+                    period=row.period,
                     location=Location(team=team, objective=row.title),
                 )
             )
     return result
+
+
+def _period_covers(period: str, quarter: str) -> bool:
+    return period == quarter or period == f"FY{quarter[:4]}"
 
 
 def _load_initiatives(s: Session, tenant: str) -> list[Initiative]:

@@ -44,6 +44,7 @@ TENANT_LEN = 100
 KR_ID_LEN = 16
 WORKBOOK_ID_LEN = 64
 KEY_LEN = 64  # sha256 hex
+PERIOD_LEN = 20  # "2026-Q4", "FY2026"
 
 
 def clean_text(value: str) -> str:
@@ -234,13 +235,14 @@ class TeamRow(Base):
 
 class ObjectiveRow(Base):
     __tablename__ = "objectives"
-    __table_args__ = (UniqueConstraint("tenant_id", "team_id", "title_key"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "team_id", "period", "title_key"),)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = tenant_column()
     team_id: Mapped[int] = mapped_column(PrimaryKey, ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str]
     title_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    period: Mapped[str] = mapped_column(String(PERIOD_LEN))  # "2026-Q4", or "FY2026" for an annual one
     type: Mapped[str] = mapped_column(String(20), default="committed")
     ref: Mapped[str | None]
     aligns_to: Mapped[str | None]
@@ -251,7 +253,10 @@ class ObjectiveRow(Base):
 
 class KeyResultRow(Base):
     __tablename__ = "key_results"
-    __table_args__ = (UniqueConstraint("tenant_id", "public_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "public_id"),
+        Index("ix_key_results_tenant_id_quarter", "tenant_id", "quarter"),
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = tenant_column()
@@ -271,6 +276,8 @@ class KeyResultRow(Base):
     depends_on: Mapped[list[str]] = mapped_column(JsonText(), default=list)
     notes: Mapped[str] = mapped_column(default="")
     weight: Mapped[float | None]
+    quarter: Mapped[str] = mapped_column(String(PERIOD_LEN))  # "2026-Q4": every KR belongs to one quarter
+    continues: Mapped[str | None] = mapped_column(String(KR_ID_LEN))  # the KR it carries over
     workbook_id: Mapped[str | None] = mapped_column(CleanString(WORKBOOK_ID_LEN))  # last synced from
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
@@ -338,6 +345,7 @@ class FindingRow(Base):
     tenant_id: Mapped[str] = tenant_column()
     key: Mapped[str] = mapped_column(String(KEY_LEN))  # okr.history.finding_key
     team_key: Mapped[str | None] = mapped_column(String(KEY_LEN))
+    quarter: Mapped[str | None] = mapped_column(String(PERIOD_LEN))  # the quarter whose lint found it
     rule: Mapped[str]
     pitfall: Mapped[str | None]
     severity: Mapped[str] = mapped_column(String(10))

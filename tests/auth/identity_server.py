@@ -2,7 +2,12 @@
 
 It implements what OKR Cadence uses: the v2 OpenID discovery document per tenant, a JWKS
 endpoint whose RSA keys can be rotated, and /oauth2/v2.0/token with the client_credentials,
-on-behalf-of (jwt-bearer) and refresh_token grants. Error modes are switched on per user or
+on-behalf-of (jwt-bearer) and refresh_token grants. ``/{tenant}/v2.0/adminconsent`` answers as
+the admin-consent endpoint does once the admin decided (``admin_decision``): a redirect to the
+registered redirect URI with ``admin_consent=True&tenant=...&scope=...&state=...``, or with
+``error=access_denied&error_description=...&state=...``; an unknown client or a redirect URI
+not registered gets an error page, never a redirect. With ``require_admin_consent`` on, an
+app-only token is issued only in tenants whose admin consented (AADSTS7000229 otherwise). Error modes are switched on per user or
 tenant: consent required, an MFA claims challenge, a revoked grant, and 429 with Retry-After.
 
 The TLS certificate (and its CA) are generated at start-up, so MSAL, which only accepts
@@ -80,6 +85,10 @@ class _Modes:
     mfa: dict[str, str] = field(default_factory=dict)  # object id -> claims challenge
     revoked: set[str] = field(default_factory=set)  # object ids whose grants are revoked
     throttled: dict[str, tuple[int, int]] = field(default_factory=dict)  # tenant -> (retry_after, count)
+    # admin consent: what the admin of "organizations" is (tenant) and decides (grant / deny)
+    admin_tenant: str | None = None
+    admin_decision: str = "grant"
+    require_admin_consent: bool = False
 
 
 def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
@@ -150,6 +159,8 @@ class IdentityServer:
         self._ssl.load_cert_chain(cert_path, key_path)
         self.keys: list[SigningKey] = [SigningKey.generate()]
         self.clients: dict[str, str] = {}
+        self.redirect_uris: dict[str, set[str]] = {}  # client id -> registered redirect URIs
+        self.consented: set[tuple[str, str]] = set()  # (tenant, client id) with admin consent
         self.requests: list[RecordedRequest] = []
         self.access_token_lifetime = 3600
         self.modes = _Modes()
@@ -179,11 +190,20 @@ class IdentityServer:
             self.access_token_lifetime = 3600
 
     # -- set-up helpers for tests ----------------------------------------------------------------
-    def register_client(self) -> tuple[str, str]:
+    def register_client(self, redirect_uris: Iterable[str] = ()) -> tuple[str, str]:
         """A new app registration: (client id, client secret)."""
         client_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(24)
         self.clients[client_id] = secret
+        self.redirect_uris[client_id] = set(redirect_uris)
         return client_id, secret
+
+    def admin_consent(self, *, tenant: str | None = None, decision: str = "grant",
+                      strict: bool = True) -> None:
+        """How the next admin-consent visits end: ``tenant`` is the admin's directory (for
+        /organizations/), ``decision`` "grant" or "deny"; ``strict``: app-only tokens only after
+        consent."""
+        self.modes.admin_tenant, self.modes.admin_decision = tenant, decision
+        self.modes.require_admin_consent = strict
 
     def rotate_key(self, *, retire_old: bool = False) -> SigningKey:
         """Publish a new signing key and sign with it from now on."""
@@ -273,6 +293,8 @@ class IdentityServer:
             return _json({"keys": keys})
         if request.method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             return self._token(parts[0], request)
+        if request.method == "GET" and parts[1:] == ["v2.0", "adminconsent"]:
+            return self._admin_consent(parts[0], request)
         return _json({"error": "not_found"}, 404)
 
     def _discovery(self, tenant: str) -> Response:
@@ -318,7 +340,37 @@ class IdentityServer:
             return client_id
         return None
 
+    def _admin_consent(self, tenant: str, request: Request) -> Response:
+        """The admin signed in and decided; the answer goes to the app's redirect URI."""
+        args = request.args
+        client_id, redirect_uri = args.get("client_id", ""), args.get("redirect_uri", "")
+        if client_id not in self.clients:
+            return _error_page("AADSTS700016: Application with identifier '%s' was not found in the "
+                               "directory." % client_id)
+        if not redirect_uri or redirect_uri not in self.redirect_uris.get(client_id, set()):
+            return _error_page("AADSTS50011: The redirect URI specified in the request does not match the "
+                               "redirect URIs configured for the application.")
+        if not args.get("scope"):
+            return _error_page("AADSTS900144: The request body must contain the following parameter: 'scope'.")
+        state = args.get("state")
+        if self.modes.admin_decision != "grant":
+            return _redirect(redirect_uri, {
+                "error": "access_denied",
+                "error_description": "AADSTS65004: User declined to consent to access the app.",
+                "state": state,
+            })
+        directory = self.modes.admin_tenant if tenant in ("organizations", "common") else tenant
+        if not directory:
+            return _error_page("AADSTS50020: the signed-in admin has no tenant.")
+        with self._lock:
+            self.consented.add((directory, client_id))
+        return _redirect(redirect_uri, {"admin_consent": "True", "tenant": directory,
+                                        "scope": args.get("scope"), "state": state})
+
     def _client_credentials(self, tenant: str, client_id: str, scope: str) -> Response:
+        if self.modes.require_admin_consent and (tenant, client_id) not in self.consented:
+            return _oauth_error("invalid_client", "AADSTS7000229: The client application is missing service "
+                                "principal in the tenant.", 400, [7000229])
         scopes = scope.split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             return _oauth_error("invalid_scope", "AADSTS1002012: scope must be <resource>/.default.", 400, [1002012])
@@ -408,6 +460,21 @@ class IdentityServer:
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _redirect(uri: str, params: dict[str, str | None]) -> Response:
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return Response("", status=302, headers={"Location": f"{uri}{'&' if '?' in uri else '?'}{query}"})
+
+
+def _error_page(message: str) -> Response:
+    """The identity platform shows an error page (it never redirects to an unverified URI)."""
+    import html
+
+    return Response(f"<html><body><h1>Sorry, but we're having trouble signing you in.</h1><p>{html.escape(message)}</p>"
+                    "</body></html>", status=400, mimetype="text/html")
 
 
 def _oauth_error(error: str, description: str, status: int, codes: Iterable[int], **extra: Any) -> Response:

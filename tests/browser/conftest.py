@@ -47,7 +47,9 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
+    # Playwright's waits evaluate script text, which the panes' Content-Security-Policy forbids
+    # (no 'unsafe-eval'); the policy itself is checked in tests/api/test_security.py.
+    context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.route("https://appsforoffice.microsoft.com/**",
                lambda route: route.fulfill(body=FAKE_OFFICE, content_type="application/javascript"))

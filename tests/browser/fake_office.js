@@ -59,7 +59,9 @@
     },
   };
 
+  window.__created = [];
   window.Excel = {
+    async createWorkbook(base64) { window.__created.push(base64); },
     async run(batch) {
       const context = {
         workbook: {

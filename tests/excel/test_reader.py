@@ -161,31 +161,31 @@ def test_outline_layout_with_label_block_and_initiatives() -> None:
     assert ghost.location.sheet == "Initiatives" and ghost.location.row == 3
 
 
-@pytest.mark.parametrize(("quarter", "expected"), [(None, (10, 20, 12, 0.7)), ("2026-Q2", (12, 30, 14, 0.5))])
-def test_quarter_blocks_read_the_synced_quarter(quarter: str | None, expected: tuple) -> None:
+@pytest.mark.parametrize("quarter", [None, "2026-Q2", "2026-Q4"])
+def test_quarter_blocks_read_every_filled_block_into_its_quarter(quarter: str | None) -> None:
     data = make_quarter_blocks_workbook(
         ["Q1-2026", "Q2-2026"], [["Growth", "Win", "Grow WAU", "a@x", 10, 12, 20, 0.2, 0.7, 12, 14, 30, 0, 0.5]]
     )
     result = read_workbook(data, quarter=quarter, today=TODAY)
     assert result.layout == "quarter-blocks"
-    (kr,) = result.okrs.key_results
-    assert (kr.baseline, kr.target, kr.current, kr.confidence) == pytest.approx(expected)
-    label = quarter or "2026-Q1"
-    assert f"Read the {label} block" in result.layout_note
+    q1, q2 = result.okrs.key_results  # whichever quarter is synced, both blocks are read
+    assert (q1.quarter, q2.quarter) == ("2026-Q1", "2026-Q2")
+    assert (q1.baseline, q1.target, q1.current, q1.confidence) == pytest.approx((10, 20, 12, 0.7))
+    assert (q2.baseline, q2.target, q2.current, q2.confidence) == pytest.approx((12, 30, 14, 0.5))
+    assert q1.title == q2.title == "Grow WAU" and q1.location.row == q2.location.row
+    assert "Read every filled quarter block (2026-Q1, 2026-Q2)" in result.layout_note
     (layout,) = result.sheets
-    block_start = 5 if label == "2026-Q1" else 10
-    assert layout.columns["baseline"] == block_start and layout.columns["progress"] == block_start + 3
+    assert layout.blocks["2026-Q1"]["baseline"] == 5 and layout.blocks["2026-Q1"]["progress"] == 8
+    assert layout.blocks["2026-Q2"]["baseline"] == 10 and "baseline" not in layout.columns
     assert layout.header_row == 2
 
 
-def test_quarter_blocks_fall_back_to_settings_quarter_and_report_missing_block(reader_today: dt.date) -> None:
-    data = make_quarter_blocks_workbook(["Q1-2026", "Q2-2026"], [["G", "O", "KR", "a@x", 1, 2, 3, 0, 0.5, 4, 5, 6, 0, 0.6]],
+def test_quarter_blocks_leave_out_empty_blocks(reader_today: dt.date) -> None:
+    data = make_quarter_blocks_workbook(["Q1-2026", "Q2-2026"],
+                                        [["G", "O", "KR", "a@x", 1, 2, 3, 0, 0.5, None, None, None, None, None]],
                                         settings_quarter="2026-Q2")  # fmt: skip
     (kr,) = read_workbook(data, today=reader_today).okrs.key_results
-    assert kr.baseline == 4
-    missing = read_workbook(data, quarter="2026-Q4", today=reader_today)
-    (problem,) = problems(missing, "no-quarter-block")
-    assert "2026-Q4" in problem.message and problem.severity is Severity.ERROR
+    assert (kr.quarter, kr.baseline) == ("2026-Q1", 1)
 
 
 def test_objective_progress_rows_with_cached_formulas_are_objectives_not_krs() -> None:

@@ -180,6 +180,9 @@ class GraphState:
         self.attachments: dict[str, dict[str, dict[str, Any]]] = {}  # event id -> id -> attachment
         self.uploads: dict[str, dict[str, Any]] = {}  # upload session id -> state
         self.cancelled: list[dict[str, Any]] = []  # {"mailbox", "event", "comment"}
+        # the tenant's users (UPNs), for GET /users/{id}; None: every address is a user
+        self.directory: set[str] | None = None
+        self.user_lookups: list[str] = []
         self.no_teams: set[str] = set()  # mailboxes without Teams: no join link on create
         self.notices: list[Notice] = []
         self.mails: list[dict[str, Any]] = []  # {"mailbox", "message"} from sendMail
@@ -266,6 +269,10 @@ class GraphState:
             if roll < f.throttle + f.unavailable:
                 self.operations["503 injected"] += 1
                 return 503, {}, _error("ServiceUnavailable", "Service unavailable")
+        person = re.match(r"^/users/(?P<user>[^/]+)$", path)
+        if person and method == "GET":
+            with self.lock:
+                return self._user(person["user"].casefold())
         mail = re.match(r"^/users/(?P<user>[^/]+)/(?:microsoft\.graph\.)?sendMail$", path)
         if mail and method == "POST":
             with self.lock:
@@ -294,6 +301,16 @@ class GraphState:
             if method == "PATCH":
                 return self._patch(user, event_id, headers, body)
         return 405, {}, _error("MethodNotAllowed", method)
+
+    def _user(self, user: str) -> tuple[int, dict[str, str], Any]:
+        """GET /users/{id | userPrincipalName}: the user, or 404 Request_ResourceNotFound."""
+        self.operations["GET user"] += 1
+        self.user_lookups.append(user)
+        if self.directory is not None and user not in {u.casefold() for u in self.directory}:
+            return 404, {}, _error("Request_ResourceNotFound",
+                                   f"Resource '{user}' does not exist or one of its queried reference-property "
+                                   "objects are not present.")
+        return 200, {}, {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, user)), "userPrincipalName": user, "mail": user}
 
     def _create(self, user: str, body: Any) -> tuple[int, dict[str, str], Any]:
         self.operations["POST event"] += 1

@@ -16,6 +16,7 @@ H1 = [
     "Scorecard",
     "Objectives in detail",
     "Operating rhythm",
+    "Across quarters",
     "Dependencies and alignment",
     "Retrospective questions",
     "Carry-over",

@@ -104,6 +104,7 @@ function conflictItem(conflict) {
 function showReport(report) {
   if ("created" in report) {
     for (const key of ["created", "updated", "unchanged", "archived", "checkins"]) $(key).textContent = report[key];
+    $("quarters").textContent = (report.quarters || []).join(", ");
     $("summary").hidden = false;
   }
   $("layout").textContent = report.layout_note || "";
@@ -132,6 +133,37 @@ async function run(path, apply) {
   }
 }
 
+// Teams of today's quarter (at a retro, the quarter that closes) for the next-quarter picker.
+async function loadTeams() {
+  const { teams } = await callBackend("/api/teams");
+  const select = $("next-team");
+  select.replaceChildren();
+  for (const team of teams || []) {
+    const option = document.createElement("option");
+    option.value = team.team;
+    option.textContent = team.team;
+    select.appendChild(option);
+  }
+  $("next-section").hidden = select.options.length === 0;
+}
+
+// Next quarter's workbook, opened as a new workbook: the manager edits it, then syncs it.
+async function startNextQuarter() {
+  const team = $("next-team").value;
+  $("next").disabled = true;
+  try {
+    setState(`Preparing next quarter for ${team}…`);
+    const made = await callBackend(`/api/teams/${encodeURIComponent(team)}/next-quarter`);
+    await Excel.createWorkbook(made.workbook);
+    setState(`Opened ${made.quarter} for ${team}: ${made.carried} key result(s) carried over from ` +
+      `${made.from}. Edit it, then sync it to start the quarter.`);
+  } catch (err) {
+    setState(err.message, true);
+  } finally {
+    $("next").disabled = false;
+  }
+}
+
 Office.onReady((info) => {
   if (info.host !== Office.HostType.Excel) {
     $("host-warning").hidden = false;
@@ -140,6 +172,8 @@ Office.onReady((info) => {
   }
   $("sync").addEventListener("click", () => run("/api/sync", true));
   $("lint").addEventListener("click", () => run("/api/lint", false));
+  $("next").addEventListener("click", startNextQuarter);
   for (const id of ["sync", "lint"]) $(id).disabled = false;
   setState("Ready.");
+  loadTeams().catch(() => { $("next-section").hidden = true; });
 });

@@ -20,6 +20,8 @@ from addin.store.tables import Base
 # Other store modules add their tables to the same metadata (for autogenerate only).
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.meetings")
+    importlib.import_module("addin.store.people")
+    importlib.import_module("addin.store.audit")
 
 config = context.config
 target_metadata = Base.metadata
@@ -33,10 +35,29 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite's batch mode rebuilds a table (copy, drop, rename); with foreign keys on,
+        # dropping a table other rows point to fails. SQLite's own recipe for schema
+        # changes: keys off outside the transaction, foreign_key_check before commit.
+        _sqlite_foreign_keys(connection, on=False)
+    try:
+        with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+            context.run_migrations()
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                raise RuntimeError("The migration left rows pointing at rows that do not exist; nothing was changed.")
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """PRAGMA foreign_keys, on the driver connection: it is a no-op inside a transaction."""
+    if connection.in_transaction():
+        return
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")  # type: ignore[union-attr]
 
 
 def run_migrations_online() -> None:

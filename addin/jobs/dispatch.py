@@ -1,0 +1,63 @@
+"""The one door to the jobs: a Celery queue with OKR_BROKER_URL, else this process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from addin.jobs import work
+from addin.jobs.changes import changed_teams
+
+log = logging.getLogger(__name__)
+
+JOBS = {
+    "replan_team": work.replan_team,
+    "refresh_invites": work.refresh_invites,
+    "attach_retros": work.attach_retros,
+}
+
+
+def broker_url() -> str | None:
+    return (os.environ.get("OKR_BROKER_URL") or "").strip() or None
+
+
+def submit(job: str, **kwargs: Any) -> None:
+    """Run ``job`` in the background: on the queue, or on this process's job thread."""
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}")
+    if broker_url():
+        from addin.jobs.celery_app import celery
+
+        celery.send_task(f"okr.{job}", kwargs=kwargs)
+        return
+    from addin.jobs import inprocess
+
+    inprocess.run_soon(job, kwargs)
+
+
+def teams_before(db: Any, tenant: str) -> list[Any]:
+    """The tenant's teams as stored before a sync (to see what the sync changed)."""
+    from addin.store import repo
+
+    with db.read() as s:
+        return repo.list_teams(s, tenant)
+
+
+def after_sync(db: Any, tenant: str, before: list[Any]) -> list[str]:
+    """Re-plan the meetings of the teams a sync changed (cadence, lead, members, added or
+    removed), when the tenant's meetings are in a calendar; returns those teams."""
+    from addin.store import repo
+    from addin.store.tenants import has_meetings
+
+    with db.read() as s:
+        if not has_meetings(s, tenant):
+            return []  # nothing scheduled yet: `okr schedule` (or an admin) starts the rhythm
+        after = repo.list_teams(s, tenant)
+    teams = changed_teams(before, after)
+    for team in teams:
+        try:
+            submit("replan_team", tenant=tenant, team=team)
+        except Exception:  # the sync itself is stored: a queue outage must not undo its answer
+            log.exception("could not queue the re-planning of team %s", team)
+    return teams

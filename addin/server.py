@@ -1,0 +1,96 @@
+"""``okr serve``: the app under gunicorn, a production WSGI server.
+
+Each worker builds its own app (nothing is loaded before the fork, so no database
+connection or thread is shared between processes). Requests have a time limit: a sync
+worker busy longer than ``timeout`` seconds on one request is killed and replaced, and its
+client gets an error instead of waiting forever. Uploads are limited by the app itself
+(``OKR_MAX_UPLOAD_MB``: 413 before the body is parsed); gunicorn limits the request line and
+headers. With ``threads`` > 1 workers are threaded (gthread): more requests in flight per
+process, but then ``timeout`` only catches a worker that hangs as a whole.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+DEFAULT_TIMEOUT = 120  # seconds; a 100k-row sync takes about 30 s on 2 cores
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    threads: int = 1
+    timeout: int = DEFAULT_TIMEOUT
+    certfile: str | None = None
+    keyfile: str | None = None
+    # addresses of the TLS proxy whose X-Forwarded-* headers are believed
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    access_log: bool = True
+
+    def gunicorn_settings(self) -> dict[str, Any]:
+        """The gunicorn settings these options stand for."""
+        settings: dict[str, Any] = {
+            "bind": [f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"],
+            "workers": self.workers,
+            "threads": self.threads,
+            "worker_class": "gthread" if self.threads > 1 else "sync",
+            "timeout": self.timeout,
+            "graceful_timeout": 30,
+            "keepalive": 5,
+            # request line and headers: gunicorn's own limits, stated (bodies: OKR_MAX_UPLOAD_MB)
+            "limit_request_line": 8190,
+            "limit_request_fields": 100,
+            "limit_request_field_size": 16384,
+            "forwarded_allow_ips": self.forwarded_allow_ips,
+            "accesslog": "-" if self.access_log else None,
+            "errorlog": "-",
+            "proc_name": "okr-serve",
+            "post_worker_init": _post_worker_init,
+            "worker_exit": _worker_exit,
+        }
+        if self.certfile:
+            settings["certfile"] = self.certfile
+            settings["keyfile"] = self.keyfile
+        return settings
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: ServeOptions) -> None:
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self._options.gunicorn_settings().items():
+            if value is not None:
+                self.cfg.set(name, value)
+
+    def load(self):  # type: ignore[no-untyped-def]
+        # in the worker, after the fork: each process has its own app and engine
+        from addin.wsgi import app
+
+        return app
+
+
+def run(options: ServeOptions) -> None:
+    """Serve until stopped (SIGTERM / Ctrl-C: the workers finish their requests first)."""
+    os.environ.setdefault("OKR_SERVER", "gunicorn")
+    _Server(options).run()
+
+
+def _post_worker_init(worker: Any) -> None:
+    """Start the in-process jobs of a worker when no broker is configured."""
+    from addin.jobs.inprocess import start_in_worker
+
+    start_in_worker()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    from addin.jobs.inprocess import stop_in_worker
+
+    stop_in_worker()

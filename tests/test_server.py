@@ -1,0 +1,156 @@
+"""`okr serve` runs the app under gunicorn (a real subprocess, real HTTP and HTTPS)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from addin.tls import ensure_localhost_certificate
+
+OKR = Path(sys.executable).with_name("okr")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, instance: Path, log: Path) -> None:
+        self.process, self.port, self.instance, self.log = process, port, instance, log
+
+    def children(self) -> list[int]:
+        """The worker processes gunicorn forked."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator:
+    started: list[Served] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Served:
+        port = _free_port()
+        instance = tmp_path / "instance"
+        log = tmp_path / f"serve-{port}.log"
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
+        environ.update({"OKR_INSTANCE_PATH": str(instance), **(env or {})})
+        with open(log, "wb") as out:
+            process = subprocess.Popen([str(OKR), "serve", "--port", str(port), *args], cwd=tmp_path,
+                                       env=environ, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        served = Served(process, port, instance, log)
+        started.append(served)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # poll until it listens (not a timing assertion)
+            assert process.poll() is None, log.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return served
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"okr serve did not listen:\n{log.read_text()}")
+
+    yield start
+    for served in started:
+        if served.process.poll() is None:
+            served.process.send_signal(signal.SIGTERM)
+            try:
+                served.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(served.process.pid, signal.SIGKILL)
+                served.process.wait()
+
+
+def _get(url: str, context: ssl.SSLContext | None = None) -> tuple[int, bytes, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=30, context=context) as answer:
+            return answer.status, answer.read(), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_https_with_two_workers_serves_the_api_and_the_task_panes(serve) -> None:  # type: ignore[no-untyped-def]
+    served = serve("--workers", "2", "--https", env={"OKR_MAX_UPLOAD_MB": "1"})
+    ca = served.instance / "tls" / "okr-local-ca.pem"
+    trusting = ssl.create_default_context(cafile=str(ca))  # what a machine that trusts the CA does
+    base = f"https://localhost:{served.port}"
+    status, body, _ = _get(f"{base}/api/health", trusting)
+    assert status == 200, body
+    status, body, headers = _get(f"{base}/addin/excel/taskpane.html", trusting)
+    assert status == 200 and b"<html" in body.lower()
+    assert "gunicorn" in headers.get("Server", "")  # not Werkzeug's development server
+    assert len(served.children()) == 2
+    # a client that does not trust the local CA refuses the certificate
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        _get(f"{base}/api/health", ssl.create_default_context())
+    # the upload limit holds under gunicorn: 413 in the one JSON error shape, nothing parsed
+    request = urllib.request.Request(f"{base}/api/sync", data=b"x" * (2 * 1024 * 1024), method="POST",
+                                     headers={"Content-Type": "application/octet-stream"})
+    try:
+        urllib.request.urlopen(request, timeout=30, context=trusting)
+        raise AssertionError("an upload over the limit was accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 413
+        assert b'"upload_too_large"' in error.read()
+
+
+def test_plain_http_and_a_worker_replaced_when_it_dies(serve) -> None:  # type: ignore[no-untyped-def]
+    served = serve("--workers", "2")
+    status, body, _ = _get(f"http://127.0.0.1:{served.port}/api/health")
+    assert status == 200, body
+    workers = served.children()
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(served.children()) < 2 or workers[0] in served.children()):
+        time.sleep(0.1)
+    assert len(served.children()) == 2 and workers[0] not in served.children()
+    assert _get(f"http://127.0.0.1:{served.port}/api/health")[0] == 200
+
+
+def test_the_local_ca_is_made_once_and_the_certificate_covers_localhost(tmp_path: Path) -> None:
+    first = ensure_localhost_certificate(tmp_path)
+    ca_bytes = first.ca_cert.read_bytes()
+    again = ensure_localhost_certificate(tmp_path)
+    assert again.ca_cert.read_bytes() == ca_bytes  # trusted once, kept
+    cert = x509.load_pem_x509_certificate(again.cert.read_bytes())
+    ca = x509.load_pem_x509_certificate(ca_bytes)
+    assert cert.issuer == ca.subject
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert {str(a) for a in names.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days <= 398
+    for key in (tmp_path / "tls").glob("*key.pem"):
+        assert key.stat().st_mode & 0o077 == 0, f"{key.name} is readable by others"
+
+
+def test_a_certificate_near_its_end_is_renewed_with_the_same_ca(tmp_path: Path) -> None:
+    import datetime as dt
+
+    old = ensure_localhost_certificate(tmp_path, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=380))
+    before = old.cert.read_bytes()
+    ca = old.ca_cert.read_bytes()
+    new = ensure_localhost_certificate(tmp_path)
+    assert new.cert.read_bytes() != before and new.ca_cert.read_bytes() == ca
