@@ -256,3 +256,27 @@ def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
     assert retro["onlineMeeting"]["joinUrl"] in retro["body"]["content"]
     # so "unchanged" is the truth: the status the calendar shows is the current one
     assert not refresh_invites(okr_db, "t1", now=before_retro, calendar=cal).updated
+
+
+def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server,
+                                                 graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    from addin.graph.directory import forget
+    from addin.outlook.mailbox_check import with_people_check
+
+    okrs = make_okrs(2)
+    okrs.teams[1].members = ("a1@example.com", "outsider@elsewhere.example")
+    store_okrs(okrs)
+    forget()
+    graph_server.state.directory = {"lead0@example.com", "lead1@example.com", "a0@example.com",
+                                    "b0@example.com", "a1@example.com"}
+    cal = with_people_check(graph_calendar())
+    try:
+        assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
+        report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal,
+                                 settings=CadenceSettings(invite_status="mail"))
+    finally:
+        forget()
+    assert report.ok
+    recipients = {r["emailAddress"]["address"] for m in graph_server.state.mails
+                  for r in m["message"]["toRecipients"]}
+    assert "outsider@elsewhere.example" not in recipients and "a1@example.com" in recipients
