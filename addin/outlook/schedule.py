@@ -429,8 +429,10 @@ def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
 
 def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord],
                   now: dt.datetime) -> dict[str, dt.date]:
-    """Series whose weekday, time, zone or organiser changed after they began, each with the
-    last day the old series keeps (its last occurrence before now): history is not moved."""
+    """Series whose weekday, time, zone, organiser or attendees changed after they began, each
+    with the last day the old series keeps (its last occurrence before now): history is not
+    rewritten. Before a series began, a change is an update of it (attendees-only when only
+    attendees changed)."""
     out: dict[str, dt.date] = {}
     for m in meetings:
         rec = records.get(m.key)
@@ -443,6 +445,8 @@ def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, Meet
         moved = (old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
                  or old.duration != m.duration or old.timezone != m.timezone
                  or old.organizer.casefold() != m.organizer.casefold()
+                 # who was there is history too: past occurrences keep their attendees
+                 or {a.casefold() for a in old.attendees} != {a.casefold() for a in m.attendees}
                  or (o.pattern, o.days_of_week, o.index, o.interval)
                  != (n.pattern, n.days_of_week, n.index, n.interval))
         if not moved:
