@@ -280,3 +280,27 @@ def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server
     recipients = {r["emailAddress"]["address"] for m in graph_server.state.mails
                   for r in m["message"]["toRecipients"]}
     assert "outsider@elsewhere.example" not in recipients and "a1@example.com" in recipients
+
+
+def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(okr_db, store_okrs, graph_server,
+                                                                       graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    from addin.outlook.schedule import REFRESH_FIELDS, _recorder
+    from addin.store.meetings import get_meeting
+
+    store_okrs(make_okrs(1))
+    schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    with okr_db.read() as s:
+        retro = next(r for r in list_meetings(s, "t1") if r.kind == "retro")
+    # the pack job stores its attachment while a refresh holds the record it read before
+    pack = {"id": "att-1", "sha256": "abc", "name": "pack.docx", "size": 1, "how": "file"}
+    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment=pack)])
+    _recorder(okr_db, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
+    with okr_db.read() as s:
+        stored = get_meeting(s, "t1", retro.key)
+    assert stored is not None and stored.attachment == pack
+    assert (stored.body_hash, stored.change_key) == ("h1", "ck2")
+    # and the other way round: a pack recorded later keeps the status body refresh stored
+    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment={**pack, "id": "att-2"})])
+    with okr_db.read() as s:
+        stored = get_meeting(s, "t1", retro.key)
+    assert stored is not None and stored.body_hash == "h1" and stored.attachment["id"] == "att-2"
