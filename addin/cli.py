@@ -456,7 +456,8 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
         for skipped in report.skipped:
             click.echo(f"skipped {skipped.team}: {skipped.reason}")
         for failure in report.failures:
-            click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
+            label = "WARNING" if failure.warning else "FAILED"
+            click.echo(f"{label} {failure.team} {failure.kind}: {failure.message}", err=True)
         verb = "would create" if dry_run else "created"
         click.echo(f"{report.quarter} via {report.calendar}: {verb} {len(report.created)}, "
                    f"updated {len(report.updated)}, unchanged {len(report.unchanged)}, "

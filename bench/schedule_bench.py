@@ -57,6 +57,9 @@ def _run(db: Database, tenant: str, *, latency: float, batch: bool, refresh: boo
                "violations": len(server.state.violations)}
         if refresh:
             state = server.state
+            once = Counter(n.what for n in state.notices)
+            out["schedule_invitations"] = once["invitation"]
+            out["schedule_cancellations"] = once["cancellation"]
             notices_before = len(state.notices)
             before = state.http_requests
             started = time.perf_counter()
@@ -116,6 +119,8 @@ def main() -> int:
     print(f"refresh-invites (next occurrence of {product['refreshed']:.0f} meetings): "
           f"{product['refresh_requests']:.0f} requests, {product['refresh_wall']:.2f} s, "
           f"{product['refresh_failed']:.0f} failed")
+    print(f"schedule (once a quarter): {product['schedule_invitations']:.0f} invitations, "
+          f"{product['schedule_cancellations']:.0f} occurrence cancellations (check-ins on review days)")
     print(f"notices per attendee in a week of daily refreshes: mean {product['notices_mean']:.2f}, "
           f"max {product['notices_max']:.0f} (goal <= 1 per occurrence: max "
           f"{product['notices_max_occurrence']:.0f} per attendee per occurrence)")

@@ -308,8 +308,8 @@ class _Sync:
         await self._skip_occurrences([
             c for c in changes if c.meeting.skip_dates and current[c.meeting.key].graph_id
             and current[c.meeting.key].state == CREATED
-            and (c.meeting.key in created_now or "skip_dates" in c.changes
-                 or _resends_recurrence(c))], current)
+            and (c.meeting.key in created_now or c.meeting.key in found
+                 or "skip_dates" in c.changes or _resends_recurrence(c))], current)
         # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
         moved = [current[c.meeting.key] for c in changes
                  if current[c.meeting.key].retired and current[c.meeting.key].graph_id
@@ -650,7 +650,7 @@ class _Sync:
                 subject=f"Pre-read: {m.subject} ({when:%a %d %b %H:%M})",
                 body=ItemBody(content_type=BodyType.Html, content=c.body.html),
                 to_recipients=[Recipient(email_address=EmailAddress(address=a))
-                               for a in m.attendees if a.casefold() != m.organizer.casefold()]
+                               for a in _invited(c) if a.casefold() != m.organizer.casefold()]
                 or [Recipient(email_address=EmailAddress(address=m.organizer))])
             request = SendMailPostRequestBody(message=message, save_to_sent_items=True)
             calls.append(Call(m.organizer, self.users.by_user_id(m.organizer).send_mail
@@ -691,6 +691,13 @@ class _Sync:
                 "Microsoft Graph refused the app access to the calendars "
                 f"({reply.message()}); check the app's Calendars.ReadWrite permission and consent.",
                 failed=len(self.failures))
+
+
+def _invited(c: MeetingChange) -> list[str]:
+    """Who the invitation went to (the stored snapshot: after outside attendees were left
+    out), so a pre-read reaches exactly the meeting's attendees."""
+    sent = (c.record.snapshot or {}).get("attendees")
+    return [str(a) for a in sent] if isinstance(sent, list) else list(c.meeting.attendees)
 
 
 def _body_changes(c: MeetingChange) -> bool:

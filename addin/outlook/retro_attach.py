@@ -27,7 +27,7 @@ from addin.okr.quarters import parse_quarter
 from addin.outlook.calendar import Calendar, Failure, RetroPack
 from addin.outlook.plan import RETRO
 from addin.reports.naming import pack_name
-from addin.store.meetings import CREATED, WRITTEN, MeetingRecord, list_meetings, upsert_meeting
+from addin.store.meetings import CREATED, WRITTEN, MeetingRecord, list_meetings
 
 ATTACHED = "attached"
 REPLACED = "replaced"
@@ -223,8 +223,8 @@ def _canonical(value: Any) -> Any:
 
 
 def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:
-    def record(records: Sequence[MeetingRecord]) -> None:
-        with db.transaction() as s:
-            for r in records:
-                upsert_meeting(s, tenant, r, now=now)
-    return record
+    """Store the pack on each meeting (and the .ics sequence), onto the row as stored now: a
+    refresh running beside this job keeps the status body it recorded."""
+    from addin.outlook.schedule import _recorder as merging
+
+    return merging(db, tenant, now, ("attachment",))

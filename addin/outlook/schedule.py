@@ -297,11 +297,14 @@ def refresh_invites(
                 report.updated.append(RefreshedOccurrence(m.key, m.team, m.kind, body.start))
             else:
                 report.unchanged += 1
+        # series ended by a mid-quarter change stay in the team's .ics file as they are
+        changes += _ended_series(records, plan, {}, calendar.name)
     preread = getattr(calendar, "preread", None)
+    record = _recorder(db, tenant, now, REFRESH_FIELDS)
     if mode == "mail" and preread is not None:
-        report.failures = preread(tenant, changes, now=now, record=_recorder(db, tenant, now))
+        report.failures = preread(tenant, changes, now=now, record=record)
     else:
-        report.failures = calendar.refresh(tenant, changes, now=now, record=_recorder(db, tenant, now))
+        report.failures = calendar.refresh(tenant, changes, now=now, record=record)
     failed = {f.key for f in report.failures}
     report.updated = [u for u in report.updated if u.key not in failed]
     return report
@@ -427,8 +430,10 @@ def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
 
 def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord],
                   now: dt.datetime) -> dict[str, dt.date]:
-    """Series whose weekday, time, zone or organiser changed after they began, each with the
-    last day the old series keeps (its last occurrence before now): history is not moved."""
+    """Series whose weekday, time, zone, organiser or attendees changed after they began, each
+    with the last day the old series keeps (its last occurrence before now): history is not
+    rewritten. Before a series began, a change is an update of it (attendees-only when only
+    attendees changed)."""
     out: dict[str, dt.date] = {}
     for m in meetings:
         rec = records.get(m.key)
@@ -441,6 +446,8 @@ def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, Meet
         moved = (old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
                  or old.duration != m.duration or old.timezone != m.timezone
                  or old.organizer.casefold() != m.organizer.casefold()
+                 # who was there is history too: past occurrences keep their attendees
+                 or {a.casefold() for a in old.attendees} != {a.casefold() for a in m.attendees}
                  or (o.pattern, o.days_of_week, o.index, o.interval)
                  != (n.pattern, n.days_of_week, n.index, n.interval))
         if not moved:
@@ -609,11 +616,28 @@ def status_hash(text: str) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:
+# what refresh-invites may write: the body it put on an occurrence (and the ids, changeKey and
+# .ics sequence that come with it), never what schedule or the retro pack job keep there
+REFRESH_FIELDS = ("state", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence",
+                  "body_hash", "body_start")
+
+
+def _recorder(db: Any, tenant: str, now: dt.datetime,
+              fields: Sequence[str] | None = None) -> Callable[[Sequence[MeetingRecord]], None]:
+    """Store each record as it is, or (``fields``) only those fields of it onto the row as
+    stored now: jobs that run side by side (refresh, retro packs) never undo each other's
+    writes with what they read before. A sequence only grows."""
+    from addin.store.meetings import get_meeting
+
     def record(records: Sequence[MeetingRecord]) -> None:
         if not records:
             return
         with db.transaction() as s:
             for r in records:
+                stored = get_meeting(s, tenant, r.key) if fields is not None else None
+                if stored is not None:
+                    values = {f: getattr(r, f) for f in fields or ()}
+                    values["sequence"] = max(stored.sequence, r.sequence)
+                    r = stored.but(**values)
                 upsert_meeting(s, tenant, r, now=now)
     return record

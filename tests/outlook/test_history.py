@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from addin.outlook.schedule import schedule
+from addin.outlook.schedule import refresh_invites, schedule
 from addin.store.meetings import list_meetings
 from tests.outlook.conftest import NOW, make_okrs
 
@@ -95,6 +95,7 @@ def test_ics_keeps_the_ended_series_in_the_file(tmp_path, okr_db, store_okrs) ->
     store_okrs(okrs, now=LATER)
     schedule(okr_db, "t1", calendar=cal, now=LATER)
     schedule(okr_db, "t1", calendar=cal, now=LATER + dt.timedelta(hours=1))  # and again
+    refresh_invites(okr_db, "t1", now=LATER + dt.timedelta(days=1), calendar=cal)  # rewrites it
     data = icalendar.Calendar.from_ical(cal.path_for("T0", "2026-Q4").read_bytes())
     weekly = [e for e in data.walk("VEVENT") if "weekly" in str(e["SUMMARY"])
               and "RECURRENCE-ID" not in e]
@@ -102,3 +103,26 @@ def test_ics_keeps_the_ended_series_in_the_file(tmp_path, okr_db, store_okrs) ->
     ended = next(e for e in weekly if e.decoded("DTSTART").time() == dt.time(9, 30))
     assert ended.decoded("DTSTART").date() == dt.date(2026, 10, 5)
     assert ended["RRULE"]["UNTIL"][0].date() == dt.date(2026, 10, 19)
+
+
+def test_new_members_mid_quarter_join_from_now_and_the_past_keeps_who_was_there(
+        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okrs = make_okrs(2)
+    store_okrs(okrs)
+    cal = graph_calendar()
+    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    old = next(e for e in graph_server.state.mailbox_events("lead1@example.com")
+               if "weekly" in e["subject"])
+    okrs.teams[1].members = ("a1@example.com", "c1@example.com")  # b1 leaves, c1 joins
+    store_okrs(okrs, now=LATER)
+    assert schedule(okr_db, "t1", calendar=cal, now=LATER).ok
+    series = {e["id"]: e for e in graph_server.state.mailbox_events("lead1@example.com")
+              if "weekly" in e["subject"]}
+    assert {a["emailAddress"]["address"] for a in series[old["id"]]["attendees"]} == {
+        "a1@example.com", "b1@example.com"}
+    assert [s.date() for s in _expand(graph_server, old["id"])] == [dt.date(2026, 10, 6),
+                                                                    dt.date(2026, 10, 13)]
+    (new,) = [e for i, e in series.items() if i != old["id"]]
+    assert {a["emailAddress"]["address"] for a in new["attendees"]} == {"a1@example.com",
+                                                                        "c1@example.com"}
+    assert min(_expand(graph_server, new["id"])) > LATER

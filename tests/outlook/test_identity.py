@@ -20,3 +20,19 @@ def test_the_api_names_the_meeting_and_refuses_what_is_not_a_key(client) -> None
         assert reply.get_json()["error"]["code"] == "bad_meeting_key"
     missing = client.get("/api/meetings/okr-review-0123456789abcdef01234567")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "meeting_not_found"
+
+
+def test_another_tenants_meeting_key_is_not_found_here(app, client) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from addin.store.meetings import MeetingRecord, upsert_meeting
+
+    key = "okr-checkin-0123456789abcdef01234567"
+    db = app.extensions["okr_db"]
+    with db.transaction() as s:
+        upsert_meeting(s, "other-tenant", MeetingRecord(key, "Secret team", "checkin", "2026-Q4",
+                                                       "lead@other.example"),
+                       now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    for path in (f"/api/meetings/{key}", f"/api/meetings/{key}/agenda"):
+        reply = client.get(path)
+        assert reply.status_code == 404 and "Secret team" not in reply.get_data(as_text=True)

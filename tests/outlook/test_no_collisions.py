@@ -111,3 +111,18 @@ def test_a_series_whose_first_day_is_skipped_plans_the_same_on_every_run() -> No
                          keep_start={m.key: (m.recurrence.range_start if m.recurrence
                                              else m.start.date()) for m in first.meetings})
     assert again.meetings == first.meetings
+
+
+def test_skipped_days_are_cancelled_even_when_the_create_reply_was_lost(
+        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    from tests.outlook.graph_server import Faults
+
+    store_okrs(make_okrs(4))
+    graph_server.state.faults = Faults(drop=1.0)  # created, but we never hear back
+    assert not schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW).ok
+    graph_server.state.faults = Faults()
+    assert schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW).ok  # found by key
+    weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com")
+                  if "weekly" in e["subject"])
+    with graph_server.state.lock:
+        assert len(graph_server.state.events[weekly["id"]].cancelled) == 2

@@ -233,3 +233,74 @@ def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_s
     assert report.ok and len(report.created) == 15
     assert graph_server.state.operations["429 concurrency"] == 0
     assert graph_server.state.max_concurrency() <= 4
+
+
+def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
+        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    store_okrs(make_okrs(1))
+    cal = graph_calendar()
+    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    before_retro = dt.datetime(2026, 12, 27, 8, 0, tzinfo=dt.UTC)  # T0's retro: Monday 28th
+    refreshed = refresh_invites(okr_db, "t1", now=before_retro, calendar=cal)
+    assert [u.kind for u in refreshed.updated] == ["retro"]
+    retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
+    status = extract(retro["body"]["content"], STATUS)
+    assert status
+    # schedule rewrites the retro's text (a workbook link): the status stays in the calendar
+    report = schedule(okr_db, "t1", calendar=cal, now=before_retro,
+                      settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"))
+    assert report.ok and ("T0", "retro") in {(m.team, m.kind) for m in report.updated}
+    retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
+    assert "https://example.com/okr.xlsx" in retro["body"]["content"]
+    assert extract(retro["body"]["content"], STATUS) == status
+    assert retro["onlineMeeting"]["joinUrl"] in retro["body"]["content"]
+    # so "unchanged" is the truth: the status the calendar shows is the current one
+    assert not refresh_invites(okr_db, "t1", now=before_retro, calendar=cal).updated
+
+
+def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server,
+                                                 graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    from addin.graph.directory import forget
+    from addin.outlook.mailbox_check import with_people_check
+
+    okrs = make_okrs(2)
+    okrs.teams[1].members = ("a1@example.com", "outsider@elsewhere.example")
+    store_okrs(okrs)
+    forget()
+    graph_server.state.directory = {"lead0@example.com", "lead1@example.com", "a0@example.com",
+                                    "b0@example.com", "a1@example.com"}
+    cal = with_people_check(graph_calendar())
+    try:
+        assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
+        report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal,
+                                 settings=CadenceSettings(invite_status="mail"))
+    finally:
+        forget()
+    assert report.ok
+    recipients = {r["emailAddress"]["address"] for m in graph_server.state.mails
+                  for r in m["message"]["toRecipients"]}
+    assert "outsider@elsewhere.example" not in recipients and "a1@example.com" in recipients
+
+
+def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(okr_db, store_okrs, graph_server,
+                                                                       graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    from addin.outlook.schedule import REFRESH_FIELDS, _recorder
+    from addin.store.meetings import get_meeting
+
+    store_okrs(make_okrs(1))
+    schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    with okr_db.read() as s:
+        retro = next(r for r in list_meetings(s, "t1") if r.kind == "retro")
+    # the pack job stores its attachment while a refresh holds the record it read before
+    pack = {"id": "att-1", "sha256": "abc", "name": "pack.docx", "size": 1, "how": "file"}
+    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment=pack)])
+    _recorder(okr_db, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
+    with okr_db.read() as s:
+        stored = get_meeting(s, "t1", retro.key)
+    assert stored is not None and stored.attachment == pack
+    assert (stored.body_hash, stored.change_key) == ("h1", "ck2")
+    # and the other way round: a pack recorded later keeps the status body refresh stored
+    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment={**pack, "id": "att-2"})])
+    with okr_db.read() as s:
+        stored = get_meeting(s, "t1", retro.key)
+    assert stored is not None and stored.body_hash == "h1" and stored.attachment["id"] == "att-2"
