@@ -68,12 +68,12 @@ def _register(app: Celery) -> None:
         return result
 
     @app.task(name="okr.refresh_invites", bind=True, max_retries=3)
-    def refresh_invites(self: Any, tenant: str) -> dict[str, Any]:
-        return work.refresh_invites(tenant)
+    def refresh_invites(self: Any, tenant: str, within_hours: int = 48) -> dict[str, Any]:
+        return work.refresh_invites(tenant, within_hours)
 
     @app.task(name="okr.attach_retros", bind=True, max_retries=3)
-    def attach_retros(self: Any, tenant: str) -> dict[str, Any]:
-        return work.attach_retros(tenant)
+    def attach_retros(self: Any, tenant: str, within_days: int = 7) -> dict[str, Any]:
+        return work.attach_retros(tenant, within_days)
 
     @app.task(name="okr.refresh_all")
     def refresh_all() -> int:
