@@ -44,6 +44,12 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
             # sweep is every 100 s, whatever the timeout)
             "unacked_restore_interval": max(1, min(60, visibility // 4)),
             "unacked_restore_throttle": 1,
+            # kombu keeps the unacknowledged tasks of every queue of a Redis database in one
+            # set, and a worker puts back any of them older than *its* timeout: keyed by queue,
+            # another app (or a test with a short timeout) on the same Redis never re-runs ours
+            "unacked_key": f"{queue}.unacked",
+            "unacked_index_key": f"{queue}.unacked_index",
+            "unacked_mutex_key": f"{queue}.unacked_mutex",
         },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
