@@ -30,6 +30,8 @@ bench: $(BIN)/okr
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/retro_bench.py
 	$(BIN)/python bench/schedule_bench.py
+	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/jobs_bench.py --baseline
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

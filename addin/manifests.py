@@ -40,7 +40,7 @@ def check_base_url(base_url: str) -> str:
     if not parts.netloc or "@" in parts.netloc or not _HOST.match(parts.netloc):
         raise InputError(f"--base-url {base_url!r} has no usable host name.", code="bad_base_url",
                          field="base-url")
-    if parts.query or parts.fragment or not _PATH.match(parts.path):
+    if parts.query or parts.fragment or not _PATH.match(parts.path) or ".." in parts.path.split("/"):
         raise InputError("--base-url must be a plain https://host[:port][/path], without query or fragment.",
                          code="bad_base_url", field="base-url")
     return f"https://{parts.netloc.lower()}{parts.path.rstrip('/')}"

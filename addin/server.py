@@ -11,7 +11,6 @@ process, but then ``timeout`` only catches a worker that hangs as a whole.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +78,6 @@ class _Server(BaseApplication):  # type: ignore[misc]
 
 def run(options: ServeOptions) -> None:
     """Serve until stopped (SIGTERM / Ctrl-C: the workers finish their requests first)."""
-    os.environ.setdefault("OKR_SERVER", "gunicorn")
     _Server(options).run()
 
 

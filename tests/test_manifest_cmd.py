@@ -82,6 +82,7 @@ def test_checked_in_manifests_stay_the_localhost_ones(written: Path) -> None:
     ("https://user:pw@okr.example", CLIENT_ID, "host"),
     ('https://okr.example/"><x', CLIENT_ID, "plain"),
     ("https://okr.example?next=evil", CLIENT_ID, "plain"),
+    ("https://okr.example/../admin", CLIENT_ID, "plain"),
     ("https://okr.example", "not-a-guid", "GUID"),
     ("https://okr.example", "00000000-0000-0000-0000-000000000000", "placeholder"),
 ])

@@ -45,6 +45,13 @@ class Served:
                     found.append(int(entry.name))
         return found
 
+    def workers(self, count: int) -> list[int]:
+        """The worker processes, once gunicorn has forked ``count`` of them (it forks one at a time)."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(self.children()) < count:  # polling, not a timing assertion
+            time.sleep(0.1)
+        return self.children()
+
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator:
@@ -101,7 +108,7 @@ def test_https_with_two_workers_serves_the_api_and_the_task_panes(serve) -> None
     status, body, headers = _get(f"{base}/addin/excel/taskpane.html", trusting)
     assert status == 200 and b"<html" in body.lower()
     assert "gunicorn" in headers.get("Server", "")  # not Werkzeug's development server
-    assert len(served.children()) == 2
+    assert len(served.workers(2)) == 2
     # a client that does not trust the local CA refuses the certificate
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         _get(f"{base}/api/health", ssl.create_default_context())
@@ -120,7 +127,7 @@ def test_plain_http_and_a_worker_replaced_when_it_dies(serve) -> None:  # type: 
     served = serve("--workers", "2")
     status, body, _ = _get(f"http://127.0.0.1:{served.port}/api/health")
     assert status == 200, body
-    workers = served.children()
+    workers = served.workers(2)
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
     deadline = time.monotonic() + 30

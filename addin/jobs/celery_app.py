@@ -44,6 +44,12 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
             # sweep is every 100 s, whatever the timeout)
             "unacked_restore_interval": max(1, min(60, visibility // 4)),
             "unacked_restore_throttle": 1,
+            # kombu keeps the unacknowledged tasks of every queue of a Redis database in one
+            # set, and a worker puts back any of them older than *its* timeout: keyed by queue,
+            # another app (or a test with a short timeout) on the same Redis never re-runs ours
+            "unacked_key": f"{queue}.unacked",
+            "unacked_index_key": f"{queue}.unacked_index",
+            "unacked_mutex_key": f"{queue}.unacked_mutex",
         },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
@@ -68,12 +74,12 @@ def _register(app: Celery) -> None:
         return result
 
     @app.task(name="okr.refresh_invites", bind=True, max_retries=3)
-    def refresh_invites(self: Any, tenant: str) -> dict[str, Any]:
-        return work.refresh_invites(tenant)
+    def refresh_invites(self: Any, tenant: str, within_hours: int = 48) -> dict[str, Any]:
+        return work.refresh_invites(tenant, within_hours)
 
     @app.task(name="okr.attach_retros", bind=True, max_retries=3)
-    def attach_retros(self: Any, tenant: str) -> dict[str, Any]:
-        return work.attach_retros(tenant)
+    def attach_retros(self: Any, tenant: str, within_days: int = 7) -> dict[str, Any]:
+        return work.attach_retros(tenant, within_days)
 
     @app.task(name="okr.refresh_all")
     def refresh_all() -> int:

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from addin.config import Config, cadence_settings, clock, load_dotenv
+from addin.store.sync_slots import tenant_slot
 
 _lock = threading.Lock()
 _databases: dict[str, Any] = {}  # one engine per database URL per process
@@ -75,8 +76,11 @@ def refresh_invites(tenant: str, within_hours: int = 48) -> dict[str, Any]:
     from addin.outlook.schedule import refresh_invites as refresh
 
     cfg = config()
-    report = refresh(database(cfg), tenant, within=dt.timedelta(hours=within_hours), now=clock(),
-                     calendar=calendar_for(cfg, tenant), settings=cadence_settings())
+    with tenant_slot(database(cfg), tenant, "refresh-invites") as held:
+        if not held:  # another run is refreshing this tenant: it sends the same updates
+            return {"tenant": tenant, "skipped": "another run is refreshing this tenant's invites"}
+        report = refresh(database(cfg), tenant, within=dt.timedelta(hours=within_hours), now=clock(),
+                         calendar=calendar_for(cfg, tenant), settings=cadence_settings())
     return {"tenant": tenant, "updated": len(report.updated), "unchanged": report.unchanged,
             "failures": len(report.failures)}
 
@@ -87,8 +91,11 @@ def attach_retros(tenant: str, within_days: int = 7) -> dict[str, Any]:
 
     cfg = config()
     public = os.environ.get("OKR_PUBLIC_URL", "").strip()
-    report = attach_retro_packs(database(cfg), tenant, within=dt.timedelta(days=within_days), now=clock(),
-                                calendar=calendar_for(cfg, tenant), link=pack_link(public) if public else None)
+    with tenant_slot(database(cfg), tenant, "attach-retros") as held:
+        if not held:  # another run is attaching this tenant's packs: two would upload each pack twice
+            return {"tenant": tenant, "skipped": "another run is attaching this tenant's retro packs"}
+        report = attach_retro_packs(database(cfg), tenant, within=dt.timedelta(days=within_days), now=clock(),
+                                    calendar=calendar_for(cfg, tenant), link=pack_link(public) if public else None)
     return {"tenant": tenant, "attached": len(report.attached), "replaced": len(report.replaced),
             "unchanged": len(report.unchanged), "failures": len(report.failures)}
 

@@ -83,22 +83,4 @@ def test_two_syncs_at_once_one_runs_one_is_told_to_retry(client, db, workbook, m
     assert sorted(results) == [200, 429]
 
 
-@pytest.mark.postgres
-def test_the_slot_spans_workers_on_postgresql(postgres_url):
-    """Two Database objects (two workers' pools) on PostgreSQL: the advisory lock decides."""
-    from addin.errors import TooBusy
-    from addin.store.db import Database
-    from addin.store.sync_slots import _pg_slot
-
-    one, two = Database(postgres_url), Database(postgres_url)
-    try:
-        with _pg_slot(one, "t1"):
-            with pytest.raises(TooBusy), _pg_slot(two, "t1"):
-                pass
-            with _pg_slot(two, "t2"):
-                pass
-        with _pg_slot(two, "t1"):
-            pass
-    finally:
-        one.dispose()
-        two.dispose()
+# The slot across worker processes, on SQLite and PostgreSQL: tests/store/test_slots.py.

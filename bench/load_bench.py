@@ -1,0 +1,257 @@
+"""Load on `okr serve --workers 2` over PostgreSQL: 16 clients mixing syncs, check-ins and reads.
+
+Each client owns a 50-KR workbook (2 teams x 5 objectives x 5 KRs) in one of ``--tenants``
+organisations (16: each client its own; 1: all in one, where syncs of one tenant queue behind its
+lock and each reads the whole tenant) and, signed in with a token of the local identity
+platform (tests/auth/identity_server.py, over HTTPS), for ``--seconds``,
+picks at random: sync its workbook (20 %), record a check-in (30 %) or read its team (50 %),
+over keep-alive HTTP. Prints p50/p95 per kind, the error count (5xx apart), the throughput,
+and the same mix run by 1 client in the same run (the uncontended baseline) with the ratios.
+Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
+
+    python bench/load_bench.py [--clients 16] [--tenants 16] [--seconds 60] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+from sync_bench import HEADER, METRICS  # noqa: E402
+
+OKR = Path(sys.executable).with_name("okr")
+MIX = (("sync", 0.2), ("checkin", 0.3), ("read", 0.5))
+
+
+def workbook(client: int) -> bytes:
+    """A template-shaped 50-KR workbook of two teams of this client's own."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    okrs = wb.active
+    okrs.title = "OKRs"
+    okrs.append(HEADER)
+    teams = wb.create_sheet("Teams")
+    teams.append(["Team", "Lead (email)", "Members (emails, separated by ;)", "Check-in weekday",
+                  "Check-in time", "Time zone", "Meeting minutes", "Parent team"])
+    for t in range(2):
+        name = f"Client {client:02d} team {t}"
+        teams.append([name, f"lead{client}-{t}@example.com", f"m{client}-{t}@example.com", "Tuesday", "10:00",
+                      "Europe/Madrid", 30, None])
+        for i in range(25):
+            objective, kr = i // 5, i % 5
+            title, baseline, target, unit = METRICS[kr]
+            okrs.append([name, f"Objective {objective + 1} of {name}", "committed", f"{title} in area {i}",
+                         None, f"owner{client}-{i}@example.com", baseline, target,
+                         round(baseline + (target - baseline) * (i % 7) / 10, 2), unit, 0.7, None, None, None,
+                         "", None, None, None, None, None])
+    settings = wb.create_sheet("Settings")
+    settings.append(["Setting", "Value"])
+    settings.append(["Quarter", "2026-Q4"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+class Client:
+    def __init__(self, port: int, index: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.index = index
+        self.book = workbook(index)
+        self.team = f"Client {index:02d} team 0"
+        self.krs: list[str] = []
+
+    def call(self, method: str, path: str, body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        for attempt in range(2):  # a keep-alive connection the server closed: reconnect once
+            try:
+                self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
+                answer = self.conn.getresponse()
+                return answer.status, answer.read()
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def sync(self) -> int:
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"okrs.xlsx\"\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n").encode() + self.book + \
+            f"\r\n--{boundary}--\r\n".encode()
+        status, data = self.call("POST", "/api/sync", body,
+                                 {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        if status == 200:
+            answer = json.loads(data)
+            self.book = base64.b64decode(answer["workbook"]["base64"])  # carries its id and the KR ids
+        return status
+
+    def read(self) -> int:
+        status, data = self.call("GET", f"/api/teams/{self.team.replace(' ', '%20')}")
+        if status == 200 and not self.krs:
+            view = json.loads(data)
+            self.krs = [k["id"] for o in view["objectives"] for k in o["key_results"] if k.get("id")]
+        return status
+
+    def checkin(self) -> int:
+        if not self.krs:
+            return self.read()
+        body = json.dumps({"value": random.uniform(0, 100), "confidence": 0.6, "note": "load"}).encode()
+        return self.call("POST", f"/api/key-results/{random.choice(self.krs)}/checkins", body,
+                         {"Content-Type": "application/json"})[0]
+
+
+def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[str, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
+    """Every client runs the mix for ``seconds``; (latency, status) per kind."""
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k, _ in MIX}
+    lock = threading.Lock()
+    ready = [Client(port, first + i, token(first + i)) for i in range(clients)]
+    for c in ready:  # the first sync and read are set-up, not measured
+        c.sync()
+        c.read()
+    stop = time.monotonic() + seconds
+
+    def loop(c: Client) -> None:
+        rng = random.Random(c.index)
+        while time.monotonic() < stop:
+            kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+            began = time.perf_counter()
+            try:
+                status = getattr(c, kind)()
+            except Exception:  # noqa: BLE001  (a dropped connection counts as an error)
+                status = 0
+            with lock:
+                results[kind].append((time.perf_counter() - began, status))
+
+    threads = [threading.Thread(target=loop, args=(c,)) for c in ready]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def summary(results: dict[str, list[tuple[float, int]]], seconds: float) -> dict[str, dict[str, float]]:
+    out = {}
+    for kind, rows in results.items():
+        times = sorted(t for t, s in rows if s and s < 500)
+        out[kind] = {
+            "n": len(rows),
+            "p50": statistics.median(times) if times else float("nan"),
+            "p95": times[int(0.95 * (len(times) - 1))] if times else float("nan"),
+            "5xx": sum(1 for _, s in rows if s >= 500),
+            "other_errors": sum(1 for _, s in rows if s == 0 or 400 <= s < 500),
+            "per_s": len(rows) / seconds,
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="A PostgreSQL server where a throwaway database is made (and dropped).")
+    args = parser.parse_args()
+
+    import psycopg
+
+    admin_url = args.database.replace("+psycopg", "")
+    name = f"okr_load_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        from tests.auth.identity_server import IdentityServer
+
+        identity = IdentityServer(Path(tmp)).start()
+        client_id, secret = identity.register_client()
+        tenants = [str(uuid.uuid4()) for _ in range(args.tenants)]
+
+        def token(client: int) -> str:
+            return identity.user_token(tenants[client % len(tenants)], str(uuid.uuid4()), client_id)
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
+        env.update({"OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
+                    "OKR_CA_BUNDLE": str(identity.ca_path), "OKR_ALLOWED_TENANTS": ",".join(tenants)})
+        env.update({"DATABASE_URL": args.database.rsplit("/", 1)[0] + f"/{name}", "OKR_INSTANCE_PATH": tmp,
+                    "OKR_RATE_LIMIT_UPLOADS": "1000000 per minute", "OKR_RATE_LIMIT_DEFAULT": "1000000 per minute",
+                    "OKR_RATE_LIMIT_UPLOAD_MB": "1000000 per hour"})
+        log = open(Path(tmp) / "serve.log", "wb")
+        server = subprocess.Popen([str(OKR), "serve", "--port", str(port), "--workers", str(args.workers),
+                                   "--threads", str(args.threads)], env=env, cwd=tmp, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_listening(port, server)
+            base = summary(run_mix(port, 1, min(args.seconds, 20), 90, token), min(args.seconds, 20))
+            load = summary(run_mix(port, args.clients, args.seconds, 0, token), args.seconds)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+            log.close()
+            identity.stop()
+            errors = [line for line in (Path(tmp) / "serve.log").read_text(errors="replace").splitlines()
+                      if "Traceback" in line or "ERROR" in line]
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    print(f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
+          f"in {args.tenants} tenant(s) "
+          f"for {args.seconds:.0f} s (baseline: 1 client); each workbook 50 KRs")
+    print(f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'4xx/err':>7} {'req/s':>6} | "
+          f"{'1-client p50':>12} {'p95':>6} | {'p95 x':>6}")
+    for kind, _ in MIX:
+        r, b = load[kind], base[kind]
+        print(f"{kind:<8} {r['n']:>6} {r['p50'] * 1000:>8.0f} {r['p95'] * 1000:>8.0f} {r['5xx']:>4} "
+              f"{r['other_errors']:>7} {r['per_s']:>6.1f} | {b['p50'] * 1000:>12.0f} {b['p95'] * 1000:>6.0f} | "
+              f"{r['p95'] / b['p95']:>6.1f}")
+    total = sum(r["n"] for r in load.values())
+    print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(errors)}")
+    goals = (all(r["5xx"] == 0 for r in load.values()), load["sync"]["p95"] < 1.0, load["read"]["p95"] < 0.2)
+    print(f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "
+          f"p95 read < 200 ms {'met' if goals[2] else 'MISSED'}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("okr serve stopped")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("okr serve did not listen")
+
+
+if __name__ == "__main__":
+    main()
