@@ -410,7 +410,7 @@ def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
 
 def _calendar(config: Config, ics: Path | None):  # type: ignore[no-untyped-def]
     """The calendar to write to: Graph with an app registration, else .ics files."""
-    from addin.outlook.schedule import default_calendar
+    from addin.calendars import default_calendar
 
     def graph_token() -> str:
         from auth import AuthConfig, app_token

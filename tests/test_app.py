@@ -142,7 +142,8 @@ def test_unknown_route_is_json_404(client):
 def test_scheduled_calendar_downloads_as_ics(client, sample, instance):
     from icalendar import Calendar
 
-    from addin.outlook.schedule import default_calendar, schedule
+    from addin.calendars import default_calendar
+    from addin.outlook.schedule import schedule
 
     _upload(client, sample)
     app_db = client.application.extensions["okr_db"]

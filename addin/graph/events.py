@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import warnings
@@ -177,6 +177,12 @@ class GraphCalendar:
     def __init__(self, settings: GraphSettings) -> None:
         self.settings = settings
         self.stats = Stats()
+
+    def tenant_users(self, tenant: str, addresses: Iterable[str]) -> dict[str, bool]:
+        """address -> whether it is a user of the tenant (the schedule's mailbox check asks)."""
+        from addin.graph.directory import TenantDirectory
+
+        return TenantDirectory(self.settings, tenant).users(addresses)
 
     def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
               record: Record) -> list[Failure]:

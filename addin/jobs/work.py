@@ -50,7 +50,7 @@ def forget_databases() -> None:
 
 def calendar_for(cfg: Config, tenant: str):  # type: ignore[no-untyped-def]
     """Graph (app-only token for ``tenant``) with an app registration, else .ics files."""
-    from addin.outlook.schedule import default_calendar
+    from addin.calendars import default_calendar
 
     def graph_token() -> str:
         from addin.tenancy import auth_config

@@ -41,11 +41,9 @@ def vet_plan(plan: CadencePlan, calendar: Any, tenant: str, env: Mapping[str, st
         return plan
     if not plan.meetings:
         return plan
-    from addin.graph.directory import TenantDirectory
-
     allow = allow_external_attendees(env)
     people = {m.organizer for m in plan.meetings} | {a for m in plan.meetings for a in m.attendees}
-    users = TenantDirectory(calendar.settings, tenant).users(people)
+    users = calendar.tenant_users(tenant, people)  # the Graph adapter asks the tenant's directory
     meetings, skipped = [], list(plan.skipped)
     for m in plan.meetings:
         vetted = vet_meeting_people(m.organizer, m.attendees, users, allow_external=allow)

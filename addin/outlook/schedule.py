@@ -6,9 +6,8 @@ what changed; running it again changes nothing. ``refresh_invites`` puts the cur
 status on each meeting's next occurrence (within a window, for Graph; every series' next
 occurrence, for .ics files).
 
-The calendar is ``IcsCalendar`` (embedded default) or ``addin.graph.GraphCalendar``;
-``default_calendar`` picks one from the configuration without importing Graph unless
-it is used.
+The calendar is ``IcsCalendar`` (embedded default) or ``addin.graph.GraphCalendar``; the
+edges pick one (``addin.calendars.default_calendar``) and hand it down.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from addin.outlook.calendar import (
     OccurrenceBody,
 )
 from addin.outlook.invite import build_invite
-from addin.outlook.mailbox_check import vet_plan, with_people_check
+from addin.outlook.mailbox_check import vet_plan
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
@@ -308,29 +307,6 @@ def refresh_invites(
     failed = {f.key for f in report.failures}
     report.updated = [u for u in report.updated if u.key not in failed]
     return report
-
-
-def default_calendar(
-    instance_path: str | os.PathLike[str],
-    tenant: str = LOCAL_TENANT,
-    *,
-    ics_dir: str | os.PathLike[str] | None = None,
-    token_provider: Callable[[], str] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Calendar:
-    """Graph when an app registration (OKR_CLIENT_ID) and a token provider are configured,
-    else .ics files in ``ics_dir`` or ``<instance>/calendars/`` (one sub-folder per tenant
-    other than the embedded "local")."""
-    env = os.environ if environ is None else environ
-    if ics_dir is None and env.get("OKR_CLIENT_ID") and token_provider is not None:
-        from addin.graph import GraphCalendar, GraphSettings  # heavy: only when Graph is used
-
-        base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
-        settings = GraphSettings(token_provider=token_provider, **({"base_url": base} if base else {}))
-        return with_people_check(GraphCalendar(settings))
-    from addin.outlook.ics import IcsCalendar
-
-    return IcsCalendar(Path(ics_dir) if ics_dir is not None else ics_folder(instance_path, tenant))
 
 
 def ics_folder(instance_path: str | os.PathLike[str], tenant: str) -> Path:

@@ -9,7 +9,8 @@ import pytest
 from addin.graph import GraphCalendar, GraphSettings
 from addin.graph.directory import forget
 from addin.outlook.mailbox_check import with_people_check
-from addin.outlook.schedule import default_calendar, schedule
+from addin.calendars import default_calendar
+from addin.outlook.schedule import schedule
 from tests.api.conftest import upload
 from tests.conftest import FIXED_NOW
 from tests.outlook.conftest import graph_server  # noqa: F401  (the local Graph)

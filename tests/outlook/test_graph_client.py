@@ -13,7 +13,8 @@ import pytest
 from addin.graph import GraphCalendar, to_event
 from addin.graph.client import parse_retry_after
 from addin.outlook.plan import plan_cadence
-from addin.outlook.schedule import default_calendar, refresh_invites, schedule
+from addin.calendars import default_calendar
+from addin.outlook.schedule import refresh_invites, schedule
 from tests.outlook.conftest import NOW, make_okrs
 from tests.outlook.graph_server import Faults, GraphState
 

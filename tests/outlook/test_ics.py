@@ -14,8 +14,8 @@ from addin.errors import NotFound
 from addin.outlook.ics import IcsCalendar, file_name
 from addin.errors import InputError
 from addin.outlook.plan import CadenceSettings
+from addin.calendars import default_calendar
 from addin.outlook.schedule import (
-    default_calendar,
     parse_within,
     refresh_invites,
     schedule,
