@@ -23,6 +23,7 @@ run: $(BIN)/okr
 ## test: set up (packages, Chromium, LibreOffice where possible) and run the whole suite
 test: $(BIN)/okr
 	scripts/install-system-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## bench: the benchmarks (they print their figures; not part of the tests)

@@ -187,7 +187,7 @@ def import_group() -> None:
 def import_viva_goals(export: Path, out: Path, force: bool) -> None:
     """Write EXPORT (a Viva Goals export, .xlsx or .csv) as a workbook: objectives, key results, initiatives,
     owners, values and teams."""
-    from addin.excel.imports.viva_goals import import_export
+    from addin.excel.viva_import import import_export
 
     if out.exists() and not force:
         _fail(f"{out} exists; use --force to overwrite it.")

@@ -219,3 +219,15 @@ def _fill_from_row_above(grid: Grid, header: Header) -> None:
         if field_above and field_above not in header.columns:
             header.columns[field_above] = col
             header.texts[col] = str(text).strip()
+
+
+@dataclass
+class SheetLayout:
+    sheet: str
+    kind: str  # "key_results" | "objectives" | "teams" | "checkins" | "settings" | "initiatives"
+    header_row: int  # 1-based worksheet row of the header
+    columns: dict[str, int]  # canonical field -> 1-based column index, for columns present
+    first_data_row: int
+    last_data_row: int  # last row that held data (never the declared <dimension>)
+    last_column: int = 0  # rightmost column holding anything: new columns go right of it
+    blocks: dict[str, dict[str, int]] = field(default_factory=dict)  # quarter label -> field -> column

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.excel import headers
-from addin.excel.read_grid import Grid, find_header
+from addin.excel.read_grid import Grid, SheetLayout, find_header
 from addin.okr import values as v
 from addin.okr.model import CheckIn, Initiative, Location, Severity, Team, Thresholds
 from addin.okr.quarters import parse_quarter
@@ -157,8 +157,6 @@ def read_settings(r: _WorkbookReader, grid: Grid) -> None:
             default = getattr(settings.thresholds, name)
             setattr(settings.thresholds, name, int(number) if isinstance(default, int) else float(number))
     last = pairs[-1][0] if pairs else 0
-    from addin.excel.reader import SheetLayout  # the reader imports this module
-
     r.layouts.append(SheetLayout(grid.name, "settings", 1, {}, 1, last))
 
 

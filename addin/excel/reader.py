@@ -61,7 +61,7 @@ from addin.excel.owners import match_owner_names
 from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
 from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
 from addin.excel.read_csv import csv_grid, looks_like_csv
-from addin.excel.read_grid import Grid, Header, find_header, load_grid
+from addin.excel.read_grid import Grid, Header, SheetLayout, find_header, load_grid
 from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
 from addin.excel.read_rows import Problems, RowReader, read_block_values
@@ -74,18 +74,6 @@ CANONICAL_FIELDS = headers.CANONICAL_FIELDS
 WORKBOOK_ID_PROPERTY = "OKRCadenceWorkbookId"
 MAX_SHEETS = 200
 OUR_SHEET_KINDS = frozenset({"key_results", "objectives", "teams", "checkins", "settings", "initiatives"})
-
-
-@dataclass
-class SheetLayout:
-    sheet: str
-    kind: str  # "key_results" | "objectives" | "teams" | "checkins" | "settings" | "initiatives"
-    header_row: int  # 1-based worksheet row of the header
-    columns: dict[str, int]  # canonical field -> 1-based column index, for columns present
-    first_data_row: int
-    last_data_row: int  # last row that held data (never the declared <dimension>)
-    last_column: int = 0  # rightmost column holding anything: new columns go right of it
-    blocks: dict[str, dict[str, int]] = field(default_factory=dict)  # quarter label -> field -> column
 
 
 @dataclass

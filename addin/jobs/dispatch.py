@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from typing import Any
 
-from addin.jobs import work
+from addin.jobs.registry import JOBS, broker_url
 from addin.jobs.changes import changed_teams
 
 log = logging.getLogger(__name__)
 
-JOBS = {
-    "replan_team": work.replan_team,
-    "refresh_invites": work.refresh_invites,
-    "attach_retros": work.attach_retros,
-}
-
-
-def broker_url() -> str | None:
-    return (os.environ.get("OKR_BROKER_URL") or "").strip() or None
 
 
 def submit(job: str, **kwargs: Any) -> None:

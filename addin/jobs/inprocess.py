@@ -42,7 +42,7 @@ def run_soon(job: str, kwargs: dict[str, Any]) -> None:
 
 def start_in_worker() -> None:
     """Start the job thread and the periodic scheduler (no-op with a broker: Celery has them)."""
-    from addin.jobs.dispatch import broker_url
+    from addin.jobs.registry import broker_url
 
     if broker_url() or _threads:
         return
@@ -60,7 +60,7 @@ def stop_in_worker() -> None:
 
 
 def _run(job: str, kwargs: dict[str, Any]) -> None:
-    from addin.jobs.dispatch import JOBS
+    from addin.jobs.registry import JOBS
 
     try:
         result = JOBS[job](**kwargs)
