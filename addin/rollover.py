@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from addin.errors import NotFound
 from addin.excel.template import write_next_quarter
+from addin.okr.model import Settings
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.reports.carryover import carried_key_results
@@ -43,7 +46,7 @@ def next_quarter_workbook(db: Database, tenant: str, team: str, *, quarter: str 
     return NextQuarter(closing, opening, len(carried), workbook)
 
 
-def _last_quarter(session, tenant, team, settings, now):  # type: ignore[no-untyped-def]
+def _last_quarter(session: Session, tenant: str, team: str, settings: Settings, now: dt.datetime) -> Quarter:
     today = view_quarter(None, settings, now.date())
     held = [label for label in repo.team_quarters(session, tenant, team)
             if view_quarter(label, settings, now.date()).start <= today.start]
