@@ -24,11 +24,9 @@ from addin.errors import OkrError
 from addin.files import write_atomically
 
 if TYPE_CHECKING:  # the commands import their modules when they run (a quick `okr --help`)
-    from sqlalchemy.orm import Session
-
     from addin.okr.model import Finding
     from addin.outlook.calendar import Calendar
-    from addin.store.db import Database
+    from addin.store.db import Database, Session
     from addin.tls import TlsFiles
 
 EXIT_FINDINGS = 1

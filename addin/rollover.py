@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from addin.errors import NotFound
 from addin.excel.template import write_next_quarter
 from addin.okr.model import Settings
@@ -16,7 +14,7 @@ from addin.reports.carryover import carried_key_results
 from addin.reports.gather import gather_retro_input
 from addin.reports.facts import compute_facts
 from addin.store import repo
-from addin.store.db import Database
+from addin.store.db import Database, Session
 
 
 @dataclass(frozen=True, slots=True)

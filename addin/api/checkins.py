@@ -6,13 +6,13 @@ import datetime as dt
 import math
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.orm import Session
 
 from addin.api.context import current_actor, database, now, tenant
 from addin.errors import Forbidden, NotFound, RequestError
 from addin.okr.authority import Actor, may_check_in
 from addin.okr.values import parse_confidence
 from addin.store import audit, people, repo
+from addin.store.db import Session
 
 bp = Blueprint("checkins", __name__, url_prefix="/api")
 
