@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from addin.jobs import work
@@ -12,7 +12,7 @@ from addin.jobs.changes import changed_teams
 
 log = logging.getLogger(__name__)
 
-JOBS = {
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "replan_team": work.replan_team,
     "refresh_invites": work.refresh_invites,
     "attach_retros": work.attach_retros,
