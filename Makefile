@@ -24,6 +24,7 @@ run: $(BIN)/okr
 test: $(BIN)/okr
 	scripts/install-system-deps
 	$(BIN)/lint-imports
+	$(BIN)/mypy addin auth
 	$(BIN)/python -m pytest
 
 ## bench: the benchmarks (they print their figures; not part of the tests)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from addin.config import Config
@@ -76,7 +76,7 @@ def _register_error_handlers(app: Flask) -> None:
     from auth.errors import AuthError
 
     @app.errorhandler(OkrError)
-    def _okr_error(exc: OkrError):  # type: ignore[no-untyped-def]
+    def _okr_error(exc: OkrError) -> Response:
         response = jsonify(error_body(exc.code, exc.message, exc.details))
         response.status_code = exc.status
         if exc.details.get("retry_after"):
@@ -84,7 +84,7 @@ def _register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(AuthError)
-    def _auth_error(exc: AuthError):  # type: ignore[no-untyped-def]
+    def _auth_error(exc: AuthError) -> Response:
         response = jsonify(error_body(exc.code, exc.message, exc.details))
         response.status_code = exc.status
         if exc.status == 401 and exc.www_authenticate:
@@ -95,7 +95,7 @@ def _register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
         code = {
             404: "not_found",
             405: "method_not_allowed",
@@ -109,6 +109,6 @@ def _register_error_handlers(app: Flask) -> None:
         return jsonify(error_body(code, message)), exc.code or 500
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unexpected error")
         return jsonify(error_body("internal_error", "Something went wrong on our side; nothing was changed.")), 500

@@ -15,13 +15,19 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from addin.config import Config, cadence_settings, clock, load_dotenv
 from addin.errors import OkrError
 from addin.files import write_atomically
+
+if TYPE_CHECKING:  # the commands import their modules when they run (a quick `okr --help`)
+    from addin.okr.model import Finding
+    from addin.outlook.calendar import Calendar
+    from addin.store.db import Database, Session
+    from addin.tls import TlsFiles
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
@@ -55,7 +61,7 @@ def _config() -> Config:
     return Config.from_env()
 
 
-def _database(config: Config):  # type: ignore[no-untyped-def]
+def _database(config: Config) -> Database:
     from addin.store.db import Database
 
     config.instance_path.mkdir(parents=True, exist_ok=True)
@@ -74,7 +80,7 @@ def _read_file(path: Path, config: Config) -> bytes:
     return path.read_bytes()
 
 
-def _print_findings(findings: list, *, limit: int = 200) -> None:  # type: ignore[type-arg]
+def _print_findings(findings: list[Finding], *, limit: int = 200) -> None:
     for finding in findings[:limit]:
         where = finding.location.describe()
         click.echo(f"{finding.severity:<7} {finding.pitfall or finding.rule:<28} {where}: {finding.message}")
@@ -248,7 +254,7 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
                + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
 
 
-def _audit(session, tenant: str, action: str, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
     """Record a CLI write in the audit trail; the CLI acts as the local admin (whoever runs it)."""
     from addin.okr.authority import LOCAL_ADMIN
     from addin.store import audit
@@ -360,7 +366,7 @@ def _refuse_unsafe_serving(host: str) -> None:
         _fail(str(exc))
 
 
-def _serve_dev(host: str, port: int, tls) -> None:  # type: ignore[no-untyped-def]
+def _serve_dev(host: str, port: int, tls: TlsFiles | None) -> None:
     from addin import create_app
 
     app = create_app()
@@ -408,7 +414,7 @@ def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
     app.worker_main(argv)
 
 
-def _calendar(config: Config, ics: Path | None):  # type: ignore[no-untyped-def]
+def _calendar(config: Config, ics: Path | None) -> Calendar:
     """The calendar to write to: Graph with an app registration, else .ics files."""
     from addin.calendars import default_calendar
 

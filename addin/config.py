@@ -7,6 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # cadence_settings imports it only when called
+    from addin.outlook.plan import CadenceSettings
 
 LOCAL_TENANT = "local"  # the one tenant of the embedded default (no Azure app registration)
 
@@ -57,7 +61,7 @@ def load_dotenv(path: Path = Path(".env")) -> None:
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def cadence_settings(env: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+def cadence_settings(env: Mapping[str, str] | None = None) -> CadenceSettings:
     """The meeting rhythm's knobs from the environment (defaults: the product's usual rhythm).
 
     OKR_ONLINE_MEETINGS (true/false), OKR_MEETING_CATEGORIES (comma-separated),

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from addin.errors import NotFound
 from addin.excel.template import write_next_quarter
+from addin.okr.model import Settings
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.reports.carryover import carried_key_results
 from addin.reports.gather import gather_retro_input
 from addin.reports.facts import compute_facts
 from addin.store import repo
-from addin.store.db import Database
+from addin.store.db import Database, Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def next_quarter_workbook(db: Database, tenant: str, team: str, *, quarter: str 
     return NextQuarter(closing, opening, len(carried), workbook)
 
 
-def _last_quarter(session, tenant, team, settings, now):  # type: ignore[no-untyped-def]
+def _last_quarter(session: Session, tenant: str, team: str, settings: Settings, now: dt.datetime) -> Quarter:
     today = view_quarter(None, settings, now.date())
     held = [label for label in repo.team_quarters(session, tenant, team)
             if view_quarter(label, settings, now.date()).start <= today.start]

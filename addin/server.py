@@ -12,9 +12,12 @@ process, but then ``timeout`` only catches a worker that hangs as a whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULT_TIMEOUT = 120  # seconds; a 100k-row sync takes about 30 s on 2 cores
 
@@ -59,7 +62,7 @@ class ServeOptions:
         return settings
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, options: ServeOptions) -> None:
         self._options = options
         super().__init__()
@@ -69,7 +72,7 @@ class _Server(BaseApplication):  # type: ignore[misc]
             if value is not None:
                 self.cfg.set(name, value)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self) -> Flask:
         # in the worker, after the fork: each process has its own app and engine
         from addin.wsgi import app
 

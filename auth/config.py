@@ -8,13 +8,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 LOCAL_TENANT = "local"
 SSO_SCOPE = "access_as_user"
 
 
-def is_guid(value: object) -> bool:
+def is_guid(value: object) -> TypeGuard[str]:
     """True when ``value`` is a GUID in the canonical 8-4-4-4-12 form (as Entra tenant/object ids are)."""
     if not isinstance(value, str) or len(value) != 36:
         return False

@@ -140,8 +140,9 @@ class _Watch:
         self._local = local
 
     def __enter__(self) -> dict[str, Any]:
-        self._local.seen = {}
-        return self._local.seen
+        seen: dict[str, Any] = {}
+        self._local.seen = seen
+        return seen
 
     def __exit__(self, *exc: object) -> None:
         self._local.seen = None
@@ -173,7 +174,8 @@ class _Pool:
         with self._lock:
             return list(self._user_apps)
 
-    def _get(self, lru: OrderedDict, key: Any, tenant_id: str, bound: int) -> msal.ConfidentialClientApplication:
+    def _get(self, lru: OrderedDict[Any, msal.ConfidentialClientApplication], key: Any, tenant_id: str,
+             bound: int) -> msal.ConfidentialClientApplication:
         with self._lock:
             app = lru.get(key)
             if app is not None:

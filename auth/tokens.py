@@ -6,12 +6,15 @@ import functools
 import logging
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from auth.config import LOCAL_TENANT, AuthConfig, is_guid
 from auth.errors import AuthError, Forbidden, IdentityUnavailable
+
+if TYPE_CHECKING:
+    from jwt.types import Options  # PyJWT >= 2.10
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +114,11 @@ def _signing_key(kid: str, config: AuthConfig) -> Any:
 def _verified_claims(token: str, key: Any, config: AuthConfig, now: float | None) -> dict[str, Any]:
     """Claims after signature, audience and lifetime checks (exp required, small leeway)."""
     leeway = config.leeway_seconds
+    options: Options = {"require": ["exp", "iss", "aud", "tid"], "verify_iss": False}
     if now is not None:
         # PyJWT compares against the wall clock; shift the leeway window to the caller's clock
         # by checking lifetime ourselves below.
-        options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
-    else:
-        options = {}
+        options |= {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
     try:
         claims = jwt.decode(
             token,
@@ -124,7 +126,7 @@ def _verified_claims(token: str, key: Any, config: AuthConfig, now: float | None
             algorithms=list(ALLOWED_ALGORITHMS),
             audience=config.audiences,
             leeway=leeway,
-            options={"require": ["exp", "iss", "aud", "tid"], "verify_iss": False, **options},
+            options=options,
         )
     except jwt.ExpiredSignatureError as exc:
         raise AuthError("The access token has expired; get a new one.", code="token_expired") from exc

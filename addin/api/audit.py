@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from typing import overload
+
+from flask import Blueprint, Response, jsonify, request
 
 from addin.api.context import current_actor, database, tenant
 from addin.errors import Forbidden, RequestError
@@ -12,7 +14,7 @@ bp = Blueprint("audit", __name__, url_prefix="/api")
 
 
 @bp.get("/audit")
-def list_entries():  # type: ignore[no-untyped-def]
+def list_entries() -> Response:
     if not current_actor().is_admin:
         raise Forbidden("Only OKR Cadence admins (app role OKR.Admin) can read the audit trail.",
                         code="admin_only")
@@ -29,6 +31,10 @@ def list_entries():  # type: ignore[no-untyped-def]
                     "next": f"/api/audit?before={following}&limit={limit}" if following else None})
 
 
+@overload
+def _int(name: str, default: int) -> int: ...
+@overload
+def _int(name: str, default: None) -> int | None: ...
 def _int(name: str, default: int | None) -> int | None:
     raw = request.args.get(name)
     if raw is None:

@@ -20,12 +20,12 @@ def download(team: str, quarter: str) -> Response:
 
 
 @bp.get("/meetings/<key>")
-def meeting(key: str):  # type: ignore[no-untyped-def]
+def meeting(key: str) -> Response:
     """The team of the meeting whose key the invite carries (for the Outlook pane)."""
     return jsonify(meeting_identity(database(), tenant(), key))
 
 
 @bp.get("/meetings/<key>/agenda")
-def agenda(key: str):  # type: ignore[no-untyped-def]
+def agenda(key: str) -> Response:
     """What the meeting should talk about: moved, stale and low-confidence KRs, dependencies."""
     return jsonify(meeting_agenda(database(), tenant(), key, today=now().date()))

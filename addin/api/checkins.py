@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from addin.api.context import current_actor, database, now, tenant
 from addin.errors import Forbidden, NotFound, RequestError
 from addin.okr.authority import Actor, may_check_in
 from addin.okr.values import parse_confidence
 from addin.store import audit, people, repo
+from addin.store.db import Session
 
 bp = Blueprint("checkins", __name__, url_prefix="/api")
 
@@ -18,7 +20,7 @@ MAX_NOTE = 5000
 
 
 @bp.post("/key-results/<kr_id>/checkins")
-def record(kr_id: str):  # type: ignore[no-untyped-def]
+def record(kr_id: str) -> tuple[Response, int]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise RequestError("Send a JSON object like {\"value\": 42, \"confidence\": 0.7, \"note\": \"...\"}.",
@@ -66,7 +68,7 @@ def _confidence(raw: object) -> float | None:
         raise RequestError(f"'confidence' {exc}", code="invalid_field", field="confidence") from exc
 
 
-def check_may_check_in(session, tenant_id: str, actor: Actor, kr_id: str, *, now) -> None:  # type: ignore[no-untyped-def]
+def check_may_check_in(session: Session, tenant_id: str, actor: Actor, kr_id: str, *, now: dt.datetime) -> None:
     """403 unless the actor owns the KR, is in its team, or is an admin (404 for unknown ids)."""
     found = people.stored_team_of(session, tenant_id, kr_id)
     if found is None:

@@ -22,6 +22,7 @@ import secrets
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from addin.api.context import current_actor, current_user, database, now
 from addin.errors import OkrError
@@ -74,7 +75,7 @@ def page() -> Response:
 
 
 @bp.get("/onboard/start")
-def start() -> Response:
+def start() -> WerkzeugResponse:
     """Send the admin to the admin-consent endpoint, with a fresh state bound to this browser."""
     config = _auth()
     if not config.enabled:
@@ -132,7 +133,7 @@ def callback() -> Response:
 
 
 @bp.delete("/api/tenant")
-def offboard():  # type: ignore[no-untyped-def]
+def offboard() -> tuple[Response, int]:
     """An admin (app role OKR.Admin) offboards their own organisation: its sign-ins stop."""
     user = current_user()
     if not current_actor().is_admin:  # the one rule of who is an admin: okr.authority

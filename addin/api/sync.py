@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from addin.api.context import current_actor, current_user, database, now, tenant
 from addin.api.upload import uploaded_workbook
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.post("/sync")
-def sync():  # type: ignore[no-untyped-def]
+def sync() -> tuple[Response, int]:
     current_user()  # refuse an unauthenticated upload before reading its body
     workbook = uploaded_workbook()  # first: it enforces the upload limits before any form is parsed
     # the pane sends a corrected mapping as the form field "mapping" beside the workbook
@@ -42,7 +42,7 @@ def sync():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/map")
-def map_workbook():  # type: ignore[no-untyped-def]
+def map_workbook() -> tuple[Response, int]:
     """How the workbook's sheets and columns are read; when no table is found, its sheets' columns
     with sample values, for the pane's drop-downs."""
     current_user()
@@ -52,7 +52,7 @@ def map_workbook():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/lint")
-def lint():  # type: ignore[no-untyped-def]
+def lint() -> tuple[Response, int]:
     current_user()
     report = lint_workbook(uploaded_workbook(), today=now().date(), quarter=request.args.get("quarter"))
     return jsonify(report.as_dict()), 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from addin.api.context import database, now, tenant
 from addin.errors import RequestError
@@ -21,7 +21,7 @@ MAX_PAGE = 200
 
 
 @bp.get("/teams")
-def list_teams():  # type: ignore[no-untyped-def]
+def list_teams() -> Response:
     limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = _int_arg("offset", 0, 0, 10**9)
     views = okr_status(database(), tenant(), today=now().date(), quarter=request.args.get("quarter"))
@@ -38,7 +38,7 @@ def list_teams():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/teams/<team>")
-def show_team(team: str):  # type: ignore[no-untyped-def]
+def show_team(team: str) -> Response:
     """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths."""
     views = okr_status(database(), tenant(), today=now().date(), team=team,
                        quarter=request.args.get("quarter"))
@@ -48,7 +48,7 @@ def show_team(team: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/teams/<team>/next-quarter")
-def next_quarter(team: str):  # type: ignore[no-untyped-def]
+def next_quarter(team: str) -> Response:
     """Next quarter's workbook, pre-filled from the retro's carry-over (base64, for Excel.createWorkbook)."""
     made = next_quarter_workbook(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
     return jsonify({

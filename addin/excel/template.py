@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -167,7 +168,7 @@ def _saved(workbook: Workbook) -> bytes:
 
 
 # -- sheets ------------------------------------------------------------------------------
-def _okr_sheet(ws: Worksheet, rows: list[list[object]], headers: tuple[str, ...] = OKR_HEADERS) -> None:
+def _okr_sheet(ws: Worksheet, rows: Sequence[Sequence[object]], headers: tuple[str, ...] = OKR_HEADERS) -> None:
     _header(ws, headers, output=OUTPUT_HEADERS)
     _rows(ws, rows)
     _table(ws, "OKRs", len(headers), len(rows))
@@ -284,7 +285,7 @@ def _header(ws: Worksheet, headers: tuple[str, ...], output: tuple[str, ...] = (
             cell.comment = Comment(OUTPUT_COMMENT, "OKR Cadence")
 
 
-def _rows(ws: Worksheet, rows: list[list[object]]) -> None:
+def _rows(ws: Worksheet, rows: Sequence[Sequence[object]]) -> None:
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
             if value is not None and value != "":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -66,7 +66,7 @@ def read_rels(data: bytes | None, part: str) -> list[Relationship]:
 
 
 def edit_rels(
-    data: bytes | None, part: str, *, drop_targets: set[str], source_part: str, add: list[tuple[str, str]] = ()
+    data: bytes | None, part: str, *, drop_targets: set[str], source_part: str, add: Sequence[tuple[str, str]] = ()
 ) -> tuple[bytes, list[str]]:
     """Remove relationships to dropped parts, add (type, target) ones; return bytes and new ids."""
     root = parse_part(data, part) if data is not None else etree.Element(

@@ -14,9 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from addin.errors import ServiceUnavailable
 from addin.graph.client import Call, GraphPermissionError, GraphSettings, Session, run_unit
+
+if TYPE_CHECKING:
+    from kiota_abstractions.request_information import RequestInformation
 
 DEFAULT_TTL = 3600.0
 MAX_CACHED = 50_000
@@ -61,7 +65,7 @@ def forget() -> None:
 
 
 async def _lookup(session: Session, addresses: list[str]) -> dict[str, bool]:
-    def request(address: str):  # type: ignore[no-untyped-def]
+    def request(address: str) -> RequestInformation:
         from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
         query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=["id", "userPrincipalName"])

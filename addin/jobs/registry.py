@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from addin.jobs import work
 
-JOBS = {
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "replan_team": work.replan_team,
     "refresh_invites": work.refresh_invites,
     "attach_retros": work.attach_retros,

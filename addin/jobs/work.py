@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from addin.config import Config, cadence_settings, clock, load_dotenv
 from addin.store.sync_slots import tenant_slot
+
+if TYPE_CHECKING:  # the jobs import these when they run
+    from addin.outlook.calendar import Calendar
+    from addin.store.db import Database
 
 _lock = threading.Lock()
 _databases: dict[str, Any] = {}  # one engine per database URL per process
@@ -25,7 +29,7 @@ def config() -> Config:
     return Config.from_env()
 
 
-def database(cfg: Config | None = None):  # type: ignore[no-untyped-def]
+def database(cfg: Config | None = None) -> Database:
     """This process's Database for the configured URL (migrated once)."""
     from addin.store.db import Database
 
@@ -48,7 +52,7 @@ def forget_databases() -> None:
         _databases.clear()
 
 
-def calendar_for(cfg: Config, tenant: str):  # type: ignore[no-untyped-def]
+def calendar_for(cfg: Config, tenant: str) -> Calendar:
     """Graph (app-only token for ``tenant``) with an app registration, else .ics files."""
     from addin.calendars import default_calendar
 

@@ -280,7 +280,8 @@ def vet_meeting_people(organiser: str, attendees: Sequence[str], users: Mapping[
     """The organiser must be a user of the tenant (the app writes into their mailbox); attendees
     who are not are left out unless ``allow_external``. ``users``: email_key -> is a user."""
     organiser_ok = users.get(email_key(organiser), False)
-    kept, left_out = [], []
+    kept: list[str] = []
+    left_out: list[str] = []
     for person in attendees:
         (kept if allow_external or users.get(email_key(person), False) else left_out).append(person)
     return MeetingPeople(organiser_ok, tuple(kept), tuple(left_out))

@@ -344,7 +344,7 @@ def _plan_create(plan: SyncPlan, kr: KeyResult, now: dt.datetime, *, adopt: str 
     ):
         # no baseline written: the first known value is where the key result started
         created.baseline = created.current
-        plan.problems.append(_baseline_problem(created))
+        plan.problems.append(_baseline_problem(created, created.current))
     plan.create.append(created)
     plan.merged.append(created)
     if created.current is not None or created.confidence is not None:
@@ -437,14 +437,14 @@ def _unknown_problem(kr: KeyResult, kr_id: str) -> Finding:
     )
 
 
-def _baseline_problem(kr: KeyResult) -> Finding:
+def _baseline_problem(kr: KeyResult, current: float) -> Finding:
     return Finding(
         rule="sync.baseline-from-current",
         pitfall=None,
         severity=Severity.INFO,
         location=replace(kr.location, column=kr.location.column or "Baseline"),
         message=(
-            f"{kr.title!r} had no baseline; its current value at this first sync ({readable(kr.current)}) "
+            f"{kr.title!r} had no baseline; its current value at this first sync ({readable(current)}) "
             "was taken as its baseline."
         ),
         suggestion="Write the baseline if the key result started from another value.",
@@ -487,7 +487,7 @@ def _copy(kr: KeyResult, **changes: object) -> KeyResult:
     """dataclasses.replace, without its per-call introspection (100,000 rows per sync)."""
     values = {name: getattr(kr, name) for name in _KR_FIELDS}
     values.update(changes)
-    return KeyResult(**values)  # type: ignore[arg-type]
+    return KeyResult(**values)
 
 
 def _blank(value: object) -> bool:

@@ -51,7 +51,7 @@ class _Grid:
 
     def __init__(self, rows: int, days: int) -> None:
         self.fig = Figure(figsize=(WIDTH_IN, ROW_HEIGHT_IN * rows + 0.3), dpi=DPI)
-        FigureCanvasAgg(self.fig)
+        self.canvas = FigureCanvasAgg(self.fig)  # it becomes fig.canvas; kept typed as the Agg canvas
         axes = self.fig.subplots(rows, COLUMNS, squeeze=False, sharex=True, sharey=True)
         self.axes = [ax for row in axes for ax in row]
         self.lines = []
@@ -86,7 +86,7 @@ class _Grid:
         self._background = None
 
     def render(self, series: Sequence[KrSeries]) -> bytes:
-        canvas = self.fig.canvas
+        canvas = self.canvas
         with warnings.catch_warnings():
             # Glyphs the font lacks (emoji, some scripts) draw as boxes; that is not an error.
             warnings.simplefilter("ignore")

@@ -13,11 +13,16 @@ from addin.reports.trends import PathStep, QuarterTrend
 
 
 class FindingRecordLike(Protocol):
-    """A finding with its history (addin.okr.history.FindingRecord has this shape)."""
+    """A finding with its history (addin.okr.history.FindingRecord has this shape).
 
-    finding: Finding
-    first_seen: dt.datetime
-    resolved_at: dt.datetime | None
+    Read-only properties, so a frozen dataclass matches the protocol."""
+
+    @property
+    def finding(self) -> Finding: ...
+    @property
+    def first_seen(self) -> dt.datetime: ...
+    @property
+    def resolved_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(slots=True)

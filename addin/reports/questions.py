@@ -86,11 +86,11 @@ def retro_questions(facts: QuarterFacts, rhythm: Rhythm, dependencies: list[Depe
             f"The linter flagged overload {len(load_flags)} time(s) this quarter. Did we act on it?"
         )
 
-    for r in facts.findings:
-        if r.finding.pitfall in CLARITY_PITFALLS:
-            where = r.finding.location.key_result or r.finding.location.objective or "our OKRs"
+    for record in facts.findings:
+        if record.finding.pitfall in CLARITY_PITFALLS:
+            where = record.finding.location.key_result or record.finding.location.objective or "our OKRs"
             by_theme[clarity].append(
-                f"{one_line(where, 60)} was flagged as {r.finding.pitfall}. Did everyone agree what done looked like?"
+                f"{one_line(where, 60)} was flagged as {record.finding.pitfall}. Did everyone agree what done looked like?"
             )
     for d in dependencies:
         if not d.acknowledged:

@@ -18,6 +18,7 @@ import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.styles import BabelFish
 from docx.styles.style import BaseStyle, StyleFactory
 
@@ -34,7 +35,7 @@ TABLE_STYLES = ("Retro Table", "Table Grid")
 
 
 @functools.cache
-def _default_styles() -> dict[str, object]:
+def _default_styles() -> dict[str, BaseOxmlElement]:
     """styleId -> <w:style> element of python-docx's own default template (parsed once)."""
     styles = docx.Document().styles.element
     return {el.get(qn("w:styleId")): el for el in styles.iterchildren(qn("w:style"))}

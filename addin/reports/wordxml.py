@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+from docx.oxml.table import CT_Tbl
 
 TWIPS_PER_INCH = 1440
 
@@ -50,7 +52,7 @@ def table_xml(
     header: bool = True,
     row_height_in: float | None = None,
     size_pt: float | None = None,
-) -> object:
+) -> CT_Tbl:
     """A <w:tbl> element: fixed column widths, the first row repeated on each page when ``header``."""
     widths = [round(w * TWIPS_PER_INCH) for w in widths_in]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
@@ -77,4 +79,5 @@ def table_xml(
             )
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
-    return parse_xml("".join(parts))
+    # python-docx's parser makes a registered element class of each tag: CT_Tbl for <w:tbl>
+    return cast(CT_Tbl, parse_xml("".join(parts)))

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHUNK = 2_000
 
@@ -61,7 +65,8 @@ def bulk_insert(
 
 def _copy_rows(connection: Connection, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """Stream rows through psycopg's COPY, on the session's own connection and transaction."""
-    raw = connection.connection.dbapi_connection
+    # COPY is only taken on PostgreSQL, whose driver is psycopg 3; SQLAlchemy only knows a DB-API connection
+    raw = cast("psycopg.Connection[Any] | None", connection.connection.dbapi_connection)
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
@@ -118,8 +123,9 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any] | None:
     column_type = table.c[column].type
-    fast = getattr(column_type, "fast_bind", None)  # the store's own types: skip the wrapper layers
-    if fast is not None and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None:
+    # the store's own types: skip the wrapper layers
+    fast: Callable[[Any], Any] | None = getattr(column_type, "fast_bind", None)
+    if fast is not None and isinstance(column_type, TypeDecorator) and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None:
         return fast
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 

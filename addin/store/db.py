@@ -23,7 +23,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session as Session  # re-exported: the rest of the code types its sessions with it
+from sqlalchemy.orm import sessionmaker
 
 from addin.errors import Conflict, OkrError, ServiceUnavailable
 

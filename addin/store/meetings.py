@@ -84,7 +84,7 @@ class MeetingRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
-_FIELDS = tuple(f for f in MeetingRecord.__slots__)  # type: ignore[attr-defined]
+_FIELDS = tuple(f for f in MeetingRecord.__slots__)
 
 
 def list_meetings(s: Session, tenant: str, *, team: str | None = None,

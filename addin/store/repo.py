@@ -630,7 +630,7 @@ def _upsert_objectives(
     placed: Iterable[KeyResult],
     team_ids: dict[str, int],
     now: dt.datetime,
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str, str, str], int]:
     """Insert missing objectives, update the described ones. (team key, period, title key) -> pk.
 
     ``explicit`` objectives carry their period; a placed key result's objective is the
@@ -666,7 +666,7 @@ def _objective_pks(s: Session, tenant: str) -> dict[tuple[str, str, str], int]:
     return {(team_key, period, title_key): pk for team_key, period, title_key, pk in s.execute(query)}
 
 
-def _kr_objective_key(kr: KeyResult, objectives: Mapping[tuple[str, str, str], Objective]) -> tuple[str, str, str]:
+def _kr_objective_key(kr: KeyResult, objectives: Collection[tuple[str, str, str]]) -> tuple[str, str, str]:
     """The key of the objective a key result sits under: in its quarter, else its fiscal year's."""
     own = _objective_key(kr.team, kr.quarter or "", kr.objective)
     if own in objectives or not kr.quarter:
@@ -827,7 +827,8 @@ def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, no
     where = (WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
     row_id = s.scalar(select(WorkbookRow.id).where(*where))
     rows = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
-    duplicated = {p.location.key_result for p in plan.problems if p.rule == "sync.duplicate-id"} - {None}
+    duplicated = {p.location.key_result for p in plan.problems
+                  if p.rule == "sync.duplicate-id" and p.location.key_result is not None}
     if duplicated and row_id is not None:
         previous = s.scalar(select(WorkbookRow.snapshot).where(*where)) or {}
         if list(previous.get("fields") or ()) == list(_SNAPSHOT_FIELDS):

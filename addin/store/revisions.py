@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, delete, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -43,7 +44,7 @@ class RevisionRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(TENANT_LEN))
     workbook_id: Mapped[str] = mapped_column(CleanString(WORKBOOK_ID_LEN))
     revision: Mapped[int] = mapped_column(Integer)
-    snapshot: Mapped[dict[str, object] | None] = mapped_column(JsonText())
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JsonText())  # JSON, as WorkbookRow's
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 

@@ -28,7 +28,7 @@ from addin.store.db import Database, lock_key
 RETRY_AFTER_SECONDS = 10
 
 _guard = threading.Lock()
-_local: dict[tuple[str, str], threading.Lock] = {}
+_local: dict[tuple[str, str, str], threading.Lock] = {}  # (database, purpose, tenant)
 
 
 @contextmanager

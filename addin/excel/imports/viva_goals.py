@@ -126,15 +126,15 @@ def read_export(
         item = items[item_id]
         if item.kind != "key_result":
             continue
-        obj = _owning_objective(item_id, items, objectives)
-        if obj is None:
+        owner = _owning_objective(item_id, items, objectives)
+        if owner is None:
             problems.add("unknown-objective", Severity.ERROR,
                          f"this key result is aligned to {item.parent or '(nothing)'}, which leads to no objective "
                          "in the export, so it cannot be placed.", sheet=grid.name, row=item.row,
                          col=header.columns.get("parent"))  # fmt: skip
             continue
-        team = item.team or obj.team
-        kr = read_key_result(reader, item.row, team=team, objective=obj.title, title=item.title)
+        team = item.team or owner.team
+        kr = read_key_result(reader, item.row, team=team, objective=owner.title, title=item.title)
         kr.ref = item_id
         unit = reader.text(item.row, "metric") if "metric" in header.columns else ""
         kr.unit = _UNITS.get(unit.strip().casefold(), kr.unit)

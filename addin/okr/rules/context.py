@@ -145,11 +145,11 @@ def _checkins_by_kr(
         extra = fresh
     grouped: dict[int, list[CheckIn]] = {}
     for checkin in itertools.chain(stored, extra):
-        index = by_id.get(checkin.kr_id)
-        if index is None:
-            index = refs.get(checkin.kr_id)
-        if index is not None:
-            grouped.setdefault(index, []).append(checkin)
+        found = by_id.get(checkin.kr_id)
+        if found is None:
+            found = refs.get(checkin.kr_id)
+        if found is not None:
+            grouped.setdefault(found, []).append(checkin)
     for items in grouped.values():
         if len(items) > 1:
             items.sort(key=_when)

@@ -105,16 +105,16 @@ def check_alignment(ctx: Context, names: Names | None = None) -> None:
                 "Fix the spelling of the parent team on the Teams sheet, or add that team.",
             )
     for (team_key, _), info in ctx.objectives.items():
-        team = parents.get(team_key)
+        child = parents.get(team_key)
         links = [info.aligns_to] + [kr.aligns_to for kr in info.krs]
-        if team is not None and not any((link or "").strip() for link in links):
+        if child is not None and not any((link or "").strip() for link in links):
             ctx.add(
                 "objective-not-aligned",
                 objective_location(info),
                 f"Objective {info.title!r} of team {info.team!r} does not say which objective of "
-                f"{team.parent!r} it supports. Unaligned objectives pull teams in different "
+                f"{child.parent!r} it supports. Unaligned objectives pull teams in different "
                 "directions.",
-                f"Fill 'Aligns to' with the {team.parent} objective or KR this work moves, or "
+                f"Fill 'Aligns to' with the {child.parent} objective or KR this work moves, or "
                 "question whether the objective belongs in this quarter.",
             )
         if info.aligns_to and info.aligns_to.strip() and not names.aligned_target_known(info.aligns_to):
@@ -170,9 +170,9 @@ def check_dependencies(ctx: Context, names: Names | None = None) -> None:
                     "key result you rely on.",
                 )
                 continue
-            team_key, index = resolved
-            if index is not None and not team_key:
-                team_key = same_text_key(krs[index].team)
+            team_key, kr_index = resolved
+            if kr_index is not None and not team_key:
+                team_key = same_text_key(krs[kr_index].team)
             if team_key == own_team:
                 continue
             heard = mentions.get(team_key, set())

@@ -108,7 +108,7 @@ def _kpi(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
             "Track it on a health dashboard; if it needs to change, write where it goes, e.g. "
             "'Raise uptime from 99.5% to 99.9%'.",
         )
-    elif flat:
+    elif flat and kr.baseline is not None:  # flat implies it; said again for the type checker
         ctx.add(
             "flat-target",
             kr_location(kr, "Target"),

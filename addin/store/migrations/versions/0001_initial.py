@@ -25,11 +25,11 @@ TENANT = sa.String(100)
 KEY = sa.String(64)
 
 
-def _pk() -> sa.Column:
+def _pk() -> sa.Column[int]:
     return sa.Column("id", PK, primary_key=True, autoincrement=True)
 
 
-def _tenant() -> sa.Column:
+def _tenant() -> sa.Column[str]:
     return sa.Column("tenant_id", TENANT, nullable=False)
 
 
