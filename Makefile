@@ -23,6 +23,7 @@ run: $(BIN)/okr
 ## test: set up (packages, Chromium, LibreOffice where possible) and run the whole suite
 test: $(BIN)/okr
 	scripts/install-system-deps
+	$(BIN)/ruff check addin auth tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy addin auth
 	$(BIN)/python -m pytest

@@ -11,8 +11,8 @@ from addin.okr.model import Settings
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.reports.carryover import carried_key_results
-from addin.reports.gather import gather_retro_input
 from addin.reports.facts import compute_facts
+from addin.reports.gather import gather_retro_input
 from addin.store import repo
 from addin.store.db import Database, Session
 

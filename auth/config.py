@@ -112,7 +112,7 @@ class AuthConfig:
     max_tenant_caches: int = 256
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "AuthConfig":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthConfig:
         """Build the configuration from OKR_* environment variables (see ``auth_mode``)."""
         allowed = _split_tenants(env.get("OKR_ALLOWED_TENANTS", ""))
         client_id = _client_id(env)

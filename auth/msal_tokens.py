@@ -130,7 +130,7 @@ class _Transport:
             seen["retry_after"] = response.headers.get("Retry-After")
         return response
 
-    def watch(self) -> "_Watch":
+    def watch(self) -> _Watch:
         """A context in which the last answer's status and Retry-After are recorded."""
         return _Watch(self._local)
 

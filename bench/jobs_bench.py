@@ -47,7 +47,9 @@ DONE = re.compile(r"Task okr\.refresh_invites\[[^\]]+\] succeeded in [0-9.]+s: (
 def tenant_okrs(teams: int, tenant: int) -> OkrSet:
     """make_okrs(teams) with mailboxes of this tenant's own domain."""
     okrs = make_okrs(teams)
-    mail = (lambda a: a.replace("@example.com", f"@t{tenant}.example.com"))
+    def mail(address: str) -> str:
+        return address.replace("@example.com", f"@t{tenant}.example.com")
+
     team_list = [dataclasses.replace(t, lead=mail(t.lead), members=tuple(mail(m) for m in t.members))
                  for t in okrs.teams]
     krs = [dataclasses.replace(k, id=None, owner=mail(k.owner) if k.owner else None) for k in okrs.key_results]

@@ -9,15 +9,16 @@ dropped at the end. Without a server the postgres parameter is skipped with the 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import os
-import secrets
-import socket
 from sqlalchemy import text
+
 from addin.store.db import Database, default_database_url
 from addin.store.tables import Base
 

@@ -181,7 +181,7 @@ def _exact(text: object, kind: str) -> str | None:
 _NO_CONTAIN = frozenset({
     "#", "%", "no", "nr", "n", "n°", "num", "number", "item", "to", "from", "by", "end", "start", "data",
     "date", "now", "today", "base", "real", "id", "e mail", "email", "initial", "expected", "latest", "type",
-    "kind", "state", "inicio", "partida", "group", "grupo", "fecha", "by", "conf", "health", "note", "nota",
+    "kind", "state", "inicio", "partida", "group", "grupo", "fecha", "conf", "health", "note", "nota",
 })  # fmt: skip
 # Words that make a header an internal column of some system, never a field ("owner_oid").
 _INTERNAL_WORDS = frozenset({"oid", "uuid", "guid", "tenant", "hash", "token", "created", "modified",

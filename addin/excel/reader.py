@@ -52,19 +52,19 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from addin.errors import InputError, UnsupportedFormat, WorkbookError, WorkbookTooLarge
 from addin.excel import headers
 from addin.excel.cellrefs import column_letters
+from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
 from addin.excel.imports import viva_goals
 from addin.excel.layout_linked import read_objectives
 from addin.excel.layout_outline import looks_outline, read_outline
 from addin.excel.layout_table import read_table
-from addin.excel.read_sheets import read_checkins, read_initiatives, read_settings, read_teams
-from addin.excel.owners import match_owner_names
 from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
-from addin.excel.find_columns import guess_outline, looks_like_kpis, split_links, title_columns
+from addin.excel.owners import match_owner_names
 from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, SheetLayout, find_header, load_grid
-from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
+from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_rows import Problems, RowReader, read_block_values
+from addin.excel.read_sheets import read_checkins, read_initiatives, read_settings, read_teams
 from addin.excel.safety import check_package
 from addin.okr import values as v
 from addin.okr.model import Finding, KeyResult, Location, Objective, OkrSet, Severity

@@ -948,7 +948,7 @@ class _PackageCheck:
             scan = _scan_part(
                 self.zf, info, self.limits.max_shared_strings_bytes, whole=True,
                 count_entries=self.limits.max_shared_strings if must_count else None,
-                on_root=lambda root, part=info.filename: declared.append(
+                on_root=lambda root, part=info.filename, found=declared: found.append(
                     _check_declared_count(part, root, self.limits)),
             )
             self.scanned.add(name)

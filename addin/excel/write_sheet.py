@@ -21,11 +21,11 @@ from typing import IO, Protocol
 from lxml import etree
 
 from addin.errors import WorkbookError
+from addin.excel.cellrefs import column_number
 from addin.excel.write_cells import CellMaker
 from addin.excel.write_rows import _ATTRS as _RAW_ATTRS
 from addin.excel.write_rows import RawRow, RawSheet, attributes, cell_ref_style, split_sheet
 from addin.excel.write_styles import StyleBook
-from addin.excel.cellrefs import column_number
 from addin.excel.write_text import (
     MAX_COLUMN,
     clean_text,
@@ -678,7 +678,6 @@ class SheetRewriter:
         parts = [f'<{prefix}row r="{row_text}">']
         is_header = row_number in self.edit.header_rows
         left_style: int | None = None
-        styles = self.styles
         column_style = self._col_styles.__getitem__
         above = self._style_above
         starts = maker.starts

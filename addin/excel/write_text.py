@@ -87,7 +87,7 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float 
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         delta = value - epoch
         return delta.days + delta.seconds / 86_400 + delta.microseconds / 86_400e6
     return (dt.datetime(value.year, value.month, value.day) - epoch).days

@@ -27,13 +27,14 @@ import json
 import os
 import random
 import time
+import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import warnings
+from addin.errors import OkrError, ServiceUnavailable
 
 # the SDK's generated modules warn about their own deprecated classes when first imported
 # (some lazily, on first use of a request builder); pytest runs with -W error
@@ -54,7 +55,6 @@ with warnings.catch_warnings():
     from msgraph import GraphRequestAdapter, GraphServiceClient
     from msgraph_core import GraphClientFactory
 
-from addin.errors import OkrError, ServiceUnavailable
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 RETRYABLE = frozenset({429, 500, 502, 503, 504})

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-import warnings
 
 from addin.graph.client import SDK_MODULES
 
@@ -38,12 +37,9 @@ with warnings.catch_warnings():
     from msgraph.generated.models.event import Event
     from msgraph.generated.models.item_body import ItemBody
     from msgraph.generated.models.message import Message
-    from msgraph.generated.models.recipient import Recipient
-    from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
-        SendMailPostRequestBody,
-    )
     from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
     from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+    from msgraph.generated.models.recipient import Recipient
     from msgraph.generated.models.recurrence_pattern import RecurrencePattern
     from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
     from msgraph.generated.models.recurrence_range import RecurrenceRange
@@ -55,6 +51,9 @@ with warnings.catch_warnings():
     from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
     from msgraph.generated.users.item.events.item.instances.instances_request_builder import (
         InstancesRequestBuilder,
+    )
+    from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
+        SendMailPostRequestBody,
     )
 
 from addin.graph.attachments import MAX_PAGES, Attacher, cancel_call
@@ -470,7 +469,7 @@ class _Sync:
     async def _skip_occurrences(self, changes: Sequence[MeetingChange],
                                 current: dict[str, MeetingRecord]) -> None:
         """Cancel each series' occurrences on its skipped days that are still to come."""
-        today = (self.now or dt.datetime.now(dt.timezone.utc)).date() - dt.timedelta(days=1)
+        today = (self.now or dt.datetime.now(dt.UTC)).date() - dt.timedelta(days=1)
         todo = [(c, [d for d in c.meeting.skip_dates if d >= today]) for c in changes]
         todo = [(c, days) for c, days in todo if days]
         if not todo:
@@ -565,7 +564,7 @@ class _Sync:
         calls = []
         for c in series:
             assert c.body is not None
-            start = c.body.start.astimezone(dt.timezone.utc)
+            start = c.body.start.astimezone(dt.UTC)
             config = RequestConfiguration(query_parameters=InstancesRequestBuilder
                                           .InstancesRequestBuilderGetQueryParameters(
                                               start_date_time=_iso(start - dt.timedelta(minutes=1)),
@@ -605,7 +604,7 @@ class _Sync:
                 if reply.ok:
                     rec = current[c.meeting.key].but(
                         body_hash=c.body.body_hash,
-                        body_start=c.body.start.astimezone(dt.timezone.utc))
+                        body_start=c.body.start.astimezone(dt.UTC))
                     if c.meeting.recurrence is None and isinstance(reply.body, dict):
                         rec = _with_ids(rec, reply.body)
                     current[c.meeting.key] = rec
@@ -666,7 +665,7 @@ class _Sync:
             assert c.body is not None
             if reply.ok:
                 done.append(c.record.but(body_hash=c.body.body_hash,
-                                         body_start=c.body.start.astimezone(dt.timezone.utc)))
+                                         body_start=c.body.start.astimezone(dt.UTC)))
             else:
                 self._fail(c, reply, None)
         if done:
@@ -728,7 +727,7 @@ def _with_ids(rec: MeetingRecord, body: dict[str, Any]) -> MeetingRecord:
 
 def _matching_instance(reply: Reply, c: MeetingChange) -> dict[str, Any] | None:
     assert c.body is not None
-    want = c.body.start.astimezone(dt.timezone.utc)
+    want = c.body.start.astimezone(dt.UTC)
     values = (reply.body or {}).get("value") or []
     for item in values:
         start = (item.get("start") or {})
@@ -752,12 +751,12 @@ def _parse_graph_time(value: str | None, zone: str | None) -> dt.datetime | None
 
                 from addin.outlook.timezones import iana_zone  # Graph may answer in Windows names
 
-                return parsed.replace(tzinfo=ZoneInfo(iana_zone(zone))).astimezone(dt.timezone.utc)
+                return parsed.replace(tzinfo=ZoneInfo(iana_zone(zone))).astimezone(dt.UTC)
             except (KeyError, ValueError):
                 return None
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 
 def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from addin.jobs.registry import JOBS, broker_url
 from addin.jobs.changes import changed_teams
+from addin.jobs.registry import JOBS, broker_url
 
 log = logging.getLogger(__name__)
 

@@ -87,7 +87,7 @@ def _event(m: PlannedMeeting, seq: int, stamp: dt.datetime, *, body: OccurrenceB
     zone = ZoneInfo(m.timezone)
     start = m.start.astimezone(zone) if recurrence_id is None else recurrence_id.astimezone(zone)
     ev.add("uid", ics_uid(m.key))
-    ev.add("dtstamp", stamp.astimezone(dt.timezone.utc))
+    ev.add("dtstamp", stamp.astimezone(dt.UTC))
     ev.add("sequence", seq)
     if recurrence_id is not None:
         ev.add("recurrence-id", start)
@@ -147,7 +147,7 @@ def _rrule(m: PlannedMeeting) -> dict[str, object]:
     # UNTIL must be in UTC when DTSTART has a TZID (RFC 5545 3.3.10): the last instant of
     # the range's last day in the meeting's zone.
     last = localize(rec.range_end, dt.time(23, 59, 59), ZoneInfo(m.timezone))
-    until = last.astimezone(dt.timezone.utc)
+    until = last.astimezone(dt.UTC)
     if rec.pattern == "weekly":
         return {"freq": "WEEKLY", "interval": rec.interval,
                 "byday": [_BYDAY[d] for d in rec.days_of_week], "until": until}
@@ -182,7 +182,7 @@ class IcsCalendar:
             self._write(path, group, now, attachments=_attachments_in(path))
             record([c.record.but(state=WRITTEN, ics_uid=ics_uid(c.meeting.key),
                                  body_hash=c.body.body_hash if c.body else c.record.body_hash,
-                                 body_start=c.body.start.astimezone(dt.timezone.utc)
+                                 body_start=c.body.start.astimezone(dt.UTC)
                                  if c.body else c.record.body_start) for c in group])
         return []
 
@@ -286,7 +286,7 @@ def _stamp(event: icalendar.Event, seq: int, now: dt.datetime) -> None:
     for name in ("SEQUENCE", "DTSTAMP"):
         event.pop(name, None)
     event.add("sequence", seq)
-    event.add("dtstamp", now.astimezone(dt.timezone.utc))
+    event.add("dtstamp", now.astimezone(dt.UTC))
 
 
 def _attachments_in(path: Path) -> dict[str, list[object]]:

@@ -26,13 +26,13 @@ import datetime as dt
 import hashlib
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.errors import InputError
-from addin.okr.model import OkrSet, Team
 from addin.okr import quarters
+from addin.okr.model import OkrSet, Team
 from addin.okr.quarters import Quarter
 
 CHECKIN = "checkin"
@@ -255,7 +255,7 @@ def localize(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
     aware = naive.replace(tzinfo=zone)
     # A wall time that does not exist (spring forward) does not survive a UTC round trip;
     # Outlook shows such a meeting at the same instant, one hour later on the clock.
-    back = aware.astimezone(dt.timezone.utc).astimezone(zone)
+    back = aware.astimezone(dt.UTC).astimezone(zone)
     if back.replace(tzinfo=None) != naive:
         return back
     return aware

@@ -99,9 +99,8 @@ def attach_retro_packs(
 ) -> AttachReport:
     """Attach each team's retro pack to its retro meeting starting within ``within`` of ``now``."""
     from addin.reports import gather_retro_input
-    from addin.store import repo
-
     from addin.reports.data import for_team  # the pack's own rule for what it reads
+    from addin.store import repo
 
     make = build or _default_build
     report = AttachReport(calendar.name)

@@ -17,10 +17,10 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from addin.errors import InputError, NotFound
@@ -280,10 +280,10 @@ def refresh_invites(
             body = bodies.get(m.key)
             if calendar.name == "ics":
                 fresh = body is not None and (body.body_hash != rec.body_hash or
-                                              body.start.astimezone(dt.timezone.utc) != rec.body_start)
+                                              body.start.astimezone(dt.UTC) != rec.body_start)
             else:
                 # once per occurrence, and only when the status changed since it was last sent
-                fresh = (body is not None and body.start.astimezone(dt.timezone.utc) != rec.body_start
+                fresh = (body is not None and body.start.astimezone(dt.UTC) != rec.body_start
                          and body.body_hash != rec.body_hash)
             if calendar.name == "ics":
                 # the file is rewritten whole: every meeting of the team goes in it

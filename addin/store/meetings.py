@@ -115,7 +115,7 @@ def upsert_meeting(s: Session, tenant: str, record: MeetingRecord, *, now: dt.da
         if name in ("key", "updated_at"):
             continue
         setattr(row, name, getattr(record, name))
-    row.updated_at = now.astimezone(dt.timezone.utc)
+    row.updated_at = now.astimezone(dt.UTC)
     s.flush()
     return _record(row)
 

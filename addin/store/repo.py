@@ -25,8 +25,6 @@ from sqlalchemy.orm import Session
 
 from addin.errors import Conflict, InputError, NotFound, RequestError
 from addin.okr.history import FindingRecord, finding_key
-from addin.okr.periods import annual_objectives, link_rows, place_in_quarters
-from addin.okr.quarters import Quarter, quarter_of
 from addin.okr.merge import MERGED_FIELDS, NEW_PREFIX, SyncPlan, latest_checkins, normalise_id, plan_sync
 from addin.okr.model import (
     CheckIn,
@@ -43,6 +41,8 @@ from addin.okr.model import (
     Team,
     Thresholds,
 )
+from addin.okr.periods import annual_objectives, link_rows, place_in_quarters
+from addin.okr.quarters import Quarter, quarter_of
 from addin.store.bulk import CHUNK, bulk_insert, bulk_update, chunks
 from addin.store.db import advisory_lock
 from addin.store.tables import (

@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 
 from tests.api.conftest import upload
-from tests.conftest import FIXED_NOW
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Pay <RLO>txt.exe" reads as "Pay exe.txt"

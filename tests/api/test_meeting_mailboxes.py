@@ -6,10 +6,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from addin.calendars import default_calendar
 from addin.graph import GraphCalendar, GraphSettings
 from addin.graph.directory import forget
 from addin.outlook.mailbox_check import with_people_check
-from addin.calendars import default_calendar
 from addin.outlook.schedule import schedule
 from tests.api.conftest import upload
 from tests.conftest import FIXED_NOW

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from tests.auth.identity_server import IdentityServer
 
 from auth import AuthConfig
+from tests.auth.identity_server import IdentityServer
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ class SigningKey:
     private_key: rsa.RSAPrivateKey
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         return cls(kid=secrets.token_urlsafe(12), private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
     def public_jwk(self) -> dict[str, Any]:
@@ -94,7 +94,7 @@ class _Modes:
 
 def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate for 127.0.0.1/localhost: (ca.pem, cert.pem, key.pem)."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "okr-cadence test CA")])
     ca_cert = (
@@ -175,7 +175,7 @@ class IdentityServer:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="identity-server", daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "IdentityServer":
+    def start(self) -> IdentityServer:
         self._thread.start()
         return self
 
@@ -389,8 +389,8 @@ class IdentityServer:
         args = request.args
         client_id, redirect_uri = args.get("client_id", ""), args.get("redirect_uri", "")
         if client_id not in self.clients:
-            return _error_page("AADSTS700016: Application with identifier '%s' was not found in the "
-                               "directory." % client_id)
+            return _error_page(f"AADSTS700016: Application with identifier '{client_id}' was not found in the "
+                               "directory.")
         if not redirect_uri or redirect_uri not in self.redirect_uris.get(client_id, set()):
             return _error_page("AADSTS50011: The redirect URI specified in the request does not match the "
                                "redirect URIs configured for the application.")
@@ -526,7 +526,7 @@ def _oauth_error(error: str, description: str, status: int, codes: Iterable[int]
         "error": error,
         "error_description": description,
         "error_codes": list(codes),
-        "timestamp": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
+        "timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
         "trace_id": str(uuid.uuid4()),
         "correlation_id": str(uuid.uuid4()),
         **extra,

@@ -9,10 +9,10 @@ import uuid
 
 import jwt
 import pytest
-from tests.auth.identity_server import GRANT_JWT_BEARER, IdentityServer
 
 from auth import AuthConfig, AuthError, Forbidden, IdentityUnavailable, app_token, obo_token, validate_access_token
 from auth.msal_tokens import _pool
+from tests.auth.identity_server import GRANT_JWT_BEARER, IdentityServer
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite"]
 MFA_CLAIMS = json.dumps({"access_token": {"capolids": {"essential": True, "values": ["c1b2c3d4-0000-4000-8000-00000000c0a1"]}}})

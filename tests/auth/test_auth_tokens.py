@@ -13,9 +13,18 @@ import uuid
 
 import jwt
 import pytest
-from tests.auth.identity_server import IdentityServer, SigningKey
 
-from auth import AuthConfig, AuthError, Forbidden, IdentityUnavailable, User, authenticate, local_user, validate_access_token
+from auth import (
+    AuthConfig,
+    AuthError,
+    Forbidden,
+    IdentityUnavailable,
+    User,
+    authenticate,
+    local_user,
+    validate_access_token,
+)
+from tests.auth.identity_server import IdentityServer, SigningKey
 
 
 def _b64(data: bytes) -> str:

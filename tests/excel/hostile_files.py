@@ -172,15 +172,15 @@ STYLES = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet
           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
           '</styleSheet>').encode()
 
-CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties '
-        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>OKRs</dc:title>'
-        '<dc:creator>Test</dc:creator></cp:coreProperties>').encode()
+CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties '
+        b'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>OKRs</dc:title>'
+        b'<dc:creator>Test</dc:creator></cp:coreProperties>')
 
-APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
-       'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-       '<Application>Microsoft Excel</Application></Properties>').encode()
+APP = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
+       b'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+       b'<Application>Microsoft Excel</Application></Properties>')
 
 WORKBOOK_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_WORKBOOK_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -293,8 +293,8 @@ def encrypted_xlsx(password: str = "s3cret") -> bytes:
 
 
 def csv_text() -> bytes:
-    return ("Team,Objective,Key Result,Owner,Target\n"
-            "Growth,Win the mid-market,Raise conversion to 25%,ana@example.com,25\n").encode()
+    return (b"Team,Objective,Key Result,Owner,Target\n"
+            b"Growth,Win the mid-market,Raise conversion to 25%,ana@example.com,25\n")
 
 
 def empty_zip() -> bytes:
@@ -359,8 +359,8 @@ def sheet_with_damaged_tail(head_rows: int = 5_000) -> bytes:
 def macro_sheet_workbook() -> bytes:
     """An Excel 4.0 macro sheet (XLM) part alongside the OKR sheet."""
     parts = workbook_parts()
-    parts["xl/macrosheets/sheet1.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<xm:macrosheet '
-                                         f'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>').encode()
+    parts["xl/macrosheets/sheet1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?>\n<xm:macrosheet '
+                                         b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>')
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
         b"</Types>", b'<Override PartName="/xl/macrosheets/sheet1.xml" '
         b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>')

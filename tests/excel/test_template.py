@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from addin.excel import sample
-from addin.excel.template import CHECKIN_HEADERS, OKR_HEADERS, TEAM_HEADERS, write_template
+from addin.excel.template import CHECKIN_HEADERS, TEAM_HEADERS, write_template
 from addin.okr.model import Thresholds
 
 TODAY = dt.date(2026, 11, 25)

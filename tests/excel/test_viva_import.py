@@ -7,8 +7,8 @@ import json
 import pytest
 
 from addin.config import LOCAL_TENANT
-from addin.excel.viva_import import import_export
 from addin.excel.reader import read_workbook
+from addin.excel.viva_import import import_export
 from addin.store import repo
 from tests.excel.corpus.vendor import viva_csv_bytes, viva_goals_xlsx, viva_rows
 

@@ -490,7 +490,7 @@ _ROWS = (
     '<row r="8" spans="1:4"><c r="A8" s="1"><v>1</v></c><c r="B8" s="1" t="inlineStr"><is><t>old</t></is></c>'
     '<c r="C8" s="1"><v>7</v></c><c r="D8"><v>8</v></c></row>'
     "<row r='9' ht='20' customHeight='1'><c r='A9' s='1'><v>4</v></c></row>"
-    '<row r="10" note="a>b"><c r="A10" s="1" note="c>d"><v>4</v></c></row>' 
+    '<row r="10" note="a>b"><c r="A10" s="1" note="c>d"><v>4</v></c></row>'
     '<row r="12"><c r="A12"><v>1</v></c><extLst><ext uri="{X}"/></extLst></row>'
 )
 

@@ -9,8 +9,8 @@ import unicodedata
 import pytest
 
 from addin.okr.merge import (
-    FieldConflict,
     MERGED_FIELDS,
+    FieldConflict,
     SyncPlan,
     latest_checkins,
     new_ref,

@@ -43,11 +43,13 @@ What a real tenant does that a careless client would not notice (each from Graph
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import functools
 import itertools
-import logging
 import json
+import logging
 import random
 import re
 import socket
@@ -58,20 +60,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import base64
-import binascii
-from urllib.parse import urlencode
 
 import jsonschema
 from dateutil import rrule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
-
-from pathlib import Path
 
 from tests.outlook.graph_schema import (
     action_body_schema,

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from addin.outlook.ics import IcsCalendar
 from addin.outlook.schedule import schedule
-from addin.store.meetings import CANCELLED, CREATED, FAILED, list_meetings
+from addin.store.meetings import CANCELLED, CREATED, list_meetings
 from tests.outlook.conftest import NOW, make_okrs
 from tests.outlook.graph_server import Faults
 

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
+from addin.calendars import default_calendar
 from addin.graph import GraphCalendar, to_event
 from addin.graph.client import parse_retry_after
 from addin.outlook.plan import plan_cadence
-from addin.calendars import default_calendar
 from addin.outlook.schedule import refresh_invites, schedule
 from tests.outlook.conftest import NOW, make_okrs
 from tests.outlook.graph_server import Faults, GraphState

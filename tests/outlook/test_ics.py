@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from addin.errors import NotFound
-from addin.outlook.ics import IcsCalendar, file_name
-from addin.errors import InputError
-from addin.outlook.plan import CadenceSettings
 from addin.calendars import default_calendar
+from addin.errors import InputError, NotFound
+from addin.outlook.ics import IcsCalendar, file_name
+from addin.outlook.plan import CadenceSettings
 from addin.outlook.schedule import (
     parse_within,
     refresh_invites,

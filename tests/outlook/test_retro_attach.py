@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import io
 import random
@@ -16,8 +15,8 @@ import pytest
 
 from addin.outlook.ics import IcsCalendar
 from addin.outlook.retro_attach import attach_retro_packs, pack_link
-from addin.reports.naming import pack_name
 from addin.outlook.schedule import schedule
+from addin.reports.naming import pack_name
 from addin.store.meetings import list_meetings
 from tests.outlook.conftest import NOW, make_okrs
 from tests.outlook.graph_server import Faults

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from addin.okr.numbers import readable
+
 from ..model import CheckIn, KeyResult, KrKind
 from ..scoring import progress_for
 from .context import Context, kr_location
-from addin.okr.numbers import readable
 
 # Fewer days of history than this say little about a pace (one noisy week).
 MIN_HISTORY_DAYS = 14

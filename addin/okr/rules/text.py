@@ -117,7 +117,7 @@ _PT = {
     "desenvolver", "entregar", "concluir", "completar", "migrar", "escrever", "publicar",
     "projetar", "definir", "preparar", "executar", "fazer", "terminar", "finalizar",
     "documentar", "automatizar", "integrar", "estabelecer", "contratar", "redigir",
-    "colocar em pratica", "por em pratica", "montar", "implantar", "atualizar",
+    "colocar em pratica", "por em pratica", "montar", "atualizar",
 }
 _VERB_LANG: dict[str, str] = {
     **{v: "es" for v in _ES}, **{v: "pt" for v in _PT},
@@ -195,7 +195,7 @@ _STOP = {
     "down", "de", "la", "el", "los", "las", "del", "al", "do", "da", "dos", "das", "em", "no",
     "na", "para", "por", "con", "com", "y", "e", "o", "um", "uma", "un", "una", "nuestro",
     "nossa", "nosso", "nuestra", "percent", "pct", "k", "m", "bn", "usd", "eur", "gbp",
-    "less", "more", "than", "least", "most", "below", "above", "under", "over",
+    "less", "more", "least", "most", "below", "above", "under", "over",
 }
 
 

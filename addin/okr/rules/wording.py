@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from addin.okr.numbers import readable
+
 from ..model import KeyResult, KrKind
 from .context import Context, kr_location, objective_location
 from .text import TitleFacts, has_quantity, outcome_rewrite, strip_prefix, words
-from addin.okr.numbers import readable
 
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")
