@@ -40,7 +40,8 @@ def infer_kind(kr: KeyResult) -> KrKind:
     -> milestone; "maintain/keep/stay" wording, a bound ("at least", "no more than") the
     baseline already meets, or target equal to baseline -> stay-above or stay-below
     (below when the wording says so or the metric is lower-is-better, e.g. churn);
-    target below baseline -> decrease; otherwise increase.
+    target below baseline (or, without a baseline, a title that starts with "cut", "reduce" ...)
+    -> decrease; otherwise increase.
     """
     if kr.kind is not None:
         return kr.kind
@@ -64,6 +65,8 @@ def infer_kind_from(kr: KeyResult, facts: text.TitleFacts) -> KrKind:
     ):
         return _band_kind(facts, base, target)
     if base is not None and target is not None and target < base:
+        return KrKind.DECREASE
+    if base is None and text.says_decrease(kr.title or ""):  # no baseline yet: the wording gives the way
         return KrKind.DECREASE
     return KrKind.INCREASE
 
@@ -108,9 +111,19 @@ def progress_for(kr: KeyResult, kind: KrKind) -> float | None:
         return 1.0 if current >= target else 0.0
     if kind is KrKind.STAY_BELOW:
         return 1.0 if current <= target else 0.0
+    if kr.baseline is None and _reached(kind, current, target):
+        return 1.0  # past its target: done, whatever the missing baseline would have said
     if kr.baseline is None or target == kr.baseline:
         return None
     return (current - kr.baseline) / (target - kr.baseline)
+
+
+def _reached(kind: KrKind, current: float, target: float) -> bool:
+    if kind is KrKind.INCREASE:
+        return current >= target
+    if kind is KrKind.DECREASE:
+        return current <= target
+    return False
 
 
 def expected_progress(quarter: Quarter, today: dt.date, due: dt.date | None = None) -> float:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from addin.okr.model import KrKind, ObjectiveType, Status, Thresholds
+from addin.okr.model import KeyResult, KrKind, ObjectiveType, Status, Thresholds
 from addin.okr.quarters import Quarter, parse_quarter
 from addin.okr.scoring import (
     expected_progress,
@@ -214,3 +214,17 @@ def test_team_score_is_weighted_mean_of_objective_scores():
     assert team_score([(big, 0.9), (small, 0.3)]) == pytest.approx(0.7)
     assert team_score([(big, None), (small, 0.3)]) == pytest.approx(0.3)
     assert team_score([]) is None
+
+
+@pytest.mark.parametrize(("title", "current", "target"), [("Raise NPS to 40", 45.0, 40.0),
+                                                          ("Cut first reply time to 4 hours", 3.0, 4.0)])
+def test_a_key_result_past_its_target_without_a_baseline_is_done_not_not_started(title, current, target) -> None:
+    item = KeyResult(team="T", objective="O", title=title, baseline=None, current=current, target=target)
+    st = kr_status(item, quarter=Quarter(2026, 4), today=dt.date(2026, 11, 20), thresholds=Thresholds())
+    assert st.status is Status.DONE and st.progress == 1.0
+
+
+def test_without_a_baseline_short_of_its_target_progress_is_unknown() -> None:
+    item = KeyResult(team="T", objective="O", title="Raise NPS to 40", baseline=None, current=30.0, target=40.0)
+    st = kr_status(item, quarter=Quarter(2026, 4), today=dt.date(2026, 11, 20), thresholds=Thresholds())
+    assert st.progress is None

@@ -189,6 +189,11 @@ _DIRECTION_WORDS = {
     "crescer", "subir", "bajar", "baixar", "alcanzar", "atingir", "lograr", "conseguir",
     "incrementar", "elevar", "recortar", "cortar", "duplicar", "llegar", "chegar",
 }
+# verbs that say the number is to come down: the direction of a KR that has no baseline yet
+_DECREASE_WORDS = {
+    "reduce", "reducing", "cut", "decrease", "lower", "drop", "shrink", "minimise", "minimize", "halve",
+    "slash", "eliminate", "reducir", "reduzir", "diminuir", "disminuir", "bajar", "baixar", "recortar", "cortar",
+}
 _STOP = {
     "the", "a", "an", "of", "to", "from", "by", "in", "for", "per", "on", "at", "with", "and",
     "or", "our", "we", "new", "all", "its", "their", "into", "than", "via", "across", "up",
@@ -457,3 +462,9 @@ def outcome_rewrite(title: str) -> str | None:
         return f"{'Reduzir' if lower else 'Aumentar'} {metric} de {x} para {y} com {rest}"
     how = f"with {rest}" if verb in _EN_MAKE else f"by {_EN_DO.get(verb, verb + 'ing')} {rest}"
     return f"{'Cut' if lower else 'Raise'} {metric} from {x} to {y} {how}"
+
+
+def says_decrease(title: str) -> bool:
+    """True when the title starts by saying its number is to come down ("Cut first reply time to 4 h")."""
+    first = words(strip_prefix(title))[:1]
+    return bool(first) and first[0] in _DECREASE_WORDS
