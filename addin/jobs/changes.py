@@ -21,5 +21,5 @@ def changed_teams(before: Sequence[Team], after: Sequence[Team]) -> list[str]:
     for key in old.keys() | new.keys():
         a, b = old.get(key), new.get(key)
         if a is None or b is None or meeting_shape(a) != meeting_shape(b):
-            names.add((b or a).name)  # type: ignore[union-attr]
+            names.add((b or a).name)  # type: ignore[union-attr]  # the key came from one of them: a or b is set
     return sorted(names, key=str.casefold)

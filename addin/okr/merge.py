@@ -59,6 +59,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from operator import attrgetter
+from typing import TypeGuard
 
 from addin.okr.model import CheckIn, Finding, KeyResult, KrKind, Location, Severity
 from addin.okr.numbers import readable
@@ -211,7 +212,7 @@ def same_value(a: object, b: object) -> bool:
     if isinstance(a, Enum) or isinstance(b, Enum):
         return str(a) == str(b)
     if _number(a) and _number(b):
-        return math.isclose(float(a), float(b), rel_tol=_REL_TOL, abs_tol=_ABS_TOL)  # type: ignore[arg-type]
+        return math.isclose(float(a), float(b), rel_tol=_REL_TOL, abs_tol=_ABS_TOL)
     if isinstance(a, str) and isinstance(b, str):
         return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):
@@ -306,6 +307,7 @@ _Identity = tuple[str, str, str, str]
 def _identity_key(kr: KeyResult) -> _Identity:
     """Team + objective + title (+ quarter, where placed), compared case- and space-blind."""
     parts = (kr.team, kr.objective, kr.title, kr.quarter or "")
+    # four parts in, four out; a tuple built from a generator is typed tuple[str, ...] (hot path: no unpacking)
     return tuple(" ".join(unicodedata.normalize("NFKC", x or "").casefold().split()) for x in parts)  # type: ignore[return-value]
 
 
@@ -494,7 +496,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str | tuple | list) and len(value) == 0)
 
 
-def _number(value: object) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

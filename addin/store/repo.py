@@ -79,6 +79,7 @@ def load_key_results(
         query = query.where(_K.c.archived_at.is_(None))
     if quarter is not None:
         query = query.where(_K.c.quarter == quarter)
+    # a stored key result always has its id (public_id is NOT NULL); KeyResult.id is optional for new rows
     return {kr.id: kr for kr in map(_kr_from_row, s.execute(query.order_by(_K.c.id)))}  # type: ignore[misc]
 
 
