@@ -122,10 +122,12 @@ class _Pack:
         self.rhythm: Rhythm = rhythm_health(facts)
         self.dependencies = team_dependencies(facts)
         section = doc.sections[-1]
-        # Known gap (issue 11): a template whose section has no <w:pgSz>/<w:pgMar> gives None here and the
-        # pack fails with a TypeError instead of a clear InputError; kept as is until that is decided.
-        self.text_width = (section.page_width - section.left_margin  # type: ignore[operator]  # None: see above
-                           - section.right_margin) / 914400  # EMU -> in
+        # A template's section may leave out its page size or margins (<w:pgSz>, <w:pgMar>): Word then
+        # uses a Letter page with 1-inch margins, and so does the pack.
+        width = section.page_width if section.page_width is not None else Inches(8.5)
+        left = section.left_margin if section.left_margin is not None else Inches(1)
+        right = section.right_margin if section.right_margin is not None else Inches(1)
+        self.text_width = (width - left - right) / 914400  # EMU -> in
 
     # -- building blocks -------------------------------------------------------------
 

@@ -71,3 +71,17 @@ def test_settings_ask_word_to_refresh_fields():
     doc = reopen(build_retro_pack(make_input(objectives=1), charts=False, template=_template()))
     flags = doc.settings.element.findall(qn("w:updateFields"))
     assert len(flags) == 1 and flags[0].get(qn("w:val")) == "true"
+
+
+def test_a_template_without_page_size_or_margins_gets_a_letter_page():
+    template = docx.Document()
+    sect_pr = template.sections[-1]._sectPr
+    for tag in ("w:pgSz", "w:pgMar"):
+        for element in sect_pr.findall(qn(tag)):
+            sect_pr.remove(element)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    doc = reopen(build_retro_pack(make_input(), charts=False, template=buffer.getvalue()))
+    assert [h for level, h in headings(doc) if level == 1][0] == "Scorecard"
+    widths = [cell.width for table in doc.tables for cell in table.rows[0].cells if cell.width]
+    assert widths and sum(widths[:2]) <= 6.5 * 914400  # the tables fit a Letter page's text width
