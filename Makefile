@@ -24,6 +24,7 @@ run: $(BIN)/okr
 test: $(BIN)/okr
 	scripts/install-system-deps
 	$(BIN)/ruff check addin auth tests bench
+	$(BIN)/ruff format --check addin auth tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy addin auth
 	$(BIN)/python -m pytest

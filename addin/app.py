@@ -51,8 +51,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from addin.api import audit, calendars, checkins, docs, onboard, retro, sync, teams
 
-    panes = (_task_pane("excel", "excel/static"), _task_pane("outlook", "outlook/static"),
-             _task_pane("common", "static"))
+    panes = (
+        _task_pane("excel", "excel/static"),
+        _task_pane("outlook", "outlook/static"),
+        _task_pane("common", "static"),
+    )
     for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, retro.bp, audit.bp, onboard.bp, *panes):
         app.register_blueprint(blueprint)
 
@@ -68,8 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _task_pane(name: str, folder: str) -> Blueprint:
     """Serve a task pane's static files (beside its Python code) at /addin/<name>/."""
-    return Blueprint(f"{name}_pane", __name__, static_folder=str(Path(__file__).parent / folder),
-                     static_url_path=f"/addin/{name}")
+    return Blueprint(
+        f"{name}_pane", __name__, static_folder=str(Path(__file__).parent / folder), static_url_path=f"/addin/{name}"
+    )
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -32,8 +32,11 @@ def default_calendar(
         from addin.graph import GraphCalendar, GraphSettings  # heavy: only when Graph is used
 
         base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
-        settings = (GraphSettings(token_provider=token_provider, base_url=base) if base
-                    else GraphSettings(token_provider=token_provider))
+        settings = (
+            GraphSettings(token_provider=token_provider, base_url=base)
+            if base
+            else GraphSettings(token_provider=token_provider)
+        )
         return with_people_check(GraphCalendar(settings))
     from addin.outlook.ics import IcsCalendar
 

@@ -142,13 +142,20 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
 
 @main.command()
 @click.argument("path", type=existing_file)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the updated workbook here "
-              "instead of updating PATH.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the updated workbook here instead of updating PATH.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--quarter", help="Quarter such as 2026-Q4 (default: the workbook's Settings).")
-@click.option("--mapping", "mapping_path", type=existing_file,
-              help="Read the sheets and columns as this mapping says (JSON, see `okr map`); it is saved for "
-                   "the workbook's later syncs.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=existing_file,
+    help="Read the sheets and columns as this mapping says (JSON, see `okr map`); it is saved for "
+    "the workbook's later syncs.",
+)
 @handles_errors
 def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mapping_path: Path | None) -> None:
     """Validate and store the OKRs in PATH, and write their status back."""
@@ -157,8 +164,9 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mappi
 
     config = _config()
     mapping = parse_mapping(_read_file(mapping_path, config)) if mapping_path else None
-    report = sync_workbook(_database(config), config.tenant, _read_file(path, config), now=_now(),
-                           quarter=quarter, mapping=mapping)
+    report = sync_workbook(
+        _database(config), config.tenant, _read_file(path, config), now=_now(), quarter=quarter, mapping=mapping
+    )
     if report.written_back:
         write_atomically(out or path, report.workbook)
     if as_json:
@@ -166,12 +174,16 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mappi
     else:
         click.echo(report.summary)
         click.echo(report.layout_note)
-        click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-                   f"archived {report.archived}, check-ins {report.checkins}")
+        click.echo(
+            f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+            f"archived {report.archived}, check-ins {report.checkins}"
+        )
         for conflict in report.conflicts:
             c = conflict_as_dict(conflict)
-            click.echo(f"CONFLICT {c['key_result']} {c['field']}: workbook {c['workbook']!r}, "
-                       f"stored {c['stored']!r} (both changed since the last sync)")
+            click.echo(
+                f"CONFLICT {c['key_result']} {c['field']}: workbook {c['workbook']!r}, "
+                f"stored {c['stored']!r} (both changed since the last sync)"
+            )
         _print_findings(report.findings)
         if report.written_back:
             click.echo(f"Wrote {out or path}")
@@ -186,8 +198,9 @@ def import_group() -> None:
 
 @import_group.command("viva-goals")
 @click.argument("export", type=existing_file)
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The workbook to write (.xlsx).")
+@click.option(
+    "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The workbook to write (.xlsx)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @handles_errors
 def import_viva_goals(export: Path, out: Path, force: bool) -> None:
@@ -199,8 +212,10 @@ def import_viva_goals(export: Path, out: Path, force: bool) -> None:
         _fail(f"{out} exists; use --force to overwrite it.")
     imported = import_export(_read_file(export, _config()), today=_now().date())
     write_atomically(out, imported.workbook)
-    click.echo(f"Wrote {out}: {imported.objectives} objectives, {imported.key_results} key results, "
-               f"{imported.initiatives} initiatives. Next: okr sync {out}")
+    click.echo(
+        f"Wrote {out}: {imported.objectives} objectives, {imported.key_results} key results, "
+        f"{imported.initiatives} initiatives. Next: okr sync {out}"
+    )
 
 
 @main.command("map")
@@ -246,12 +261,20 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     config = _config()
     db = _database(config)
     with db.transaction() as session:
-        recorded = repo.record_checkin(session, config.tenant, kr_id, value=value, confidence=conf,
-                                       note=note, at=_now(), source="cli")
-        _audit(session, config.tenant, "checkin", target=recorded.kr_id,
-               details={"value": recorded.value, "confidence": recorded.confidence})
-    click.echo(f"Checked in {recorded.kr_id}: {recorded.value:g}"
-               + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else ""))
+        recorded = repo.record_checkin(
+            session, config.tenant, kr_id, value=value, confidence=conf, note=note, at=_now(), source="cli"
+        )
+        _audit(
+            session,
+            config.tenant,
+            "checkin",
+            target=recorded.kr_id,
+            details={"value": recorded.value, "confidence": recorded.confidence},
+        )
+    click.echo(
+        f"Checked in {recorded.kr_id}: {recorded.value:g}"
+        + (f", confidence {recorded.confidence:.0%}" if recorded.confidence is not None else "")
+    )
 
 
 def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
@@ -264,8 +287,11 @@ def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
 
 @main.command("audit")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
-@click.option("--action", type=click.Choice(["sync", "checkin", "lead-change", "settings-change",
-                                             "meeting-change"]), help="Only this kind of write.")
+@click.option(
+    "--action",
+    type=click.Choice(["sync", "checkin", "lead-change", "settings-change", "meeting-change"]),
+    help="Only this kind of write.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handles_errors
 def audit_command(limit: int, action: str | None, as_json: bool) -> None:
@@ -282,8 +308,9 @@ def audit_command(limit: int, action: str | None, as_json: bool) -> None:
         click.echo("No writes recorded yet.")
     for e in entries:
         details = ", ".join(f"{k}={v}" for k, v in e.details.items() if not isinstance(v, list | dict))
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  "
-                   f"{e.target}  {details}")
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  {e.target}  {details}"
+        )
 
 
 @main.command()
@@ -315,18 +342,31 @@ def status(team: str | None, quarter: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (gunicorn).")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker (more than 1: gthread workers).")
-@click.option("--timeout", default=None, type=click.IntRange(5, 3600),
-              help="Seconds a request may take before its worker is replaced (OKR_REQUEST_TIMEOUT, 120).")
-@click.option("--https", "use_https", is_flag=True,
-              help="Serve HTTPS with a localhost certificate from a local CA made in the instance folder.")
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes (gunicorn)."
+)
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker (more than 1: gthread workers).",
+)
+@click.option(
+    "--timeout",
+    default=None,
+    type=click.IntRange(5, 3600),
+    help="Seconds a request may take before its worker is replaced (OKR_REQUEST_TIMEOUT, 120).",
+)
+@click.option(
+    "--https",
+    "use_https",
+    is_flag=True,
+    help="Serve HTTPS with a localhost certificate from a local CA made in the instance folder.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader (one process).")
 @handles_errors
-def serve(host: str, port: int, workers: int, threads: int, timeout: int | None, use_https: bool,
-          dev: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, timeout: int | None, use_https: bool, dev: bool) -> None:
     """Run the API and the task panes (gunicorn; --dev: Flask's reloader)."""
     config = _config()
     _refuse_unsafe_serving(host)
@@ -344,10 +384,18 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int | None,
         return
     from addin.server import DEFAULT_TIMEOUT, ServeOptions, run
 
-    run(ServeOptions(host=host, port=port, workers=workers, threads=threads,
-                     timeout=timeout or int(os.environ.get("OKR_REQUEST_TIMEOUT", DEFAULT_TIMEOUT)),
-                     certfile=str(tls.cert) if tls else None, keyfile=str(tls.key) if tls else None,
-                     forwarded_allow_ips=os.environ.get("OKR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")))
+    run(
+        ServeOptions(
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            timeout=timeout or int(os.environ.get("OKR_REQUEST_TIMEOUT", DEFAULT_TIMEOUT)),
+            certfile=str(tls.cert) if tls else None,
+            keyfile=str(tls.key) if tls else None,
+            forwarded_allow_ips=os.environ.get("OKR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        )
+    )
 
 
 def _refuse_unsafe_serving(host: str) -> None:
@@ -359,8 +407,10 @@ def _refuse_unsafe_serving(host: str) -> None:
     try:
         sign_in = AuthConfig.from_env().enabled
         if not sign_in and host.strip("[]").lower() not in LOOPBACK_HOSTS:
-            _fail(f"refusing to serve {host} without sign-in: anyone reaching it would act as the local "
-                  "admin. Use --host 127.0.0.1 or configure sign-in (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS).")
+            _fail(
+                f"refusing to serve {host} without sign-in: anyone reaching it would act as the local "
+                "admin. Use --host 127.0.0.1 or configure sign-in (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS)."
+            )
         create_app()  # the app factory refuses a half-configured sign-in with one clear line
     except ValueError as exc:
         _fail(str(exc))
@@ -374,15 +424,27 @@ def _serve_dev(host: str, port: int, tls: TlsFiles | None) -> None:
         from addin.jobs.inprocess import start_in_worker
 
         start_in_worker()
-    app.run(host=host, port=port, threaded=True, debug=True, use_reloader=True,
-            ssl_context=(str(tls.cert), str(tls.key)) if tls else None)
+    app.run(
+        host=host,
+        port=port,
+        threaded=True,
+        debug=True,
+        use_reloader=True,
+        ssl_context=(str(tls.cert), str(tls.key)) if tls else None,
+    )
 
 
 @main.command("manifest")
 @click.option("--base-url", required=True, help="Where the add-ins are served, e.g. https://okr.example.com.")
 @click.option("--client-id", required=True, help="The Entra app registration's client id (a GUID).")
-@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write excel-manifest.xml and outlook-manifest.xml into.")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write excel-manifest.xml and outlook-manifest.xml into.",
+)
 @handles_errors
 def manifest_command(base_url: str, client_id: str, out: Path) -> None:
     """Write both add-in manifests for a host and an app registration."""
@@ -394,8 +456,7 @@ def manifest_command(base_url: str, client_id: str, out: Path) -> None:
 
 @main.command("worker")
 @click.option("--beat", is_flag=True, help="Also keep the schedule (invite refresh, retro packs): run one.")
-@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Job processes.")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Job processes.")
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run background jobs from the queue at OKR_BROKER_URL (Celery)."""
@@ -405,8 +466,14 @@ def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
     from addin.jobs.celery_app import make_celery
 
     app = make_celery()
-    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--pool=prefork",
-            "--without-gossip", "--without-mingle"]
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         schedule = _config().instance_path / "celerybeat-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
@@ -436,24 +503,41 @@ def _print_table(rows: list[list[str]]) -> None:
 @click.option("--team", help="Only this team.")
 @click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; touch no calendar.")
-@click.option("--ics", type=click.Path(file_okay=False, path_type=Path),
-              help="Write .ics files into this folder instead of the configured calendar.")
+@click.option(
+    "--ics",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write .ics files into this folder instead of the configured calendar.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handles_errors
-def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: Path | None,
-                     as_json: bool) -> None:
+def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: Path | None, as_json: bool) -> None:
     """Plan each team's weekly check-ins, monthly reviews and quarter-end retro."""
     from addin.outlook.schedule import schedule
 
     config = _config()
-    report = schedule(_database(config), config.tenant, team=team, quarter=quarter, dry_run=dry_run,
-                      calendar=_calendar(config, ics), now=_now(), settings=cadence_settings())
+    report = schedule(
+        _database(config),
+        config.tenant,
+        team=team,
+        quarter=quarter,
+        dry_run=dry_run,
+        calendar=_calendar(config, ics),
+        now=_now(),
+        settings=cadence_settings(),
+    )
     changed = [m for m in report.meetings if m.action in ("create", "update", "cancelled")]
     if changed and not dry_run:
         with _database(config).transaction() as session:
-            _audit(session, config.tenant, "meeting-change", target=report.quarter,
-                   details={"calendar": report.calendar, "meetings": [
-                       {"team": m.team, "kind": m.kind, "action": m.action} for m in changed]})
+            _audit(
+                session,
+                config.tenant,
+                "meeting-change",
+                target=report.quarter,
+                details={
+                    "calendar": report.calendar,
+                    "meetings": [{"team": m.team, "kind": m.kind, "action": m.action} for m in changed],
+                },
+            )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -465,9 +549,11 @@ def schedule_command(team: str | None, quarter: str | None, dry_run: bool, ics: 
             label = "WARNING" if failure.warning else "FAILED"
             click.echo(f"{label} {failure.team} {failure.kind}: {failure.message}", err=True)
         verb = "would create" if dry_run else "created"
-        click.echo(f"{report.quarter} via {report.calendar}: {verb} {len(report.created)}, "
-                   f"updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-                   f"cancelled {len(report.cancelled)}")
+        click.echo(
+            f"{report.quarter} via {report.calendar}: {verb} {len(report.created)}, "
+            f"updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+            f"cancelled {len(report.cancelled)}"
+        )
     sys.exit(0 if report.ok else EXIT_FINDINGS)
 
 
@@ -481,8 +567,14 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
     from addin.outlook.schedule import parse_within, refresh_invites
 
     config = _config()
-    report = refresh_invites(_database(config), config.tenant, within=parse_within(within), now=_now(),
-                             calendar=_calendar(config, ics), settings=cadence_settings())
+    report = refresh_invites(
+        _database(config),
+        config.tenant,
+        within=parse_within(within),
+        now=_now(),
+        calendar=_calendar(config, ics),
+        settings=cadence_settings(),
+    )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -498,13 +590,20 @@ def refresh_invites_command(within: str, ics: Path | None, as_json: bool) -> Non
 @click.option("--team", help="The team whose pack to write.")
 @click.option("--all", "all_teams", is_flag=True, help="Every team: -o names a folder.")
 @click.option("--quarter", help="Quarter such as 2026-Q4 (default: today's quarter).")
-@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
-              help="The .docx to write (a folder with --all).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The .docx to write (a folder with --all).",
+)
 @click.option("--template", type=existing_file, help="A Word .docx whose styles restyle the pack.")
 @click.option("--no-charts", is_flag=True, help="Leave the trend charts out (faster).")
 @handles_errors
-def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None,
-          no_charts: bool) -> None:
+def retro(
+    team: str | None, all_teams: bool, quarter: str | None, out: Path, template: Path | None, no_charts: bool
+) -> None:
     """Write the quarter-end Word retro pack of a team (or of every team)."""
     from addin.okr.periods import view_quarter
     from addin.reports.batch import build_retro_packs
@@ -531,8 +630,7 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
         return
     out.mkdir(parents=True, exist_ok=True)
     packs = build_retro_packs(inputs, charts=not no_charts, template=style)
-    with click.progressbar(zip(inputs, packs), length=len(inputs), label="Retro packs",
-                           file=sys.stderr) as bar:
+    with click.progressbar(zip(inputs, packs), length=len(inputs), label="Retro packs", file=sys.stderr) as bar:
         for data, pack in bar:
             write_atomically(out / pack_name(data.team.name, the_quarter.label), pack)
     click.echo(f"Wrote {len(inputs)} pack(s) into {out}")
@@ -541,8 +639,13 @@ def retro(team: str | None, all_teams: bool, quarter: str | None, out: Path, tem
 @main.command("next-quarter")
 @click.option("--team", required=True, help="The team whose next quarter to start.")
 @click.option("--quarter", help="The quarter that closes, such as 2026-Q4 (default: the team's latest).")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The next quarter's workbook (.xlsx) to write.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The next quarter's workbook (.xlsx) to write.",
+)
 @handles_errors
 def next_quarter(team: str, quarter: str | None, out: Path) -> None:
     """Write next quarter's workbook of a team, pre-filled from its retro's carry-over; sync it to start."""
@@ -552,8 +655,10 @@ def next_quarter(team: str, quarter: str | None, out: Path) -> None:
     result = next_quarter_workbook(_database(config), config.tenant, team, quarter=quarter, now=_now())
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(out, result.workbook)
-    click.echo(f"Wrote {out}: {result.opening.label} for {team}, {result.carried} key result(s) carried over "
-               f"from {result.closing.label}. Edit it, then run `okr sync {out}` to start the quarter.")
+    click.echo(
+        f"Wrote {out}: {result.opening.label} for {team}, {result.carried} key result(s) carried over "
+        f"from {result.closing.label}. Edit it, then run `okr sync {out}` to start the quarter."
+    )
 
 
 @main.command("attach-retro")
@@ -569,17 +674,26 @@ def attach_retro_command(within: str, ics: Path | None, as_json: bool) -> None:
     config = _config()
     # where the server is reachable (OKR_PUBLIC_URL): .ics packs too large to embed become a link
     public = os.environ.get("OKR_PUBLIC_URL", "").strip()
-    report = attach_retro_packs(_database(config), config.tenant, within=parse_within(within), now=_now(),
-                                calendar=_calendar(config, ics), link=pack_link(public) if public else None)
+    report = attach_retro_packs(
+        _database(config),
+        config.tenant,
+        within=parse_within(within),
+        now=_now(),
+        calendar=_calendar(config, ics),
+        link=pack_link(public) if public else None,
+    )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         for meeting in report.meetings:
             if meeting.action != "unchanged":
-                click.echo(f"{meeting.action} {meeting.team} {meeting.quarter} retro pack "
-                           f"({meeting.size:,} bytes) on {meeting.start:%Y-%m-%d %H:%M %Z}")
+                click.echo(
+                    f"{meeting.action} {meeting.team} {meeting.quarter} retro pack "
+                    f"({meeting.size:,} bytes) on {meeting.start:%Y-%m-%d %H:%M %Z}"
+                )
         for failure in report.failures:
             click.echo(f"FAILED {failure.team} {failure.kind}: {failure.message}", err=True)
-        click.echo(f"attached {len(report.attached)}, replaced {len(report.replaced)}, "
-                   f"unchanged {len(report.unchanged)}")
+        click.echo(
+            f"attached {len(report.attached)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}"
+        )
     sys.exit(0 if report.ok else EXIT_FINDINGS)

@@ -76,22 +76,27 @@ def cadence_settings(env: Mapping[str, str] | None = None) -> CadenceSettings:
     default = CadenceSettings()
     online = env.get("OKR_ONLINE_MEETINGS", "true").strip().lower()
     if online not in ("true", "false", "1", "0", "yes", "no"):
-        raise InputError("OKR_ONLINE_MEETINGS must be true or false.", code="bad_setting",
-                         field="OKR_ONLINE_MEETINGS")
+        raise InputError("OKR_ONLINE_MEETINGS must be true or false.", code="bad_setting", field="OKR_ONLINE_MEETINGS")
     weekday = env.get("OKR_REVIEW_WEEKDAY", _WEEKDAYS[default.review_weekday]).strip().lower()
     if weekday not in _WEEKDAYS:
-        raise InputError("OKR_REVIEW_WEEKDAY must be a weekday name such as thursday.", code="bad_setting",
-                         field="OKR_REVIEW_WEEKDAY")
+        raise InputError(
+            "OKR_REVIEW_WEEKDAY must be a weekday name such as thursday.",
+            code="bad_setting",
+            field="OKR_REVIEW_WEEKDAY",
+        )
     week = env.get("OKR_REVIEW_WEEK", default.review_index).strip().lower()
     if week not in ("first", "second", "third", "fourth", "last"):
-        raise InputError("OKR_REVIEW_WEEK must be first, second, third, fourth or last.", code="bad_setting",
-                         field="OKR_REVIEW_WEEK")
+        raise InputError(
+            "OKR_REVIEW_WEEK must be first, second, third, fourth or last.", code="bad_setting", field="OKR_REVIEW_WEEK"
+        )
     status = env.get("OKR_INVITE_STATUS", default.invite_status).strip().lower()
     if status not in ("occurrence", "mail", "off"):
-        raise InputError("OKR_INVITE_STATUS must be occurrence, mail or off.", code="bad_setting",
-                         field="OKR_INVITE_STATUS")
-    categories = tuple(c.strip() for c in env.get("OKR_MEETING_CATEGORIES", ",".join(default.categories))
-                       .split(",") if c.strip())
+        raise InputError(
+            "OKR_INVITE_STATUS must be occurrence, mail or off.", code="bad_setting", field="OKR_INVITE_STATUS"
+        )
+    categories = tuple(
+        c.strip() for c in env.get("OKR_MEETING_CATEGORIES", ",".join(default.categories)).split(",") if c.strip()
+    )
     return CadenceSettings(
         review_weekday=_WEEKDAYS.index(weekday),
         review_index=week,

@@ -35,14 +35,19 @@ def check_base_url(base_url: str) -> str:
     """The base URL without a trailing slash; InputError unless https://host[:port][/path]."""
     parts = urlsplit(base_url.strip())
     if parts.scheme != "https":
-        raise InputError("--base-url must start with https:// (Office loads add-ins over HTTPS only).",
-                         code="bad_base_url", field="base-url")
+        raise InputError(
+            "--base-url must start with https:// (Office loads add-ins over HTTPS only).",
+            code="bad_base_url",
+            field="base-url",
+        )
     if not parts.netloc or "@" in parts.netloc or not _HOST.match(parts.netloc):
-        raise InputError(f"--base-url {base_url!r} has no usable host name.", code="bad_base_url",
-                         field="base-url")
+        raise InputError(f"--base-url {base_url!r} has no usable host name.", code="bad_base_url", field="base-url")
     if parts.query or parts.fragment or not _PATH.match(parts.path) or ".." in parts.path.split("/"):
-        raise InputError("--base-url must be a plain https://host[:port][/path], without query or fragment.",
-                         code="bad_base_url", field="base-url")
+        raise InputError(
+            "--base-url must be a plain https://host[:port][/path], without query or fragment.",
+            code="bad_base_url",
+            field="base-url",
+        )
     return f"https://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
@@ -50,11 +55,17 @@ def check_client_id(client_id: str) -> str:
     try:
         value = str(uuid.UUID(client_id.strip()))
     except ValueError:
-        raise InputError(f"--client-id {client_id!r} is not a GUID (the app registration's Application "
-                         "(client) ID).", code="bad_client_id", field="client-id") from None
+        raise InputError(
+            f"--client-id {client_id!r} is not a GUID (the app registration's Application (client) ID).",
+            code="bad_client_id",
+            field="client-id",
+        ) from None
     if value == PLACEHOLDER_ID:
-        raise InputError("--client-id is the placeholder; give the app registration's client id.",
-                         code="bad_client_id", field="client-id")
+        raise InputError(
+            "--client-id is the placeholder; give the app registration's client id.",
+            code="bad_client_id",
+            field="client-id",
+        )
     return value
 
 
@@ -80,10 +91,10 @@ def render_manifest(template: bytes, base_url: str, client_id: str) -> bytes:
                 elif local == "Resource":
                     child.text = f"api://{parts.netloc}{parts.path}/{client}"
         elif element.text and element.text.strip().startswith(DEV_ORIGIN):
-            element.text = base + element.text.strip()[len(DEV_ORIGIN):]
+            element.text = base + element.text.strip()[len(DEV_ORIGIN) :]
         for attr, value in element.attrib.items():
             if value.startswith(DEV_ORIGIN):
-                element.set(attr, base + value[len(DEV_ORIGIN):])
+                element.set(attr, base + value[len(DEV_ORIGIN) :])
     root.addprevious(etree.Comment(f" OKR Cadence add-in manifest for {base} (written by okr manifest) "))
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -92,8 +103,10 @@ def write_manifests(base_url: str, client_id: str, out: Path) -> list[Path]:
     """Write excel-manifest.xml and outlook-manifest.xml into ``out``; the paths written."""
     missing = [str(p) for p in TEMPLATES.values() if not p.is_file()]
     if missing:
-        raise InputError(f"The manifest templates are not here: {', '.join(missing)} (run from a checkout "
-                         "of OKR Cadence).", code="manifest_template_missing")
+        raise InputError(
+            f"The manifest templates are not here: {', '.join(missing)} (run from a checkout of OKR Cadence).",
+            code="manifest_template_missing",
+        )
     rendered = {name: render_manifest(path.read_bytes(), base_url, client_id) for name, path in TEMPLATES.items()}
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -25,7 +25,9 @@ class NextQuarter:
     workbook: bytes
 
 
-def next_quarter_workbook(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> NextQuarter:
+def next_quarter_workbook(
+    db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime
+) -> NextQuarter:
     """Next quarter's workbook of ``team``, pre-filled from the retro's carry-over of ``quarter``.
 
     Without ``quarter``, the quarter closed is the team's newest quarter that has
@@ -34,8 +36,11 @@ def next_quarter_workbook(db: Database, tenant: str, team: str, *, quarter: str 
     """
     with db.read() as session:
         settings = repo.load_settings(session, tenant)
-        closing = view_quarter(quarter, settings, now.date()) if quarter else _last_quarter(session, tenant, team,
-                                                                                              settings, now)
+        closing = (
+            view_quarter(quarter, settings, now.date())
+            if quarter
+            else _last_quarter(session, tenant, team, settings, now)
+        )
         data = gather_retro_input(session, tenant, team, closing, now=now)
     carried = carried_key_results(compute_facts(data))
     objectives = [o for o in data.okrs.objectives if o.team == data.team.name]
@@ -46,8 +51,11 @@ def next_quarter_workbook(db: Database, tenant: str, team: str, *, quarter: str 
 
 def _last_quarter(session: Session, tenant: str, team: str, settings: Settings, now: dt.datetime) -> Quarter:
     today = view_quarter(None, settings, now.date())
-    held = [label for label in repo.team_quarters(session, tenant, team)
-            if view_quarter(label, settings, now.date()).start <= today.start]
+    held = [
+        label
+        for label in repo.team_quarters(session, tenant, team)
+        if view_quarter(label, settings, now.date()).start <= today.start
+    ]
     if not held:
         raise NotFound(f"Team {team!r} has no key results to carry over.", code="team_not_found", team=team)
     return view_quarter(held[-1], settings, now.date())

@@ -59,8 +59,10 @@ def okr_status(
     with db.read() as session:
         the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
         okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
-    if team is not None and not any(o.team == team for o in okrs.objectives) and not any(
-        t.name == team for t in okrs.teams
+    if (
+        team is not None
+        and not any(o.team == team for o in okrs.objectives)
+        and not any(t.name == team for t in okrs.teams)
     ):
         raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
     return score_teams(okrs, today=today, quarter=the_quarter)
@@ -82,14 +84,17 @@ def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None =
     for key, krs in krs_by_objective.items():
         objective = objectives.get(key) or Objective(team=key[0], title=key[1])
         kr_views = [
-            KrView(kr, kr_status(
+            KrView(
                 kr,
-                quarter=the_quarter,
-                today=today,
-                thresholds=okrs.settings.thresholds,
-                checkins=checkins.get(kr.id or "", ()),
-                objective_type=objective.type or ObjectiveType.COMMITTED,
-            ))
+                kr_status(
+                    kr,
+                    quarter=the_quarter,
+                    today=today,
+                    thresholds=okrs.settings.thresholds,
+                    checkins=checkins.get(kr.id or "", ()),
+                    objective_type=objective.type or ObjectiveType.COMMITTED,
+                ),
+            )
             for kr in krs
         ]
         score = objective_score([(v.kr, v.status.grade) for v in kr_views])
@@ -122,9 +127,7 @@ def _kr_dict(view: KrView) -> dict[str, object]:
     }
 
 
-def team_history(
-    db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime
-) -> dict[str, object]:
+def team_history(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> dict[str, object]:
     """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
     from addin.reports.gather import team_trend
     from addin.reports.trends import kr_paths

@@ -62,15 +62,22 @@ def ensure_localhost_certificate(instance_path: Path, *, now: dt.datetime | None
             # the CA key is the EC key _write_ca wrote; load_pem_private_key is typed as any kind of key
             _write_server_cert(files, ca_cert, ca_key, now)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:  # a damaged PEM file in the folder
-        raise OkrError(f"The TLS files in {folder} cannot be read ({exc}); delete the folder to make "
-                       "new ones (and trust the new CA again).", code="tls_files_unreadable") from exc
+        raise OkrError(
+            f"The TLS files in {folder} cannot be read ({exc}); delete the folder to make "
+            "new ones (and trust the new CA again).",
+            code="tls_files_unreadable",
+        ) from exc
     return files
 
 
 def _write_ca(cert_path: Path, key_path: Path, now: dt.datetime) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OKR Cadence (this machine only)")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OKR Cadence (this machine only)"),
+        ]
+    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -80,14 +87,27 @@ def _write_ca(cert_path: Path, key_path: Path, now: dt.datetime) -> None:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    _write_private(
+        key_path,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
@@ -101,8 +121,9 @@ def _server_cert_is_good(files: TlsFiles, ca_cert: x509.Certificate, now: dt.dat
     return cert.issuer == ca_cert.subject and cert.not_valid_after_utc - RENEW_BEFORE > now
 
 
-def _write_server_cert(files: TlsFiles, ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey,
-                       now: dt.datetime) -> None:
+def _write_server_cert(
+    files: TlsFiles, ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, now: dt.datetime
+) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = [x509.DNSName(h) for h in HOSTS]
     names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ADDRESSES]
@@ -121,8 +142,10 @@ def _write_server_cert(files: TlsFiles, ca_cert: x509.Certificate, ca_key: ec.El
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(files.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()))
+    _write_private(
+        files.key,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )
     files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 

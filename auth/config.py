@@ -35,8 +35,7 @@ def _split_tenants(raw: str) -> frozenset[str]:
 
 
 # Variables that only make sense with sign-in on: any of them set means the operator wants sign-in.
-SIGN_IN_VARS = ("OKR_CLIENT_SECRET", "OKR_CLIENT_CERT_PATH", "OKR_ALLOWED_TENANTS", "OKR_API_AUDIENCE",
-                "OKR_JWKS_URL")
+SIGN_IN_VARS = ("OKR_CLIENT_SECRET", "OKR_CLIENT_CERT_PATH", "OKR_ALLOWED_TENANTS", "OKR_API_AUDIENCE", "OKR_JWKS_URL")
 AUTH_MODES = ("local", "entra")
 
 
@@ -50,10 +49,13 @@ def auth_mode(env: Mapping[str, str]) -> str:
     if raw and raw not in AUTH_MODES:
         raise ValueError(f"OKR_AUTH_MODE must be local or entra, got {raw!r}")
     wants_sign_in = bool((env.get("OKR_CLIENT_ID") or "").strip()) or any(
-        (env.get(name) or "").strip() for name in SIGN_IN_VARS)
+        (env.get(name) or "").strip() for name in SIGN_IN_VARS
+    )
     if raw == "local" and wants_sign_in:
-        raise ValueError("OKR_AUTH_MODE is local but sign-in variables (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS, "
-                         "...) are set; remove them or set OKR_AUTH_MODE=entra")
+        raise ValueError(
+            "OKR_AUTH_MODE is local but sign-in variables (OKR_CLIENT_ID, OKR_ALLOWED_TENANTS, "
+            "...) are set; remove them or set OKR_AUTH_MODE=entra"
+        )
     return raw or ("entra" if wants_sign_in else "local")
 
 
@@ -64,8 +66,10 @@ def _client_id(env: Mapping[str, str]) -> str | None:
     client_id = (env.get("OKR_CLIENT_ID") or "").strip()
     if not is_guid(client_id.lower()):
         shown = repr(client_id) if client_id else "blank"
-        raise ValueError(f"Sign-in is configured but OKR_CLIENT_ID is {shown}: set it to the app "
-                         "registration's Application (client) ID, a GUID")
+        raise ValueError(
+            f"Sign-in is configured but OKR_CLIENT_ID is {shown}: set it to the app "
+            "registration's Application (client) ID, a GUID"
+        )
     return client_id
 
 
@@ -85,7 +89,7 @@ def _cert_path(env: Mapping[str, str]) -> str | None:
 
 def _certificate_part(pem: str) -> str:
     start, end = pem.find("-----BEGIN CERTIFICATE-----"), pem.find("-----END CERTIFICATE-----")
-    return pem[start:end + len("-----END CERTIFICATE-----")] if 0 <= start < end else ""
+    return pem[start : end + len("-----END CERTIFICATE-----")] if 0 <= start < end else ""
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,9 @@ class _Pool:
         with self._lock:
             return list(self._user_apps)
 
-    def _get(self, lru: OrderedDict[Any, msal.ConfidentialClientApplication], key: Any, tenant_id: str,
-             bound: int) -> msal.ConfidentialClientApplication:
+    def _get(
+        self, lru: OrderedDict[Any, msal.ConfidentialClientApplication], key: Any, tenant_id: str, bound: int
+    ) -> msal.ConfidentialClientApplication:
         with self._lock:
             app = lru.get(key)
             if app is not None:
@@ -229,7 +230,11 @@ class _Pool:
         result = result or {}
         error, suberror = result.get("error"), result.get("suberror")
         log.warning(
-            "token request failed for tenant %s: %s %s %s", tenant_id, error, suberror or "", result.get("error_codes") or ""
+            "token request failed for tenant %s: %s %s %s",
+            tenant_id,
+            error,
+            suberror or "",
+            result.get("error_codes") or "",
         )
         if seen.get("status") == 429 or error == "temporarily_unavailable":
             retry_after = _seconds(seen.get("retry_after"))

@@ -221,4 +221,3 @@ def _roles(raw: object) -> frozenset[str]:
     if not isinstance(raw, list):
         return frozenset()
     return frozenset(r for r in raw if isinstance(r, str))
-

@@ -47,16 +47,20 @@ DONE = re.compile(r"Task okr\.refresh_invites\[[^\]]+\] succeeded in [0-9.]+s: (
 def tenant_okrs(teams: int, tenant: int) -> OkrSet:
     """make_okrs(teams) with mailboxes of this tenant's own domain."""
     okrs = make_okrs(teams)
+
     def mail(address: str) -> str:
         return address.replace("@example.com", f"@t{tenant}.example.com")
 
-    team_list = [dataclasses.replace(t, lead=mail(t.lead), members=tuple(mail(m) for m in t.members))
-                 for t in okrs.teams]
+    team_list = [
+        dataclasses.replace(t, lead=mail(t.lead), members=tuple(mail(m) for m in t.members)) for t in okrs.teams
+    ]
     krs = [dataclasses.replace(k, id=None, owner=mail(k.owner) if k.owner else None) for k in okrs.key_results]
     return dataclasses.replace(okrs, teams=team_list, key_results=krs)
 
 
-def refresh_with_workers(env: dict[str, str], tenants: list[str], concurrency: int, folder: Path) -> tuple[float, list[dict]]:  # type: ignore[type-arg]
+def refresh_with_workers(
+    env: dict[str, str], tenants: list[str], concurrency: int, folder: Path
+) -> tuple[float, list[dict]]:  # type: ignore[type-arg]
     """Queue one refresh per tenant, run ``okr worker --concurrency N`` until all are done."""
     import ast
 
@@ -68,8 +72,14 @@ def refresh_with_workers(env: dict[str, str], tenants: list[str], concurrency: i
     began = time.perf_counter()
     for tenant in tenants:
         app.send_task("okr.refresh_invites", kwargs={"tenant": tenant, "within_hours": 168})
-    worker = subprocess.Popen([str(OKR), "worker", "--concurrency", str(concurrency)], env=env, cwd=folder,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen(
+        [str(OKR), "worker", "--concurrency", str(concurrency)],
+        env=env,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 3600
         while time.monotonic() < deadline:
@@ -124,16 +134,29 @@ def main() -> None:
                 assert report.ok, report.failures[:3]
             setup = time.perf_counter() - began
             meetings = len(graph.state.all_events())
-            print(f"set-up: {args.tenants} tenants x {per_tenant} teams scheduled ({meetings} meetings) "
-                  f"in {setup:.0f} s (no faults)", flush=True)
+            print(
+                f"set-up: {args.tenants} tenants x {per_tenant} teams scheduled ({meetings} meetings) "
+                f"in {setup:.0f} s (no faults)",
+                flush=True,
+            )
 
             graph.state.faults = Faults(latency=0.05, throttle=0.05, retry_after=1)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
-            env.update({"DATABASE_URL": url, "OKR_INSTANCE_PATH": tmp, "OKR_CLIENT_ID": client_id,
-                        "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
-                        "OKR_CA_BUNDLE": str(identity.ca_path), "OKR_ALLOWED_TENANTS": ",".join(tenants),
-                        "OKR_GRAPH_BASE_URL": graph.base_url, "OKR_BROKER_URL": REDIS,
-                        "OKR_JOBS_QUEUE": f"okr-bench-{uuid.uuid4().hex[:8]}", "OKR_NOW": NOW.isoformat()})
+            env.update(
+                {
+                    "DATABASE_URL": url,
+                    "OKR_INSTANCE_PATH": tmp,
+                    "OKR_CLIENT_ID": client_id,
+                    "OKR_CLIENT_SECRET": secret,
+                    "OKR_AUTHORITY": identity.base_url,
+                    "OKR_CA_BUNDLE": str(identity.ca_path),
+                    "OKR_ALLOWED_TENANTS": ",".join(tenants),
+                    "OKR_GRAPH_BASE_URL": graph.base_url,
+                    "OKR_BROKER_URL": REDIS,
+                    "OKR_JOBS_QUEUE": f"okr-bench-{uuid.uuid4().hex[:8]}",
+                    "OKR_NOW": NOW.isoformat(),
+                }
+            )
             runs = [2] + ([1] if args.baseline else [])
             figures = {}
             for concurrency in runs:
@@ -147,20 +170,26 @@ def main() -> None:
                 updated = sum(r["updated"] for r in results)
                 runs_twice = len(results) - len({r["tenant"] for r in results})
                 failures = sum(r["failures"] for r in results)
-                print(f"{concurrency} worker process(es): {updated} invites refreshed in {seconds:.1f} s "
-                      f"({updated / seconds:.0f}/s), failures {failures}, jobs run twice {runs_twice}; Graph: "
-                      f"{graph.state.http_requests - requests_before} HTTP requests, "
-                      f"{graph.state.operations['429 injected']} requests (batch items) answered 429; "
-                      f"peak in flight per mailbox {graph.state.max_concurrency()}", flush=True)
-            keys = Counter(p.get("value") for e in graph.state.all_events()
-                           for p in e.get("singleValueExtendedProperties", []))
+                print(
+                    f"{concurrency} worker process(es): {updated} invites refreshed in {seconds:.1f} s "
+                    f"({updated / seconds:.0f}/s), failures {failures}, jobs run twice {runs_twice}; Graph: "
+                    f"{graph.state.http_requests - requests_before} HTTP requests, "
+                    f"{graph.state.operations['429 injected']} requests (batch items) answered 429; "
+                    f"peak in flight per mailbox {graph.state.max_concurrency()}",
+                    flush=True,
+                )
+            keys = Counter(
+                p.get("value") for e in graph.state.all_events() for p in e.get("singleValueExtendedProperties", [])
+            )
             duplicates = sum(n - 1 for n in keys.values() if n > 1)
             print(f"meetings in Graph: {len(graph.state.all_events())} for {len(keys)} keys; duplicates {duplicates}")
             if args.baseline:
                 print(f"2 processes vs 1: {figures[1] / figures[2]:.2f}x faster")
             goal = figures[2] < 600 and duplicates == 0 and graph.state.max_concurrency() <= 4
-            print(f"goal (< 10 min, 0 duplicates, <= 4 in flight per mailbox): {'met' if goal else 'MISSED'}"
-                  + ("" if args.teams >= 10_000 else f" at {args.teams} teams (reduced size)"))
+            print(
+                f"goal (< 10 min, 0 duplicates, <= 4 in flight per mailbox): {'met' if goal else 'MISSED'}"
+                + ("" if args.teams >= 10_000 else f" at {args.teams} teams (reduced size)")
+            )
             db.dispose()
             identity.stop()
     finally:

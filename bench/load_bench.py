@@ -51,19 +51,59 @@ def workbook(client: int) -> bytes:
     okrs.title = "OKRs"
     okrs.append(HEADER)
     teams = wb.create_sheet("Teams")
-    teams.append(["Team", "Lead (email)", "Members (emails, separated by ;)", "Check-in weekday",
-                  "Check-in time", "Time zone", "Meeting minutes", "Parent team"])
+    teams.append(
+        [
+            "Team",
+            "Lead (email)",
+            "Members (emails, separated by ;)",
+            "Check-in weekday",
+            "Check-in time",
+            "Time zone",
+            "Meeting minutes",
+            "Parent team",
+        ]
+    )
     for t in range(2):
         name = f"Client {client:02d} team {t}"
-        teams.append([name, f"lead{client}-{t}@example.com", f"m{client}-{t}@example.com", "Tuesday", "10:00",
-                      "Europe/Madrid", 30, None])
+        teams.append(
+            [
+                name,
+                f"lead{client}-{t}@example.com",
+                f"m{client}-{t}@example.com",
+                "Tuesday",
+                "10:00",
+                "Europe/Madrid",
+                30,
+                None,
+            ]
+        )
         for i in range(25):
             objective, kr = i // 5, i % 5
             title, baseline, target, unit = METRICS[kr]
-            okrs.append([name, f"Objective {objective + 1} of {name}", "committed", f"{title} in area {i}",
-                         None, f"owner{client}-{i}@example.com", baseline, target,
-                         round(baseline + (target - baseline) * (i % 7) / 10, 2), unit, 0.7, None, None, None,
-                         "", None, None, None, None, None])
+            okrs.append(
+                [
+                    name,
+                    f"Objective {objective + 1} of {name}",
+                    "committed",
+                    f"{title} in area {i}",
+                    None,
+                    f"owner{client}-{i}@example.com",
+                    baseline,
+                    target,
+                    round(baseline + (target - baseline) * (i % 7) / 10, 2),
+                    unit,
+                    0.7,
+                    None,
+                    None,
+                    None,
+                    "",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+            )
     settings = wb.create_sheet("Settings")
     settings.append(["Setting", "Value"])
     settings.append(["Quarter", "2026-Q4"])
@@ -81,8 +121,9 @@ class Client:
         self.team = f"Client {index:02d} team 0"
         self.krs: list[str] = []
 
-    def call(self, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    def call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         for attempt in range(2):  # a keep-alive connection the server closed: reconnect once
             try:
                 self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
@@ -96,11 +137,17 @@ class Client:
 
     def sync(self) -> int:
         boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"okrs.xlsx\"\r\n"
-                "Content-Type: application/octet-stream\r\n\r\n").encode() + self.book + \
-            f"\r\n--{boundary}--\r\n".encode()
-        status, data = self.call("POST", "/api/sync", body,
-                                 {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="workbook"; filename="okrs.xlsx"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + self.book
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        status, data = self.call(
+            "POST", "/api/sync", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
         if status == 200:
             answer = json.loads(data)
             self.book = base64.b64decode(answer["workbook"]["base64"])  # carries its id and the KR ids
@@ -117,8 +164,9 @@ class Client:
         if not self.krs:
             return self.read()
         body = json.dumps({"value": random.uniform(0, 100), "confidence": 0.6, "note": "load"}).encode()
-        return self.call("POST", f"/api/key-results/{random.choice(self.krs)}/checkins", body,
-                         {"Content-Type": "application/json"})[0]
+        return self.call(
+            "POST", f"/api/key-results/{random.choice(self.krs)}/checkins", body, {"Content-Type": "application/json"}
+        )[0]
 
 
 def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[str, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
@@ -173,8 +221,11 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="A PostgreSQL server where a throwaway database is made (and dropped).")
+    parser.add_argument(
+        "--database",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="A PostgreSQL server where a throwaway database is made (and dropped).",
+    )
     args = parser.parse_args()
 
     import psycopg
@@ -195,15 +246,33 @@ def main() -> None:
             return identity.user_token(tenants[client % len(tenants)], str(uuid.uuid4()), client_id)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
-        env.update({"OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
-                    "OKR_CA_BUNDLE": str(identity.ca_path), "OKR_ALLOWED_TENANTS": ",".join(tenants)})
-        env.update({"DATABASE_URL": args.database.rsplit("/", 1)[0] + f"/{name}", "OKR_INSTANCE_PATH": tmp,
-                    "OKR_RATE_LIMIT_UPLOADS": "1000000 per minute", "OKR_RATE_LIMIT_DEFAULT": "1000000 per minute",
-                    "OKR_RATE_LIMIT_UPLOAD_MB": "1000000 per hour"})
+        env.update(
+            {
+                "OKR_CLIENT_ID": client_id,
+                "OKR_CLIENT_SECRET": secret,
+                "OKR_AUTHORITY": identity.base_url,
+                "OKR_CA_BUNDLE": str(identity.ca_path),
+                "OKR_ALLOWED_TENANTS": ",".join(tenants),
+            }
+        )
+        env.update(
+            {
+                "DATABASE_URL": args.database.rsplit("/", 1)[0] + f"/{name}",
+                "OKR_INSTANCE_PATH": tmp,
+                "OKR_RATE_LIMIT_UPLOADS": "1000000 per minute",
+                "OKR_RATE_LIMIT_DEFAULT": "1000000 per minute",
+                "OKR_RATE_LIMIT_UPLOAD_MB": "1000000 per hour",
+            }
+        )
         log = open(Path(tmp) / "serve.log", "wb")
-        server = subprocess.Popen([str(OKR), "serve", "--port", str(port), "--workers", str(args.workers),
-                                   "--threads", str(args.threads)], env=env, cwd=tmp, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [str(OKR), "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
+            env=env,
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             _wait_listening(port, server)
             base = summary(run_mix(port, 1, min(args.seconds, 20), 90, token), min(args.seconds, 20))
@@ -213,25 +282,36 @@ def main() -> None:
             server.wait(timeout=60)
             log.close()
             identity.stop()
-            errors = [line for line in (Path(tmp) / "serve.log").read_text(errors="replace").splitlines()
-                      if "Traceback" in line or "ERROR" in line]
+            errors = [
+                line
+                for line in (Path(tmp) / "serve.log").read_text(errors="replace").splitlines()
+                if "Traceback" in line or "ERROR" in line
+            ]
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    print(f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
-          f"in {args.tenants} tenant(s) "
-          f"for {args.seconds:.0f} s (baseline: 1 client); each workbook 50 KRs")
-    print(f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'4xx/err':>7} {'req/s':>6} | "
-          f"{'1-client p50':>12} {'p95':>6} | {'p95 x':>6}")
+    print(
+        f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
+        f"in {args.tenants} tenant(s) "
+        f"for {args.seconds:.0f} s (baseline: 1 client); each workbook 50 KRs"
+    )
+    print(
+        f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'4xx/err':>7} {'req/s':>6} | "
+        f"{'1-client p50':>12} {'p95':>6} | {'p95 x':>6}"
+    )
     for kind, _ in MIX:
         r, b = load[kind], base[kind]
-        print(f"{kind:<8} {r['n']:>6} {r['p50'] * 1000:>8.0f} {r['p95'] * 1000:>8.0f} {r['5xx']:>4} "
-              f"{r['other_errors']:>7} {r['per_s']:>6.1f} | {b['p50'] * 1000:>12.0f} {b['p95'] * 1000:>6.0f} | "
-              f"{r['p95'] / b['p95']:>6.1f}")
+        print(
+            f"{kind:<8} {r['n']:>6} {r['p50'] * 1000:>8.0f} {r['p95'] * 1000:>8.0f} {r['5xx']:>4} "
+            f"{r['other_errors']:>7} {r['per_s']:>6.1f} | {b['p50'] * 1000:>12.0f} {b['p95'] * 1000:>6.0f} | "
+            f"{r['p95'] / b['p95']:>6.1f}"
+        )
     total = sum(r["n"] for r in load.values())
     print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(errors)}")
     goals = (all(r["5xx"] == 0 for r in load.values()), load["sync"]["p95"] < 1.0, load["read"]["p95"] < 0.2)
-    print(f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "
-          f"p95 read < 200 ms {'met' if goals[2] else 'MISSED'}")
+    print(
+        f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "
+        f"p95 read < 200 ms {'met' if goals[2] else 'MISSED'}"
+    )
 
 
 def _free_port() -> int:

@@ -26,7 +26,15 @@ from addin.okr.quarters import Quarter  # noqa: E402
 from addin.reports import RetroInput, build_retro_pack, build_retro_packs  # noqa: E402
 
 QUARTER = Quarter(2026, 4)
-NOTES = ["", "", "", "On plan.", "Blocked on review, expect to catch up.", "Big customer signed!", "Vendor slipped a week."]
+NOTES = [
+    "",
+    "",
+    "",
+    "On plan.",
+    "Blocked on review, expect to catch up.",
+    "Big customer signed!",
+    "Vendor slipped a week.",
+]
 
 
 def team_input(i: int, okrs: OkrSet, rng: random.Random) -> RetroInput:
@@ -42,18 +50,36 @@ def team_input(i: int, okrs: OkrSet, rng: random.Random) -> RetroInput:
         okrs.objectives.append(Objective(team=name, title=title, type=kind, ref=str(o + 1)))
         for k in range(4):
             base, target = 100.0 * (k + 1), 100.0 * (k + 1) + rng.choice([50, 100, 400])
-            kr = KeyResult(team=name, objective=title, title=f"Grow weekly active accounts in segment {o}.{k}",
-                           id=f"KR-{i:03d}{o}{k}", ref=f"{o + 1}.{k + 1}", owner=f"owner{k}@example.com",
-                           baseline=base, target=target, current=base)
+            kr = KeyResult(
+                team=name,
+                objective=title,
+                title=f"Grow weekly active accounts in segment {o}.{k}",
+                id=f"KR-{i:03d}{o}{k}",
+                ref=f"{o + 1}.{k + 1}",
+                owner=f"owner{k}@example.com",
+                baseline=base,
+                target=target,
+                current=base,
+            )
             okrs.key_results.append(kr)
             pace, value, conf = rng.uniform(0.0, 1.3), base, rng.uniform(0.5, 0.9)
             for w in range(13):
                 value += (target - base) * pace / 13 * rng.uniform(0.2, 1.8)
                 conf = min(1.0, max(0.0, conf + rng.uniform(-0.15, 0.1)))
-                checkins.append(CheckIn(kr.id, start + dt.timedelta(days=7 * w + 2), round(value, 1), round(conf, 2),
-                                        rng.choice(NOTES)))
-    return RetroInput(team=team, quarter=QUARTER, okrs=okrs, checkins=checkins, findings=[],
-                      generated_at=dt.datetime(2027, 1, 2, tzinfo=dt.UTC), author="bench")
+                checkins.append(
+                    CheckIn(
+                        kr.id, start + dt.timedelta(days=7 * w + 2), round(value, 1), round(conf, 2), rng.choice(NOTES)
+                    )
+                )
+    return RetroInput(
+        team=team,
+        quarter=QUARTER,
+        okrs=okrs,
+        checkins=checkins,
+        findings=[],
+        generated_at=dt.datetime(2027, 1, 2, tzinfo=dt.UTC),
+        author="bench",
+    )
 
 
 def make_inputs(teams: int) -> list[RetroInput]:
@@ -92,18 +118,26 @@ def main() -> None:
     args = parser.parse_args()
     inputs = make_inputs(args.teams)
     n = len(inputs)
-    print(f"{n} teams x 5 objectives x 4 KRs, 13 weekly check-ins; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}")
+    print(
+        f"{n} teams x 5 objectives x 4 KRs, 13 weekly check-ins; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
+    )
     build_retro_pack(inputs[0])  # warm imports, fonts and the reusable chart figures
 
     # Wall time depends on what else the machine runs; CPU time is what the packs cost.
     wall, cpu, _, size = sequential(inputs, charts=False)
-    print(f"without charts, 1 process : wall {wall:6.2f} s ({n / wall:5.1f} docs/s)  cpu {cpu / n * 1000:4.0f} ms/doc"
-          f"  {size / n / 1024:.0f} KiB/doc")
+    print(
+        f"without charts, 1 process : wall {wall:6.2f} s ({n / wall:5.1f} docs/s)  cpu {cpu / n * 1000:4.0f} ms/doc"
+        f"  {size / n / 1024:.0f} KiB/doc"
+    )
     wall_c, cpu_c, chart_s, size = sequential(inputs, charts=True)
-    print(f"with charts,    1 process : wall {wall_c:6.2f} s ({n / wall_c:5.1f} docs/s)  cpu {cpu_c / n * 1000:4.0f} ms/doc"
-          f"  {size / n / 1024:.0f} KiB/doc")
-    print(f"  chart rendering share   : {chart_s / cpu_c * 100:5.1f} % of cpu ({chart_s / (n * 5) * 1000:.1f} ms cpu per"
-          " objective picture, 5 per pack; picture insertion not counted)")
+    print(
+        f"with charts,    1 process : wall {wall_c:6.2f} s ({n / wall_c:5.1f} docs/s)  cpu {cpu_c / n * 1000:4.0f} ms/doc"
+        f"  {size / n / 1024:.0f} KiB/doc"
+    )
+    print(
+        f"  chart rendering share   : {chart_s / cpu_c * 100:5.1f} % of cpu ({chart_s / (n * 5) * 1000:.1f} ms cpu per"
+        " objective picture, 5 per pack; picture insertion not counted)"
+    )
 
     wall_p = float("inf")
     for method in ("spawn", "forkserver", "fork"):
@@ -116,11 +150,15 @@ def main() -> None:
         cpu_m = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         # forkserver workers are the server's children, not ours: their CPU time is not seen here.
         cpu_text = "n/a" if method == "forkserver" else f"{cpu_m:.1f} s"
-        print(f"with charts, {args.workers} processes ({method:10}): wall {wall_m:6.2f} s ({n / wall_m:5.1f} docs/s)"
-              f"  workers' cpu {cpu_text} (includes starting the pool)")
+        print(
+            f"with charts, {args.workers} processes ({method:10}): wall {wall_m:6.2f} s ({n / wall_m:5.1f} docs/s)"
+            f"  workers' cpu {cpu_text} (includes starting the pool)"
+        )
     best = min(wall_c, wall_p) * 100 / n
-    print(f"goal: 100 packs with charts < 30 s -> {best:.1f} s wall for 100 ({'MET' if best < 30 else 'NOT MET'});"
-          f" cpu-bound estimate on 2 idle cores {cpu_c * 100 / n / 2:.1f} s")
+    print(
+        f"goal: 100 packs with charts < 30 s -> {best:.1f} s wall for 100 ({'MET' if best < 30 else 'NOT MET'});"
+        f" cpu-bound estimate on 2 idle cores {cpu_c * 100 / n / 2:.1f} s"
+    )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for d, pack in zip(inputs, packs):

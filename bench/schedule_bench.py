@@ -38,23 +38,27 @@ def _store(db: Database, tenant: str, teams: int) -> None:
     okrs = make_okrs(teams)
     krs: list[KeyResult] = [dataclasses.replace(kr, id=None) for kr in okrs.key_results]
     with db.transaction() as s:
-        repo.sync_okrs(s, tenant, repo.new_workbook_id(s, tenant), dataclasses.replace(okrs, key_results=krs),
-                       now=NOW)
+        repo.sync_okrs(s, tenant, repo.new_workbook_id(s, tenant), dataclasses.replace(okrs, key_results=krs), now=NOW)
 
 
 def _run(db: Database, tenant: str, *, latency: float, batch: bool, refresh: bool) -> dict[str, float]:
     with GraphServer(Faults(latency=latency)) as server:
-        settings = GraphSettings(token_provider=lambda: "bench-token", base_url=server.base_url,
-                                 batch_size=20 if batch else None)
+        settings = GraphSettings(
+            token_provider=lambda: "bench-token", base_url=server.base_url, batch_size=20 if batch else None
+        )
         cal = GraphCalendar(settings)
         started = time.perf_counter()
         report = schedule(db, tenant, calendar=cal, now=NOW)
         wall = time.perf_counter() - started
-        out = {"requests": server.state.http_requests, "wall": wall,
-               "meetings": len(report.meetings), "failed": len(report.failures),
-               "events": len(server.state.all_events()),
-               "peak_per_mailbox": server.state.max_concurrency(),
-               "violations": len(server.state.violations)}
+        out = {
+            "requests": server.state.http_requests,
+            "wall": wall,
+            "meetings": len(report.meetings),
+            "failed": len(report.failures),
+            "events": len(server.state.all_events()),
+            "peak_per_mailbox": server.state.max_concurrency(),
+            "violations": len(server.state.violations),
+        }
         if refresh:
             state = server.state
             once = Counter(n.what for n in state.notices)
@@ -73,8 +77,7 @@ def _run(db: Database, tenant: str, *, latency: float, batch: bool, refresh: boo
                 rr = refresh_invites(db, tenant, now=NOW + dt.timedelta(days=day), calendar=cal)
                 out["refresh_failed"] += len(rr.failures)
             week = state.notices[notices_before:]
-            people = {a["emailAddress"]["address"] for e in state.all_events()
-                      for a in e.get("attendees") or []}
+            people = {a["emailAddress"]["address"] for e in state.all_events() for a in e.get("attendees") or []}
             per = Counter(n.attendee for n in week)
             out["notices_mean"] = len(week) / max(1, len(people))
             out["notices_max"] = max(per.values(), default=0)
@@ -90,8 +93,11 @@ def _run(db: Database, tenant: str, *, latency: float, batch: bool, refresh: boo
 
 def _writes(state) -> int:  # type: ignore[no-untyped-def]
     """Requests that change a mailbox (each may notify attendees)."""
-    return sum(n for op, n in state.operations.items()
-               if op.startswith(("POST", "PATCH", "DELETE")) and "deduplicated" not in op)
+    return sum(
+        n
+        for op, n in state.operations.items()
+        if op.startswith(("POST", "PATCH", "DELETE")) and "deduplicated" not in op
+    )
 
 
 def main() -> int:
@@ -108,29 +114,47 @@ def main() -> int:
         naive = _run(db, "naive", latency=args.latency, batch=False, refresh=False)
         db.engine.dispose()
     t = args.teams
-    print(f"{t} teams, {args.latency * 1000:.0f} ms latency per request, "
-          f"{product['meetings']:.0f} meetings (3 series per team)")
+    print(
+        f"{t} teams, {args.latency * 1000:.0f} ms latency per request, "
+        f"{product['meetings']:.0f} meetings (3 series per team)"
+    )
     print(f"{'':24}{'requests':>10}{'per team':>10}{'wall s':>9}{'peak/mailbox':>14}{'failed':>8}")
     for name, r in (("batched ($batch)", product), ("naive (1 per event)", naive)):
-        print(f"{name:24}{r['requests']:>10.0f}{r['requests'] / t:>10.2f}{r['wall']:>9.2f}"
-              f"{r['peak_per_mailbox']:>14.0f}{r['failed']:>8.0f}")
-    print(f"request reduction: {naive['requests'] / max(1, product['requests']):.1f}x "
-          f"(goal >= 5x); batched wall {product['wall']:.1f} s (goal < 60 s)")
-    print(f"refresh-invites (next occurrence of {product['refreshed']:.0f} meetings): "
-          f"{product['refresh_requests']:.0f} requests, {product['refresh_wall']:.2f} s, "
-          f"{product['refresh_failed']:.0f} failed")
-    print(f"schedule (once a quarter): {product['schedule_invitations']:.0f} invitations, "
-          f"{product['schedule_cancellations']:.0f} occurrence cancellations (check-ins on review days)")
-    print(f"notices per attendee in a week of daily refreshes: mean {product['notices_mean']:.2f}, "
-          f"max {product['notices_max']:.0f} (goal <= 1 per occurrence: max "
-          f"{product['notices_max_occurrence']:.0f} per attendee per occurrence)")
-    print(f"idle refresh: {product['idle_writes']:.0f} writes, {product['idle_requests']:.0f} "
-          "requests (goal 0)")
+        print(
+            f"{name:24}{r['requests']:>10.0f}{r['requests'] / t:>10.2f}{r['wall']:>9.2f}"
+            f"{r['peak_per_mailbox']:>14.0f}{r['failed']:>8.0f}"
+        )
+    print(
+        f"request reduction: {naive['requests'] / max(1, product['requests']):.1f}x "
+        f"(goal >= 5x); batched wall {product['wall']:.1f} s (goal < 60 s)"
+    )
+    print(
+        f"refresh-invites (next occurrence of {product['refreshed']:.0f} meetings): "
+        f"{product['refresh_requests']:.0f} requests, {product['refresh_wall']:.2f} s, "
+        f"{product['refresh_failed']:.0f} failed"
+    )
+    print(
+        f"schedule (once a quarter): {product['schedule_invitations']:.0f} invitations, "
+        f"{product['schedule_cancellations']:.0f} occurrence cancellations (check-ins on review days)"
+    )
+    print(
+        f"notices per attendee in a week of daily refreshes: mean {product['notices_mean']:.2f}, "
+        f"max {product['notices_max']:.0f} (goal <= 1 per occurrence: max "
+        f"{product['notices_max_occurrence']:.0f} per attendee per occurrence)"
+    )
+    print(f"idle refresh: {product['idle_writes']:.0f} writes, {product['idle_requests']:.0f} requests (goal 0)")
     reduction = naive["requests"] / max(1, product["requests"])
-    ok = (product["events"] == product["meetings"] == naive["events"] and not product["failed"]
-          and reduction >= 5 and product["idle_writes"] == 0 and product["notices_max_occurrence"] <= 1
-          and not product["violations"] and not naive["violations"]
-          and product["peak_per_mailbox"] <= 4 and naive["peak_per_mailbox"] <= 4)
+    ok = (
+        product["events"] == product["meetings"] == naive["events"]
+        and not product["failed"]
+        and reduction >= 5
+        and product["idle_writes"] == 0
+        and product["notices_max_occurrence"] <= 1
+        and not product["violations"]
+        and not naive["violations"]
+        and product["peak_per_mailbox"] <= 4
+        and naive["peak_per_mailbox"] <= 4
+    )
     print("all meetings created exactly once, no schema violations, <= 4 per mailbox:", ok)
     return 0 if ok else 1
 

@@ -22,15 +22,26 @@ def _timed(label: str, db: Database, workbook_id: str, rows: list[KeyResult]) ->
     wall, cpu = time.perf_counter(), time.process_time()
     with db.transaction() as s:
         plan = repo.sync_okrs(s, "bench", workbook_id, OkrSet(key_results=rows), now=NOW)
-    print(f"{label:<22} wall {time.perf_counter() - wall:6.2f} s  cpu {time.process_time() - cpu:6.2f} s  {plan.counts()}")
+    print(
+        f"{label:<22} wall {time.perf_counter() - wall:6.2f} s  cpu {time.process_time() - cpu:6.2f} s  {plan.counts()}"
+    )
     return plan.merged
 
 
 def main(n: int, url: str | None = None) -> None:
     rows = [
-        KeyResult(team=f"Team {i % 50}", objective=f"Objective {i % 2000}", title=f"Key result {i}",
-                  owner=f"owner{i % 900}@example.com", baseline=0.0, target=100.0, current=float(i % 100),
-                  unit="%", confidence=0.7, due=dt.date(2026, 12, 31))
+        KeyResult(
+            team=f"Team {i % 50}",
+            objective=f"Objective {i % 2000}",
+            title=f"Key result {i}",
+            owner=f"owner{i % 900}@example.com",
+            baseline=0.0,
+            target=100.0,
+            current=float(i % 100),
+            unit="%",
+            confidence=0.7,
+            due=dt.date(2026, 12, 31),
+        )
         for i in range(n)
     ]
     with tempfile.TemporaryDirectory() as folder:

@@ -24,13 +24,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEADER = ["Team", "Objective", "Objective type", "Key Result", "Kind", "Owner (email)", "Baseline",
-          "Target", "Current", "Unit", "Confidence (0–1)", "Due", "Aligns to", "Depends on", "Notes",
-          "ID", "Progress", "Status", "Last check-in", "Flags"]
+HEADER = [
+    "Team",
+    "Objective",
+    "Objective type",
+    "Key Result",
+    "Kind",
+    "Owner (email)",
+    "Baseline",
+    "Target",
+    "Current",
+    "Unit",
+    "Confidence (0–1)",
+    "Due",
+    "Aligns to",
+    "Depends on",
+    "Notes",
+    "ID",
+    "Progress",
+    "Status",
+    "Last check-in",
+    "Flags",
+]
 
-METRICS = [("Raise week-1 activation", 20, 40, "%"), ("Cut p95 checkout latency", 900, 400, "ms"),
-           ("Grow weekly active teams", 1200, 2000, ""), ("Reduce monthly churn", 4.0, 2.5, "%"),
-           ("Lift NPS of new customers", 21, 35, "")]
+METRICS = [
+    ("Raise week-1 activation", 20, 40, "%"),
+    ("Cut p95 checkout latency", 900, 400, "ms"),
+    ("Grow weekly active teams", 1200, 2000, ""),
+    ("Reduce monthly churn", 4.0, 2.5, "%"),
+    ("Lift NPS of new customers", 21, 35, ""),
+]
 
 
 def generate(path: Path, rows: int) -> None:
@@ -41,19 +64,59 @@ def generate(path: Path, rows: int) -> None:
     okrs = wb.create_sheet("OKRs")
     okrs.append(HEADER)
     teams = wb.create_sheet("Teams")
-    teams.append(["Team", "Lead (email)", "Members (emails, separated by ;)", "Check-in weekday",
-                  "Check-in time", "Time zone", "Meeting minutes", "Parent team"])
+    teams.append(
+        [
+            "Team",
+            "Lead (email)",
+            "Members (emails, separated by ;)",
+            "Check-in weekday",
+            "Check-in time",
+            "Time zone",
+            "Meeting minutes",
+            "Parent team",
+        ]
+    )
     for i in range(rows):
         team, objective, kr = i // 25, (i // 5) % 5, i % 5
         title, baseline, target, unit = METRICS[kr]
         if kr == 0 and objective == 0:
-            teams.append([f"Team {team:05d}", f"lead{team}@example.com", f"m{team}@example.com", "Tuesday",
-                          "10:00", "Europe/Madrid", 30, None])
+            teams.append(
+                [
+                    f"Team {team:05d}",
+                    f"lead{team}@example.com",
+                    f"m{team}@example.com",
+                    "Tuesday",
+                    "10:00",
+                    "Europe/Madrid",
+                    30,
+                    None,
+                ]
+            )
         current = baseline + (target - baseline) * ((i * 7919) % 100) / 150
-        okrs.append([f"Team {team:05d}", f"Objective {objective + 1} of team {team}", "committed",
-                     f"{title} in segment {i}", None, f"owner{(i // 3) % 9000}@example.com", baseline,
-                     target, round(current, 2), unit, 0.6 + (i % 4) / 10, None, None, None,
-                     "steady progress", None, None, None, None, None])
+        okrs.append(
+            [
+                f"Team {team:05d}",
+                f"Objective {objective + 1} of team {team}",
+                "committed",
+                f"{title} in segment {i}",
+                None,
+                f"owner{(i // 3) % 9000}@example.com",
+                baseline,
+                target,
+                round(current, 2),
+                unit,
+                0.6 + (i % 4) / 10,
+                None,
+                None,
+                None,
+                "steady progress",
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
     settings = wb.create_sheet("Settings")
     settings.append(["Setting", "Value"])
     settings.append(["Quarter", "2026-Q4"])
@@ -87,8 +150,7 @@ print(json.dumps({"seconds": time.perf_counter() - start,
 
 
 def measure(script: str, *args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,8 +160,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000,10000,100000")
     args = parser.parse_args()
-    print(f"{'rows':>7} | {'openpyxl s':>10} {'MB':>6} | {'okr sync s':>10} {'MB':>6} | "
-          f"{'time x':>6} {'mem x':>6} | created findings")
+    print(
+        f"{'rows':>7} | {'openpyxl s':>10} {'MB':>6} | {'okr sync s':>10} {'MB':>6} | "
+        f"{'time x':>6} {'mem x':>6} | created findings"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for rows in (int(r) for r in args.rows.split(",")):
             path = Path(tmp) / f"okrs-{rows}.xlsx"
@@ -108,10 +172,13 @@ def main() -> None:
             generated = time.perf_counter() - began
             base = measure(BASELINE, str(path))
             sync = measure(SYNC, str(path), str(Path(tmp) / f"db-{rows}.sqlite"))
-            print(f"{rows:>7} | {base['seconds']:>10.2f} {base['peak_mb']:>6.0f} | {sync['seconds']:>10.2f} "
-                  f"{sync['peak_mb']:>6.0f} | {sync['seconds'] / base['seconds']:>6.2f} "
-                  f"{sync['peak_mb'] / base['peak_mb']:>6.2f} | {sync['created']:>7} {sync['findings']:>8}"
-                  f"   (file {path.stat().st_size / 1e6:.1f} MB, generated in {generated:.1f} s)", flush=True)
+            print(
+                f"{rows:>7} | {base['seconds']:>10.2f} {base['peak_mb']:>6.0f} | {sync['seconds']:>10.2f} "
+                f"{sync['peak_mb']:>6.0f} | {sync['seconds'] / base['seconds']:>6.2f} "
+                f"{sync['peak_mb'] / base['peak_mb']:>6.2f} | {sync['created']:>7} {sync['findings']:>8}"
+                f"   (file {path.stat().st_size / 1e6:.1f} MB, generated in {generated:.1f} s)",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

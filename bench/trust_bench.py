@@ -52,8 +52,15 @@ def _probe(url: str, tenant: str, kr_id: str, ready, stop, out) -> None:  # type
             okr_status(db, tenant, today=NOW.date())
             with db.transaction() as session:
                 value += 1
-                repo.record_checkin(session, tenant, kr_id, value=value, confidence=None,
-                                    at=NOW + dt.timedelta(seconds=value), source="api")
+                repo.record_checkin(
+                    session,
+                    tenant,
+                    kr_id,
+                    value=value,
+                    confidence=None,
+                    at=NOW + dt.timedelta(seconds=value),
+                    source="api",
+                )
         except Exception:  # noqa: BLE001 - a failed request is what the bench reports
             errors += 1
         samples.append((time.perf_counter() - start) * 1000)
@@ -77,8 +84,14 @@ def _latency(url: str, tenant: str, kr_id: str, during) -> dict[str, float]:  # 
     got = out.get(timeout=120)
     probe.join(30)
     samples = sorted(got["samples"]) or [0.0]
-    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(len(samples) * 0.95) - 1],
-            "max_ms": samples[-1], "requests": len(samples), "errors": got["errors"], "result": result}
+    return {
+        "p50_ms": statistics.median(samples),
+        "p95_ms": samples[int(len(samples) * 0.95) - 1],
+        "max_ms": samples[-1],
+        "requests": len(samples),
+        "errors": got["errors"],
+        "result": result,
+    }
 
 
 def run(url: str, rows: int, folder: Path) -> dict[str, object]:
@@ -129,9 +142,14 @@ def run(url: str, rows: int, folder: Path) -> dict[str, object]:
 
     during = _latency(url, "tenant-b", kr_b, sync_a)
     db.dispose()
-    return {"url": url.split("://")[0], "rows": rows, "refused_s": refused, **timings,
-            "idle": {k: v for k, v in idle.items() if k != "result"},
-            "during": {k: v for k, v in during.items() if k != "result"}}
+    return {
+        "url": url.split("://")[0],
+        "rows": rows,
+        "refused_s": refused,
+        **timings,
+        "idle": {k: v for k, v in idle.items() if k != "result"},
+        "during": {k: v for k, v in during.items() if k != "result"},
+    }
 
 
 def _postgres_database() -> str | None:
@@ -139,8 +157,9 @@ def _postgres_database() -> str | None:
         import psycopg
 
         name = f"okr_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True,
-                             connect_timeout=3) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True, connect_timeout=3
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
     except Exception as exc:  # noqa: BLE001
@@ -158,17 +177,23 @@ def _drop_postgres(name: str) -> None:
 def _print(result: dict[str, object]) -> None:
     idle, during = result["idle"], result["during"]
     print(f"\n== {result['url']}: sync of {result['rows']:,} KR rows (the cap)")
-    print(f"  sync            {result['sync_s']:8.2f} s   peak RSS {result['peak_mb']:7.0f} MB "
-          f"(before the sync {result['rss_before_mb']:.0f} MB)")
+    print(
+        f"  sync            {result['sync_s']:8.2f} s   peak RSS {result['peak_mb']:7.0f} MB "
+        f"(before the sync {result['rss_before_mb']:.0f} MB)"
+    )
     print(f"  over the cap    {result['refused_s']:8.2f} s to the 413")
     print(f"  second sync     {result['busy_s']:8.3f} s to the 429")
     print(f"  other tenant    {'':8}   {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'requests':>9} {'errors':>7}")
     for label, row in (("idle", idle), ("during sync", during)):
-        print(f"    {label:<12}{'':10}{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f} "
-              f"{row['requests']:9d} {row['errors']:7d}")
-    print(f"    ratio during/idle: p50 {during['p50_ms'] / max(idle['p50_ms'], 1e-9):.1f}x, "
-          f"p95 {during['p95_ms'] / max(idle['p95_ms'], 1e-9):.1f}x, "
-          f"max {during['max_ms'] / max(idle['max_ms'], 1e-9):.1f}x")
+        print(
+            f"    {label:<12}{'':10}{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f} "
+            f"{row['requests']:9d} {row['errors']:7d}"
+        )
+    print(
+        f"    ratio during/idle: p50 {during['p50_ms'] / max(idle['p50_ms'], 1e-9):.1f}x, "
+        f"p95 {during['p95_ms'] / max(idle['p95_ms'], 1e-9):.1f}x, "
+        f"max {during['max_ms'] / max(idle['max_ms'], 1e-9):.1f}x"
+    )
 
 
 def main() -> None:
@@ -191,9 +216,13 @@ def main() -> None:
             urls.append(PG + pg)
         try:
             for url in urls:
-                child = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--one", url, tmp],
-                                       capture_output=True, text=True, check=False,
-                                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+                child = subprocess.run(
+                    [sys.executable, __file__, "--rows", str(args.rows), "--one", url, tmp],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
                 if child.returncode != 0:
                     print(child.stderr[-3000:])
                     raise SystemExit(f"bench run on {url.split('://')[0]} failed")

@@ -34,8 +34,23 @@ def build(path: Path, rows: int) -> None:
 
     day = dt.date(2026, 12, 31)
     krs = [
-        [f"Team {i % 40}", f"Objective {i % 400}", "committed", f"Increase metric {i} from 10 to 20",
-         "increase", f"owner{i % 900}@example.com", 10, 20, 12 + i % 7, "units", 0.7, day, None, None, "note"]
+        [
+            f"Team {i % 40}",
+            f"Objective {i % 400}",
+            "committed",
+            f"Increase metric {i} from 10 to 20",
+            "increase",
+            f"owner{i % 900}@example.com",
+            10,
+            20,
+            12 + i % 7,
+            "units",
+            0.7,
+            day,
+            None,
+            None,
+            "note",
+        ]
         for i in range(rows)
     ]
     path.write_bytes(write_back(write_template(today=dt.date(2026, 11, 25)), cells=[], append_rows={"OKRs": krs}))
@@ -104,8 +119,12 @@ def child(kind: str, path: str, rows: int) -> None:
 
 
 def measure(kind: str, path: Path, rows: int) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(path), "--rows", str(rows)],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path), "--rows", str(rows)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -131,18 +150,26 @@ def main() -> None:
         path = Path(folder) / "okrs.xlsx"
         start = time.perf_counter()
         build(path, args.rows)
-        print(f"built {args.rows:,} KR rows in {time.perf_counter() - start:.1f} s ({path.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"built {args.rows:,} KR rows in {time.perf_counter() - start:.1f} s ({path.stat().st_size / 1e6:.1f} MB)"
+        )
         ours = measure("writeback", path, args.rows)
         again = measure("second", path, args.rows)
         base = measure("openpyxl", path, args.rows)
-        print(f"write-back (5 cols x {args.rows:,} rows + {args.rows:,} check-ins appended): "
-              f"{ours['seconds']:.1f} s (write_back call {ours['write_back_only']:.1f} s), peak {ours['peak_mb']:.0f} MB, "
-              f"output {ours['out_mb']:.1f} MB")
-        print(f"write-back again on its output (5 existing cells per row replaced, no appends): "
-              f"{again['seconds']:.1f} s (write_back call {again['write_back_only']:.1f} s), peak {again['peak_mb']:.0f} MB")
+        print(
+            f"write-back (5 cols x {args.rows:,} rows + {args.rows:,} check-ins appended): "
+            f"{ours['seconds']:.1f} s (write_back call {ours['write_back_only']:.1f} s), peak {ours['peak_mb']:.0f} MB, "
+            f"output {ours['out_mb']:.1f} MB"
+        )
+        print(
+            f"write-back again on its output (5 existing cells per row replaced, no appends): "
+            f"{again['seconds']:.1f} s (write_back call {again['write_back_only']:.1f} s), peak {again['peak_mb']:.0f} MB"
+        )
         print(f"openpyxl load + save of the same file:  {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB")
-        print(f"ratio write-back / openpyxl: time {ours['seconds'] / base['seconds']:.2f}, "
-              f"memory {ours['peak_mb'] / base['peak_mb']:.2f}")
+        print(
+            f"ratio write-back / openpyxl: time {ours['seconds'] / base['seconds']:.2f}, "
+            f"memory {ours['peak_mb'] / base['peak_mb']:.2f}"
+        )
         print("check:", check(path, args.rows))
 
 

@@ -25,8 +25,16 @@ from addin.store.tables import Base
 # Mid Q4 2026: far enough into the quarter for pace and staleness to mean something.
 FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 
-_ENV_VARS = ("DATABASE_URL", "OKR_CLIENT_ID", "OKR_CLIENT_SECRET", "OKR_AUTHORITY", "OKR_TENANT",
-             "OKR_ALLOWED_TENANTS", "OKR_GRAPH_BASE_URL", "OKR_MAX_UPLOAD_MB")
+_ENV_VARS = (
+    "DATABASE_URL",
+    "OKR_CLIENT_ID",
+    "OKR_CLIENT_SECRET",
+    "OKR_AUTHORITY",
+    "OKR_TENANT",
+    "OKR_ALLOWED_TENANTS",
+    "OKR_GRAPH_BASE_URL",
+    "OKR_MAX_UPLOAD_MB",
+)
 
 
 @pytest.fixture

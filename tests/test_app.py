@@ -29,8 +29,7 @@ def _assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def _upload(client, data: bytes, path: str = "/api/sync"):
-    return client.post(path, data={"workbook": (io.BytesIO(data), "okrs.xlsx")},
-                       content_type="multipart/form-data")
+    return client.post(path, data={"workbook": (io.BytesIO(data), "okrs.xlsx")}, content_type="multipart/form-data")
 
 
 @pytest.fixture
@@ -65,14 +64,21 @@ def test_teams_lists_what_was_synced_and_checkin_moves_it(client, sample):
     teams = client.get("/api/teams").get_json()["teams"]
     kr = next(k for t in teams for o in t["objectives"] for k in o["key_results"] if k["target"] is not None)
 
-    response = client.post(f"/api/key-results/{kr['id']}/checkins",
-                           json={"value": kr["target"], "confidence": "70%", "note": "done <b>early</b>"})
+    response = client.post(
+        f"/api/key-results/{kr['id']}/checkins",
+        json={"value": kr["target"], "confidence": "70%", "note": "done <b>early</b>"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["confidence"] == pytest.approx(0.7)
 
     team = client.get(f"/api/teams/{teams[0]['team']}").get_json()
-    again = [k for t in client.get("/api/teams").get_json()["teams"]
-             for o in t["objectives"] for k in o["key_results"] if k["id"] == kr["id"]]
+    again = [
+        k
+        for t in client.get("/api/teams").get_json()["teams"]
+        for o in t["objectives"]
+        for k in o["key_results"]
+        if k["id"] == kr["id"]
+    ]
     assert again[0]["current"] == kr["target"]
     assert team["team"] == teams[0]["team"]
 
@@ -100,8 +106,9 @@ def test_empty_upload_is_400(client):
 
 
 def test_upload_without_file_field_is_400(client):
-    _assert_error(client.post("/api/sync", data={"other": "x"}, content_type="multipart/form-data"), 400,
-                  "missing_file")
+    _assert_error(
+        client.post("/api/sync", data={"other": "x"}, content_type="multipart/form-data"), 400, "missing_file"
+    )
 
 
 def test_csv_renamed_xlsx_is_refused_by_content(client):

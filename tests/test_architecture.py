@@ -16,8 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_import_linter_contracts_are_kept() -> None:
-    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "broken" not in done.stdout.split("Contracts:")[-1].replace("0 broken", "")
 
@@ -59,8 +60,9 @@ def _cycles(imports: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycle_remains() -> None:
-    graph = grimp.build_graph("addin", "auth", include_external_packages=False,
-                              exclude_type_checking_imports=True)  # type-only imports run nothing
+    graph = grimp.build_graph(
+        "addin", "auth", include_external_packages=False, exclude_type_checking_imports=True
+    )  # type-only imports run nothing
     imports = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
     assert _cycles(imports) == []
 

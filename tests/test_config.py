@@ -21,9 +21,15 @@ def test_embedded_default_is_sqlite_in_the_instance_folder(tmp_path):
 
 
 def test_cadence_knobs_come_from_the_environment():
-    settings = cadence_settings({"OKR_ONLINE_MEETINGS": "false", "OKR_MEETING_CATEGORIES": "OKR, Rhythm",
-                                 "OKR_REVIEW_WEEKDAY": "Tuesday", "OKR_REVIEW_WEEK": "first",
-                                 "OKR_WORKBOOK_URL": "https://contoso.example/okrs.xlsx"})
+    settings = cadence_settings(
+        {
+            "OKR_ONLINE_MEETINGS": "false",
+            "OKR_MEETING_CATEGORIES": "OKR, Rhythm",
+            "OKR_REVIEW_WEEKDAY": "Tuesday",
+            "OKR_REVIEW_WEEK": "first",
+            "OKR_WORKBOOK_URL": "https://contoso.example/okrs.xlsx",
+        }
+    )
     assert settings.online_meeting is False
     assert settings.categories == ("OKR", "Rhythm")
     assert (settings.review_weekday, settings.review_index) == (1, "first")
@@ -31,8 +37,9 @@ def test_cadence_knobs_come_from_the_environment():
     assert cadence_settings({}).online_meeting is True  # Teams link on by default
 
 
-@pytest.mark.parametrize("name,value", [("OKR_ONLINE_MEETINGS", "sometimes"), ("OKR_REVIEW_WEEKDAY", "funday"),
-                                        ("OKR_REVIEW_WEEK", "fifth")])
+@pytest.mark.parametrize(
+    "name,value", [("OKR_ONLINE_MEETINGS", "sometimes"), ("OKR_REVIEW_WEEKDAY", "funday"), ("OKR_REVIEW_WEEK", "fifth")]
+)
 def test_a_bad_knob_is_named(name, value):
     with pytest.raises(InputError) as error:
         cadence_settings({name: value})

@@ -51,7 +51,8 @@ def test_both_manifests_point_every_url_at_the_host(written: Path) -> None:
         assert root.find("o:AppDomains/o:AppDomain", NS).text == "https://okr.contoso.example"
     excel = _load(written / "excel-manifest.xml").getroot()
     assert excel.find("o:DefaultSettings/o:SourceLocation", NS).get("DefaultValue") == (
-        f"{BASE}/addin/excel/taskpane.html")
+        f"{BASE}/addin/excel/taskpane.html"
+    )
 
 
 def test_web_application_info_names_the_app_registration(written: Path) -> None:
@@ -77,17 +78,21 @@ def test_checked_in_manifests_stay_the_localhost_ones(written: Path) -> None:
     assert "https://localhost:5000/addin/excel/taskpane.html" in EXCEL_MANIFEST.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("base, client, says", [
-    ("http://okr.example", CLIENT_ID, "https://"),
-    ("https://user:pw@okr.example", CLIENT_ID, "host"),
-    ('https://okr.example/"><x', CLIENT_ID, "plain"),
-    ("https://okr.example?next=evil", CLIENT_ID, "plain"),
-    ("https://okr.example/../admin", CLIENT_ID, "plain"),
-    ("https://okr.example", "not-a-guid", "GUID"),
-    ("https://okr.example", "00000000-0000-0000-0000-000000000000", "placeholder"),
-])
-def test_unusable_input_is_refused_and_nothing_is_written(okr, tmp_path: Path, base: str, client: str,
-                                                          says: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "base, client, says",
+    [
+        ("http://okr.example", CLIENT_ID, "https://"),
+        ("https://user:pw@okr.example", CLIENT_ID, "host"),
+        ('https://okr.example/"><x', CLIENT_ID, "plain"),
+        ("https://okr.example?next=evil", CLIENT_ID, "plain"),
+        ("https://okr.example/../admin", CLIENT_ID, "plain"),
+        ("https://okr.example", "not-a-guid", "GUID"),
+        ("https://okr.example", "00000000-0000-0000-0000-000000000000", "placeholder"),
+    ],
+)
+def test_unusable_input_is_refused_and_nothing_is_written(
+    okr, tmp_path: Path, base: str, client: str, says: str
+) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
     result = okr("manifest", "--base-url", base, "--client-id", client, "-o", str(out))
     assert result.exit_code == 2

@@ -149,7 +149,9 @@ def test_outlook_manifest_covers_messages_and_meetings(schema: etree.XMLSchema) 
     assert overrides is not None and overrides.get(XSI_TYPE) == "VersionOverridesV1_1"
     surfaces = {e.get(XSI_TYPE) for e in overrides.findall(".//m11:ExtensionPoint", NS)}
     assert surfaces == {
-        "MessageReadCommandSurface", "AppointmentAttendeeCommandSurface", "AppointmentOrganizerCommandSurface",
+        "MessageReadCommandSurface",
+        "AppointmentAttendeeCommandSurface",
+        "AppointmentOrganizerCommandSurface",
     }
     rules = {(r.get("ItemType"), r.get("FormType")) for r in root.findall("o:Rule/o:Rule", NS)}
     assert rules == {("Message", "Read"), ("Appointment", "Read"), ("Appointment", "Edit")}

@@ -29,10 +29,12 @@ class Boundary:
     after: str  # the first days of the opening quarter
 
 
-CALENDAR = Boundary(1, "2026-Q4", "2027-Q1", "2026-11-20T09:30:00+00:00", "2026-12-29T10:00:00+00:00",
-                    "2027-01-05T09:00:00+00:00")
-FISCAL_JULY = Boundary(7, "2026-Q4", "2027-Q1", "2026-05-20T09:30:00+00:00", "2026-06-29T10:00:00+00:00",
-                       "2026-07-06T09:00:00+00:00")  # FY2026 ends in June; FY2027-Q1 is July-September
+CALENDAR = Boundary(
+    1, "2026-Q4", "2027-Q1", "2026-11-20T09:30:00+00:00", "2026-12-29T10:00:00+00:00", "2027-01-05T09:00:00+00:00"
+)
+FISCAL_JULY = Boundary(
+    7, "2026-Q4", "2027-Q1", "2026-05-20T09:30:00+00:00", "2026-06-29T10:00:00+00:00", "2026-07-06T09:00:00+00:00"
+)  # FY2026 ends in June; FY2027-Q1 is July-September
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
@@ -142,8 +144,13 @@ def test_last_quarters_workbook_edited_for_the_next_archives_nothing_of_it(okr, 
     ws.delete_rows(3)
     ws.cell(row=ws.max_row + 1, column=header["Team"]).value = TEAM
     last = ws.max_row
-    for name, value in (("Objective", "A new objective for Q1"), ("Key Result", "Grow weekly active teams"),
-                        ("Baseline", 10), ("Target", 20), ("Owner (email)", "ana@example.com")):
+    for name, value in (
+        ("Objective", "A new objective for Q1"),
+        ("Key Result", "Grow weekly active teams"),
+        ("Baseline", 10),
+        ("Target", 20),
+        ("Owner (email)", "ana@example.com"),
+    ):
         ws.cell(row=last, column=header[name]).value = value
     wb.save(workbook)
     _set_settings(workbook, b.opening, 1)

@@ -64,9 +64,14 @@ def serve(tmp_path: Path) -> Iterator:
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
         environ.update({"OKR_INSTANCE_PATH": str(instance), **(env or {})})
         with open(log, "wb") as out:
-            process = subprocess.Popen([str(OKR), "serve", "--port", str(port), *args], cwd=tmp_path,
-                                       env=environ, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                [str(OKR), "serve", "--port", str(port), *args],
+                cwd=tmp_path,
+                env=environ,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         served = Served(process, port, instance, log)
         started.append(served)
         deadline = time.monotonic() + 60
@@ -113,8 +118,12 @@ def test_https_with_two_workers_serves_the_api_and_the_task_panes(serve) -> None
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         _get(f"{base}/api/health", ssl.create_default_context())
     # the upload limit holds under gunicorn: 413 in the one JSON error shape, nothing parsed
-    request = urllib.request.Request(f"{base}/api/sync", data=b"x" * (2 * 1024 * 1024), method="POST",
-                                     headers={"Content-Type": "application/octet-stream"})
+    request = urllib.request.Request(
+        f"{base}/api/sync",
+        data=b"x" * (2 * 1024 * 1024),
+        method="POST",
+        headers={"Content-Type": "application/octet-stream"},
+    )
     try:
         urllib.request.urlopen(request, timeout=30, context=trusting)
         raise AssertionError("an upload over the limit was accepted")

@@ -15,8 +15,9 @@ bp = Blueprint("calendars", __name__, url_prefix="/api")
 @bp.get("/teams/<team>/calendar/<quarter>.ics")
 def download(team: str, quarter: str) -> Response:
     data = team_ics(current_app.config["OKR_CONFIG"].instance_path, tenant(), team, quarter)
-    return Response(data, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="okr-{quarter}.ics"'})
+    return Response(
+        data, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="okr-{quarter}.ics"'}
+    )
 
 
 @bp.get("/meetings/<key>")

@@ -23,28 +23,38 @@ MAX_NOTE = 5000
 def record(kr_id: str) -> tuple[Response, int]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise RequestError("Send a JSON object like {\"value\": 42, \"confidence\": 0.7, \"note\": \"...\"}.",
-                           code="invalid_json")
+        raise RequestError(
+            'Send a JSON object like {"value": 42, "confidence": 0.7, "note": "..."}.', code="invalid_json"
+        )
     value = _number(body.get("value"), "value")
     confidence = _confidence(body.get("confidence"))
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise RequestError(f"'note' must be text of at most {MAX_NOTE} characters.", code="invalid_field",
-                           field="note")
+        raise RequestError(f"'note' must be text of at most {MAX_NOTE} characters.", code="invalid_field", field="note")
     actor = current_actor()
     with database().transaction() as session:
         check_may_check_in(session, tenant(), actor, kr_id, now=now())
-        checkin = repo.record_checkin(session, tenant(), kr_id, value=value, confidence=confidence,
-                                      note=note, at=now(), source="api")
-        audit.record(session, tenant(), actor, "checkin", at=now(), target=checkin.kr_id,
-                     details={"value": checkin.value, "confidence": checkin.confidence})
-    return jsonify({
-        "key_result": checkin.kr_id,
-        "at": checkin.at.isoformat(),
-        "value": checkin.value,
-        "confidence": checkin.confidence,
-        "note": checkin.note,
-    }), 201
+        checkin = repo.record_checkin(
+            session, tenant(), kr_id, value=value, confidence=confidence, note=note, at=now(), source="api"
+        )
+        audit.record(
+            session,
+            tenant(),
+            actor,
+            "checkin",
+            at=now(),
+            target=checkin.kr_id,
+            details={"value": checkin.value, "confidence": checkin.confidence},
+        )
+    return jsonify(
+        {
+            "key_result": checkin.kr_id,
+            "at": checkin.at.isoformat(),
+            "value": checkin.value,
+            "confidence": checkin.confidence,
+            "note": checkin.note,
+        }
+    ), 201
 
 
 def _number(raw: object, field: str) -> float:
@@ -76,6 +86,9 @@ def check_may_check_in(session: Session, tenant_id: str, actor: Actor, kr_id: st
     kr, team = found
     bindings = people.bind(session, tenant_id, actor, now=now)
     if not may_check_in(actor, kr.owner, team, bindings):
-        raise Forbidden(f"Only the owner of {kr.id} ({kr.owner or 'none'}), team {team.name!r}'s lead and "
-                        "members, or an admin can check in on it.", code="not_your_key_result",
-                        key_result=kr.id)
+        raise Forbidden(
+            f"Only the owner of {kr.id} ({kr.owner or 'none'}), team {team.name!r}'s lead and "
+            "members, or an admin can check in on it.",
+            code="not_your_key_result",
+            key_result=kr.id,
+        )

@@ -32,8 +32,10 @@ _QUARTER = {
 
 
 def _json(schema_ref: str, description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
 
 
 OPENAPI = {
@@ -42,37 +44,46 @@ OPENAPI = {
         "title": "OKR Cadence API",
         "version": "0.1.0",
         "description": "Sync OKR workbooks, read every team's OKRs with status, record check-ins. "
-        "Every non-2xx answer has the shape {\"error\": {\"code\", \"message\", \"details\"}}.",
+        'Every non-2xx answer has the shape {"error": {"code", "message", "details"}}.',
     },
     "servers": [{"url": "/"}],
     "components": {
         "securitySchemes": {
-            "officeSso": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                          "description": "Office SSO access token (scope access_as_user). "
-                          "Not required on the embedded default (no Azure app configured)."}
+            "officeSso": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "Office SSO access token (scope access_as_user). "
+                "Not required on the embedded default (no Azure app configured).",
+            }
         },
         "responses": {
-            "Error": {"description": "An error the caller can act on.",
-                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "Error": {
+                "description": "An error the caller can act on.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
         },
         "schemas": {
             "Error": {
                 "type": "object",
                 "required": ["error"],
-                "properties": {"error": {
-                    "type": "object",
-                    "required": ["code", "message", "details"],
-                    "properties": {
-                        "code": {"type": "string", "description": "Stable snake_case code."},
-                        "message": {"type": "string"},
-                        "details": {"type": "object", "additionalProperties": True},
-                    },
-                }},
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message", "details"],
+                        "properties": {
+                            "code": {"type": "string", "description": "Stable snake_case code."},
+                            "message": {"type": "string"},
+                            "details": {"type": "object", "additionalProperties": True},
+                        },
+                    }
+                },
             },
             "Location": {
                 "type": "object",
-                "properties": {k: {"type": "string"} for k in
-                               ("sheet", "cell", "column", "team", "objective", "key_result")}
+                "properties": {
+                    k: {"type": "string"} for k in ("sheet", "cell", "column", "team", "objective", "key_result")
+                }
                 | {"row": {"type": "integer"}},
             },
             "Finding": {
@@ -108,11 +119,18 @@ OPENAPI = {
             },
             "SyncReport": {
                 "type": "object",
-                "required": ["created", "updated", "unchanged", "archived", "checkins", "conflicts",
-                             "findings", "workbook"],
+                "required": [
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "archived",
+                    "checkins",
+                    "conflicts",
+                    "findings",
+                    "workbook",
+                ],
                 "properties": {
-                    **{k: {"type": "integer"} for k in ("created", "updated", "unchanged", "archived",
-                                                        "checkins")},
+                    **{k: {"type": "integer"} for k in ("created", "updated", "unchanged", "archived", "checkins")},
                     "conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
                     "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
                     "layout": {"type": "string"},
@@ -121,33 +139,45 @@ OPENAPI = {
                     "cells": {
                         "type": "array",
                         "description": "The cells the sync wrote, for a task pane to apply in place.",
-                        "items": {"type": "object", "properties": {
-                            "sheet": {"type": "string"}, "row": {"type": "integer"},
-                            "column": {"type": "integer"}, "value": {"nullable": True},
-                            "kind": {"type": "string"}}},
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "sheet": {"type": "string"},
+                                "row": {"type": "integer"},
+                                "column": {"type": "integer"},
+                                "value": {"nullable": True},
+                                "kind": {"type": "string"},
+                            },
+                        },
                     },
                     "workbook": {
                         "type": "object",
-                        "properties": {"content_type": {"type": "string"},
-                                       "base64": {"type": "string", "format": "byte"}},
+                        "properties": {
+                            "content_type": {"type": "string"},
+                            "base64": {"type": "string", "format": "byte"},
+                        },
                     },
                 },
             },
             "KeyResultStatus": {
                 "type": "object",
                 "properties": {
-                    "id": {"type": "string"}, "title": {"type": "string"},
-                    "continues": {"type": "string", "nullable": True,
-                                  "description": "The id of last quarter's key result this one carries over."},
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "continues": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The id of last quarter's key result this one carries over.",
+                    },
                     "owner": {"type": "string", "nullable": True},
                     "kind": {"type": "string", "nullable": True},
-                    **{k: {"type": "number", "nullable": True}
-                       for k in ("baseline", "target", "current", "confidence", "progress", "expected",
-                                 "grade")},
+                    **{
+                        k: {"type": "number", "nullable": True}
+                        for k in ("baseline", "target", "current", "confidence", "progress", "expected", "grade")
+                    },
                     "unit": {"type": "string"},
                     "due": {"type": "string", "format": "date", "nullable": True},
-                    "status": {"type": "string",
-                               "enum": ["not-started", "on-track", "at-risk", "off-track", "done"]},
+                    "status": {"type": "string", "enum": ["not-started", "on-track", "at-risk", "off-track", "done"]},
                     "last_checkin": {"type": "string", "format": "date-time", "nullable": True},
                 },
             },
@@ -155,203 +185,483 @@ OPENAPI = {
                 "type": "object",
                 "properties": {
                     "team": {"type": "string"},
-                    "lead": {"type": "string", "nullable": True,
-                             "description": "The stored lead (changes only by the lead or an admin)"},
+                    "lead": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The stored lead (changes only by the lead or an admin)",
+                    },
                     "members": {"type": "array", "items": {"type": "string"}},
                     "quarter": {"type": "string"},
                     "score": {"type": "number", "nullable": True},
-                    "objectives": {"type": "array", "items": {
-                        "type": "object",
-                        "properties": {
-                            "title": {"type": "string"}, "type": {"type": "string"},
-                            "score": {"type": "number", "nullable": True},
-                            "key_results": {"type": "array",
-                                            "items": {"$ref": "#/components/schemas/KeyResultStatus"}},
+                    "objectives": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "title": {"type": "string"},
+                                "type": {"type": "string"},
+                                "score": {"type": "number", "nullable": True},
+                                "key_results": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/KeyResultStatus"},
+                                },
+                            },
                         },
-                    }},
+                    },
                 },
             },
             "TeamHistory": {
-                "allOf": [{"$ref": "#/components/schemas/TeamStatus"}, {
-                    "type": "object",
-                    "properties": {
-                        "trend": {"type": "array", "items": {"type": "object", "properties": {
-                            "quarter": {"type": "string"}, "key_results": {"type": "integer"},
-                            "score": {"type": "number", "nullable": True},
-                            "checkin_discipline": {"type": "number", "nullable": True}}}},
-                        "paths": {"type": "object", "additionalProperties": {"type": "array", "items": {
-                            "type": "object", "properties": {
-                                "quarter": {"type": "string"}, "id": {"type": "string"},
-                                **{k: {"type": "number", "nullable": True} for k in ("baseline", "target", "current")},
-                            }}}},
+                "allOf": [
+                    {"$ref": "#/components/schemas/TeamStatus"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "trend": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "quarter": {"type": "string"},
+                                        "key_results": {"type": "integer"},
+                                        "score": {"type": "number", "nullable": True},
+                                        "checkin_discipline": {"type": "number", "nullable": True},
+                                    },
+                                },
+                            },
+                            "paths": {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "quarter": {"type": "string"},
+                                            "id": {"type": "string"},
+                                            **{
+                                                k: {"type": "number", "nullable": True}
+                                                for k in ("baseline", "target", "current")
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
                     },
-                }],
+                ],
             },
             "CheckInRequest": {
                 "type": "object",
                 "required": ["value"],
                 "properties": {
                     "value": {"type": "number"},
-                    "confidence": {"oneOf": [{"type": "number"}, {"type": "string"}],
-                                   "description": "0-1, 0-10, 0-100 %, Low/Medium/High or an emoji."},
+                    "confidence": {
+                        "oneOf": [{"type": "number"}, {"type": "string"}],
+                        "description": "0-1, 0-10, 0-100 %, Low/Medium/High or an emoji.",
+                    },
                     "note": {"type": "string", "maxLength": 5000},
                 },
             },
             "CheckIn": {
                 "type": "object",
-                "properties": {"key_result": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
-                               "value": {"type": "number"}, "confidence": {"type": "number", "nullable": True},
-                               "note": {"type": "string"}},
+                "properties": {
+                    "key_result": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "value": {"type": "number"},
+                    "confidence": {"type": "number", "nullable": True},
+                    "note": {"type": "string"},
+                },
             },
         },
     },
     "security": [{"officeSso": []}, {}],
     "paths": {
-        "/api/health": {"get": {"summary": "Liveness", "security": [],
-                                "responses": {"200": {"description": "OK"}}}},
-        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "The OpenAPI document"}}}},
-        "/api/sync": {"post": {
-            "summary": "Sync a workbook: validate, store, and return it with status written back",
-            "parameters": [_QUARTER],
-            "requestBody": _XLSX_BODY,
-            "responses": {"200": _json("SyncReport", "What the sync did, and the updated workbook"),
-                          "400": _ERROR, "401": _ERROR, "429": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
-        }},
-        "/api/map": {"post": {
-            "summary": "How a workbook's sheets and columns are read (the mapping), or -- when no table of key "
-                       "results is found -- each sheet's columns with sample values, to map by hand",
-            "parameters": [_QUARTER],
-            "requestBody": _XLSX_BODY,
-            "responses": {"200": {"description": "{mapping, refusal}", "content": {"application/json": {
-                "schema": {"type": "object"}}}},
-                "400": _ERROR, "401": _ERROR, "429": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR},
-        }},
-        "/api/lint": {"post": {
-            "summary": "Check a workbook against the OKR pitfalls without storing it",
-            "parameters": [_QUARTER],
-            "requestBody": _XLSX_BODY,
-            "responses": {"200": _json("LintReport", "Findings"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
-                          "413": _ERROR, "415": _ERROR, "422": _ERROR},
-        }},
-        "/api/teams": {"get": {
-            "summary": "Every team's OKRs with status",
-            "parameters": [_QUARTER,
-                           {"name": "limit", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-                           {"name": "offset", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "default": 0}}],
-            "responses": {"200": {"description": "One page of teams", "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {"teams": {"type": "array",
-                                         "items": {"$ref": "#/components/schemas/TeamStatus"}},
-                               "total": {"type": "integer"}, "offset": {"type": "integer"},
-                               "limit": {"type": "integer"},
-                               "next": {"type": "string", "nullable": True,
-                                        "description": "The next page's URL; null on the last page"}}}}}},
-                          "400": _ERROR, "401": _ERROR, "429": _ERROR},
-        }},
-        "/api/teams/{team}": {"get": {
-            "summary": "One team's OKRs with status",
-            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
-                           _QUARTER],
-            "responses": {"200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
-                          "401": _ERROR, "429": _ERROR, "404": _ERROR},
-        }},
-        "/api/teams/{team}/next-quarter": {"get": {
-            "summary": "Next quarter's workbook of the team, pre-filled from its retro's carry-over",
-            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {**_QUARTER, "description": "The quarter that closes (default: the team's latest)."}],
-            "responses": {"200": {"description": "The workbook, base64", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {
-                    "team": {"type": "string"}, "from": {"type": "string"}, "quarter": {"type": "string"},
-                    "carried": {"type": "integer"}, "workbook": {"type": "string", "format": "byte"}}}}}},
-                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
-        }},
-        "/api/teams/{team}/calendar/{quarter}.ics": {"get": {
-            "summary": "The team's quarter as an iCalendar file (embedded default calendar)",
-            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"name": "quarter", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}}],
-            "responses": {"200": {"description": "RFC 5545 calendar",
-                                  "content": {"text/calendar": {"schema": {"type": "string"}}}},
-                          "401": _ERROR, "429": _ERROR, "404": _ERROR},
-        }},
-        "/api/meetings/{key}": {"get": {
-            "summary": "The team, kind and quarter of the meeting whose key its invite carries",
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {
-                "type": "string",
-                "pattern": "^okr-(checkin|review|retro)-[0-9a-f]{24}(-until-[0-9]{8})?$"}}],
-            "responses": {"200": {"description": "The meeting", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {
-                    "key": {"type": "string"}, "team": {"type": "string"},
-                    "kind": {"type": "string"}, "quarter": {"type": "string"}}}}}},
-                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
-        }},
-        "/api/meetings/{key}/agenda": {"get": {
-            "summary": "The meeting's agenda: KRs that moved, stale and low-confidence KRs, "
-                       "dependencies to settle",
-            "parameters": [{"name": "key", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "The agenda", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {
-                    "team": {"type": "string"}, "moved": {"type": "array", "items": {"type": "object"}},
-                    "stale": {"type": "array", "items": {"type": "object"}},
-                    "low_confidence": {"type": "array", "items": {"type": "object"}},
-                    "dependencies": {"type": "array", "items": {"type": "object"}}}}}}},
-                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
-        }},
-        "/api/teams/{team}/retro/{quarter}.docx": {"get": {
-            "summary": "The team's quarter-end Word retro pack",
-            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"name": "quarter", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}},
-                           {"name": "charts", "in": "query", "required": False,
-                            "description": "0 leaves the trend charts out",
-                            "schema": {"type": "string", "enum": ["0", "1"]}}],
-            "responses": {"200": {"description": "A .docx",
-                                  "content": {"application/vnd.openxmlformats-officedocument."
-                                              "wordprocessingml.document": {
-                                                  "schema": {"type": "string", "format": "binary"}}}},
-                          "400": _ERROR, "401": _ERROR, "404": _ERROR, "429": _ERROR},
-        }},
-        "/api/key-results/{kr_id}/checkins": {"post": {
-            "summary": "Record a check-in on a key result",
-            "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/CheckInRequest"}}}},
-            "responses": {"201": _json("CheckIn", "The recorded check-in"), "400": _ERROR, "401": _ERROR, "429": _ERROR,
-                          "403": _ERROR, "404": _ERROR},
-        }},
-        "/api/audit": {"get": {
-            "summary": "The audit trail (admins only): who changed what, when; newest first",
-            "parameters": [
-                {"name": "limit", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
-                {"name": "before", "in": "query", "required": False, "description": "Entries older than this id",
-                 "schema": {"type": "integer", "minimum": 1}},
-                {"name": "action", "in": "query", "required": False, "schema": {
-                    "type": "string",
-                    "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"]}}],
-            "responses": {"200": {"description": "Entries", "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {
-                    "entries": {"type": "array", "items": {"type": "object", "properties": {
-                        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
-                        "actor": {"type": "string", "description": "The actor's object id"},
-                        "actor_name": {"type": "string"}, "action": {"type": "string"},
-                        "target": {"type": "string"}, "details": {"type": "object"}}}},
-                    "next": {"type": "string", "nullable": True}}}}}},
-                          "400": _ERROR, "401": _ERROR, "403": _ERROR, "429": _ERROR},
-        }},
-        "/api/tenant": {"delete": {
-            "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
-                       "its data stays; its admin consenting again at /onboard brings it back",
-            "responses": {"200": {"description": "The organisation is offboarded", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "tenant": {"type": "string"}, "state": {"type": "string", "enum": ["offboarded"]}}}}}},
-                "401": _ERROR, "403": _ERROR, "429": _ERROR},
-        }},
+        "/api/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI document"}},
+            }
+        },
+        "/api/sync": {
+            "post": {
+                "summary": "Sync a workbook: validate, store, and return it with status written back",
+                "parameters": [_QUARTER],
+                "requestBody": _XLSX_BODY,
+                "responses": {
+                    "200": _json("SyncReport", "What the sync did, and the updated workbook"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            }
+        },
+        "/api/map": {
+            "post": {
+                "summary": "How a workbook's sheets and columns are read (the mapping), or -- when no table of key "
+                "results is found -- each sheet's columns with sample values, to map by hand",
+                "parameters": [_QUARTER],
+                "requestBody": _XLSX_BODY,
+                "responses": {
+                    "200": {
+                        "description": "{mapping, refusal}",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            }
+        },
+        "/api/lint": {
+            "post": {
+                "summary": "Check a workbook against the OKR pitfalls without storing it",
+                "parameters": [_QUARTER],
+                "requestBody": _XLSX_BODY,
+                "responses": {
+                    "200": _json("LintReport", "Findings"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            }
+        },
+        "/api/teams": {
+            "get": {
+                "summary": "Every team's OKRs with status",
+                "parameters": [
+                    _QUARTER,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                    },
+                    {
+                        "name": "offset",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 0, "default": 0},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of teams",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "teams": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/TeamStatus"},
+                                        },
+                                        "total": {"type": "integer"},
+                                        "offset": {"type": "integer"},
+                                        "limit": {"type": "integer"},
+                                        "next": {
+                                            "type": "string",
+                                            "nullable": True,
+                                            "description": "The next page's URL; null on the last page",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}": {
+            "get": {
+                "summary": "One team's OKRs with status",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _QUARTER,
+                ],
+                "responses": {
+                    "200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}/next-quarter": {
+            "get": {
+                "summary": "Next quarter's workbook of the team, pre-filled from its retro's carry-over",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {**_QUARTER, "description": "The quarter that closes (default: the team's latest)."},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The workbook, base64",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "team": {"type": "string"},
+                                        "from": {"type": "string"},
+                                        "quarter": {"type": "string"},
+                                        "carried": {"type": "integer"},
+                                        "workbook": {"type": "string", "format": "byte"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}/calendar/{quarter}.ics": {
+            "get": {
+                "summary": "The team's quarter as an iCalendar file (embedded default calendar)",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "quarter",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "RFC 5545 calendar",
+                        "content": {"text/calendar": {"schema": {"type": "string"}}},
+                    },
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
+        "/api/meetings/{key}": {
+            "get": {
+                "summary": "The team, kind and quarter of the meeting whose key its invite carries",
+                "parameters": [
+                    {
+                        "name": "key",
+                        "in": "path",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "pattern": "^okr-(checkin|review|retro)-[0-9a-f]{24}(-until-[0-9]{8})?$",
+                        },
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The meeting",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "key": {"type": "string"},
+                                        "team": {"type": "string"},
+                                        "kind": {"type": "string"},
+                                        "quarter": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/meetings/{key}/agenda": {
+            "get": {
+                "summary": "The meeting's agenda: KRs that moved, stale and low-confidence KRs, dependencies to settle",
+                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "The agenda",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "team": {"type": "string"},
+                                        "moved": {"type": "array", "items": {"type": "object"}},
+                                        "stale": {"type": "array", "items": {"type": "object"}},
+                                        "low_confidence": {"type": "array", "items": {"type": "object"}},
+                                        "dependencies": {"type": "array", "items": {"type": "object"}},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}/retro/{quarter}.docx": {
+            "get": {
+                "summary": "The team's quarter-end Word retro pack",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "quarter",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+                    },
+                    {
+                        "name": "charts",
+                        "in": "query",
+                        "required": False,
+                        "description": "0 leaves the trend charts out",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A .docx",
+                        "content": {
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/key-results/{kr_id}/checkins": {
+            "post": {
+                "summary": "Record a check-in on a key result",
+                "parameters": [{"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckInRequest"}}},
+                },
+                "responses": {
+                    "201": _json("CheckIn", "The recorded check-in"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "429": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
+        "/api/audit": {
+            "get": {
+                "summary": "The audit trail (admins only): who changed what, when; newest first",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                    },
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "required": False,
+                        "description": "Entries older than this id",
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                    {
+                        "name": "action",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"],
+                        },
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Entries",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "entries": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "at": {"type": "string", "format": "date-time"},
+                                                    "actor": {"type": "string", "description": "The actor's object id"},
+                                                    "actor_name": {"type": "string"},
+                                                    "action": {"type": "string"},
+                                                    "target": {"type": "string"},
+                                                    "details": {"type": "object"},
+                                                },
+                                            },
+                                        },
+                                        "next": {"type": "string", "nullable": True},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/tenant": {
+            "delete": {
+                "summary": "Offboard the caller's organisation (app role OKR.Admin): its sign-ins stop, "
+                "its data stays; its admin consenting again at /onboard brings it back",
+                "responses": {
+                    "200": {
+                        "description": "The organisation is offboarded",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "tenant": {"type": "string"},
+                                        "state": {"type": "string", "enum": ["offboarded"]},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
     },
 }
 

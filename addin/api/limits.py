@@ -37,10 +37,8 @@ MIB = 1024 * 1024
 
 # What the caller reads in the 429 answer, per bucket.
 _MESSAGES = {
-    "uploads": "Your organisation has reached its limit of {limit} workbook uploads; "
-    "try again in {retry} s.",
-    "upload_mb": "Your organisation has reached its limit of {limit} megabytes uploaded; "
-    "try again in {retry} s.",
+    "uploads": "Your organisation has reached its limit of {limit} workbook uploads; try again in {retry} s.",
+    "upload_mb": "Your organisation has reached its limit of {limit} megabytes uploaded; try again in {retry} s.",
     "api": "Your organisation has reached its limit of {limit} requests; try again in {retry} s.",
 }
 
@@ -68,8 +66,7 @@ def init_limits(app: Flask) -> None:
     )
     limiter.request_filter(lambda: not _is_limited())
     limiter.shared_limit(settings["OKR_RATE_LIMIT_UPLOADS"], scope="uploads")(sync.bp)
-    limiter.shared_limit(settings["OKR_RATE_LIMIT_UPLOAD_MB"], scope="upload_mb",
-                         cost=_upload_megabytes)(sync.bp)
+    limiter.shared_limit(settings["OKR_RATE_LIMIT_UPLOAD_MB"], scope="upload_mb", cost=_upload_megabytes)(sync.bp)
     limiter.init_app(app)
     app.extensions["okr_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
@@ -132,8 +129,7 @@ def _too_many_requests(exc: RateLimitExceeded) -> Response:
     bucket = exc.limit.scope if isinstance(exc.limit.scope, str) else "api"
     limit = str(exc.limit.limit)
     message = _MESSAGES.get(bucket, _MESSAGES["api"]).format(limit=limit, retry=retry)
-    response = jsonify(error_body("rate_limited", message,
-                                  {"retry_after": retry, "limit": limit, "quota": bucket}))
+    response = jsonify(error_body("rate_limited", message, {"retry_after": retry, "limit": limit, "quota": bucket}))
     response.status_code = 429
     response.headers["Retry-After"] = str(retry)
     return response

@@ -67,8 +67,8 @@ def page() -> Response:
         '<form action="/onboard/start" method="get"><label>Your organisation\'s domain or tenant id '
         '(optional): <input name="tenant" placeholder="contoso.onmicrosoft.com"></label> '
         "<button>Set up my organisation</button></form>"
-        if enabled else
-        "<p>This server runs without a Microsoft Entra app registration (the embedded default): there is "
+        if enabled
+        else "<p>This server runs without a Microsoft Entra app registration (the embedded default): there is "
         "nothing to set up.</p>"
     )
     return _page("Set up OKR Cadence for your organisation", body, 200)
@@ -79,18 +79,22 @@ def start() -> WerkzeugResponse:
     """Send the admin to the admin-consent endpoint, with a fresh state bound to this browser."""
     config = _auth()
     if not config.enabled:
-        raise OnboardingUnavailable("Onboarding needs an app registration (OKR_CLIENT_ID).",
-                                    code="onboarding_unavailable")
+        raise OnboardingUnavailable(
+            "Onboarding needs an app registration (OKR_CLIENT_ID).", code="onboarding_unavailable"
+        )
     hint = (request.args.get("tenant") or "").strip() or "organizations"
     if not _TENANT_HINT.match(hint) or hint.lower() == "common":
-        raise OkrError("'tenant' must be your organisation's domain or tenant id.", code="invalid_field",
-                       field="tenant")
+        raise OkrError(
+            "'tenant' must be your organisation's domain or tenant id.", code="invalid_field", field="tenant"
+        )
     state = secrets.token_urlsafe(32)
-    query = urlencode({"client_id": config.client_id, "redirect_uri": _callback_url(),
-                       "scope": GRAPH_DEFAULT_SCOPE, "state": state})
+    query = urlencode(
+        {"client_id": config.client_id, "redirect_uri": _callback_url(), "scope": GRAPH_DEFAULT_SCOPE, "state": state}
+    )
     response = redirect(f"{config.authority}/{hint}/v2.0/adminconsent?{query}", code=302)
-    response.set_cookie(STATE_COOKIE, state, max_age=900, httponly=True, secure=request.is_secure,
-                        samesite="Lax", path="/onboard")
+    response.set_cookie(
+        STATE_COOKIE, state, max_age=900, httponly=True, secure=request.is_secure, samesite="Lax", path="/onboard"
+    )
     return response
 
 
@@ -99,28 +103,49 @@ def callback() -> Response:
     """The platform's answer: record the tenant once its consent is proven."""
     config = _auth()
     if not config.enabled:
-        raise OnboardingUnavailable("Onboarding needs an app registration (OKR_CLIENT_ID).",
-                                    code="onboarding_unavailable")
+        raise OnboardingUnavailable(
+            "Onboarding needs an app registration (OKR_CLIENT_ID).", code="onboarding_unavailable"
+        )
     expected = request.cookies.get(STATE_COOKIE, "")
     state = request.args.get("state", "")
     if not expected or not hmac.compare_digest(expected.encode(), state.encode()):
-        return _done(_page("This link has expired", "<p>Start again from <a href=\"/onboard\">the set-up "
-                           "page</a> in the same browser.</p>", 400))
+        return _done(
+            _page(
+                "This link has expired",
+                '<p>Start again from <a href="/onboard">the set-up page</a> in the same browser.</p>',
+                400,
+            )
+        )
     error = request.args.get("error")
     if error:
         log.info("admin consent not given: %s", error)
         reason = request.args.get("error_description") or error
-        return _done(_page("OKR Cadence was not set up",
-                           "<p>Your organisation's administrator did not grant the permissions "
-                           f"({html.escape(reason[:300])}). Nothing was changed. You can "
-                           '<a href="/onboard">try again</a>.</p>', 403))
+        return _done(
+            _page(
+                "OKR Cadence was not set up",
+                "<p>Your organisation's administrator did not grant the permissions "
+                f"({html.escape(reason[:300])}). Nothing was changed. You can "
+                '<a href="/onboard">try again</a>.</p>',
+                403,
+            )
+        )
     tenant = (request.args.get("tenant") or "").lower()
     if request.args.get("admin_consent", "").lower() != "true" or not is_guid(tenant):
-        return _done(_page("OKR Cadence was not set up", "<p>The answer from Microsoft did not say which "
-                           "organisation consented. Nothing was changed.</p>", 400))
+        return _done(
+            _page(
+                "OKR Cadence was not set up",
+                "<p>The answer from Microsoft did not say which organisation consented. Nothing was changed.</p>",
+                400,
+            )
+        )
     if not _consent_is_real(config, tenant):
-        return _done(_page("OKR Cadence was not set up", "<p>Microsoft does not confirm the consent of "
-                           "this organisation yet. Wait a minute and try again.</p>", 403))
+        return _done(
+            _page(
+                "OKR Cadence was not set up",
+                "<p>Microsoft does not confirm the consent of this organisation yet. Wait a minute and try again.</p>",
+                403,
+            )
+        )
     from addin import tenancy
     from addin.store.tenants import onboard
 
@@ -128,8 +153,13 @@ def callback() -> Response:
         onboard(s, tenant, now=now(), by="admin consent")
     tenancy.forget()
     log.info("tenant %s onboarded by admin consent", tenant)
-    return _done(_page("OKR Cadence is set up", "<p>Your organisation can now use OKR Cadence: open the "
-                       "add-in in Excel or Outlook and sign in.</p>", 200))
+    return _done(
+        _page(
+            "OKR Cadence is set up",
+            "<p>Your organisation can now use OKR Cadence: open the add-in in Excel or Outlook and sign in.</p>",
+            200,
+        )
+    )
 
 
 @bp.delete("/api/tenant")
@@ -137,8 +167,10 @@ def offboard() -> tuple[Response, int]:
     """An admin (app role OKR.Admin) offboards their own organisation: its sign-ins stop."""
     user = current_user()
     if not current_actor().is_admin:  # the one rule of who is an admin: okr.authority
-        raise Forbidden(f"Only an administrator with the {ADMIN_ROLE} app role can offboard the organisation.",
-                        code="admin_required")
+        raise Forbidden(
+            f"Only an administrator with the {ADMIN_ROLE} app role can offboard the organisation.",
+            code="admin_required",
+        )
     from addin import tenancy
     from addin.store.tenants import offboard as record_offboard
 
@@ -175,8 +207,10 @@ def _done(response: Response) -> Response:
 
 
 def _page(title: str, body: str, status: int) -> Response:
-    text = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+    text = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
     response = Response(text, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; form-action 'self'"

@@ -50,18 +50,20 @@ class UntrustedRequest(OkrError):
 def task_pane_policy(extra_ancestors: tuple[str, ...] = ()) -> str:
     """The Content-Security-Policy of the task panes' pages and files."""
     ancestors = " ".join(("'self'", *OFFICE_FRAME_ANCESTORS, *extra_ancestors))
-    return "; ".join((
-        "default-src 'self'",
-        f"script-src 'self' {OFFICE_SCRIPT_CDN}",
-        # Office.js adds style attributes to the pane; no script can come from a style.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {OFFICE_SCRIPT_CDN}",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        f"frame-ancestors {ancestors}",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' {OFFICE_SCRIPT_CDN}",
+            # Office.js adds style attributes to the pane; no script can come from a style.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {OFFICE_SCRIPT_CDN}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {ancestors}",
+        )
+    )
 
 
 def init_security(app: Flask, *, sign_in: bool) -> None:
@@ -91,20 +93,23 @@ def _check_local_request() -> None:
     if host not in trusted:
         raise UntrustedRequest(
             f"This server answers only requests addressed to {', '.join(sorted(trusted))}; "
-            "add the name to OKR_TRUSTED_HOSTS or turn sign-in on.", host=host)
+            "add the name to OKR_TRUSTED_HOSTS or turn sign-in on.",
+            host=host,
+        )
     origin = request.headers.get("Origin")
     if request.method in WRITE_METHODS and origin is not None:
         parts = urlsplit(origin)
         if origin == "null" or (parts.hostname or "").lower() not in trusted:
-            raise UntrustedRequest("Writes are accepted only from this server's own pages.",
-                                   code="untrusted_origin", origin=origin)
+            raise UntrustedRequest(
+                "Writes are accepted only from this server's own pages.", code="untrusted_origin", origin=origin
+            )
 
 
 def _hostname(host: str) -> str:
     """The name of a Host header without its port ("[::1]:5000" -> "::1")."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
+        return host[1 : host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 

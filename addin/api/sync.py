@@ -25,10 +25,16 @@ def sync() -> tuple[Response, int]:
     # the pane sends a corrected mapping as the form field "mapping" beside the workbook
     given = request.form.get("mapping") if request.mimetype == "multipart/form-data" else None
     before = teams_before(database(), tenant())
-    report = sync_workbook(database(), tenant(), workbook, now=now(),
-                           quarter=request.args.get("quarter"), actor=current_actor(),
-                           max_rows=current_app.config["OKR_MAX_KR_ROWS"],
-                           mapping=parse_mapping(given) if given else None)
+    report = sync_workbook(
+        database(),
+        tenant(),
+        workbook,
+        now=now(),
+        quarter=request.args.get("quarter"),
+        actor=current_actor(),
+        max_rows=current_app.config["OKR_MAX_KR_ROWS"],
+        mapping=parse_mapping(given) if given else None,
+    )
     # teams whose cadence, lead or members changed are re-planned; a quarter the sync starts is planned
     after_sync(database(), tenant(), before, report.quarters)
     body = report.as_dict()
@@ -46,8 +52,7 @@ def map_workbook() -> tuple[Response, int]:
     """How the workbook's sheets and columns are read; when no table is found, its sheets' columns
     with sample values, for the pane's drop-downs."""
     current_user()
-    mapping, refusal = propose_mapping(uploaded_workbook(), quarter=request.args.get("quarter"),
-                                       today=now().date())
+    mapping, refusal = propose_mapping(uploaded_workbook(), quarter=request.args.get("quarter"), today=now().date())
     return jsonify({"mapping": mapping.as_dict(), "refusal": refusal}), 200
 
 

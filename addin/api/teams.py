@@ -25,23 +25,24 @@ def list_teams() -> Response:
     limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = _int_arg("offset", 0, 0, 10**9)
     views = okr_status(database(), tenant(), today=now().date(), quarter=request.args.get("quarter"))
-    page = views[offset:offset + limit]
+    page = views[offset : offset + limit]
     rosters = _rosters()
     following = offset + limit < len(views)
-    return jsonify({
-        "teams": [_with_roster(v.as_dict(), rosters) for v in page],
-        "total": len(views),
-        "offset": offset,
-        "limit": limit,
-        "next": f"/api/teams?offset={offset + limit}&limit={limit}" if following else None,
-    })
+    return jsonify(
+        {
+            "teams": [_with_roster(v.as_dict(), rosters) for v in page],
+            "total": len(views),
+            "offset": offset,
+            "limit": limit,
+            "next": f"/api/teams?offset={offset + limit}&limit={limit}" if following else None,
+        }
+    )
 
 
 @bp.get("/teams/<team>")
 def show_team(team: str) -> Response:
     """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths."""
-    views = okr_status(database(), tenant(), today=now().date(), team=team,
-                       quarter=request.args.get("quarter"))
+    views = okr_status(database(), tenant(), today=now().date(), team=team, quarter=request.args.get("quarter"))
     body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
     body |= team_history(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
     return jsonify(_with_roster(body, _rosters()))
@@ -51,13 +52,15 @@ def show_team(team: str) -> Response:
 def next_quarter(team: str) -> Response:
     """Next quarter's workbook, pre-filled from the retro's carry-over (base64, for Excel.createWorkbook)."""
     made = next_quarter_workbook(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
-    return jsonify({
-        "team": team,
-        "from": made.closing.label,
-        "quarter": made.opening.label,
-        "carried": made.carried,
-        "workbook": base64.b64encode(made.workbook).decode("ascii"),
-    })
+    return jsonify(
+        {
+            "team": team,
+            "from": made.closing.label,
+            "quarter": made.opening.label,
+            "carried": made.carried,
+            "workbook": base64.b64encode(made.workbook).decode("ascii"),
+        }
+    )
 
 
 def _rosters() -> dict[str, Team]:
@@ -78,6 +81,5 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise RequestError(f"'{name}' must be a whole number from {low} to {high}.", code="invalid_field",
-                           field=name)
+        raise RequestError(f"'{name}' must be a whole number from {low} to {high}.", code="invalid_field", field=name)
     return int(raw)

@@ -26,8 +26,9 @@ def uploaded_workbook() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("workbook")
         if upload is None:
-            raise RequestError("Attach the workbook as the form field 'workbook'.", code="missing_file",
-                               field="workbook")
+            raise RequestError(
+                "Attach the workbook as the form field 'workbook'.", code="missing_file", field="workbook"
+            )
         data = upload.read()
     elif request.mimetype in XLSX_TYPES:
         data = _body()

@@ -49,7 +49,7 @@ def title_like(grid: Grid, col: int, first: int) -> bool:
 def guess_outline(grid: Grid, header_row: int, taken: set[int]) -> list[Guess]:
     """An outline-number column and the title column right of it, among the columns not taken."""
     first = header_row + 1
-    width = max((len(r) for r in grid.rows[header_row:header_row + SAMPLE_ROWS]), default=0)
+    width = max((len(r) for r in grid.rows[header_row : header_row + SAMPLE_ROWS]), default=0)
     for col in range(1, width + 1):
         if col in taken:
             continue
@@ -72,7 +72,7 @@ def guess_outline(grid: Grid, header_row: int, taken: set[int]) -> list[Guess]:
 def title_columns(grid: Grid, header_row: int, taken: set[int]) -> list[int]:
     """Columns without a header that hold sentences: what a human would map to key-result titles."""
     first = header_row + 1
-    width = max((len(r) for r in grid.rows[header_row:header_row + SAMPLE_ROWS]), default=0)
+    width = max((len(r) for r in grid.rows[header_row : header_row + SAMPLE_ROWS]), default=0)
     return [c for c in range(1, width + 1) if c not in taken and title_like(grid, c, first)]
 
 
@@ -123,9 +123,7 @@ def looks_like_kpis(grid: Grid) -> bool:
 
     for row in range(1, min(grid.last_row, 10) + 1):
         cells = grid.row_values(row)
-        months = sum(
-            1 for c in cells if (isinstance(c, str) and normalise(c) in _MONTHS) or hasattr(c, "month")
-        )
+        months = sum(1 for c in cells if (isinstance(c, str) and normalise(c) in _MONTHS) or hasattr(c, "month"))
         if months >= 3:
             return True
     return False

@@ -235,7 +235,7 @@ def _score_header(text: object, kind: str) -> tuple[str | None, float]:
     found: dict[str, int] = {}
     for i, word in enumerate(words):
         for synonym, field in contained.get(word, ()):
-            if tuple(words[i:i + len(synonym)]) == synonym:
+            if tuple(words[i : i + len(synonym)]) == synonym:
                 found[field] = max(found.get(field, 0), len(" ".join(synonym)))
     if not found:
         return None, 0.0

@@ -121,8 +121,10 @@ class Mapping:
     def saved_form(self) -> dict[str, Any]:
         """What is stored with the workbook id: the placements, without samples or notes."""
         keep = ("sheet", "role", "header_row", "columns", "blocks", "links")
-        return {"version": VERSION, "sheets": [{k: v for k, v in s.as_dict().items() if k in keep}
-                                               for s in self.sheets if s.role in ROLES]}
+        return {
+            "version": VERSION,
+            "sheets": [{k: v for k, v in s.as_dict().items() if k in keep} for s in self.sheets if s.role in ROLES],
+        }
 
 
 def parse_mapping(text: str | bytes) -> Mapping:
@@ -154,7 +156,7 @@ def from_dict(data: object) -> Mapping:
             raise InputError(f"{where} must be an object.", code="bad_mapping")
         name = raw.get("sheet")
         if not isinstance(name, str) or not name.strip() or len(name) > 31:
-            raise InputError(f'{where}.sheet must be a sheet name (1-31 characters).', code="bad_mapping")
+            raise InputError(f"{where}.sheet must be a sheet name (1-31 characters).", code="bad_mapping")
         if name in seen:
             raise InputError(f"{where}: sheet {name!r} is mapped twice.", code="bad_mapping")
         seen.add(name)
@@ -212,8 +214,9 @@ def columns_with_samples(grid: Any, header_row: int, samples: int = 3, scan: int
                     break
         header = grid.value(header_row, col) if header_row >= 1 else None
         if values or header is not None:
-            out.append({"column": column_letters(col), "header": "" if header is None else str(header)[:80],
-                        "samples": values})
+            out.append(
+                {"column": column_letters(col), "header": "" if header is None else str(header)[:80], "samples": values}
+            )
     return out
 
 

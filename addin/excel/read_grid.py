@@ -22,7 +22,9 @@ from addin.excel.read_parts import (
 from addin.okr.quarters import Quarter, parse_quarter
 
 HEADER_SEARCH_ROWS = 40
-VALUE_FIELDS = frozenset({"owner", "baseline", "target", "current", "confidence", "progress"})  # a header further down than this is not looked for
+VALUE_FIELDS = frozenset(
+    {"owner", "baseline", "target", "current", "confidence", "progress"}
+)  # a header further down than this is not looked for
 
 
 @dataclass(slots=True)
@@ -67,9 +69,7 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letters(col)}{row}"
 
 
-def load_grid(
-    zf: zipfile.ZipFile, book: CalamineWorkbook, sheet: SheetInfo, percent_styles: frozenset[int]
-) -> Grid:
+def load_grid(zf: zipfile.ZipFile, book: CalamineWorkbook, sheet: SheetInfo, percent_styles: frozenset[int]) -> Grid:
     """Read a sheet's values with calamine after checking its real extent."""
     raw = read_sheet_xml(zf, sheet)
     check_extent(raw, sheet.name)  # before calamine, which would allocate the whole grid
@@ -134,8 +134,13 @@ def find_header(grid: Grid, kind: str) -> Header | None:
         return None
     score, row, found = best
     texts = {c: str(grid.value(row, c)).strip() for cols in found.values() for c in cols}
-    header = Header(row, {f: cols[0] for f, cols in found.items()}, texts,
-                    matches={f: list(cols) for f, cols in found.items()}, score=score)
+    header = Header(
+        row,
+        {f: cols[0] for f, cols in found.items()},
+        texts,
+        matches={f: list(cols) for f, cols in found.items()},
+        score=score,
+    )
     if kind == "key_results":
         _find_quarter_blocks(grid, header, found)
         _fill_from_row_above(grid, header)

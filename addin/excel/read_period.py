@@ -17,8 +17,9 @@ from addin.okr.quarters import Quarter, parse_quarter, quarter_of
 
 _FISCAL = re.compile(r"^\s*(?:FY|AF|EF|AÑO FISCAL|ANO FISCAL)\s*[-/ ]?\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*$")
-_YEARS = re.compile(r"^\s*(?:FY)?\s*((?:19|20)\d{2})\s*(?:-|–|—|to|a|até|hasta|/)\s*(?:FY)?\s*((?:19|20)\d{2})\s*$",
-                    re.IGNORECASE)
+_YEARS = re.compile(
+    r"^\s*(?:FY)?\s*((?:19|20)\d{2})\s*(?:-|–|—|to|a|até|hasta|/)\s*(?:FY)?\s*((?:19|20)\d{2})\s*$", re.IGNORECASE
+)
 _RANGE_SPLIT = re.compile(r"\s+(?:-|–|—|to|a|até|hasta|al)\s+|\s*[–—]\s*", re.IGNORECASE)
 
 
@@ -98,9 +99,15 @@ def quarter_for(period: Period, today: dt.date, fy_start_month: int = 1) -> tupl
         return q, f"the workbook's period {period.text} includes today, which is in {q.label}"
     if today > period.end:
         q = quarter_of(period.end, fy_start_month)
-        return q, f"the workbook's period {period.text} ended on {period.end.isoformat()}, so its last quarter, {q.label}"
+        return (
+            q,
+            f"the workbook's period {period.text} ended on {period.end.isoformat()}, so its last quarter, {q.label}",
+        )
     q = quarter_of(period.start, fy_start_month)
-    return q, f"the workbook's period {period.text} starts on {period.start.isoformat()}, so its first quarter, {q.label}"
+    return (
+        q,
+        f"the workbook's period {period.text} starts on {period.start.isoformat()}, so its first quarter, {q.label}",
+    )
 
 
 def quarter_of_due_dates(dues: list[dt.date], today: dt.date, fy_start_month: int = 1) -> tuple[Quarter, str] | None:

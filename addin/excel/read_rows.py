@@ -245,9 +245,7 @@ def _read_numbers(reader: RowReader, row: int, kr: KeyResult) -> None:
         and all(value is None or _plain_number(value) for value in raws.values())
     ):
         # The common row of a large sheet: plain numbers, no percentages (NaN fails the range test).
-        kr.baseline, kr.target, kr.current = (
-            None if raws[n] is None else float(raws[n]) for n in _NUMERIC
-        )
+        kr.baseline, kr.target, kr.current = (None if raws[n] is None else float(raws[n]) for n in _NUMERIC)
         return
     if kr.kind is KrKind.MILESTONE or any(v.looks_done(raws[n]) for n in ("current", "target")):
         _read_milestone(reader, row, kr, raws)

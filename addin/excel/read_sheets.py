@@ -124,8 +124,14 @@ def read_settings(r: _WorkbookReader, grid: Grid) -> None:
             pairs.append((row, grid.value(row, label_col), label_col + 1, value))
     for row, label, col, value in pairs:
         key = headers.normalise(label)
-        if key in ("fiscal year start", "fiscal year start month", "fy start", "fiscal year starts",
-                   "inicio del ano fiscal", "inicio do ano fiscal"):
+        if key in (
+            "fiscal year start",
+            "fiscal year start month",
+            "fy start",
+            "fiscal year starts",
+            "inicio del ano fiscal",
+            "inicio do ano fiscal",
+        ):
             month = _parse_month(value)
             if month is None:
                 setting_problem(r, grid, row, col, label, "write a month number (1-12) or name")
@@ -141,8 +147,7 @@ def read_settings(r: _WorkbookReader, grid: Grid) -> None:
         elif key in ("holidays", "holiday", "festivos", "feriados"):
             days = _parse_holidays(value)
             if days is None:
-                setting_problem(r, grid, row, col, label,
-                                      "write dates like 2026-12-24, 2026-12-25")
+                setting_problem(r, grid, row, col, label, "write dates like 2026-12-24, 2026-12-25")
             else:
                 settings.holidays = tuple(sorted({*settings.holidays, *days}))
         elif key in thresholds:

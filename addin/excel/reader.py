@@ -417,7 +417,9 @@ class _WorkbookReader:
             columns = {f: c for f, c in columns.items() if f in CANONICAL_FIELDS}
         widest = max((len(row) for row in grid.rows), default=0)
         blocks = {label: dict(header.blocks[label]) for label in sheet.block_readers} if sheet else {}
-        self.layouts.append(SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest, blocks))
+        self.layouts.append(
+            SheetLayout(grid.name, kind, header.row, dict(columns), header.row + 1, last, widest, blocks)
+        )
         if kind in ("key_results", "objectives", "initiatives"):
             self.mapped.append(self._sheet_mapping(grid, kind, header, sheet))
 
@@ -548,12 +550,16 @@ class _WorkbookReader:
         for label, _quarter in blocks:
             block = sheet.header.blocks[label]
             for col in block.values():
-                sheet.header.texts.setdefault(col, f"{label} {headers.normalise(sheet.grid.value(sheet.header.row, col))}")
+                sheet.header.texts.setdefault(
+                    col, f"{label} {headers.normalise(sheet.grid.value(sheet.header.row, col))}"
+                )
             sheet.block_readers[label] = self._row_reader(sheet.grid, {**columns, **block}, sheet.header.texts)
         wanted = self._quarter()
         found = ", ".join(label for label, _q in blocks)
-        sheet.note = (f"Read every filled quarter block ({found}) into its own quarter; "
-                      f"rows without any block values belong to {wanted.label}.")
+        sheet.note = (
+            f"Read every filled quarter block ({found}) into its own quarter; "
+            f"rows without any block values belong to {wanted.label}."
+        )
         return columns
 
     def _add_key_result(self, sheet: _KrSheet, kr: KeyResult) -> None:
@@ -678,4 +684,3 @@ def _is_quarter_label(text: str) -> bool:
     except ValueError:
         return False
     return True
-

@@ -161,8 +161,7 @@ def check_package(data: bytes, limits: Limits = DEFAULT_LIMITS) -> PackageInfo:
     """Accept an uploaded .xlsx package or raise the project error that says why not."""
     if not data:
         raise InputError(
-            "The uploaded file is empty (0 bytes). Choose the saved Excel workbook (.xlsx) "
-            "and upload it again.",
+            "The uploaded file is empty (0 bytes). Choose the saved Excel workbook (.xlsx) and upload it again.",
             code="empty_file",
         )
     if len(data) > limits.max_upload_bytes:
@@ -203,8 +202,7 @@ def _classify_cfb(data: bytes) -> UnsupportedFormat:
             code="not_a_workbook",
         )
     return UnsupportedFormat(
-        "This is an old-format Excel 97-2003 workbook (.xls), which is not supported. "
-        + SAVE_AS_XLSX,
+        "This is an old-format Excel 97-2003 workbook (.xls), which is not supported. " + SAVE_AS_XLSX,
         code="legacy_xls",
         format="xls",
     )
@@ -279,8 +277,15 @@ def _check_central_directory(data: bytes, limits: Limits) -> None:
 def _open_zip(data: bytes) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            struct.error, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        struct.error,
+        NotImplementedError,
+    ) as exc:
         raise _corrupt("it is not a complete zip package (truncated or damaged)") from exc
 
 
@@ -311,8 +316,7 @@ def _check_zip(zf: zipfile.ZipFile, size: int, limits: Limits) -> PackageInfo:
         raise _corrupt("the zip package is empty")
     if len(infos) > limits.max_members:  # the end record can understate it
         raise WorkbookTooLarge(
-            f"The workbook package holds {len(infos):,} parts; at most "
-            f"{limits.max_members:,} are accepted.",
+            f"The workbook package holds {len(infos):,} parts; at most {limits.max_members:,} are accepted.",
             code="too_many_parts",
         )
     seen: set[str] = set()
@@ -352,11 +356,13 @@ def _check_budgets(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         # Deflate never grows data by more than ~0.1 %, and stored data not at all: more
         # compressed bytes than that means the declared size lies (ZIP-2), and a plain
         # zipfile read() would inflate all of them at once.
-        bound = info.file_size if info.compress_type == zipfile.ZIP_STORED else (
-            info.file_size + info.file_size // 1000 + 64)
+        bound = (
+            info.file_size
+            if info.compress_type == zipfile.ZIP_STORED
+            else (info.file_size + info.file_size // 1000 + 64)
+        )
         if info.compress_size > bound:
-            raise _corrupt(f"the part '{info.filename}' holds more data than the zip says",
-                           part=info.filename)
+            raise _corrupt(f"the part '{info.filename}' holds more data than the zip says", part=info.filename)
         if info.file_size <= limits.ratio_floor_bytes:
             continue
         if info.file_size > limits.max_member_ratio * max(info.compress_size, 1):
@@ -372,8 +378,16 @@ def _check_budgets(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
 # --- reading members safely ---------------------------------------------------------
 
 CHUNK = 64 * 1024
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                   RuntimeError, ValueError, struct.error)
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    struct.error,
+)
 
 
 def _member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -462,8 +476,7 @@ def open_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, cap: int) -> b
         return stream.read()
 
 
-def iter_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, cap: int,
-                chunk: int = CHUNK) -> Iterator[bytes]:
+def iter_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, cap: int, chunk: int = CHUNK) -> Iterator[bytes]:
     """Yield one member in chunks through the counting reader."""
     with open_member_stream(zf, name, cap) as stream:
         while block := stream.read(chunk):
@@ -553,7 +566,7 @@ def _check_prolog(part: str, text: str, complete: bool) -> tuple[str, int] | Non
             end = text.find("?>", i)
             if end < 0:
                 return _unfinished(part, complete, n)
-            target = re.match(r"<\?([^\s?]*)", text[i:end + 2]).group(1)  # type: ignore[union-attr]
+            target = re.match(r"<\?([^\s?]*)", text[i : end + 2]).group(1)  # type: ignore[union-attr]
             if target.lower().startswith("xml") and (target.lower() != "xml" or i != start):
                 raise _dtd_error(part, f"a processing instruction (<?{target[:40]} ...?>)")
             if target.lower() != "xml":
@@ -561,8 +574,9 @@ def _check_prolog(part: str, text: str, complete: bool) -> tuple[str, int] | Non
                 continue
             declared = XML_DECL.match(text, i, end + 2)
             if declared and declared.group(1).lower() not in ALLOWED_ENCODINGS:
-                raise _xml_error(part, f"it declares the encoding '{declared.group(1)[:40]}' "
-                                       "(only UTF-8 and UTF-16 are allowed)")
+                raise _xml_error(
+                    part, f"it declares the encoding '{declared.group(1)[:40]}' (only UTF-8 and UTF-16 are allowed)"
+                )
             i = end + 2
         elif text.startswith("<!--", i):
             end = text.find("-->", i + 4)
@@ -593,9 +607,16 @@ class _Scan:
     data: bytes | None = None  # the whole part, when kept
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, *, whole: bool,
-               keep: bool = False, count_entries: int | None = None,
-               on_root: Callable[[str], None] | None = None) -> _Scan | None:
+def _scan_part(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    cap: int,
+    *,
+    whole: bool,
+    keep: bool = False,
+    count_entries: int | None = None,
+    on_root: Callable[[str], None] | None = None,
+) -> _Scan | None:
     """Stream one XML part through the checks; return None for an empty part.
 
     ``whole=False`` stops after the root element's start tag (used for worksheets, which
@@ -659,17 +680,18 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, *, whole: b
 def _check_body(part: str, data: bytes, scan: _Scan, count_entries: int | None) -> None:
     """Refuse forbidden characters and any declaration or PI past the prolog; count <si>."""
     # Single-byte finds (memchr) gate the multi-byte searches: this runs over every byte.
-    if len(data.translate(None, C0_BYTES)) != len(data) or (b"\xef" in data and (
-            b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)):
+    if len(data.translate(None, C0_BYTES)) != len(data) or (
+        b"\xef" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+    ):
         found = BAD_BYTES.search(data)
         shown = found.group().decode("utf-8", "replace") if found else "?"
         raise _xml_error(part, f"it contains a character XML does not allow (U+{ord(shown[0]):04X})")
     if b"&" in data and b"&#" in data and (ref := BAD_CHAR_REFS.search(data)):
         raise _xml_error(part, f"it contains a character XML does not allow ({ref.group().decode()})")
-    if ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)) and (
-            decl := MARKUP_DECL.search(data)):
-        raise _dtd_error(part, "a processing instruction" if decl.group().startswith(b"<?") else
-                         "a DTD or entity declaration")
+    if ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)) and (decl := MARKUP_DECL.search(data)):
+        raise _dtd_error(
+            part, "a processing instruction" if decl.group().startswith(b"<?") else "a DTD or entity declaration"
+        )
     if count_entries is None:
         return
     # Count the <si> start tags at C speed; the pattern runs only where a namespace
@@ -880,8 +902,7 @@ class _PackageCheck:
         else:
             return  # decided by _rels/.rels and the workbook part below
         raise UnsupportedFormat(
-            f"This file is {what}, not an Excel workbook. Upload the OKR workbook saved as "
-            "Excel Workbook (.xlsx).",
+            f"This file is {what}, not an Excel workbook. Upload the OKR workbook saved as Excel Workbook (.xlsx).",
             code="not_a_workbook",
         )
 
@@ -946,10 +967,14 @@ class _PackageCheck:
             must_count = info.file_size // len(b"<si/>") > self.limits.max_shared_strings
             declared: list[int] = []
             scan = _scan_part(
-                self.zf, info, self.limits.max_shared_strings_bytes, whole=True,
+                self.zf,
+                info,
+                self.limits.max_shared_strings_bytes,
+                whole=True,
                 count_entries=self.limits.max_shared_strings if must_count else None,
                 on_root=lambda root, part=info.filename, found=declared: found.append(
-                    _check_declared_count(part, root, self.limits)),
+                    _check_declared_count(part, root, self.limits)
+                ),
             )
             self.scanned.add(name)
             if scan is not None and chosen[0] is None:
@@ -1049,6 +1074,7 @@ def _xlsb() -> UnsupportedFormat:
 
 
 # --- start-up check -----------------------------------------------------------------
+
 
 def assert_defusedxml_active() -> None:
     """Raise RuntimeError unless openpyxl parses XML through defusedxml (call at start-up)."""

@@ -101,6 +101,7 @@ class SyncReport:
     def incomplete(self) -> bool:
         """Rows were held back, or a workbook with key results stored none: `okr sync` exits 1."""
         return bool(self.held_back or (self.read_key_results and not self.stored))
+
     quarters: tuple[str, ...] = ()  # the quarters this workbook's key results were synced into
 
     def as_dict(self) -> dict[str, object]:
@@ -174,12 +175,20 @@ def sync_workbook(
     """
     limit = max_kr_rows() if max_rows is None else max_rows
     with sync_slot(db, tenant):
-        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit,
-                             mapping=mapping)
+        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit, mapping=mapping)
 
 
-def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, quarter: str | None,
-                  actor: Actor, max_rows: int, mapping: Mapping | None = None) -> SyncReport:
+def _sync_bounded(
+    db: Database,
+    tenant: str,
+    data: bytes,
+    *,
+    now: dt.datetime,
+    quarter: str | None,
+    actor: Actor,
+    max_rows: int,
+    mapping: Mapping | None = None,
+) -> SyncReport:
     # outside the write transaction
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
@@ -188,10 +197,17 @@ def _sync_bounded(db: Database, tenant: str, data: bytes, *, now: dt.datetime, q
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
         base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
         report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
-        edits["workbook_id"] = revisions.carried(report.workbook_id, revisions.record(
-            session, tenant, report.workbook_id, now=now))
-        audit_sync(session, tenant, actor, gate, report.as_dict() | {"findings": len(report.findings),
-                                                                     "conflicts": len(report.conflicts)}, now=now)
+        edits["workbook_id"] = revisions.carried(
+            report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now)
+        )
+        audit_sync(
+            session,
+            tenant,
+            actor,
+            gate,
+            report.as_dict() | {"findings": len(report.findings), "conflicts": len(report.conflicts)},
+            now=now,
+        )
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
         if read.source == "csv":
@@ -230,7 +246,12 @@ def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
 
 
 def _store(
-    session: Session, tenant: str, read: ReadResult, *, now: dt.datetime, quarter: str | None,
+    session: Session,
+    tenant: str,
+    read: ReadResult,
+    *,
+    now: dt.datetime,
+    quarter: str | None,
     also_hold: Iterable[str] = (),
     base: dict[str, KeyResult] | None = None,
 ) -> tuple[SyncReport, dict[str, object]]:
@@ -242,9 +263,16 @@ def _store(
 
     known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
     workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
-    plan = repo.sync_okrs(session, tenant, workbook_id, replace(read.okrs, key_results=workbook_krs),
-                          now=now, hold=hold, default_quarter=the_quarter,
-                          base=base if workbook_id == read.workbook_id else None)
+    plan = repo.sync_okrs(
+        session,
+        tenant,
+        workbook_id,
+        replace(read.okrs, key_results=workbook_krs),
+        now=now,
+        hold=hold,
+        default_quarter=the_quarter,
+        base=base if workbook_id == read.workbook_id else None,
+    )
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
     fy_start = read.okrs.settings.fiscal_year_start_month
@@ -285,8 +313,13 @@ def _store(
     kr_sheets = {layout.sheet for layout in read.sheets if layout.kind == "key_results"}
     report.held_back = len({where for where in held_back_rows(report_findings) if where[0] in kr_sheets})
     report.summary = summary_line(
-        objectives=len(read.okrs.objectives), key_results=report.read_key_results, layout=read.layout,
-        stored=report.stored, created=report.created, updated=report.updated, unchanged=report.unchanged,
+        objectives=len(read.okrs.objectives),
+        key_results=report.read_key_results,
+        layout=read.layout,
+        stored=report.stored,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
         held_back=report.held_back,
     )
     history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
@@ -340,8 +373,9 @@ def _import_sheet_checkins(session: Session, tenant: str, sheet_rows: Sequence[C
         key = (c.kr_id, c.at.date(), c.value)
         if key in stored:
             continue
-        repo.record_checkin(session, tenant, c.kr_id, value=c.value, confidence=c.confidence, note=c.note,
-                            at=c.at, source="workbook")
+        repo.record_checkin(
+            session, tenant, c.kr_id, value=c.value, confidence=c.confidence, note=c.note, at=c.at, source="workbook"
+        )
         stored.add(key)
         imported += 1
     return imported
@@ -354,14 +388,16 @@ def _kept_formula_findings(references: Iterable[str]) -> list[Finding]:
         sheet, _, cell = reference.rpartition("!")
         sheet = sheet.strip("'").replace("''", "'")
         row = int("".join(ch for ch in cell if ch.isdigit()) or 0) or None
-        findings.append(Finding(
-            rule="input.formula-kept",
-            pitfall=None,
-            severity=Severity.INFO,
-            location=Location(sheet=sheet, row=row, cell=cell),
-            message=f"{cell} holds a formula, so OKR Cadence did not write its status value there.",
-            suggestion="Clear the formula if you want the synced value in that cell.",
-        ))
+        findings.append(
+            Finding(
+                rule="input.formula-kept",
+                pitfall=None,
+                severity=Severity.INFO,
+                location=Location(sheet=sheet, row=row, cell=cell),
+                message=f"{cell} holds a formula, so OKR Cadence did not write its status value there.",
+                suggestion="Clear the formula if you want the synced value in that cell.",
+            )
+        )
     return findings
 
 
@@ -405,7 +441,9 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
         return OkrSet(
             settings=read.okrs.settings,
             teams=list(teams.values()),
-            objectives=[o for o in read.okrs.objectives if (o.team, o.title) in titles or (o.team, o.title) not in used],
+            objectives=[
+                o for o in read.okrs.objectives if (o.team, o.title) in titles or (o.team, o.title) not in used
+            ],
             key_results=list(located.values()),
             initiatives=read.okrs.initiatives,
             checkins=repo.list_checkins(session, tenant, kr_ids=list(located)) if located else [],
@@ -430,7 +468,8 @@ def _for_workbook(findings: Iterable[Finding], merged: Sequence[KeyResult]) -> l
     return [
         f
         for f in findings
-        if f.location.key_result in ids or (f.location.key_result is None and f.location.team in teams)
+        if f.location.key_result in ids
+        or (f.location.key_result is None and f.location.team in teams)
         or (f.location.key_result is None and f.location.team is None)
     ]
 
@@ -499,8 +538,9 @@ def _status_cells(
         }
         if kr is None:
             values = {"flags": values["flags"]}  # keep whatever ID/status the row shows
-        cells.extend(CellWrite(sheet, row, columns[sheet][name], value, OUTPUT_KINDS[name])
-                     for name, value in values.items())
+        cells.extend(
+            CellWrite(sheet, row, columns[sheet][name], value, OUTPUT_KINDS[name]) for name, value in values.items()
+        )
         layout = layouts[sheet]
         for member in on_row:
             block = layout.blocks.get(member.quarter or "", {})
@@ -517,8 +557,11 @@ def _block_status(kr: KeyResult, block: dict[str, int], status: KrStatus | None)
     if status is None or kr.location.row is None:
         return []
     values = {"progress": status.progress, "status": str(status.status)}
-    return [CellWrite(kr.location.sheet or "", kr.location.row, block[name], value, OUTPUT_KINDS[name])
-            for name, value in values.items() if name in block]
+    return [
+        CellWrite(kr.location.sheet or "", kr.location.row, block[name], value, OUTPUT_KINDS[name])
+        for name, value in values.items()
+        if name in block
+    ]
 
 
 def _output_columns(layouts: Iterable[SheetLayout]) -> tuple[dict[str, dict[str, int]], list[CellWrite]]:

@@ -30,4 +30,8 @@ def check_row_cap(read: ReadResult, limit: int) -> None:
         raise WorkbookTooLarge(
             f"The workbook holds {count:,} key result rows; one sync takes at most {limit:,} "
             "(OKR_MAX_KR_ROWS). Split it into one workbook per team or group of teams.",
-            code="too_many_key_results", sheet=", ".join(sheets) or None, rows=count, limit=limit)
+            code="too_many_key_results",
+            sheet=", ".join(sheets) or None,
+            rows=count,
+            limit=limit,
+        )

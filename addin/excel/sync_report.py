@@ -19,13 +19,23 @@ def held_back_rows(problems: Iterable[Finding]) -> set[tuple[str | None, int | N
     return {
         (p.location.sheet, p.location.row)
         for p in problems
-        if p.severity is Severity.ERROR and p.location.row is not None
+        if p.severity is Severity.ERROR
+        and p.location.row is not None
         and (p.rule.startswith("input.") or p.rule.startswith("sync."))
     }
 
 
-def summary_line(*, objectives: int, key_results: int, layout: str, stored: int, created: int, updated: int,
-                 unchanged: int, held_back: int) -> str:
+def summary_line(
+    *,
+    objectives: int,
+    key_results: int,
+    layout: str,
+    stored: int,
+    created: int,
+    updated: int,
+    unchanged: int,
+    held_back: int,
+) -> str:
     """The report's first line: read, stored, held back, and the layout."""
     line = (
         f"Read {objectives} objective{'s' * (objectives != 1)} and {key_results} key result"
@@ -79,14 +89,16 @@ def writeback_findings(dropped_parts: Sequence[str], frozen_formulas: int) -> li
         kinds.append("the calculation chain (Excel rebuilds it when the file is opened)")
     if frozen_formulas:
         kinds.append(f"{frozen_formulas} formula(s) into linked workbooks, replaced by their last values")
-    return [Finding(
-        rule="sync.writeback-dropped",
-        pitfall=None,
-        severity=Severity.INFO,
-        location=Location(),
-        message="The updated workbook does not keep " + "; ".join(kinds or dropped_parts) + ".",
-        suggestion="Keep the original file if you need them.",
-    )]
+    return [
+        Finding(
+            rule="sync.writeback-dropped",
+            pitfall=None,
+            severity=Severity.INFO,
+            location=Location(),
+            message="The updated workbook does not keep " + "; ".join(kinds or dropped_parts) + ".",
+            suggestion="Keep the original file if you need them.",
+        )
+    ]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -178,16 +178,29 @@ def _okr_sheet(ws: Worksheet, rows: Sequence[Sequence[object]], headers: tuple[s
     column = {name: get_column_letter(i) for i, name in enumerate(headers, start=1)}
     _list_validation(ws, column["Objective type"], [str(t) for t in ObjectiveType])
     _list_validation(ws, column["Kind"], [str(k) for k in KrKind])
-    confidence = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
-                                allow_blank=True, showErrorMessage=True, errorTitle="Confidence",
-                                error="Enter a confidence between 0 and 1, e.g. 0.7.")
+    confidence = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Confidence",
+        error="Enter a confidence between 0 and 1, e.g. 0.7.",
+    )
     confidence.add(f"{column['Confidence (0–1)']}2:{column['Confidence (0–1)']}{_LAST_ROW}")
     ws.add_data_validation(confidence)
     status_range = f"{column['Status']}2:{column['Status']}{_LAST_ROW}"
     for status, (fill, font) in _STATUS_COLOURS.items():
-        ws.conditional_formatting.add(status_range, CellIsRule(
-            operator="equal", formula=[f'"{status}"'], fill=PatternFill("solid", fgColor=fill, bgColor=fill),
-            font=Font(color=font)))
+        ws.conditional_formatting.add(
+            status_range,
+            CellIsRule(
+                operator="equal",
+                formula=[f'"{status}"'],
+                fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+                font=Font(color=font),
+            ),
+        )
     for name in ("Key Result", "Notes", "Flags"):
         for cell in ws[column[name]][1:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -202,8 +215,15 @@ def _team_sheet(ws: Worksheet, rows: list[list[object]]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
     _column_formats(ws, TEAM_HEADERS, {"Check-in time": "hh:mm", "Meeting minutes": "0"}, len(rows))
     _list_validation(ws, "D", list(WEEKDAYS))
-    minutes = DataValidation(type="whole", operator="between", formula1="5", formula2="240", allow_blank=True,
-                             showErrorMessage=True, error="Meeting length in minutes, 5 to 240.")
+    minutes = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="5",
+        formula2="240",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="Meeting length in minutes, 5 to 240.",
+    )
     minutes.add(f"G2:G{_LAST_ROW}")
     ws.add_data_validation(minutes)
     ws.freeze_panes = "A2"
@@ -224,14 +244,23 @@ def _settings_sheet(ws: Worksheet, quarter_label: str, settings: Settings | None
     _header(ws, SETTINGS_HEADERS)
     rows: list[list[object]] = [
         ["Quarter", quarter_label, "The quarter the OKRs are for, like 2026-Q4. Empty: the quarter containing today."],
-        ["Fiscal year start month", settings.fiscal_year_start_month,
-         "Month the fiscal year starts (1 = January, 7 = July)."],
+        [
+            "Fiscal year start month",
+            settings.fiscal_year_start_month,
+            "Month the fiscal year starts (1 = January, 7 = July).",
+        ],
     ]
     for f in dataclasses.fields(Thresholds):
         rows.append([f.name, getattr(settings.thresholds, f.name), THRESHOLD_HELP[f.name]])
     _rows(ws, rows)
-    months = DataValidation(type="whole", operator="between", formula1="1", formula2="12",
-                            showErrorMessage=True, error="A month number, 1 to 12.")
+    months = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2="12",
+        showErrorMessage=True,
+        error="A month number, 1 to 12.",
+    )
     months.add("B3")
     ws.add_data_validation(months)
     ws.column_dimensions["A"].width = 26
@@ -313,9 +342,14 @@ def _column_formats(ws: Worksheet, headers: tuple[str, ...], formats: dict[str, 
 
 
 def _list_validation(ws: Worksheet, letter: str, choices: list[str]) -> None:
-    validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="Pick from the list",
-                                error="Choose one of: " + ", ".join(choices))
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Pick from the list",
+        error="Choose one of: " + ", ".join(choices),
+    )
     validation.add(f"{letter}2:{letter}{_LAST_ROW}")
     ws.add_data_validation(validation)
 
@@ -324,22 +358,35 @@ def _list_validation(ws: Worksheet, letter: str, choices: list[str]) -> None:
 def _sample_okr_rows(quarter) -> list[list[object]]:
     due = sample.due_date(quarter)
     return [
-        [kr.team, kr.objective, kr.objective_type, kr.title, kr.kind, kr.owner, kr.baseline, kr.target,
-         kr.current, kr.unit, kr.confidence, due, kr.aligns_to, kr.depends_on, kr.notes]
+        [
+            kr.team,
+            kr.objective,
+            kr.objective_type,
+            kr.title,
+            kr.kind,
+            kr.owner,
+            kr.baseline,
+            kr.target,
+            kr.current,
+            kr.unit,
+            kr.confidence,
+            due,
+            kr.aligns_to,
+            kr.depends_on,
+            kr.notes,
+        ]
         for kr in sample.KEY_RESULTS
     ]
 
 
 def _sample_team_rows() -> list[list[object]]:
     return [
-        [t.name, t.lead, "; ".join(t.members), t.weekday, t.time, t.timezone, t.minutes, t.parent]
-        for t in sample.TEAMS
+        [t.name, t.lead, "; ".join(t.members), t.weekday, t.time, t.timezone, t.minutes, t.parent] for t in sample.TEAMS
     ]
 
 
 def _sample_checkin_rows(today: dt.date) -> list[list[object]]:
     return [
-        [sample.checkin_date(today, c.weeks_ago), None, c.key_result, c.value, c.confidence, c.note or None,
-         "workbook"]
+        [sample.checkin_date(today, c.weeks_ago), None, c.key_result, c.value, c.confidence, c.note or None, "workbook"]
         for c in sorted(sample.CHECK_INS, key=lambda c: -c.weeks_ago)
     ]

@@ -32,7 +32,7 @@ _VBA_TYPES = re.compile(r"vbaProject|vbaData", re.IGNORECASE)
 
 
 def rels_path(part: str) -> str:
-    """"xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"."""
+    """ "xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", f"{name}.rels")
 
@@ -58,9 +58,7 @@ def read_rels(data: bytes | None, part: str) -> list[Relationship]:
         return []
     root = parse_part(data, part)
     return [
-        Relationship(
-            rel.get("Id", ""), rel.get("Type", ""), rel.get("Target", ""), rel.get("TargetMode") == "External"
-        )
+        Relationship(rel.get("Id", ""), rel.get("Type", ""), rel.get("Target", ""), rel.get("TargetMode") == "External")
         for rel in root.iterfind(f"{{{PKG_REL_NS}}}Relationship")
     ]
 
@@ -69,8 +67,10 @@ def edit_rels(
     data: bytes | None, part: str, *, drop_targets: set[str], source_part: str, add: Sequence[tuple[str, str]] = ()
 ) -> tuple[bytes, list[str]]:
     """Remove relationships to dropped parts, add (type, target) ones; return bytes and new ids."""
-    root = parse_part(data, part) if data is not None else etree.Element(
-        f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS}
+    root = (
+        parse_part(data, part)
+        if data is not None
+        else etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
     )
     for rel in list(root):
         if rel.get("TargetMode") != "External" and resolve(source_part, rel.get("Target", "")) in drop_targets:
@@ -191,9 +191,7 @@ def set_custom_property(data: bytes | None, part: str, name: str, value: str) ->
     pids = [int(p.get("pid", "1")) for p in root if p.get("pid", "").isdigit()]
     prop = next((p for p in root if p.get("name") == name), None)
     if prop is None:
-        prop = etree.SubElement(
-            root, f"{{{CUSTOM_NS}}}property", fmtid=_FMTID, pid=str(max(pids + [1]) + 1), name=name
-        )
+        prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=_FMTID, pid=str(max(pids + [1]) + 1), name=name)
     for child in list(prop):
         prop.remove(child)
     etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value

@@ -100,6 +100,7 @@ class SheetEdit:
 
     def __bool__(self) -> bool:
         return bool(self.writes or self.appended)
+
     freeze_external: bool = False  # replace formulas into other workbooks by their cached values
 
 
@@ -469,9 +470,7 @@ class SheetRewriter:
         prefix = next((p for p, uri in root.nsmap.items() if uri == MAIN_NS), None)
         self._prefix = f"{prefix}:" if prefix else ""
         self._maker = CellMaker(self._prefix, self.date1904, self._encode_value)
-        self._decls = [
-            (f' xmlns:{p}="{uri}"' if p else f' xmlns="{uri}"').encode() for p, uri in root.nsmap.items()
-        ]
+        self._decls = [(f' xmlns:{p}="{uri}"' if p else f' xmlns="{uri}"').encode() for p, uri in root.nsmap.items()]
         shell = etree.tostring(etree.Element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap))
         parts = [b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', shell[:-2] + b">"]
         for child in root:
@@ -483,7 +482,9 @@ class SheetRewriter:
                 self._col_styles = _ColumnStyles(child)
             parts.append(self._strip_declarations(etree.tostring(child)))
         attrs = "".join(
-            f' {k}="{xml_escape_text(v).replace(chr(34), "&quot;")}"' for k, v in sheet_data.attrib.items() if "{" not in k
+            f' {k}="{xml_escape_text(v).replace(chr(34), "&quot;")}"'
+            for k, v in sheet_data.attrib.items()
+            if "{" not in k
         )
         parts.append(f"<{self._prefix}sheetData{attrs}>".encode())
         return b"".join(parts)
@@ -550,7 +551,7 @@ class SheetRewriter:
                 tail_from = max(tail_from, column)
         replaced = [column for column in cells if column > tail_from]
         if replaced and len(row) >= len(replaced) and row[-len(replaced)] is cells[min(replaced)]:
-            del row[-len(replaced):]  # the usual case: they are the row's last cells
+            del row[-len(replaced) :]  # the usual case: they are the row's last cells
             removed = True
         else:
             removed = False
@@ -602,7 +603,9 @@ class SheetRewriter:
             else:
                 style = styles.for_value(base, role) if styles is not None else base
                 _, payload = encode(writes[column], self.date1904)
-                _fill(self._insert_cell(row, cells, column, f"{column_letters(column)}{row_number}"), role, payload, style)
+                _fill(
+                    self._insert_cell(row, cells, column, f"{column_letters(column)}{row_number}"), role, payload, style
+                )
         spans = row.get("spans")
         if appended and spans:
             low, _, high = spans.partition(":")
@@ -794,8 +797,13 @@ def last_value_row(src: IO[bytes], part: str) -> int:
     previous = 0
     try:
         for _event, row in etree.iterparse(
-            _Prefixed(head, src), events=("end",), tag=_ROW, resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=False,
+            _Prefixed(head, src),
+            events=("end",),
+            tag=_ROW,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
         ):
             number = int(row.get("r") or previous + 1)
             previous = number

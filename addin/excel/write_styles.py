@@ -40,7 +40,7 @@ MINIMAL_STYLES = (
 
 
 def format_role(code: str | None, fmt_id: int) -> str:
-    """"percent", "date" or "other" for a number format."""
+    """ "percent", "date" or "other" for a number format."""
     if fmt_id in _BUILTIN_PERCENT:
         return "percent"
     if fmt_id in _BUILTIN_DATE:

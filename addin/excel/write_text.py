@@ -62,9 +62,7 @@ def _cut_utf16(text: str, limit: int) -> str:
 
 def xml_escape_text(text: str) -> str:
     """Escape text for element content (CR kept as a character reference)."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def number_text(value: float | int | Decimal) -> str:
@@ -94,7 +92,7 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float 
 
 
 def split_ref(ref: str) -> tuple[int, int]:
-    """"B7" -> (row 7, column 2); ValueError for anything else."""
+    """ "B7" -> (row 7, column 2); ValueError for anything else."""
     match = _REF.match(ref)
     if not match:
         raise ValueError(f"{ref!r} is not a cell reference")
@@ -102,7 +100,7 @@ def split_ref(ref: str) -> tuple[int, int]:
 
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
-    """"A1:T20" -> (first row, first column, last row, last column)."""
+    """ "A1:T20" -> (first row, first column, last row, last column)."""
     first, _, last = ref.partition(":")
     row1, col1 = split_ref(first)
     row2, col2 = split_ref(last) if last else (row1, col1)

@@ -184,8 +184,11 @@ class _Patch:
     ) -> WriteBackResult:
         content = self.read("[Content_Types].xml")
         if content is None:
-            raise WorkbookError("The workbook has no [Content_Types].xml; it is not an Excel workbook.",
-                                code="corrupt_workbook", part="[Content_Types].xml")
+            raise WorkbookError(
+                "The workbook has no [Content_Types].xml; it is not an Excel workbook.",
+                code="corrupt_workbook",
+                part="[Content_Types].xml",
+            )
         self.types = ContentTypes.parse(content)
         root_rels = read_rels(self.read("_rels/.rels"), "_rels/.rels")
         main = next((r for r in root_rels if r.type == RT_OFFICE_DOCUMENT), None)
@@ -195,13 +198,17 @@ class _Patch:
                     "This workbook is saved as Strict Open XML; save it as an Excel Workbook (.xlsx).",
                     code="strict_ooxml",
                 )
-            raise WorkbookError("The workbook package has no workbook part; open and save it in Excel.",
-                                code="corrupt_workbook", part="_rels/.rels")
+            raise WorkbookError(
+                "The workbook package has no workbook part; open and save it in Excel.",
+                code="corrupt_workbook",
+                part="_rels/.rels",
+            )
         self.workbook_part = resolve("", main.target)
         workbook_xml = self.read(self.workbook_part)
         if workbook_xml is None:
-            raise WorkbookError(f"The workbook part {self.workbook_part} is missing.",
-                                code="corrupt_workbook", part=self.workbook_part)
+            raise WorkbookError(
+                f"The workbook part {self.workbook_part} is missing.", code="corrupt_workbook", part=self.workbook_part
+            )
         self.workbook = parse_part(workbook_xml, self.workbook_part)
         if self.workbook.tag == f"{{{STRICT_MAIN_NS}}}workbook":
             raise UnsupportedFormat(
@@ -238,8 +245,11 @@ class _Patch:
         vba = {n for n in self.members if self.types.is_vba(n)}
         external = {n for n in self.members if self.types.of(n) == CT_EXTERNAL_LINK}
         # a part the workbook links to as an external workbook, whatever content type it claims
-        external |= {resolve(self.workbook_part, r.target) for r in self.wb_rels
-                     if r.type.endswith("/externalLink") and not r.external} & self.members
+        external |= {
+            resolve(self.workbook_part, r.target)
+            for r in self.wb_rels
+            if r.type.endswith("/externalLink") and not r.external
+        } & self.members
         self.external_dropped = bool(external)
         calc_chain = {n for n in self.members if self.types.of(n) == CT_CALC_CHAIN} if external else set()
         drop = vba | external | calc_chain
@@ -258,11 +268,15 @@ class _Patch:
     def _edit_for(self, sheet: str) -> SheetEdit:
         entry = self._sheet(sheet)
         if entry is None or entry.part not in self.members:
-            raise WorkbookError(f"The workbook has no sheet named {sheet!r} to write to.",
-                                code="no_such_sheet", sheet=sheet)
+            raise WorkbookError(
+                f"The workbook has no sheet named {sheet!r} to write to.", code="no_such_sheet", sheet=sheet
+            )
         if self.types.of(entry.part) != CT_WORKSHEET:
-            raise WorkbookError(f"{sheet!r} is a chart or dialog sheet, not a worksheet; values cannot be written to it.",
-                                code="not_a_worksheet", sheet=sheet)
+            raise WorkbookError(
+                f"{sheet!r} is a chart or dialog sheet, not a worksheet; values cannot be written to it.",
+                code="not_a_worksheet",
+                sheet=sheet,
+            )
         return self.edits.setdefault(entry.part, SheetEdit())
 
     def _plan_writes(self, cells: Iterable[CellWrite], header_cells: Iterable[CellWrite]) -> None:
@@ -295,8 +309,9 @@ class _Patch:
                 with self.source.open(part) as stream:
                     start = last_value_row(stream, part) + 1
             if start + len(rows) - 1 > MAX_ROW:
-                raise WorkbookError(f"Sheet {sheet!r} has no room for {len(rows)} more rows.",
-                                    code="sheet_full", sheet=sheet)
+                raise WorkbookError(
+                    f"Sheet {sheet!r} has no room for {len(rows)} more rows.", code="sheet_full", sheet=sheet
+                )
             width = 0
             for offset, values in enumerate(rows):
                 if len(values) > MAX_COLUMN:
@@ -348,8 +363,10 @@ class _Patch:
         if part is not None and part in self.members:
             self.replaced[part] = set_custom_property(self.read(part), part, WORKBOOK_ID_PROPERTY, workbook_id)
             return []
-        part = "docProps/custom.xml" if "docProps/custom.xml" not in self.members else self._new_part_name(
-            "docProps/custom{}.xml"
+        part = (
+            "docProps/custom.xml"
+            if "docProps/custom.xml" not in self.members
+            else self._new_part_name("docProps/custom{}.xml")
         )
         self.replaced[part] = set_custom_property(None, part, WORKBOOK_ID_PROPERTY, workbook_id)
         self.new_custom_part = part
@@ -366,28 +383,29 @@ class _Patch:
             (RT_WORKSHEET, posixpath.relpath(part, posixpath.dirname(self.workbook_part))) for _, part, _ in new_sheets
         ]
         # A workbook without a styles part (or whose rel points at nothing) gets one.
-        self.styles_created = self._needs_styles and (
-            self.styles_part is None or self.styles_part not in self.members
-        )
+        self.styles_created = self._needs_styles and (self.styles_part is None or self.styles_part not in self.members)
         if self.styles_created:
             if self.styles_part is None:
                 self.styles_part = (
                     "xl/styles.xml" if "xl/styles.xml" not in self.members else self._new_part_name("xl/styles{}.xml")
                 )
-                wb_adds.append(
-                    (RT_STYLES, posixpath.relpath(self.styles_part, posixpath.dirname(self.workbook_part)))
-                )
+                wb_adds.append((RT_STYLES, posixpath.relpath(self.styles_part, posixpath.dirname(self.workbook_part))))
             added_types[self.styles_part] = CT_STYLES
         if wb_adds or self.drop:
             self.replaced[self.wb_rels_part], rel_ids = edit_rels(
-                self.read(self.wb_rels_part), self.wb_rels_part, drop_targets=self.drop,
-                source_part=self.workbook_part, add=wb_adds,
+                self.read(self.wb_rels_part),
+                self.wb_rels_part,
+                drop_targets=self.drop,
+                source_part=self.workbook_part,
+                add=wb_adds,
             )
             next_id = max([s.sheet_id for s in self.sheets] + [0]) + 1
             entries = [(name, next_id + i, rel_ids[i]) for i, (name, _, _) in enumerate(new_sheets)]
             if entries or self.external_dropped:
                 self.replaced[self.workbook_part] = edit_workbook(
-                    self.workbook, drop_external=self.external_dropped, new_sheets=entries,
+                    self.workbook,
+                    drop_external=self.external_dropped,
+                    new_sheets=entries,
                     is_external=refers_to_external,
                 )
         main_type = self.types.of(self.workbook_part)
@@ -425,8 +443,10 @@ class _Patch:
             if self.new_custom_part:
                 target.writestr(_info(self.new_custom_part), self.replaced[self.new_custom_part])
             if styles is not None and (deferred_styles is not None or self.styles_created):
-                target.writestr(_info(self.styles_part, deferred_styles), styles.to_bytes()
-                                if styles.dirty else self.read(self.styles_part))
+                target.writestr(
+                    _info(self.styles_part, deferred_styles),
+                    styles.to_bytes() if styles.dirty else self.read(self.styles_part),
+                )
         result.data = out.getvalue()
         return result
 

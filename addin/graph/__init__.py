@@ -20,6 +20,13 @@ from addin.graph.client import (
 from addin.graph.events import KEY_PROPERTY, GraphCalendar, to_event, transaction_id
 
 __all__ = [
-    "DEFAULT_BASE_URL", "GraphPermissionError", "GraphSettings", "Stats", "base_url_from_env",
-    "KEY_PROPERTY", "GraphCalendar", "to_event", "transaction_id",
+    "DEFAULT_BASE_URL",
+    "GraphPermissionError",
+    "GraphSettings",
+    "Stats",
+    "base_url_from_env",
+    "KEY_PROPERTY",
+    "GraphCalendar",
+    "to_event",
+    "transaction_id",
 ]

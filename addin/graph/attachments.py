@@ -51,8 +51,9 @@ def _failure(pack: RetroPack, reply: Reply | None, what: str) -> Failure:
     if reply is None:
         return Failure(rec.key, rec.team, rec.kind, what, False)
     transient = reply.status == 0 or reply.status in (429, 500, 502, 503, 504)
-    return Failure(rec.key, rec.team, rec.kind,
-                   f"{what}: Graph answered {reply.status or 'nothing'}: {reply.message()}", transient)
+    return Failure(
+        rec.key, rec.team, rec.kind, f"{what}: Graph answered {reply.status or 'nothing'}: {reply.message()}", transient
+    )
 
 
 class Attacher:
@@ -73,15 +74,16 @@ class Attacher:
     async def _one(self, pack: RetroPack) -> None:
         rec = pack.record
         if len(pack.content) >= LARGE_LIMIT:
-            self.failures.append(_failure(pack, None, f"the pack is {len(pack.content):,} bytes, "
-                                                     "over Outlook's 150 MB attachment limit"))
+            self.failures.append(
+                _failure(pack, None, f"the pack is {len(pack.content):,} bytes, over Outlook's 150 MB attachment limit")
+            )
             return
         event = self.users.by_user_id(rec.organizer).events.by_event_id(rec.graph_id or "")
         if len(pack.content) < SMALL_LIMIT:
-            body = FileAttachment(name=pack.name, content_type=DOCX_TYPE, content_bytes=pack.content,
-                                  is_inline=False)
-            (reply,) = await self.s.run([Call(rec.organizer, event.attachments
-                                              .to_post_request_information(body))], batch=False)
+            body = FileAttachment(name=pack.name, content_type=DOCX_TYPE, content_bytes=pack.content, is_inline=False)
+            (reply,) = await self.s.run(
+                [Call(rec.organizer, event.attachments.to_post_request_information(body))], batch=False
+            )
             new_id = reply.body.get("id") if reply.ok and isinstance(reply.body, dict) else None
             how = "file"
         else:
@@ -91,8 +93,19 @@ class Attacher:
             self._note(reply)
             self.failures.append(_failure(pack, reply, "could not attach the retro pack"))
             return
-        self.record([rec.but(attachment={"id": new_id, "sha256": pack.sha256, "name": pack.name,
-                                         "size": len(pack.content), "how": how})])
+        self.record(
+            [
+                rec.but(
+                    attachment={
+                        "id": new_id,
+                        "sha256": pack.sha256,
+                        "name": pack.name,
+                        "size": len(pack.content),
+                        "how": how,
+                    }
+                )
+            ]
+        )
         old = str((rec.attachment or {}).get("id") or "")
         await self._remove_others(pack, keep=str(new_id), old=old)
 
@@ -100,20 +113,32 @@ class Attacher:
         """An upload session, then the file in ranges; the new attachment's id."""
         rec = pack.record
         event = self.users.by_user_id(rec.organizer).events.by_event_id(rec.graph_id or "")
-        item = AttachmentItem(attachment_type=AttachmentType.File, name=pack.name,
-                              size=len(pack.content), content_type=DOCX_TYPE, is_inline=False)
+        item = AttachmentItem(
+            attachment_type=AttachmentType.File,
+            name=pack.name,
+            size=len(pack.content),
+            content_type=DOCX_TYPE,
+            is_inline=False,
+        )
         request = event.attachments.create_upload_session.to_post_request_information(
-            CreateUploadSessionPostRequestBody(attachment_item=item))
+            CreateUploadSessionPostRequestBody(attachment_item=item)
+        )
         (reply,) = await self.s.run([Call(rec.organizer, request)], batch=False)
         url = reply.body.get("uploadUrl") if reply.ok and isinstance(reply.body, dict) else None
         if not url:
             return None, reply
         total, offset = len(pack.content), 0
         while offset < total:
-            chunk = pack.content[offset:offset + CHUNK]
-            reply = await self.s.upload(rec.organizer, url, chunk, {
-                "Content-Range": f"bytes {offset}-{offset + len(chunk) - 1}/{total}",
-                "Content-Type": "application/octet-stream"})
+            chunk = pack.content[offset : offset + CHUNK]
+            reply = await self.s.upload(
+                rec.organizer,
+                url,
+                chunk,
+                {
+                    "Content-Range": f"bytes {offset}-{offset + len(chunk) - 1}/{total}",
+                    "Content-Type": "application/octet-stream",
+                },
+            )
             if reply.status == 201:
                 found = _LOCATION_ID.search(reply.headers.get("location", ""))
                 return (found[1] if found else await self._newest(pack)), reply
@@ -123,8 +148,7 @@ class Attacher:
             # the server says where to go on (a resent range it already had moves us ahead)
             nxt = int(str(ranges[0]).split("-")[0])
             if nxt <= offset:
-                return None, Reply(reply.status, reply.headers, reply.body,
-                                   error="the upload session did not move on")
+                return None, Reply(reply.status, reply.headers, reply.body, error="the upload session did not move on")
             offset = nxt
         return None, reply
 
@@ -132,9 +156,11 @@ class Attacher:
         """The event's attachments (id, name, size), every page; None if Graph would not say."""
         rec = pack.record
         attachments = self.users.by_user_id(rec.organizer).events.by_event_id(rec.graph_id or "").attachments
-        config = RequestConfiguration(query_parameters=AttachmentsRequestBuilder
-                                      .AttachmentsRequestBuilderGetQueryParameters(
-                                          select=["id", "name", "size"]))
+        config = RequestConfiguration(
+            query_parameters=AttachmentsRequestBuilder.AttachmentsRequestBuilderGetQueryParameters(
+                select=["id", "name", "size"]
+            )
+        )
         request = attachments.to_get_request_information(config)
         out: list[dict[str, Any]] = []
         for _page in range(MAX_PAGES):
@@ -164,18 +190,23 @@ class Attacher:
         if listed is None:
             return
         rec = pack.record
-        doomed = [str(a["id"]) for a in listed if a.get("id") and str(a["id"]) != keep
-                  and (a.get("name") == pack.name or str(a["id"]) == old)]
+        doomed = [
+            str(a["id"])
+            for a in listed
+            if a.get("id") and str(a["id"]) != keep and (a.get("name") == pack.name or str(a["id"]) == old)
+        ]
         if not doomed:
             return
         event = self.users.by_user_id(rec.organizer).events.by_event_id(rec.graph_id or "")
-        calls = [Call(rec.organizer, event.attachments.by_attachment_id(a).to_delete_request_information())
-                 for a in doomed]
+        calls = [
+            Call(rec.organizer, event.attachments.by_attachment_id(a).to_delete_request_information()) for a in doomed
+        ]
         for reply in await self.s.run(calls):
             if not reply.ok and reply.status != 404:  # 404: someone removed it already
                 self._note(reply)
-                self.failures.append(_failure(pack, reply, "the new pack is attached, but an older "
-                                                           "copy could not be removed"))
+                self.failures.append(
+                    _failure(pack, reply, "the new pack is attached, but an older copy could not be removed")
+                )
 
     def _note(self, reply: Reply | None) -> None:
         if reply is not None and reply.status in (401, 403):
@@ -184,6 +215,9 @@ class Attacher:
 
 def cancel_call(session: Session, mailbox: str, event_id: str, comment: str) -> Call:
     """``POST /users/{mailbox}/events/{id}/cancel``: the organiser cancels, attendees are told."""
-    request = (session.client.users.by_user_id(mailbox).events.by_event_id(event_id).cancel
-               .to_post_request_information(CancelPostRequestBody(comment=comment)))
+    request = (
+        session.client.users.by_user_id(mailbox)
+        .events.by_event_id(event_id)
+        .cancel.to_post_request_information(CancelPostRequestBody(comment=comment))
+    )
     return Call(mailbox, request)

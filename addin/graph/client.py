@@ -140,22 +140,23 @@ class _TokenProvider(AccessTokenProvider):
         self._get_token = get_token
         self._validator = AllowedHostsValidator([host])
 
-    async def get_authorization_token(self, uri: str, additional_authentication_context: dict[str, Any]
-                                   = {}) -> str:  # noqa: B006 - kiota's signature
+    async def get_authorization_token(self, uri: str, additional_authentication_context: dict[str, Any] = {}) -> str:  # noqa: B006 - kiota's signature
         parts = urlsplit(uri)
         if not self._validator.is_url_host_valid(uri):
             return ""
         if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
-            raise GraphPermissionError("Refusing to send a Graph token over plain http.",
-                                       code="graph_insecure_url", url=uri)
+            raise GraphPermissionError(
+                "Refusing to send a Graph token over plain http.", code="graph_insecure_url", url=uri
+            )
         try:
             # MSAL may do network I/O; keep it off the event loop
             return await asyncio.to_thread(self._get_token)
         except OkrError:
             raise
         except Exception as exc:  # the token source is another module's; say what failed
-            raise GraphPermissionError(f"Could not get a Microsoft Graph token: {exc}",
-                                       code="graph_token_failed") from exc
+            raise GraphPermissionError(
+                f"Could not get a Microsoft Graph token: {exc}", code="graph_token_failed"
+            ) from exc
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._validator
@@ -175,10 +176,8 @@ class Session:
         self.settings = settings
         self.stats = stats
         host = urlsplit(settings.base_url).hostname or ""
-        http = httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout,
-                                 follow_redirects=False)
-        options = {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0,
-                                                                    should_retry=False)}
+        http = httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout, follow_redirects=False)
+        options = {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0, should_retry=False)}
         http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
         self._http = http
         self.adapter = GraphRequestAdapter(
@@ -200,8 +199,7 @@ class Session:
         """Wait until every mailbox has room for its share of one HTTP request."""
         cap = self.settings.per_mailbox
         async with self._freed:
-            await self._freed.wait_for(lambda: all(self._busy[m] + n <= cap
-                                                   for m, n in mailboxes.items()))
+            await self._freed.wait_for(lambda: all(self._busy[m] + n <= cap for m, n in mailboxes.items()))
             self._busy.update(mailboxes)
             top = max(self._busy[m] for m in mailboxes)
             self.stats.max_in_flight_per_mailbox = max(self.stats.max_in_flight_per_mailbox, top)
@@ -245,7 +243,7 @@ class Session:
         if after is not None:
             return min(after, self.settings.retry_after_cap)
         s = self.settings
-        ceiling = min(s.backoff_cap, s.backoff_base * (2 ** attempt))
+        ceiling = min(s.backoff_cap, s.backoff_base * (2**attempt))
         return ceiling / 2 + s.rng.uniform(0, ceiling / 2)
 
     async def _wait(self, seconds: float) -> None:
@@ -274,8 +272,7 @@ class Session:
         with the same retries and per-mailbox limit as any Graph request."""
         parts = urlsplit(url)
         if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
-            raise GraphPermissionError("Refusing an upload URL that is not https.",
-                                       code="graph_insecure_url", url=url)
+            raise GraphPermissionError("Refusing an upload URL that is not https.", code="graph_insecure_url", url=url)
         self.stats.calls += 1
         reply = Reply(0, {}, error="not sent")
         async with httpx.AsyncClient(timeout=self.settings.timeout, follow_redirects=False) as http:
@@ -287,8 +284,9 @@ class Session:
                 await self._wait(self._delay(reply, attempt))
         return reply
 
-    async def _put(self, http: httpx.AsyncClient, mailbox: str, url: str, chunk: bytes,
-                   headers: dict[str, str]) -> Reply:
+    async def _put(
+        self, http: httpx.AsyncClient, mailbox: str, url: str, chunk: bytes, headers: dict[str, str]
+    ) -> Reply:
         box = Counter({mailbox: 1})
         await self._hold(box)
         try:
@@ -312,8 +310,7 @@ class Session:
         attempts = [0] * len(calls)
         pending = list(range(len(calls)))
         while pending:
-            batches = _pack(pending, calls, self.settings.batch_size or BATCH_LIMIT,
-                            self.settings.per_mailbox)
+            batches = _pack(pending, calls, self.settings.batch_size or BATCH_LIMIT, self.settings.per_mailbox)
             answers = await asyncio.gather(*(self._send_batch([calls[i] for i in b]) for b in batches))
             retry: list[int] = []
             wait = 0.0
@@ -359,11 +356,9 @@ class Session:
         self.adapter.set_base_url_for_request_information(request)
         url = request.url
         base = self.settings.base_url
-        relative = url[len(base):] if url.startswith(base) else urlsplit(url).path
-        item: dict[str, Any] = {"id": item_id, "method": request.http_method.value,
-                                "url": relative or "/"}
-        headers = {k: v if isinstance(v, str) else ", ".join(sorted(v))
-                   for k, v in request.request_headers.items()}
+        relative = url[len(base) :] if url.startswith(base) else urlsplit(url).path
+        item: dict[str, Any] = {"id": item_id, "method": request.http_method.value, "url": relative or "/"}
+        headers = {k: v if isinstance(v, str) else ", ".join(sorted(v)) for k, v in request.request_headers.items()}
         if request.content:
             item["body"] = json.loads(request.content)
             headers.setdefault("content-type", "application/json")
@@ -420,8 +415,9 @@ def _outside_any_running_loop(call: Callable[[], T]) -> T:
         return pool.submit(call).result()
 
 
-def run_unit(settings: GraphSettings, work: Callable[[Session], Coroutine[Any, Any, T]],
-             stats: Stats | None = None) -> T:
+def run_unit(
+    settings: GraphSettings, work: Callable[[Session], Coroutine[Any, Any, T]], stats: Stats | None = None
+) -> T:
     """Run ``work`` with a fresh session in its own event loop; plain sync for callers."""
     stats = stats if stats is not None else Stats()
 
@@ -442,5 +438,6 @@ def run_unit(settings: GraphSettings, work: Callable[[Session], Coroutine[Any, A
     except OkrError:
         raise
     except httpx.HTTPError as exc:
-        raise ServiceUnavailable("Microsoft Graph could not be reached; try again later.",
-                                 code="graph_unreachable") from exc
+        raise ServiceUnavailable(
+            "Microsoft Graph could not be reached; try again later.", code="graph_unreachable"
+        ) from exc

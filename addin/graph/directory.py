@@ -32,8 +32,14 @@ _cache: dict[tuple[str, str], tuple[float, bool]] = {}
 class TenantDirectory:
     """is_user(address) for one tenant, through Graph, with the process-wide cache."""
 
-    def __init__(self, settings: GraphSettings, tenant: str, *, ttl: float = DEFAULT_TTL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: GraphSettings,
+        tenant: str,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings, self.tenant, self.ttl, self.clock = settings, tenant, ttl, clock
 
     def users(self, addresses: Iterable[str]) -> dict[str, bool]:
@@ -82,8 +88,11 @@ async def _lookup(session: Session, addresses: list[str]) -> dict[str, bool]:
         elif reply.status in (401, 403):
             raise GraphPermissionError(
                 "Microsoft Graph refused to look up users: grant the app User.Read.All "
-                f"(application) and admin consent. ({reply.message()})", code="graph_permission_denied")
+                f"(application) and admin consent. ({reply.message()})",
+                code="graph_permission_denied",
+            )
         else:
-            raise ServiceUnavailable(f"Microsoft Graph could not look up {address}: {reply.message()}",
-                                     code="graph_unavailable")
+            raise ServiceUnavailable(
+                f"Microsoft Graph could not look up {address}: {reply.message()}", code="graph_unavailable"
+            )
     return found

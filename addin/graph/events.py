@@ -69,12 +69,12 @@ KEY_PROPERTY = "String {3c1f6a52-8e0b-4f5e-9a37-6b2d1c0e4a91} Name okrCadenceMee
 _TXN_NAMESPACE = uuid.UUID("0b8c4f7e-2a61-4d3b-8f09-5e7a1c2d3b4f")
 _SELECT = ["id", "iCalUId", "changeKey", "subject", "start", "type"]
 _SELECT_BODY = [*_SELECT, "body"]
-NO_JOIN_LINK = ("Outlook made no Teams join link for this meeting (does the organiser's mailbox "
-                "have Teams?); attendees have no link to join online.")
-SKIPPED_COMMENT = ("No OKR meeting on this day (a holiday, or the monthly review takes the "
-                   "check-in's place).")
-RETIRED_COMMENT = ("This OKR meeting moved to the team's new lead, who sends its invitations "
-                   "from now on.")
+NO_JOIN_LINK = (
+    "Outlook made no Teams join link for this meeting (does the organiser's mailbox "
+    "have Teams?); attendees have no link to join online."
+)
+SKIPPED_COMMENT = "No OKR meeting on this day (a holiday, or the monthly review takes the check-in's place)."
+RETIRED_COMMENT = "This OKR meeting moved to the team's new lead, who sends its invitations from now on."
 
 
 def transaction_id(tenant: str, key: str, generation: int = 0) -> str:
@@ -90,21 +90,21 @@ def to_event(m: PlannedMeeting, *, tenant: str, txn: str | None = None) -> Event
         subject=m.subject,
         body=ItemBody(content_type=BodyType.Html, content=section(ABOUT, m.body_html)),
         start=DateTimeTimeZone(date_time=wall.isoformat(timespec="seconds"), time_zone=zone),
-        end=DateTimeTimeZone(date_time=(wall + m.duration).isoformat(timespec="seconds"),
-                             time_zone=zone),
-        attendees=[Attendee(email_address=EmailAddress(address=a), type=AttendeeType.Required)
-                   for a in m.attendees if a.casefold() != m.organizer.casefold()],
+        end=DateTimeTimeZone(date_time=(wall + m.duration).isoformat(timespec="seconds"), time_zone=zone),
+        attendees=[
+            Attendee(email_address=EmailAddress(address=a), type=AttendeeType.Required)
+            for a in m.attendees
+            if a.casefold() != m.organizer.casefold()
+        ],
         categories=list(m.categories),
         is_online_meeting=m.online_meeting,
-        online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness if m.online_meeting
-        else None,
+        online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness if m.online_meeting else None,
         recurrence=_recurrence(m),
     )
     if txn is not None:
         # only on create: transactionId cannot change later; the property is how we find it
         event.transaction_id = txn
-        event.single_value_extended_properties = [
-            SingleValueLegacyExtendedProperty(id=KEY_PROPERTY, value=m.key)]
+        event.single_value_extended_properties = [SingleValueLegacyExtendedProperty(id=KEY_PROPERTY, value=m.key)]
     return event
 
 
@@ -113,8 +113,7 @@ def _recurrence(m: PlannedMeeting) -> PatternedRecurrence | None:
     if rec is None:
         return None
     pattern = RecurrencePattern(
-        type=RecurrencePatternType.Weekly if rec.pattern == "weekly"
-        else RecurrencePatternType.RelativeMonthly,
+        type=RecurrencePatternType.Weekly if rec.pattern == "weekly" else RecurrencePatternType.RelativeMonthly,
         interval=rec.interval,
         days_of_week=[DayOfWeek(d) for d in rec.days_of_week],
     )
@@ -122,17 +121,29 @@ def _recurrence(m: PlannedMeeting) -> PatternedRecurrence | None:
         pattern.first_day_of_week = DayOfWeek.Monday
     else:
         pattern.index = WeekIndex(rec.index or "first")
-    return PatternedRecurrence(pattern=pattern, range=RecurrenceRange(
-        type=RecurrenceRangeType.EndDate, start_date=rec.range_start, end_date=rec.range_end,
-        recurrence_time_zone=windows_zone(m.timezone)))
+    return PatternedRecurrence(
+        pattern=pattern,
+        range=RecurrenceRange(
+            type=RecurrenceRangeType.EndDate,
+            start_date=rec.range_start,
+            end_date=rec.range_end,
+            recurrence_time_zone=windows_zone(m.timezone),
+        ),
+    )
 
 
 # which Event properties carry each changed field of a PlannedMeeting (see schedule._snapshot)
-_PROPERTIES = {"subject": ("subject",), "attendees": ("attendees",),
-               "start": ("start", "end"), "duration": ("start", "end"),
-               "timezone": ("start", "end", "recurrence"), "recurrence": ("start", "end", "recurrence"),
-               "online_meeting": ("is_online_meeting", "online_meeting_provider"),
-               "categories": ("categories",), "body_html": ("body",)}
+_PROPERTIES = {
+    "subject": ("subject",),
+    "attendees": ("attendees",),
+    "start": ("start", "end"),
+    "duration": ("start", "end"),
+    "timezone": ("start", "end", "recurrence"),
+    "recurrence": ("start", "end", "recurrence"),
+    "online_meeting": ("is_online_meeting", "online_meeting_provider"),
+    "categories": ("categories",),
+    "body_html": ("body",),
+}
 
 
 def patched_properties(changes: Sequence[str]) -> set[str]:
@@ -164,8 +175,7 @@ def patch_event(m: PlannedMeeting, changes: Sequence[str], body: str | None = No
 
 
 def _key_filter(key: str) -> str:
-    return (f"singleValueExtendedProperties/Any(ep: ep/id eq '{KEY_PROPERTY}' "
-            f"and ep/value eq '{key}')")
+    return f"singleValueExtendedProperties/Any(ep: ep/id eq '{KEY_PROPERTY}' and ep/value eq '{key}')"
 
 
 class GraphCalendar:
@@ -183,23 +193,26 @@ class GraphCalendar:
 
         return TenantDirectory(self.settings, tenant).users(addresses)
 
-    def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-              record: Record) -> list[Failure]:
+    def apply(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Create missing series, patch changed ones; the store hears of every step."""
-        todo = [c for c in changes
-                if c.action != UNCHANGED or c.record.state != CREATED or c.record.retired]
+        todo = [c for c in changes if c.action != UNCHANGED or c.record.state != CREATED or c.record.retired]
         if not todo:
             return []
         return run_unit(self.settings, lambda s: _Sync(s, tenant, record, now).apply(todo), self.stats)
 
-    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
-               record: Record) -> list[Failure]:
+    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime, record: Record) -> list[Failure]:
         """Attach each retro pack to its event (a fileAttachment, or an upload session when
         large), then remove the older pack; ``record`` hears of each attachment made."""
         todo = [p for p in packs if p.record.graph_id]
-        failures = [Failure(p.record.key, p.record.team, p.record.kind,
-                            "the meeting is not in Outlook yet; run okr schedule", True)
-                    for p in packs if not p.record.graph_id]
+        failures = [
+            Failure(
+                p.record.key, p.record.team, p.record.kind, "the meeting is not in Outlook yet; run okr schedule", True
+            )
+            for p in packs
+            if not p.record.graph_id
+        ]
         if not todo:
             return failures
 
@@ -210,37 +223,42 @@ class GraphCalendar:
                 raise GraphPermissionError(
                     "Microsoft Graph refused the app access to the calendars "
                     f"({attacher.forbidden.message()}); check the app's Calendars.ReadWrite "
-                    "permission and consent.", failed=len(out))
+                    "permission and consent.",
+                    failed=len(out),
+                )
             return out
 
         return failures + run_unit(self.settings, work, self.stats)
 
-    def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
-               record: Record, comment: str) -> list[Failure]:
+    def cancel(
+        self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime, record: Record, comment: str
+    ) -> list[Failure]:
         """Cancel the meetings in their organisers' mailboxes (found by key if a create's
         reply was lost); ``record`` each as cancelled."""
         if not records:
             return []
-        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).cancel(records, comment),
-                        self.stats)
+        return run_unit(self.settings, lambda s: _Sync(s, tenant, record).cancel(records, comment), self.stats)
 
-    def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-                record: Record) -> list[Failure]:
+    def refresh(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Put each change's status body on its occurrence (found via /instances)."""
         todo = [c for c in changes if c.body is not None and c.record.graph_id]
         if not todo:
             return []
         return run_unit(self.settings, lambda s: _Sync(s, tenant, record).bodies(todo), self.stats)
 
-    def preread(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-                record: Record) -> list[Failure]:
+    def preread(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """E-mail each change's status to its meeting's attendees from the organiser's
         mailbox (Mail.Send); ``record`` each as sent for that occurrence."""
         return _preread(self.settings, self.stats, tenant, changes, record)
 
 
-def _preread(settings: GraphSettings, stats: Stats, tenant: str, changes: Sequence[MeetingChange],
-             record: Record) -> list[Failure]:
+def _preread(
+    settings: GraphSettings, stats: Stats, tenant: str, changes: Sequence[MeetingChange], record: Record
+) -> list[Failure]:
     todo = [c for c in changes if c.body is not None]
     if not todo:
         return []
@@ -250,8 +268,7 @@ def _preread(settings: GraphSettings, stats: Stats, tenant: str, changes: Sequen
 class _Sync:
     """One run's steps against Graph, inside one event loop."""
 
-    def __init__(self, session: Session, tenant: str, record: Record,
-                 now: dt.datetime | None = None) -> None:
+    def __init__(self, session: Session, tenant: str, record: Record, now: dt.datetime | None = None) -> None:
         self.now = now
         self.s = session
         self.tenant = tenant
@@ -274,22 +291,26 @@ class _Sync:
             self.record([current[k] for k in found])
         # 2. creates: mark pending with the transactionId first, then send
         unknown = {f.key for f in self.failures}  # lookup failed: creating could duplicate
-        creates = [c for c in changes
-                   if not current[c.meeting.key].graph_id and c.meeting.key not in unknown]
+        creates = [c for c in changes if not current[c.meeting.key].graph_id and c.meeting.key not in unknown]
         if creates:
             for c in creates:
                 rec = current[c.meeting.key]
                 current[c.meeting.key] = rec.but(
                     # a re-created meeting (new organiser, team back) has a higher sequence,
                     # so its transactionId is new: Graph must not hand back the old event
-                    state=PENDING, transaction_id=rec.transaction_id
-                    or transaction_id(self.tenant, c.meeting.key, rec.sequence))
+                    state=PENDING,
+                    transaction_id=rec.transaction_id or transaction_id(self.tenant, c.meeting.key, rec.sequence),
+                )
             self.record([current[c.meeting.key] for c in creates])
-            calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
-                          .to_post_request_information(to_event(
-                              c.meeting, tenant=self.tenant,
-                              txn=current[c.meeting.key].transaction_id)))
-                     for c in creates]
+            calls = [
+                Call(
+                    c.meeting.organizer,
+                    self.users.by_user_id(c.meeting.organizer).events.to_post_request_information(
+                        to_event(c.meeting, tenant=self.tenant, txn=current[c.meeting.key].transaction_id)
+                    ),
+                )
+                for c in creates
+            ]
             replies = await self.s.run(calls)
             done = []
             for c, reply in zip(creates, replies):
@@ -299,26 +320,44 @@ class _Sync:
                     self._check_join_link(c, reply.body)
                 else:
                     self._fail(c, reply, current)
-            failed = [current[c.meeting.key] for c in creates
-                      if current[c.meeting.key].state == FAILED]
+            failed = [current[c.meeting.key] for c in creates if current[c.meeting.key].state == FAILED]
             self.record(done + failed)
         # 3. updates (and series found by lookup, whose content we cannot vouch for)
         created_now = {c.meeting.key for c in creates}
-        patches = [c for c in changes if current[c.meeting.key].graph_id
-                   and c.meeting.key not in unknown
-                   and c.meeting.key not in created_now
-                   and (c.action != UNCHANGED or c.meeting.key in found)]
+        patches = [
+            c
+            for c in changes
+            if current[c.meeting.key].graph_id
+            and c.meeting.key not in unknown
+            and c.meeting.key not in created_now
+            and (c.action != UNCHANGED or c.meeting.key in found)
+        ]
         await self._patch_series(patches, current)
         # 3b. occurrences not held (holidays, a review's day): cancelled, the series kept
-        await self._skip_occurrences([
-            c for c in changes if c.meeting.skip_dates and current[c.meeting.key].graph_id
-            and current[c.meeting.key].state == CREATED
-            and (c.meeting.key in created_now or c.meeting.key in found
-                 or "skip_dates" in c.changes or _resends_recurrence(c))], current)
+        await self._skip_occurrences(
+            [
+                c
+                for c in changes
+                if c.meeting.skip_dates
+                and current[c.meeting.key].graph_id
+                and current[c.meeting.key].state == CREATED
+                and (
+                    c.meeting.key in created_now
+                    or c.meeting.key in found
+                    or "skip_dates" in c.changes
+                    or _resends_recurrence(c)
+                )
+            ],
+            current,
+        )
         # 4. the new organiser's series exists: cancel the old one in the former lead's mailbox
-        moved = [current[c.meeting.key] for c in changes
-                 if current[c.meeting.key].retired and current[c.meeting.key].graph_id
-                 and current[c.meeting.key].state == CREATED]
+        moved = [
+            current[c.meeting.key]
+            for c in changes
+            if current[c.meeting.key].retired
+            and current[c.meeting.key].graph_id
+            and current[c.meeting.key].state == CREATED
+        ]
         if moved:
             self.record(await self._retire(moved, RETIRED_COMMENT))
         self._raise_if_forbidden()
@@ -332,8 +371,7 @@ class _Sync:
                 self._fail(c, unknown[c.meeting.key], None)
         return found
 
-    async def _find(self, wanted: Sequence[tuple[str, str]]
-                    ) -> tuple[dict[str, dict[str, Any]], dict[str, Reply]]:
+    async def _find(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, dict[str, Any]], dict[str, Reply]]:
         """Events by our key in each (mailbox, key)'s mailbox, following every nextLink
         (Graph may answer a filtered listing with empty pages); also the keys it could not
         tell about, with the reply that said why."""
@@ -341,11 +379,12 @@ class _Sync:
         unknown: dict[str, Reply] = {}
         pending = []
         for mailbox, key in wanted:
-            config = RequestConfiguration(query_parameters=EventsRequestBuilder
-                                          .EventsRequestBuilderGetQueryParameters(
-                                              filter=_key_filter(key), select=_SELECT))
-            pending.append((mailbox, key, self.users.by_user_id(mailbox).events
-                            .to_get_request_information(config)))
+            config = RequestConfiguration(
+                query_parameters=EventsRequestBuilder.EventsRequestBuilderGetQueryParameters(
+                    filter=_key_filter(key), select=_SELECT
+                )
+            )
+            pending.append((mailbox, key, self.users.by_user_id(mailbox).events.to_get_request_information(config)))
         base = self.s.settings.base_url + "/"
         for _page in range(MAX_PAGES):
             if not pending:
@@ -361,8 +400,13 @@ class _Sync:
                     if not str(link).startswith(base):  # never send the token elsewhere
                         unknown[key] = Reply(0, {}, error=f"a nextLink outside Graph: {link!r}")
                         continue
-                    more.append((mailbox, key, self.users.by_user_id(mailbox).events
-                                 .with_url(str(link)).to_get_request_information()))
+                    more.append(
+                        (
+                            mailbox,
+                            key,
+                            self.users.by_user_id(mailbox).events.with_url(str(link)).to_get_request_information(),
+                        )
+                    )
             pending = more
         for _mailbox, key, _ in pending:
             unknown[key] = Reply(0, {}, error="too many pages looking the event up")
@@ -411,13 +455,19 @@ class _Sync:
 
     def _fail_record(self, r: MeetingRecord, reply: Reply, what: str) -> None:
         transient = reply.status == 0 or reply.status in (429, 500, 502, 503, 504)
-        self.failures.append(Failure(r.key, r.team, r.kind, f"{what}: Graph answered "
-                                     f"{reply.status or 'nothing'}: {reply.message()}", transient))
+        self.failures.append(
+            Failure(
+                r.key,
+                r.team,
+                r.kind,
+                f"{what}: Graph answered {reply.status or 'nothing'}: {reply.message()}",
+                transient,
+            )
+        )
         if reply.status in (401, 403):
             self._forbidden = reply
 
-    async def _patch_series(self, changes: Sequence[MeetingChange],
-                            current: dict[str, MeetingRecord]) -> None:
+    async def _patch_series(self, changes: Sequence[MeetingChange], current: dict[str, MeetingRecord]) -> None:
         # a PATCH with nothing in it still notifies every attendee: send none
         quiet = [current[c.meeting.key] for c in changes if not patched_properties(c.changes)]
         if quiet:
@@ -425,13 +475,16 @@ class _Sync:
         pending = [c for c in changes if patched_properties(c.changes)]
         # the body is spliced: read it first (and its changeKey) for those whose text changed
         bodies: dict[str, str] = {}
-        pending = await self._reread([c for c in pending if _body_changes(c)], current, bodies) + \
-            [c for c in pending if not _body_changes(c)]
+        pending = await self._reread([c for c in pending if _body_changes(c)], current, bodies) + [
+            c for c in pending if not _body_changes(c)
+        ]
         for _round in range(3):  # a 412 costs a re-read and one more try
             if not pending:
                 return
-            calls = [self._patch_call(c.meeting.organizer, current[c.meeting.key],
-                                      self._series_patch(c, bodies)) for c in pending]
+            calls = [
+                self._patch_call(c.meeting.organizer, current[c.meeting.key], self._series_patch(c, bodies))
+                for c in pending
+            ]
             replies = await self.s.run(calls)
             done, stale = [], []
             for c, reply in zip(pending, replies):
@@ -448,12 +501,22 @@ class _Sync:
                 elif reply.status == 404:
                     # deleted in Outlook: forget it, so the next run creates it afresh
                     current[c.meeting.key] = rec.but(
-                        state=PENDING, graph_id=None, ical_uid=None, change_key=None,
-                        transaction_id=transaction_id(self.tenant, c.meeting.key, rec.sequence + 1))
+                        state=PENDING,
+                        graph_id=None,
+                        ical_uid=None,
+                        change_key=None,
+                        transaction_id=transaction_id(self.tenant, c.meeting.key, rec.sequence + 1),
+                    )
                     done.append(current[c.meeting.key])
-                    self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
-                                                 "the event was deleted in Outlook; it will be "
-                                                 "created again on the next run", True))
+                    self.failures.append(
+                        Failure(
+                            c.meeting.key,
+                            c.meeting.team,
+                            c.meeting.kind,
+                            "the event was deleted in Outlook; it will be created again on the next run",
+                            True,
+                        )
+                    )
                 else:
                     self._fail(c, reply, current)
                     done.append(current[c.meeting.key])
@@ -463,11 +526,13 @@ class _Sync:
             fresh = await self._reread(stale, current, bodies)
             pending = fresh
         for c in pending:
-            self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
-                                         "the event kept changing while we updated it", True))
+            self.failures.append(
+                Failure(
+                    c.meeting.key, c.meeting.team, c.meeting.kind, "the event kept changing while we updated it", True
+                )
+            )
 
-    async def _skip_occurrences(self, changes: Sequence[MeetingChange],
-                                current: dict[str, MeetingRecord]) -> None:
+    async def _skip_occurrences(self, changes: Sequence[MeetingChange], current: dict[str, MeetingRecord]) -> None:
         """Cancel each series' occurrences on its skipped days that are still to come."""
         today = (self.now or dt.datetime.now(dt.UTC)).date() - dt.timedelta(days=1)
         todo = [(c, [d for d in c.meeting.skip_dates if d >= today]) for c in changes]
@@ -476,14 +541,21 @@ class _Sync:
             return
         calls = []
         for c, days in todo:
-            config = RequestConfiguration(query_parameters=InstancesRequestBuilder
-                                          .InstancesRequestBuilderGetQueryParameters(
-                                              start_date_time=f"{min(days) - dt.timedelta(days=1)}T00:00:00Z",
-                                              end_date_time=f"{max(days) + dt.timedelta(days=2)}T00:00:00Z",
-                                              select=_SELECT))
-            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
-                              .by_event_id(current[c.meeting.key].graph_id or "").instances
-                              .to_get_request_information(config)))
+            config = RequestConfiguration(
+                query_parameters=InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
+                    start_date_time=f"{min(days) - dt.timedelta(days=1)}T00:00:00Z",
+                    end_date_time=f"{max(days) + dt.timedelta(days=2)}T00:00:00Z",
+                    select=_SELECT,
+                )
+            )
+            calls.append(
+                Call(
+                    c.meeting.organizer,
+                    self.users.by_user_id(c.meeting.organizer)
+                    .events.by_event_id(current[c.meeting.key].graph_id or "")
+                    .instances.to_get_request_information(config),
+                )
+            )
         cancels: list[tuple[MeetingChange, Call]] = []
         for (c, days), reply in zip(todo, await self.s.run(calls)):
             if not reply.ok or not isinstance(reply.body, dict):
@@ -494,8 +566,7 @@ class _Sync:
                 start = item.get("start") or {}
                 when = _parse_graph_time(start.get("dateTime"), start.get("timeZone"))
                 if when is not None and when.astimezone(zone).date() in days:
-                    cancels.append((c, cancel_call(self.s, c.meeting.organizer, item["id"],
-                                                   SKIPPED_COMMENT)))
+                    cancels.append((c, cancel_call(self.s, c.meeting.organizer, item["id"], SKIPPED_COMMENT)))
         replies = await self.s.run([call for _, call in cancels]) if cancels else []
         failed = []
         for (c, _), reply in zip(cancels, replies):
@@ -522,17 +593,25 @@ class _Sync:
             return
         online = event.get("onlineMeeting") or {}
         if not (isinstance(online, dict) and online.get("joinUrl")):
-            self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
-                                         NO_JOIN_LINK, False, warning=True))
+            self.failures.append(
+                Failure(c.meeting.key, c.meeting.team, c.meeting.kind, NO_JOIN_LINK, False, warning=True)
+            )
 
-    async def _reread(self, changes: Sequence[MeetingChange], current: dict[str, MeetingRecord],
-                      bodies: dict[str, str] | None = None) -> list[MeetingChange]:
+    async def _reread(
+        self, changes: Sequence[MeetingChange], current: dict[str, MeetingRecord], bodies: dict[str, str] | None = None
+    ) -> list[MeetingChange]:
         """Read each event again (its changeKey, and its body into ``bodies``)."""
         if not changes:
             return []
-        calls = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
-                      .by_event_id(current[c.meeting.key].graph_id or "").to_get_request_information())
-                 for c in changes]
+        calls = [
+            Call(
+                c.meeting.organizer,
+                self.users.by_user_id(c.meeting.organizer)
+                .events.by_event_id(current[c.meeting.key].graph_id or "")
+                .to_get_request_information(),
+            )
+            for c in changes
+        ]
         out = []
         for c, reply in zip(changes, await self.s.run(calls)):
             if reply.ok and isinstance(reply.body, dict):
@@ -544,8 +623,9 @@ class _Sync:
                 self._fail(c, reply, current)
         return out
 
-    def _patch_call(self, mailbox: str, rec: MeetingRecord, body: Event,
-                    event_id: str | None = None, change_key: str | None = None) -> Call:
+    def _patch_call(
+        self, mailbox: str, rec: MeetingRecord, body: Event, event_id: str | None = None, change_key: str | None = None
+    ) -> Call:
         target = self.users.by_user_id(mailbox).events.by_event_id(event_id or rec.graph_id or "")
         request = target.to_patch_request_information(body)
         key = change_key if event_id else rec.change_key
@@ -565,14 +645,21 @@ class _Sync:
         for c in series:
             assert c.body is not None
             start = c.body.start.astimezone(dt.UTC)
-            config = RequestConfiguration(query_parameters=InstancesRequestBuilder
-                                          .InstancesRequestBuilderGetQueryParameters(
-                                              start_date_time=_iso(start - dt.timedelta(minutes=1)),
-                                              end_date_time=_iso(start + c.meeting.duration),
-                                              select=_SELECT_BODY))
-            calls.append(Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer)
-                              .events.by_event_id(c.record.graph_id or "").instances
-                              .to_get_request_information(config)))
+            config = RequestConfiguration(
+                query_parameters=InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
+                    start_date_time=_iso(start - dt.timedelta(minutes=1)),
+                    end_date_time=_iso(start + c.meeting.duration),
+                    select=_SELECT_BODY,
+                )
+            )
+            calls.append(
+                Call(
+                    c.meeting.organizer,
+                    self.users.by_user_id(c.meeting.organizer)
+                    .events.by_event_id(c.record.graph_id or "")
+                    .instances.to_get_request_information(config),
+                )
+            )
         # target id -> (changeKey, body); single events are read whole
         targets: dict[str, tuple[str, str | None, str]] = {}
         for c, reply in zip(series, await self.s.run(calls) if calls else []):
@@ -580,12 +667,16 @@ class _Sync:
             if instance:
                 targets[c.meeting.key] = (instance["id"], instance.get("changeKey"), _body_of(instance))
             elif reply.ok:
-                self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
-                                             "no occurrence at that time (cancelled?)", False))
+                self.failures.append(
+                    Failure(
+                        c.meeting.key, c.meeting.team, c.meeting.kind, "no occurrence at that time (cancelled?)", False
+                    )
+                )
             else:
                 self._fail(c, reply, None)
-        todo = [c for c in changes if c.meeting.key in targets] + \
-            await self._read_targets([c for c in changes if c.meeting.recurrence is None], targets)
+        todo = [c for c in changes if c.meeting.key in targets] + await self._read_targets(
+            [c for c in changes if c.meeting.recurrence is None], targets
+        )
         for _round in range(3):
             if not todo:
                 break
@@ -593,18 +684,22 @@ class _Sync:
             for c in todo:
                 assert c.body is not None
                 event_id, change_key, body = targets[c.meeting.key]
-                calls.append(self._patch_call(
-                    c.meeting.organizer, current[c.meeting.key],
-                    Event(body=ItemBody(content_type=BodyType.Html,
-                                        content=splice(body, STATUS, c.body.html))),
-                    event_id=event_id, change_key=change_key))
+                calls.append(
+                    self._patch_call(
+                        c.meeting.organizer,
+                        current[c.meeting.key],
+                        Event(body=ItemBody(content_type=BodyType.Html, content=splice(body, STATUS, c.body.html))),
+                        event_id=event_id,
+                        change_key=change_key,
+                    )
+                )
             done, stale = [], []
             for c, reply in zip(todo, await self.s.run(calls)):
                 assert c.body is not None
                 if reply.ok:
                     rec = current[c.meeting.key].but(
-                        body_hash=c.body.body_hash,
-                        body_start=c.body.start.astimezone(dt.UTC))
+                        body_hash=c.body.body_hash, body_start=c.body.start.astimezone(dt.UTC)
+                    )
                     if c.meeting.recurrence is None and isinstance(reply.body, dict):
                         rec = _with_ids(rec, reply.body)
                     current[c.meeting.key] = rec
@@ -620,22 +715,30 @@ class _Sync:
         self._raise_if_forbidden()
         return self.failures
 
-    async def _read_targets(self, changes: Sequence[MeetingChange],
-                            targets: dict[str, tuple[str, str | None, str]]) -> list[MeetingChange]:
+    async def _read_targets(
+        self, changes: Sequence[MeetingChange], targets: dict[str, tuple[str, str | None, str]]
+    ) -> list[MeetingChange]:
         """GET each change's target event (its id in ``targets``, else the series' own id):
         the changeKey and body to splice into."""
         if not changes:
             return []
-        ids = {c.meeting.key: (targets[c.meeting.key][0] if c.meeting.key in targets
-                               else c.record.graph_id or "") for c in changes}
-        reads = [Call(c.meeting.organizer, self.users.by_user_id(c.meeting.organizer).events
-                      .by_event_id(ids[c.meeting.key]).to_get_request_information())
-                 for c in changes]
+        ids = {
+            c.meeting.key: (targets[c.meeting.key][0] if c.meeting.key in targets else c.record.graph_id or "")
+            for c in changes
+        }
+        reads = [
+            Call(
+                c.meeting.organizer,
+                self.users.by_user_id(c.meeting.organizer)
+                .events.by_event_id(ids[c.meeting.key])
+                .to_get_request_information(),
+            )
+            for c in changes
+        ]
         out = []
         for c, got in zip(changes, await self.s.run(reads)):
             if got.ok and isinstance(got.body, dict):
-                targets[c.meeting.key] = (ids[c.meeting.key], got.body.get("changeKey"),
-                                          _body_of(got.body))
+                targets[c.meeting.key] = (ids[c.meeting.key], got.body.get("changeKey"), _body_of(got.body))
                 out.append(c)
             else:
                 self._fail(c, got, None)
@@ -654,18 +757,22 @@ class _Sync:
             message = Message(
                 subject=f"Pre-read: {m.subject} ({when:%a %d %b %H:%M})",
                 body=ItemBody(content_type=BodyType.Html, content=c.body.html),
-                to_recipients=[Recipient(email_address=EmailAddress(address=a))
-                               for a in _invited(c) if a.casefold() != m.organizer.casefold()]
-                or [Recipient(email_address=EmailAddress(address=m.organizer))])
+                to_recipients=[
+                    Recipient(email_address=EmailAddress(address=a))
+                    for a in _invited(c)
+                    if a.casefold() != m.organizer.casefold()
+                ]
+                or [Recipient(email_address=EmailAddress(address=m.organizer))],
+            )
             request = SendMailPostRequestBody(message=message, save_to_sent_items=True)
-            calls.append(Call(m.organizer, self.users.by_user_id(m.organizer).send_mail
-                              .to_post_request_information(request)))
+            calls.append(
+                Call(m.organizer, self.users.by_user_id(m.organizer).send_mail.to_post_request_information(request))
+            )
         done = []
         for c, reply in zip(changes, await self.s.run(calls) if calls else []):
             assert c.body is not None
             if reply.ok:
-                done.append(c.record.but(body_hash=c.body.body_hash,
-                                         body_start=c.body.start.astimezone(dt.UTC)))
+                done.append(c.record.but(body_hash=c.body.body_hash, body_start=c.body.start.astimezone(dt.UTC)))
             else:
                 self._fail(c, reply, None)
         if done:
@@ -677,17 +784,22 @@ class _Sync:
 
     def _fail(self, c: MeetingChange, reply: Reply, current: dict[str, MeetingRecord] | None) -> None:
         transient = reply.status == 0 or reply.status in (429, 500, 502, 503, 504)
-        self.failures.append(Failure(c.meeting.key, c.meeting.team, c.meeting.kind,
-                                     f"Graph answered {reply.status or 'nothing'}: {reply.message()}",
-                                     transient))
+        self.failures.append(
+            Failure(
+                c.meeting.key,
+                c.meeting.team,
+                c.meeting.kind,
+                f"Graph answered {reply.status or 'nothing'}: {reply.message()}",
+                transient,
+            )
+        )
         if reply.status in (401, 403):
             self._forbidden = reply
         if current is not None and c.meeting.key in current:
             rec = current[c.meeting.key]
             # keep the transactionId: a create that did land is found (or de-duplicated) next run
             # an update that failed must be re-sent next run: forget what we meant to send
-            current[c.meeting.key] = (rec.but(state=FAILED) if not rec.graph_id
-                                      else rec.but(fingerprint=""))
+            current[c.meeting.key] = rec.but(state=FAILED) if not rec.graph_id else rec.but(fingerprint="")
 
     def _raise_if_forbidden(self) -> None:
         reply = self._forbidden
@@ -695,7 +807,8 @@ class _Sync:
             raise GraphPermissionError(
                 "Microsoft Graph refused the app access to the calendars "
                 f"({reply.message()}); check the app's Calendars.ReadWrite permission and consent.",
-                failed=len(self.failures))
+                failed=len(self.failures),
+            )
 
 
 def _invited(c: MeetingChange) -> list[str]:
@@ -710,8 +823,7 @@ def _body_changes(c: MeetingChange) -> bool:
 
 
 def _resends_recurrence(c: MeetingChange) -> bool:
-    return c.meeting.recurrence is not None and bool(
-        {"timezone", "recurrence", "resend"} & set(c.changes))
+    return c.meeting.recurrence is not None and bool({"timezone", "recurrence", "resend"} & set(c.changes))
 
 
 def _body_of(event: dict[str, Any]) -> str:
@@ -720,9 +832,12 @@ def _body_of(event: dict[str, Any]) -> str:
 
 
 def _with_ids(rec: MeetingRecord, body: dict[str, Any]) -> MeetingRecord:
-    return rec.but(state=CREATED, graph_id=body.get("id") or rec.graph_id,
-                   ical_uid=body.get("iCalUId") or rec.ical_uid,
-                   change_key=body.get("changeKey") or rec.change_key)
+    return rec.but(
+        state=CREATED,
+        graph_id=body.get("id") or rec.graph_id,
+        ical_uid=body.get("iCalUId") or rec.ical_uid,
+        change_key=body.get("changeKey") or rec.change_key,
+    )
 
 
 def _matching_instance(reply: Reply, c: MeetingChange) -> dict[str, Any] | None:
@@ -730,7 +845,7 @@ def _matching_instance(reply: Reply, c: MeetingChange) -> dict[str, Any] | None:
     want = c.body.start.astimezone(dt.UTC)
     values = (reply.body or {}).get("value") or []
     for item in values:
-        start = (item.get("start") or {})
+        start = item.get("start") or {}
         when = _parse_graph_time(start.get("dateTime"), start.get("timeZone"))
         if when is not None and abs((when - want).total_seconds()) < 60:
             return item

@@ -55,10 +55,14 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule={
-            "refresh-invites": {"task": "okr.refresh_all",
-                                "schedule": 60.0 * float(env.get("OKR_REFRESH_MINUTES", "15"))},
-            "attach-retro-packs": {"task": "okr.attach_all",
-                                   "schedule": 60.0 * float(env.get("OKR_ATTACH_MINUTES", "60"))},
+            "refresh-invites": {
+                "task": "okr.refresh_all",
+                "schedule": 60.0 * float(env.get("OKR_REFRESH_MINUTES", "15")),
+            },
+            "attach-retro-packs": {
+                "task": "okr.attach_all",
+                "schedule": 60.0 * float(env.get("OKR_ATTACH_MINUTES", "60")),
+            },
         },
     )
     _register(app)

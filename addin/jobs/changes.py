@@ -9,8 +9,14 @@ from addin.okr.model import Team
 
 def meeting_shape(team: Team) -> tuple[object, ...]:
     """What of a team its meetings are made of (the cadence, who leads, who attends)."""
-    return (team.lead and team.lead.casefold(), tuple(sorted(m.casefold() for m in team.members)),
-            team.checkin_weekday, team.checkin_time, team.timezone, team.meeting_minutes)
+    return (
+        team.lead and team.lead.casefold(),
+        tuple(sorted(m.casefold() for m in team.members)),
+        team.checkin_weekday,
+        team.checkin_time,
+        team.timezone,
+        team.meeting_minutes,
+    )
 
 
 def changed_teams(before: Sequence[Team], after: Sequence[Team]) -> list[str]:

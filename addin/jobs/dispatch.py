@@ -12,7 +12,6 @@ from addin.jobs.registry import JOBS, broker_url
 log = logging.getLogger(__name__)
 
 
-
 def submit(job: str, **kwargs: Any) -> None:
     """Run ``job`` in the background: on the queue, or on this process's job thread."""
     if job not in JOBS:
@@ -49,8 +48,12 @@ def after_sync(db: Any, tenant: str, before: list[Any], quarters: Sequence[str] 
             return []  # nothing scheduled yet: `okr schedule` (or an admin) starts the rhythm
         after = repo.list_teams(s, tenant)
         planned = {(m.team.casefold(), m.quarter) for m in list_meetings(s, tenant)}
-        starting = [(team, q) for q in quarters for team in repo.teams_in_quarter(s, tenant, q)
-                    if (team.casefold(), q) not in planned]
+        starting = [
+            (team, q)
+            for q in quarters
+            for team in repo.teams_in_quarter(s, tenant, q)
+            if (team.casefold(), q) not in planned
+        ]
     teams = changed_teams(before, after)
     jobs = [{"team": team} for team in teams] + [{"team": team, "quarter": q} for team, q in starting]
     for job in jobs:

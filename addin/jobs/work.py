@@ -70,8 +70,15 @@ def replan_team(tenant: str, team: str, quarter: str | None = None) -> dict[str,
     from addin.outlook.schedule import schedule
 
     cfg = config()
-    report = schedule(database(cfg), tenant, team=team, quarter=quarter, calendar=calendar_for(cfg, tenant),
-                      now=clock(), settings=cadence_settings())
+    report = schedule(
+        database(cfg),
+        tenant,
+        team=team,
+        quarter=quarter,
+        calendar=calendar_for(cfg, tenant),
+        now=clock(),
+        settings=cadence_settings(),
+    )
     return _summary(report.as_dict(), "meetings")
 
 
@@ -83,10 +90,20 @@ def refresh_invites(tenant: str, within_hours: int = 48) -> dict[str, Any]:
     with tenant_slot(database(cfg), tenant, "refresh-invites") as held:
         if not held:  # another run is refreshing this tenant: it sends the same updates
             return {"tenant": tenant, "skipped": "another run is refreshing this tenant's invites"}
-        report = refresh(database(cfg), tenant, within=dt.timedelta(hours=within_hours), now=clock(),
-                         calendar=calendar_for(cfg, tenant), settings=cadence_settings())
-    return {"tenant": tenant, "updated": len(report.updated), "unchanged": report.unchanged,
-            "failures": len(report.failures)}
+        report = refresh(
+            database(cfg),
+            tenant,
+            within=dt.timedelta(hours=within_hours),
+            now=clock(),
+            calendar=calendar_for(cfg, tenant),
+            settings=cadence_settings(),
+        )
+    return {
+        "tenant": tenant,
+        "updated": len(report.updated),
+        "unchanged": report.unchanged,
+        "failures": len(report.failures),
+    }
 
 
 def attach_retros(tenant: str, within_days: int = 7) -> dict[str, Any]:
@@ -98,10 +115,21 @@ def attach_retros(tenant: str, within_days: int = 7) -> dict[str, Any]:
     with tenant_slot(database(cfg), tenant, "attach-retros") as held:
         if not held:  # another run is attaching this tenant's packs: two would upload each pack twice
             return {"tenant": tenant, "skipped": "another run is attaching this tenant's retro packs"}
-        report = attach_retro_packs(database(cfg), tenant, within=dt.timedelta(days=within_days), now=clock(),
-                                    calendar=calendar_for(cfg, tenant), link=pack_link(public) if public else None)
-    return {"tenant": tenant, "attached": len(report.attached), "replaced": len(report.replaced),
-            "unchanged": len(report.unchanged), "failures": len(report.failures)}
+        report = attach_retro_packs(
+            database(cfg),
+            tenant,
+            within=dt.timedelta(days=within_days),
+            now=clock(),
+            calendar=calendar_for(cfg, tenant),
+            link=pack_link(public) if public else None,
+        )
+    return {
+        "tenant": tenant,
+        "attached": len(report.attached),
+        "replaced": len(report.replaced),
+        "unchanged": len(report.unchanged),
+        "failures": len(report.failures),
+    }
 
 
 def tenants_to_serve() -> list[str]:

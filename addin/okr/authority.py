@@ -129,49 +129,66 @@ def decide_teams(
 def _new_team(actor: Actor, team: Team, decision: TeamDecision) -> Team:
     """A team the store does not know yet: its lead stands if it is the actor (or an admin set it)."""
     if actor.is_admin or not team.lead or email_key(team.lead) == email_key(actor.email):
-        if not actor.is_admin and actor.email and not any(email_key(m) == email_key(actor.email)
-                                                          for m in (team.lead, *team.members)):
+        if (
+            not actor.is_admin
+            and actor.email
+            and not any(email_key(m) == email_key(actor.email) for m in (team.lead, *team.members))
+        ):
             team = replace(team, members=(*team.members, actor.email))
         if team.lead or team.members:
             decision.roster_changes.append(_roster_change(team.name, None, team))
         return team
-    decision.findings.append(_finding(
-        "authority.new-team-lead-pending", team,
-        f"Team {team.name!r} was created, but naming {team.lead} as its lead (and its members) waits "
-        "for an OKR Cadence admin: only an admin can make someone else a new team's lead.",
-        "Ask an admin to sync this workbook, or name yourself as the lead."))
+    decision.findings.append(
+        _finding(
+            "authority.new-team-lead-pending",
+            team,
+            f"Team {team.name!r} was created, but naming {team.lead} as its lead (and its members) waits "
+            "for an OKR Cadence admin: only an admin can make someone else a new team's lead.",
+            "Ask an admin to sync this workbook, or name yourself as the lead.",
+        )
+    )
     kept = replace(team, lead=None, members=(actor.email,) if actor.email else ())
     decision.roster_changes.append(_roster_change(team.name, None, kept))
     return kept
 
 
-def _known_team(actor: Actor, team: Team, current: Team, bindings: Mapping[str, str],
-                decision: TeamDecision) -> Team:
+def _known_team(actor: Actor, team: Team, current: Team, bindings: Mapping[str, str], decision: TeamDecision) -> Team:
     """A stored team: details by its lead/members, lead and member changes by its lead only."""
     if not may_edit_team(actor, current, bindings):
         if _details(team) != _details(current) or _roster_differs(team, current):
-            decision.findings.append(_finding(
-                "authority.team-not-yours", team,
-                f"Changes to team {team.name!r} were not applied: only its lead, its members or an "
-                "admin can change it.", f"Ask {current.lead or 'an admin'} to make this change."))
+            decision.findings.append(
+                _finding(
+                    "authority.team-not-yours",
+                    team,
+                    f"Changes to team {team.name!r} were not applied: only its lead, its members or an "
+                    "admin can change it.",
+                    f"Ask {current.lead or 'an admin'} to make this change.",
+                )
+            )
         return replace(current, location=team.location)
     if not _roster_differs(team, current):
         return team
     if leads(actor, current, bindings):
         decision.roster_changes.append(_roster_change(team.name, current, team))
         return team
-    decision.findings.append(_finding(
-        "authority.lead-change-pending" if email_key(team.lead) != email_key(current.lead)
-        else "authority.members-change-pending", team,
-        f"The change to who leads team {team.name!r} or who is in it is pending: only its lead "
-        f"({current.lead or 'none yet'}) or an admin can make it. The rest of the sync was applied.",
-        f"Ask {current.lead or 'an admin'} to sync this change."))
+    decision.findings.append(
+        _finding(
+            "authority.lead-change-pending"
+            if email_key(team.lead) != email_key(current.lead)
+            else "authority.members-change-pending",
+            team,
+            f"The change to who leads team {team.name!r} or who is in it is pending: only its lead "
+            f"({current.lead or 'none yet'}) or an admin can make it. The rest of the sync was applied.",
+            f"Ask {current.lead or 'an admin'} to sync this change.",
+        )
+    )
     return replace(team, lead=current.lead, members=current.members)
 
 
 def _roster_differs(a: Team, b: Team) -> bool:
     return email_key(a.lead) != email_key(b.lead) or sorted(map(email_key, a.members)) != sorted(
-        map(email_key, b.members))
+        map(email_key, b.members)
+    )
 
 
 def _details(team: Team) -> tuple[object, ...]:
@@ -188,9 +205,14 @@ def _roster_change(name: str, before: Team | None, after: Team) -> dict[str, obj
 
 def _finding(rule: str, team: Team, message: str, suggestion: str) -> Finding:
     where = team.location
-    return Finding(rule=rule, pitfall=None, severity=Severity.WARNING,
-                   location=Location(sheet=where.sheet, row=where.row, team=team.name),
-                   message=message, suggestion=suggestion)
+    return Finding(
+        rule=rule,
+        pitfall=None,
+        severity=Severity.WARNING,
+        location=Location(sheet=where.sheet, row=where.row, team=team.name),
+        message=message,
+        suggestion=suggestion,
+    )
 
 
 @dataclass(slots=True)
@@ -203,8 +225,7 @@ class KrDecision:
 
 
 # current and confidence move with check-ins made elsewhere: a stale copy is not a change
-_COMPARED = ("team", "objective", "title", "owner", "baseline", "target", "due",
-             "unit", "kind", "depends_on", "notes")
+_COMPARED = ("team", "objective", "title", "owner", "baseline", "target", "due", "unit", "kind", "depends_on", "notes")
 
 
 def decide_key_results(
@@ -222,8 +243,13 @@ def decide_key_results(
         if kr.id is None:
             if team_key(kr.team) not in editable:
                 decision.drop_rows.add((kr.location.sheet, kr.location.row))
-                decision.findings.append(_kr_finding(kr, f"This new key result for team {kr.team!r} was not "
-                                                         "added: only that team's lead, members or an admin can."))
+                decision.findings.append(
+                    _kr_finding(
+                        kr,
+                        f"This new key result for team {kr.team!r} was not "
+                        "added: only that team's lead, members or an admin can.",
+                    )
+                )
             continue
         current = stored.get(kr.id)
         if current is None:
@@ -231,8 +257,13 @@ def decide_key_results(
         if kr.id not in decision.hold and team_key(kr.team) not in editable:
             decision.hold.add(kr.id)  # moved into a team that is not theirs
         if kr.id in decision.hold and _differs(kr, current):
-            decision.findings.append(_kr_finding(kr, f"Changes to {kr.id} (team {current.team!r}) were not "
-                                                     "applied: only that team's lead, members or an admin can."))
+            decision.findings.append(
+                _kr_finding(
+                    kr,
+                    f"Changes to {kr.id} (team {current.team!r}) were not "
+                    "applied: only that team's lead, members or an admin can.",
+                )
+            )
     return decision
 
 
@@ -240,15 +271,22 @@ def _differs(kr: KeyResult, current: KeyResult) -> bool:
     def norm(value: object) -> object:
         return list(value) if isinstance(value, tuple) else value
 
-    return any(norm(getattr(kr, name)) != norm(getattr(current, name)) for name in _COMPARED
-               if getattr(kr, name) is not None or name in ("team", "objective", "title"))
+    return any(
+        norm(getattr(kr, name)) != norm(getattr(current, name))
+        for name in _COMPARED
+        if getattr(kr, name) is not None or name in ("team", "objective", "title")
+    )
 
 
 def _kr_finding(kr: KeyResult, message: str) -> Finding:
-    return Finding(rule="authority.kr-not-yours", pitfall=None, severity=Severity.WARNING,
-                   location=Location(sheet=kr.location.sheet, row=kr.location.row, team=kr.team,
-                                     key_result=kr.id),
-                   message=message, suggestion="Ask the team's lead to make this change, or an admin.")
+    return Finding(
+        rule="authority.kr-not-yours",
+        pitfall=None,
+        severity=Severity.WARNING,
+        location=Location(sheet=kr.location.sheet, row=kr.location.row, team=kr.team, key_result=kr.id),
+        message=message,
+        suggestion="Ask the team's lead to make this change, or an admin.",
+    )
 
 
 def decide_settings(actor: Actor, workbook: Settings, stored: Settings | None) -> tuple[Settings, list[Finding]]:
@@ -258,12 +296,17 @@ def decide_settings(actor: Actor, workbook: Settings, stored: Settings | None) -
     kept = stored if stored is not None else Settings()
     if workbook == Settings() or workbook == kept:
         return kept, []
-    return kept, [Finding(
-        rule="authority.settings-change-pending", pitfall=None, severity=Severity.WARNING,
-        location=Location(sheet="Settings"),
-        message="The Settings sheet differs from the organisation's settings; only an OKR Cadence admin "
-                "can change them, so the stored settings were kept.",
-        suggestion="Ask an admin to sync this workbook, or copy the stored settings into the sheet.")]
+    return kept, [
+        Finding(
+            rule="authority.settings-change-pending",
+            pitfall=None,
+            severity=Severity.WARNING,
+            location=Location(sheet="Settings"),
+            message="The Settings sheet differs from the organisation's settings; only an OKR Cadence admin "
+            "can change them, so the stored settings were kept.",
+            suggestion="Ask an admin to sync this workbook, or copy the stored settings into the sheet.",
+        )
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +318,9 @@ class MeetingPeople:
     left_out: tuple[str, ...]  # not users of the tenant, external attendees not allowed
 
 
-def vet_meeting_people(organiser: str, attendees: Sequence[str], users: Mapping[str, bool], *,
-                       allow_external: bool) -> MeetingPeople:
+def vet_meeting_people(
+    organiser: str, attendees: Sequence[str], users: Mapping[str, bool], *, allow_external: bool
+) -> MeetingPeople:
     """The organiser must be a user of the tenant (the app writes into their mailbox); attendees
     who are not are left out unless ``allow_external``. ``users``: email_key -> is a user."""
     organiser_ok = users.get(email_key(organiser), False)

@@ -49,9 +49,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _lint(
-    okrs: OkrSet, today: dt.date, checkins: Sequence[CheckIn], quarter: Quarter | None
-) -> list[Finding]:
+def _lint(okrs: OkrSet, today: dt.date, checkins: Sequence[CheckIn], quarter: Quarter | None) -> list[Finding]:
     early: list[Finding] = []
     if quarter is None:
         quarter = _settings_quarter(okrs, today, early)
@@ -88,13 +86,16 @@ def _settings_quarter(okrs: OkrSet, today: dt.date, findings: list[Finding]) -> 
         except ValueError:
             fallback = quarter_of(today, fy_start)
             rule = RULES["quarter-unreadable"]
-            findings.append(Finding(
-                "quarter-unreadable", rule.pitfall, rule.severity,
-                Location(sheet="Settings", column="Quarter"),
-                f"The quarter {settings.quarter!r} on the Settings sheet cannot be read, so dates "
-                f"and pace were checked against {fallback.label}, the quarter containing today.",
-                f"Write the quarter like {fallback.label} (or Q{fallback.number} "
-                f"{fallback.fiscal_year}).",
-            ))
+            findings.append(
+                Finding(
+                    "quarter-unreadable",
+                    rule.pitfall,
+                    rule.severity,
+                    Location(sheet="Settings", column="Quarter"),
+                    f"The quarter {settings.quarter!r} on the Settings sheet cannot be read, so dates "
+                    f"and pace were checked against {fallback.label}, the quarter containing today.",
+                    f"Write the quarter like {fallback.label} (or Q{fallback.number} {fallback.fiscal_year}).",
+                )
+            )
             return fallback
     return quarter_of(today, fy_start)

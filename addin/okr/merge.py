@@ -267,15 +267,21 @@ def plan_sync(
         current = stored.get(kr_id)
         if current is None:
             if OWN_ID.fullmatch(kr_id) or not ADOPTABLE_ID.fullmatch(kr_id) or len(rows_by_id[kr_id]) > 1:
-                if not any(p.rule == "sync.unknown-id" and p.location.row == kr.location.row
-                           and p.location.sheet == kr.location.sheet for p in plan.problems):
+                if not any(
+                    p.rule == "sync.unknown-id"
+                    and p.location.row == kr.location.row
+                    and p.location.sheet == kr.location.sheet
+                    for p in plan.problems
+                ):
                     plan.problems.append(_unknown_problem(kr, kr_id))
             else:
                 _plan_create(plan, kr, now, adopt=kr_id)
             continue
         if (
-            base_by_id is None or kr_id not in base_by_id
-        ) and not OWN_ID.fullmatch(kr_id) and not same_value(current.team, kr.team):
+            (base_by_id is None or kr_id not in base_by_id)
+            and not OWN_ID.fullmatch(kr_id)
+            and not same_value(current.team, kr.team)
+        ):
             plan.problems.append(_taken_problem(kr, kr_id, current))
             continue
         if kr_id in archived_ids:
@@ -418,9 +424,7 @@ def _newer_checkin_test(
     return newer
 
 
-def _conflict(
-    kr_id: str, name: str, base: object, workbook: object, stored: object, where: Location
-) -> FieldConflict:
+def _conflict(kr_id: str, name: str, base: object, workbook: object, stored: object, where: Location) -> FieldConflict:
     location = replace(where, column=FIELD_LABELS.get(name, name), key_result=kr_id, cell=None)
     return FieldConflict(kr_id, name, base, workbook, stored, location)
 
@@ -432,8 +436,7 @@ def _unknown_problem(kr: KeyResult, kr_id: str) -> Finding:
         severity=Severity.ERROR,
         location=replace(kr.location, column=kr.location.column or "ID"),
         message=(
-            f"ID {kr_id} is not known here; clear the ID cell to add it as a new key result. "
-            f"This row was not saved."
+            f"ID {kr_id} is not known here; clear the ID cell to add it as a new key result. This row was not saved."
         ),
         suggestion="Clear the ID cell, or paste the ID this key result was given at its first sync.",
     )

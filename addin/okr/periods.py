@@ -65,9 +65,7 @@ class Placement:
     row_ids: dict[int, str]  # index in key_results -> the ID the row shows (when it differs)
 
 
-def place_in_quarters(
-    workbook: Sequence[KeyResult], stored: Mapping[str, KeyResult], default: Quarter
-) -> Placement:
+def place_in_quarters(workbook: Sequence[KeyResult], stored: Mapping[str, KeyResult], default: Quarter) -> Placement:
     """Give every key result its quarter and the id of its record in that quarter.
 
     A row without a quarter belongs to ``default`` (the workbook's period). A row whose
@@ -115,8 +113,9 @@ def link_rows(key_results: Sequence[KeyResult], created: Collection[str]) -> Non
                 kr.continues = previous.id
 
 
-def annual_objectives(objectives: Iterable[Objective], key_results: Iterable[KeyResult],
-                      fy_start_month: int = 1) -> list[Objective]:
+def annual_objectives(
+    objectives: Iterable[Objective], key_results: Iterable[KeyResult], fy_start_month: int = 1
+) -> list[Objective]:
     """Objectives whose key results span several quarters of one fiscal year become annual."""
     quarters: dict[tuple[str, str], set[str]] = {}
     for kr in key_results:

@@ -60,8 +60,10 @@ def infer_kind_from(kr: KeyResult, facts: text.TitleFacts) -> KrKind:
         return KrKind.MILESTONE
     if target is None and facts.verb is not None and not facts.number:
         return KrKind.MILESTONE
-    if facts.maintain or _bound_already_met(facts, base, target) or (
-        base is not None and target is not None and base == target
+    if (
+        facts.maintain
+        or _bound_already_met(facts, base, target)
+        or (base is not None and target is not None and base == target)
     ):
         return _band_kind(facts, base, target)
     if base is not None and target is not None and target < base:
@@ -192,10 +194,8 @@ def kr_status(
             confidence = checkin.confidence
             break
     measured = kr.current is not None or any(c.value is not None for c in own)
-    status = _status(kind, value, expected, measured, confidence, today, quarter, thresholds,
-                     objective_type)
-    return KrStatus(value, expected, status, _grade(kind, value, objective_type),
-                    last.at if last is not None else None)
+    status = _status(kind, value, expected, measured, confidence, today, quarter, thresholds, objective_type)
+    return KrStatus(value, expected, status, _grade(kind, value, objective_type), last.at if last is not None else None)
 
 
 def _status(

@@ -286,9 +286,7 @@ def normalise_percent_row(values: dict[str, Quantity]) -> tuple[dict[str, float]
         return out, None, None
     small = [v for v in bare.values() if 0 <= v <= 1]
     fractional = [v for v in small if 0 < v < 1]
-    if len(small) == len(bare) and fractional and all(
-        q.value <= 1 or q.percent_typed for q in values.values()
-    ):
+    if len(small) == len(bare) and fractional and all(q.value <= 1 or q.percent_typed for q in values.values()):
         for name in bare:
             out[name] = bare[name] * 100
         shown = ", ".join(readable(bare[n]) for n in bare)
@@ -592,9 +590,7 @@ def clean_text(value: object, *, field: str = "") -> CleanText:
     text, removed = _STRIP.subn("", text)
     text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
-        raise ValueProblem(
-            f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it."
-        )
+        raise ValueProblem(f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it.")
     return CleanText(text, removed)
 
 

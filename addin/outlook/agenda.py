@@ -32,18 +32,26 @@ def meeting_agenda(db: Any, tenant: str, key: str, *, today: dt.date) -> dict[st
     titles = {r.kr_id: r.title for r in rows if r.kr_id}
 
     def about(pitfall: str) -> list[dict[str, Any]]:
-        return [{"kr_id": f.location.key_result, "title": titles.get(f.location.key_result or "", ""),
-                 "message": f.message} for f in findings if f.pitfall == pitfall]
+        return [
+            {"kr_id": f.location.key_result, "title": titles.get(f.location.key_result or "", ""), "message": f.message}
+            for f in findings
+            if f.pitfall == pitfall
+        ]
 
     low = about("low-confidence-unaddressed")
     named = {x["kr_id"] for x in low}
-    low += [{"kr_id": r.kr_id, "title": r.title, "message": f"confidence {r.confidence:.0%}"}
-            for r in rows if r.confidence is not None and r.confidence < LOW_CONFIDENCE
-            and r.kr_id not in named]
+    low += [
+        {"kr_id": r.kr_id, "title": r.title, "message": f"confidence {r.confidence:.0%}"}
+        for r in rows
+        if r.confidence is not None and r.confidence < LOW_CONFIDENCE and r.kr_id not in named
+    ]
     return {
         **meeting,
-        "moved": [{"kr_id": r.kr_id, "title": r.title, "change": r.change, "unit": r.unit}
-                  for r in rows if r.change not in (None, 0)],
+        "moved": [
+            {"kr_id": r.kr_id, "title": r.title, "change": r.change, "unit": r.unit}
+            for r in rows
+            if r.change not in (None, 0)
+        ],
         "stale": about("stale"),
         "low_confidence": low,
         "dependencies": about("unacknowledged-dependency"),

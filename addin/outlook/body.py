@@ -54,11 +54,11 @@ def splice(body: str | None, name: str, html: str) -> str:
     if name == STATUS:
         about = _pattern(ABOUT).search(text)
         if about:
-            return text[:about.end()] + new + text[about.end():]
+            return text[: about.end()] + new + text[about.end() :]
     if name == ABOUT:
         status = _pattern(STATUS).search(text)
         if status:
-            return text[:status.start()] + new + text[status.start():]
+            return text[: status.start()] + new + text[status.start() :]
     opened = re.search(r"<body[^>]*>", text, re.IGNORECASE)
     at = opened.end() if opened else 0
     return text[:at] + new + text[at:]
@@ -66,8 +66,11 @@ def splice(body: str | None, name: str, html: str) -> str:
 
 def extract(body: str | None, name: str) -> str | None:
     """The html of section ``name`` in ``body`` (None when it is not there)."""
-    match = re.search(re.escape(_begin(name)) + rf'<div id="okr-cadence-{name}">(.*?)</div>'
-                      + re.escape(_end(name)), body or "", re.DOTALL)
+    match = re.search(
+        re.escape(_begin(name)) + rf'<div id="okr-cadence-{name}">(.*?)</div>' + re.escape(_end(name)),
+        body or "",
+        re.DOTALL,
+    )
     return match[1] if match else None
 
 

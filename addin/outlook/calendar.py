@@ -79,23 +79,25 @@ class Calendar(Protocol):
 
     name: str
 
-    def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-              record: Record) -> list[Failure]:
+    def apply(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Create/update the meetings; call ``record`` with each meeting's new state."""
         ...
 
-    def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-                record: Record) -> list[Failure]:
+    def refresh(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Put each change's ``body`` on that occurrence; call ``record`` per meeting."""
         ...
 
-    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
-               record: Record) -> list[Failure]:
+    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime, record: Record) -> list[Failure]:
         """Put each pack on its meeting, replacing an older pack; ``record`` each success."""
         ...
 
-    def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
-               record: Record, comment: str) -> list[Failure]:
+    def cancel(
+        self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime, record: Record, comment: str
+    ) -> list[Failure]:
         """Cancel these meetings (their team is gone); ``record`` each as cancelled."""
         ...
 
@@ -103,7 +105,8 @@ class Calendar(Protocol):
 class PreReadCalendar(Calendar, Protocol):
     """A calendar that can also e-mail the status as a pre-read (Graph's sendMail)."""
 
-    def preread(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-                record: Record) -> list[Failure]:
+    def preread(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """E-mail each change's ``body`` to its attendees; ``record`` each as sent."""
         ...

@@ -31,8 +31,15 @@ from addin.store.meetings import CANCELLED, WRITTEN, MeetingRecord
 
 PRODID = "-//OKR Cadence//Cadence planner//EN"
 UID_DOMAIN = "okr-cadence"
-_BYDAY = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH",
-          "friday": "FR", "saturday": "SA", "sunday": "SU"}
+_BYDAY = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+}
 _INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 # packs up to this size are embedded (base64) in the .ics; larger ones become a link
 ICS_EMBED_LIMIT = 3_000_000
@@ -71,8 +78,7 @@ def build_ics(
         body = bodies.get(m.key)
         if m.recurrence is None and body is not None:
             # a single meeting carries its status itself
-            cal.add_component(_with_attachments(_event(m, seq, stamp, body=body),
-                                                attachments.get(m.key)))
+            cal.add_component(_with_attachments(_event(m, seq, stamp, body=body), attachments.get(m.key)))
             continue
         cal.add_component(_with_attachments(_event(m, seq, stamp), attachments.get(m.key)))
         if body is not None:
@@ -81,8 +87,14 @@ def build_ics(
     return cal.to_ical()
 
 
-def _event(m: PlannedMeeting, seq: int, stamp: dt.datetime, *, body: OccurrenceBody | None = None,
-           recurrence_id: dt.datetime | None = None) -> icalendar.Event:
+def _event(
+    m: PlannedMeeting,
+    seq: int,
+    stamp: dt.datetime,
+    *,
+    body: OccurrenceBody | None = None,
+    recurrence_id: dt.datetime | None = None,
+) -> icalendar.Event:
     ev = icalendar.Event()
     zone = ZoneInfo(m.timezone)
     start = m.start.astimezone(zone) if recurrence_id is None else recurrence_id.astimezone(zone)
@@ -149,11 +161,18 @@ def _rrule(m: PlannedMeeting) -> dict[str, object]:
     last = localize(rec.range_end, dt.time(23, 59, 59), ZoneInfo(m.timezone))
     until = last.astimezone(dt.UTC)
     if rec.pattern == "weekly":
-        return {"freq": "WEEKLY", "interval": rec.interval,
-                "byday": [_BYDAY[d] for d in rec.days_of_week], "until": until}
-    return {"freq": "MONTHLY", "interval": rec.interval,
-            "byday": [f"{_INDEX[rec.index or 'first']}{_BYDAY[d]}" for d in rec.days_of_week],
-            "until": until}
+        return {
+            "freq": "WEEKLY",
+            "interval": rec.interval,
+            "byday": [_BYDAY[d] for d in rec.days_of_week],
+            "until": until,
+        }
+    return {
+        "freq": "MONTHLY",
+        "interval": rec.interval,
+        "byday": [f"{_INDEX[rec.index or 'first']}{_BYDAY[d]}" for d in rec.days_of_week],
+        "until": until,
+    }
 
 
 def _text_of(m: PlannedMeeting) -> str:
@@ -171,58 +190,83 @@ class IcsCalendar:
     def path_for(self, team: str, quarter: str) -> Path:
         return self.folder / file_name(team, quarter)
 
-    def apply(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-              record: Record) -> list[Failure]:
+    def apply(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Write each team's file; a file whose meetings are all unchanged is left alone."""
         for (team, quarter), group in _by_file(changes).items():
             path = self.path_for(team, quarter)
-            if path.exists() and all(c.action == "unchanged" and c.record.state == WRITTEN
-                                     for c in group):
+            if path.exists() and all(c.action == "unchanged" and c.record.state == WRITTEN for c in group):
                 continue
             self._write(path, group, now, attachments=_attachments_in(path))
-            record([c.record.but(state=WRITTEN, ics_uid=ics_uid(c.meeting.key),
-                                 body_hash=c.body.body_hash if c.body else c.record.body_hash,
-                                 body_start=c.body.start.astimezone(dt.UTC)
-                                 if c.body else c.record.body_start) for c in group])
+            record(
+                [
+                    c.record.but(
+                        state=WRITTEN,
+                        ics_uid=ics_uid(c.meeting.key),
+                        body_hash=c.body.body_hash if c.body else c.record.body_hash,
+                        body_start=c.body.start.astimezone(dt.UTC) if c.body else c.record.body_start,
+                    )
+                    for c in group
+                ]
+            )
         return []
 
-    def refresh(self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime,
-                record: Record) -> list[Failure]:
+    def refresh(
+        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
+    ) -> list[Failure]:
         """Rewrite the files with the new occurrence overrides (UIDs kept)."""
         return self.apply(tenant, changes, now=now, record=record)
 
-    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime,
-               record: Record) -> list[Failure]:
+    def attach(self, tenant: str, packs: Sequence[RetroPack], *, now: dt.datetime, record: Record) -> list[Failure]:
         """Put each pack on its retro VEVENT (UID kept, SEQUENCE bumped), replacing an older one."""
         failures = []
         for pack in packs:
             rec = pack.record
             path = self.path_for(rec.team, rec.quarter)
             if len(pack.content) > ICS_EMBED_LIMIT and not pack.link:
-                failures.append(Failure(rec.key, rec.team, rec.kind,
-                                        f"the pack is {len(pack.content):,} bytes, too large to "
-                                        "embed in the .ics file, and no download link is known",
-                                        False))
+                failures.append(
+                    Failure(
+                        rec.key,
+                        rec.team,
+                        rec.kind,
+                        f"the pack is {len(pack.content):,} bytes, too large to "
+                        "embed in the .ics file, and no download link is known",
+                        False,
+                    )
+                )
                 continue
             cal = _read(path)
             event = _master(cal, rec.key) if cal is not None else None
             if cal is None or event is None:
-                failures.append(Failure(rec.key, rec.team, rec.kind,
-                                        "the meeting is not in its .ics file; run okr schedule", True))
+                failures.append(
+                    Failure(rec.key, rec.team, rec.kind, "the meeting is not in its .ics file; run okr schedule", True)
+                )
                 continue
             seq = rec.sequence + 1
             event.pop("ATTACH", None)  # the older pack goes
             event.add("attach", attach_value(pack))
             _stamp(event, seq, now)
             self._save(path, cal.to_ical())
-            record([rec.but(sequence=seq, attachment={
-                "id": ics_uid(rec.key), "sha256": pack.sha256, "name": pack.name,
-                "size": len(pack.content),
-                "how": "ics" if len(pack.content) <= ICS_EMBED_LIMIT else "link"})])
+            record(
+                [
+                    rec.but(
+                        sequence=seq,
+                        attachment={
+                            "id": ics_uid(rec.key),
+                            "sha256": pack.sha256,
+                            "name": pack.name,
+                            "size": len(pack.content),
+                            "how": "ics" if len(pack.content) <= ICS_EMBED_LIMIT else "link",
+                        },
+                    )
+                ]
+            )
         return failures
 
-    def cancel(self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime,
-               record: Record, comment: str) -> list[Failure]:
+    def cancel(
+        self, tenant: str, records: Sequence[MeetingRecord], *, now: dt.datetime, record: Record, comment: str
+    ) -> list[Failure]:
         """Mark the meetings STATUS:CANCELLED (SEQUENCE bumped, UIDs kept, their status
         overrides dropped); a file whose meetings are all cancelled becomes METHOD:CANCEL."""
         groups: dict[tuple[str, str], list[MeetingRecord]] = {}
@@ -252,8 +296,14 @@ class IcsCalendar:
             record([r.but(state=CANCELLED, sequence=r.sequence + 1) for r in group])
         return []
 
-    def _write(self, path: Path, group: Sequence[MeetingChange], now: dt.datetime, *,
-               attachments: Mapping[str, Sequence[object]] | None = None) -> None:
+    def _write(
+        self,
+        path: Path,
+        group: Sequence[MeetingChange],
+        now: dt.datetime,
+        *,
+        attachments: Mapping[str, Sequence[object]] | None = None,
+    ) -> None:
         data = build_ics(
             [c.meeting for c in group],
             sequences={c.meeting.key: c.record.sequence for c in group},

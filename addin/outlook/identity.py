@@ -20,13 +20,17 @@ MEETING_KEY = re.compile(r"^okr-(?:checkin|review|retro)-[0-9a-f]{24}(?:-until-\
 def meeting_identity(db: Any, tenant: str, key: str) -> dict[str, str]:
     """The team, kind and quarter of the meeting ``key`` (this tenant's only)."""
     if not MEETING_KEY.match(key or ""):
-        raise InputError("That is not an OKR meeting key (okr-checkin-… as the invite shows it).",
-                         code="bad_meeting_key", field="key")
+        raise InputError(
+            "That is not an OKR meeting key (okr-checkin-… as the invite shows it).",
+            code="bad_meeting_key",
+            field="key",
+        )
     with db.read() as s:
         rec = get_meeting(s, tenant, key)
     if rec is None:
-        raise NotFound("No OKR meeting has this key here; was it scheduled in another tenant?",
-                       code="meeting_not_found", key=key)
+        raise NotFound(
+            "No OKR meeting has this key here; was it scheduled in another tenant?", code="meeting_not_found", key=key
+        )
     return {"key": rec.key, "team": rec.team, "kind": rec.kind, "quarter": rec.quarter}
 
 

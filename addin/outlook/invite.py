@@ -18,8 +18,14 @@ from addin.okr.quarters import Quarter
 
 # Findings worth the meeting's time: things the team must talk about, not style advice.
 DISCUSS_PITFALLS = (
-    "stale", "unacknowledged-dependency", "low-confidence-unaddressed", "unrealistic-target",
-    "conflicting-krs", "no-owner", "owner-overloaded", "wrong-cadence",
+    "stale",
+    "unacknowledged-dependency",
+    "low-confidence-unaddressed",
+    "unrealistic-target",
+    "conflicting-krs",
+    "no-owner",
+    "owner-overloaded",
+    "wrong-cadence",
 )
 
 STATUS_COLOURS: dict[str, tuple[str, str]] = {  # background, text (contrast >= 4.5:1)
@@ -30,8 +36,11 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {  # background, text (contrast >= 
     Status.NOT_STARTED: ("#E1DFDD", "#000000"),
 }
 STATUS_LABELS = {
-    Status.ON_TRACK: "On track", Status.AT_RISK: "At risk", Status.OFF_TRACK: "Off track",
-    Status.DONE: "Done", Status.NOT_STARTED: "Not started",
+    Status.ON_TRACK: "On track",
+    Status.AT_RISK: "At risk",
+    Status.OFF_TRACK: "Off track",
+    Status.DONE: "Done",
+    Status.NOT_STARTED: "Not started",
 }
 
 _FONT = "font-family:Segoe UI,Arial,sans-serif;font-size:13px;color:#201F1E"
@@ -75,15 +84,18 @@ def build_invite(
 ) -> InviteBody:
     """The status body for one team's meeting: rows from scoring, findings from the linter."""
     # the store's OkrSet carries its check-ins; callers may add more
-    rows = status_rows(okrs, team, quarter=quarter, today=today,
-                       checkins=[*checkins, *okrs.checkins])
+    rows = status_rows(okrs, team, quarter=quarter, today=today, checkins=[*checkins, *okrs.checkins])
     if findings is None:
         from addin.okr.lint import lint  # the linter is only needed when not given findings
 
         findings = lint(okrs, today=today, checkins=checkins, quarter=quarter)
     return render_status(
-        team, rows, discussion_findings(findings, okrs, team), as_of=today,
-        workbook_url=workbook_url, title=title,
+        team,
+        rows,
+        discussion_findings(findings, okrs, team),
+        as_of=today,
+        workbook_url=workbook_url,
+        title=title,
     )
 
 
@@ -100,17 +112,27 @@ def status_rows(
             continue
         mine = sorted((c for c in checkins if kr.id and c.kr_id == kr.id), key=lambda c: c.at)
         st = kr_status(
-            kr, quarter=quarter, today=today, thresholds=okrs.settings.thresholds, checkins=mine,
+            kr,
+            quarter=quarter,
+            today=today,
+            thresholds=okrs.settings.thresholds,
+            checkins=mine,
             objective_type=types.get((kr.team.casefold(), kr.objective), ObjectiveType.COMMITTED),
         )
-        rows.append(StatusRow(
-            kr_id=kr.id, title=kr.title, owner=kr.owner, progress=st.progress,
-            expected=st.expected, status=st.status,
-            confidence=mine[-1].confidence if mine and mine[-1].confidence is not None
-            else kr.confidence,
-            change=weekly_change(kr, mine, today), unit=kr.unit,
-            last_note=next((c.note for c in reversed(mine) if c.note.strip()), kr.notes),
-        ))
+        rows.append(
+            StatusRow(
+                kr_id=kr.id,
+                title=kr.title,
+                owner=kr.owner,
+                progress=st.progress,
+                expected=st.expected,
+                status=st.status,
+                confidence=mine[-1].confidence if mine and mine[-1].confidence is not None else kr.confidence,
+                change=weekly_change(kr, mine, today),
+                unit=kr.unit,
+                last_note=next((c.note for c in reversed(mine) if c.note.strip()), kr.notes),
+            )
+        )
     return rows
 
 
@@ -119,8 +141,7 @@ def weekly_change(kr: KeyResult, checkins: Sequence[CheckIn], today: dt.date) ->
     if not checkins:
         return None
     cutoff = today - dt.timedelta(days=7)
-    now_value = next((c.value for c in reversed(checkins) if c.value is not None
-                      and c.at.date() <= today), None)
+    now_value = next((c.value for c in reversed(checkins) if c.value is not None and c.at.date() <= today), None)
     before = [c.value for c in checkins if c.value is not None and c.at.date() <= cutoff]
     then = before[-1] if before else kr.baseline
     if now_value is None or then is None:
@@ -157,20 +178,35 @@ def render_status(
     )
 
 
-def render_html(team: str, rows: Sequence[StatusRow], findings: Sequence[Finding] = (), *,
-                as_of: dt.date, workbook_url: str | None = None, title: str | None = None) -> str:
+def render_html(
+    team: str,
+    rows: Sequence[StatusRow],
+    findings: Sequence[Finding] = (),
+    *,
+    as_of: dt.date,
+    workbook_url: str | None = None,
+    title: str | None = None,
+) -> str:
     """The HTML body: inline styles only, user text escaped once."""
     e = _esc
     heading = title or f"{team}: key results"
-    out = [f'<div style="{_FONT}">',
-           f'<p style="{_FONT};font-size:15px;font-weight:bold;margin:0 0 4px 0">{e(heading)}</p>',
-           f'<p style="{_FONT};color:#605E5C;margin:0 0 8px 0">Status as of {as_of.isoformat()}</p>']
+    out = [
+        f'<div style="{_FONT}">',
+        f'<p style="{_FONT};font-size:15px;font-weight:bold;margin:0 0 4px 0">{e(heading)}</p>',
+        f'<p style="{_FONT};color:#605E5C;margin:0 0 8px 0">Status as of {as_of.isoformat()}</p>',
+    ]
     if rows:
-        out.append('<table role="presentation" cellpadding="0" cellspacing="0" border="0" '
-                   'style="border-collapse:collapse">')
-        out.append("<tr>" + "".join(f'<th style="{_HEAD}">{h}</th>' for h in (
-            "Key result", "Owner", "Progress", "Status", "Confidence", "Change (7 days)",
-            "Last note")) + "</tr>")
+        out.append(
+            '<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse">'
+        )
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<th style="{_HEAD}">{h}</th>'
+                for h in ("Key result", "Owner", "Progress", "Status", "Confidence", "Change (7 days)", "Last note")
+            )
+            + "</tr>"
+        )
         for r in rows:
             bg, fg = STATUS_COLOURS.get(r.status, STATUS_COLOURS[Status.NOT_STARTED])
             label = STATUS_LABELS.get(r.status, str(r.status))
@@ -185,7 +221,8 @@ def render_html(team: str, rows: Sequence[StatusRow], findings: Sequence[Finding
                 f'<td style="{_CELL}">{_pct(r.confidence)}</td>'
                 f'<td style="{_CELL}">{e(_change(r.change, r.unit))}</td>'
                 f'<td style="{_CELL}">{_multiline(r.last_note)}</td>'
-                "</tr>")
+                "</tr>"
+            )
         out.append("</table>")
     else:
         out.append(f'<p style="{_FONT}">This team has no key results yet.</p>')
@@ -199,22 +236,30 @@ def render_html(team: str, rows: Sequence[StatusRow], findings: Sequence[Finding
         out.append("</ul>")
     link = safe_link(workbook_url)
     if link:
-        out.append(f'<p style="{_FONT}"><a href="{e(link)}" style="color:#0078D4">'
-                   "Open the OKR workbook</a></p>")
+        out.append(f'<p style="{_FONT}"><a href="{e(link)}" style="color:#0078D4">Open the OKR workbook</a></p>')
     out.append("</div>")
     return "".join(out)
 
 
-def render_text(team: str, rows: Sequence[StatusRow], findings: Sequence[Finding] = (), *,
-                as_of: dt.date, workbook_url: str | None = None, title: str | None = None) -> str:
+def render_text(
+    team: str,
+    rows: Sequence[StatusRow],
+    findings: Sequence[Finding] = (),
+    *,
+    as_of: dt.date,
+    workbook_url: str | None = None,
+    title: str | None = None,
+) -> str:
     """The plain-text body (DESCRIPTION in .ics, text previews)."""
     lines = [clean_text(title or f"{team}: key results"), f"Status as of {as_of.isoformat()}", ""]
     for r in rows:
         label = STATUS_LABELS.get(r.status, str(r.status))
         head = f"- {clean_text(r.title)}" + (f" [{r.kr_id}]" if r.kr_id else "")
         lines.append(head)
-        lines.append(f"  owner {clean_text(r.owner or '-')}; progress {_pct(r.progress)}; {label}; "
-                     f"confidence {_pct(r.confidence)}; change {_change(r.change, r.unit)}")
+        lines.append(
+            f"  owner {clean_text(r.owner or '-')}; progress {_pct(r.progress)}; {label}; "
+            f"confidence {_pct(r.confidence)}; change {_change(r.change, r.unit)}"
+        )
         if r.last_note.strip():
             lines.append("  note: " + " ".join(clean_text(r.last_note).split()))
     if not rows:
@@ -290,13 +335,19 @@ def _bar(progress: float | None, colour: str) -> str:
     filled = max(0, min(_BAR_WIDTH, round(progress * _BAR_WIDTH)))
     cells = []
     if filled:
-        cells.append(f'<td width="{filled}" bgcolor="{colour}" style="width:{filled}px;height:8px;'
-                     f'background-color:{colour};font-size:1px;line-height:1px">&nbsp;</td>')
+        cells.append(
+            f'<td width="{filled}" bgcolor="{colour}" style="width:{filled}px;height:8px;'
+            f'background-color:{colour};font-size:1px;line-height:1px">&nbsp;</td>'
+        )
     if filled < _BAR_WIDTH:
         rest = _BAR_WIDTH - filled
-        cells.append(f'<td width="{rest}" bgcolor="#EDEBE9" style="width:{rest}px;height:8px;'
-                     'background-color:#EDEBE9;font-size:1px;line-height:1px">&nbsp;</td>')
-    return ('<table role="presentation" cellpadding="0" cellspacing="0" border="0" '
-            f'width="{_BAR_WIDTH}" style="border-collapse:collapse;width:{_BAR_WIDTH}px">'
-            f"<tr>{''.join(cells)}</tr></table>"
-            f'<span style="{_FONT};font-size:11px">{_pct(progress)}</span>')
+        cells.append(
+            f'<td width="{rest}" bgcolor="#EDEBE9" style="width:{rest}px;height:8px;'
+            'background-color:#EDEBE9;font-size:1px;line-height:1px">&nbsp;</td>'
+        )
+    return (
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" '
+        f'width="{_BAR_WIDTH}" style="border-collapse:collapse;width:{_BAR_WIDTH}px">'
+        f"<tr>{''.join(cells)}</tr></table>"
+        f'<span style="{_FONT};font-size:11px">{_pct(progress)}</span>'
+    )

@@ -22,8 +22,11 @@ def allow_external_attendees(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     raw = (env.get("OKR_ALLOW_EXTERNAL_ATTENDEES") or "false").strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
-        raise InputError("OKR_ALLOW_EXTERNAL_ATTENDEES must be true or false.", code="bad_setting",
-                         field="OKR_ALLOW_EXTERNAL_ATTENDEES")
+        raise InputError(
+            "OKR_ALLOW_EXTERNAL_ATTENDEES must be true or false.",
+            code="bad_setting",
+            field="OKR_ALLOW_EXTERNAL_ATTENDEES",
+        )
     return raw in ("true", "1", "yes")
 
 
@@ -48,13 +51,23 @@ def vet_plan(plan: CadencePlan, calendar: Any, tenant: str, env: Mapping[str, st
     for m in plan.meetings:
         vetted = vet_meeting_people(m.organizer, m.attendees, users, allow_external=allow)
         if not vetted.organiser_ok:
-            skipped.append(Skipped(m.team, f"{m.organizer}, the team's lead, is not a user of this "
-                                           f"organisation: the {m.kind} meeting is not created in that mailbox"))
+            skipped.append(
+                Skipped(
+                    m.team,
+                    f"{m.organizer}, the team's lead, is not a user of this "
+                    f"organisation: the {m.kind} meeting is not created in that mailbox",
+                )
+            )
             continue
         if vetted.left_out:
-            skipped.append(Skipped(m.team, f"left out of the {m.kind} invitation (not users of this organisation; "
-                                           f"OKR_ALLOW_EXTERNAL_ATTENDEES=true invites them): "
-                                           f"{', '.join(vetted.left_out)}"))
+            skipped.append(
+                Skipped(
+                    m.team,
+                    f"left out of the {m.kind} invitation (not users of this organisation; "
+                    f"OKR_ALLOW_EXTERNAL_ATTENDEES=true invites them): "
+                    f"{', '.join(vetted.left_out)}",
+                )
+            )
             m = replace(m, attendees=vetted.attendees)
         meetings.append(m)
     return replace(plan, meetings=tuple(meetings), skipped=tuple(skipped))

@@ -85,19 +85,38 @@ class PlannedMeeting:
         """A hash of everything that, when changed, must be sent to the calendar."""
         rec = self.recurrence
         parts = [
-            self.subject, self.organizer, ",".join(self.attendees),
-            self.start.isoformat(), str(int(self.duration.total_seconds())), self.timezone,
-            "" if rec is None else f"{rec.pattern}|{','.join(rec.days_of_week)}|{rec.index}|"
+            self.subject,
+            self.organizer,
+            ",".join(self.attendees),
+            self.start.isoformat(),
+            str(int(self.duration.total_seconds())),
+            self.timezone,
+            ""
+            if rec is None
+            else f"{rec.pattern}|{','.join(rec.days_of_week)}|{rec.index}|"
             f"{rec.interval}|{rec.range_start}|{rec.range_end}",
-            self.body_html, str(self.online_meeting), ",".join(self.categories),
+            self.body_html,
+            str(self.online_meeting),
+            ",".join(self.categories),
             ",".join(d.isoformat() for d in self.skip_dates),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def changes_from(self, other: PlannedMeeting) -> list[str]:
         """Names of the fields that differ from ``other`` (what a re-run changes)."""
-        names = ("subject", "organizer", "attendees", "start", "duration", "timezone",
-                 "recurrence", "body_html", "online_meeting", "categories", "skip_dates")
+        names = (
+            "subject",
+            "organizer",
+            "attendees",
+            "start",
+            "duration",
+            "timezone",
+            "recurrence",
+            "body_html",
+            "online_meeting",
+            "categories",
+            "skip_dates",
+        )
         return [n for n in names if getattr(self, n) != getattr(other, n)]
 
 
@@ -143,8 +162,9 @@ def resolve_quarter(okrs: OkrSet, quarter: str | Quarter | None, now: dt.datetim
     """The quarter to plan: given, else the Settings quarter, else the one containing now."""
     if isinstance(quarter, Quarter):
         return quarter
-    return quarters.resolve_quarter(quarter or okrs.settings.quarter, today=now.date(),
-                                    fy_start_month=okrs.settings.fiscal_year_start_month)
+    return quarters.resolve_quarter(
+        quarter or okrs.settings.quarter, today=now.date(), fy_start_month=okrs.settings.fiscal_year_start_month
+    )
 
 
 def plan_cadence(
@@ -183,8 +203,19 @@ def plan_cadence(
         for kind in (RETRO, REVIEW, CHECKIN):  # each later one gives way to those before
             key = meeting_key(tenant, t.name, q.label, kind)
             floor = keep_start.get(key) or _local_day(now, zone)
-            m = _plan_one(kind, key, t, q, okrs, settings, zone, max(floor, q.start),
-                          retro_day=retro_day, holidays=holidays, review=mine.get(REVIEW))
+            m = _plan_one(
+                kind,
+                key,
+                t,
+                q,
+                okrs,
+                settings,
+                zone,
+                max(floor, q.start),
+                retro_day=retro_day,
+                holidays=holidays,
+                review=mine.get(REVIEW),
+            )
             if m is None:
                 skipped.append(Skipped(t.name, f"no {kind} slot is left in {q.label}"))
             else:
@@ -264,10 +295,20 @@ def localize(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
 # -- one meeting -------------------------------------------------------------------------
 
 
-def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
-              settings: CadenceSettings, zone: ZoneInfo, floor: dt.date, *,
-              retro_day: dt.date | None, holidays: frozenset[dt.date],
-              review: PlannedMeeting | None) -> PlannedMeeting | None:
+def _plan_one(
+    kind: str,
+    key: str,
+    team: Team,
+    q: Quarter,
+    okrs: OkrSet,
+    settings: CadenceSettings,
+    zone: ZoneInfo,
+    floor: dt.date,
+    *,
+    retro_day: dt.date | None,
+    holidays: frozenset[dt.date],
+    review: PlannedMeeting | None,
+) -> PlannedMeeting | None:
     lead = team.lead or ""
     members = _unique((*team.members, lead))
     # the retro replaces the last check-in and ends the quarter's rhythm: series end before it
@@ -286,8 +327,9 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
         first = _first_relative(floor, last, settings.review_weekday, settings.review_index)
         if first is None:
             return None
-        rec = Recurrence("relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, last,
-                         index=settings.review_index)
+        rec = Recurrence(
+            "relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, last, index=settings.review_index
+        )
         subject = f"{team.name}: monthly OKR review"
         attendees, minutes = _review_attendees(team, okrs), settings.review_minutes
     else:
@@ -299,11 +341,20 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
         attendees, minutes = members, settings.retro_minutes
     start = localize(first, team.checkin_time, zone)
     m = PlannedMeeting(
-        key=key, kind=kind, team=team.name, quarter=q.label, subject=plain_text(subject),
-        organizer=lead, attendees=attendees, start=start,
-        duration=dt.timedelta(minutes=minutes), timezone=team.timezone, recurrence=rec,
+        key=key,
+        kind=kind,
+        team=team.name,
+        quarter=q.label,
+        subject=plain_text(subject),
+        organizer=lead,
+        attendees=attendees,
+        start=start,
+        duration=dt.timedelta(minutes=minutes),
+        timezone=team.timezone,
+        recurrence=rec,
         body_html=_series_body(kind, team, q, settings, key),
-        online_meeting=settings.online_meeting, categories=settings.categories,
+        online_meeting=settings.online_meeting,
+        categories=settings.categories,
     )
     if rec is None:
         return m
@@ -318,8 +369,7 @@ def _plan_one(kind: str, key: str, team: Team, q: Quarter, okrs: OkrSet,
         m = dataclass_replace(m, recurrence=rec, start=localize(kept[0], team.checkin_time, zone))
     # only days inside the series (a skipped first day is simply not part of it: re-runs,
     # which start from the kept first day, plan the same series)
-    return dataclass_replace(m, skip_dates=tuple(sorted(d for d in skip
-                                                        if d in set(days) and d >= kept[0])))
+    return dataclass_replace(m, skip_dates=tuple(sorted(d for d in skip if d in set(days) and d >= kept[0])))
 
 
 def _retro_day(team: Team, q: Quarter, holidays: frozenset[dt.date]) -> dt.date | None:
@@ -385,10 +435,11 @@ def _series_body(kind: str, team: Team, q: Quarter, settings: CadenceSettings, k
     It ends with the meeting key in plain text: the Outlook pane reads it from the body (in
     the organiser's and the attendees' forms alike, whatever Outlook did to the HTML) to
     know which team's meeting it is in."""
-    what = {CHECKIN: "weekly OKR check-in", REVIEW: "monthly OKR review",
-            RETRO: "quarter-end OKR retrospective"}[kind]
-    parts = [f"<p>{html.escape(team.name)} &mdash; {what} for {html.escape(q.label)}.</p>",
-             "<p>The key result status for each meeting is added the day before it.</p>"]
+    what = {CHECKIN: "weekly OKR check-in", REVIEW: "monthly OKR review", RETRO: "quarter-end OKR retrospective"}[kind]
+    parts = [
+        f"<p>{html.escape(team.name)} &mdash; {what} for {html.escape(q.label)}.</p>",
+        "<p>The key result status for each meeting is added the day before it.</p>",
+    ]
     url = settings.workbook_url
     if url and url.lower().startswith("https://"):
         parts.append(f'<p><a href="{html.escape(url, quote=True)}">Open the OKR workbook</a></p>')
@@ -405,8 +456,11 @@ def _zone(team: Team) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(
             f"Team {team.name!r} has time zone {team.timezone!r}, which is not an IANA zone "
-            "name such as Europe/Madrid.", code="bad_timezone", team=team.name,
-            field="timezone", **team.location.as_dict(),
+            "name such as Europe/Madrid.",
+            code="bad_timezone",
+            team=team.name,
+            field="timezone",
+            **team.location.as_dict(),
         ) from exc
 
 
@@ -439,7 +493,22 @@ def _unique(items: Sequence[str] | object) -> tuple[str, ...]:
 
 
 __all__ = [
-    "CHECKIN", "REVIEW", "RETRO", "KINDS", "Recurrence", "PlannedMeeting", "CadenceSettings",
-    "CadencePlan", "Skipped", "meeting_key", "resolve_quarter", "plan_cadence", "occurrences",
-    "next_occurrence", "nth_weekday", "localize", "plain_text", "series_days",
+    "CHECKIN",
+    "REVIEW",
+    "RETRO",
+    "KINDS",
+    "Recurrence",
+    "PlannedMeeting",
+    "CadenceSettings",
+    "CadencePlan",
+    "Skipped",
+    "meeting_key",
+    "resolve_quarter",
+    "plan_cadence",
+    "occurrences",
+    "next_occurrence",
+    "nth_weekday",
+    "localize",
+    "plain_text",
+    "series_days",
 ]

@@ -79,12 +79,25 @@ class AttachReport:
         return not self.failures
 
     def as_dict(self) -> dict[str, Any]:
-        return {"calendar": self.calendar,
-                "meetings": [{"key": m.key, "team": m.team, "quarter": m.quarter,
-                              "start": m.start.isoformat(), "action": m.action, "size": m.size,
-                              "message": m.message} for m in self.meetings],
-                "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
-                              "transient": f.transient} for f in self.failures]}
+        return {
+            "calendar": self.calendar,
+            "meetings": [
+                {
+                    "key": m.key,
+                    "team": m.team,
+                    "quarter": m.quarter,
+                    "start": m.start.isoformat(),
+                    "action": m.action,
+                    "size": m.size,
+                    "message": m.message,
+                }
+                for m in self.meetings
+            ],
+            "failures": [
+                {"key": f.key, "team": f.team, "kind": f.kind, "message": f.message, "transient": f.transient}
+                for f in self.failures
+            ],
+        }
 
 
 def attach_retro_packs(
@@ -115,15 +128,18 @@ def attach_retro_packs(
             if team is None:  # the team is gone; okr schedule cancels its meetings
                 continue
             # trimmed to what the pack reads: kept until built, so the store is not held meanwhile
-            data = for_team(gather_retro_input(s, tenant, team, parse_quarter(rec.quarter, fy_start),
-                                               now=now))
+            data = for_team(gather_retro_input(s, tenant, team, parse_quarter(rec.quarter, fy_start), now=now))
             digest = pack_fingerprint(data)
             if (rec.attachment or {}).get("sha256") == digest:
                 report.meetings.append(AttachOutcome(rec.key, rec.team, rec.quarter, start, UNCHANGED))
                 continue
             todo.append((rec, data, digest))
-    packs = [RetroPack(rec, pack_name(rec.team, rec.quarter), make(data), digest,
-                       link(rec.team, rec.quarter) if link else None) for rec, data, digest in todo]
+    packs = [
+        RetroPack(
+            rec, pack_name(rec.team, rec.quarter), make(data), digest, link(rec.team, rec.quarter) if link else None
+        )
+        for rec, data, digest in todo
+    ]
     del todo  # the inputs are large; the packs are what is left to send
     failures = calendar.attach(tenant, packs, now=now, record=_recorder(db, tenant, now)) if packs else []
     report.failures = failures
@@ -136,13 +152,22 @@ def attach_retro_packs(
         after = (stored.get(rec.key) or rec).attachment or {}
         landed = after.get("sha256") == pack.sha256
         if rec.key in failed and not landed:
-            report.meetings.append(AttachOutcome(rec.key, rec.team, rec.quarter, start, FAILED,
-                                                 message=failed[rec.key].message))
+            report.meetings.append(
+                AttachOutcome(rec.key, rec.team, rec.quarter, start, FAILED, message=failed[rec.key].message)
+            )
             continue
         action = REPLACED if rec.attachment else ATTACHED
-        report.meetings.append(AttachOutcome(rec.key, rec.team, rec.quarter, start, action,
-                                             len(pack.content),
-                                             failed[rec.key].message if rec.key in failed else ""))
+        report.meetings.append(
+            AttachOutcome(
+                rec.key,
+                rec.team,
+                rec.quarter,
+                start,
+                action,
+                len(pack.content),
+                failed[rec.key].message if rec.key in failed else "",
+            )
+        )
     return report
 
 
@@ -153,8 +178,7 @@ def pack_fingerprint(data: Any) -> str:
     from addin.reports.data import for_team  # the pack's own rule for what it reads
 
     data = for_team(data)
-    fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)
-              if f.name != "generated_at"}
+    fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data) if f.name != "generated_at"}
     text = json.dumps(_canonical(fields), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -168,6 +192,7 @@ def pack_link(base_url: str) -> Link:
 
     def link(team: str, quarter: str) -> str:
         return f"{root}/api/teams/{quote(team, safe='')}/retro/{quote(quarter, safe='')}.docx"
+
     return link
 
 

@@ -60,7 +60,7 @@ from addin.store.meetings import (
 
 LOCAL_TENANT = "local"
 CANCEL = "cancelled"  # a MeetingOutcome action: the team is gone, so is its meeting
-GONE_COMMENT = ("This team is no longer in the OKR workbook, so its OKR meetings are cancelled.")
+GONE_COMMENT = "This team is no longer in the OKR workbook, so its OKR meetings are cancelled."
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +121,51 @@ class ScheduleReport:
     def rows(self) -> list[list[str]]:
         """The --dry-run / summary table: one row per meeting."""
         head = ["team", "meeting", "first", "repeats", "attendees", "action", "changes"]
-        return [head] + [[m.team, m.kind, m.start.strftime("%Y-%m-%d %H:%M %Z"), m.recurrence,
-                          str(len(m.attendees)), m.action, ", ".join(m.changes) or m.message]
-                         for m in self.meetings]
+        return [head] + [
+            [
+                m.team,
+                m.kind,
+                m.start.strftime("%Y-%m-%d %H:%M %Z"),
+                m.recurrence,
+                str(len(m.attendees)),
+                m.action,
+                ", ".join(m.changes) or m.message,
+            ]
+            for m in self.meetings
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "quarter": self.quarter, "calendar": self.calendar, "dry_run": self.dry_run,
-            "meetings": [{"key": m.key, "team": m.team, "kind": m.kind, "subject": m.subject,
-                          "start": m.start.isoformat(), "recurrence": m.recurrence,
-                          "attendees": list(m.attendees), "action": m.action,
-                          "changes": list(m.changes), "message": m.message} for m in self.meetings],
+            "quarter": self.quarter,
+            "calendar": self.calendar,
+            "dry_run": self.dry_run,
+            "meetings": [
+                {
+                    "key": m.key,
+                    "team": m.team,
+                    "kind": m.kind,
+                    "subject": m.subject,
+                    "start": m.start.isoformat(),
+                    "recurrence": m.recurrence,
+                    "attendees": list(m.attendees),
+                    "action": m.action,
+                    "changes": list(m.changes),
+                    "message": m.message,
+                }
+                for m in self.meetings
+            ],
             "skipped": [{"team": s.team, "reason": s.reason} for s in self.skipped],
-            "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
-                          "transient": f.transient, "warning": f.warning} for f in self.failures],
+            "failures": [
+                {
+                    "key": f.key,
+                    "team": f.team,
+                    "kind": f.kind,
+                    "message": f.message,
+                    "transient": f.transient,
+                    "warning": f.warning,
+                }
+                for f in self.failures
+            ],
         }
 
 
@@ -159,11 +190,18 @@ class RefreshReport:
         return not self.failures
 
     def as_dict(self) -> dict[str, Any]:
-        return {"calendar": self.calendar, "mode": self.mode, "unchanged": self.unchanged,
-                "updated": [{"key": u.key, "team": u.team, "kind": u.kind,
-                             "start": u.start.isoformat()} for u in self.updated],
-                "failures": [{"key": f.key, "team": f.team, "kind": f.kind, "message": f.message,
-                              "transient": f.transient} for f in self.failures]}
+        return {
+            "calendar": self.calendar,
+            "mode": self.mode,
+            "unchanged": self.unchanged,
+            "updated": [
+                {"key": u.key, "team": u.team, "kind": u.kind, "start": u.start.isoformat()} for u in self.updated
+            ],
+            "failures": [
+                {"key": f.key, "team": f.team, "kind": f.kind, "message": f.message, "transient": f.transient}
+                for f in self.failures
+            ],
+        }
 
 
 def schedule(
@@ -185,16 +223,21 @@ def schedule(
         okrs = repo.load_okrs(s, tenant, quarter=the_quarter.label)
         records = {r.key: r for r in list_meetings(s, tenant)}
     quarter = the_quarter.label
-    plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
-                        settings=settings, keep_start=_kept_starts(records))
+    plan = plan_cadence(
+        okrs, tenant=tenant, now=now, quarter=quarter, team=team, settings=settings, keep_start=_kept_starts(records)
+    )
     cuts = _history_cuts(plan.meetings, records, now)
     if cuts:  # those series start afresh from today; the old ones end before the change
         kept = {k: v for k, v in _kept_starts(records).items() if k not in cuts}
-        plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=quarter, team=team,
-                            settings=settings, keep_start=kept)
+        plan = plan_cadence(
+            okrs, tenant=tenant, now=now, quarter=quarter, team=team, settings=settings, keep_start=kept
+        )
     plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
-    bodies = _bodies(okrs, plan.meetings, plan.quarter, now, records,
-                     workbook_url=settings.workbook_url) if calendar.name == "ics" else {}
+    bodies = (
+        _bodies(okrs, plan.meetings, plan.quarter, now, records, workbook_url=settings.workbook_url)
+        if calendar.name == "ics"
+        else {}
+    )
     changes: list[MeetingChange] = []
     for m in plan.meetings:
         if m.key in cuts:
@@ -202,32 +245,51 @@ def schedule(
         else:
             changes.append(_change(m, records.get(m.key), bodies.get(m.key), calendar.name))
     changes += _ended_series(records, plan, cuts, calendar.name)
-    report = ScheduleReport(plan.quarter.label, calendar.name, dry_run,
-                            skipped=list(plan.skipped))
+    report = ScheduleReport(plan.quarter.label, calendar.name, dry_run, skipped=list(plan.skipped))
     gone = _orphaned(records.values(), okrs, team, now)
     if not dry_run:
-        report.failures = calendar.apply(tenant, changes, now=now,
-                                         record=_recorder(db, tenant, now))
+        report.failures = calendar.apply(tenant, changes, now=now, record=_recorder(db, tenant, now))
         if gone:
-            report.failures += calendar.cancel(tenant, gone, now=now, record=_recorder(db, tenant, now),
-                                               comment=GONE_COMMENT)
+            report.failures += calendar.cancel(
+                tenant, gone, now=now, record=_recorder(db, tenant, now), comment=GONE_COMMENT
+            )
     failed = {f.key: f for f in report.failures if not f.warning}
     for rec in gone:
         snap = rec.snapshot or {}
         start = _snapshot_start(snap) or now
-        report.meetings.append(MeetingOutcome(
-            rec.key, rec.team, rec.kind, str(snap.get("subject") or ""), start,
-            _snapshot_recurrence(snap), tuple(str(a) for a in snap.get("attendees") or ()),  # type: ignore[union-attr]
-            "failed" if rec.key in failed else CANCEL, (),
-            failed[rec.key].message if rec.key in failed else "the team is no longer in the store"))
+        report.meetings.append(
+            MeetingOutcome(
+                rec.key,
+                rec.team,
+                rec.kind,
+                str(snap.get("subject") or ""),
+                start,
+                _snapshot_recurrence(snap),
+                tuple(str(a) for a in snap.get("attendees") or ()),  # type: ignore[union-attr]
+                "failed" if rec.key in failed else CANCEL,
+                (),
+                failed[rec.key].message if rec.key in failed else "the team is no longer in the store",
+            )
+        )
     for c in changes:
         m = c.meeting
         action, message = c.action, ""
         if m.key in failed:
             action, message = "failed", failed[m.key].message
-        report.meetings.append(MeetingOutcome(
-            m.key, m.team, m.kind, m.subject, m.start, describe_recurrence(m), m.attendees,
-            action, c.changes, message))
+        report.meetings.append(
+            MeetingOutcome(
+                m.key,
+                m.team,
+                m.kind,
+                m.subject,
+                m.start,
+                describe_recurrence(m),
+                m.attendees,
+                action,
+                c.changes,
+                message,
+            )
+        )
     return report
 
 
@@ -258,10 +320,11 @@ def refresh_invites(
         return RefreshReport(calendar.name, mode)
 
     with db.read() as s:
-        records = {r.key: r for r in list_meetings(s, tenant)
-                   if r.state in (CREATED, WRITTEN)}
+        records = {r.key: r for r in list_meetings(s, tenant) if r.state in (CREATED, WRITTEN)}
         # each quarter's invites carry that quarter's key results only
-        by_quarter = {label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}}
+        by_quarter = {
+            label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}
+        }
     report = RefreshReport(calendar.name, mode)
     if not records:
         return report
@@ -269,27 +332,36 @@ def refresh_invites(
     for label in sorted(by_quarter):
         okrs = by_quarter[label]
         q = parse_quarter(label, okrs.settings.fiscal_year_start_month)
-        plan = plan_cadence(okrs, tenant=tenant, now=now, quarter=q, settings=settings,
-                            keep_start=_kept_starts(records))
+        plan = plan_cadence(
+            okrs, tenant=tenant, now=now, quarter=q, settings=settings, keep_start=_kept_starts(records)
+        )
         meetings = [m for m in plan.meetings if m.key in records]
         window = None if calendar.name == "ics" else within
-        bodies = _bodies(okrs, meetings, q, now, records, window=window,
-                         workbook_url=settings.workbook_url)
+        bodies = _bodies(okrs, meetings, q, now, records, window=window, workbook_url=settings.workbook_url)
         for m in meetings:
             rec = records[m.key]
             body = bodies.get(m.key)
             if calendar.name == "ics":
-                fresh = body is not None and (body.body_hash != rec.body_hash or
-                                              body.start.astimezone(dt.UTC) != rec.body_start)
+                fresh = body is not None and (
+                    body.body_hash != rec.body_hash or body.start.astimezone(dt.UTC) != rec.body_start
+                )
             else:
                 # once per occurrence, and only when the status changed since it was last sent
-                fresh = (body is not None and body.start.astimezone(dt.UTC) != rec.body_start
-                         and body.body_hash != rec.body_hash)
+                fresh = (
+                    body is not None
+                    and body.start.astimezone(dt.UTC) != rec.body_start
+                    and body.body_hash != rec.body_hash
+                )
             if calendar.name == "ics":
                 # the file is rewritten whole: every meeting of the team goes in it
-                changes.append(MeetingChange(m, UPDATE if fresh else UNCHANGED,
-                                             rec.but(sequence=rec.sequence + (1 if fresh else 0)),
-                                             body=body))
+                changes.append(
+                    MeetingChange(
+                        m,
+                        UPDATE if fresh else UNCHANGED,
+                        rec.but(sequence=rec.sequence + (1 if fresh else 0)),
+                        body=body,
+                    )
+                )
             elif fresh:
                 changes.append(MeetingChange(m, UPDATE, rec, body=body))
             if fresh and body is not None:
@@ -324,9 +396,12 @@ def team_ics(instance_path: str | os.PathLike[str], tenant: str, team: str, quar
 
     path = ics_folder(instance_path, tenant) / file_name(team, quarter)
     if not path.is_file():
-        raise NotFound(f"No calendar has been written for team {team!r} in {quarter}; "
-                       "run okr schedule first.", code="calendar_not_found", team=team,
-                       quarter=quarter)
+        raise NotFound(
+            f"No calendar has been written for team {team!r} in {quarter}; run okr schedule first.",
+            code="calendar_not_found",
+            team=team,
+            quarter=quarter,
+        )
     return path.read_bytes()
 
 
@@ -337,12 +412,18 @@ def parse_within(text: str) -> dt.timedelta:
     """Read ``--within`` values like "48h", "2d", "90m"; InputError otherwise."""
     match = _DURATION.match(text or "")
     if not match or int(match[1]) == 0:
-        raise InputError(f"{text!r} is not a duration; write it like 48h, 2d or 90m.",
-                         code="bad_duration", field="within")
+        raise InputError(
+            f"{text!r} is not a duration; write it like 48h, 2d or 90m.", code="bad_duration", field="within"
+        )
     unit = match[2].lower()
     amount = int(match[1])
-    return dt.timedelta(minutes=amount) if unit in ("m", "min") else \
-        dt.timedelta(hours=amount) if unit == "h" else dt.timedelta(days=amount)
+    return (
+        dt.timedelta(minutes=amount)
+        if unit in ("m", "min")
+        else dt.timedelta(hours=amount)
+        if unit == "h"
+        else dt.timedelta(days=amount)
+    )
 
 
 def describe_recurrence(m: PlannedMeeting) -> str:
@@ -404,8 +485,9 @@ def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
     return {k: r.series_start for k, r in records.items() if r.series_start is not None}
 
 
-def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord],
-                  now: dt.datetime) -> dict[str, dt.date]:
+def _history_cuts(
+    meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord], now: dt.datetime
+) -> dict[str, dt.date]:
     """Series whose weekday, time, zone, organiser or attendees changed after they began, each
     with the last day the old series keeps (its last occurrence before now): history is not
     rewritten. Before a series began, a change is an update of it (attendees-only when only
@@ -419,13 +501,15 @@ def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, Meet
         if old is None or old.recurrence is None:
             continue
         o, n = old.recurrence, m.recurrence
-        moved = (old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
-                 or old.duration != m.duration or old.timezone != m.timezone
-                 or old.organizer.casefold() != m.organizer.casefold()
-                 # who was there is history too: past occurrences keep their attendees
-                 or {a.casefold() for a in old.attendees} != {a.casefold() for a in m.attendees}
-                 or (o.pattern, o.days_of_week, o.index, o.interval)
-                 != (n.pattern, n.days_of_week, n.index, n.interval))
+        moved = (
+            old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
+            or old.duration != m.duration
+            or old.timezone != m.timezone
+            or old.organizer.casefold() != m.organizer.casefold()
+            # who was there is history too: past occurrences keep their attendees
+            or {a.casefold() for a in old.attendees} != {a.casefold() for a in m.attendees}
+            or (o.pattern, o.days_of_week, o.index, o.interval) != (n.pattern, n.days_of_week, n.index, n.interval)
+        )
         if not moved:
             continue
         past = [s.date() for s in occurrences(old) if s < now]
@@ -434,30 +518,39 @@ def _history_cuts(meetings: Sequence[PlannedMeeting], records: Mapping[str, Meet
     return out
 
 
-def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date,
-           body: OccurrenceBody | None) -> list[MeetingChange]:
+def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date, body: OccurrenceBody | None) -> list[MeetingChange]:
     """The old series ends on ``cut`` (kept under a key of its own, in its organiser's
     mailbox); the planned one is created afresh (in the new lead's mailbox if it changed)."""
     old = _planned_from_snapshot(rec)
     assert old is not None and old.recurrence is not None
     ended_key = f"{m.key}-until-{cut:%Y%m%d}"
     ended = dataclasses.replace(
-        old, key=ended_key, recurrence=dataclasses.replace(old.recurrence, range_end=cut),
-        skip_dates=tuple(d for d in old.skip_dates if d <= cut))
+        old,
+        key=ended_key,
+        recurrence=dataclasses.replace(old.recurrence, range_end=cut),
+        skip_dates=tuple(d for d in old.skip_dates if d <= cut),
+    )
     snap = {**_snapshot(ended), "ended": True}
-    ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap,
-                        sequence=rec.sequence + 1)
+    ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap, sequence=rec.sequence + 1)
     first_day = m.recurrence.range_start if m.recurrence else m.start.date()
-    fresh = MeetingRecord(key=m.key, team=m.team, kind=m.kind, quarter=m.quarter,
-                          organizer=m.organizer, state=PENDING, fingerprint=m.fingerprint(),
-                          series_start=first_day, snapshot=_snapshot(m),
-                          sequence=rec.sequence + 1)
-    return [MeetingChange(ended, UPDATE, ended_rec, ("recurrence",)),
-            MeetingChange(m, CREATE, fresh, body=body)]
+    fresh = MeetingRecord(
+        key=m.key,
+        team=m.team,
+        kind=m.kind,
+        quarter=m.quarter,
+        organizer=m.organizer,
+        state=PENDING,
+        fingerprint=m.fingerprint(),
+        series_start=first_day,
+        snapshot=_snapshot(m),
+        sequence=rec.sequence + 1,
+    )
+    return [MeetingChange(ended, UPDATE, ended_rec, ("recurrence",)), MeetingChange(m, CREATE, fresh, body=body)]
 
 
-def _ended_series(records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping[str, dt.date],
-                  calendar: str) -> list[MeetingChange]:
+def _ended_series(
+    records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping[str, dt.date], calendar: str
+) -> list[MeetingChange]:
     """Series ended by an earlier change, kept as they are (an .ics file is written whole)."""
     if calendar != "ics":
         return []
@@ -465,8 +558,7 @@ def _ended_series(records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping
     out = []
     for rec in records.values():
         snap = rec.snapshot or {}
-        if not snap.get("ended") or rec.quarter != plan.quarter.label \
-                or rec.team.casefold() not in teams:
+        if not snap.get("ended") or rec.quarter != plan.quarter.label or rec.team.casefold() not in teams:
             continue
         m = _planned_from_snapshot(rec)
         if m is not None:
@@ -481,18 +573,35 @@ def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
         zone = ZoneInfo(str(snap["timezone"]))
         start = dt.datetime.fromisoformat(str(snap["start"])).astimezone(zone)
         r = snap.get("recurrence")
-        recurrence = None if not isinstance(r, dict) else Recurrence(
-            str(r["pattern"]), tuple(r["days"]), dt.date.fromisoformat(str(r["start"])),
-            dt.date.fromisoformat(str(r["end"])), int(r.get("interval") or 1), r.get("index"))
+        recurrence = (
+            None
+            if not isinstance(r, dict)
+            else Recurrence(
+                str(r["pattern"]),
+                tuple(r["days"]),
+                dt.date.fromisoformat(str(r["start"])),
+                dt.date.fromisoformat(str(r["end"])),
+                int(r.get("interval") or 1),
+                r.get("index"),
+            )
+        )
         return PlannedMeeting(
-            key=rec.key, kind=rec.kind, team=rec.team, quarter=rec.quarter,
-            subject=str(snap["subject"]), organizer=str(snap["organizer"]),
-            attendees=tuple(snap["attendees"]), start=start,  # type: ignore[arg-type]
+            key=rec.key,
+            kind=rec.kind,
+            team=rec.team,
+            quarter=rec.quarter,
+            subject=str(snap["subject"]),
+            organizer=str(snap["organizer"]),
+            attendees=tuple(snap["attendees"]),
+            start=start,  # type: ignore[arg-type]
             duration=dt.timedelta(seconds=int(snap["duration"])),  # type: ignore[call-overload]
-            timezone=str(snap["timezone"]), recurrence=recurrence, body_html=str(snap["body_html"]),
+            timezone=str(snap["timezone"]),
+            recurrence=recurrence,
+            body_html=str(snap["body_html"]),
             online_meeting=bool(snap.get("online_meeting", True)),
             categories=tuple(snap.get("categories") or ()),  # type: ignore[arg-type]
-            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()))  # type: ignore[union-attr]
+            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()),
+        )  # type: ignore[union-attr]
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -500,25 +609,43 @@ def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
 def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
     rec = m.recurrence
     extra = {"skip_dates": [d.isoformat() for d in m.skip_dates]} if m.skip_dates else {}
-    return {**extra,
-        "subject": m.subject, "organizer": m.organizer, "attendees": list(m.attendees),
-        "start": m.start.isoformat(), "duration": int(m.duration.total_seconds()),
-        "timezone": m.timezone, "body_html": m.body_html, "online_meeting": m.online_meeting,
+    return {
+        **extra,
+        "subject": m.subject,
+        "organizer": m.organizer,
+        "attendees": list(m.attendees),
+        "start": m.start.isoformat(),
+        "duration": int(m.duration.total_seconds()),
+        "timezone": m.timezone,
+        "body_html": m.body_html,
+        "online_meeting": m.online_meeting,
         "categories": list(m.categories),
-        "recurrence": None if rec is None else {
-            "pattern": rec.pattern, "days": list(rec.days_of_week), "index": rec.index,
-            "interval": rec.interval, "start": rec.range_start.isoformat(),
-            "end": rec.range_end.isoformat()},
+        "recurrence": None
+        if rec is None
+        else {
+            "pattern": rec.pattern,
+            "days": list(rec.days_of_week),
+            "index": rec.index,
+            "interval": rec.interval,
+            "start": rec.range_start.isoformat(),
+            "end": rec.range_end.isoformat(),
+        },
     }
 
 
-def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None,
-            calendar: str) -> MeetingChange:
+def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None, calendar: str) -> MeetingChange:
     if rec is not None and rec.state == CANCELLED:
         # its team came back: a new meeting (the cancelled event is gone from the calendar)
-        rec = rec.but(state=PENDING, graph_id=None, ical_uid=None, change_key=None,
-                      transaction_id=None, attachment=None, fingerprint="",
-                      sequence=rec.sequence + 1)
+        rec = rec.but(
+            state=PENDING,
+            graph_id=None,
+            ical_uid=None,
+            change_key=None,
+            transaction_id=None,
+            attachment=None,
+            fingerprint="",
+            sequence=rec.sequence + 1,
+        )
     change = _compare(m, rec, body)
     exists = change.record.graph_id if calendar == "graph" else change.record.state == WRITTEN
     if change.action != CREATE and not exists:
@@ -533,34 +660,62 @@ def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody 
     snap = _snapshot(m)
     first_day = m.recurrence.range_start if m.recurrence else m.start.date()
     if rec is None:
-        return MeetingChange(m, CREATE, MeetingRecord(
-            key=m.key, team=m.team, kind=m.kind, quarter=m.quarter, organizer=m.organizer,
-            state=PENDING, fingerprint=fp, series_start=first_day, snapshot=snap), body=body)
+        return MeetingChange(
+            m,
+            CREATE,
+            MeetingRecord(
+                key=m.key,
+                team=m.team,
+                kind=m.kind,
+                quarter=m.quarter,
+                organizer=m.organizer,
+                state=PENDING,
+                fingerprint=fp,
+                series_start=first_day,
+                snapshot=snap,
+            ),
+            body=body,
+        )
     body_changed = body is not None and body.body_hash != rec.body_hash
     if rec.fingerprint == fp:
-        return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)),
-                             body=body)
+        return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)), body=body)
     old = rec.snapshot or {}
-    changed = tuple(k for k in {**snap, **old} if k != "ended" and old.get(k) != snap.get(k)) \
-        or ("resend",)
-    new = rec.but(fingerprint=fp, snapshot=snap, sequence=rec.sequence + 1, organizer=m.organizer,
-                  series_start=rec.series_start or first_day)
+    changed = tuple(k for k in {**snap, **old} if k != "ended" and old.get(k) != snap.get(k)) or ("resend",)
+    new = rec.but(
+        fingerprint=fp,
+        snapshot=snap,
+        sequence=rec.sequence + 1,
+        organizer=m.organizer,
+        series_start=rec.series_start or first_day,
+    )
     if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:
         # a series cannot move to another mailbox: create it in the new organiser's
         # created in the new organiser's mailbox first; the old series is cancelled after
         # (``retired`` keeps it known until that cancel lands)
-        new = new.but(graph_id=None, ical_uid=None, change_key=None, transaction_id=None,
-                      state=PENDING, attachment=None,
-                      retired=[*(rec.retired or []),
-                               {"organizer": rec.organizer, "graph_id": rec.graph_id}])
+        new = new.but(
+            graph_id=None,
+            ical_uid=None,
+            change_key=None,
+            transaction_id=None,
+            state=PENDING,
+            attachment=None,
+            retired=[*(rec.retired or []), {"organizer": rec.organizer, "graph_id": rec.graph_id}],
+        )
     if rec.state == FAILED and not rec.graph_id:
         new = new.but(state=FAILED)
     return MeetingChange(m, UPDATE, new, changed, body=body)
 
 
-def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, now: dt.datetime,
-            records: Mapping[str, MeetingRecord], *, window: dt.timedelta | None = None,
-            workbook_url: str | None = None) -> dict[str, OccurrenceBody]:
+def _bodies(
+    okrs: OkrSet,
+    meetings: Sequence[PlannedMeeting],
+    quarter: Quarter,
+    now: dt.datetime,
+    records: Mapping[str, MeetingRecord],
+    *,
+    window: dt.timedelta | None = None,
+    workbook_url: str | None = None,
+) -> dict[str, OccurrenceBody]:
     """The status body for each meeting's next occurrence (within ``window``, if given)."""
     from addin.okr.lint import lint
 
@@ -576,9 +731,15 @@ def _bodies(okrs: OkrSet, meetings: Sequence[PlannedMeeting], quarter: Quarter, 
             findings[today] = lint(okrs, today=today, quarter=quarter)
         key = (m.team, today)
         if key not in cache:
-            cache[key] = build_invite(okrs, m.team, quarter=quarter, today=today,
-                                      findings=findings[today], workbook_url=workbook_url,
-                                      title=f"{m.team}: key results")
+            cache[key] = build_invite(
+                okrs,
+                m.team,
+                quarter=quarter,
+                today=today,
+                findings=findings[today],
+                workbook_url=workbook_url,
+                title=f"{m.team}: key results",
+            )
         body = cache[key]
         digest = status_hash(body.text)
         out[m.key] = OccurrenceBody(m.key, start, body.html, body.text, digest)
@@ -594,12 +755,12 @@ def status_hash(text: str) -> str:
 
 # what refresh-invites may write: the body it put on an occurrence (and the ids, changeKey and
 # .ics sequence that come with it), never what schedule or the retro pack job keep there
-REFRESH_FIELDS = ("state", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence",
-                  "body_hash", "body_start")
+REFRESH_FIELDS = ("state", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence", "body_hash", "body_start")
 
 
-def _recorder(db: Any, tenant: str, now: dt.datetime,
-              fields: Sequence[str] | None = None) -> Callable[[Sequence[MeetingRecord]], None]:
+def _recorder(
+    db: Any, tenant: str, now: dt.datetime, fields: Sequence[str] | None = None
+) -> Callable[[Sequence[MeetingRecord]], None]:
     """Store each record as it is, or (``fields``) only those fields of it onto the row as
     stored now: jobs that run side by side (refresh, retro packs) never undo each other's
     writes with what they read before. A sequence only grows."""
@@ -616,4 +777,5 @@ def _recorder(db: Any, tenant: str, now: dt.datetime,
                     values["sequence"] = max(stored.sequence, r.sequence)
                     r = stored.but(**values)
                 upsert_meeting(s, tenant, r, now=now)
+
     return record

@@ -26,7 +26,10 @@ def windows_zone(iana: str) -> str:
     if name is None:
         raise InputError(
             f"Time zone {iana!r} has no Windows equivalent, so Outlook cannot be given it; "
-            "use a city zone such as Europe/Madrid.", code="bad_timezone", field="timezone")
+            "use a city zone such as Europe/Madrid.",
+            code="bad_timezone",
+            field="timezone",
+        )
     return name
 
 

@@ -159,9 +159,17 @@ class _Pack:
     ) -> Table:
         """A table in the pack's table style; ``widths`` are relative, scaled to the text width."""
         scale = self.text_width / sum(widths)
-        grid = [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in ([header] if header else []) + list(rows)]
-        tbl = table_xml(grid, style_id=self.st.table_id, widths_in=[w * scale for w in widths],
-                        header=header is not None, row_height_in=row_height, size_pt=size_pt)
+        grid = [
+            [c if isinstance(c, Cell) else Cell(c) for c in row] for row in ([header] if header else []) + list(rows)
+        ]
+        tbl = table_xml(
+            grid,
+            style_id=self.st.table_id,
+            widths_in=[w * scale for w in widths],
+            header=header is not None,
+            row_height_in=row_height,
+            size_pt=size_pt,
+        )
         self.doc.element.body._insert_tbl(tbl)
         return Table(tbl, self.doc._body)
 
@@ -228,9 +236,14 @@ class _Pack:
         krs = self.facts.krs
         counts = {s: sum(1 for k in krs if k.status == s) for s in STATUS_TEXT}
         by_status = ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in counts.items() if n)
-        self.para(f"{len(self.facts.objectives)} objectives, {len(krs)} key results" + (f": {by_status}." if by_status else "."))
-        self.para(f"Made {fmt.day(self.data.generated_at)} by {one_line(self.data.author, 120)}, from the check-ins "
-                  f"stored up to {fmt.day(self.facts.as_of)}.")
+        self.para(
+            f"{len(self.facts.objectives)} objectives, {len(krs)} key results"
+            + (f": {by_status}." if by_status else ".")
+        )
+        self.para(
+            f"Made {fmt.day(self.data.generated_at)} by {one_line(self.data.author, 120)}, from the check-ins "
+            f"stored up to {fmt.day(self.facts.as_of)}."
+        )
         if self.facts.as_of < q.end:
             self.para(f"The quarter is not over yet: this pack judges it as of {fmt.day(self.facts.as_of)}.", bold=True)
 
@@ -267,7 +280,9 @@ class _Pack:
                 )
         self.table(header, rows, widths=(1.9, 0.9, 0.75, 0.7, 0.7, 0.85))
         self.para("Legend", "caption")
-        self.table(None, [[Cell(STATUS_TEXT[s], fill) for s, fill in STATUS_FILL.items()]], widths=[1] * len(STATUS_FILL))
+        self.table(
+            None, [[Cell(STATUS_TEXT[s], fill) for s, fill in STATUS_FILL.items()]], widths=[1] * len(STATUS_FILL)
+        )
         self.para(
             "Status is judged at quarter end from progress against the expected pace and the last confidence. "
             "Final is the last value checked in during the quarter."
@@ -285,8 +300,10 @@ class _Pack:
                 "(dashed); then each KR's path in numbers and the check-in notes that mattered."
             )
         else:
-            self.para("For each objective: each KR's progress and confidence over the quarter, and the check-in notes "
-                      "that mattered.")
+            self.para(
+                "For each objective: each KR's progress and confidence over the quarter, and the check-in notes "
+                "that mattered."
+            )
         for o in self.facts.objectives:
             self.heading(_objective_name(o), 2)
             self.para(
@@ -358,19 +375,25 @@ class _Pack:
         if not r.stale:
             self.para(f"None: every KR had a check-in at least every {stale_days} days.")
         for s in r.stale:
-            self.bullet(f"{_kr_name(s.kr)}: {s.gap_days} days without a check-in from {fmt.day(s.since)}"
-                        + (" (no check-in all quarter)" if not s.kr.points else ""))
+            self.bullet(
+                f"{_kr_name(s.kr)}: {s.gap_days} days without a check-in from {fmt.day(s.since)}"
+                + (" (no check-in all quarter)" if not s.kr.points else "")
+            )
         self.heading("Key results that never moved", 2)
         if not r.never_moved:
             self.para("None: every KR checked in more than once changed value at least once.")
         for k in r.never_moved:
-            self.bullet(f"{_kr_name(k)}: {len(k.points)} check-ins, always {fmt.number(k.points[0].value, k.kr.unit)}"
-                        " — check-the-box?")
+            self.bullet(
+                f"{_kr_name(k)}: {len(k.points)} check-ins, always {fmt.number(k.points[0].value, k.kr.unit)}"
+                " — check-the-box?"
+            )
         self.heading("Confidence swings", 2)
         if not r.swings:
             self.para("None: confidence never changed by 0.3 or more between two check-ins.")
         for swing in r.swings:
-            self.bullet(f"{fmt.day(swing.at)} · {_kr_name(swing.kr)}: confidence {swing.before:.1f} → {swing.after:.1f}")
+            self.bullet(
+                f"{fmt.day(swing.at)} · {_kr_name(swing.kr)}: confidence {swing.before:.1f} → {swing.after:.1f}"
+            )
         self.heading("Pitfalls flagged during the quarter", 2)
         if not f.findings:
             self.para("The linter flagged nothing for this team during the quarter.")
@@ -398,15 +421,21 @@ class _Pack:
             rows = [
                 (
                     _kr_name(d.kr),
-                    one_line(d.on, 120) + (f" ({one_line(d.other_team, 80)})" if d.other_team and d.other_team != d.on else ""),
-                    Cell("yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else ""), STATUS_FILL[Status.ON_TRACK])
+                    one_line(d.on, 120)
+                    + (f" ({one_line(d.other_team, 80)})" if d.other_team and d.other_team != d.on else ""),
+                    Cell(
+                        "yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else ""),
+                        STATUS_FILL[Status.ON_TRACK],
+                    )
                     if d.acknowledged
                     else Cell("no", STATUS_FILL[Status.OFF_TRACK]),
                     one_line(d.ended, 300),
                 )
                 for d in deps
             ]
-            self.table(("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8))
+            self.table(
+                ("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8)
+            )
         else:
             self.para("The team's key results named no dependency on another team.")
         incoming = incoming_dependencies(self.facts)
@@ -414,7 +443,11 @@ class _Pack:
         if not incoming:
             self.para("No other team named this team in its dependencies.")
         for i in incoming:
-            self.bullet(f"{one_line(i.kr.team, 80)}: {one_line(i.kr.ref or i.kr.id or '', 40)} {one_line(i.kr.title, 200)}".replace("  ", " "))
+            self.bullet(
+                f"{one_line(i.kr.team, 80)}: {one_line(i.kr.ref or i.kr.id or '', 40)} {one_line(i.kr.title, 200)}".replace(
+                    "  ", " "
+                )
+            )
         self.para("Alignment", bold=True)
         links = [(o.objective.title, o.objective.aligns_to) for o in self.facts.objectives if o.objective.aligns_to]
         links += [(k.kr.title, k.kr.aligns_to) for k in self.facts.krs if k.kr.aligns_to]
@@ -449,9 +482,14 @@ class _Pack:
             titles = {kr.id: kr.title for kr in self.data.okrs.key_results if kr.id}
             self.heading("Carried-over key results", 2)
             path_rows = [
-                (one_line(titles.get(kr_id, kr_id), 120),
-                 "; ".join(f"{s.quarter}: {fmt.number(s.baseline)} → {fmt.number(s.current)} "
-                           f"(target {fmt.number(s.target)})" for s in steps))
+                (
+                    one_line(titles.get(kr_id, kr_id), 120),
+                    "; ".join(
+                        f"{s.quarter}: {fmt.number(s.baseline)} → {fmt.number(s.current)} "
+                        f"(target {fmt.number(s.target)})"
+                        for s in steps
+                    ),
+                )
                 for kr_id, steps in self.data.paths.items()
             ]
             self.table(("Key result", "Path"), path_rows, widths=(2.0, 3.9))
@@ -467,7 +505,11 @@ class _Pack:
             f"{self.data.quarter.next().label}. Edit the wording and note the team's decision."
         )
         rows = [(_kr_name(c.kr), fmt.grade(c.kr.grade), c.reason, c.wording, "") for c in items]
-        self.table(("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"), rows, widths=(1.5, 0.65, 0.95, 1.9, 1.0))
+        self.table(
+            ("Key result", "Grade", "Why", "Suggested for next quarter", "Decision"),
+            rows,
+            widths=(1.5, 0.65, 0.95, 1.9, 1.0),
+        )
 
     def table_of_contents(self, anchor) -> None:
         """A real TOC field (Word fills in page numbers on open), pre-filled with the headings."""
@@ -586,7 +628,7 @@ def _update_fields_on_open(doc: Document) -> None:
     el.set(qn("w:val"), "true")
     # Word rejects settings.xml children out of schema order: updateFields goes before these.
     for child in settings:
-        if not child.tag.startswith(_W) or child.tag[len(_W):] in _AFTER_UPDATE_FIELDS:
+        if not child.tag.startswith(_W) or child.tag[len(_W) :] in _AFTER_UPDATE_FIELDS:
             child.addprevious(el)
             return
     settings.append(el)
@@ -598,5 +640,3 @@ _AFTER_UPDATE_FIELDS = frozenset(
     "clrSchemeMapping doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions "
     "readModeInkLockDown smartTagType shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator".split()
 )
-
-

@@ -81,7 +81,9 @@ class _Grid:
             frameon=False,
         )
         height = ROW_HEIGHT_IN * rows + 0.3
-        self.fig.subplots_adjust(left=0.07, right=0.99, top=1 - 0.2 / height, bottom=0.5 / height, hspace=0.45, wspace=0.12)
+        self.fig.subplots_adjust(
+            left=0.07, right=0.99, top=1 - 0.2 / height, bottom=0.5 / height, hspace=0.45, wspace=0.12
+        )
 
         self._background = None
 

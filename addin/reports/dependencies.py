@@ -133,7 +133,9 @@ def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
     return out
 
 
-def _ending(target: KeyResult | None, supporting: tuple[KeyResult, ...], other_team: str | None, facts: QuarterFacts) -> str:
+def _ending(
+    target: KeyResult | None, supporting: tuple[KeyResult, ...], other_team: str | None, facts: QuarterFacts
+) -> str:
     if other_team is None:
         return "names no team or KR in the OKRs: the dependency was never placed"
     answers = ([target] if target else []) + [kr for kr in supporting if kr is not target]

@@ -76,7 +76,9 @@ def _in_quarter(checkins: Sequence[CheckIn], quarter: Quarter, as_of: dt.date) -
     return by_kr
 
 
-def _kr_facts(kr: KeyResult, objective: Objective, checkins: list[CheckIn], data: RetroInput, as_of: dt.date) -> KrFacts:
+def _kr_facts(
+    kr: KeyResult, objective: Objective, checkins: list[CheckIn], data: RetroInput, as_of: dt.date
+) -> KrFacts:
     valued = [c for c in checkins if c.value is not None]
     final = replace(kr, current=valued[-1].value) if valued else kr
     last_conf = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)

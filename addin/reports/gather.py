@@ -58,8 +58,9 @@ def gather_retro_input(
     )
 
 
-def team_trend(session: Any, tenant: str, team: Team, quarter: Quarter, *, now: dt.datetime,
-               count: int = QUARTERS_SHOWN) -> list[QuarterTrend]:
+def team_trend(
+    session: Any, tenant: str, team: Team, quarter: Quarter, *, now: dt.datetime, count: int = QUARTERS_SHOWN
+) -> list[QuarterTrend]:
     """The team's last ``count`` quarters up to ``quarter`` that hold key results, oldest first."""
     from addin.store import repo
 
@@ -111,8 +112,9 @@ def gather_retro_inputs(
             quarter=quarter,
             okrs=okrs,
             checkins=by_team.get(team.name, []),
-            findings=list(repo.finding_history(session, tenant, team=team.name, since=since, until=until,
-                                               quarter=quarter.label)),
+            findings=list(
+                repo.finding_history(session, tenant, team=team.name, since=since, until=until, quarter=quarter.label)
+            ),
             generated_at=now,
             author=author,
             trend=team_trend(session, tenant, team, quarter, now=now),

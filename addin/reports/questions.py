@@ -71,7 +71,9 @@ def retro_questions(facts: QuarterFacts, rhythm: Rhythm, dependencies: list[Depe
     owners = Counter(k.kr.owner for k in facts.krs if k.kr.owner)
     for owner, count in owners.most_common():
         if count > thresholds.max_krs_per_owner:
-            by_theme[stretched].append(f"{one_line(owner, 80)} owned {count} KRs. Which of them got the least attention?")
+            by_theme[stretched].append(
+                f"{one_line(owner, 80)} owned {count} KRs. Which of them got the least attention?"
+            )
     if len(facts.objectives) > thresholds.max_objectives:
         by_theme[stretched].append(
             f"We ran {len(facts.objectives)} objectives (more than {thresholds.max_objectives}). Which one would we drop first?"
@@ -99,7 +101,9 @@ def retro_questions(facts: QuarterFacts, rhythm: Rhythm, dependencies: list[Depe
             )
 
     for k in rhythm.never_moved:
-        by_theme[stop].append(f"{_name(k)} never moved in any check-in. Do we stop carrying it, or stop ticking the box?")
+        by_theme[stop].append(
+            f"{_name(k)} never moved in any check-in. Do we stop carrying it, or stop ticking the box?"
+        )
     for k in facts.krs:
         if not k.points:
             by_theme[stop].append(f"{_name(k)} had no check-in at all. Should it have been a KR?")
@@ -112,7 +116,9 @@ def retro_questions(facts: QuarterFacts, rhythm: Rhythm, dependencies: list[Depe
         )
     for k in facts.krs:
         if k.grade is not None and k.grade < LOW_GRADE and k.points:
-            by_theme[start].append(f"{_name(k)} ended graded {k.grade:.2f}. What would we start doing earlier next time?")
+            by_theme[start].append(
+                f"{_name(k)} ended graded {k.grade:.2f}. What would we start doing earlier next time?"
+            )
 
     for k in sorted(facts.krs, key=lambda k: -(k.grade or 0)):
         if k.grade is not None and k.grade >= GOOD_GRADE:

@@ -69,7 +69,11 @@ def rhythm_health(facts: QuarterFacts) -> Rhythm:
         if len([p for p in k.points if p.value is not None]) >= 2 and len(values) == 1:
             out.never_moved.append(k)
         for prev, p in zip(k.points, k.points[1:]):
-            if prev.confidence is not None and p.confidence is not None and abs(p.confidence - prev.confidence) >= SWING:
+            if (
+                prev.confidence is not None
+                and p.confidence is not None
+                and abs(p.confidence - prev.confidence) >= SWING
+            ):
                 out.swings.append(Swing(k, p.at, prev.confidence, p.confidence))
     out.swings.sort(key=lambda s: s.at)
     return out

@@ -48,7 +48,9 @@ def notable_checkins(krs: Sequence[KrFacts], limit: int = ENTRIES_PER_OBJECTIVE)
                     reasons.append("last check-in")
                     weight += 2
             if reasons:
-                entries.append(TimelineEntry(p.at, k, "; ".join(reasons), p.note, weight + (1 if p.note.strip() else 0)))
+                entries.append(
+                    TimelineEntry(p.at, k, "; ".join(reasons), p.note, weight + (1 if p.note.strip() else 0))
+                )
     # Keep the most telling entries, then tell them in order.
     entries.sort(key=lambda e: (-e.weight, e.at))
     return sorted(entries[:limit], key=lambda e: e.at)

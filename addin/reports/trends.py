@@ -22,8 +22,12 @@ class QuarterTrend:
     discipline: float | None  # share of the quarter's weeks (so far) with at least one check-in
 
     def as_dict(self) -> dict[str, object]:
-        return {"quarter": self.quarter, "key_results": self.key_results, "score": self.score,
-                "checkin_discipline": self.discipline}
+        return {
+            "quarter": self.quarter,
+            "key_results": self.key_results,
+            "score": self.score,
+            "checkin_discipline": self.discipline,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +39,13 @@ class PathStep:
     current: float | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"quarter": self.quarter, "id": self.kr_id, "baseline": self.baseline, "target": self.target,
-                "current": self.current}
+        return {
+            "quarter": self.quarter,
+            "id": self.kr_id,
+            "baseline": self.baseline,
+            "target": self.target,
+            "current": self.current,
+        }
 
 
 def kr_paths(stored: dict[str, KeyResult], key_results: list[KeyResult]) -> dict[str, list[PathStep]]:
@@ -44,8 +53,11 @@ def kr_paths(stored: dict[str, KeyResult], key_results: list[KeyResult]) -> dict
     paths = {}
     for kr in key_results:
         if kr.id and kr.continues:
-            steps = [PathStep(k.quarter or "", k.id or "", k.baseline, k.target, k.current)
-                     for k in path_of(kr.id, stored) if (k.quarter or "") <= (kr.quarter or "")]
+            steps = [
+                PathStep(k.quarter or "", k.id or "", k.baseline, k.target, k.current)
+                for k in path_of(kr.id, stored)
+                if (k.quarter or "") <= (kr.quarter or "")
+            ]
             if len(steps) > 1:
                 paths[kr.id] = steps
     return paths

@@ -57,7 +57,7 @@ def table_xml(
     widths = [round(w * TWIPS_PER_INCH) for w in widths_in]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     parts = [
-        f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblStyle w:val=\"{escape(style_id)}\"/>"
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{escape(style_id)}"/>'
         f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         'w:noHBand="0" w:noVBand="1"/></w:tblPr>'

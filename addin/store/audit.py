@@ -41,22 +41,46 @@ class AuditEntry:
     details: dict[str, Any]
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "actor_name": self.actor_name,
-                "action": self.action, "target": self.target, "details": self.details}
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "target": self.target,
+            "details": self.details,
+        }
 
 
-def record(s: Session, tenant: str, actor: Actor, action: str, *, at: dt.datetime, target: str = "",
-           details: dict[str, Any] | None = None) -> None:
+def record(
+    s: Session,
+    tenant: str,
+    actor: Actor,
+    action: str,
+    *,
+    at: dt.datetime,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
     """Add one entry in the caller's transaction (so it commits, or not, with the write itself)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    s.execute(insert(AuditRow.__table__).values(
-        tenant_id=tenant, at=at, actor_oid=actor.object_id, actor_name=actor.name or "", action=action,
-        target=target[:200], details=details or {}))
+    s.execute(
+        insert(AuditRow.__table__).values(
+            tenant_id=tenant,
+            at=at,
+            actor_oid=actor.object_id,
+            actor_name=actor.name or "",
+            action=action,
+            target=target[:200],
+            details=details or {},
+        )
+    )
 
 
-def entries(s: Session, tenant: str, *, limit: int = 100, before: int | None = None,
-            action: str | None = None) -> list[AuditEntry]:
+def entries(
+    s: Session, tenant: str, *, limit: int = 100, before: int | None = None, action: str | None = None
+) -> list[AuditEntry]:
     """The newest entries first; ``before`` (an entry id) pages back through older ones."""
     query = select(AuditRow).where(AuditRow.tenant_id == tenant)
     if before is not None:

@@ -125,7 +125,11 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], A
     column_type = table.c[column].type
     # the store's own types: skip the wrapper layers
     fast: Callable[[Any], Any] | None = getattr(column_type, "fast_bind", None)
-    if fast is not None and isinstance(column_type, TypeDecorator) and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None:
+    if (
+        fast is not None
+        and isinstance(column_type, TypeDecorator)
+        and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None
+    ):
         return fast
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 

@@ -88,8 +88,9 @@ class MeetingRow(Base):
 _FIELDS = tuple(f for f in MeetingRecord.__slots__)
 
 
-def list_meetings(s: Session, tenant: str, *, team: str | None = None,
-                  quarter: str | None = None) -> list[MeetingRecord]:
+def list_meetings(
+    s: Session, tenant: str, *, team: str | None = None, quarter: str | None = None
+) -> list[MeetingRecord]:
     """The tenant's meetings (optionally one team's / one quarter's), by team then kind."""
     q = select(MeetingRow).where(MeetingRow.tenant_id == tenant)
     if team is not None:
@@ -122,8 +123,7 @@ def upsert_meeting(s: Session, tenant: str, record: MeetingRecord, *, now: dt.da
 
 
 def _row(s: Session, tenant: str, key: str) -> MeetingRow | None:
-    return s.scalars(select(MeetingRow).where(MeetingRow.tenant_id == tenant,
-                                              MeetingRow.key == key)).first()
+    return s.scalars(select(MeetingRow).where(MeetingRow.tenant_id == tenant, MeetingRow.key == key)).first()
 
 
 def _record(row: MeetingRow) -> MeetingRecord:

@@ -49,8 +49,9 @@ def bind(s: Session, tenant: str, actor: Actor, *, now: dt.datetime) -> dict[str
     known = bindings(s, tenant)
     key = email_key(actor.email)
     if key and key not in known and actor.object_id != "local":
-        s.execute(insert(PersonRow.__table__).values(tenant_id=tenant, email_key=key,
-                                                     object_id=actor.object_id, bound_at=now))
+        s.execute(
+            insert(PersonRow.__table__).values(tenant_id=tenant, email_key=key, object_id=actor.object_id, bound_at=now)
+        )
         known[key] = actor.object_id
     return known
 
@@ -66,8 +67,13 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
     """A key result's team, owner and id as stored (None when there is no such KR)."""
     nid = normalise_id(kr_id)
     row = s.execute(
-        select(KeyResultRow.public_id, KeyResultRow.owner, KeyResultRow.title, ObjectiveRow.title.label("objective"),
-               TeamRow.name.label("team"))
+        select(
+            KeyResultRow.public_id,
+            KeyResultRow.owner,
+            KeyResultRow.title,
+            ObjectiveRow.title.label("objective"),
+            TeamRow.name.label("team"),
+        )
         .join(ObjectiveRow, ObjectiveRow.id == KeyResultRow.objective_id)
         .join(TeamRow, TeamRow.id == ObjectiveRow.team_id)
         .where(KeyResultRow.tenant_id == tenant, KeyResultRow.public_id == nid)

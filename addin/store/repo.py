@@ -97,8 +97,12 @@ def team_quarters(s: Session, tenant: str, team: str) -> list[str]:
         select(_K.c.quarter)
         .join(_O, _O.c.id == _K.c.objective_id)
         .join(_T, _T.c.id == _O.c.team_id)
-        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _T.c.name_key == text_key(team),
-               _K.c.archived_at.is_(None))
+        .where(
+            _K.c.tenant_id == tenant,
+            _T.c.tenant_id == tenant,
+            _T.c.name_key == text_key(team),
+            _K.c.archived_at.is_(None),
+        )
         .distinct()
     )
     return sorted(s.scalars(query))
@@ -110,8 +114,7 @@ def teams_in_quarter(s: Session, tenant: str, quarter: str) -> list[str]:
         select(_T.c.name)
         .join(_O, _O.c.team_id == _T.c.id)
         .join(_K, _K.c.objective_id == _O.c.id)
-        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _K.c.quarter == quarter,
-               _K.c.archived_at.is_(None))
+        .where(_K.c.tenant_id == tenant, _T.c.tenant_id == tenant, _K.c.quarter == quarter, _K.c.archived_at.is_(None))
         .distinct()
     )
     return sorted(s.scalars(query), key=str.casefold)
@@ -164,8 +167,12 @@ def load_settings(s: Session, tenant: str) -> Settings:
     thresholds = Thresholds(**{k: v for k, v in (row.thresholds or {}).items() if k in known})
     # holidays ride in the settings' JSON (no column of their own yet): see _save_settings
     holidays = tuple(dt.date.fromisoformat(d) for d in (row.thresholds or {}).get("holidays") or ())
-    return Settings(quarter=row.quarter, fiscal_year_start_month=row.fiscal_year_start_month,
-                    thresholds=thresholds, holidays=holidays)
+    return Settings(
+        quarter=row.quarter,
+        fiscal_year_start_month=row.fiscal_year_start_month,
+        thresholds=thresholds,
+        holidays=holidays,
+    )
 
 
 def list_teams(s: Session, tenant: str) -> list[Team]:
@@ -246,7 +253,9 @@ def list_checkins(
             rows.extend(s.execute(query.where(_K.c.public_id.in_(chunk))))
     rows.sort(key=lambda r: (r.at, r.id))
     return [
-        CheckIn(kr_id=r.public_id, at=_aware(r.at), value=r.value, confidence=r.confidence, note=r.note, source=r.source)
+        CheckIn(
+            kr_id=r.public_id, at=_aware(r.at), value=r.value, confidence=r.confidence, note=r.note, source=r.source
+        )
         for r in rows
     ]
 
@@ -427,9 +436,7 @@ def record_checkin(
     """
     nid = normalise_id(kr_id)
     row = s.execute(
-        select(_K.c.id, _K.c.archived_at)
-        .where(_K.c.tenant_id == tenant, _K.c.public_id == nid)
-        .with_for_update()
+        select(_K.c.id, _K.c.archived_at).where(_K.c.tenant_id == tenant, _K.c.public_id == nid).with_for_update()
     ).first()
     if row is None:
         raise NotFound(f"Key result {kr_id} was not found.", code="kr_not_found", key_result=kr_id)
@@ -449,7 +456,9 @@ def record_checkin(
         if confidence is not None:
             changes["confidence"] = confidence
         s.execute(update(_K).where(_K.c.id == row.id, _K.c.tenant_id == tenant).values(**changes))
-    checkin = CheckIn(kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source)
+    checkin = CheckIn(
+        kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source
+    )
     s.execute(insert(_C).values(tenant_id=tenant, **_checkin_values(row.id, checkin)))
     return checkin
 
@@ -487,9 +496,7 @@ def save_findings(
     seen = [{"id": existing[key], **_finding_values(key, f, now)} for key, f in current.items() if key in existing]
     bulk_update(s, _F, seen, scope={"tenant_id": tenant})
 
-    resolve = update(_F).where(
-        _F.c.tenant_id == tenant, _F.c.resolved_at.is_(None), _F.c.last_seen < _naive(now)
-    )
+    resolve = update(_F).where(_F.c.tenant_id == tenant, _F.c.resolved_at.is_(None), _F.c.last_seen < _naive(now))
     if teams is not None:
         resolve = resolve.where(_F.c.team_key.in_([text_key(t) for t in teams]))
     if quarter is not None:
@@ -529,9 +536,10 @@ def _save_settings(s: Session, tenant: str, settings: Settings, now: dt.datetime
     values = {
         "quarter": settings.quarter,
         "fiscal_year_start_month": settings.fiscal_year_start_month,
-        "thresholds": {**dataclasses.asdict(settings.thresholds),
-                       **({"holidays": [d.isoformat() for d in settings.holidays]}
-                          if settings.holidays else {})},
+        "thresholds": {
+            **dataclasses.asdict(settings.thresholds),
+            **({"holidays": [d.isoformat() for d in settings.holidays]} if settings.holidays else {}),
+        },
         "updated_at": now,
     }
     row = s.get(SettingsRow, tenant)
@@ -605,8 +613,7 @@ def _objectives_in_periods(okrs: OkrSet, plan: SyncPlan) -> list[Objective]:
             quarters.setdefault((kr.team, kr.objective), kr.quarter)
     fallback = plan.quarters[0] if plan.quarters else ""
     return [
-        o if o.period else dataclasses.replace(o, period=quarters.get((o.team, o.title), fallback))
-        for o in spanned
+        o if o.period else dataclasses.replace(o, period=quarters.get((o.team, o.title), fallback)) for o in spanned
     ]
 
 
@@ -641,8 +648,9 @@ def _upsert_objectives(
     described = {_objective_key(o.team, o.period or "", o.title): o for o in explicit}
     wanted = dict(described)
     for kr in placed:
-        wanted.setdefault(_kr_objective_key(kr, described),
-                          Objective(team=kr.team, title=kr.objective, period=kr.quarter))
+        wanted.setdefault(
+            _kr_objective_key(kr, described), Objective(team=kr.team, title=kr.objective, period=kr.quarter)
+        )
     fresh = bulk_insert(
         s,
         _O,
@@ -653,7 +661,11 @@ def _upsert_objectives(
         ),
         constants={"tenant_id": tenant, "created_at": now, "updated_at": now},
     )
-    changed = [{"id": existing[key], **_objective_values(o), "updated_at": now} for key, o in described.items() if key in existing]
+    changed = [
+        {"id": existing[key], **_objective_values(o), "updated_at": now}
+        for key, o in described.items()
+        if key in existing
+    ]
     bulk_update(s, _O, changed, scope={"tenant_id": tenant})
     return _objective_pks(s, tenant) if fresh else existing
 
@@ -814,7 +826,11 @@ def _replace_initiatives(
     """A workbook's initiatives are its own: replaced wholesale at each sync (KR refs resolved to ids)."""
     ids = {kr.id for kr in merged if kr.id}
     by_ref = {kr.ref.strip(): kr.id for kr in merged if kr.ref and kr.id}
-    s.execute(delete(InitiativeRow.__table__).where(InitiativeRow.tenant_id == tenant, InitiativeRow.workbook_id == workbook_id))
+    s.execute(
+        delete(InitiativeRow.__table__).where(
+            InitiativeRow.tenant_id == tenant, InitiativeRow.workbook_id == workbook_id
+        )
+    )
     rows = []
     for ini in initiatives:
         nid = normalise_id(ini.kr_ref)
@@ -828,8 +844,11 @@ def _save_snapshot(s: Session, tenant: str, workbook_id: str, plan: SyncPlan, no
     where = (WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
     row_id = s.scalar(select(WorkbookRow.id).where(*where))
     rows = {kr.id: _snapshot_values(kr) for kr in plan.merged if kr.id}
-    duplicated = {p.location.key_result for p in plan.problems
-                  if p.rule == "sync.duplicate-id" and p.location.key_result is not None}
+    duplicated = {
+        p.location.key_result
+        for p in plan.problems
+        if p.rule == "sync.duplicate-id" and p.location.key_result is not None
+    }
     if duplicated and row_id is not None:
         previous = s.scalar(select(WorkbookRow.snapshot).where(*where)) or {}
         if list(previous.get("fields") or ()) == list(_SNAPSHOT_FIELDS):

@@ -65,25 +65,33 @@ def base_of(s: Session, tenant: str, workbook_id: str, revision: int | None) -> 
     """The merge base of that revision, or None (then the latest base is used)."""
     if revision is None:
         return None
-    snapshot = s.scalar(select(RevisionRow.snapshot).where(
-        RevisionRow.tenant_id == tenant, RevisionRow.workbook_id == workbook_id, RevisionRow.revision == revision))
+    snapshot = s.scalar(
+        select(RevisionRow.snapshot).where(
+            RevisionRow.tenant_id == tenant, RevisionRow.workbook_id == workbook_id, RevisionRow.revision == revision
+        )
+    )
     if snapshot is None:
         return None
     from addin.store.repo import _SNAPSHOT_FIELDS, _kr_from_snapshot, _snapshot_rows  # the snapshot format
 
     names = tuple(snapshot.get("fields") or _SNAPSHOT_FIELDS)
     standard = names == _SNAPSHOT_FIELDS
-    return {kr_id: _kr_from_snapshot(kr_id, names, values, standard)
-            for kr_id, values in _snapshot_rows(snapshot).items()}
+    return {
+        kr_id: _kr_from_snapshot(kr_id, names, values, standard) for kr_id, values in _snapshot_rows(snapshot).items()
+    }
 
 
 def record(s: Session, tenant: str, workbook_id: str, *, now: dt.datetime) -> int:
     """Keep the base the sync just stored as the workbook's next revision; its number."""
-    snapshot = s.scalar(select(WorkbookRow.snapshot).where(
-        WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id))
+    snapshot = s.scalar(
+        select(WorkbookRow.snapshot).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
+    )
     where = (RevisionRow.tenant_id == tenant, RevisionRow.workbook_id == workbook_id)
     revision = (s.scalar(select(func.max(RevisionRow.revision)).where(*where)) or 0) + 1
-    s.execute(insert(RevisionRow.__table__).values(tenant_id=tenant, workbook_id=workbook_id, revision=revision,
-                                                   snapshot=snapshot, created_at=now))
+    s.execute(
+        insert(RevisionRow.__table__).values(
+            tenant_id=tenant, workbook_id=workbook_id, revision=revision, snapshot=snapshot, created_at=now
+        )
+    )
     s.execute(delete(RevisionRow.__table__).where(*where, RevisionRow.revision <= revision - KEEP))
     return revision

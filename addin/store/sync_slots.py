@@ -97,5 +97,8 @@ def _file_slot(database: Path, purpose: str, tenant: str) -> Iterator[bool]:
 
 
 def _busy() -> TooBusy:
-    return TooBusy("Another sync for your organisation is running; try again in a few seconds.",
-                   code="sync_in_progress", retry_after=RETRY_AFTER_SECONDS)
+    return TooBusy(
+        "Another sync for your organisation is running; try again in a few seconds.",
+        code="sync_in_progress",
+        retry_after=RETRY_AFTER_SECONDS,
+    )

@@ -85,5 +85,6 @@ def has_meetings(s: Session, tenant: str) -> bool:
 
 
 def _record(row: TenantRow) -> TenantRecord:
-    return TenantRecord(row.tenant_id, row.state, row.onboarded_at, row.onboarded_by, row.offboarded_at,
-                        row.offboarded_by)
+    return TenantRecord(
+        row.tenant_id, row.state, row.onboarded_at, row.onboarded_by, row.offboarded_at, row.offboarded_by
+    )

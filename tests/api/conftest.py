@@ -15,8 +15,7 @@ from tests.auth.conftest import identity, identity_server  # noqa: F401  (the lo
 from tests.auth.identity_server import IdentityServer, SigningKey
 from tests.conftest import FIXED_NOW
 
-RATE_VARS = ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT",
-             "OKR_RATE_LIMIT_STORAGE")
+RATE_VARS = ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT", "OKR_RATE_LIMIT_STORAGE")
 
 
 @pytest.fixture
@@ -46,10 +45,15 @@ def sign_in(identity: IdentityServer):  # noqa: F811
     """(AuthConfig onboarding two fresh tenants, the tenants, headers(tenant) minting a user's token)."""
     client_id, secret = identity.register_client()
     tenants = (str(uuid.uuid4()), str(uuid.uuid4()))
-    config = AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
-        "OKR_ALLOWED_TENANTS": ",".join(tenants), "OKR_CA_BUNDLE": str(identity.ca_path),
-    })
+    config = AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_SECRET": secret,
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_ALLOWED_TENANTS": ",".join(tenants),
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
 
     def headers(tenant: str, *, forged: bool = False) -> dict[str, str]:
         """A user's Authorization header; ``forged``: signed by a key the platform never published."""
@@ -68,5 +72,9 @@ def workbook() -> bytes:
 
 def upload(client, path: str, data: bytes, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """POST a workbook to /api/sync or /api/lint as the task pane does."""
-    return client.post(path, headers=headers or {}, content_type="multipart/form-data",
-                       data={"workbook": (io.BytesIO(data), "okrs.xlsx")})
+    return client.post(
+        path,
+        headers=headers or {},
+        content_type="multipart/form-data",
+        data={"workbook": (io.BytesIO(data), "okrs.xlsx")},
+    )

@@ -30,8 +30,14 @@ class Users:
 
     def headers(self, email: str, *, admin: bool = False, oid: str | None = None) -> dict[str, str]:
         oid = oid or self.oids.setdefault(email, str(uuid.uuid4()))
-        token = self.identity.user_token(self.tenant, oid, self.client_id, preferred_username=email,
-                                         name=email.split("@")[0], roles=["OKR.Admin"] if admin else None)
+        token = self.identity.user_token(
+            self.tenant,
+            oid,
+            self.client_id,
+            preferred_username=email,
+            name=email.split("@")[0],
+            roles=["OKR.Admin"] if admin else None,
+        )
         return {"Authorization": f"Bearer {token}"}
 
 
@@ -127,8 +133,19 @@ def test_a_new_team_naming_someone_else_as_lead_waits_for_an_admin(trust):
 
     def add_team(book):
         book["Teams"].append(["Design", "ceo@example.com", "ceo@example.com; outside@partner.example"])
-        book["OKRs"].append(["Design", "Ship a design system", "committed", "Increase components in use from 10 to 40",
-                             "increase", "zed@example.com", 10, 40, 12])
+        book["OKRs"].append(
+            [
+                "Design",
+                "Ship a design system",
+                "committed",
+                "Increase components in use from 10 to 40",
+                "increase",
+                "zed@example.com",
+                10,
+                40,
+                12,
+            ]
+        )
 
     response = upload(client, "/api/sync", _edit(data, add_team), zed)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -145,25 +162,30 @@ def test_only_an_admin_changes_the_settings(trust):
     assert "authority.settings-change-pending" in _rules(response)
     response = upload(client, "/api/sync", quarter, users.headers(ADMIN, admin=True))
     assert "authority.settings-change-pending" not in _rules(response)
-    entries = client.get("/api/audit?action=settings-change",
-                         headers=users.headers(ADMIN, admin=True)).get_json()["entries"]
+    entries = client.get("/api/audit?action=settings-change", headers=users.headers(ADMIN, admin=True)).get_json()[
+        "entries"
+    ]
     # newest first: the admin's change, then the first sync that set them
     assert [e["details"]["quarter"] for e in entries] == ["2027-Q1", "2026-Q4"]
 
 
-@pytest.mark.parametrize(("who", "admin", "status"), [
-    ("julia.roth@example.com", False, 201),  # the KR's owner
-    ("sam.okafor@example.com", False, 201),  # a member of its team
-    ("priya.nair@example.com", False, 201),  # its team's lead
-    (ADMIN, True, 201),
-    ("tom.berg@example.com", False, 403),  # another team's member
-    ("zed@example.com", False, 403),  # nobody's
-])
+@pytest.mark.parametrize(
+    ("who", "admin", "status"),
+    [
+        ("julia.roth@example.com", False, 201),  # the KR's owner
+        ("sam.okafor@example.com", False, 201),  # a member of its team
+        ("priya.nair@example.com", False, 201),  # its team's lead
+        (ADMIN, True, 201),
+        ("tom.berg@example.com", False, 403),  # another team's member
+        ("zed@example.com", False, 403),  # nobody's
+    ],
+)
 def test_who_may_check_in(trust, who, admin, status):
     client, users, _ = trust
     kr = _kr(client, users.headers(who), "Growth", "Run 5 marketing campaigns")
-    response = client.post(f"/api/key-results/{kr['id']}/checkins", headers=users.headers(who, admin=admin),
-                           json={"value": 2})
+    response = client.post(
+        f"/api/key-results/{kr['id']}/checkins", headers=users.headers(who, admin=admin), json={"value": 2}
+    )
     assert response.status_code == status, response.get_data(as_text=True)
     if status == 403:
         assert response.get_json()["error"]["code"] == "not_your_key_result"

@@ -30,8 +30,9 @@ def _first_kr(client) -> tuple[str, str]:
 def test_a_400_digit_check_in_value_is_a_400(client, workbook):
     assert upload(client, "/api/sync", workbook).status_code == 200
     _, kr = _first_kr(client)
-    response = client.post(f"/api/key-results/{kr}/checkins", data='{"value": %s}' % ("9" * 400),
-                           content_type="application/json")
+    response = client.post(
+        f"/api/key-results/{kr}/checkins", data='{"value": %s}' % ("9" * 400), content_type="application/json"
+    )
     assert _error(response, 400, "invalid_field")["details"] == {"field": "value"}
 
 
@@ -39,11 +40,13 @@ def test_a_400_digit_check_in_value_is_a_400(client, workbook):
 def test_a_quarter_past_the_calendar_is_a_400(client, workbook, quarter):
     assert upload(client, "/api/sync", workbook).status_code == 200
     team, _ = _first_kr(client)
-    for response in (client.get(f"/api/teams?quarter={quarter}"),
-                     client.get(f"/api/teams/{team}?quarter={quarter}"),
-                     client.get(f"/api/teams/{team}/retro/{quarter}.docx"),
-                     upload(client, f"/api/sync?quarter={quarter}", workbook),
-                     upload(client, f"/api/lint?quarter={quarter}", workbook)):
+    for response in (
+        client.get(f"/api/teams?quarter={quarter}"),
+        client.get(f"/api/teams/{team}?quarter={quarter}"),
+        client.get(f"/api/teams/{team}/retro/{quarter}.docx"),
+        upload(client, f"/api/sync?quarter={quarter}", workbook),
+        upload(client, f"/api/lint?quarter={quarter}", workbook),
+    ):
         assert _error(response, 400, "bad_quarter")["details"] == {"field": "quarter"}
 
 
@@ -63,16 +66,22 @@ def test_an_over_size_chunked_upload_is_a_413(instance, workbook, as_form):
         body, content_type = big, XLSX
     # Transfer-Encoding: chunked, no Content-Length; the server says it ends the stream.
     response = app.test_client().post(
-        "/api/sync", input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
-        headers={"Transfer-Encoding": "chunked", "Content-Type": content_type})
+        "/api/sync",
+        input_stream=io.BytesIO(body),
+        environ_overrides={"wsgi.input_terminated": True},
+        headers={"Transfer-Encoding": "chunked", "Content-Type": content_type},
+    )
     _error(response, 413, "upload_too_large")
     assert app.test_client().get("/api/teams").get_json()["teams"] == []
 
 
 def test_a_chunked_upload_within_the_limit_syncs(client, workbook):
-    response = client.post("/api/sync", input_stream=io.BytesIO(workbook),
-                           environ_overrides={"wsgi.input_terminated": True},
-                           headers={"Transfer-Encoding": "chunked", "Content-Type": XLSX})
+    response = client.post(
+        "/api/sync",
+        input_stream=io.BytesIO(workbook),
+        environ_overrides={"wsgi.input_terminated": True},
+        headers={"Transfer-Encoding": "chunked", "Content-Type": XLSX},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -101,8 +110,9 @@ def test_bidi_overrides_are_stripped_from_docx_ics_and_invites(client, okr, work
 
     ics = client.get(f"/api/teams/{team}/calendar/2026-Q4.ics")
     assert ics.status_code == 200
-    texts = " ".join(str(value) for event in icalendar.Calendar.from_ical(ics.data).walk("VEVENT")
-                     for value in event.values())
+    texts = " ".join(
+        str(value) for event in icalendar.Calendar.from_ical(ics.data).walk("VEVENT") for value in event.values()
+    )
     assert "Raise activation %54 ot %23" in texts  # the invite body carries the KR status
     assert RLO not in texts and RLO.encode() not in ics.data
 
@@ -126,18 +136,27 @@ def _package_with_extras(workbook: bytes) -> bytes:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    b'<Relationship Id="rId99" Target="links/book2.xml" Type="http://schemas.openxmlformats.org/'
-                    b'officeDocument/2006/relationships/externalLink"/></Relationships>'))
+                data = data.replace(
+                    b"</Relationships>",
+                    (
+                        b'<Relationship Id="rId99" Target="links/book2.xml" Type="http://schemas.openxmlformats.org/'
+                        b'officeDocument/2006/relationships/externalLink"/></Relationships>'
+                    ),
+                )
             target.writestr(info, data)
         target.writestr("../../evil.sh", b"#!/bin/sh\necho owned\n")
         target.writestr("C:/Windows/evil.dll", b"MZ")
-        target.writestr("xl/links/book2.xml", b'<externalLink xmlns="http://schemas.openxmlformats.org/'
-                                              b'spreadsheetml/2006/main"/>')
-        target.writestr("xl/links/_rels/book2.xml.rels", (
-            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            b'<Relationship Id="rId1" TargetMode="External" Target="file:///etc/passwd" Type="http://schemas.'
-            b'openxmlformats.org/officeDocument/2006/relationships/externalLinkPath"/></Relationships>'))
+        target.writestr(
+            "xl/links/book2.xml", b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+        )
+        target.writestr(
+            "xl/links/_rels/book2.xml.rels",
+            (
+                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                b'<Relationship Id="rId1" TargetMode="External" Target="file:///etc/passwd" Type="http://schemas.'
+                b'openxmlformats.org/officeDocument/2006/relationships/externalLinkPath"/></Relationships>'
+            ),
+        )
     return out.getvalue()
 
 

@@ -84,8 +84,7 @@ def test_health_openapi_and_task_pane_files_are_never_limited(limited_app):
     _assert_rate_limited(client.get("/api/teams"), "api")
 
     for _ in range(5):
-        for path in ("/api/health", "/api/openapi.json", "/addin/excel/taskpane.html",
-                     "/addin/common/backend.js"):
+        for path in ("/api/health", "/api/openapi.json", "/addin/excel/taskpane.html", "/addin/common/backend.js"):
             with client.get(path) as response:
                 assert response.status_code == 200, path
 

@@ -15,10 +15,21 @@ from tests.api.conftest import upload
 from tests.conftest import FIXED_NOW
 from tests.outlook.conftest import graph_server  # noqa: F401  (the local Graph)
 
-PEOPLE = {"ana.lopez@example.com", "tom.berg@example.com", "li.wei@example.com", "priya.nair@example.com",
-          "sam.okafor@example.com", "julia.roth@example.com", "joao.silva@example.com", "marta.costa@example.com",
-          "kenji.sato@example.com", "ravi.kumar@example.com", "emma.novak@example.com", "anil.mehta@example.com",
-          "sara.ito@example.com"}
+PEOPLE = {
+    "ana.lopez@example.com",
+    "tom.berg@example.com",
+    "li.wei@example.com",
+    "priya.nair@example.com",
+    "sam.okafor@example.com",
+    "julia.roth@example.com",
+    "joao.silva@example.com",
+    "marta.costa@example.com",
+    "kenji.sato@example.com",
+    "ravi.kumar@example.com",
+    "emma.novak@example.com",
+    "anil.mehta@example.com",
+    "sara.ito@example.com",
+}
 
 
 @pytest.fixture
@@ -26,8 +37,9 @@ def graph(graph_server, client, workbook):  # noqa: F811
     """The sample stored by the local admin; a checked Graph calendar at the local Graph."""
     forget()
     assert upload(client, "/api/sync", workbook).status_code == 200
-    settings = GraphSettings(token_provider=lambda: "test-token", base_url=graph_server.base_url,
-                             sleep=_no_wait, backoff_base=0.0)
+    settings = GraphSettings(
+        token_provider=lambda: "test-token", base_url=graph_server.base_url, sleep=_no_wait, backoff_base=0.0
+    )
     yield graph_server, with_people_check(GraphCalendar(settings))
     forget()
 
@@ -93,6 +105,10 @@ def test_a_workbook_cell_does_not_move_the_organiser(db, graph, client, workbook
 
 
 def test_every_graph_calendar_the_app_builds_checks_people(tmp_path):
-    calendar = default_calendar(tmp_path, "t1", token_provider=lambda: "token",
-                                environ={"OKR_CLIENT_ID": "00000000-0000-4000-8000-000000000000"})
+    calendar = default_calendar(
+        tmp_path,
+        "t1",
+        token_provider=lambda: "token",
+        environ={"OKR_CLIENT_ID": "00000000-0000-4000-8000-000000000000"},
+    )
     assert calendar.name == "graph" and calendar.check_people is True

@@ -19,8 +19,14 @@ CALLBACK = "http://localhost/onboard/callback"
 def registration(identity: IdentityServer) -> AuthConfig:  # noqa: F811
     """An app registration with the test client's callback registered; no static tenant list."""
     client_id, secret = identity.register_client(redirect_uris=[CALLBACK])
-    return AuthConfig.from_env({"OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret,
-                                "OKR_AUTHORITY": identity.base_url, "OKR_CA_BUNDLE": str(identity.ca_path)})
+    return AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_SECRET": secret,
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
 
 
 @pytest.fixture
@@ -30,8 +36,7 @@ def onboarding(limited_app, registration):  # type: ignore[no-untyped-def]
 
 
 def _user(identity: IdentityServer, config: AuthConfig, tenant: str, *roles: str) -> dict[str, str]:
-    claims = identity.user_claims(tenant, str(uuid.uuid4()), config.client_id,
-                                  roles=list(roles) if roles else None)
+    claims = identity.user_claims(tenant, str(uuid.uuid4()), config.client_id, roles=list(roles) if roles else None)
     return {"Authorization": f"Bearer {identity.sign(claims)}"}
 
 
@@ -40,8 +45,7 @@ def _consent(client, identity: IdentityServer, hint: str = "") -> tuple[str, dic
     start = client.get("/onboard/start" + (f"?tenant={hint}" if hint else ""))
     assert start.status_code == 302
     sent = urlsplit(start.headers["Location"])
-    answer = requests.get(start.headers["Location"], verify=str(identity.ca_path), allow_redirects=False,
-                          timeout=10)
+    answer = requests.get(start.headers["Location"], verify=str(identity.ca_path), allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text
     back = urlsplit(answer.headers["Location"])
     assert f"{back.scheme}://{back.netloc}{back.path}" == CALLBACK
@@ -99,22 +103,22 @@ def test_a_forged_callback_onboards_nobody(onboarding, identity, registration) -
     victim = str(uuid.uuid4())
     identity.admin_consent(tenant=str(uuid.uuid4()), strict=True)
     # no state cookie: a link someone else crafted
-    forged = client.get("/onboard/callback", query_string={"admin_consent": "True", "tenant": victim,
-                                                           "state": "guess"})
+    forged = client.get("/onboard/callback", query_string={"admin_consent": "True", "tenant": victim, "state": "guess"})
     assert forged.status_code == 400
     # the attacker's own state, but no consent was ever given in that tenant: the platform
     # refuses an app-only token there, so nothing is recorded
     start = client.get("/onboard/start")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    forged = client.get("/onboard/callback", query_string={"admin_consent": "True", "tenant": victim,
-                                                           "state": state})
+    forged = client.get("/onboard/callback", query_string={"admin_consent": "True", "tenant": victim, "state": state})
     assert forged.status_code == 403
     assert client.get("/api/teams", headers=_user(identity, registration, victim)).status_code == 403
     # and text from the query string is never echoed as markup
     start = client.get("/onboard/start")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    hostile = client.get("/onboard/callback", query_string={
-        "error": "access_denied", "error_description": "<script>alert(1)</script>", "state": state})
+    hostile = client.get(
+        "/onboard/callback",
+        query_string={"error": "access_denied", "error_description": "<script>alert(1)</script>", "state": state},
+    )
     assert b"<script>" not in hostile.data and b"&lt;script&gt;" in hostile.data
 
 

@@ -29,8 +29,12 @@ def client(instance, clock):  # type: ignore[no-untyped-def]
 
 
 def _sync(client, data: bytes, **query: str) -> dict:  # type: ignore[no-untyped-def]
-    response = client.post("/api/sync", query_string=query, data=data,
-                           content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = client.post(
+        "/api/sync",
+        query_string=query,
+        data=data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 

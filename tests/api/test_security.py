@@ -34,8 +34,15 @@ def test_calendar_and_retro_downloads_are_not_stored(client, workbook):
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
 
 
-@pytest.mark.parametrize("pane", ["/addin/excel/taskpane.html", "/addin/outlook/taskpane.html",
-                                  "/addin/outlook/commands.html", "/addin/common/backend.js"])
+@pytest.mark.parametrize(
+    "pane",
+    [
+        "/addin/excel/taskpane.html",
+        "/addin/outlook/taskpane.html",
+        "/addin/outlook/commands.html",
+        "/addin/common/backend.js",
+    ],
+)
 def test_task_panes_carry_a_policy_that_office_can_frame(client, pane):
     response = _get(client, pane)
     assert response.status_code == 200

@@ -42,13 +42,15 @@ def other_tenant() -> str:
 def config(identity: IdentityServer, tenant: str) -> AuthConfig:
     """A configuration for a fresh app registration at the local identity server."""
     client_id, secret = identity.register_client()
-    return AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id,
-        "OKR_CLIENT_SECRET": secret,
-        "OKR_AUTHORITY": identity.base_url,
-        "OKR_ALLOWED_TENANTS": tenant,
-        "OKR_CA_BUNDLE": str(identity.ca_path),
-    })
+    return AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_SECRET": secret,
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_ALLOWED_TENANTS": tenant,
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
 
 
 @pytest.fixture
@@ -60,4 +62,3 @@ def user_oid() -> str:
 def sso_token(identity: IdentityServer, config: AuthConfig, tenant: str, user_oid: str) -> str:
     """A valid Office SSO access token for ``user_oid`` in the onboarded tenant."""
     return identity.user_token(tenant, user_oid, config.client_id)
-

@@ -53,7 +53,9 @@ class SigningKey:
 
     @classmethod
     def generate(cls) -> SigningKey:
-        return cls(kid=secrets.token_urlsafe(12), private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return cls(
+            kid=secrets.token_urlsafe(12), private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
 
     def public_jwk(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
@@ -106,9 +108,7 @@ def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -128,9 +128,7 @@ def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     ca_path, cert_path, key_path = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
@@ -172,7 +170,9 @@ class IdentityServer:
             "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler, ssl_context=self._ssl
         )
         self.base_url = f"https://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="identity-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="identity-server", daemon=True
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> IdentityServer:
@@ -198,13 +198,24 @@ class IdentityServer:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"okr-{client_id[:8]}")])
         now = dt.datetime.now(dt.UTC)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-                .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256())
+        )
         self.certificates[client_id] = [cert]
         path = folder / f"{client_id}.pem"
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            + cert.public_bytes(serialization.Encoding.PEM)
+        )
         return client_id, path
 
     def register_client(self, redirect_uris: Iterable[str] = ()) -> tuple[str, str]:
@@ -214,8 +225,7 @@ class IdentityServer:
         self.redirect_uris[client_id] = set(redirect_uris)
         return client_id, secret
 
-    def admin_consent(self, *, tenant: str | None = None, decision: str = "grant",
-                      strict: bool = True) -> None:
+    def admin_consent(self, *, tenant: str | None = None, decision: str = "grant", strict: bool = True) -> None:
         """How the next admin-consent visits end: ``tenant`` is the admin's directory (for
         /organizations/), ``decision`` "grant" or "deny"; ``strict``: app-only tokens only after
         consent."""
@@ -236,7 +246,9 @@ class IdentityServer:
     def issuer(self, tenant: str) -> str:
         return f"{self.base_url}/{tenant}/v2.0"
 
-    def sign(self, claims: dict[str, Any], *, key: SigningKey | None = None, headers: dict[str, Any] | None = None) -> str:
+    def sign(
+        self, claims: dict[str, Any], *, key: SigningKey | None = None, headers: dict[str, Any] | None = None
+    ) -> str:
         """An RS256 JWT over ``claims`` with one of the key set's keys (or any other key given)."""
         key = key or self.signing_key
         return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, **(headers or {})})
@@ -282,8 +294,10 @@ class IdentityServer:
         """Requests the token endpoint received (optionally of one grant type)."""
         with self._lock:
             return [
-                r for r in self.requests
-                if r.path.endswith("/oauth2/v2.0/token") and (grant_type is None or r.form.get("grant_type") == grant_type)
+                r
+                for r in self.requests
+                if r.path.endswith("/oauth2/v2.0/token")
+                and (grant_type is None or r.form.get("grant_type") == grant_type)
             ]
 
     def jwks_requests(self) -> int:
@@ -316,17 +330,23 @@ class IdentityServer:
 
     def _discovery(self, tenant: str) -> Response:
         base = f"{self.base_url}/{tenant}"
-        return _json({
-            "issuer": self.issuer(tenant),
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-            "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "jwks_uri": f"{base}/discovery/v2.0/keys",
-            "response_types_supported": ["code", "id_token", "token id_token"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt"],
-            "tenant_region_scope": "EU",
-        })
+        return _json(
+            {
+                "issuer": self.issuer(tenant),
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "token id_token"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                    "private_key_jwt",
+                ],
+                "tenant_region_scope": "EU",
+            }
+        )
 
     def _token(self, tenant: str, request: Request) -> Response:
         client_id = self._authenticate_client(request)
@@ -377,8 +397,13 @@ class IdentityServer:
             if str(header.get("x5t#S256", "")).rstrip("=") != s256 and str(header.get("x5t", "")).rstrip("=") != s1:
                 continue
             try:
-                claims = jwt.decode(assertion, cert.public_key(), algorithms=["PS256", "RS256"],
-                                    audience=request.base_url, options={"require": ["exp", "aud", "iss", "sub"]})
+                claims = jwt.decode(
+                    assertion,
+                    cert.public_key(),
+                    algorithms=["PS256", "RS256"],
+                    audience=request.base_url,
+                    options={"require": ["exp", "aud", "iss", "sub"]},
+                )
             except jwt.PyJWTError:
                 return None
             return client_id if claims.get("sub") == client_id else None
@@ -389,43 +414,71 @@ class IdentityServer:
         args = request.args
         client_id, redirect_uri = args.get("client_id", ""), args.get("redirect_uri", "")
         if client_id not in self.clients:
-            return _error_page(f"AADSTS700016: Application with identifier '{client_id}' was not found in the "
-                               "directory.")
+            return _error_page(
+                f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory."
+            )
         if not redirect_uri or redirect_uri not in self.redirect_uris.get(client_id, set()):
-            return _error_page("AADSTS50011: The redirect URI specified in the request does not match the "
-                               "redirect URIs configured for the application.")
+            return _error_page(
+                "AADSTS50011: The redirect URI specified in the request does not match the "
+                "redirect URIs configured for the application."
+            )
         if not args.get("scope"):
             return _error_page("AADSTS900144: The request body must contain the following parameter: 'scope'.")
         state = args.get("state")
         if self.modes.admin_decision != "grant":
-            return _redirect(redirect_uri, {
-                "error": "access_denied",
-                "error_description": "AADSTS65004: User declined to consent to access the app.",
-                "state": state,
-            })
+            return _redirect(
+                redirect_uri,
+                {
+                    "error": "access_denied",
+                    "error_description": "AADSTS65004: User declined to consent to access the app.",
+                    "state": state,
+                },
+            )
         directory = self.modes.admin_tenant if tenant in ("organizations", "common") else tenant
         if not directory:
             return _error_page("AADSTS50020: the signed-in admin has no tenant.")
         with self._lock:
             self.consented.add((directory, client_id))
-        return _redirect(redirect_uri, {"admin_consent": "True", "tenant": directory,
-                                        "scope": args.get("scope"), "state": state})
+        return _redirect(
+            redirect_uri, {"admin_consent": "True", "tenant": directory, "scope": args.get("scope"), "state": state}
+        )
 
     def _client_credentials(self, tenant: str, client_id: str, scope: str) -> Response:
         if self.modes.require_admin_consent and (tenant, client_id) not in self.consented:
-            return _oauth_error("invalid_client", "AADSTS7000229: The client application is missing service "
-                                "principal in the tenant.", 400, [7000229])
+            return _oauth_error(
+                "invalid_client",
+                "AADSTS7000229: The client application is missing service principal in the tenant.",
+                400,
+                [7000229],
+            )
         scopes = scope.split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             return _oauth_error("invalid_scope", "AADSTS1002012: scope must be <resource>/.default.", 400, [1002012])
         now = int(time.time())
-        token = self.sign({
-            "aud": scopes[0].removesuffix("/.default"), "iss": self.issuer(tenant), "iat": now, "nbf": now,
-            "exp": now + self.access_token_lifetime, "tid": tenant, "oid": client_id, "azp": client_id,
-            "roles": ["Calendars.ReadWrite"], "idtyp": "app", "ver": "2.0", "uti": secrets.token_urlsafe(16),
-        })
-        return _json({"token_type": "Bearer", "expires_in": self.access_token_lifetime,
-                      "ext_expires_in": self.access_token_lifetime, "access_token": token})
+        token = self.sign(
+            {
+                "aud": scopes[0].removesuffix("/.default"),
+                "iss": self.issuer(tenant),
+                "iat": now,
+                "nbf": now,
+                "exp": now + self.access_token_lifetime,
+                "tid": tenant,
+                "oid": client_id,
+                "azp": client_id,
+                "roles": ["Calendars.ReadWrite"],
+                "idtyp": "app",
+                "ver": "2.0",
+                "uti": secrets.token_urlsafe(16),
+            }
+        )
+        return _json(
+            {
+                "token_type": "Bearer",
+                "expires_in": self.access_token_lifetime,
+                "ext_expires_in": self.access_token_lifetime,
+                "access_token": token,
+            }
+        )
 
     def _on_behalf_of(self, tenant: str, client_id: str, request: Request) -> Response:
         if request.form.get("requested_token_use") != "on_behalf_of":
@@ -433,7 +486,9 @@ class IdentityServer:
         try:
             claims = self._verify_assertion(request.form.get("assertion", ""), client_id)
         except jwt.PyJWTError as exc:
-            return _oauth_error("invalid_grant", f"AADSTS50013: Assertion failed signature validation. {exc}", 400, [50013])
+            return _oauth_error(
+                "invalid_grant", f"AADSTS50013: Assertion failed signature validation. {exc}", 400, [50013]
+            )
         if claims.get("tid") != tenant:
             return _oauth_error("invalid_grant", "AADSTS50013: assertion tenant mismatch.", 400, [50013])
         oid = claims["oid"]
@@ -445,7 +500,10 @@ class IdentityServer:
             return _oauth_error(
                 "interaction_required",
                 "AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.",
-                400, [50076], suberror="basic_action", claims=self.modes.mfa[oid],
+                400,
+                [50076],
+                suberror="basic_action",
+                claims=self.modes.mfa[oid],
             )
         return self._user_tokens(tenant, oid, client_id, request.form.get("scope", ""))
 
@@ -453,7 +511,9 @@ class IdentityServer:
         with self._lock:
             grant = self._refresh_tokens.get(request.form.get("refresh_token", ""))
         if grant is None or grant[0] != tenant or grant[2] != client_id:
-            return _oauth_error("invalid_grant", "AADSTS9002313: Invalid request. Malformed or invalid refresh token.", 400, [9002313])
+            return _oauth_error(
+                "invalid_grant", "AADSTS9002313: Invalid request. Malformed or invalid refresh token.", 400, [9002313]
+            )
         refusal = self._user_refusal(grant[1])
         if refusal is not None:
             return refusal
@@ -464,13 +524,17 @@ class IdentityServer:
             return _oauth_error(
                 "invalid_grant",
                 "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed.",
-                400, [50173], suberror="bad_token",
+                400,
+                [50173],
+                suberror="bad_token",
             )
         if oid in self.modes.consent:
             return _oauth_error(
                 "invalid_grant",
                 "AADSTS65001: The user or administrator has not consented to use the application.",
-                400, [65001], suberror="consent_required",
+                400,
+                [65001],
+                suberror="consent_required",
             )
         return None
 
@@ -480,26 +544,47 @@ class IdentityServer:
             key = next((k for k in self.keys if k.kid == header.get("kid")), None)
         if key is None:
             raise jwt.InvalidSignatureError("unknown kid")
-        return jwt.decode(assertion, key.private_key.public_key(), algorithms=["RS256"], audience=[client_id],
-                          options={"require": ["exp", "tid", "oid"], "verify_iss": False})
+        return jwt.decode(
+            assertion,
+            key.private_key.public_key(),
+            algorithms=["RS256"],
+            audience=[client_id],
+            options={"require": ["exp", "tid", "oid"], "verify_iss": False},
+        )
 
     def _user_tokens(self, tenant: str, oid: str, client_id: str, scope: str) -> Response:
         scopes = [s for s in scope.split() if s not in RESERVED_SCOPES]
         now = int(time.time())
-        access = self.sign({
-            "aud": GRAPH_AUDIENCE, "iss": self.issuer(tenant), "iat": now, "nbf": now,
-            "exp": now + self.access_token_lifetime, "tid": tenant, "oid": oid, "azp": client_id,
-            "scp": " ".join(s.rsplit("/", 1)[-1] for s in scopes), "ver": "2.0", "uti": secrets.token_urlsafe(16),
-        })
+        access = self.sign(
+            {
+                "aud": GRAPH_AUDIENCE,
+                "iss": self.issuer(tenant),
+                "iat": now,
+                "nbf": now,
+                "exp": now + self.access_token_lifetime,
+                "tid": tenant,
+                "oid": oid,
+                "azp": client_id,
+                "scp": " ".join(s.rsplit("/", 1)[-1] for s in scopes),
+                "ver": "2.0",
+                "uti": secrets.token_urlsafe(16),
+            }
+        )
         refresh = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh_tokens[refresh] = (tenant, oid, client_id)
         client_info = base64.urlsafe_b64encode(json.dumps({"uid": oid, "utid": tenant}).encode()).decode().rstrip("=")
-        return _json({
-            "token_type": "Bearer", "scope": " ".join(scopes), "expires_in": self.access_token_lifetime,
-            "ext_expires_in": self.access_token_lifetime, "access_token": access, "refresh_token": refresh,
-            "client_info": client_info,
-        })
+        return _json(
+            {
+                "token_type": "Bearer",
+                "scope": " ".join(scopes),
+                "expires_in": self.access_token_lifetime,
+                "ext_expires_in": self.access_token_lifetime,
+                "access_token": access,
+                "refresh_token": refresh,
+                "client_info": client_info,
+            }
+        )
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -517,8 +602,12 @@ def _error_page(message: str) -> Response:
     """The identity platform shows an error page (it never redirects to an unverified URI)."""
     import html
 
-    return Response(f"<html><body><h1>Sorry, but we're having trouble signing you in.</h1><p>{html.escape(message)}</p>"
-                    "</body></html>", status=400, mimetype="text/html")
+    return Response(
+        f"<html><body><h1>Sorry, but we're having trouble signing you in.</h1><p>{html.escape(message)}</p>"
+        "</body></html>",
+        status=400,
+        mimetype="text/html",
+    )
 
 
 def _oauth_error(error: str, description: str, status: int, codes: Iterable[int], **extra: Any) -> Response:

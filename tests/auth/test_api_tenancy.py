@@ -23,10 +23,15 @@ def signed_in_app(instance, identity, tenant, second_tenant):
     from addin import create_app
 
     client_id, secret = identity.register_client()
-    config = AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
-        "OKR_ALLOWED_TENANTS": f"{tenant},{second_tenant}", "OKR_CA_BUNDLE": str(identity.ca_path),
-    })
+    config = AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_SECRET": secret,
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_ALLOWED_TENANTS": f"{tenant},{second_tenant}",
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
     app = create_app({"TESTING": True, "OKR_CLOCK": lambda: FIXED_NOW, "OKR_AUTH": config})
     app.config["client_id"] = client_id
     return app
@@ -39,8 +44,12 @@ def _bearer(identity, app, tenant: str) -> dict[str, str]:
 
 def _upload(client, headers):
     data = write_template(sample=True, today=FIXED_NOW.date())
-    return client.post("/api/sync", headers=headers, content_type="multipart/form-data",
-                       data={"workbook": (io.BytesIO(data), "okrs.xlsx")})
+    return client.post(
+        "/api/sync",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"workbook": (io.BytesIO(data), "okrs.xlsx")},
+    )
 
 
 def test_no_token_is_401_before_the_upload_is_read(signed_in_app, monkeypatch):
@@ -56,8 +65,9 @@ def test_no_token_is_401_before_the_upload_is_read(signed_in_app, monkeypatch):
 
 
 def test_a_token_signed_by_another_key_is_401(signed_in_app, identity, tenant):
-    forged = identity.sign(identity.user_claims(tenant, str(uuid.uuid4()), signed_in_app.config["client_id"]),
-                           key=SigningKey.generate())
+    forged = identity.sign(
+        identity.user_claims(tenant, str(uuid.uuid4()), signed_in_app.config["client_id"]), key=SigningKey.generate()
+    )
     response = signed_in_app.test_client().get("/api/teams", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
 

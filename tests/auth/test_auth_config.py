@@ -20,8 +20,9 @@ def test_no_sign_in_variable_means_the_embedded_default() -> None:
 def test_sign_in_variables_with_a_blank_or_invalid_client_id_refuse_to_start(client_id: str) -> None:
     # A blank or misspelt client id used to turn sign-in silently off: fail closed instead.
     with pytest.raises(ValueError, match="OKR_CLIENT_ID") as refused:
-        AuthConfig.from_env({"OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": "s",
-                             "OKR_ALLOWED_TENANTS": str(uuid.uuid4())})
+        AuthConfig.from_env(
+            {"OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": "s", "OKR_ALLOWED_TENANTS": str(uuid.uuid4())}
+        )
     assert "\n" not in str(refused.value)
 
 
@@ -39,13 +40,15 @@ def test_local_mode_with_sign_in_variables_refuses_to_start() -> None:
 
 def test_full_configuration_is_read() -> None:
     client_id, t1, t2 = (str(uuid.uuid4()) for _ in range(3))
-    config = AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id,
-        "OKR_CLIENT_SECRET": "secret",
-        "OKR_AUTHORITY": "https://login.example.test/",
-        "OKR_ALLOWED_TENANTS": f" {t1.upper()} ,{t2},",
-        "OKR_API_AUDIENCE": f"api://okr.example.test/{client_id}",
-    })
+    config = AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_SECRET": "secret",
+            "OKR_AUTHORITY": "https://login.example.test/",
+            "OKR_ALLOWED_TENANTS": f" {t1.upper()} ,{t2},",
+            "OKR_API_AUDIENCE": f"api://okr.example.test/{client_id}",
+        }
+    )
     assert config.enabled
     assert config.allowed_tenants == frozenset({t1, t2})
     assert config.audiences == [client_id, f"api://okr.example.test/{client_id}"]
@@ -61,8 +64,9 @@ def test_empty_allowed_tenants_onboards_nobody() -> None:
 
 def test_tenant_names_instead_of_guids_are_refused() -> None:
     with pytest.raises(ValueError, match="contoso.onmicrosoft.com"):
-        AuthConfig.from_env({"OKR_CLIENT_ID": str(uuid.uuid4()),
-                             "OKR_ALLOWED_TENANTS": f"{uuid.uuid4()},contoso.onmicrosoft.com"})
+        AuthConfig.from_env(
+            {"OKR_CLIENT_ID": str(uuid.uuid4()), "OKR_ALLOWED_TENANTS": f"{uuid.uuid4()},contoso.onmicrosoft.com"}
+        )
 
 
 def test_plain_http_authority_is_refused() -> None:

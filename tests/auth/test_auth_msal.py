@@ -15,7 +15,9 @@ from auth.msal_tokens import _pool
 from tests.auth.identity_server import GRANT_JWT_BEARER, IdentityServer
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite"]
-MFA_CLAIMS = json.dumps({"access_token": {"capolids": {"essential": True, "values": ["c1b2c3d4-0000-4000-8000-00000000c0a1"]}}})
+MFA_CLAIMS = json.dumps(
+    {"access_token": {"capolids": {"essential": True, "values": ["c1b2c3d4-0000-4000-8000-00000000c0a1"]}}}
+)
 
 
 def _claims(token: str) -> dict:
@@ -62,7 +64,12 @@ def test_token_caches_are_partitioned_per_user_and_tenant(
     second_tenant = str(uuid.uuid4())
     config = dataclasses.replace(config, allowed_tenants=frozenset({tenant, second_tenant}))
     shared_oid = str(uuid.uuid4())  # the same object id in two tenants is two different users
-    users = [(tenant, str(uuid.uuid4())), (tenant, str(uuid.uuid4())), (tenant, shared_oid), (second_tenant, shared_oid)]
+    users = [
+        (tenant, str(uuid.uuid4())),
+        (tenant, str(uuid.uuid4())),
+        (tenant, shared_oid),
+        (second_tenant, shared_oid),
+    ]
     for tid, oid in users:
         token = obo_token(config, identity.user_token(tid, oid, config.client_id), GRAPH_SCOPES)
         assert (_claims(token)["tid"], _claims(token)["oid"]) == (tid, oid)
@@ -93,6 +100,7 @@ def test_invalid_assertion_is_rejected_before_any_token_request(
 
 
 # -- AUTH-5 ----------------------------------------------------------------------------------------
+
 
 def test_consent_required_comes_back_as_a_challenge_without_retry_storm(
     identity: IdentityServer, config: AuthConfig, user_oid: str, sso_token: str
@@ -184,6 +192,7 @@ def test_msal_is_not_configured_on_the_embedded_default(sso_token: str) -> None:
 
 # -- app-only ----------------------------------------------------------------------------------
 
+
 def test_app_token_for_an_onboarded_tenant_is_cached(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
     token = app_token(config, tenant, ["https://graph.microsoft.com/.default"])
     claims = _claims(token)
@@ -250,10 +259,15 @@ def test_a_certificate_credential_gets_app_tokens_without_a_secret(
     identity: IdentityServer, tenant: str, tmp_path
 ) -> None:
     client_id, pem = identity.register_certificate_client(tmp_path)
-    config = AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_CERT_PATH": str(pem), "OKR_AUTHORITY": identity.base_url,
-        "OKR_ALLOWED_TENANTS": tenant, "OKR_CA_BUNDLE": str(identity.ca_path),
-    })
+    config = AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_CERT_PATH": str(pem),
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_ALLOWED_TENANTS": tenant,
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
     assert config.client_secret is None
     token = app_token(config, tenant, ["https://graph.microsoft.com/.default"])
     assert _claims(token)["azp"] == client_id
@@ -265,10 +279,15 @@ def test_a_certificate_credential_gets_app_tokens_without_a_secret(
 def test_a_certificate_of_another_app_is_refused(identity: IdentityServer, tenant: str, tmp_path) -> None:
     client_id, _ = identity.register_certificate_client(tmp_path)
     _, stranger = identity.register_certificate_client(tmp_path)
-    config = AuthConfig.from_env({
-        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_CERT_PATH": str(stranger), "OKR_AUTHORITY": identity.base_url,
-        "OKR_ALLOWED_TENANTS": tenant, "OKR_CA_BUNDLE": str(identity.ca_path),
-    })
+    config = AuthConfig.from_env(
+        {
+            "OKR_CLIENT_ID": client_id,
+            "OKR_CLIENT_CERT_PATH": str(stranger),
+            "OKR_AUTHORITY": identity.base_url,
+            "OKR_ALLOWED_TENANTS": tenant,
+            "OKR_CA_BUNDLE": str(identity.ca_path),
+        }
+    )
     with pytest.raises(IdentityUnavailable):
         app_token(config, tenant, ["https://graph.microsoft.com/.default"])
 

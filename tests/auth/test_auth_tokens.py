@@ -54,15 +54,21 @@ def _rejected(token: str, config: AuthConfig, **kwargs: object) -> AuthError:
 
 # -- the happy path ------------------------------------------------------------------------------
 
+
 def test_valid_sso_token_gives_the_user(config: AuthConfig, tenant: str, user_oid: str, sso_token: str) -> None:
     user = validate_access_token(sso_token, config)
     assert user == User(
-        tenant_id=tenant, object_id=user_oid, name="Ada Lovelace", email="ada@example.test",
+        tenant_id=tenant,
+        object_id=user_oid,
+        name="Ada Lovelace",
+        email="ada@example.test",
         scopes=frozenset({"access_as_user"}),
     )
 
 
-def test_api_audience_uri_is_accepted_when_configured(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
+def test_api_audience_uri_is_accepted_when_configured(
+    identity: IdentityServer, config: AuthConfig, tenant: str
+) -> None:
     audience = f"api://localhost:5000/{config.client_id}"
     token = identity.user_token(tenant, str(uuid.uuid4()), audience)
     assert _rejected(token, config).code == "wrong_audience"
@@ -86,6 +92,7 @@ def test_embedded_default_is_one_local_user() -> None:
 
 # -- AUTH-1: algorithm and signature ---------------------------------------------------------------
 
+
 def test_alg_none_is_rejected(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
     claims = identity.user_claims(tenant, str(uuid.uuid4()), config.client_id)
     token = _unsigned({"alg": "none", "typ": "JWT", "kid": identity.signing_key.kid}, claims)
@@ -93,7 +100,9 @@ def test_alg_none_is_rejected(identity: IdentityServer, config: AuthConfig, tena
     assert (error.status, error.code) == (401, "invalid_token")
 
 
-def test_hs256_signed_with_the_public_key_is_rejected(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
+def test_hs256_signed_with_the_public_key_is_rejected(
+    identity: IdentityServer, config: AuthConfig, tenant: str
+) -> None:
     claims = identity.user_claims(tenant, str(uuid.uuid4()), config.client_id)
     header = {"alg": "HS256", "typ": "JWT", "kid": identity.signing_key.kid}
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
@@ -102,7 +111,9 @@ def test_hs256_signed_with_the_public_key_is_rejected(identity: IdentityServer, 
     assert (error.status, error.code) == (401, "invalid_token")
 
 
-def test_tampered_payload_is_rejected(identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str) -> None:
+def test_tampered_payload_is_rejected(
+    identity: IdentityServer, config: AuthConfig, tenant: str, sso_token: str
+) -> None:
     header, _, signature = sso_token.split(".")
     forged = identity.user_claims(tenant, str(uuid.uuid4()), config.client_id, name="Mallory")
     token = f"{header}.{_b64(json.dumps(forged).encode())}.{signature}"
@@ -149,9 +160,12 @@ def test_rotated_key_is_picked_up(identity: IdentityServer, config: AuthConfig, 
 
 # -- AUTH-2: lifetime ------------------------------------------------------------------------------
 
+
 def test_expired_token_is_rejected(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
     now = int(time.time())
-    token = identity.user_token(tenant, str(uuid.uuid4()), config.client_id, iat=now - 7200, nbf=now - 7200, exp=now - 3600)
+    token = identity.user_token(
+        tenant, str(uuid.uuid4()), config.client_id, iat=now - 7200, nbf=now - 7200, exp=now - 3600
+    )
     error = _rejected(token, config)
     assert (error.status, error.code) == (401, "token_expired")
 
@@ -180,6 +194,7 @@ def test_small_clock_skew_is_tolerated_and_now_can_be_pinned(
 
 # -- AUTH-3: the wrong kind of token -------------------------------------------------------------
 
+
 def test_graph_token_is_rejected_as_wrong_audience(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
     token = identity.user_token(tenant, str(uuid.uuid4()), "https://graph.microsoft.com")
     error = _rejected(token, config)
@@ -200,7 +215,9 @@ def test_token_without_access_as_user_is_forbidden(identity: IdentityServer, con
     assert (error.status, error.code) == (403, "insufficient_scope")
 
 
-def test_app_only_token_is_forbidden_on_user_endpoints(identity: IdentityServer, config: AuthConfig, tenant: str) -> None:
+def test_app_only_token_is_forbidden_on_user_endpoints(
+    identity: IdentityServer, config: AuthConfig, tenant: str
+) -> None:
     token = identity.user_token(
         tenant, str(uuid.uuid4()), config.client_id, scp=None, roles=["Okr.ReadWrite.All"], idtyp="app"
     )
@@ -209,6 +226,7 @@ def test_app_only_token_is_forbidden_on_user_endpoints(identity: IdentityServer,
 
 
 # -- AUTH-4: issuer and tenant -------------------------------------------------------------------
+
 
 def test_non_onboarded_tenant_is_refused_and_logged_by_tenant_id(
     identity: IdentityServer, config: AuthConfig, other_tenant: str, caplog: pytest.LogCaptureFixture
@@ -294,7 +312,9 @@ def test_unsigned_decode_is_never_trusted(identity: IdentityServer, config: Auth
 
 
 def test_unreachable_key_set_is_unavailable_not_unauthorised(config: AuthConfig, sso_token: str) -> None:
-    config = dataclasses.replace(config, jwks_url="https://127.0.0.1:9/common/discovery/v2.0/keys", http_timeout_seconds=2)
+    config = dataclasses.replace(
+        config, jwks_url="https://127.0.0.1:9/common/discovery/v2.0/keys", http_timeout_seconds=2
+    )
     with pytest.raises(IdentityUnavailable) as caught:
         validate_access_token(sso_token, config)
     assert (caught.value.status, caught.value.code) == (503, "identity_unavailable")

@@ -12,8 +12,13 @@ import pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FAKE_OFFICE = (Path(__file__).parent / "fake_office.js").read_text(encoding="utf-8")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = pytest.mark.browser
@@ -51,7 +56,9 @@ def page(browser):  # type: ignore[no-untyped-def]
     # (no 'unsafe-eval'); the policy itself is checked in tests/api/test_security.py.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
-    page.route("https://appsforoffice.microsoft.com/**",
-               lambda route: route.fulfill(body=FAKE_OFFICE, content_type="application/javascript"))
+    page.route(
+        "https://appsforoffice.microsoft.com/**",
+        lambda route: route.fulfill(body=FAKE_OFFICE, content_type="application/javascript"),
+    )
     yield page
     context.close()

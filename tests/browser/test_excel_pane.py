@@ -69,8 +69,7 @@ def test_outside_excel_the_pane_says_so_and_offers_no_sync(page, live_server):
 def test_next_quarter_opens_a_prefilled_workbook_for_the_chosen_team(page, live_server, app):
     from addin.excel.sync import sync_workbook
 
-    sync_workbook(app.extensions["okr_db"], "local", write_template(sample=True, today=FIXED_NOW.date()),
-                  now=FIXED_NOW)
+    sync_workbook(app.extensions["okr_db"], "local", write_template(sample=True, today=FIXED_NOW.date()), now=FIXED_NOW)
     _open_pane(page, live_server, b"")
     page.wait_for_selector("#next-section:not([hidden])")
     teams = page.eval_on_selector_all("#next-team option", "options => options.map(o => o.value)")
@@ -80,7 +79,9 @@ def test_next_quarter_opens_a_prefilled_workbook_for_the_chosen_team(page, live_
     page.wait_for_function("document.getElementById('state').textContent.startsWith('Opened')")
     (opened,) = page.evaluate("window.__created")
     ws = openpyxl.load_workbook(io.BytesIO(base64.b64decode(opened)))["OKRs"]
-    rows = [dict(zip([c.value for c in ws[1]], [c.value for c in row], strict=False)) for row in ws.iter_rows(min_row=2)]
+    rows = [
+        dict(zip([c.value for c in ws[1]], [c.value for c in row], strict=False)) for row in ws.iter_rows(min_row=2)
+    ]
     assert rows and {r["Team"] for r in rows} == {"Growth"} and all(r["Continues"] for r in rows)
     assert "2027-Q1 for Growth" in page.text_content("#state")
 
@@ -104,8 +105,11 @@ def test_a_workbook_without_a_key_result_header_is_mapped_once_in_the_pane(page,
     page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
     assert page.text_content("#created") == "3"
     assert page.locator("#mapping-section").is_hidden()
-    ids = [w["values"][0][0] for w in page.evaluate("window.__writes")
-           if str(w.get("values", [[""]])[0][0]).startswith("KR-")]
+    ids = [
+        w["values"][0][0]
+        for w in page.evaluate("window.__writes")
+        if str(w.get("values", [[""]])[0][0]).startswith("KR-")
+    ]
     assert len(ids) == 3
     with app.extensions["okr_db"].read() as session:
         from sqlalchemy import select

@@ -14,17 +14,21 @@ from tests.conftest import FIXED_NOW
 
 def _sync_sample(client) -> list[dict]:
     data = write_template(sample=True, today=FIXED_NOW.date())
-    response = client.post("/api/sync", data={"workbook": (io.BytesIO(data), "okrs.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/sync", data={"workbook": (io.BytesIO(data), "okrs.xlsx")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 200
     return client.get("/api/teams").get_json()["teams"]
 
 
-def _open_pane(page, live_server: str, subject: str, host: str = "Outlook", *, body: str = "",
-               compose: bool = False) -> None:
-    page.add_init_script(f"window.__FAKE_HOST = {host!r}; window.__MEETING_SUBJECT = {subject!r};"
-                         f" window.__MEETING_BODY = {body!r}; window.__COMPOSE = {str(compose).lower()};"
-                         " window.OKR_NO_SSO = true;")
+def _open_pane(
+    page, live_server: str, subject: str, host: str = "Outlook", *, body: str = "", compose: bool = False
+) -> None:
+    page.add_init_script(
+        f"window.__FAKE_HOST = {host!r}; window.__MEETING_SUBJECT = {subject!r};"
+        f" window.__MEETING_BODY = {body!r}; window.__COMPOSE = {str(compose).lower()};"
+        " window.OKR_NO_SSO = true;"
+    )
     page.goto(f"{live_server}/addin/outlook/taskpane.html")
 
 
@@ -51,8 +55,9 @@ def test_meeting_shows_its_teams_krs_and_records_a_checkin(page, live_server, cl
     team = teams[-1]
     krs = [k for o in team["objectives"] for k in o["key_results"]]
     # the subject names another team first: the pane goes by the key in the body, not the subject
-    _open_pane(page, live_server, f"{teams[0]['team']} / {team['team']}",
-               body=_invite_text(app, team["team"]), compose=compose)
+    _open_pane(
+        page, live_server, f"{teams[0]['team']} / {team['team']}", body=_invite_text(app, team["team"]), compose=compose
+    )
     page.wait_for_function(f"document.getElementById('state').textContent.startsWith({team['team']!r})")
 
     assert page.input_value("#team") == team["team"]
@@ -60,8 +65,7 @@ def test_meeting_shows_its_teams_krs_and_records_a_checkin(page, live_server, cl
     key = re.search(r"key: (okr-checkin-[0-9a-f]{24})", _invite_text(app, team["team"]))[1]
     agenda = client.get(f"/api/meetings/{key}/agenda").get_json()
     assert agenda["team"] == team["team"]
-    shown = {f: len(v) for f in ("moved", "stale", "low_confidence", "dependencies")
-             if (v := agenda[f])}
+    shown = {f: len(v) for f in ("moved", "stale", "low_confidence", "dependencies") if (v := agenda[f])}
     assert shown, agenda  # the sample has something to talk about
     page.wait_for_selector("#agenda:not([hidden])")
     for field, count in shown.items():

@@ -155,8 +155,16 @@ def make_outline_workbook(
     team: str = "Growth",
     period: str = "Q1-2026",
     last_checkin: dt.date | None = dt.date(2026, 2, 10),
-    header: Sequence[str] = ("#", "Objective / Key result", "Owner", "Baseline", "Target", "Current",
-                             "Confidence", "Due"),
+    header: Sequence[str] = (
+        "#",
+        "Objective / Key result",
+        "Owner",
+        "Baseline",
+        "Target",
+        "Current",
+        "Confidence",
+        "Due",
+    ),
     initiatives: Sequence[Sequence[Any]] = (),
     objective_progress: bool = False,
 ) -> bytes:

@@ -24,19 +24,49 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 GiB = 1024**3
 MiB = 1024**2
 
-HEADER = ["Team", "Objective", "Key Result", "Owner", "Baseline", "Target", "Current", "Unit",
-          "Confidence", "Due"]
+HEADER = ["Team", "Objective", "Key Result", "Owner", "Baseline", "Target", "Current", "Unit", "Confidence", "Due"]
 ROWS: list[list[object]] = [
-    ["Growth", "Win the mid-market", "Raise trial-to-paid conversion from 10% to 25%",
-     "ana@example.com", 10, 25, 14, "%", 0.7, "2026-12-31"],
-    ["Growth", "Win the mid-market", "Cut time to first value from 14 to 3 days",
-     "ben@example.com", 14, 3, 9, "days", 0.5, "2026-12-31"],
-    ["Platform", "Make the product fast", "Reduce p95 page load from 2.4 s to 1.2 s",
-     "cleo@example.com", 2.4, 1.2, 1.9, "s", 0.6, "2026-12-31"],
+    [
+        "Growth",
+        "Win the mid-market",
+        "Raise trial-to-paid conversion from 10% to 25%",
+        "ana@example.com",
+        10,
+        25,
+        14,
+        "%",
+        0.7,
+        "2026-12-31",
+    ],
+    [
+        "Growth",
+        "Win the mid-market",
+        "Cut time to first value from 14 to 3 days",
+        "ben@example.com",
+        14,
+        3,
+        9,
+        "days",
+        0.5,
+        "2026-12-31",
+    ],
+    [
+        "Platform",
+        "Make the product fast",
+        "Reduce p95 page load from 2.4 s to 1.2 s",
+        "cleo@example.com",
+        2.4,
+        1.2,
+        1.9,
+        "s",
+        0.6,
+        "2026-12-31",
+    ],
 ]
 
 
 # --- a raw zip writer -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Member:
@@ -73,28 +103,54 @@ def build_zip(members: Iterable[Member]) -> bytes:
         name = m.name.encode("utf-8")
         flags = m.flags | (0x800 if not m.name.isascii() else 0)
         offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, 0, 0x21,
-                              crc, len(payload), declared, len(name), 0))
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, 0, 0x21, crc, len(payload), declared, len(name), 0
+            )
+        )
         out.write(name)
         out.write(payload)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, m.method, 0,
-                                   0x21, crc, len(payload), declared, len(name), 0, 0, 0, 0, 0,
-                                   offset) + name)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                flags,
+                m.method,
+                0,
+                0x21,
+                crc,
+                len(payload),
+                declared,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
     cd_offset = out.tell()
     for entry in central:
         out.write(entry)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
-                          out.tell() - cd_offset, cd_offset, 0))
+    out.write(
+        struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), out.tell() - cd_offset, cd_offset, 0)
+    )
     return out.getvalue()
 
 
-def repeated_deflate(prefix: bytes, segment: bytes, times: int, suffix: bytes,
-                     with_crc: bool = True) -> tuple[bytes, int, int]:
+def repeated_deflate(
+    prefix: bytes, segment: bytes, times: int, suffix: bytes, with_crc: bool = True
+) -> tuple[bytes, int, int]:
     """A deflate stream of prefix + segment*times + suffix, built in O(len(segment)).
 
     Each piece ends with a full flush (byte-aligned, dictionary reset), so the same
     compressed block can be repeated: ~1 MB of output inflates to over 1 GiB.
     """
+
     def block(data: bytes) -> bytes:
         c = zlib.compressobj(9, zlib.DEFLATED, -15)
         return c.compress(data) + c.flush(zlib.Z_FULL_FLUSH)
@@ -113,6 +169,7 @@ def repeated_deflate(prefix: bytes, segment: bytes, times: int, suffix: bytes,
 
 # --- a valid workbook, part by part --------------------------------------------------
 
+
 class SharedStrings:
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -126,8 +183,10 @@ class SharedStrings:
 
     def xml(self) -> bytes:
         body = "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in self.items)
-        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN_NS}" '
-                f'count="{len(self.items)}" uniqueCount="{len(self.items)}">{body}</sst>').encode()
+        return (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN_NS}" '
+            f'count="{len(self.items)}" uniqueCount="{len(self.items)}">{body}</sst>'
+        ).encode()
 
 
 def column_letter(index: int) -> str:
@@ -152,43 +211,62 @@ def row_xml(number: int, values: list[object], strings: SharedStrings) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def sheet_xml(rows: list[list[object]], strings: SharedStrings, *, dimension: str | None = None,
-              tail: str = "", before_rows: str = "") -> bytes:
+def sheet_xml(
+    rows: list[list[object]],
+    strings: SharedStrings,
+    *,
+    dimension: str | None = None,
+    tail: str = "",
+    before_rows: str = "",
+) -> bytes:
     """A worksheet: header + rows from row 1; ``tail`` is raw XML after the rows."""
     body = "".join(row_xml(n, values, strings) for n, values in enumerate(rows, start=1))
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
-            f'xmlns:r="{REL_NS}">{dim}{before_rows}<sheetData>{body}{tail}</sheetData></worksheet>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
+        f'xmlns:r="{REL_NS}">{dim}{before_rows}<sheetData>{body}{tail}</sheetData></worksheet>'
+    ).encode()
 
 
-STYLES = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN_NS}">'
-          '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-          '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-          '<fill><patternFill patternType="gray125"/></fill></fills>'
-          '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-          '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-          '<xf numFmtId="0" fontId="0" fillId="1" borderId="0" xfId="0" applyFill="1"/></cellXfs>'
-          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-          '</styleSheet>').encode()
+STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN_NS}">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="0" fillId="1" borderId="0" xfId="0" applyFill="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+).encode()
 
-CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties '
-        b'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-        b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>OKRs</dc:title>'
-        b'<dc:creator>Test</dc:creator></cp:coreProperties>')
+CORE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties '
+    b'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>OKRs</dc:title>'
+    b"<dc:creator>Test</dc:creator></cp:coreProperties>"
+)
 
-APP = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
-       b'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-       b'<Application>Microsoft Excel</Application></Properties>')
+APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
+    b'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>Microsoft Excel</Application></Properties>"
+)
 
 WORKBOOK_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_WORKBOOK_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
 
-def workbook_parts(sheets: dict[str, list[list[object]]] | None = None, *,
-                   dimension: str | None = None, tail: str = "",
-                   workbook_ct: str = WORKBOOK_CT, date1904: bool = False) -> dict[str, bytes]:
+def workbook_parts(
+    sheets: dict[str, list[list[object]]] | None = None,
+    *,
+    dimension: str | None = None,
+    tail: str = "",
+    workbook_ct: str = WORKBOOK_CT,
+    date1904: bool = False,
+) -> dict[str, bytes]:
     """The parts of a valid workbook: one worksheet per entry (default: the OKR sheet)."""
     sheets = sheets if sheets is not None else {"OKRs": [HEADER, *ROWS]}
     strings = SharedStrings()
@@ -197,38 +275,44 @@ def workbook_parts(sheets: dict[str, list[list[object]]] | None = None, *,
     for n, (name, rows) in enumerate(sheets.items(), start=1):
         first = n == 1
         parts[f"xl/worksheets/sheet{n}.xml"] = sheet_xml(
-            rows, strings, dimension=dimension if first else None, tail=tail if first else "")
+            rows, strings, dimension=dimension if first else None, tail=tail if first else ""
+        )
         sheet_entries.append(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>')
-        sheet_rels.append(f'<Relationship Id="rId{n}" Type="{REL_NS}/worksheet" '
-                          f'Target="worksheets/sheet{n}.xml"/>')
-        overrides.append(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType='
-                         '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+        sheet_rels.append(f'<Relationship Id="rId{n}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>')
+        overrides.append(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        )
     count = len(sheets)
-    sheet_rels.append(f'<Relationship Id="rId{count + 1}" Type="{REL_NS}/sharedStrings" '
-                      'Target="sharedStrings.xml"/>')
+    sheet_rels.append(f'<Relationship Id="rId{count + 1}" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>')
     sheet_rels.append(f'<Relationship Id="rId{count + 2}" Type="{REL_NS}/styles" Target="styles.xml"/>')
     pr = '<workbookPr date1904="1"/>' if date1904 else "<workbookPr/>"
     parts["xl/workbook.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{MAIN_NS}" '
-        f'xmlns:r="{REL_NS}">{pr}<sheets>{"".join(sheet_entries)}</sheets></workbook>').encode()
+        f'xmlns:r="{REL_NS}">{pr}<sheets>{"".join(sheet_entries)}</sheets></workbook>'
+    ).encode()
     parts["xl/_rels/workbook.xml.rels"] = rels_xml(sheet_rels)
     parts["xl/sharedStrings.xml"] = strings.xml()
     parts["xl/styles.xml"] = STYLES
     parts["docProps/core.xml"] = CORE
     parts["docProps/app.xml"] = APP
-    parts["_rels/.rels"] = rels_xml([
-        f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/>',
-        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
-        'metadata/core-properties" Target="docProps/core.xml"/>',
-        f'<Relationship Id="rId3" Type="{REL_NS}/extended-properties" Target="docProps/app.xml"/>',
-    ])
+    parts["_rels/.rels"] = rels_xml(
+        [
+            f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/>',
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+            'metadata/core-properties" Target="docProps/core.xml"/>',
+            f'<Relationship Id="rId3" Type="{REL_NS}/extended-properties" Target="docProps/app.xml"/>',
+        ]
+    )
     parts["[Content_Types].xml"] = content_types(workbook_ct, overrides)
     return parts
 
 
 def rels_xml(relationships: list[str]) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-            f'xmlns="{PKG_REL_NS}">{"".join(relationships)}</Relationships>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+        f'xmlns="{PKG_REL_NS}">{"".join(relationships)}</Relationships>'
+    ).encode()
 
 
 def content_types(workbook_ct: str, overrides: list[str], defaults: list[str] = ()) -> bytes:  # type: ignore[assignment]
@@ -247,8 +331,9 @@ def content_types(workbook_ct: str, overrides: list[str], defaults: list[str] = 
         '"application/vnd.openxmlformats-officedocument.extended-properties+xml"/>',
         *overrides,
     ]
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{CT_NS}">'
-            f'{"".join(base)}</Types>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{CT_NS}">{"".join(base)}</Types>'
+    ).encode()
 
 
 def package(parts: dict[str, bytes], extra: Iterable[Member] = ()) -> bytes:
@@ -269,6 +354,7 @@ def edit(parts: dict[str, bytes], name: str, change: Callable[[str], str]) -> di
 
 
 # --- UP-2 / UP-3 / UP-4: formats ---------------------------------------------------
+
 
 def legacy_xls() -> bytes:
     """A real Excel 97-2003 workbook (BIFF8 in a compound file)."""
@@ -293,8 +379,10 @@ def encrypted_xlsx(password: str = "s3cret") -> bytes:
 
 
 def csv_text() -> bytes:
-    return (b"Team,Objective,Key Result,Owner,Target\n"
-            b"Growth,Win the mid-market,Raise conversion to 25%,ana@example.com,25\n")
+    return (
+        b"Team,Objective,Key Result,Owner,Target\n"
+        b"Growth,Win the mid-market,Raise conversion to 25%,ana@example.com,25\n"
+    )
 
 
 def empty_zip() -> bytes:
@@ -308,28 +396,34 @@ def truncated_zip() -> bytes:
 
 def docx_like() -> bytes:
     """A zip that is a Word document, not a workbook."""
-    ct = (f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{CT_NS}"><Override '
-          'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-          'wordprocessingml.document.main+xml"/></Types>').encode()
+    ct = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{CT_NS}"><Override '
+        'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document.main+xml"/></Types>'
+    ).encode()
     return package({"[Content_Types].xml": ct, "word/document.xml": b"<w:document/>"})
 
 
 def xlsb_like() -> bytes:
     """An Excel Binary Workbook: content types name a binary workbook part."""
-    ct = (f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{CT_NS}"><Override '
-          'PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
-          '</Types>').encode()
+    ct = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{CT_NS}"><Override '
+        'PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+        "</Types>"
+    ).encode()
     rels = rels_xml([f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.bin"/>'])
     return package({"[Content_Types].xml": ct, "_rels/.rels": rels, "xl/workbook.bin": b"\x83\x01\x00"})
 
 
 def ods_like() -> bytes:
     """An OpenDocument spreadsheet (mimetype first, stored)."""
-    return build_zip([
-        Member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", method=0),
-        Member("content.xml", b'<?xml version="1.0"?><office:document-content/>'),
-        Member("META-INF/manifest.xml", b'<?xml version="1.0"?><manifest:manifest/>'),
-    ])
+    return build_zip(
+        [
+            Member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", method=0),
+            Member("content.xml", b'<?xml version="1.0"?><office:document-content/>'),
+            Member("META-INF/manifest.xml", b'<?xml version="1.0"?><manifest:manifest/>'),
+        ]
+    )
 
 
 def damaged_member(part: str = "xl/sharedStrings.xml") -> bytes:
@@ -338,7 +432,7 @@ def damaged_member(part: str = "xl/sharedStrings.xml") -> bytes:
     data = package(parts)
     raw = deflate(parts[part])
     at = data.index(raw) + len(raw) // 2
-    return data[:at] + b"\xff" * 16 + data[at + 16:]
+    return data[:at] + b"\xff" * 16 + data[at + 16 :]
 
 
 def sheet_with_damaged_tail(head_rows: int = 5_000) -> bytes:
@@ -359,42 +453,48 @@ def sheet_with_damaged_tail(head_rows: int = 5_000) -> bytes:
 def macro_sheet_workbook() -> bytes:
     """An Excel 4.0 macro sheet (XLM) part alongside the OKR sheet."""
     parts = workbook_parts()
-    parts["xl/macrosheets/sheet1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?>\n<xm:macrosheet '
-                                         b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>')
+    parts["xl/macrosheets/sheet1.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<xm:macrosheet '
+        b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+    )
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/macrosheets/sheet1.xml" '
-        b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/macrosheets/sheet1.xml" '
+        b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
+    )
     return package(parts)
 
 
 def with_eocd_count(data: bytes, count: int) -> bytes:
     """The zip with its end record claiming ``count`` entries (a lie)."""
     at = data.rfind(b"PK\x05\x06")
-    return data[:at + 8] + struct.pack("<HH", count, count) + data[at + 12:]
+    return data[: at + 8] + struct.pack("<HH", count, count) + data[at + 12 :]
 
 
 def macro_workbook() -> bytes:
     """An .xlsm: macro-enabled content type and a vbaProject.bin (served under any name)."""
     parts = workbook_parts(workbook_ct=MACRO_WORKBOOK_CT)
-    parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Attribute VB_Name = \"x\"" * 8
+    parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b'Attribute VB_Name = "x"' * 8
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>",
         b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/'
-        b'vbaProject" Target="vbaProject.bin"/></Relationships>')
+        b'vbaProject" Target="vbaProject.bin"/></Relationships>',
+    )
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+    )
     return package(parts)
 
 
 # --- ZIP-1 / ZIP-2 / ZIP-3 ---------------------------------------------------------
 
-SHEET_PREFIX = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}">'
-                '<sheetData>').encode()
+SHEET_PREFIX = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}"><sheetData>'
+).encode()
 SHEET_SUFFIX = b"</sheetData></worksheet>"
 
 
-def bomb_sheet_member(name: str, inflated: int, *, declared: int | None = None,
-                      with_crc: bool = True) -> Member:
+def bomb_sheet_member(name: str, inflated: int, *, declared: int | None = None, with_crc: bool = True) -> Member:
     """A worksheet member that inflates to ``inflated`` bytes of empty rows from ~1/1000 of it."""
     segment = b'<row r="1" spans="1:1"/>' * (MiB // 24)  # ~1 MiB of repeated markup
     times = max(1, (inflated - len(SHEET_PREFIX) - len(SHEET_SUFFIX)) // len(segment))
@@ -407,8 +507,7 @@ def zip_bomb(inflated: int = GiB + 64 * MiB, declared: int | None = None) -> byt
     parts = workbook_parts()
     del parts["xl/worksheets/sheet1.xml"]
     # No true CRC: nothing may inflate this far to check it (a lying size gets a bad CRC).
-    return package(parts, [bomb_sheet_member("xl/worksheets/sheet1.xml", inflated, declared=declared,
-                                             with_crc=False)])
+    return package(parts, [bomb_sheet_member("xl/worksheets/sheet1.xml", inflated, declared=declared, with_crc=False)])
 
 
 def ratio_bomb() -> bytes:
@@ -437,8 +536,7 @@ def over_declared_total(limit_bytes: int) -> bytes:
     segment = b"A" * MiB
     raw, size, _crc = repeated_deflate(b"", segment, 8, b"", with_crc=False)
     crc = zlib.crc32(segment * 8)
-    extra = [Member(f"xl/media/image{i}.bin", raw=raw, size=size, crc=crc)
-             for i in range(limit_bytes // size + 1)]
+    extra = [Member(f"xl/media/image{i}.bin", raw=raw, size=size, crc=crc) for i in range(limit_bytes // size + 1)]
     return package(workbook_parts(), extra)
 
 
@@ -449,8 +547,14 @@ def duplicate_member(name: str = "xl/worksheets/sheet1.xml", case_variant: bool 
     return package(parts, [Member(other, decoy)])
 
 
-UNSAFE_NAMES = ["../../evil.txt", "/etc/evil.txt", "C:\\Windows\\evil.txt", "C:/Windows/evil.txt",
-                "xl/../../evil.txt", "xl\\..\\..\\evil.txt"]
+UNSAFE_NAMES = [
+    "../../evil.txt",
+    "/etc/evil.txt",
+    "C:\\Windows\\evil.txt",
+    "C:/Windows/evil.txt",
+    "xl/../../evil.txt",
+    "xl\\..\\..\\evil.txt",
+]
 
 
 def traversal_members(names: Iterable[str] = UNSAFE_NAMES) -> bytes:
@@ -459,10 +563,12 @@ def traversal_members(names: Iterable[str] = UNSAFE_NAMES) -> bytes:
 
 # --- XML-1: DTDs, entities, processing instructions -----------------------------------
 
+
 def doctype_payloads(port: int) -> dict[str, tuple[str, str | None]]:
     """name -> (what goes before the root element, the entity reference to use or None)."""
     laughs = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
     return {
         "billion_laughs": (f"<!DOCTYPE r [{laughs}]>", "lol9"),
         "quadratic_blowup": (f'<!DOCTYPE r [<!ENTITY a "{"a" * 50_000}">]>', "a"),
@@ -477,13 +583,24 @@ def doctype_payloads(port: int) -> dict[str, tuple[str, str | None]]:
 # Where an entity reference goes in each part, so the payload is live, not just declared.
 REF_SPOTS: dict[str, tuple[str, str]] = {
     "xl/sharedStrings.xml": ('<t xml:space="preserve">Team</t>', '<t xml:space="preserve">&{ref};</t>'),
-    "xl/worksheets/sheet1.xml": ("<sheetData>", '<sheetData><row r="1"><c r="Z1" t="inlineStr"><is><t>&{ref};</t></is></c></row>'),
+    "xl/worksheets/sheet1.xml": (
+        "<sheetData>",
+        '<sheetData><row r="1"><c r="Z1" t="inlineStr"><is><t>&{ref};</t></is></c></row>',
+    ),
     "xl/workbook.xml": ('name="OKRs"', 'name="&{ref};"'),
     "docProps/core.xml": ("<dc:title>OKRs</dc:title>", "<dc:title>&{ref};</dc:title>"),
 }
-XML_PARTS = ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "xl/workbook.xml", "docProps/core.xml",
-             "xl/styles.xml", "xl/_rels/workbook.xml.rels", "_rels/.rels", "[Content_Types].xml",
-             "docProps/app.xml"]
+XML_PARTS = [
+    "xl/sharedStrings.xml",
+    "xl/worksheets/sheet1.xml",
+    "xl/workbook.xml",
+    "docProps/core.xml",
+    "xl/styles.xml",
+    "xl/_rels/workbook.xml.rels",
+    "_rels/.rels",
+    "[Content_Types].xml",
+    "docProps/app.xml",
+]
 
 
 def with_doctype(part: str, payload: str, ref: str | None) -> bytes:
@@ -553,8 +670,9 @@ def strict_ooxml(only: str | None = None) -> bytes:
     return package(parts)
 
 
-def bad_relationship(target: str, part: str = "xl/_rels/workbook.xml.rels",
-                     rel_type: str = "worksheet", rel_id: str = "rId1") -> bytes:
+def bad_relationship(
+    target: str, part: str = "xl/_rels/workbook.xml.rels", rel_type: str = "worksheet", rel_id: str = "rId1"
+) -> bytes:
     """A relationship (internal: no TargetMode) pointing at ``target``."""
     parts = workbook_parts()
     text = parts[part].decode()
@@ -584,44 +702,59 @@ def external_link_workbook(target: str) -> bytes:
     HYPERLINK formula, and a hyperlink relationship: none may be followed."""
     rows = [HEADER, *ROWS]
     strings = SharedStrings()
-    tail = (f'<row r="10"><c r="A10"><f>[1]Sheet1!A1</f><v>5</v></c>'
-            f'<c r="B10"><f>WEBSERVICE("{escape(target)}")</f></c>'
-            f'<c r="C10" t="str"><f>HYPERLINK("{escape(target)}","x")</f><v>x</v></c></row>')
+    tail = (
+        f'<row r="10"><c r="A10"><f>[1]Sheet1!A1</f><v>5</v></c>'
+        f'<c r="B10"><f>WEBSERVICE("{escape(target)}")</f></c>'
+        f'<c r="C10" t="str"><f>HYPERLINK("{escape(target)}","x")</f><v>x</v></c></row>'
+    )
     parts = workbook_parts()
     parts["xl/worksheets/sheet1.xml"] = sheet_xml(rows, strings, tail=tail).replace(
-        b"</sheetData>", b'</sheetData><hyperlinks><hyperlink ref="A2" r:id="rId1"/></hyperlinks>')
+        b"</sheetData>", b'</sheetData><hyperlinks><hyperlink ref="A2" r:id="rId1"/></hyperlinks>'
+    )
     parts["xl/sharedStrings.xml"] = strings.xml()
     parts["xl/worksheets/_rels/sheet1.xml.rels"] = rels_xml(
-        [f'<Relationship Id="rId1" Type="{REL_NS}/hyperlink" Target="{escape(target)}" TargetMode="External"/>'])
+        [f'<Relationship Id="rId1" Type="{REL_NS}/hyperlink" Target="{escape(target)}" TargetMode="External"/>']
+    )
     parts["xl/externalLinks/externalLink1.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<externalLink xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         '<externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames>'
         '<sheetDataSet><sheetData sheetId="0"><row r="1"><cell r="A1"><v>5</v></cell></row>'
-        '</sheetData></sheetDataSet></externalBook></externalLink>').encode()
+        "</sheetData></sheetDataSet></externalBook></externalLink>"
+    ).encode()
     parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = rels_xml(
-        [f'<Relationship Id="rId1" Type="{REL_NS}/externalLinkPath" Target="{escape(target)}" '
-         'TargetMode="External"/>'])
+        [f'<Relationship Id="rId1" Type="{REL_NS}/externalLinkPath" Target="{escape(target)}" TargetMode="External"/>']
+    )
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", f'<Relationship Id="rId50" Type="{REL_NS}/externalLink" '
-        'Target="externalLinks/externalLink1.xml"/></Relationships>'.encode())
+        b"</Relationships>",
+        f'<Relationship Id="rId50" Type="{REL_NS}/externalLink" '
+        'Target="externalLinks/externalLink1.xml"/></Relationships>'.encode(),
+    )
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
-        b"</sheets>", b'</sheets><externalReferences><externalReference r:id="rId50"/></externalReferences>')
+        b"</sheets>", b'</sheets><externalReferences><externalReference r:id="rId50"/></externalReferences>'
+    )
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
-        b'"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
+        b'"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+    )
     return package(parts)
 
 
 # --- TXT-3: control characters --------------------------------------------------------
 
+
 def control_chars_in_strings(raw: str) -> bytes:
     """``raw`` (a raw control character or a character reference) inside a KR's text."""
-    parts = edit(workbook_parts(), "xl/sharedStrings.xml",
-                 lambda t: t.replace("Raise trial-to-paid", f"Raise{raw}trial-to-paid", 1))
+    parts = edit(
+        workbook_parts(),
+        "xl/sharedStrings.xml",
+        lambda t: t.replace("Raise trial-to-paid", f"Raise{raw}trial-to-paid", 1),
+    )
     return package(parts)
 
 
 # --- GEO-1 / GEO-2 / big strings / shared strings -------------------------------------------
+
 
 def shared_strings_entries(count: int, declare: bool) -> bytes:
     """A sharedStrings table of at least ``count`` short entries (the OKR sheet uses the first few).
@@ -653,8 +786,9 @@ def styled_empty_rows(count: int = 1_000_000) -> bytes:
     """The OKR rows followed by ``count`` empty rows that carry a style (GEO-2)."""
     parts = workbook_parts()
     first = len(ROWS) + 2
-    rows = b"".join(b'<row r="%d" s="1" customFormat="1" ht="15" customHeight="1"/>' % n
-                    for n in range(first, first + count))
+    rows = b"".join(
+        b'<row r="%d" s="1" customFormat="1" ht="15" customHeight="1"/>' % n for n in range(first, first + count)
+    )
     sheet = parts["xl/worksheets/sheet1.xml"]
     parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"</sheetData>", rows + b"</sheetData>")
     return package(parts)
@@ -671,8 +805,13 @@ def many_sheets(count: int) -> bytes:
 def long_cells(lengths: Iterable[int]) -> tuple[bytes, list[str]]:
     """One KR row per length, its Key Result text that long; returns (file, the texts)."""
     texts = [(f"Raise retention {n} " + "x" * n)[:n] for n in lengths]
-    rows = [HEADER, *([ROWS[0][0], ROWS[0][1], text, f"o{i}@example.com", 1, 2, 1, "", 0.5, "2026-12-31"]
-                      for i, text in enumerate(texts))]
+    rows = [
+        HEADER,
+        *(
+            [ROWS[0][0], ROWS[0][1], text, f"o{i}@example.com", 1, 2, 1, "", 0.5, "2026-12-31"]
+            for i, text in enumerate(texts)
+        ),
+    ]
     return package(workbook_parts({"OKRs": rows})), texts
 
 
@@ -682,8 +821,11 @@ def shared_string_index(value: str) -> bytes:
     strings = SharedStrings()
     sheet_xml([HEADER, *ROWS], strings)
     index = strings.index[str(ROWS[0][2])]
-    parts = edit(parts, "xl/worksheets/sheet1.xml",
-                 lambda t: t.replace(f'<c r="C2" t="s"><v>{index}</v>', f'<c r="C2" t="s"><v>{value}</v>'))
+    parts = edit(
+        parts,
+        "xl/worksheets/sheet1.xml",
+        lambda t: t.replace(f'<c r="C2" t="s"><v>{index}</v>', f'<c r="C2" t="s"><v>{value}</v>'),
+    )
     return package(parts)
 
 
@@ -701,12 +843,18 @@ FORMULA_TEXTS = [
 
 def formula_text_rows(texts: list[str] = FORMULA_TEXTS) -> bytes:
     """KR titles that look like formulas, stored as plain strings (TXT-1)."""
-    rows = [HEADER, *([ROWS[0][0], ROWS[0][1], text, f"o{i}@example.com", 1, 2, 1, "", 0.5, "2026-12-31"]
-                      for i, text in enumerate(texts))]
+    rows = [
+        HEADER,
+        *(
+            [ROWS[0][0], ROWS[0][1], text, f"o{i}@example.com", 1, 2, 1, "", 0.5, "2026-12-31"]
+            for i, text in enumerate(texts)
+        ),
+    ]
     return package(workbook_parts({"OKRs": rows}))
 
 
 # --- G5: a loopback listener nothing may connect to ----------------------------------------
+
 
 class Listener:
     """A TCP listener on 127.0.0.1: payloads point at its port; connections are counted."""
@@ -740,4 +888,3 @@ def listening() -> Iterator[Listener]:
         yield listener
     finally:
         listener.close()
-

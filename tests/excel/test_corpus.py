@@ -28,8 +28,11 @@ def _same(found: object, expected: object) -> bool:
 def test_corpus_workbook_is_read_whole(case: Case) -> None:
     result = read_workbook(case.data, quarter=case.quarter, today=case.today)
     okrs = result.okrs
-    serious = [p for p in result.problems
-               if p.severity in (Severity.ERROR, Severity.WARNING) and p.rule not in case.allowed_rules]
+    serious = [
+        p
+        for p in result.problems
+        if p.severity in (Severity.ERROR, Severity.WARNING) and p.rule not in case.allowed_rules
+    ]
     assert not serious, [p.message for p in serious]
     assert sorted((o.team, o.title) for o in okrs.objectives) == sorted(case.objectives)
     assert [(k.objective, k.title) for k in okrs.key_results] == [
@@ -46,7 +49,6 @@ def test_corpus_workbook_is_read_whole(case: Case) -> None:
         assert word in result.layout_note, result.layout_note
     assert sorted((i.kr_ref, i.title) for i in okrs.initiatives) == sorted(case.initiatives)
     assert result.mapping.confidence > 0 and result.mapping.sheets, "every read says how it mapped the workbook"
-
 
 
 @pytest.mark.parametrize("case", BUILT, ids=[c.name for c in BUILT])

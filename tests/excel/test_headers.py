@@ -24,7 +24,9 @@ def test_headers_match_their_field(text: str, field: str) -> None:
     assert headers.match_header(text) == field
 
 
-@pytest.mark.parametrize("text", ["tenant_id", "owner_oid", "created_by", "is_admin", "__class__", "Tenant ID", "", None])
+@pytest.mark.parametrize(
+    "text", ["tenant_id", "owner_oid", "created_by", "is_admin", "__class__", "Tenant ID", "", None]
+)
 def test_internal_and_unknown_columns_bind_to_nothing(text: str | None) -> None:
     assert headers.match_header(text) is None
 

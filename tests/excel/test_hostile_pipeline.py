@@ -83,11 +83,22 @@ def read_in_child(data: bytes, folder: Path) -> dict:
     temp.mkdir()
     source = folder / "upload.xlsx"
     source.write_bytes(data)
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(temp), "HOME": str(work),
-           "PYTHONPATH": str(REPO), "RUST_BACKTRACE": "0"}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(temp),
+        "HOME": str(work),
+        "PYTHONPATH": str(REPO),
+        "RUST_BACKTRACE": "0",
+    }
     try:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(source), str(ADDRESS_SPACE)],
-                              cwd=work, env=env, capture_output=True, timeout=TIMEOUT_S)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(source), str(ADDRESS_SPACE)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            timeout=TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"G1: the read did not finish within {TIMEOUT_S} s")
     assert done.returncode == 0, f"the reader process died ({done.returncode}): {done.stderr[-2000:]!r}"
@@ -125,6 +136,7 @@ def test_harness_reads_a_valid_workbook(tmp_path: Path) -> None:
 
 # --- ZIP-1 / ZIP-2: bombs ------------------------------------------------------------------
 
+
 def test_zip_bomb_member_over_1_gib_is_refused(tmp_path: Path) -> None:
     data = h.zip_bomb()
     assert len(data) < 4 * 1024 * 1024
@@ -152,17 +164,18 @@ def test_sheet_inflating_far_past_a_plausible_declared_size_is_never_inflated(tm
     if out["ok"]:
         assert out["krs"] == []
     else:
-        assert_refused(out, "corrupt_workbook", "corrupt_xml", "part_too_large", "sheet_too_large",
-                       "no_okr_table")
+        assert_refused(out, "corrupt_workbook", "corrupt_xml", "part_too_large", "sheet_too_large", "no_okr_table")
 
 
 @pytest.mark.slow
 def test_three_million_shared_strings_are_refused(tmp_path: Path) -> None:
-    assert_refused(read_in_child(h.shared_strings_entries(3_000_000, declare=False), tmp_path),
-                   "shared_strings_too_large")
+    assert_refused(
+        read_in_child(h.shared_strings_entries(3_000_000, declare=False), tmp_path), "shared_strings_too_large"
+    )
 
 
 # --- GEO-1 / GEO-2: geometry ------------------------------------------------------------------
+
 
 def test_dimension_a1_xfd1048576_with_a_sparse_corner_cell(tmp_path: Path) -> None:
     out = read_in_child(h.huge_dimension(sparse_corner=True), tmp_path)
@@ -200,6 +213,7 @@ def test_too_many_sheets_are_refused(tmp_path: Path) -> None:
 
 # --- TXT-4: long cells ----------------------------------------------------------------------------
 
+
 def test_32767_and_1_000_000_character_cells(tmp_path: Path) -> None:
     data, texts = h.long_cells([32_767, 1_000_000])
     out = read_in_child(data, tmp_path)
@@ -217,10 +231,11 @@ def test_32767_and_1_000_000_character_cells(tmp_path: Path) -> None:
 
 # --- XML-1 / XML-2 / G5: nothing fetched, nothing resolved ------------------------------------------
 
-@pytest.mark.parametrize("payload", ["billion_laughs", "system_http_entity", "external_dtd", "parameter_entity",
-                                     "system_file_entity"])
-def test_entity_payloads_are_refused_fast_and_fetch_nothing(payload: str, tmp_path: Path,
-                                                            listener: h.Listener) -> None:
+
+@pytest.mark.parametrize(
+    "payload", ["billion_laughs", "system_http_entity", "external_dtd", "parameter_entity", "system_file_entity"]
+)
+def test_entity_payloads_are_refused_fast_and_fetch_nothing(payload: str, tmp_path: Path, listener: h.Listener) -> None:
     text, ref = h.doctype_payloads(listener.port)[payload]
     out = read_in_child(h.with_doctype("xl/sharedStrings.xml", text, ref), tmp_path)
     assert_refused(out, "dtd_not_allowed")
@@ -243,6 +258,7 @@ def test_stray_member_names_write_nothing(tmp_path: Path) -> None:
 
 # --- GEO-4: shared-string index out of range ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("index", ["999999", "-1", "abc"])
 def test_bad_shared_string_index_is_never_replaced_by_another_string(index: str, tmp_path: Path) -> None:
     out = read_in_child(h.shared_string_index(index), tmp_path)
@@ -256,6 +272,7 @@ def test_bad_shared_string_index_is_never_replaced_by_another_string(index: str,
 
 
 # --- TXT-1: formula-looking text is data -------------------------------------------------------------
+
 
 def test_formula_looking_text_is_read_as_literal_strings(tmp_path: Path) -> None:
     out = read_in_child(h.formula_text_rows(), tmp_path)

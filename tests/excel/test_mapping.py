@@ -41,8 +41,7 @@ def test_every_read_has_a_mapping_saying_how_each_column_was_found() -> None:
     mapping = read_workbook(headerless_outline().data).mapping
     sheet = mapping.as_dict()["sheets"][0]
     assert sheet["sheet"] == "Customer Care" and sheet["header_row"] == 2
-    assert sheet["columns"] == {"ref": "A", "title": "B", "owner": "C", "baseline": "D", "target": "E",
-                                "current": "F"}
+    assert sheet["columns"] == {"ref": "A", "title": "B", "owner": "C", "baseline": "D", "target": "E", "current": "F"}
     assert set(sheet["found_by"]) == {"ref", "title"} and "outline numbers" in sheet["found_by"]["ref"]
     assert mapping.confidence < 0.5  # placed by content: the pane asks the manager to check it
     column_b = next(c for c in sheet["available"] if c["column"] == "B")

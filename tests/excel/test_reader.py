@@ -101,7 +101,13 @@ def test_spanish_and_portuguese_headers() -> None:
         [["Vendas", "Crescer", "Subir receita", "b@x", 20, 15, "baixa", "2026-03-31"]],
     )
     (kr_es,) = read_workbook(es, today=TODAY).okrs.key_results
-    assert (kr_es.team, kr_es.objective, kr_es.owner, kr_es.target, kr_es.current) == ("Ventas", "Crecer", "a@x", 20, 15)
+    assert (kr_es.team, kr_es.objective, kr_es.owner, kr_es.target, kr_es.current) == (
+        "Ventas",
+        "Crecer",
+        "a@x",
+        20,
+        15,
+    )
     assert kr_es.confidence == pytest.approx(0.8)
     (kr_pt,) = read_workbook(pt, today=TODAY).okrs.key_results
     assert (kr_pt.team, kr_pt.owner, kr_pt.target, kr_pt.confidence) == ("Vendas", "b@x", 20, pytest.approx(0.2))
@@ -441,4 +447,7 @@ def test_numeric_nan_and_infinity_cells_are_never_stored() -> None:
     result = read_workbook(make_raw_workbook({"OKRs": sheet_xml(rows)}), today=TODAY)
     (kr,) = result.okrs.key_results
     assert kr.baseline is None and kr.target is None and kr.current == -5
-    assert {(p.rule, p.location.cell) for p in result.problems} == {("input.bad-number", "C2"), ("input.bad-number", "D2")}
+    assert {(p.rule, p.location.cell) for p in result.problems} == {
+        ("input.bad-number", "C2"),
+        ("input.bad-number", "D2"),
+    }

@@ -80,23 +80,23 @@ def watch_writes() -> Iterator[list[str]]:
 
 # --- UP-1 / UP-2 / UP-3: formats, decided by content ------------------------------------
 
+
 def test_empty_upload_is_an_input_error() -> None:
     reject(b"", InputError, "empty_file", "empty", "upload it again")
 
 
 def test_upload_over_the_size_limit_is_refused_before_anything_else() -> None:
-    reject(h.valid_workbook(), WorkbookTooLarge, "file_too_large", "MB",
-           limits=Limits(max_upload_bytes=1000))
+    reject(h.valid_workbook(), WorkbookTooLarge, "file_too_large", "MB", limits=Limits(max_upload_bytes=1000))
 
 
 def test_legacy_xls_is_named_and_told_to_save_as_xlsx() -> None:
-    reject(h.legacy_xls(), UnsupportedFormat, "legacy_xls", ".xls", "97-2003",
-           "save it as Excel Workbook (.xlsx)")
+    reject(h.legacy_xls(), UnsupportedFormat, "legacy_xls", ".xls", "97-2003", "save it as Excel Workbook (.xlsx)")
 
 
 def test_password_protected_workbook_is_told_to_remove_the_password() -> None:
-    error = reject(h.encrypted_xlsx(), UnsupportedFormat, "password_protected", "password-protected",
-                   "remove the password")
+    error = reject(
+        h.encrypted_xlsx(), UnsupportedFormat, "password_protected", "password-protected", "remove the password"
+    )
     assert ".xls" not in error.message.replace(".xlsx", "")  # not mistaken for an old .xls
 
 
@@ -105,23 +105,29 @@ def test_damaged_compound_file_is_still_called_an_old_format() -> None:
     reject(data[:600], UnsupportedFormat, "legacy_xls", ".xls")
 
 
-@pytest.mark.parametrize(("data", "what"), [
-    (h.csv_text(), "CSV"),
-    (h.csv_text().decode().encode("utf-16"), "CSV"),
-    ("Team;Objective\nCaf\xe9 team;Ni\xf1o & co\n".encode("cp1252"), "CSV"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
-    (b"<html><body><table><tr><td>Team</td></tr></table></body></html>", "HTML"),
-    (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "2003 XML"),
-    (bytes(range(256)) * 4, "not a format"),
-])
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (h.csv_text(), "CSV"),
+        (h.csv_text().decode().encode("utf-16"), "CSV"),
+        ("Team;Objective\nCaf\xe9 team;Ni\xf1o & co\n".encode("cp1252"), "CSV"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"<html><body><table><tr><td>Team</td></tr></table></body></html>", "HTML"),
+        (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "2003 XML"),
+        (bytes(range(256)) * 4, "not a format"),
+    ],
+)
 def test_non_zip_uploads_are_not_a_workbook(data: bytes, what: str) -> None:
     reject(data, UnsupportedFormat, "not_a_workbook", what, "not an Excel workbook", "save it as Excel Workbook")
 
 
-@pytest.mark.parametrize(("data", "what"), [
-    (h.docx_like(), "Word document"),
-    (h.ods_like(), "OpenDocument"),
-])
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (h.docx_like(), "Word document"),
+        (h.ods_like(), "OpenDocument"),
+    ],
+)
 def test_other_zip_formats_are_named(data: bytes, what: str) -> None:
     reject(data, UnsupportedFormat, "not_a_workbook", what)
 
@@ -148,24 +154,30 @@ def test_damaged_member_data_is_corrupt() -> None:
 def test_a_valid_workbook_is_accepted_and_described() -> None:
     info = check_package(h.valid_workbook(date1904=True))
     assert [(s.name, s.part, s.kind, s.state) for s in info.sheets] == [
-        ("OKRs", "xl/worksheets/sheet1.xml", "worksheet", "visible")]
+        ("OKRs", "xl/worksheets/sheet1.xml", "worksheet", "visible")
+    ]
     assert info.sheet_count == 1
     assert info.workbook_part == "xl/workbook.xml"
     assert info.shared_strings_part == "xl/sharedStrings.xml"
-    assert info.shared_strings == len({str(v) for row in [h.HEADER, *h.ROWS] for v in row
-                                       if not isinstance(v, (int, float))})
+    assert info.shared_strings == len(
+        {str(v) for row in [h.HEADER, *h.ROWS] for v in row if not isinstance(v, (int, float))}
+    )
     assert info.date1904 is True
     assert (info.has_macros, info.macro_parts, info.external_links, info.ignored_members) == (False, (), (), ())
 
 
 def test_hidden_sheet_state_is_reported() -> None:
-    parts = h.edit(h.workbook_parts({"OKRs": [h.HEADER, *h.ROWS], "Old": [["x"]]}), "xl/workbook.xml",
-                   lambda t: t.replace('name="Old"', 'name="Old" state="veryHidden"'))
+    parts = h.edit(
+        h.workbook_parts({"OKRs": [h.HEADER, *h.ROWS], "Old": [["x"]]}),
+        "xl/workbook.xml",
+        lambda t: t.replace('name="Old"', 'name="Old" state="veryHidden"'),
+    )
     info = check_package(h.package(parts))
     assert [(s.name, s.state) for s in info.sheets] == [("OKRs", "visible"), ("Old", "veryHidden")]
 
 
 # --- UP-4: macros ---------------------------------------------------------------------
+
 
 def test_macro_workbook_is_accepted_with_its_vba_reported() -> None:
     info = check_package(h.macro_workbook())
@@ -181,11 +193,13 @@ def test_excel4_macro_sheet_is_reported_as_macros() -> None:
 
 # --- XML-2: external links ----------------------------------------------------------------
 
+
 def test_external_links_are_reported_never_followed(listener: h.Listener) -> None:
     target = f"http://127.0.0.1:{listener.port}/budget.xlsx"
     info = check_package(h.external_link_workbook(target))
     assert [(link.part, link.target) for link in info.external_links] == [
-        ("xl/externalLinks/externalLink1.xml", target)]
+        ("xl/externalLinks/externalLink1.xml", target)
+    ]
 
 
 def test_external_hyperlink_to_a_local_file_is_not_refused_nor_read() -> None:
@@ -194,6 +208,7 @@ def test_external_hyperlink_to_a_local_file_is_not_refused_nor_read() -> None:
 
 
 # --- ZIP-1: bombs and budgets ---------------------------------------------------------------
+
 
 @contextmanager
 def peak_memory(limit_mb: float) -> Iterator[None]:
@@ -220,8 +235,12 @@ def test_highly_compressed_member_is_a_zip_bomb() -> None:
 
 
 def test_declared_total_over_budget_is_refused() -> None:
-    reject(h.over_declared_total(DEFAULT_LIMITS.max_uncompressed_bytes), WorkbookTooLarge,
-           "uncompressed_too_large", "256 MB")
+    reject(
+        h.over_declared_total(DEFAULT_LIMITS.max_uncompressed_bytes),
+        WorkbookTooLarge,
+        "uncompressed_too_large",
+        "256 MB",
+    )
 
 
 def test_too_many_members_is_refused() -> None:
@@ -240,19 +259,33 @@ def test_budgets_come_from_the_limits_given() -> None:
 
 
 def test_three_million_shared_strings_declared_are_refused_at_the_header() -> None:
-    reject(h.shared_strings_entries(3_000_000, declare=True), WorkbookTooLarge,
-           "shared_strings_too_large", "3,000,000", "2,000,000")
+    reject(
+        h.shared_strings_entries(3_000_000, declare=True),
+        WorkbookTooLarge,
+        "shared_strings_too_large",
+        "3,000,000",
+        "2,000,000",
+    )
 
 
 def test_three_million_shared_strings_undeclared_are_counted_and_refused() -> None:
     with peak_memory(16):
-        reject(h.shared_strings_entries(3_000_000, declare=False), WorkbookTooLarge,
-               "shared_strings_too_large", "2,000,000")
+        reject(
+            h.shared_strings_entries(3_000_000, declare=False),
+            WorkbookTooLarge,
+            "shared_strings_too_large",
+            "2,000,000",
+        )
 
 
 def test_shared_strings_over_their_byte_budget_are_refused() -> None:
-    reject(h.shared_strings_entries(200_000, declare=False), WorkbookTooLarge, "shared_strings_too_large",
-           "MB", limits=Limits(max_shared_strings_bytes=1 * MiB))
+    reject(
+        h.shared_strings_entries(200_000, declare=False),
+        WorkbookTooLarge,
+        "shared_strings_too_large",
+        "MB",
+        limits=Limits(max_shared_strings_bytes=1 * MiB),
+    )
 
 
 def test_many_sheets_within_the_cap_are_accepted_and_over_it_refused() -> None:
@@ -273,6 +306,7 @@ def test_big_sparse_and_styled_sheets_pass_the_gate() -> None:
 
 
 # --- ZIP-2: sizes that lie --------------------------------------------------------------------
+
 
 def test_member_larger_than_declared_with_a_bad_crc_is_corrupt() -> None:
     with peak_memory(8):
@@ -323,13 +357,15 @@ def test_unsupported_compression_method_is_refused() -> None:
 
 # --- ZIP-3: names ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case_variant", [False, True])
 def test_duplicate_member_names_are_refused(case_variant: bool) -> None:
     reject(h.duplicate_member(case_variant=case_variant), WorkbookError, "corrupt_workbook", "twice")
 
 
-def test_unsafe_member_names_are_ignored_and_nothing_is_written(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unsafe_member_names_are_ignored_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with watch_writes() as writes:
         info = check_package(h.traversal_members())
@@ -341,10 +377,12 @@ def test_unsafe_member_names_are_ignored_and_nothing_is_written(tmp_path: Path,
 
 # --- XML-1: DTDs, entities, processing instructions, in every part -------------------------------
 
+
 @pytest.mark.parametrize("part", h.XML_PARTS)
 @pytest.mark.parametrize("payload", list(h.doctype_payloads(1)))
-def test_dtd_entities_and_stylesheet_pi_are_refused_in_every_part(part: str, payload: str,
-                                                                  listener: h.Listener) -> None:
+def test_dtd_entities_and_stylesheet_pi_are_refused_in_every_part(
+    part: str, payload: str, listener: h.Listener
+) -> None:
     text, ref = h.doctype_payloads(listener.port)[payload]
     with peak_memory(8):
         error = reject(h.with_doctype(part, text, ref), WorkbookError, "dtd_not_allowed", part, "not allowed")
@@ -403,33 +441,47 @@ def test_startup_check_fails_when_openpyxl_is_not_defused(monkeypatch: pytest.Mo
 
 # --- GEO-4: strict, relationships, missing parts ------------------------------------------------
 
+
 @pytest.mark.parametrize("only", [None, "xl/workbook.xml", "_rels/.rels"])
 def test_strict_ooxml_is_told_to_save_as_excel_workbook(only: str | None) -> None:
-    reject(h.strict_ooxml(only), UnsupportedFormat, "strict_ooxml", "Strict Open XML",
-           "save it as Excel Workbook (.xlsx)")
+    reject(
+        h.strict_ooxml(only), UnsupportedFormat, "strict_ooxml", "Strict Open XML", "save it as Excel Workbook (.xlsx)"
+    )
 
 
-@pytest.mark.parametrize("target", [
-    "../../etc/passwd",
-    "/../../etc/passwd",
-    "worksheets/../../../etc/passwd",
-    "%2e%2e/%2e%2e/etc/passwd",
-    "file:///etc/passwd",
-    "C:\\Windows\\win.ini",
-    "C:/Windows/win.ini",
-    "\\\\server\\share\\sheet.xml",
-    "//server/share/sheet.xml",
-    "http://127.0.0.1:9/sheet.xml",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "../../etc/passwd",
+        "/../../etc/passwd",
+        "worksheets/../../../etc/passwd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "file:///etc/passwd",
+        "C:\\Windows\\win.ini",
+        "C:/Windows/win.ini",
+        "\\\\server\\share\\sheet.xml",
+        "//server/share/sheet.xml",
+        "http://127.0.0.1:9/sheet.xml",
+    ],
+)
 def test_relationship_targets_leaving_the_package_are_refused(target: str) -> None:
-    error = reject(h.bad_relationship(target), WorkbookError, "corrupt_workbook", "outside the workbook",
-                   "xl/_rels/workbook.xml.rels")
+    error = reject(
+        h.bad_relationship(target),
+        WorkbookError,
+        "corrupt_workbook",
+        "outside the workbook",
+        "xl/_rels/workbook.xml.rels",
+    )
     assert error.details["target"] == target
 
 
 def test_unreachable_relationship_part_leaving_the_package_is_refused_too() -> None:
-    reject(h.extra_relationship("../../../etc/passwd", external=False, part="xl/drawings/_rels/drawing9.xml.rels"),
-           WorkbookError, "corrupt_workbook", "outside the workbook")
+    reject(
+        h.extra_relationship("../../../etc/passwd", external=False, part="xl/drawings/_rels/drawing9.xml.rels"),
+        WorkbookError,
+        "corrupt_workbook",
+        "outside the workbook",
+    )
 
 
 def test_relationship_to_an_unsafe_member_name_is_not_followed() -> None:
@@ -437,7 +489,8 @@ def test_relationship_to_an_unsafe_member_name_is_not_followed() -> None:
     check_package(data)  # stray member: ignored
     parts = h.workbook_parts()
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"worksheets/sheet1.xml", b"../../sheet9.xml")
+        b"worksheets/sheet1.xml", b"../../sheet9.xml"
+    )
     reject(h.package(parts, [h.Member("../sheet9.xml", b"<worksheet/>")]), WorkbookError, "corrupt_workbook")
 
 
@@ -447,16 +500,21 @@ def test_absolute_target_inside_the_package_resolves_from_its_root() -> None:
     reject(h.bad_relationship("/etc/passwd"), WorkbookError, "corrupt_workbook", "'etc/passwd' is missing")
 
 
-@pytest.mark.parametrize("part", ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml",
-                                  "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"])
+@pytest.mark.parametrize(
+    "part",
+    ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"],
+)
 def test_missing_parts_are_corrupt_and_named(part: str) -> None:
     error = reject(h.without(part), WorkbookError, "corrupt_workbook", part, "missing")
     assert error.details["part"] == part
 
 
 def test_workbook_listing_no_sheets_is_corrupt() -> None:
-    parts = h.edit(h.workbook_parts(), "xl/workbook.xml",
-                   lambda t: t.replace(t[t.index("<sheets>"):t.index("</sheets>") + 9], ""))
+    parts = h.edit(
+        h.workbook_parts(),
+        "xl/workbook.xml",
+        lambda t: t.replace(t[t.index("<sheets>") : t.index("</sheets>") + 9], ""),
+    )
     reject(h.package(parts), WorkbookError, "corrupt_workbook", "no sheets")
 
 
@@ -467,14 +525,32 @@ def test_malformed_xml_in_a_parsed_part_is_corrupt_xml() -> None:
 
 # --- TXT-3: control characters ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["\x00", "\x01", "\x08", "\x0b", "\x1f", "\ufffe", "&#0;", "&#x0;", "&#1;",
-                                 "&#x1F;", "&#0000031;", "&#xFFFE;", "&#65535;", "&#xD800;", "&#55296;"])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "\x00",
+        "\x01",
+        "\x08",
+        "\x0b",
+        "\x1f",
+        "\ufffe",
+        "&#0;",
+        "&#x0;",
+        "&#1;",
+        "&#x1F;",
+        "&#0000031;",
+        "&#xFFFE;",
+        "&#65535;",
+        "&#xD800;",
+        "&#55296;",
+    ],
+)
 def test_forbidden_characters_are_corrupt_xml(raw: str) -> None:
-    reject(h.control_chars_in_strings(raw), WorkbookError, "corrupt_xml", "xl/sharedStrings.xml",
-           "not allow")
+    reject(h.control_chars_in_strings(raw), WorkbookError, "corrupt_xml", "xl/sharedStrings.xml", "not allow")
 
 
-@pytest.mark.parametrize("raw", ["&#9;", "&#10;", "&#13;", "&#x20;", "\t", "&#xFFFD;", "\u202e", "\U0001F600"])
+@pytest.mark.parametrize("raw", ["&#9;", "&#10;", "&#13;", "&#x20;", "\t", "&#xFFFD;", "\u202e", "\U0001f600"])
 def test_allowed_characters_pass(raw: str) -> None:
     assert check_package(h.control_chars_in_strings(raw)).shared_strings == 24
 
@@ -489,7 +565,8 @@ def test_control_character_in_a_big_shared_strings_table_is_found_past_the_first
     parts = h.workbook_parts()
     filler = b"<si><t>filler text</t></si>" * 30_000  # ~800 KB: many scan chunks
     parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(
-        b"</sst>", filler + b"<si><t>late&#0;</t></si></sst>")
+        b"</sst>", filler + b"<si><t>late&#0;</t></si></sst>"
+    )
     reject(h.package(parts), WorkbookError, "corrupt_xml", "&#0;")
 
 
@@ -513,9 +590,11 @@ def test_tokens_straddling_a_read_boundary_are_still_found(token: str, shift: in
 def test_sharepoint_mso_processing_instructions_are_inert_and_accepted() -> None:
     # OneDrive/SharePoint save customXml items like this one; rejecting them would turn
     # away ordinary Microsoft 365 workbooks.
-    item = (b'<?xml version="1.0" encoding="utf-8"?><?mso-contentType ?><FormTemplates '
-            b'xmlns="http://schemas.microsoft.com/sharepoint/v3/contenttype/forms"><Display>DocumentLibraryForm'
-            b'</Display><?mso-other x?></FormTemplates>')
+    item = (
+        b'<?xml version="1.0" encoding="utf-8"?><?mso-contentType ?><FormTemplates '
+        b'xmlns="http://schemas.microsoft.com/sharepoint/v3/contenttype/forms"><Display>DocumentLibraryForm'
+        b"</Display><?mso-other x?></FormTemplates>"
+    )
     info = check_package(h.package(h.workbook_parts(), [h.Member("customXml/item1.xml", item)]))
     assert info.sheet_count == 1
 
@@ -529,14 +608,17 @@ def test_xml_named_processing_instructions_past_the_start_are_refused(pi: str) -
     reject(h.package(parts), WorkbookError, "dtd_not_allowed", "docProps/app.xml", "processing instruction")
 
 
-SVG_WITH_DOCTYPE = (b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-                    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>')
+SVG_WITH_DOCTYPE = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>'
+)
 
 
 def test_svg_picture_with_a_doctype_is_left_alone_as_an_image() -> None:
     parts = h.workbook_parts()
     parts["xl/drawings/_rels/drawing1.xml.rels"] = h.rels_xml(
-        [f'<Relationship Id="rId1" Type="{h.REL_NS}/image" Target="../media/image1.svg"/>'])
+        [f'<Relationship Id="rId1" Type="{h.REL_NS}/image" Target="../media/image1.svg"/>']
+    )
     info = check_package(h.package(parts, [h.Member("xl/media/image1.svg", SVG_WITH_DOCTYPE)]))
     assert info.sheet_count == 1
 
@@ -544,7 +626,8 @@ def test_svg_picture_with_a_doctype_is_left_alone_as_an_image() -> None:
 def test_xml_hidden_under_a_media_name_is_scanned_when_used_as_a_part() -> None:
     parts = h.workbook_parts()
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b'Target="styles.xml"', b'Target="media/styles.dat"')
+        b'Target="styles.xml"', b'Target="media/styles.dat"'
+    )
     parts["xl/media/styles.dat"] = h.with_doctype_text(parts.pop("xl/styles.xml"))
     reject(h.package(parts), WorkbookError, "dtd_not_allowed", "xl/media/styles.dat")
 

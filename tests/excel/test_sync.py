@@ -18,15 +18,39 @@ TENANT = "tenant-a"
 LATER = FIXED_NOW + dt.timedelta(days=7)
 
 ROWS = [
-    {"Team": "Growth", "Objective": "Customers love onboarding", "Key Result": "Raise week-1 activation",
-     "Owner (email)": "ana@example.com", "Baseline": 20, "Target": 40, "Current": 25, "Unit": "%",
-     "Confidence (0–1)": 0.7},
-    {"Team": "Growth", "Objective": "Customers love onboarding", "Key Result": "Cut time to first report",
-     "Owner (email)": "bo@example.com", "Baseline": 30, "Target": 10, "Current": 28, "Unit": "min",
-     "Confidence (0–1)": 0.5},
-    {"Team": "Growth", "Objective": "Customers love onboarding", "Key Result": "Grow trial-to-paid conversion",
-     "Owner (email)": "cy@example.com", "Baseline": 3, "Target": 5, "Current": 3.2, "Unit": "%",
-     "Confidence (0–1)": 0.6},
+    {
+        "Team": "Growth",
+        "Objective": "Customers love onboarding",
+        "Key Result": "Raise week-1 activation",
+        "Owner (email)": "ana@example.com",
+        "Baseline": 20,
+        "Target": 40,
+        "Current": 25,
+        "Unit": "%",
+        "Confidence (0–1)": 0.7,
+    },
+    {
+        "Team": "Growth",
+        "Objective": "Customers love onboarding",
+        "Key Result": "Cut time to first report",
+        "Owner (email)": "bo@example.com",
+        "Baseline": 30,
+        "Target": 10,
+        "Current": 28,
+        "Unit": "min",
+        "Confidence (0–1)": 0.5,
+    },
+    {
+        "Team": "Growth",
+        "Objective": "Customers love onboarding",
+        "Key Result": "Grow trial-to-paid conversion",
+        "Owner (email)": "cy@example.com",
+        "Baseline": 3,
+        "Target": 5,
+        "Current": 3.2,
+        "Unit": "%",
+        "Confidence (0–1)": 0.6,
+    },
 ]
 
 
@@ -133,8 +157,16 @@ def test_a_changed_current_updates_the_store_and_becomes_a_checkin(db, first):
 def test_a_checkin_from_outlook_is_written_into_the_workbook(db, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
     with db.transaction() as s:
-        repo.record_checkin(s, TENANT, kr_id, value=31, confidence=0.8, note="from the meeting",
-                            at=FIXED_NOW + dt.timedelta(days=2), source="outlook")
+        repo.record_checkin(
+            s,
+            TENANT,
+            kr_id,
+            value=31,
+            confidence=0.8,
+            note="from the meeting",
+            at=FIXED_NOW + dt.timedelta(days=2),
+            source="outlook",
+        )
     report = sync_workbook(db, TENANT, first.workbook, now=LATER)
     assert report.conflicts == []
     row = next(r for r in rows_of(report.workbook) if r["ID"] == kr_id)
@@ -240,8 +272,11 @@ def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first)
 
 def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
     sample = write_template(sample=True, today=FIXED_NOW.date())
-    typed = [r for r in openpyxl.load_workbook(io.BytesIO(sample))["Check-ins"].iter_rows(min_row=2, values_only=True)
-             if any(r)]
+    typed = [
+        r
+        for r in openpyxl.load_workbook(io.BytesIO(sample))["Check-ins"].iter_rows(min_row=2, values_only=True)
+        if any(r)
+    ]
     assert typed  # the sample ships a few check-ins, by title
 
     report = sync_workbook(db, TENANT, sample, now=FIXED_NOW)
@@ -251,8 +286,11 @@ def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
     assert typed_notes and typed_notes <= notes
 
     # The sheet shows each of them once: no second copy appended with its new ID.
-    rows = [r for r in openpyxl.load_workbook(io.BytesIO(report.workbook))["Check-ins"].iter_rows(
-        min_row=2, values_only=True) if any(r)]
+    rows = [
+        r
+        for r in openpyxl.load_workbook(io.BytesIO(report.workbook))["Check-ins"].iter_rows(min_row=2, values_only=True)
+        if any(r)
+    ]
     assert sum(1 for r in rows if r[5] in typed_notes) == len([r for r in typed if r[5]])
 
 
@@ -262,15 +300,27 @@ def test_status_columns_added_to_a_foreign_sheet_never_cover_the_managers_column
     ws.title = "Our goals"
     ws.append(["Team", "Objective", "Key result", "Owner", "Start", "Goal", "Actual", "Comments", None, "Budget"])
     ws.append(["Ops", "Run a calm platform", "Cut p95 latency", "li@example.com", 450, 250, 400, "on it", None, 1200])
-    ws.append(["Ops", "Run a calm platform", "Grow weekly active teams", "li@example.com", 100, 150, 110, "", None, 300])
+    ws.append(
+        ["Ops", "Run a calm platform", "Grow weekly active teams", "li@example.com", 100, 150, 110, "", None, 300]
+    )
     out = io.BytesIO()
     wb.save(out)
 
     report = sync_workbook(db, TENANT, out.getvalue(), now=FIXED_NOW)
     synced = openpyxl.load_workbook(io.BytesIO(report.workbook))["Our goals"]
     header = [c.value for c in synced[1]]
-    assert header[:10] == ["Team", "Objective", "Key result", "Owner", "Start", "Goal", "Actual", "Comments", None,
-                           "Budget"]
+    assert header[:10] == [
+        "Team",
+        "Objective",
+        "Key result",
+        "Owner",
+        "Start",
+        "Goal",
+        "Actual",
+        "Comments",
+        None,
+        "Budget",
+    ]
     assert header[10:15] == ["ID", "Progress", "Status", "Last check-in", "Flags"]
     assert [synced.cell(2, 10).value, synced.cell(3, 10).value] == [1200, 300]
     assert str(synced.cell(2, 11).value).startswith("KR-")

@@ -45,7 +45,11 @@ def test_every_filled_block_syncs_into_its_own_quarter(database, blocks) -> None
     assert [len(per_quarter[q]) for q in report.quarters] == [2, 2, 2, 1]
     leads = [next(k for k in per_quarter[q] if k.title.startswith("Raise")) for q in report.quarters]
     assert [(k.baseline, k.current, k.target) for k in leads] == [
-        (100, 130, 150), (130, 160, 180), (160, 170, 210), (170, None, 240)]
+        (100, 130, 150),
+        (130, 160, 180),
+        (160, 170, 210),
+        (170, None, 240),
+    ]
     # the row is one chain: each quarter continues the one before
     assert [k.continues for k in leads] == [None, leads[0].id, leads[1].id, leads[2].id]
     with database.read() as s:

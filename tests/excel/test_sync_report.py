@@ -22,8 +22,9 @@ def test_first_line_says_what_was_read_and_stored(okr, tmp_path) -> None:  # typ
     result = okr("sync", str(path))
     assert result.exit_code == 0, result.output
     first = result.output.splitlines()[0]
-    assert first == ("Read 2 objectives and 3 key results (layout: flat-table); stored 3 (created 3, updated 0, "
-                     "unchanged 0).")
+    assert first == (
+        "Read 2 objectives and 3 key results (layout: flat-table); stored 3 (created 3, updated 0, unchanged 0)."
+    )
 
 
 def test_a_row_held_back_makes_sync_exit_1(okr, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -53,8 +54,9 @@ def test_a_workbook_whose_rows_all_fail_never_exits_0(okr, tmp_path) -> None:  #
     wb.save(path)
     result = okr("sync", str(path))
     assert result.exit_code == 1
-    assert result.output.splitlines()[0].startswith("Read 2 objectives and 3 key results (layout: flat-table); "
-                                                    "stored 0 (created 0")
+    assert result.output.splitlines()[0].startswith(
+        "Read 2 objectives and 3 key results (layout: flat-table); stored 0 (created 0"
+    )
 
 
 def _without_current(data: bytes) -> bytes:

@@ -49,14 +49,17 @@ def test_sheets_and_headers_are_exactly_the_documented_ones(blank):
     ]  # fmt: skip
     assert tuple(_header(blank["Teams"])) == TEAM_HEADERS
     assert _header(blank["Teams"])[2] == "Members (emails, separated by ;)"
-    assert tuple(_header(blank["Check-ins"])) == CHECKIN_HEADERS == (
-        "Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source")
+    assert (
+        tuple(_header(blank["Check-ins"]))
+        == CHECKIN_HEADERS
+        == ("Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source")
+    )
     assert "How to use" in blank["How to use"]["A1"].value
 
 
 def test_okr_sheet_is_an_excel_table_with_a_style_and_frozen_header(blank):
     ws = blank["OKRs"]
-    (name, ref), = ws.tables.items()
+    ((name, ref),) = ws.tables.items()
     assert ref == "A1:T2"
     assert ws.tables[name].tableStyleInfo.name.startswith("TableStyle")
     assert ws.freeze_panes == "A2"

@@ -24,8 +24,12 @@ def test_an_import_holds_what_the_export_holds(data: bytes) -> None:
     workbook = read_workbook(imported.workbook).okrs
     assert (imported.objectives, imported.key_results, imported.initiatives) == (2, 4, 2)
     assert _krs(workbook) == _krs(export)
-    assert sorted((o.team, o.title) for o in workbook.objectives) == sorted((o.team, o.title) for o in export.objectives)
-    assert sorted((i.kr_ref, i.title) for i in workbook.initiatives) == sorted((i.kr_ref, i.title) for i in export.initiatives)
+    assert sorted((o.team, o.title) for o in workbook.objectives) == sorted(
+        (o.team, o.title) for o in export.objectives
+    )
+    assert sorted((i.kr_ref, i.title) for i in workbook.initiatives) == sorted(
+        (i.kr_ref, i.title) for i in export.initiatives
+    )
     assert workbook.settings.quarter == "2026-Q1"
     assert {t.name for t in workbook.teams} == {"Partnerships", "Platform"}
 

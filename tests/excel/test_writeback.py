@@ -89,8 +89,10 @@ def foreign() -> bytes:
 
 
 def _foreign_writes() -> tuple[list[CellWrite], list[CellWrite]]:
-    headers = [CellWrite("My KRs", 2, 7 + i, name, "text") for i, name in enumerate(
-        ("ID", "Progress", "Status", "Last check-in", "Flags"))]
+    headers = [
+        CellWrite("My KRs", 2, 7 + i, name, "text")
+        for i, name in enumerate(("ID", "Progress", "Status", "Last check-in", "Flags"))
+    ]
     cells = []
     for row in range(3, 8):
         cells += [
@@ -168,8 +170,11 @@ def test_a_cell_holding_a_formula_is_not_overwritten(foreign):
 
 def test_template_write_back_uses_column_formats_and_updates_dimension():
     data = write_template(sample=True, today=TODAY)
-    cells = [CellWrite("OKRs", 2, 17, 0.42, "percent"), CellWrite("OKRs", 2, 19, dt.date(2026, 11, 20), "date"),
-             CellWrite("OKRs", 30, 16, "KR-NEW", "text")]
+    cells = [
+        CellWrite("OKRs", 2, 17, 0.42, "percent"),
+        CellWrite("OKRs", 2, 19, dt.date(2026, 11, 20), "date"),
+        CellWrite("OKRs", 30, 16, "KR-NEW", "text"),
+    ]
     out = write_back(data, cells=cells)
     ws = _open(out)["OKRs"]
     assert ws["Q2"].value == 0.42 and ws["Q2"].number_format == "0%"
@@ -196,7 +201,9 @@ def test_appended_check_ins_go_after_the_last_row_and_extend_the_table():
 
 def test_appending_to_an_empty_template_table_fills_its_empty_row():
     data = write_template(today=TODAY)
-    out = write_back(data, cells=[], append_rows={"Check-ins": [[dt.date(2026, 11, 24), "KR-1", "x", 1, 0.5, "", "cli"]]})
+    out = write_back(
+        data, cells=[], append_rows={"Check-ins": [[dt.date(2026, 11, 24), "KR-1", "x", 1, 0.5, "", "cli"]]}
+    )
     ws = _open(out)["Check-ins"]
     assert ws.tables["CheckIns"].ref == "A1:G2"
     assert ws["B2"].value == "KR-1"
@@ -204,7 +211,9 @@ def test_appending_to_an_empty_template_table_fills_its_empty_row():
 
 def test_a_missing_check_ins_sheet_is_created_with_its_header(foreign):
     header = ["Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source"]
-    out = write_back(foreign, cells=[], append_rows={"Check-ins": [header, [dt.date(2026, 11, 1), "KR-9", "t", 3, None, "", "api"]]})
+    out = write_back(
+        foreign, cells=[], append_rows={"Check-ins": [header, [dt.date(2026, 11, 1), "KR-9", "t", 3, None, "", "api"]]}
+    )
     wb = _open(out)
     assert wb.sheetnames == ["My KRs", "Budget", "Check-ins"]
     assert [c.value for c in wb["Check-ins"][1]] == header
@@ -229,17 +238,29 @@ def test_appended_rows_skip_trailing_styled_empty_rows():
 # -- what is never re-emitted ---------------------------------------------------------------------
 def _macro_workbook(base: bytes) -> bytes:
     parts = _members(base)
-    types = parts["[Content_Types].xml"].decode().replace(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-    ).replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
-    rels = parts["xl/_rels/workbook.xml.rels"].decode().replace(
-        "</Relationships>",
-        '<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
-        'Target="vbaProject.bin"/></Relationships>',
+    types = (
+        parts["[Content_Types].xml"]
+        .decode()
+        .replace(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        .replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
     )
-    return _repack(base, replace={"[Content_Types].xml": types.encode(), "xl/_rels/workbook.xml.rels": rels.encode()},
-                   add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 fake VBA"})
+    rels = (
+        parts["xl/_rels/workbook.xml.rels"]
+        .decode()
+        .replace(
+            "</Relationships>",
+            '<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+            'Target="vbaProject.bin"/></Relationships>',
+        )
+    )
+    return _repack(
+        base,
+        replace={"[Content_Types].xml": types.encode(), "xl/_rels/workbook.xml.rels": rels.encode()},
+        add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 fake VBA"},
+    )
 
 
 def test_vba_is_dropped_and_the_workbook_becomes_plain_xlsx(foreign):
@@ -253,40 +274,71 @@ def test_vba_is_dropped_and_the_workbook_becomes_plain_xlsx(foreign):
 
 def _external_link_workbook(base: bytes) -> bytes:
     parts = _members(base)
-    types = parts["[Content_Types].xml"].decode().replace(
-        "</Types>",
-        '<Override PartName="/xl/externalLinks/externalLink1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
-        '<Override PartName="/xl/calcChain.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    types = (
+        parts["[Content_Types].xml"]
+        .decode()
+        .replace(
+            "</Types>",
+            '<Override PartName="/xl/externalLinks/externalLink1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
+            '<Override PartName="/xl/calcChain.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+        )
     )
-    rels = parts["xl/_rels/workbook.xml.rels"].decode().replace(
-        "</Relationships>",
-        '<Relationship Id="rId90" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'externalLink" Target="externalLinks/externalLink1.xml"/>'
-        '<Relationship Id="rId91" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'calcChain" Target="calcChain.xml"/></Relationships>',
+    rels = (
+        parts["xl/_rels/workbook.xml.rels"]
+        .decode()
+        .replace(
+            "</Relationships>",
+            '<Relationship Id="rId90" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'externalLink" Target="externalLinks/externalLink1.xml"/>'
+            '<Relationship Id="rId91" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'calcChain" Target="calcChain.xml"/></Relationships>',
+        )
     )
     workbook = parts["xl/workbook.xml"].decode()
-    workbook = re.sub(r"(</sheets>)", r'\1<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                      r'relationships" r:id="rId90"/></externalReferences>'
-                      r'<definedNames><definedName name="Remote">[1]Data!$A$1</definedName>'
-                      r"<definedName name='Local'>'My KRs'!$A$3</definedName></definedNames>", workbook)
-    sheet = parts["xl/worksheets/sheet2.xml"].decode().replace(
-        "</sheetData>", '<row r="5"><c r="A5"><f>[1]Data!A1*2</f><v>84</v></c></row></sheetData>')
-    link = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="http://schemas.'
-            b'openxmlformats.org/spreadsheetml/2006/main"><externalBook xmlns:r="http://schemas.openxmlformats.org/'
-            b'officeDocument/2006/relationships" r:id="rId1"/></externalLink>')
-    link_rels = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/'
-                 b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                 b'officeDocument/2006/relationships/externalLinkPath" Target="file:///C:/secret/other.xlsx" '
-                 b'TargetMode="External"/></Relationships>')
-    calc = (b'<?xml version="1.0" encoding="UTF-8"?>\n<calcChain xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><c r="A5" i="2"/></calcChain>')
-    return _repack(base, replace={"[Content_Types].xml": types.encode(), "xl/_rels/workbook.xml.rels": rels.encode(),
-                                  "xl/workbook.xml": workbook.encode(), "xl/worksheets/sheet2.xml": sheet.encode()},
-                   add={"xl/externalLinks/externalLink1.xml": link,
-                        "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels, "xl/calcChain.xml": calc})
+    workbook = re.sub(
+        r"(</sheets>)",
+        r'\1<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        r'relationships" r:id="rId90"/></externalReferences>'
+        r'<definedNames><definedName name="Remote">[1]Data!$A$1</definedName>'
+        r"<definedName name='Local'>'My KRs'!$A$3</definedName></definedNames>",
+        workbook,
+    )
+    sheet = (
+        parts["xl/worksheets/sheet2.xml"]
+        .decode()
+        .replace("</sheetData>", '<row r="5"><c r="A5"><f>[1]Data!A1*2</f><v>84</v></c></row></sheetData>')
+    )
+    link = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="http://schemas.'
+        b'openxmlformats.org/spreadsheetml/2006/main"><externalBook xmlns:r="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships" r:id="rId1"/></externalLink>'
+    )
+    link_rels = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/externalLinkPath" Target="file:///C:/secret/other.xlsx" '
+        b'TargetMode="External"/></Relationships>'
+    )
+    calc = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<calcChain xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><c r="A5" i="2"/></calcChain>'
+    )
+    return _repack(
+        base,
+        replace={
+            "[Content_Types].xml": types.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+            "xl/workbook.xml": workbook.encode(),
+            "xl/worksheets/sheet2.xml": sheet.encode(),
+        },
+        add={
+            "xl/externalLinks/externalLink1.xml": link,
+            "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels,
+            "xl/calcChain.xml": calc,
+        },
+    )
 
 
 def test_external_links_are_dropped_and_their_formulas_keep_the_cached_value(foreign):
@@ -304,9 +356,15 @@ def test_external_links_are_dropped_and_their_formulas_keep_the_cached_value(for
 
 def test_macro_sheets_are_refused(foreign):
     parts = _members(foreign)
-    types = parts["[Content_Types].xml"].decode().replace(
-        "</Types>", '<Override PartName="/xl/macrosheets/sheet1.xml" '
-        'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>')
+    types = (
+        parts["[Content_Types].xml"]
+        .decode()
+        .replace(
+            "</Types>",
+            '<Override PartName="/xl/macrosheets/sheet1.xml" '
+            'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
+        )
+    )
     data = _repack(foreign, replace={"[Content_Types].xml": types.encode()}, add={"xl/macrosheets/sheet1.xml": b"<x/>"})
     with pytest.raises(UnsupportedFormat) as err:
         write_back(data, cells=[])
@@ -325,7 +383,9 @@ def test_not_a_zip_and_unknown_sheet_are_clear_errors(foreign):
 def test_a_dtd_in_a_sheet_is_refused(foreign):
     sheet = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + _members(foreign)["xl/worksheets/sheet1.xml"]
     with pytest.raises(WorkbookError) as err:
-        write_back(_repack(foreign, replace={"xl/worksheets/sheet1.xml": sheet}), cells=[CellWrite("My KRs", 3, 7, "x")])
+        write_back(
+            _repack(foreign, replace={"xl/worksheets/sheet1.xml": sheet}), cells=[CellWrite("My KRs", 3, 7, "x")]
+        )
     assert err.value.code == "dtd_not_allowed"
 
 
@@ -360,10 +420,20 @@ def test_hostile_text_is_written_by_the_documented_rule(text, expected):
 def test_texts_sharing_a_row_each_follow_the_rule_on_their_own():
     """Texts are checked a row at a time: one text needing work must not change its neighbours."""
     texts = ["plain", "a<b & c>d", "bad\x01ctl", "a_x0041_b", "  padded  ", "two\nlines", "cr\rkept", "plain again"]
-    expected = ["plain", "a<b & c>d", "badctl", "a_x005F_x0041_b", "  padded  ", "two\nlines", "cr\rkept",
-                "plain again"]
+    expected = [
+        "plain",
+        "a<b & c>d",
+        "badctl",
+        "a_x005F_x0041_b",
+        "  padded  ",
+        "two\nlines",
+        "cr\rkept",
+        "plain again",
+    ]
     cells = [CellWrite("OKRs", 2, 13 + i, text, "text") for i, text in enumerate(texts)]
-    out = _open(write_back(write_template(today=TODAY), cells=cells, append_rows={"Notes": [texts, ["x" * 40_000, "ok"]]}))
+    out = _open(
+        write_back(write_template(today=TODAY), cells=cells, append_rows={"Notes": [texts, ["x" * 40_000, "ok"]]})
+    )
     assert [c.value for c in out["OKRs"][2][12:20]] == expected
     notes = out["Notes"]
     assert [c.value for c in notes[1]] == expected
@@ -388,8 +458,12 @@ def test_cell_limit_is_32767_utf16_units_and_never_splits_an_emoji():
     exact = "x" * 32_767
     long = "é" * 40_000
     emoji = "a" + "😀" * 16_400
-    out = _open(write_back(write_template(today=TODAY), cells=[
-        CellWrite("OKRs", 2, 20, exact), CellWrite("OKRs", 3, 20, long), CellWrite("OKRs", 4, 20, emoji)]))
+    out = _open(
+        write_back(
+            write_template(today=TODAY),
+            cells=[CellWrite("OKRs", 2, 20, exact), CellWrite("OKRs", 3, 20, long), CellWrite("OKRs", 4, 20, emoji)],
+        )
+    )
     ws = out["OKRs"]
     assert ws["T2"].value == exact
     assert ws["T3"].value == "é" * 32_767
@@ -425,8 +499,12 @@ def test_many_rows_stream_through_in_order():
 
 def test_syncing_twice_replaces_the_values_instead_of_adding_cells():
     data = write_template(sample=True, today=TODAY)
-    first = write_back(data, cells=[CellWrite("OKRs", 2, 18, "at-risk", "text"), CellWrite("OKRs", 2, 17, 0.3, "percent")])
-    second = write_back(first, cells=[CellWrite("OKRs", 2, 18, "done", "text"), CellWrite("OKRs", 2, 17, None, "percent")])
+    first = write_back(
+        data, cells=[CellWrite("OKRs", 2, 18, "at-risk", "text"), CellWrite("OKRs", 2, 17, 0.3, "percent")]
+    )
+    second = write_back(
+        first, cells=[CellWrite("OKRs", 2, 18, "done", "text"), CellWrite("OKRs", 2, 17, None, "percent")]
+    )
     sheet = _members(second)["xl/worksheets/sheet1.xml"].decode()
     assert sheet.count('r="R2"') == 1 and sheet.count('r="Q2"') <= 1
     ws = _open(second)["OKRs"]
@@ -444,8 +522,14 @@ def test_prefixed_namespace_and_cells_without_references_are_handled(foreign):
         b"</x:c></x:row></x:sheetData></x:worksheet>"
     )
     data = _repack(foreign, replace={"xl/worksheets/sheet2.xml": sheet})
-    out = write_back(data, cells=[CellWrite("Budget", 2, 2, "KR-1", "text"), CellWrite("Budget", 2, 5, "=x", "text"),
-                                  CellWrite("Budget", 4, 1, 7, "number")])
+    out = write_back(
+        data,
+        cells=[
+            CellWrite("Budget", 2, 2, "KR-1", "text"),
+            CellWrite("Budget", 2, 5, "=x", "text"),
+            CellWrite("Budget", 4, 1, 7, "number"),
+        ],
+    )
     ws = _open(out)["Budget"]
     assert [c.value for c in ws[2]] == ["Grow", "KR-1", 5, None, "=x"]
     assert ws["E2"].data_type == "s" and ws["A4"].value == 7
@@ -470,8 +554,10 @@ def test_a_workbook_without_styles_gets_one_for_dates_and_percent(keep_rel):
             if name == "[Content_Types].xml":
                 content = re.sub(rb'<Override PartName="/xl/styles.xml"[^>]*/>', b"", content)
             dst.writestr(name, re.sub(rb' s="\d+"', b"", content) if name.startswith("xl/worksheets") else content)
-    result = write_back(out.getvalue(), cells=[CellWrite("OKRs", 2, 1, dt.date(2026, 1, 1), "date"),
-                                              CellWrite("OKRs", 2, 2, 0.5, "percent")])
+    result = write_back(
+        out.getvalue(),
+        cells=[CellWrite("OKRs", 2, 1, dt.date(2026, 1, 1), "date"), CellWrite("OKRs", 2, 2, 0.5, "percent")],
+    )
     ws = _open(result)["OKRs"]
     assert ws["A2"].is_date and ws["B2"].number_format == "0%"
 
@@ -500,7 +586,7 @@ def _sheet_variant(extra: str = "") -> bytes:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{_MAIN}" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">'
         '<dimension ref="A1:E12"/><cols><col min="4" max="4" width="9" style="1"/></cols>'
-        f"<sheetData>{extra}{_ROWS}</sheetData><pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
+        f'<sheetData>{extra}{_ROWS}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
         'bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
     ).encode()
 
@@ -513,8 +599,11 @@ def test_the_byte_level_path_writes_what_the_lxml_path_writes(monkeypatch, extra
 
     base = write_template(today=TODAY)
     data = _repack(base, replace={"xl/worksheets/sheet1.xml": _sheet_variant(extra)})
-    cells = [CellWrite("OKRs", r, c, v, k) for r in range(2, 13) for c, v, k in
-             ((2, f"t{r} <&>", "text"), (3, r / 10, "percent"), (4, TODAY, "date"))]
+    cells = [
+        CellWrite("OKRs", r, c, v, k)
+        for r in range(2, 13)
+        for c, v, k in ((2, f"t{r} <&>", "text"), (3, r / 10, "percent"), (4, TODAY, "date"))
+    ]
     cells.append(CellWrite("OKRs", 8, 2, None, "text"))  # an emptied cell keeps its style
     header = [CellWrite("OKRs", 1, 3, "Header", "text")]
     rows = {"OKRs": [["appended", 1.5, TODAY]]}
@@ -522,8 +611,10 @@ def test_the_byte_level_path_writes_what_the_lxml_path_writes(monkeypatch, extra
     def run() -> dict[str, bytes]:
         result = patch_workbook(data, cells=cells, header_cells=header, append_rows=rows)
         members = _members(result.data)
-        return {name: etree.tostring(etree.fromstring(body), method="c14n") if name.endswith(".xml") else body
-                for name, body in members.items()} | {"kept": repr(result.kept_formulas).encode()}
+        return {
+            name: etree.tostring(etree.fromstring(body), method="c14n") if name.endswith(".xml") else body
+            for name, body in members.items()
+        } | {"kept": repr(result.kept_formulas).encode()}
 
     fast = run()
     monkeypatch.setattr(write_sheet, "split_sheet", lambda data, part: None)

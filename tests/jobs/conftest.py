@@ -60,8 +60,14 @@ class Workers:
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         log = open(self.folder / f"worker-{len(self.processes)}.log", "wb")
-        process = subprocess.Popen([str(OKR), "worker", *args], env=self.env, cwd=self.folder, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(OKR), "worker", *args],
+            env=self.env,
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         self.processes.append(process)
         return process

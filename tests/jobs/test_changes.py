@@ -8,8 +8,14 @@ import datetime as dt
 from addin.jobs.changes import changed_teams
 from addin.okr.model import Team
 
-A = Team("Alpha", lead="ana@example.com", members=("ana@example.com", "bo@example.com"),
-         checkin_weekday=0, checkin_time=dt.time(10), timezone="Europe/Madrid")
+A = Team(
+    "Alpha",
+    lead="ana@example.com",
+    members=("ana@example.com", "bo@example.com"),
+    checkin_weekday=0,
+    checkin_time=dt.time(10),
+    timezone="Europe/Madrid",
+)
 B = Team("Beta", lead="cy@example.com", members=("cy@example.com",))
 
 
@@ -27,8 +33,14 @@ def test_a_parent_change_is_not_a_meeting_change() -> None:
 
 
 def test_cadence_lead_and_members_changes_name_the_team() -> None:
-    for change in ({"lead": "bo@example.com"}, {"members": ("ana@example.com",)}, {"checkin_weekday": 2},
-                   {"checkin_time": dt.time(11)}, {"timezone": "UTC"}, {"meeting_minutes": 45}):
+    for change in (
+        {"lead": "bo@example.com"},
+        {"members": ("ana@example.com",)},
+        {"checkin_weekday": 2},
+        {"checkin_time": dt.time(11)},
+        {"timezone": "UTC"},
+        {"meeting_minutes": 45},
+    ):
         assert changed_teams([A, B], [dataclasses.replace(A, **change), B]) == ["Alpha"], change
 
 

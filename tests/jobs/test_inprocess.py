@@ -30,8 +30,10 @@ def _post(url: str, data: bytes, content_type: str) -> dict:  # type: ignore[typ
 
 def _multipart(workbook: bytes) -> tuple[bytes, str]:
     boundary = "okr-test-boundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"okrs.xlsx\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="workbook"; filename="okrs.xlsx"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     return head + workbook + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -55,8 +57,13 @@ def _wait(condition, seconds: float, what: str, log: Path) -> None:  # type: ign
 
 def test_jobs_run_inside_okr_serve_without_a_broker(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
-    env.update({"OKR_INSTANCE_PATH": str(tmp_path / "instance"), "OKR_NOW": FIXED_NOW.isoformat(),
-                "OKR_REFRESH_MINUTES": "0.02"})
+    env.update(
+        {
+            "OKR_INSTANCE_PATH": str(tmp_path / "instance"),
+            "OKR_NOW": FIXED_NOW.isoformat(),
+            "OKR_REFRESH_MINUTES": "0.02",
+        }
+    )
     book = tmp_path / "okrs.xlsx"
     _okr(tmp_path, env, "template", "--sample", str(book))
     _okr(tmp_path, env, "sync", str(book))
@@ -69,16 +76,31 @@ def test_jobs_run_inside_okr_serve_without_a_broker(serve, tmp_path: Path) -> No
     base = f"http://127.0.0.1:{served.port}"
     body, content_type = _multipart(_with_lead(book.read_bytes(), "Product", NEW_LEAD))
     assert _post(f"{base}/api/sync", body, content_type)["conflicts"] == []
-    _wait(lambda: all(_meetings(served.instance)[k].organizer == NEW_LEAD for k in product), 120,
-          "the re-planning of Product's meetings", served.log)
+    _wait(
+        lambda: all(_meetings(served.instance)[k].organizer == NEW_LEAD for k in product),
+        120,
+        "the re-planning of Product's meetings",
+        served.log,
+    )
     assert _meetings(served.instance).keys() == before.keys()
 
     # a check-in changes a KR's status: the periodic refresh puts it into that team's invites
     teams = json.loads(urllib.request.urlopen(f"{base}/api/teams", timeout=30).read())["teams"]
-    kr = next(k for t in teams if t["team"] == "Growth" for o in t["objectives"] for k in o["key_results"]
-              if k["target"] is not None)
+    kr = next(
+        k
+        for t in teams
+        if t["team"] == "Growth"
+        for o in t["objectives"]
+        for k in o["key_results"]
+        if k["target"] is not None
+    )
     growth = {k: m.body_hash for k, m in _meetings(served.instance).items() if m.team == "Growth"}
-    _post(f"{base}/api/key-results/{kr['id']}/checkins", json.dumps({"value": kr["target"]}).encode(),
-          "application/json")
-    _wait(lambda: any(_meetings(served.instance)[k].body_hash != h for k, h in growth.items()), 120,
-          "the refresh of Growth's invites", served.log)
+    _post(
+        f"{base}/api/key-results/{kr['id']}/checkins", json.dumps({"value": kr["target"]}).encode(), "application/json"
+    )
+    _wait(
+        lambda: any(_meetings(served.instance)[k].body_hash != h for k, h in growth.items()),
+        120,
+        "the refresh of Growth's invites",
+        served.log,
+    )

@@ -39,10 +39,14 @@ def tenant_env(okr_db, store_okrs, identity, graph_server, queue_name, redis_url
     env = {
         "DATABASE_URL": str(okr_db.url.render_as_string(hide_password=False)),
         "OKR_INSTANCE_PATH": str(tmp_path / "instance"),
-        "OKR_CLIENT_ID": client_id, "OKR_CLIENT_SECRET": secret, "OKR_AUTHORITY": identity.base_url,
-        "OKR_CA_BUNDLE": str(identity.ca_path), "OKR_GRAPH_BASE_URL": graph_server.base_url,
+        "OKR_CLIENT_ID": client_id,
+        "OKR_CLIENT_SECRET": secret,
+        "OKR_AUTHORITY": identity.base_url,
+        "OKR_CA_BUNDLE": str(identity.ca_path),
+        "OKR_GRAPH_BASE_URL": graph_server.base_url,
         "OKR_ALLOWED_TENANTS": tenant,
-        "OKR_BROKER_URL": redis_url, "OKR_JOBS_QUEUE": queue_name,
+        "OKR_BROKER_URL": redis_url,
+        "OKR_JOBS_QUEUE": queue_name,
         # a killed worker's task goes back to the queue after this long (production: an hour)
         "OKR_JOBS_VISIBILITY_TIMEOUT": "4",
         "OKR_NOW": NOW.isoformat(),
@@ -56,8 +60,7 @@ def make_okrs_for_jobs():  # type: ignore[no-untyped-def]
     return make_okrs(TEAMS)
 
 
-def test_a_worker_killed_mid_batch_loses_and_duplicates_no_meeting(tenant_env, okr_db, graph_server,
-                                                                   workers) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_killed_mid_batch_loses_and_duplicates_no_meeting(tenant_env, okr_db, graph_server, workers) -> None:  # type: ignore[no-untyped-def]
     from addin.jobs.celery_app import make_celery
 
     tenant, env = tenant_env
@@ -97,8 +100,9 @@ def test_okr_worker_refuses_to_start_without_a_broker(okr) -> None:  # type: ign
     assert "OKR_BROKER_URL" in result.output
 
 
-def test_beat_refreshes_invites_and_attaches_retro_packs(tenant_env, okr_db, graph_server, graph_calendar,
-                                                         workers) -> None:  # type: ignore[no-untyped-def]
+def test_beat_refreshes_invites_and_attaches_retro_packs(
+    tenant_env, okr_db, graph_server, graph_calendar, workers
+) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from addin.outlook.schedule import schedule
@@ -110,15 +114,22 @@ def test_beat_refreshes_invites_and_attaches_retro_packs(tenant_env, okr_db, gra
         retros = [m for m in list_meetings(s, tenant) if m.kind == "retro"]
     first_retro = min(dt.datetime.fromisoformat(m.snapshot["start"]) for m in retros)
     # two days before the first retro: its pack is due, and so are that week's invites
-    env = {**env, "OKR_NOW": (first_retro - dt.timedelta(days=2)).isoformat(),
-           "OKR_REFRESH_MINUTES": "0.02", "OKR_ATTACH_MINUTES": "0.02"}
+    env = {
+        **env,
+        "OKR_NOW": (first_retro - dt.timedelta(days=2)).isoformat(),
+        "OKR_REFRESH_MINUTES": "0.02",
+        "OKR_ATTACH_MINUTES": "0.02",
+    }
     pool = workers(env)
     pool.start("--beat", "--concurrency", "2")
 
     def attached() -> bool:
         with okr_db.read() as s:
-            return all((m.attachment or {}).get("sha256") for m in list_meetings(s, tenant)
-                       if m.kind == "retro" and dt.datetime.fromisoformat(m.snapshot["start"]) == first_retro)
+            return all(
+                (m.attachment or {}).get("sha256")
+                for m in list_meetings(s, tenant)
+                if m.kind == "retro" and dt.datetime.fromisoformat(m.snapshot["start"]) == first_retro
+            )
 
     def refreshed() -> bool:
         with okr_db.read() as s:
@@ -126,11 +137,18 @@ def test_beat_refreshes_invites_and_attaches_retro_packs(tenant_env, okr_db, gra
 
     def state() -> str:
         with okr_db.read() as s:
-            return "\n".join(f"{m.key} {m.kind} {m.snapshot['start']} body={m.body_hash and m.body_hash[:6]} "
-                             f"attachment={bool(m.attachment)}" for m in list_meetings(s, tenant))
+            return "\n".join(
+                f"{m.key} {m.kind} {m.snapshot['start']} body={m.body_hash and m.body_hash[:6]} "
+                f"attachment={bool(m.attachment)}"
+                for m in list_meetings(s, tenant)
+            )
 
-    _wait(lambda: attached() and refreshed(), 60, "the scheduled refresh and retro packs",
-          lambda: state() + "\n" + pool.logs()[:3000])
+    _wait(
+        lambda: attached() and refreshed(),
+        60,
+        "the scheduled refresh and retro packs",
+        lambda: state() + "\n" + pool.logs()[:3000],
+    )
     with okr_db.read() as s:
         for m in list_meetings(s, tenant):
             if m.kind == "retro" and (m.attachment or {}).get("sha256"):

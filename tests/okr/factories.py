@@ -45,12 +45,10 @@ def kr(title: str = "Raise week-1 activation from 30% to 45%", **fields: object)
 
 def objective(title: str, team: str = "Growth", **fields: object) -> Objective:
     row = next(_rows)
-    return Objective(team=team, title=title, location=Location(sheet="Objectives", row=row),
-                     **fields)  # type: ignore[arg-type]
+    return Objective(team=team, title=title, location=Location(sheet="Objectives", row=row), **fields)  # type: ignore[arg-type]
 
 
-def checkin(kr_id: str, day: dt.date, value: float | None, confidence: float | None = 0.7,
-            note: str = "") -> CheckIn:
+def checkin(kr_id: str, day: dt.date, value: float | None, confidence: float | None = 0.7, note: str = "") -> CheckIn:
     at = dt.datetime.combine(day, dt.time(9, 30), tzinfo=dt.UTC)
     return CheckIn(kr_id=kr_id, at=at, value=value, confidence=confidence, note=note)
 
@@ -61,8 +59,7 @@ def healthy_okrs(thresholds: Thresholds | None = None) -> OkrSet:
     teams = [
         Team("Company", lead="ceo@example.com", location=Location(sheet="Teams", row=2)),
         Team("Growth", lead="lea@example.com", parent="Company", location=Location(sheet="Teams", row=3)),
-        Team("Platform", lead="pat@example.com", parent="Company",
-             location=Location(sheet="Teams", row=4)),
+        Team("Platform", lead="pat@example.com", parent="Company", location=Location(sheet="Teams", row=4)),
     ]
     objectives = [
         objective(company_goal, team="Company"),
@@ -70,19 +67,60 @@ def healthy_okrs(thresholds: Thresholds | None = None) -> OkrSet:
         objective("Make the product feel instant", team="Platform", aligns_to=company_goal),
     ]
     krs = [
-        kr("Grow ARR from $10M to $12M", team="Company", objective=company_goal,
-           owner="ceo@example.com", baseline=10, target=12, current=11, unit="$M"),
-        kr("Raise NPS from 30 to 40", team="Company", objective=company_goal,
-           owner="cpo@example.com", baseline=30, target=40, current=35, unit="points"),
+        kr(
+            "Grow ARR from $10M to $12M",
+            team="Company",
+            objective=company_goal,
+            owner="ceo@example.com",
+            baseline=10,
+            target=12,
+            current=11,
+            unit="$M",
+        ),
+        kr(
+            "Raise NPS from 30 to 40",
+            team="Company",
+            objective=company_goal,
+            owner="cpo@example.com",
+            baseline=30,
+            target=40,
+            current=35,
+            unit="points",
+        ),
         kr("Raise week-1 activation from 30% to 45%", ref="1.1"),
-        kr("Cut time to first value from 3 days to 1 day", ref="1.2", owner="leo@example.com",
-           baseline=3, target=1, current=2, unit="days", depends_on=("Platform",)),
-        kr("Cut p95 page load from 2.4 s to 1.2 s", team="Platform",
-           objective="Make the product feel instant", owner="pat@example.com", ref="1.1",
-           baseline=2.4, target=1.2, current=1.8, unit="s", aligns_to="Growth"),
-        kr("Cut failed deploys from 12 to 4 a month", team="Platform",
-           objective="Make the product feel instant", owner="ivo@example.com", ref="1.2",
-           baseline=12, target=4, current=8, unit="deploys"),
+        kr(
+            "Cut time to first value from 3 days to 1 day",
+            ref="1.2",
+            owner="leo@example.com",
+            baseline=3,
+            target=1,
+            current=2,
+            unit="days",
+            depends_on=("Platform",),
+        ),
+        kr(
+            "Cut p95 page load from 2.4 s to 1.2 s",
+            team="Platform",
+            objective="Make the product feel instant",
+            owner="pat@example.com",
+            ref="1.1",
+            baseline=2.4,
+            target=1.2,
+            current=1.8,
+            unit="s",
+            aligns_to="Growth",
+        ),
+        kr(
+            "Cut failed deploys from 12 to 4 a month",
+            team="Platform",
+            objective="Make the product feel instant",
+            owner="ivo@example.com",
+            ref="1.2",
+            baseline=12,
+            target=4,
+            current=8,
+            unit="deploys",
+        ),
     ]
     settings = Settings(quarter=QUARTER.label, thresholds=thresholds or Thresholds())
     return OkrSet(settings=settings, teams=teams, objectives=objectives, key_results=krs)
@@ -99,8 +137,7 @@ def weekly_checkins(okrs: OkrSet, until: dt.date = TODAY, every: int = 7) -> lis
         for offset in range(every, days + 1, every):
             share = offset / days
             value = start + (item.current - start) * share
-            out.append(checkin(item.id, QUARTER.start + dt.timedelta(days=offset), value,
-                               note="steady"))
+            out.append(checkin(item.id, QUARTER.start + dt.timedelta(days=offset), value, note="steady"))
     return out
 
 

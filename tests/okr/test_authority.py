@@ -29,8 +29,9 @@ def test_admins_come_from_the_app_role():
 def test_an_address_matches_case_insensitively_until_bound_to_an_object_id():
     assert is_person(ANA, "ana.lopez@example.com", {})
     assert is_person(ANA, "ana.lopez@example.com", {"ana.lopez@example.com": "oid-ana"})
-    assert not is_person(Actor("oid-new", "ana.lopez@example.com"), "ana.lopez@example.com",
-                         {"ana.lopez@example.com": "oid-ana"})
+    assert not is_person(
+        Actor("oid-new", "ana.lopez@example.com"), "ana.lopez@example.com", {"ana.lopez@example.com": "oid-ana"}
+    )
     assert not is_person(ANA, None, {})
 
 
@@ -48,19 +49,22 @@ def test_a_members_lead_change_is_pending_and_the_leads_applies():
 def test_a_new_team_led_by_its_creator_applies_and_one_led_by_someone_else_waits():
     mine = decide_teams(TOM, [Team("Design", lead="tom@example.com")], [], {}, {})
     assert mine.teams[0].lead == "tom@example.com" and not mine.findings
-    theirs = decide_teams(TOM, [Team("Design", lead="ceo@example.com", members=("x@partner.example",))],
-                          [], {}, {})
+    theirs = decide_teams(TOM, [Team("Design", lead="ceo@example.com", members=("x@partner.example",))], [], {}, {})
     assert theirs.teams[0].lead is None and theirs.teams[0].members == ("tom@example.com",)
     assert [f.rule for f in theirs.findings] == ["authority.new-team-lead-pending"]
     assert "design" in theirs.editable
 
 
 def test_another_teams_rows_are_held_and_new_rows_there_dropped():
-    stored = {"KR-1": KeyResult("Growth", "O", "Grow", id="KR-1", target=10),
-              "KR-2": KeyResult("Product", "O", "Ship", id="KR-2", target=5)}
-    rows = [KeyResult("Growth", "O", "Grow", id="KR-1", target=99),
-            KeyResult("Product", "O", "Ship", id="KR-2", target=6),
-            KeyResult("Growth", "O", "New one")]
+    stored = {
+        "KR-1": KeyResult("Growth", "O", "Grow", id="KR-1", target=10),
+        "KR-2": KeyResult("Product", "O", "Ship", id="KR-2", target=5),
+    }
+    rows = [
+        KeyResult("Growth", "O", "Grow", id="KR-1", target=99),
+        KeyResult("Product", "O", "Ship", id="KR-2", target=6),
+        KeyResult("Growth", "O", "New one"),
+    ]
     decision = decide_key_results(TOM, rows, stored, {"product"})
     assert decision.hold == {"KR-1"} and len(decision.drop_rows) == 1
     assert {f.rule for f in decision.findings} == {"authority.kr-not-yours"}

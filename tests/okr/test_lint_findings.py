@@ -20,10 +20,14 @@ DAY = dt.timedelta(days=1)
 def messy_org() -> tuple[OkrSet, list]:
     """An org with at least one example of every rule."""
     okrs = healthy_okrs()
-    okrs.teams += [Team("Sales", parent="Company", location=Location(sheet="Teams", row=5)),
-                   Team("Finance", parent="Compnay", location=Location(sheet="Teams", row=6))]
-    okrs.objectives += [objective("Revenue $2M", team="Sales", aligns_to="Be everywhere"),
-                        objective("Be loved by admins", aligns_to="Company")]
+    okrs.teams += [
+        Team("Sales", parent="Company", location=Location(sheet="Teams", row=5)),
+        Team("Finance", parent="Compnay", location=Location(sheet="Teams", row=6)),
+    ]
+    okrs.objectives += [
+        objective("Revenue $2M", team="Sales", aligns_to="Be everywhere"),
+        objective("Be loved by admins", aligns_to="Company"),
+    ]
     okrs.objectives += [objective(f"Side quest {n}", team="Finance") for n in range(6)]
     bad = [
         kr("Launch the new onboarding flow", target=None, baseline=None, current=None, unit=""),
@@ -33,23 +37,60 @@ def messy_org() -> tuple[OkrSet, list]:
         kr("Raise NPS", baseline=40, target=40, current=40, due=dt.date(2026, 9, 1)),
         kr("raise  NPS.", baseline=40, target=41, current=40),
         kr("Raise repeat purchases to 45%", kind=KrKind.INCREASE, baseline=50, target=45, current=51),
-        kr("Raise trial starts from 0 to 100", baseline=0, target=100, current=6, unit="",
-           depends_on=("Data Team", "Sales")),
-        kr("Raise invites from 10 to 20", baseline=10, target=20, current=12, unit="", confidence=0.2,
-           aligns_to="Be the default for everyone"),
-        kr("Raise average discount from 10% to 15%", team="Sales", objective="Revenue $2M",
-           baseline=10, target=15, current=12),
-        kr("Cut the average discount from 12% to 8%", team="Finance", objective="Side quest 0",
-           baseline=12, target=8, current=11),
+        kr(
+            "Raise trial starts from 0 to 100",
+            baseline=0,
+            target=100,
+            current=6,
+            unit="",
+            depends_on=("Data Team", "Sales"),
+        ),
+        kr(
+            "Raise invites from 10 to 20",
+            baseline=10,
+            target=20,
+            current=12,
+            unit="",
+            confidence=0.2,
+            aligns_to="Be the default for everyone",
+        ),
+        kr(
+            "Raise average discount from 10% to 15%",
+            team="Sales",
+            objective="Revenue $2M",
+            baseline=10,
+            target=15,
+            current=12,
+        ),
+        kr(
+            "Cut the average discount from 12% to 8%",
+            team="Finance",
+            objective="Side quest 0",
+            baseline=12,
+            target=8,
+            current=11,
+        ),
     ]
-    bad += [kr(f"Raise side metric {n} from 1 to 2", objective="Too many", baseline=1, target=2,
-               current=1.5, unit="", aligns_to="Company") for n in range(6)]
+    bad += [
+        kr(
+            f"Raise side metric {n} from 1 to 2",
+            objective="Too many",
+            baseline=1,
+            target=2,
+            current=1.5,
+            unit="",
+            aligns_to="Company",
+        )
+        for n in range(6)
+    ]
     okrs.key_results += bad
     history = [c for c in weekly_checkins(okrs) if c.kr_id not in {bad[7].id, bad[8].id}]
     history += [checkin(bad[7].id, QUARTER.start + d * DAY, v) for d, v in [(7, 2), (21, 4), (42, 6)]]
-    history += [checkin(bad[8].id, QUARTER.start + 3 * DAY, 20.5),
-                checkin(bad[8].id, TODAY - 40 * DAY, 11, 0.3),
-                checkin(bad[8].id, TODAY - 30 * DAY, 12, 0.2)]
+    history += [
+        checkin(bad[8].id, QUARTER.start + 3 * DAY, 20.5),
+        checkin(bad[8].id, TODAY - 40 * DAY, 11, 0.3),
+        checkin(bad[8].id, TODAY - 30 * DAY, 12, 0.2),
+    ]
     okrs.settings.thresholds = Thresholds(max_krs_per_owner=6)
     return okrs, history
 
@@ -74,8 +115,7 @@ def test_every_finding_is_complete_and_matches_the_catalogue():
         assert loc.sheet and loc.row, finding
         if finding.location.key_result:
             item = next(k for k in okrs.key_results if k.id == loc.key_result)
-            assert (loc.sheet, loc.row, loc.cell) == (item.location.sheet, item.location.row,
-                                                      item.location.cell)
+            assert (loc.sheet, loc.row, loc.cell) == (item.location.sheet, item.location.row, item.location.cell)
             assert (loc.team, loc.objective) == (item.team, item.objective)
         as_dict = finding.as_dict()
         assert as_dict["severity"] in {"error", "warning", "info"}
@@ -86,8 +126,7 @@ def test_location_names_the_column_when_the_cell_is_unknown():
     item = okrs.key_results[2]
     item.owner = None
     item.location = replace(item.location, cell=None, column=None)
-    found = [f for f in lint(okrs, today=TODAY, checkins=weekly_checkins(okrs))
-             if f.rule == "missing-owner"]
+    found = [f for f in lint(okrs, today=TODAY, checkins=weekly_checkins(okrs)) if f.rule == "missing-owner"]
     assert found[0].location.column == "Owner"
     assert "row" in found[0].location.describe() and "(Owner)" in found[0].location.describe()
 
@@ -107,11 +146,9 @@ def test_duplicate_checkins_from_store_and_workbook_count_once():
     history = [c for c in weekly_checkins(okrs) if c.kr_id != item.id or c.at.date() < TODAY - 20 * DAY]
     low = [checkin(item.id, TODAY - 8 * DAY, 36, 0.3), checkin(item.id, TODAY - DAY, 38, 0.2)]
     okrs.checkins = list(low)  # the workbook's Check-ins sheet holds the same two
-    assert "low-confidence-no-plan" not in {f.rule for f in lint(okrs, today=TODAY,
-                                                                  checkins=[*history, *low])}
+    assert "low-confidence-no-plan" not in {f.rule for f in lint(okrs, today=TODAY, checkins=[*history, *low])}
     third = checkin(item.id, TODAY - 15 * DAY, 35, 0.35)
-    assert "low-confidence-no-plan" in {f.rule for f in lint(okrs, today=TODAY,
-                                                              checkins=[*history, *low, third])}
+    assert "low-confidence-no-plan" in {f.rule for f in lint(okrs, today=TODAY, checkins=[*history, *low, third])}
 
 
 def test_quarter_argument_overrides_settings():
@@ -120,8 +157,7 @@ def test_quarter_argument_overrides_settings():
     history = weekly_checkins(okrs)
     assert "due-after-quarter" in {f.rule for f in lint(okrs, today=TODAY, checkins=history)}
     next_q = Quarter(2027, 1)
-    assert "due-after-quarter" not in {f.rule for f in lint(okrs, today=TODAY, checkins=history,
-                                                             quarter=next_q)}
+    assert "due-after-quarter" not in {f.rule for f in lint(okrs, today=TODAY, checkins=history, quarter=next_q)}
 
 
 def test_fiscal_year_settings_choose_the_quarter():
@@ -142,7 +178,7 @@ def test_empty_and_hostile_text_never_crash():
     okrs = healthy_okrs()
     okrs.key_results += [
         kr("", target=None, baseline=None, current=None),
-        kr("=HYPERLINK(\"http://x\")\u202e\u0000 " + "x" * 32767, ref="9.9"),
+        kr('=HYPERLINK("http://x")\u202e\u0000 ' + "x" * 32767, ref="9.9"),
         kr("\U0001f680\u200d Lançar 🚀 o app", target=None, baseline=None, current=None),
     ]
     okrs.key_results[-1].depends_on = ("", "  ")

@@ -42,13 +42,21 @@ def set_thresholds(okrs: OkrSet, **values) -> OkrSet:
 
 
 def add_objective(okrs: OkrSet, title: str, krs: int = 2, team: str = "Growth") -> OkrSet:
-    okrs.objectives.append(objective(title, team=team, aligns_to="Become the obvious choice "
-                                                              "for mid-size teams"))
+    okrs.objectives.append(objective(title, team=team, aligns_to="Become the obvious choice for mid-size teams"))
     owners = iter(f"owner{i}@example.com" for i in range(100))
     for n in range(krs):
-        okrs.key_results.append(kr(f"Raise {title.lower()} score {n} from 10 to 20", team=team,
-                                   objective=title, baseline=10, target=20, current=15, unit="",
-                                   owner=next(owners)))
+        okrs.key_results.append(
+            kr(
+                f"Raise {title.lower()} score {n} from 10 to 20",
+                team=team,
+                objective=title,
+                baseline=10,
+                target=20,
+                current=15,
+                unit="",
+                owner=next(owners),
+            )
+        )
     return okrs
 
 
@@ -57,6 +65,7 @@ def test_the_healthy_org_has_no_findings(okrs, history):
 
 
 # --- too-many-objectives / too-many-krs / too-few-krs -------------------------------
+
 
 def test_too_many_objectives(okrs):
     for n in range(4):
@@ -94,16 +103,20 @@ def test_too_few_krs(okrs):
 
 # --- activity-not-result -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("title", "rewrite"),
     [
-        ("Launch the new onboarding flow",
-         "Raise week-1 activation from X% to Y% with the new onboarding flow"),
-        ("Migrate billing to the new cloud account",
-         "Cut monthly infrastructure cost from X to Y by migrating billing to the new cloud account"),
+        ("Launch the new onboarding flow", "Raise week-1 activation from X% to Y% with the new onboarding flow"),
+        (
+            "Migrate billing to the new cloud account",
+            "Cut monthly infrastructure cost from X to Y by migrating billing to the new cloud account",
+        ),
         ("Hold monthly webinars", "Raise qualified leads per month from X to Y by holding monthly webinars"),
-        ("1.3 Lanzar la nueva página de precios",
-         "Aumentar average revenue per account de X a Y con la nueva página de precios"),
+        (
+            "1.3 Lanzar la nueva página de precios",
+            "Aumentar average revenue per account de X a Y con la nueva página de precios",
+        ),
         ("Implementar o novo checkout", "Aumentar checkout conversion de X% para Y% com o novo checkout"),
     ],
 )
@@ -116,14 +129,23 @@ def test_activity_kr_gets_an_outcome_rewrite(okrs, title, rewrite):
 
 
 def test_activity_with_a_number_or_outcome_is_fine(okrs):
-    okrs = with_kr(okrs, kr("Launch 3 partner integrations used by 50 customers", ref="1.3",
-                            baseline=0, target=50, current=10, unit="customers"))
-    okrs = with_kr(okrs, kr("Raise sign-up conversion from 2% to 3%", ref="1.4", baseline=2,
-                            target=3, current=2.5))
+    okrs = with_kr(
+        okrs,
+        kr(
+            "Launch 3 partner integrations used by 50 customers",
+            ref="1.3",
+            baseline=0,
+            target=50,
+            current=10,
+            unit="customers",
+        ),
+    )
+    okrs = with_kr(okrs, kr("Raise sign-up conversion from 2% to 3%", ref="1.4", baseline=2, target=3, current=2.5))
     assert "activity-verb" not in rules(okrs)
 
 
 # --- no-measurable-target ----------------------------------------------------------
+
 
 def test_missing_target_is_an_error_and_points_at_the_number_in_the_title(okrs):
     okrs = with_kr(okrs, kr("Grow self-serve MRR to 50k", ref="1.3", target=None, current=32))
@@ -133,16 +155,17 @@ def test_missing_target_is_an_error_and_points_at_the_number_in_the_title(okrs):
 
 
 def test_missing_baseline(okrs):
-    okrs = with_kr(okrs, kr("Reach 1,000 paying teams", ref="1.3", baseline=None, target=1000,
-                            current=700, unit="teams"))
+    okrs = with_kr(
+        okrs, kr("Reach 1,000 paying teams", ref="1.3", baseline=None, target=1000, current=700, unit="teams")
+    )
     assert rules(okrs)["missing-baseline"][0].location.column == "Key Result"  # cell known
     assert "missing-target" not in rules(okrs)
 
 
 # --- kpi-not-okr -------------------------------------------------------------------
 
-@pytest.mark.parametrize("title", ["Maintain NPS above 40", "Keep uptime at 99.9%",
-                                   "Mantener el NPS por encima de 40"])
+
+@pytest.mark.parametrize("title", ["Maintain NPS above 40", "Keep uptime at 99.9%", "Mantener el NPS por encima de 40"])
 def test_maintain_wording_is_a_health_metric(okrs, title):
     okrs = with_kr(okrs, kr(title, ref="1.3", baseline=42, target=40, current=43, unit="points"))
     assert len(rules(okrs)["maintain-wording"]) == 1
@@ -155,6 +178,7 @@ def test_target_equal_to_baseline_is_a_health_metric(okrs):
 
 
 # --- objective-is-metric -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("title", ["Revenue $2M", "NPS", "30% churn reduction"])
 def test_objective_that_is_a_metric(okrs, title):
@@ -174,6 +198,7 @@ def test_objective_with_a_year_is_not_a_metric(okrs):
 
 
 # --- unrealistic-target ------------------------------------------------------------
+
 
 def crawling(okrs: OkrSet) -> tuple[OkrSet, list]:
     item = growth_kr(okrs)
@@ -199,9 +224,11 @@ def test_too_little_history_says_nothing_about_pace(okrs):
 
 # --- trivial-target ----------------------------------------------------------------
 
+
 def test_baseline_already_meets_target(okrs):
-    okrs = with_kr(okrs, kr("Raise repeat purchases to 45%", ref="1.3", kind=KrKind.INCREASE,
-                            baseline=50, target=45, current=51))
+    okrs = with_kr(
+        okrs, kr("Raise repeat purchases to 45%", ref="1.3", kind=KrKind.INCREASE, baseline=50, target=45, current=51)
+    )
     assert "baseline-meets-target" in rules(okrs)
 
 
@@ -215,6 +242,7 @@ def test_target_met_in_the_first_days(okrs):
 
 
 # --- no-owner / owner-overloaded ---------------------------------------------------
+
 
 @pytest.mark.parametrize("owner", [None, "", "   "])
 def test_missing_owner_is_an_error(okrs, owner):
@@ -230,22 +258,42 @@ def test_owner_that_is_not_an_email(okrs):
 
 def test_owner_overloaded_across_teams(okrs):
     for n in range(3):
-        okrs.key_results.append(kr(f"Raise partner NPS {n} from 10 to 20", team="Platform",
-                                   objective="Make the product feel instant", owner="ANA@example.com",
-                                   baseline=10, target=20, current=15, unit="", aligns_to="Growth"))
-    okrs.key_results.append(kr("Raise trial starts from 100 to 200", ref="1.3", owner="ana@example.com",
-                               baseline=100, target=200, current=150, unit=""))
+        okrs.key_results.append(
+            kr(
+                f"Raise partner NPS {n} from 10 to 20",
+                team="Platform",
+                objective="Make the product feel instant",
+                owner="ANA@example.com",
+                baseline=10,
+                target=20,
+                current=15,
+                unit="",
+                aligns_to="Growth",
+            )
+        )
+    okrs.key_results.append(
+        kr(
+            "Raise trial starts from 100 to 200",
+            ref="1.3",
+            owner="ana@example.com",
+            baseline=100,
+            target=200,
+            current=150,
+            unit="",
+        )
+    )
     assert "owner-over-limit" not in rules(okrs)  # ana owns 5, limit 6
-    okrs.key_results.append(kr("Raise demo bookings from 10 to 40", ref="1.4", baseline=10,
-                               target=40, current=25, unit=""))
-    okrs.key_results.append(kr("Raise invites sent from 1 to 3", ref="1.5", baseline=1,
-                               target=3, current=2, unit=""))
+    okrs.key_results.append(
+        kr("Raise demo bookings from 10 to 40", ref="1.4", baseline=10, target=40, current=25, unit="")
+    )
+    okrs.key_results.append(kr("Raise invites sent from 1 to 3", ref="1.5", baseline=1, target=3, current=2, unit=""))
     found = rules(okrs)["owner-over-limit"]
     assert len(found) == 1 and "7 key results across 2 team(s)" in found[0].message
     assert "owner-over-limit" not in rules(set_thresholds(okrs, max_krs_per_owner=7))
 
 
 # --- stale -------------------------------------------------------------------------
+
 
 def test_stale_kr(okrs):
     item = growth_kr(okrs)
@@ -271,6 +319,7 @@ def test_never_checked_in_counts_from_quarter_start(okrs):
 
 # --- not-aligned -------------------------------------------------------------------
 
+
 def test_objective_of_child_team_must_align(okrs):
     okrs.objectives[1] = replace(okrs.objectives[1], aligns_to=None)
     found = rules(okrs)["objective-not-aligned"]
@@ -293,6 +342,7 @@ def test_unknown_parent_team(okrs):
 
 
 # --- unacknowledged-dependency -----------------------------------------------------
+
 
 def platform_kr(okrs: OkrSet) -> KeyResult:
     return next(k for k in okrs.key_results if k.team == "Platform" and k.ref == "1.1")
@@ -322,13 +372,28 @@ def test_dependency_on_something_unknown(okrs):
 
 # --- conflicting-krs ---------------------------------------------------------------
 
+
 def test_two_teams_pulling_one_metric_both_ways(okrs):
     okrs.teams += [Team("Sales"), Team("Finance")]
     okrs.key_results += [
-        kr("Raise average discount from 10% to 15%", team="Sales", objective="Win mid-market deals",
-           baseline=10, target=15, current=12, owner="sam@example.com"),
-        kr("Cut the average discount from 12% to 8%", team="Finance", objective="Protect margin",
-           baseline=12, target=8, current=11, owner="fin@example.com"),
+        kr(
+            "Raise average discount from 10% to 15%",
+            team="Sales",
+            objective="Win mid-market deals",
+            baseline=10,
+            target=15,
+            current=12,
+            owner="sam@example.com",
+        ),
+        kr(
+            "Cut the average discount from 12% to 8%",
+            team="Finance",
+            objective="Protect margin",
+            baseline=12,
+            target=8,
+            current=11,
+            owner="fin@example.com",
+        ),
     ]
     found = rules(okrs)["opposite-directions"]
     assert sorted(f.location.team for f in found) == ["Finance", "Sales"]
@@ -336,17 +401,37 @@ def test_two_teams_pulling_one_metric_both_ways(okrs):
 
 def test_same_direction_or_other_unit_is_no_conflict(okrs):
     okrs.key_results += [
-        kr("Raise average discount from 10% to 15%", team="Sales", objective="Win deals",
-           baseline=10, target=15, current=12),
-        kr("Raise average discount from 12% to 14%", team="Finance", objective="Grow",
-           baseline=12, target=14, current=13),
-        kr("Cut average discount from 900 to 500", team="Ops", objective="Save",
-           baseline=900, target=500, current=800, unit="USD"),
+        kr(
+            "Raise average discount from 10% to 15%",
+            team="Sales",
+            objective="Win deals",
+            baseline=10,
+            target=15,
+            current=12,
+        ),
+        kr(
+            "Raise average discount from 12% to 14%",
+            team="Finance",
+            objective="Grow",
+            baseline=12,
+            target=14,
+            current=13,
+        ),
+        kr(
+            "Cut average discount from 900 to 500",
+            team="Ops",
+            objective="Save",
+            baseline=900,
+            target=500,
+            current=800,
+            unit="USD",
+        ),
     ]
     assert "opposite-directions" not in rules(okrs)
 
 
 # --- wrong-cadence -----------------------------------------------------------------
+
 
 def test_due_after_or_before_the_quarter(okrs):
     growth_kr(okrs).due = dt.date(2027, 1, 31)
@@ -370,6 +455,7 @@ def test_unreadable_settings_quarter(okrs):
 
 # --- duplicate-kr ------------------------------------------------------------------
 
+
 def test_duplicate_title_after_case_space_and_unicode_folding(okrs):
     okrs = with_kr(okrs, kr("  raise WEEK-1 activation   from 30% to 45%.", ref="1.3"))
     nfc = "Reducir la espera en el café de 8 a 4 minutos"
@@ -381,18 +467,28 @@ def test_duplicate_title_after_case_space_and_unicode_folding(okrs):
 
 
 def test_same_title_in_another_team_is_no_duplicate(okrs):
-    okrs = with_kr(okrs, kr("Raise week-1 activation from 30% to 45%", team="Platform",
-                            objective="Make the product feel instant", ref="1.3"))
+    okrs = with_kr(
+        okrs,
+        kr(
+            "Raise week-1 activation from 30% to 45%",
+            team="Platform",
+            objective="Make the product feel instant",
+            ref="1.3",
+        ),
+    )
     assert "duplicate-title" not in rules(okrs)
 
 
 # --- low-confidence-unaddressed ----------------------------------------------------
 
+
 def worried(okrs: OkrSet, notes=("", "")) -> list:
     item = growth_kr(okrs)
     history = [c for c in weekly_checkins(okrs) if c.kr_id != item.id or c.at.date() < TODAY - 10 * DAY]
-    history += [checkin(item.id, TODAY - 8 * DAY, 36, 0.3, notes[0]),
-                checkin(item.id, TODAY - 1 * DAY, 38, 0.2, notes[1])]
+    history += [
+        checkin(item.id, TODAY - 8 * DAY, 36, 0.3, notes[0]),
+        checkin(item.id, TODAY - 1 * DAY, 38, 0.2, notes[1]),
+    ]
     return history
 
 
@@ -407,6 +503,6 @@ def test_low_confidence_with_a_plan_or_only_once(okrs):
     once = weekly_checkins(okrs) + [checkin(growth_kr(okrs).id, TODAY - DAY, 38, 0.2)]
     assert "low-confidence-no-plan" not in rules(okrs, once)
     assert "low-confidence-no-plan" in rules(set_thresholds(okrs, low_confidence_checkins=1), once)
-    assert "low-confidence-no-plan" not in rules(set_thresholds(okrs, low_confidence=0.15,
-                                                                low_confidence_checkins=2),
-                                                 worried(okrs))
+    assert "low-confidence-no-plan" not in rules(
+        set_thresholds(okrs, low_confidence=0.15, low_confidence_checkins=2), worried(okrs)
+    )

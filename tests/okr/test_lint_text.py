@@ -30,8 +30,7 @@ def test_activity_verbs_after_outline_numbers_and_markers(title, verb, language,
     assert activity_verb(title) == (verb, language, rest)
 
 
-@pytest.mark.parametrize("title", ["Raise NPS from 30 to 40", "Krispy kreme sales up",
-                                   "Launched campaigns convert"])
+@pytest.mark.parametrize("title", ["Raise NPS from 30 to 40", "Krispy kreme sales up", "Launched campaigns convert"])
 def test_outcomes_have_no_activity_verb(title):
     assert activity_verb(title) is None
 
@@ -59,9 +58,16 @@ def test_same_title_key_ignores_unicode_form_case_and_spacing():
 
 
 def test_many_titles_at_once_read_like_one_at_a_time():
-    titles = ["1.2 Launch the new onboarding flow", "Keep uptime\nabove 99.9%", "Lançar o app",
-              unicodedata.normalize("NFD", "Reducir la espera en el café de 8 a 4 min"),
-              "Straße: keep costs ≤ 5k", "", "KR3: at least 40 NPS", "Raise NPS from 30 to 40"]
+    titles = [
+        "1.2 Launch the new onboarding flow",
+        "Keep uptime\nabove 99.9%",
+        "Lançar o app",
+        unicodedata.normalize("NFD", "Reducir la espera en el café de 8 a 4 min"),
+        "Straße: keep costs ≤ 5k",
+        "",
+        "KR3: at least 40 NPS",
+        "Raise NPS from 30 to 40",
+    ]
     together = analyse_many(titles)
     assert together == [analyse_many([t])[0] for t in titles]
     assert together[1].maintain and together[1].above  # the line break is just a space

@@ -44,7 +44,11 @@ def make(kr_id: str | None = "KR-000001", row: int = 5, **fields: object) -> Key
 def one(workbook: KeyResult, stored: KeyResult, base: KeyResult | None, **kw: object) -> SyncPlan:
     kr_id = stored.id or ""
     return plan_sync(
-        [workbook], {kr_id: stored}, None if base is None else {kr_id: base}, now=NOW, **kw  # type: ignore[arg-type]
+        [workbook],
+        {kr_id: stored},
+        None if base is None else {kr_id: base},
+        now=NOW,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -104,9 +108,7 @@ def test_both_changed_differently_is_a_conflict_and_not_overwritten(field: str) 
     assert plan.update == {}
     assert getattr(plan.merged[0], field) == theirs
     (conflict,) = plan.conflicts
-    assert conflict == FieldConflict(
-        "KR-000001", field, getattr(make(), field), mine, theirs, conflict.location
-    )
+    assert conflict == FieldConflict("KR-000001", field, getattr(make(), field), mine, theirs, conflict.location)
     assert conflict.location.sheet == "OKRs" and conflict.location.row == 5
     assert conflict.location.key_result == "KR-000001"
     assert conflict.as_dict()["field"] == field

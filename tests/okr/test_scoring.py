@@ -114,8 +114,14 @@ def test_expected_progress_in_a_fiscal_year_starting_in_july():
 
 
 def status_of(item, today=TODAY, checkins=(), thresholds=None, objective_type=ObjectiveType.COMMITTED):
-    return kr_status(item, quarter=QUARTER, today=today, thresholds=thresholds or Thresholds(),
-                     checkins=checkins, objective_type=objective_type)
+    return kr_status(
+        item,
+        quarter=QUARTER,
+        today=today,
+        thresholds=thresholds or Thresholds(),
+        checkins=checkins,
+        objective_type=objective_type,
+    )
 
 
 def test_status_from_pace_against_the_calendar():
@@ -141,26 +147,24 @@ def test_low_confidence_turns_on_track_into_at_risk():
     assert status_of(item).status is Status.ON_TRACK
     worried = [checkin(item.id, TODAY - dt.timedelta(days=2), 60, confidence=0.2)]
     assert status_of(item, checkins=worried).status is Status.AT_RISK
-    assert status_of(item, checkins=worried, thresholds=Thresholds(low_confidence=0.1)).status \
-        is Status.ON_TRACK
+    assert status_of(item, checkins=worried, thresholds=Thresholds(low_confidence=0.1)).status is Status.ON_TRACK
 
 
 def test_status_near_quarter_start_and_end():
     item = kr(baseline=0, target=100, current=1)
     assert status_of(item, today=QUARTER.start).status is Status.ON_TRACK  # 1 % of 1/92 expected
     assert status_of(item, today=QUARTER.start - dt.timedelta(days=1)).status is Status.NOT_STARTED
-    assert status_of(kr(baseline=0, target=100, current=90), today=QUARTER.end).status \
-        is Status.ON_TRACK
-    assert status_of(kr(baseline=0, target=100, current=70), today=QUARTER.end).status \
-        is Status.AT_RISK
+    assert status_of(kr(baseline=0, target=100, current=90), today=QUARTER.end).status is Status.ON_TRACK
+    assert status_of(kr(baseline=0, target=100, current=70), today=QUARTER.end).status is Status.AT_RISK
 
 
 def test_milestone_and_band_status():
     launch = kr("Launch the new onboarding flow", baseline=0, target=1, current=0, unit="")
     assert status_of(launch).status is Status.ON_TRACK
     assert status_of(launch, today=QUARTER.end).status is Status.OFF_TRACK
-    assert status_of(kr("Launch the new onboarding flow", baseline=0, target=1, current=1,
-                        unit="")).status is Status.DONE
+    assert (
+        status_of(kr("Launch the new onboarding flow", baseline=0, target=1, current=1, unit="")).status is Status.DONE
+    )
     band = dict(title="Keep uptime above 99.9%", baseline=99.95, target=99.9, unit="%")
     assert status_of(kr(current=99.95, **band)).status is Status.ON_TRACK
     assert status_of(kr(current=99.5, **band)).status is Status.OFF_TRACK
@@ -177,15 +181,13 @@ def test_aspirational_pace_and_grade_are_measured_against_0_7():
     final = kr(baseline=0, target=100, current=70)
     assert grade(final, ObjectiveType.COMMITTED) == pytest.approx(0.7)
     assert grade(final, ObjectiveType.ASPIRATIONAL) == pytest.approx(1.0)
-    assert grade(kr(baseline=0, target=100, current=35), ObjectiveType.ASPIRATIONAL) \
-        == pytest.approx(0.5)
+    assert grade(kr(baseline=0, target=100, current=35), ObjectiveType.ASPIRATIONAL) == pytest.approx(0.5)
 
 
 def test_grade_is_clamped_and_none_when_unmeasurable():
     assert grade(kr(baseline=0, target=100, current=130), ObjectiveType.COMMITTED) == 1.0
     assert grade(kr(baseline=50, target=100, current=20), ObjectiveType.COMMITTED) == 0.0
-    assert grade(kr(baseline=50, target=50, current=20, kind=KrKind.INCREASE),
-                 ObjectiveType.COMMITTED) is None
+    assert grade(kr(baseline=50, target=50, current=20, kind=KrKind.INCREASE), ObjectiveType.COMMITTED) is None
     milestone = kr("Launch the new onboarding flow", baseline=0, target=1, current=1, unit="")
     assert grade(milestone, ObjectiveType.ASPIRATIONAL) == 1.0
 
@@ -216,8 +218,9 @@ def test_team_score_is_weighted_mean_of_objective_scores():
     assert team_score([]) is None
 
 
-@pytest.mark.parametrize(("title", "current", "target"), [("Raise NPS to 40", 45.0, 40.0),
-                                                          ("Cut first reply time to 4 hours", 3.0, 4.0)])
+@pytest.mark.parametrize(
+    ("title", "current", "target"), [("Raise NPS to 40", 45.0, 40.0), ("Cut first reply time to 4 hours", 3.0, 4.0)]
+)
 def test_a_key_result_past_its_target_without_a_baseline_is_done_not_not_started(title, current, target) -> None:
     item = KeyResult(team="T", objective="O", title=title, baseline=None, current=current, target=target)
     st = kr_status(item, quarter=Quarter(2026, 4), today=dt.date(2026, 11, 20), thresholds=Thresholds())

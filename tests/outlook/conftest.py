@@ -16,28 +16,66 @@ from tests.outlook.graph_server import Faults, GraphServer
 NOW = dt.datetime(2026, 10, 5, 7, 0, tzinfo=dt.UTC)
 
 
-def make_okrs(n_teams: int = 3, *, quarter: str | None = "2026-Q4", fy_start: int = 1,
-              zones: tuple[str, ...] = ("Europe/Madrid", "America/New_York", "Asia/Kolkata")) -> OkrSet:
+def make_okrs(
+    n_teams: int = 3,
+    *,
+    quarter: str | None = "2026-Q4",
+    fy_start: int = 1,
+    zones: tuple[str, ...] = ("Europe/Madrid", "America/New_York", "Asia/Kolkata"),
+) -> OkrSet:
     """Teams T0..Tn-1 (T1.. have T0 as parent), each with one objective and two KRs;
     each team's first KR depends on the previous team."""
     teams, objectives, krs = [], [], []
     for i in range(n_teams):
         name = f"T{i}"
-        teams.append(Team(name, lead=f"lead{i}@example.com",
-                          members=(f"a{i}@example.com", f"b{i}@example.com"),
-                          checkin_weekday=i % 5, checkin_time=dt.time(9 + i % 6, 30),
-                          timezone=zones[i % len(zones)], meeting_minutes=30,
-                          parent="T0" if i else None))
+        teams.append(
+            Team(
+                name,
+                lead=f"lead{i}@example.com",
+                members=(f"a{i}@example.com", f"b{i}@example.com"),
+                checkin_weekday=i % 5,
+                checkin_time=dt.time(9 + i % 6, 30),
+                timezone=zones[i % len(zones)],
+                meeting_minutes=30,
+                parent="T0" if i else None,
+            )
+        )
         objectives.append(Objective(name, f"Objective of {name}"))
-        krs.append(KeyResult(name, f"Objective of {name}", f"Grow signups of {name} to 100",
-                             id=f"KR-{i:04d}A", owner=f"a{i}@example.com", baseline=0, target=100,
-                             current=20, unit="signups", confidence=0.7,
-                             depends_on=(f"T{i - 1}",) if i else ()))
-        krs.append(KeyResult(name, f"Objective of {name}", f"Cut churn of {name} to 2 %",
-                             id=f"KR-{i:04d}B", owner=f"b{i}@example.com", baseline=5, target=2,
-                             current=4, unit="%", confidence=0.5))
-    return OkrSet(settings=Settings(quarter=quarter, fiscal_year_start_month=fy_start),
-                  teams=teams, objectives=objectives, key_results=krs)
+        krs.append(
+            KeyResult(
+                name,
+                f"Objective of {name}",
+                f"Grow signups of {name} to 100",
+                id=f"KR-{i:04d}A",
+                owner=f"a{i}@example.com",
+                baseline=0,
+                target=100,
+                current=20,
+                unit="signups",
+                confidence=0.7,
+                depends_on=(f"T{i - 1}",) if i else (),
+            )
+        )
+        krs.append(
+            KeyResult(
+                name,
+                f"Objective of {name}",
+                f"Cut churn of {name} to 2 %",
+                id=f"KR-{i:04d}B",
+                owner=f"b{i}@example.com",
+                baseline=5,
+                target=2,
+                current=4,
+                unit="%",
+                confidence=0.5,
+            )
+        )
+    return OkrSet(
+        settings=Settings(quarter=quarter, fiscal_year_start_month=fy_start),
+        teams=teams,
+        objectives=objectives,
+        key_results=krs,
+    )
 
 
 @pytest.fixture
@@ -63,12 +101,9 @@ def store_okrs(okr_db) -> Callable[..., OkrSet]:  # type: ignore[no-untyped-def]
             if tenant not in books:
                 books[tenant] = repo.new_workbook_id(s, tenant)
             # ids are the store's to give: a re-sync carries the ids it gave last time
-            given = {(kr.team, kr.title): kr_id
-                     for kr_id, kr in repo.load_key_results(s, tenant).items()}
-            krs = [dataclasses.replace(kr, id=given.get((kr.team, kr.title)))
-                   for kr in okrs.key_results]
-            repo.sync_okrs(s, tenant, books[tenant], dataclasses.replace(okrs, key_results=krs),
-                           now=now)
+            given = {(kr.team, kr.title): kr_id for kr_id, kr in repo.load_key_results(s, tenant).items()}
+            krs = [dataclasses.replace(kr, id=given.get((kr.team, kr.title))) for kr in okrs.key_results]
+            repo.sync_okrs(s, tenant, books[tenant], dataclasses.replace(okrs, key_results=krs), now=now)
         with okr_db.read() as s:
             return repo.load_okrs(s, tenant)
 
@@ -104,8 +139,13 @@ def graph_calendar(graph_server: GraphServer, sleeps: Sleeps) -> Callable[..., o
     from addin.graph import GraphCalendar, GraphSettings
 
     def make(**overrides: object) -> object:
-        options = {"token_provider": lambda: "test-token", "base_url": graph_server.base_url,
-                   "sleep": sleeps, "timeout": 5.0, **overrides}
+        options = {
+            "token_provider": lambda: "test-token",
+            "base_url": graph_server.base_url,
+            "sleep": sleeps,
+            "timeout": 5.0,
+            **overrides,
+        }
         return GraphCalendar(GraphSettings(**options))  # type: ignore[arg-type]
 
     return make

@@ -59,8 +59,10 @@ def file_attachment_schema() -> dict[str, Any]:
     root_name = base["$ref"].removeprefix("#/$defs/")
     defs = dict(base["$defs"])
     root = dict(defs[root_name])
-    root["properties"] = {**root["properties"],
-                          **{k: _convert(v, defs, "Calendar.yml") for k, v in FILE_ATTACHMENT_OWN.items()}}
+    root["properties"] = {
+        **root["properties"],
+        **{k: _convert(v, defs, "Calendar.yml") for k, v in FILE_ATTACHMENT_OWN.items()},
+    }
     defs["microsoft.graph.fileAttachment"] = root
     return {"$schema": base["$schema"], "$ref": "#/$defs/microsoft.graph.fileAttachment", "$defs": defs}
 
@@ -98,8 +100,11 @@ def _convert(schema: dict[str, Any], defs: dict[str, Any], file: str = "Calendar
         return {"anyOf": [out, {"type": "null"}]} if schema.get("nullable") else out
     if "allOf" in schema:
         props, required = _flatten(schema, set(), file)
-        out = {"type": "object", "additionalProperties": False,
-               "properties": {k: _convert(v, defs, file) for k, v in props.items()}}
+        out = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: _convert(v, defs, file) for k, v in props.items()},
+        }
         if required:
             out["required"] = sorted(required)
         return _nullable(out, schema)
@@ -122,8 +127,7 @@ def _convert(schema: dict[str, Any], defs: dict[str, Any], file: str = "Calendar
     return _nullable(out, schema)
 
 
-def _flatten(schema: dict[str, Any], seen: set[str], file: str = "Calendar.yml"
-             ) -> tuple[dict[str, Any], set[str]]:
+def _flatten(schema: dict[str, Any], seen: set[str], file: str = "Calendar.yml") -> tuple[dict[str, Any], set[str]]:
     props: dict[str, Any] = {}
     required: set[str] = set()
     parts = schema.get("allOf", [schema])

@@ -86,11 +86,20 @@ _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
 
-_WEEKDAYS = {"monday": rrule.MO, "tuesday": rrule.TU, "wednesday": rrule.WE,
-             "thursday": rrule.TH, "friday": rrule.FR, "saturday": rrule.SA, "sunday": rrule.SU}
+_WEEKDAYS = {
+    "monday": rrule.MO,
+    "tuesday": rrule.TU,
+    "wednesday": rrule.WE,
+    "thursday": rrule.TH,
+    "friday": rrule.FR,
+    "saturday": rrule.SA,
+    "sunday": rrule.SU,
+}
 _INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
-_FILTER = re.compile(r"^singleValueExtendedProperties/Any\(ep:\s*ep/id eq '(?P<id>(?:[^']|'')*)'"
-                     r"\s+and\s+ep/value eq '(?P<value>(?:[^']|'')*)'\)$")
+_FILTER = re.compile(
+    r"^singleValueExtendedProperties/Any\(ep:\s*ep/id eq '(?P<id>(?:[^']|'')*)'"
+    r"\s+and\s+ep/value eq '(?P<value>(?:[^']|'')*)'\)$"
+)
 _DATA = Path(__file__).resolve().parents[1] / "data" / "graph"
 # Outlook service limits: "4 concurrent requests" per mailbox
 # https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits
@@ -208,8 +217,11 @@ class GraphState:
 
     def by_key(self, key: str) -> list[dict[str, Any]]:
         with self.lock:
-            return [e.data for e in self.events.values()
-                    if any(p.get("value") == key for p in e.data.get("singleValueExtendedProperties", []))]
+            return [
+                e.data
+                for e in self.events.values()
+                if any(p.get("value") == key for p in e.data.get("singleValueExtendedProperties", []))
+            ]
 
     def exceptions_of(self, event_id: str) -> dict[str, dict[str, Any]]:
         """The occurrences of a series that were changed on their own (exceptions)."""
@@ -235,8 +247,7 @@ class GraphState:
     def notices_per_occurrence(self) -> Counter[tuple[str, str]]:
         """Update notices per (attendee, occurrence id) for occurrence updates."""
         with self.lock:
-            return Counter((n.attendee, n.occurrence) for n in self.notices
-                           if n.what == "update" and n.occurrence)
+            return Counter((n.attendee, n.occurrence) for n in self.notices if n.what == "update" and n.occurrence)
 
     def max_concurrency(self) -> int:
         return max(self.max_in_flight.values(), default=0)
@@ -244,25 +255,31 @@ class GraphState:
     def attachments_of(self, event_id: str) -> list[dict[str, Any]]:
         """The event's attachments, with their bytes decoded under ``content``."""
         with self.lock:
-            return [{**a, "content": base64.b64decode(a["contentBytes"])}
-                    for a in self.attachments.get(event_id, {}).values()]
+            return [
+                {**a, "content": base64.b64decode(a["contentBytes"])}
+                for a in self.attachments.get(event_id, {}).values()
+            ]
 
     # -- one operation -------------------------------------------------------------------
 
-    def handle(self, method: str, url: str, headers: dict[str, str], body: Any,
-               *, faults: bool = True) -> tuple[int, dict[str, str], Any]:
+    def handle(
+        self, method: str, url: str, headers: dict[str, str], body: Any, *, faults: bool = True
+    ) -> tuple[int, dict[str, str], Any]:
         """One Graph operation (a plain request or a $batch item)."""
         parts = urlsplit(url)
         path = unquote(parts.path)
-        path = path[len("/v1.0"):] if path.startswith("/v1.0") else path
+        path = path[len("/v1.0") :] if path.startswith("/v1.0") else path
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if faults:
             roll = self.rng.random()
             f = self.faults
             if roll < f.throttle:
                 self.operations["429 injected"] += 1
-                return 429, {"Retry-After": str(f.retry_after)}, _error("TooManyRequests",
-                                                                      "Application is over its MailboxConcurrency limit.")
+                return (
+                    429,
+                    {"Retry-After": str(f.retry_after)},
+                    _error("TooManyRequests", "Application is over its MailboxConcurrency limit."),
+                )
             if roll < f.throttle + f.unavailable:
                 self.operations["503 injected"] += 1
                 return 503, {}, _error("ServiceUnavailable", "Service unavailable")
@@ -274,14 +291,21 @@ class GraphState:
         if mail and method == "POST":
             with self.lock:
                 return self._send_mail(mail["user"].casefold(), body)
-        action = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)/"
-                          r"(?P<what>attachments(?:/(?P<aid>[^/]+))?|(?:microsoft\.graph\.)?cancel)$", path)
+        action = re.match(
+            r"^/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)/"
+            r"(?P<what>attachments(?:/(?P<aid>[^/]+))?|(?:microsoft\.graph\.)?cancel)$",
+            path,
+        )
         if action:
             with self.lock:
-                return self._event_action(method, action["user"].casefold(), action["id"],
-                                          action["what"], action["aid"], query, body)
-        m = re.match(r"^/users/(?P<user>[^/]+)(?:/calendar)?/events(?:/(?P<id>[^/]+))?"
-                     r"(?P<instances>/instances)?$", path)
+                return self._event_action(
+                    method, action["user"].casefold(), action["id"], action["what"], action["aid"], query, body
+                )
+        m = re.match(
+            r"^/users/(?P<user>[^/]+)(?:/calendar)?/events(?:/(?P<id>[^/]+))?"
+            r"(?P<instances>/instances)?$",
+            path,
+        )
         if not m:
             return 404, {}, _error("ResourceNotFound", f"no route {method} {path}")
         user = m["user"].casefold()
@@ -304,9 +328,15 @@ class GraphState:
         self.operations["GET user"] += 1
         self.user_lookups.append(user)
         if self.directory is not None and user not in {u.casefold() for u in self.directory}:
-            return 404, {}, _error("Request_ResourceNotFound",
-                                   f"Resource '{user}' does not exist or one of its queried reference-property "
-                                   "objects are not present.")
+            return (
+                404,
+                {},
+                _error(
+                    "Request_ResourceNotFound",
+                    f"Resource '{user}' does not exist or one of its queried reference-property "
+                    "objects are not present.",
+                ),
+            )
         return 200, {}, {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, user)), "userPrincipalName": user, "mail": user}
 
     def _create(self, user: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -322,9 +352,12 @@ class GraphState:
                 return 201, _etag(existing.data), existing.data
         eid = f"AAMk{next(self._ids):08d}{uuid.uuid4().hex[:8]}"
         data = dict(strip_annotations(body))
-        data.update(id=eid, iCalUId=f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex}",
-                    changeKey=self._change_key(), type="seriesMaster" if body.get("recurrence")
-                    else "singleInstance")
+        data.update(
+            id=eid,
+            iCalUId=f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex}",
+            changeKey=self._change_key(),
+            type="seriesMaster" if body.get("recurrence") else "singleInstance",
+        )
         data["organizer"] = {"emailAddress": {"address": user}}
         self._online_meeting(user, data)
         self.events[eid] = _Event(data, user)
@@ -345,9 +378,11 @@ class GraphState:
             return
         join = f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{uuid.uuid4().hex}%40thread.v2/0"
         body = data.get("body") or {"contentType": "html", "content": ""}
-        block = (f'<div style="width:100%">{TEAMS_MARK}</div><div class="me-email-text">'
-                 f'<span>Microsoft Teams meeting</span><br><a href="{join}">Join the meeting now</a>'
-                 f'</div><div>{TEAMS_MARK}</div>')
+        block = (
+            f'<div style="width:100%">{TEAMS_MARK}</div><div class="me-email-text">'
+            f'<span>Microsoft Teams meeting</span><br><a href="{join}">Join the meeting now</a>'
+            f"</div><div>{TEAMS_MARK}</div>"
+        )
         content = body.get("content") or ""
         if "</body>" in content:
             content = content.replace("</body>", block + "</body>", 1)
@@ -356,8 +391,7 @@ class GraphState:
         data["body"] = {"contentType": body.get("contentType") or "html", "content": content}
         data["onlineMeeting"] = {"joinUrl": join}
 
-    def _notify(self, attendees: list[str], event_id: str, what: str,
-                occurrence: str | None = None) -> None:
+    def _notify(self, attendees: list[str], event_id: str, what: str, occurrence: str | None = None) -> None:
         self.notices.extend(Notice(a, event_id, what, occurrence) for a in attendees)
 
     def _send_mail(self, user: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -369,9 +403,11 @@ class GraphState:
         message = params.get("message")
         if not isinstance(message, dict):
             return 400, {}, _error("ErrorInvalidRequest", self._violation("sendMail needs a message"))
-        rcpts = [((r or {}).get("emailAddress") or {}).get("address") or ""
-                 for key in ("toRecipients", "ccRecipients", "bccRecipients")
-                 for r in message.get(key) or []]
+        rcpts = [
+            ((r or {}).get("emailAddress") or {}).get("address") or ""
+            for key in ("toRecipients", "ccRecipients", "bccRecipients")
+            for r in message.get(key) or []
+        ]
         if not rcpts or any("@" not in r for r in rcpts):
             return 400, {}, _error("ErrorInvalidRecipients", self._violation(f"bad recipients {rcpts!r}"))
         if any(c in (message.get("subject") or "") for c in "\r\n"):
@@ -393,18 +429,22 @@ class GraphState:
             pid, value = fm["id"].replace("''", "'"), fm["value"].replace("''", "'")
 
             def keep(d: dict[str, Any]) -> bool:
-                return any(p.get("id", "").casefold() == pid.casefold() and p.get("value") == value
-                           for p in d.get("singleValueExtendedProperties", []))
+                return any(
+                    p.get("id", "").casefold() == pid.casefold() and p.get("value") == value
+                    for p in d.get("singleValueExtendedProperties", [])
+                )
+
         # paged before filtering: like Graph, a filtered listing may come back in empty pages
         return self._page(items, query, f"/users/{user}/events", keep)
 
-    def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str,
-              keep: Any) -> tuple[int, dict[str, str], Any]:
+    def _page(
+        self, items: list[dict[str, Any]], query: dict[str, str], path: str, keep: Any
+    ) -> tuple[int, dict[str, str], Any]:
         """One page of a listing (``keep`` filters within the page), with its nextLink."""
         out: dict[str, Any] = {}
         if self.page_size:
             skip = int(query.get("$skiptoken") or 0)
-            window = items[skip:skip + self.page_size]
+            window = items[skip : skip + self.page_size]
             if skip + self.page_size < len(items):
                 rest = {k: v for k, v in query.items() if k != "$skiptoken"}
                 rest["$skiptoken"] = str(skip + self.page_size)
@@ -415,8 +455,9 @@ class GraphState:
 
     # -- attachments, upload sessions, cancel ----------------------------------------------
 
-    def _event_action(self, method: str, user: str, event_id: str, what: str, aid: str | None,
-                      query: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
+    def _event_action(
+        self, method: str, user: str, event_id: str, what: str, aid: str | None, query: dict[str, str], body: Any
+    ) -> tuple[int, dict[str, str], Any]:
         if what.endswith("cancel") and method == "POST" and event_id not in self.events:
             return self._cancel_occurrence(user, event_id, body)
         ev = self.events.get(event_id)
@@ -437,8 +478,12 @@ class GraphState:
             return self._add_attachment(event_id, body)
         elif aid is None and method == "GET":
             self.operations["GET attachments"] += 1
-            return self._page(list(self.attachments.get(event_id, {}).values()), query,
-                              f"/users/{user}/events/{event_id}/attachments", lambda a: True)
+            return self._page(
+                list(self.attachments.get(event_id, {}).values()),
+                query,
+                f"/users/{user}/events/{event_id}/attachments",
+                lambda a: True,
+            )
         return 405, {}, _error("MethodNotAllowed", f"{method} {what}")
 
     def _add_attachment(self, event_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -446,8 +491,16 @@ class GraphState:
         if not isinstance(body, dict):
             return 400, {}, _error("ErrorInvalidRequest", self._violation("attachment body is not an object"))
         if body.get("@odata.type") != "#microsoft.graph.fileAttachment":
-            return 400, {}, _error("ErrorInvalidRequest", self._violation(
-                f"attachment @odata.type {body.get('@odata.type')!r} is not #microsoft.graph.fileAttachment"))
+            return (
+                400,
+                {},
+                _error(
+                    "ErrorInvalidRequest",
+                    self._violation(
+                        f"attachment @odata.type {body.get('@odata.type')!r} is not #microsoft.graph.fileAttachment"
+                    ),
+                ),
+            )
         problem = self._schema_problem(self.file_attachment_validator, body)
         if problem:
             return 400, {}, _error("ErrorInvalidRequest", problem)
@@ -460,16 +513,28 @@ class GraphState:
         if len(content) >= SMALL_ATTACHMENT:
             self._violation(f"a {len(content)}-byte attachment must use an upload session")
             return 413, {}, _error("ErrorRequestEntityTooLarge", "The request is too large.")
-        return 201, {}, self._store_attachment(event_id, body["name"], body.get("contentType"),
-                                               body.get("contentBytes") or "", len(content))
+        return (
+            201,
+            {},
+            self._store_attachment(
+                event_id, body["name"], body.get("contentType"), body.get("contentBytes") or "", len(content)
+            ),
+        )
 
-    def _store_attachment(self, event_id: str, name: str, content_type: str | None, b64: str,
-                          size: int) -> dict[str, Any]:
+    def _store_attachment(
+        self, event_id: str, name: str, content_type: str | None, b64: str, size: int
+    ) -> dict[str, Any]:
         aid = f"AAMkATT{next(self._ids):08d}{uuid.uuid4().hex[:8]}"
-        data = {"@odata.type": "#microsoft.graph.fileAttachment", "id": aid, "name": name,
-                "contentType": content_type, "size": size, "isInline": False,
-                "lastModifiedDateTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "contentBytes": b64}
+        data = {
+            "@odata.type": "#microsoft.graph.fileAttachment",
+            "id": aid,
+            "name": name,
+            "contentType": content_type,
+            "size": size,
+            "isInline": False,
+            "lastModifiedDateTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "contentBytes": b64,
+        }
         self.attachments.setdefault(event_id, {})[aid] = data
         self.events[event_id].data["hasAttachments"] = True
         return data
@@ -481,18 +546,35 @@ class GraphState:
             return 400, {}, _error("ErrorInvalidRequest", problem)
         item = (body or {}).get("AttachmentItem") or {}
         if item.get("attachmentType") != "file" or not item.get("name"):
-            return 400, {}, _error("ErrorInvalidRequest", self._violation("AttachmentItem needs attachmentType file and a name"))
+            return (
+                400,
+                {},
+                _error("ErrorInvalidRequest", self._violation("AttachmentItem needs attachmentType file and a name")),
+            )
         size = item.get("size")
         if not isinstance(size, int) or not 0 < size <= LARGE_ATTACHMENT:
-            return 400, {}, _error("ErrorInvalidRequest", self._violation(f"AttachmentItem.size {size!r} is not 1..150 MB"))
+            return (
+                400,
+                {},
+                _error("ErrorInvalidRequest", self._violation(f"AttachmentItem.size {size!r} is not 1..150 MB")),
+            )
         sid = uuid.uuid4().hex
-        self.uploads[sid] = {"user": user, "event": event_id, "name": item["name"],
-                             "contentType": item.get("contentType"), "size": size, "data": bytearray(),
-                             "puts": 0}
+        self.uploads[sid] = {
+            "user": user,
+            "event": event_id,
+            "name": item["name"],
+            "contentType": item.get("contentType"),
+            "size": size,
+            "data": bytearray(),
+            "puts": 0,
+        }
         expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         origin = self.base_url.removesuffix("/v1.0")
-        return 201, {}, {"uploadUrl": f"{origin}/upload/{sid}", "expirationDateTime": expires,
-                         "nextExpectedRanges": ["0"]}
+        return (
+            201,
+            {},
+            {"uploadUrl": f"{origin}/upload/{sid}", "expirationDateTime": expires, "nextExpectedRanges": ["0"]},
+        )
 
     def upload(self, sid: str, headers: dict[str, str], chunk: bytes) -> tuple[int, dict[str, str], Any]:
         """One PUT of a byte range to an upload session (outside /v1.0, no token)."""
@@ -505,29 +587,48 @@ class GraphState:
                 return 404, {}, _error("ErrorItemNotFound", "upload session not found")
             m = _RANGE.match(headers.get("content-range", ""))
             if not m:
-                return 400, {}, _error("InvalidRange", self._violation(
-                    f"Content-Range {headers.get('content-range')!r} is not 'bytes a-b/total'"))
+                return (
+                    400,
+                    {},
+                    _error(
+                        "InvalidRange",
+                        self._violation(f"Content-Range {headers.get('content-range')!r} is not 'bytes a-b/total'"),
+                    ),
+                )
             first, last, total = int(m[1]), int(m[2]), int(m[3])
             data: bytearray = session["data"]
             if total != session["size"] or last - first + 1 != len(chunk) or last >= total:
-                return 400, {}, _error("InvalidRange", self._violation(
-                    f"Content-Range {m[0]} does not match a {len(chunk)}-byte body of a {session['size']}-byte file"))
+                return (
+                    400,
+                    {},
+                    _error(
+                        "InvalidRange",
+                        self._violation(
+                            f"Content-Range {m[0]} does not match a {len(chunk)}-byte body of a {session['size']}-byte file"
+                        ),
+                    ),
+                )
             if len(chunk) > UPLOAD_CHUNK_MAX:
                 return 400, {}, _error("InvalidRange", self._violation(f"a {len(chunk)}-byte range is over 4 MB"))
-            if first > len(data) or (first < len(data) and bytes(data[first:last + 1]) != chunk[:len(data) - first]):
-                return 416, {}, _error("InvalidRange", self._violation(
-                    f"range starts at {first}, expected {len(data)}"))
-            data[first:last + 1] = chunk
+            if first > len(data) or (first < len(data) and bytes(data[first : last + 1]) != chunk[: len(data) - first]):
+                return (
+                    416,
+                    {},
+                    _error("InvalidRange", self._violation(f"range starts at {first}, expected {len(data)}")),
+                )
+            data[first : last + 1] = chunk
             session["puts"] += 1
             if len(data) < total:
                 return 200, {}, {"expirationDateTime": None, "nextExpectedRanges": [str(len(data))]}
             del self.uploads[sid]
             if session["event"] not in self.events:
                 return 404, {}, _error("ErrorItemNotFound", "the event is gone")
-            att = self._store_attachment(session["event"], session["name"], session["contentType"],
-                                         base64.b64encode(bytes(data)).decode(), total)
-            location = (f"{self.base_url}/Users('{session['user']}')/Events('{session['event']}')"
-                        f"/Attachments('{att['id']}')")
+            att = self._store_attachment(
+                session["event"], session["name"], session["contentType"], base64.b64encode(bytes(data)).decode(), total
+            )
+            location = (
+                f"{self.base_url}/Users('{session['user']}')/Events('{session['event']}')/Attachments('{att['id']}')"
+            )
             return 201, {"Location": location}, None
 
     def _cancel(self, user: str, event_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -538,8 +639,9 @@ class GraphState:
         ev = self.events.pop(event_id)
         self.attachments.pop(event_id, None)
         self._notify(_attendees(ev.data), event_id, "cancellation")
-        self.cancelled.append({"mailbox": user, "event": ev.data, "comment": (body or {}).get("Comment"),
-                               "order": next(self._ids)})  # ids count up: when, among creates
+        self.cancelled.append(
+            {"mailbox": user, "event": ev.data, "comment": (body or {}).get("Comment"), "order": next(self._ids)}
+        )  # ids count up: when, among creates
         return 202, {}, None
 
     def _cancel_occurrence(self, user: str, occurrence_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -601,8 +703,14 @@ class GraphState:
             found["changeKey"] = self._change_key()
         match = headers.get("if-match")
         if match and match not in ("*", f'W/"{found["changeKey"]}"'):
-            return 412, {}, _error("ErrorIrresolvableConflict",
-                                   "The change key passed in the request does not match the current change key for the item.")
+            return (
+                412,
+                {},
+                _error(
+                    "ErrorIrresolvableConflict",
+                    "The change key passed in the request does not match the current change key for the item.",
+                ),
+            )
         if "transactionId" in body and body["transactionId"] != found.get("transactionId"):
             self.violations.append("transactionId changed by PATCH")
             return 400, {}, _error("ErrorInvalidRequest", "transactionId cannot be changed")
@@ -668,9 +776,15 @@ class GraphState:
             lo = _utc(query["startDateTime"])
             hi = _utc(query["endDateTime"])
         except (KeyError, ValueError):
-            return 400, {}, _error("ErrorInvalidParameter",
-                                   "This request requires a time window specified by the query string "
-                                   "parameters StartDateTime and EndDateTime.")
+            return (
+                400,
+                {},
+                _error(
+                    "ErrorInvalidParameter",
+                    "This request requires a time window specified by the query string "
+                    "parameters StartDateTime and EndDateTime.",
+                ),
+            )
         out = []
         for start in self._expand(ev.data):
             if lo <= start < hi:
@@ -684,11 +798,16 @@ class GraphState:
 
     def _instance(self, master: dict[str, Any], iid: str, start: dt.datetime) -> dict[str, Any]:
         length = _local(master["end"]) - _local(master["start"])
-        return {"id": iid, "seriesMasterId": master["id"], "type": "occurrence",
-                "changeKey": self._change_key(), "subject": master.get("subject"),
-                "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
-                "end": {"dateTime": (start + length).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
-                "body": master.get("body")}
+        return {
+            "id": iid,
+            "seriesMasterId": master["id"],
+            "type": "occurrence",
+            "changeKey": self._change_key(),
+            "subject": master.get("subject"),
+            "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+            "end": {"dateTime": (start + length).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+            "body": master.get("body"),
+        }
 
     def _occurrence_start(self, master: dict[str, Any], stamp: str) -> dt.datetime | None:
         for start in self._expand(master):
@@ -708,12 +827,23 @@ class GraphState:
         until = dt.datetime.combine(dt.date.fromisoformat(rng["endDate"]), dt.time(23, 59, 59))
         days = [_WEEKDAYS[d] for d in pattern.get("daysOfWeek", [])]
         if pattern["type"] == "weekly":
-            rule = rrule.rrule(rrule.WEEKLY, dtstart=first, until=until,
-                               interval=pattern.get("interval", 1), byweekday=days, wkst=rrule.MO)
+            rule = rrule.rrule(
+                rrule.WEEKLY,
+                dtstart=first,
+                until=until,
+                interval=pattern.get("interval", 1),
+                byweekday=days,
+                wkst=rrule.MO,
+            )
         else:
             n = _INDEX[pattern.get("index", "first")]
-            rule = rrule.rrule(rrule.MONTHLY, dtstart=first, until=until,
-                               interval=pattern.get("interval", 1), byweekday=[d(n) for d in days])
+            rule = rrule.rrule(
+                rrule.MONTHLY,
+                dtstart=first,
+                until=until,
+                interval=pattern.get("interval", 1),
+                byweekday=[d(n) for d in days],
+            )
         return [d.replace(tzinfo=zone).astimezone(dt.UTC) for d in rule]
 
     def _validate(self, body: Any, *, create: bool) -> str | None:
@@ -734,8 +864,10 @@ class GraphState:
             if not _DATETIME.match(value.get("dateTime") or ""):
                 return self._violation(f"{name}.dateTime {value.get('dateTime')!r} is not a date-time")
             if not _known_zone(value.get("timeZone")):
-                return self._violation(f"{name}.timeZone {value.get('timeZone')!r} is not a time zone "
-                                       "Graph accepts (a Windows name or one of its listed IANA names)")
+                return self._violation(
+                    f"{name}.timeZone {value.get('timeZone')!r} is not a time zone "
+                    "Graph accepts (a Windows name or one of its listed IANA names)"
+                )
         if "start" in clean and "end" in clean and _local(clean["end"]) <= _local(clean["start"]):
             return self._violation("end must be after start")
         rec = clean.get("recurrence")
@@ -749,8 +881,7 @@ class GraphState:
                 return self._violation("recurrence.range.endDate is required")
             tz = rng.get("recurrenceTimeZone")
             if tz is not None and not _known_zone(tz):
-                return self._violation(f"recurrence.range.recurrenceTimeZone {tz!r} is not a time "
-                                       "zone Graph accepts")
+                return self._violation(f"recurrence.range.recurrenceTimeZone {tz!r} is not a time zone Graph accepts")
             if rng.get("endDate") and rng.get("startDate") and rng["endDate"] < rng["startDate"]:
                 return self._violation("recurrence range ends before it starts")
             start = clean.get("start")
@@ -758,7 +889,7 @@ class GraphState:
                 return self._violation("recurrence.range.startDate must be the start's date")
         for person in clean.get("attendees") or []:
             address = ((person or {}).get("emailAddress") or {}).get("address") or ""
-            if "@" not in address or any(c in address for c in "\r\n<>\" "):
+            if "@" not in address or any(c in address for c in '\r\n<>" '):
                 return self._violation(f"attendee address {address!r} is not an e-mail address")
         if "subject" in clean and clean["subject"] and any(c in clean["subject"] for c in "\r\n"):
             return self._violation("subject must be one line")
@@ -785,7 +916,9 @@ class GraphState:
             return _json(status, out_headers, out)(environ, start_response)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or len(auth) < 10:
-            return _json(401, {}, _error("InvalidAuthenticationToken", "Access token is empty."))(environ, start_response)
+            return _json(401, {}, _error("InvalidAuthenticationToken", "Access token is empty."))(
+                environ, start_response
+            )
         with self.lock:
             self.tokens.append(auth[7:])
         body = request.get_data()
@@ -852,8 +985,11 @@ class GraphState:
     def _over_concurrency(self) -> tuple[int, dict[str, str], Any]:
         with self.lock:
             self.operations["429 concurrency"] += 1
-        return 429, {"Retry-After": "1"}, _error(
-            "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+        return (
+            429,
+            {"Retry-After": "1"},
+            _error("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
+        )
 
     def _batch(self, payload: Any, admitted: dict[str, int] | None = None) -> tuple[int, dict[str, str], Any]:
         with self.lock:
@@ -893,8 +1029,7 @@ def _mailbox(url: str) -> str:
 
 
 def _json(status: int, headers: dict[str, str], body: Any) -> Response:
-    resp = Response(json.dumps(body) if body is not None else b"", status=status,
-                    content_type="application/json")
+    resp = Response(json.dumps(body) if body is not None else b"", status=status, content_type="application/json")
     for k, v in headers.items():
         resp.headers[k] = v
     return resp
@@ -930,8 +1065,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _attendees(data: dict[str, Any]) -> list[str]:
-    return [((a or {}).get("emailAddress") or {}).get("address") or ""
-            for a in data.get("attendees") or []]
+    return [((a or {}).get("emailAddress") or {}).get("address") or "" for a in data.get("attendees") or []]
 
 
 def _local(value: dict[str, Any]) -> dt.datetime:

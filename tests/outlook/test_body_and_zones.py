@@ -34,11 +34,16 @@ def test_a_status_with_markup_like_a_marker_does_not_break_the_next_splice() -> 
     assert splice(body, STATUS, "<p>ok</p>") == section(STATUS, "<p>ok</p>") + TEAMS
 
 
-@pytest.mark.parametrize("iana, windows", [
-    ("Europe/Madrid", "Romance Standard Time"), ("America/New_York", "Eastern Standard Time"),
-    ("Asia/Kolkata", "India Standard Time"), ("Europe/Kyiv", "FLE Standard Time"),
-    ("UTC", "UTC"),
-])
+@pytest.mark.parametrize(
+    "iana, windows",
+    [
+        ("Europe/Madrid", "Romance Standard Time"),
+        ("America/New_York", "Eastern Standard Time"),
+        ("Asia/Kolkata", "India Standard Time"),
+        ("Europe/Kyiv", "FLE Standard Time"),
+        ("UTC", "UTC"),
+    ],
+)
 def test_iana_zones_map_to_windows_names_with_cldr(iana: str, windows: str) -> None:
     assert windows_zone(iana) == windows
 

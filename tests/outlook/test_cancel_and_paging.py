@@ -22,10 +22,12 @@ def _remove_team(db, tenant: str, team: str) -> None:  # type: ignore[no-untyped
     objective_ids = f"(SELECT id FROM objectives WHERE team_id IN {team_ids})"
     kr_ids = f"(SELECT id FROM key_results WHERE objective_id IN {objective_ids})"
     with db.transaction() as s:
-        for sql in (f"DELETE FROM check_ins WHERE key_result_id IN {kr_ids}",
-                    f"DELETE FROM key_results WHERE id IN {kr_ids}",
-                    f"DELETE FROM objectives WHERE id IN {objective_ids}",
-                    f"DELETE FROM teams WHERE id IN {team_ids}"):
+        for sql in (
+            f"DELETE FROM check_ins WHERE key_result_id IN {kr_ids}",
+            f"DELETE FROM key_results WHERE id IN {kr_ids}",
+            f"DELETE FROM objectives WHERE id IN {objective_ids}",
+            f"DELETE FROM teams WHERE id IN {team_ids}",
+        ):
             s.execute(text(sql), {"t": tenant, "n": team})
 
 
@@ -34,8 +36,9 @@ def _number(event_id: str) -> int:
     return int(re.match(r"AAMk(\d{8})", event_id)[1])  # type: ignore[index]
 
 
-def test_new_lead_gets_the_series_and_the_old_one_is_cancelled_after(okr_db, store_okrs, graph_server,
-                                                                     graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_new_lead_gets_the_series_and_the_old_one_is_cancelled_after(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
@@ -60,8 +63,7 @@ def test_new_lead_gets_the_series_and_the_old_one_is_cancelled_after(okr_db, sto
     assert len(graph_server.state.cancelled) == 3
 
 
-def test_a_failed_cancel_is_remembered_and_done_next_run(okr_db, store_okrs, graph_server,
-                                                         graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_cancel_is_remembered_and_done_next_run(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(okrs)
     schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
@@ -89,19 +91,20 @@ def test_a_failed_cancel_is_remembered_and_done_next_run(okr_db, store_okrs, gra
         assert not any(r.retired for r in list_meetings(s, "t1"))
 
 
-def test_removed_team_has_its_meetings_cancelled_by_schedule(okr_db, store_okrs, graph_server,
-                                                             graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_removed_team_has_its_meetings_cancelled_by_schedule(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
     _remove_team(okr_db, "t1", "T1")
     report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=3))
     assert report.ok
-    assert sorted((m.team, m.kind) for m in report.cancelled) == [("T1", "checkin"), ("T1", "retro"),
-                                                                  ("T1", "review")]
+    assert sorted((m.team, m.kind) for m in report.cancelled) == [("T1", "checkin"), ("T1", "retro"), ("T1", "review")]
     # T0 stays; only its review loses T1's lead (the dependency's team is gone)
     assert {(m.kind, m.action) for m in report.meetings if m.team == "T0"} == {
-        ("checkin", "unchanged"), ("review", "update"), ("retro", "unchanged")}
+        ("checkin", "unchanged"),
+        ("review", "update"),
+        ("retro", "unchanged"),
+    }
     assert not graph_server.state.mailbox_events("lead1@example.com")
     assert len(graph_server.state.mailbox_events("lead0@example.com")) == 3
     assert all("no longer" in c["comment"] for c in graph_server.state.cancelled)
@@ -128,8 +131,11 @@ def test_removed_team_ics_file_becomes_a_cancel(okr_db, store_okrs, tmp_path: Pa
     cal = IcsCalendar(tmp_path / "calendars")
     schedule(okr_db, "t1", calendar=cal, now=NOW)
     path = cal.path_for("T1", "2026-Q4")
-    before = {str(e["UID"]): int(e["SEQUENCE"]) for e in icalendar.Calendar.from_ical(
-        path.read_bytes()).walk("VEVENT") if "RECURRENCE-ID" not in e}
+    before = {
+        str(e["UID"]): int(e["SEQUENCE"])
+        for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        if "RECURRENCE-ID" not in e
+    }
     _remove_team(okr_db, "t1", "T1")
     report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
     assert len(report.cancelled) == 3 and report.ok

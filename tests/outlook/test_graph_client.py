@@ -27,19 +27,21 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert 25 <= (parse_retry_after(later) or 0) <= 31
 
 
-def test_503_without_retry_after_backs_off_exponentially_with_jitter(okr_db, store_okrs, graph_server,
-                                                                     graph_calendar, sleeps) -> None:  # type: ignore[no-untyped-def]
+def test_503_without_retry_after_backs_off_exponentially_with_jitter(
+    okr_db, store_okrs, graph_server, graph_calendar, sleeps
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     graph_server.state.faults = Faults(unavailable=1.0)
     report = schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=4, backoff_base=1.0), now=NOW)
     assert not report.ok and all(f.transient for f in report.failures)
     assert len(sleeps.waits) == 3 and graph_server.state.http_requests == 4
     for attempt, wait in enumerate(sleeps.waits):
-        assert 2 ** attempt / 2 <= wait <= 2 ** attempt  # half the ceiling plus jitter
+        assert 2**attempt / 2 <= wait <= 2**attempt  # half the ceiling plus jitter
 
 
-def test_occurrence_edited_by_organiser_is_reread_and_reapplied(okr_db, store_okrs, graph_server,
-                                                                graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_occurrence_edited_by_organiser_is_reread_and_reapplied(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
@@ -69,19 +71,41 @@ def test_sdk_event_body_passes_the_published_schema() -> None:
     assert not state.violations
 
 
-@pytest.mark.parametrize("body, why", [
-    ({"subjekt": "typo"}, "subjekt"),
-    ({"subject": "x", "showAs": "sometimes"}, "sometimes"),
-    ({"subject": "x", "start": {"dateTime": "next monday", "timeZone": "UTC"},
-      "end": {"dateTime": "2026-01-01T10:00:00", "timeZone": "UTC"}}, "dateTime"),
-    ({"subject": "x", "start": {"dateTime": "2026-01-01T10:00:00", "timeZone": "Mars/Base"},
-      "end": {"dateTime": "2026-01-01T11:00:00", "timeZone": "Mars/Base"}}, "timeZone"),
-    ({"recurrence": {"pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["thursday"]},
-                     "range": {"type": "endDate", "startDate": "2026-01-01", "endDate": "2026-03-31"}},
-      "start": {"dateTime": "2026-01-01T10:00:00", "timeZone": "UTC"},
-      "end": {"dateTime": "2026-01-01T11:00:00", "timeZone": "UTC"}}, "index"),
-    ({"attendees": [{"emailAddress": {"address": 42}}]}, "42"),
-])
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        ({"subjekt": "typo"}, "subjekt"),
+        ({"subject": "x", "showAs": "sometimes"}, "sometimes"),
+        (
+            {
+                "subject": "x",
+                "start": {"dateTime": "next monday", "timeZone": "UTC"},
+                "end": {"dateTime": "2026-01-01T10:00:00", "timeZone": "UTC"},
+            },
+            "dateTime",
+        ),
+        (
+            {
+                "subject": "x",
+                "start": {"dateTime": "2026-01-01T10:00:00", "timeZone": "Mars/Base"},
+                "end": {"dateTime": "2026-01-01T11:00:00", "timeZone": "Mars/Base"},
+            },
+            "timeZone",
+        ),
+        (
+            {
+                "recurrence": {
+                    "pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["thursday"]},
+                    "range": {"type": "endDate", "startDate": "2026-01-01", "endDate": "2026-03-31"},
+                },
+                "start": {"dateTime": "2026-01-01T10:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2026-01-01T11:00:00", "timeZone": "UTC"},
+            },
+            "index",
+        ),
+        ({"attendees": [{"emailAddress": {"address": 42}}]}, "42"),
+    ],
+)
 def test_server_rejects_what_graph_would(body: dict, why: str) -> None:  # type: ignore[type-arg]
     state = GraphState()
     problem = state._validate(body, create=False)
@@ -95,8 +119,10 @@ def test_default_calendar_uses_graph_only_when_configured(tmp_path, graph_server
     assert isinstance(cal, GraphCalendar) and cal.settings.base_url == graph_server.base_url
     assert default_calendar(tmp_path, "t1", environ=env).name == "ics"  # no token: no Graph
     assert default_calendar(tmp_path, "t1", environ={}, token_provider=lambda: "x").name == "ics"
-    assert default_calendar(tmp_path, "t1", environ=env, token_provider=lambda: "x",
-                            ics_dir=tmp_path / "out").name == "ics"  # --ics DIR wins
+    assert (
+        default_calendar(tmp_path, "t1", environ=env, token_provider=lambda: "x", ics_dir=tmp_path / "out").name
+        == "ics"
+    )  # --ics DIR wins
 
 
 def test_graph_calls_work_from_a_thread_that_already_runs_an_event_loop():

@@ -17,13 +17,13 @@ def _expand(server, event_id: str) -> list[dt.datetime]:  # type: ignore[no-unty
 
 
 def test_a_new_weekday_mid_quarter_leaves_past_occurrences_where_they_were(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
-    weekly = next(e for e in graph_server.state.mailbox_events("lead1@example.com")
-                  if "weekly" in e["subject"])
+    weekly = next(e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"])
     before = _expand(graph_server, weekly["id"])
     okrs.teams[1].checkin_weekday = 3  # Tuesdays -> Thursdays, from now on
     store_okrs(okrs, now=LATER)
@@ -34,8 +34,7 @@ def test_a_new_weekday_mid_quarter_leaves_past_occurrences_where_they_were(
     assert [s for s in before if s < LATER] == after
     assert [s.date() for s in after] == [dt.date(2026, 10, 6), dt.date(2026, 10, 13)]
     # the new series starts on the first Thursday from now, in the same mailbox
-    series = [e for e in graph_server.state.mailbox_events("lead1@example.com")
-              if "weekly" in e["subject"]]
+    series = [e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"]]
     assert len(series) == 2
     new = next(e for e in series if e["id"] != weekly["id"])
     assert new["start"]["dateTime"] == "2026-10-22T10:30:00"
@@ -46,39 +45,40 @@ def test_a_new_weekday_mid_quarter_leaves_past_occurrences_where_they_were(
     assert len(keys) == 2
     # a re-run changes nothing
     sent = graph_server.state.http_requests
-    assert [m.action for m in schedule(okr_db, "t1", calendar=cal, now=LATER).meetings
-            if m.team == "T1"] == ["unchanged"] * 3
+    assert [m.action for m in schedule(okr_db, "t1", calendar=cal, now=LATER).meetings if m.team == "T1"] == [
+        "unchanged"
+    ] * 3
     assert graph_server.state.http_requests == sent
 
 
 def test_a_new_lead_mid_quarter_takes_the_future_and_the_past_stays(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
-    old = next(e for e in graph_server.state.mailbox_events("lead1@example.com")
-               if "weekly" in e["subject"])
+    old = next(e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"])
     okrs.teams[1].lead = "newlead@example.com"
     store_okrs(okrs, now=LATER)
     report = schedule(okr_db, "t1", calendar=cal, now=LATER)
     assert report.ok
     # the old lead's series ends with its past; nothing in it is cancelled
-    assert [s.date() for s in _expand(graph_server, old["id"])] == [dt.date(2026, 10, 6),
-                                                                    dt.date(2026, 10, 13)]
+    assert [s.date() for s in _expand(graph_server, old["id"])] == [dt.date(2026, 10, 6), dt.date(2026, 10, 13)]
     # only meetings wholly ahead (the review from 29 October, the retro) moved whole
     gone = graph_server.state.cancelled
     assert old["id"] not in {c["event"]["id"] for c in gone}
-    assert {c["event"]["subject"] for c in gone} == {"T1: monthly OKR review",
-                                                     "T1: 2026-Q4 OKR retrospective"}
+    assert {c["event"]["subject"] for c in gone} == {"T1: monthly OKR review", "T1: 2026-Q4 OKR retrospective"}
     assert all(c["event"]["start"]["dateTime"] > "2026-10-20" for c in gone)
-    new = [e for e in graph_server.state.mailbox_events("newlead@example.com")
-           if "weekly" in e["subject"]]
+    new = [e for e in graph_server.state.mailbox_events("newlead@example.com") if "weekly" in e["subject"]]
     assert len(new) == 1 and new[0]["start"]["dateTime"] == "2026-10-20T10:30:00"
     # the retro lies ahead: it moves whole to the new lead (its old event cancelled)
-    retros = [e for e in graph_server.state.all_events() if "retrospective" in e["subject"]
-              and e["organizer"]["emailAddress"]["address"] in ("lead1@example.com",
-                                                                 "newlead@example.com")]
+    retros = [
+        e
+        for e in graph_server.state.all_events()
+        if "retrospective" in e["subject"]
+        and e["organizer"]["emailAddress"]["address"] in ("lead1@example.com", "newlead@example.com")
+    ]
     assert [r["organizer"]["emailAddress"]["address"] for r in retros] == ["newlead@example.com"]
 
 
@@ -97,8 +97,7 @@ def test_ics_keeps_the_ended_series_in_the_file(tmp_path, okr_db, store_okrs) ->
     schedule(okr_db, "t1", calendar=cal, now=LATER + dt.timedelta(hours=1))  # and again
     refresh_invites(okr_db, "t1", now=LATER + dt.timedelta(days=1), calendar=cal)  # rewrites it
     data = icalendar.Calendar.from_ical(cal.path_for("T0", "2026-Q4").read_bytes())
-    weekly = [e for e in data.walk("VEVENT") if "weekly" in str(e["SUMMARY"])
-              and "RECURRENCE-ID" not in e]
+    weekly = [e for e in data.walk("VEVENT") if "weekly" in str(e["SUMMARY"]) and "RECURRENCE-ID" not in e]
     assert sorted(e.decoded("DTSTART").time() for e in weekly) == [dt.time(9, 30), dt.time(11, 0)]
     ended = next(e for e in weekly if e.decoded("DTSTART").time() == dt.time(9, 30))
     assert ended.decoded("DTSTART").date() == dt.date(2026, 10, 5)
@@ -106,23 +105,22 @@ def test_ics_keeps_the_ended_series_in_the_file(tmp_path, okr_db, store_okrs) ->
 
 
 def test_new_members_mid_quarter_join_from_now_and_the_past_keeps_who_was_there(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
-    old = next(e for e in graph_server.state.mailbox_events("lead1@example.com")
-               if "weekly" in e["subject"])
+    old = next(e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"])
     okrs.teams[1].members = ("a1@example.com", "c1@example.com")  # b1 leaves, c1 joins
     store_okrs(okrs, now=LATER)
     assert schedule(okr_db, "t1", calendar=cal, now=LATER).ok
-    series = {e["id"]: e for e in graph_server.state.mailbox_events("lead1@example.com")
-              if "weekly" in e["subject"]}
+    series = {e["id"]: e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"]}
     assert {a["emailAddress"]["address"] for a in series[old["id"]]["attendees"]} == {
-        "a1@example.com", "b1@example.com"}
-    assert [s.date() for s in _expand(graph_server, old["id"])] == [dt.date(2026, 10, 6),
-                                                                    dt.date(2026, 10, 13)]
+        "a1@example.com",
+        "b1@example.com",
+    }
+    assert [s.date() for s in _expand(graph_server, old["id"])] == [dt.date(2026, 10, 6), dt.date(2026, 10, 13)]
     (new,) = [e for i, e in series.items() if i != old["id"]]
-    assert {a["emailAddress"]["address"] for a in new["attendees"]} == {"a1@example.com",
-                                                                        "c1@example.com"}
+    assert {a["emailAddress"]["address"] for a in new["attendees"]} == {"a1@example.com", "c1@example.com"}
     assert min(_expand(graph_server, new["id"])) > LATER

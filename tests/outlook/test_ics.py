@@ -124,8 +124,16 @@ def test_refresh_rewrites_overrides_with_new_status(ics_setup, okr_db) -> None: 
     with okr_db.read() as s:
         kr_id = next(k for k, kr in repo.load_key_results(s, "t1").items() if kr.team == "T0")
     with okr_db.transaction() as s:
-        repo.record_checkin(s, "t1", kr_id, value=77, confidence=0.9, note="big jump <i>!</i>",
-                            at=NOW + dt.timedelta(days=3), source="cli")
+        repo.record_checkin(
+            s,
+            "t1",
+            kr_id,
+            value=77,
+            confidence=0.9,
+            note="big jump <i>!</i>",
+            at=NOW + dt.timedelta(days=3),
+            source="cli",
+        )
     later = NOW + dt.timedelta(days=7)  # Monday 12 October 09:00 Madrid, before the 09:30 check-in
     report = refresh_invites(db, "t1", now=later, calendar=cal)
     assert {(u.team, u.kind) for u in report.updated} >= {("T0", "checkin")}

@@ -30,9 +30,12 @@ def test_another_tenants_meeting_key_is_not_found_here(app, client) -> None:  # 
     key = "okr-checkin-0123456789abcdef01234567"
     db = app.extensions["okr_db"]
     with db.transaction() as s:
-        upsert_meeting(s, "other-tenant", MeetingRecord(key, "Secret team", "checkin", "2026-Q4",
-                                                       "lead@other.example"),
-                       now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        upsert_meeting(
+            s,
+            "other-tenant",
+            MeetingRecord(key, "Secret team", "checkin", "2026-Q4", "lead@other.example"),
+            now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        )
     for path in (f"/api/meetings/{key}", f"/api/meetings/{key}/agenda"):
         reply = client.get(path)
         assert reply.status_code == 404 and "Secret team" not in reply.get_data(as_text=True)

@@ -34,8 +34,18 @@ HOSTILE = [
 
 
 def _row(title: str, **kw: object) -> StatusRow:
-    values = dict(kr_id="KR-1", title=title, owner="o@example.com", progress=0.42, expected=0.5,
-                  status=Status.AT_RISK, confidence=0.6, change=3.0, unit="users", last_note=title)
+    values = dict(
+        kr_id="KR-1",
+        title=title,
+        owner="o@example.com",
+        progress=0.42,
+        expected=0.5,
+        status=Status.AT_RISK,
+        confidence=0.6,
+        change=3.0,
+        unit="users",
+        last_note=title,
+    )
     values.update(kw)
     return StatusRow(**values)  # type: ignore[arg-type]
 
@@ -46,8 +56,12 @@ def _doc(html: str) -> lxml.html.HtmlElement:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_kr_text_is_shown_literally_and_runs_nothing(text: str) -> None:
-    body = render_status(text, [_row(text, owner=text)], as_of=dt.date(2026, 10, 5),
-                         workbook_url="https://contoso.sharepoint.com/okrs.xlsx")
+    body = render_status(
+        text,
+        [_row(text, owner=text)],
+        as_of=dt.date(2026, 10, 5),
+        workbook_url="https://contoso.sharepoint.com/okrs.xlsx",
+    )
     doc = _doc(body.html)
     # nothing active survives
     assert not doc.xpath("//script|//style|//iframe|//img|//object|//embed|//form")
@@ -74,14 +88,12 @@ def test_only_https_links_are_written() -> None:
     assert safe_link("http://example.com") is None
     assert safe_link('https://ok.example/"onmouseover=x') is None
     assert safe_link(" https://ok.example/a?b=1&c=2 ") == "https://ok.example/a?b=1&c=2"
-    body = render_status("T", [_row("x")], as_of=dt.date(2026, 10, 5),
-                         workbook_url="javascript:alert(1)")
+    body = render_status("T", [_row("x")], as_of=dt.date(2026, 10, 5), workbook_url="javascript:alert(1)")
     assert not _doc(body.html).xpath("//a")
 
 
 def test_outlook_safe_markup() -> None:
-    body = render_status("T", [_row("x", progress=0.42), _row("y", progress=None)],
-                         as_of=dt.date(2026, 10, 5))
+    body = render_status("T", [_row("x", progress=0.42), _row("y", progress=None)], as_of=dt.date(2026, 10, 5))
     doc = _doc(body.html)
     assert "<style" not in body.html.lower() and "<script" not in body.html.lower()
     assert "class=" not in body.html  # no stylesheet to refer to
@@ -102,13 +114,25 @@ def test_control_characters_and_surrogates_are_made_safe() -> None:
 
 def test_discussion_findings_keep_only_this_teams_talking_points() -> None:
     okrs = make_okrs(2)
-    def f(pitfall: str, team: str | None = None, kr: str | None = None,
-          severity: Severity = Severity.WARNING) -> Finding:
-        return Finding(rule=pitfall, pitfall=pitfall, severity=severity,
-                       location=Location(team=team, key_result=kr), message=f"{pitfall} msg")
-    findings = [f("stale", kr="KR-0000A"), f("unacknowledged-dependency", team="T0"),
-                f("too-many-krs", team="T0"), f("stale", kr="KR-0001A"),
-                f("low-confidence-unaddressed", kr="KR-0000B", severity=Severity.INFO)]
+
+    def f(
+        pitfall: str, team: str | None = None, kr: str | None = None, severity: Severity = Severity.WARNING
+    ) -> Finding:
+        return Finding(
+            rule=pitfall,
+            pitfall=pitfall,
+            severity=severity,
+            location=Location(team=team, key_result=kr),
+            message=f"{pitfall} msg",
+        )
+
+    findings = [
+        f("stale", kr="KR-0000A"),
+        f("unacknowledged-dependency", team="T0"),
+        f("too-many-krs", team="T0"),
+        f("stale", kr="KR-0001A"),
+        f("low-confidence-unaddressed", kr="KR-0000B", severity=Severity.INFO),
+    ]
     kept = discussion_findings(findings, okrs, "T0")
     assert [x.message for x in kept] == ["stale msg", "unacknowledged-dependency msg"]
     html = render_status("T0", [], kept, as_of=dt.date(2026, 10, 5)).html
@@ -118,11 +142,14 @@ def test_discussion_findings_keep_only_this_teams_talking_points() -> None:
 def test_build_invite_from_scoring_with_weekly_change_and_last_note() -> None:
     okrs = make_okrs(1)
     at = lambda d: dt.datetime(2026, 10, d, 12, tzinfo=dt.UTC)  # noqa: E731
-    checkins = [CheckIn("KR-0000A", at(1), 10, 0.6, "first <b>week</b>"),
-                CheckIn("KR-0000A", at(12), 25, 0.8, "second week"),
-                CheckIn("KR-0000A", at(14), 30, 0.3, "")]
-    body = build_invite(okrs, "T0", quarter=Quarter(2026, 4), today=dt.date(2026, 10, 15),
-                        checkins=checkins, findings=[])
+    checkins = [
+        CheckIn("KR-0000A", at(1), 10, 0.6, "first <b>week</b>"),
+        CheckIn("KR-0000A", at(12), 25, 0.8, "second week"),
+        CheckIn("KR-0000A", at(14), 30, 0.3, ""),
+    ]
+    body = build_invite(
+        okrs, "T0", quarter=Quarter(2026, 4), today=dt.date(2026, 10, 15), checkins=checkins, findings=[]
+    )
     doc = _doc(body.html)
     rows = doc.xpath("//table[not(ancestor::table)]/tr[td]")
     assert len(rows) == 2

@@ -14,8 +14,7 @@ NOW = dt.datetime(2026, 10, 5, 7, 0, tzinfo=dt.UTC)
 
 
 def _rec(key: str, team: str = "Growth", **kw: object) -> MeetingRecord:
-    return MeetingRecord(key=key, team=team, kind="checkin", quarter="2026-Q4",
-                         organizer="lead@example.com", **kw)  # type: ignore[arg-type]
+    return MeetingRecord(key=key, team=team, kind="checkin", quarter="2026-Q4", organizer="lead@example.com", **kw)  # type: ignore[arg-type]
 
 
 def test_upsert_then_list_is_scoped_by_tenant(okr_db) -> None:  # type: ignore[no-untyped-def]
@@ -23,8 +22,12 @@ def test_upsert_then_list_is_scoped_by_tenant(okr_db) -> None:  # type: ignore[n
         upsert_meeting(s, "t1", _rec("k1", snapshot={"start": "x"}), now=NOW)
         upsert_meeting(s, "t2", _rec("k1", team="Other"), now=NOW)
     with okr_db.transaction() as s:
-        upsert_meeting(s, "t1", _rec("k1", state=CREATED, graph_id="AAMk1", sequence=2,
-                                     body_start=NOW), now=NOW + dt.timedelta(hours=1))
+        upsert_meeting(
+            s,
+            "t1",
+            _rec("k1", state=CREATED, graph_id="AAMk1", sequence=2, body_start=NOW),
+            now=NOW + dt.timedelta(hours=1),
+        )
     with okr_db.read() as s:
         mine = list_meetings(s, "t1")
         theirs = list_meetings(s, "t2")
@@ -51,14 +54,32 @@ def test_migration_0002_follows_0001_and_downgrades(okr_db) -> None:  # type: ig
     assert "meetings" not in inspect(okr_db.engine).get_table_names()
     command.upgrade(cfg, "0002_meetings")
     columns = {c["name"] for c in inspect(okr_db.engine).get_columns("meetings")}
-    assert {"tenant_id", "key", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence",
-            "body_hash", "state", "transaction_id"} <= columns
+    assert {
+        "tenant_id",
+        "key",
+        "graph_id",
+        "ical_uid",
+        "change_key",
+        "ics_uid",
+        "sequence",
+        "body_hash",
+        "state",
+        "transaction_id",
+    } <= columns
 
 
 def test_migration_0003_adds_the_retro_attachment_and_downgrades(okr_db) -> None:  # type: ignore[no-untyped-def]
     with okr_db.transaction() as s:
-        upsert_meeting(s, "t1", _rec("k1", attachment={"id": "A1", "sha256": "x"},
-                                     retired=[{"organizer": "old@example.com", "graph_id": "E1"}]), now=NOW)
+        upsert_meeting(
+            s,
+            "t1",
+            _rec(
+                "k1",
+                attachment={"id": "A1", "sha256": "x"},
+                retired=[{"organizer": "old@example.com", "graph_id": "E1"}],
+            ),
+            now=NOW,
+        )
     with okr_db.read() as s:
         (rec,) = list_meetings(s, "t1")
     assert rec.attachment == {"id": "A1", "sha256": "x"}

@@ -12,8 +12,7 @@ from tests.outlook.conftest import NOW, make_okrs
 
 
 def _slots(plan, team: str) -> list[tuple[dt.datetime, dt.datetime, str]]:  # type: ignore[no-untyped-def]
-    return [(s, s + m.duration, m.kind) for m in plan.meetings if m.team == team
-            for s in occurrences(m)]
+    return [(s, s + m.duration, m.kind) for m in plan.meetings if m.team == team for s in occurrences(m)]
 
 
 def test_no_team_has_overlapping_meetings_or_meetings_after_its_retro() -> None:
@@ -40,10 +39,10 @@ def test_the_review_replaces_the_thursday_check_in_and_the_retro_the_last_one() 
 
 def test_holidays_get_no_meeting_and_a_retro_on_a_holiday_moves_earlier() -> None:
     okrs = make_okrs(2)
-    okrs = dataclasses.replace(okrs, settings=dataclasses.replace(
-        okrs.settings, holidays=(dt.date(2026, 10, 12), dt.date(2026, 12, 28))))
-    plan = plan_cadence(okrs, tenant="t1", now=NOW,
-                        settings=CadenceSettings(holidays=(dt.date(2026, 10, 13),)))
+    okrs = dataclasses.replace(
+        okrs, settings=dataclasses.replace(okrs.settings, holidays=(dt.date(2026, 10, 12), dt.date(2026, 12, 28)))
+    )
+    plan = plan_cadence(okrs, tenant="t1", now=NOW, settings=CadenceSettings(holidays=(dt.date(2026, 10, 13),)))
     t0 = {m.kind: m for m in plan.meetings if m.team == "T0"}  # Mondays
     days = [s.date() for s in occurrences(t0[CHECKIN])]
     assert dt.date(2026, 10, 12) not in days and dt.date(2026, 10, 19) in days
@@ -53,13 +52,13 @@ def test_holidays_get_no_meeting_and_a_retro_on_a_holiday_moves_earlier() -> Non
     assert dt.date(2026, 10, 13) not in [s.date() for s in occurrences(t1[CHECKIN])]
 
 
-def test_skipped_occurrences_are_cancelled_in_outlook_the_series_kept(okr_db, store_okrs, graph_server,
-                                                                      graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_skipped_occurrences_are_cancelled_in_outlook_the_series_kept(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(4))
     report = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
     assert report.ok
-    weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com")
-                  if "weekly" in e["subject"])
+    weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com") if "weekly" in e["subject"])
     with graph_server.state.lock:
         ev = graph_server.state.events[weekly["id"]]
         cancelled = sorted(i.rsplit("_", 1)[1][:8] for i in ev.cancelled)
@@ -78,12 +77,10 @@ def test_the_settings_sheet_holidays_reach_the_plan() -> None:
     from addin.excel.reader import read_workbook
     from tests.excel.factories import make_template_workbook
 
-    data = make_template_workbook(settings={"Quarter": "2026-Q4",
-                                            "Holidays": "2026-10-12; 2026-12-08"})
+    data = make_template_workbook(settings={"Quarter": "2026-Q4", "Holidays": "2026-10-12; 2026-12-08"})
     result = read_workbook(data, today=dt.date(2026, 10, 1))
     assert result.okrs.settings.holidays == (dt.date(2026, 10, 12), dt.date(2026, 12, 8))
-    bad = read_workbook(make_template_workbook(settings={"Holidays": "next Monday"}),
-                        today=dt.date(2026, 10, 1))
+    bad = read_workbook(make_template_workbook(settings={"Holidays": "next Monday"}), today=dt.date(2026, 10, 1))
     (problem,) = [p for p in bad.problems if "Holidays" in p.message]
     assert "2026-12-24" in problem.message and problem.location.sheet == "Settings"
 
@@ -92,8 +89,7 @@ def test_holidays_synced_from_the_workbook_reach_schedule(okr_db, store_okrs, tm
     from addin.outlook.ics import IcsCalendar
 
     okrs = make_okrs(1)
-    okrs = dataclasses.replace(okrs, settings=dataclasses.replace(
-        okrs.settings, holidays=(dt.date(2026, 10, 12),)))
+    okrs = dataclasses.replace(okrs, settings=dataclasses.replace(okrs.settings, holidays=(dt.date(2026, 10, 12),)))
     assert store_okrs(okrs).settings.holidays == (dt.date(2026, 10, 12),)
     cal = IcsCalendar(tmp_path / "ics")
     assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
@@ -107,14 +103,18 @@ def test_a_series_whose_first_day_is_skipped_plans_the_same_on_every_run() -> No
     first = plan_cadence(make_okrs(4), tenant="t1", now=now)
     checkin = next(m for m in first.meetings if m.team == "T3" and m.kind == CHECKIN)
     assert checkin.recurrence.range_start == dt.date(2026, 12, 3) and checkin.skip_dates == ()
-    again = plan_cadence(make_okrs(4), tenant="t1", now=now,
-                         keep_start={m.key: (m.recurrence.range_start if m.recurrence
-                                             else m.start.date()) for m in first.meetings})
+    again = plan_cadence(
+        make_okrs(4),
+        tenant="t1",
+        now=now,
+        keep_start={m.key: (m.recurrence.range_start if m.recurrence else m.start.date()) for m in first.meetings},
+    )
     assert again.meetings == first.meetings
 
 
 def test_skipped_days_are_cancelled_even_when_the_create_reply_was_lost(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     from tests.outlook.graph_server import Faults
 
     store_okrs(make_okrs(4))
@@ -122,7 +122,6 @@ def test_skipped_days_are_cancelled_even_when_the_create_reply_was_lost(
     assert not schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW).ok
     graph_server.state.faults = Faults()
     assert schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW).ok  # found by key
-    weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com")
-                  if "weekly" in e["subject"])
+    weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com") if "weekly" in e["subject"])
     with graph_server.state.lock:
         assert len(graph_server.state.events[weekly["id"]].cancelled) == 2

@@ -23,18 +23,20 @@ from tests.outlook.conftest import NOW, make_okrs
 
 
 def _join_urls(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {e["id"]: e["onlineMeeting"]["joinUrl"] for e in server.state.all_events()
-            if e.get("onlineMeeting")}
+    return {e["id"]: e["onlineMeeting"]["joinUrl"] for e in server.state.all_events() if e.get("onlineMeeting")}
 
 
 def _occurrence_bodies(server) -> list[str]:  # type: ignore[no-untyped-def]
     with server.state.lock:
-        return [i["body"]["content"] for ev in server.state.events.values()
-                for iid, i in ev.instances.items() if iid in ev.patched]
+        return [
+            i["body"]["content"]
+            for ev in server.state.events.values()
+            for iid, i in ev.instances.items()
+            if iid in ev.patched
+        ]
 
 
-def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, graph_server,
-                                                         graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(3)
     store_okrs(okrs)
     cal = graph_calendar()
@@ -52,8 +54,13 @@ def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, gra
     # a schedule change that rewrites the series' text (the workbook link) and the members
     okrs.teams[1].members = ("a1@example.com", "c1@example.com")
     store_okrs(okrs)
-    changed = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1),
-                       settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"))
+    changed = schedule(
+        okr_db,
+        "t1",
+        calendar=cal,
+        now=NOW + dt.timedelta(hours=1),
+        settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"),
+    )
     assert changed.ok and changed.updated
     for event in graph_server.state.all_events():
         content = event["body"]["content"]
@@ -64,19 +71,18 @@ def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, gra
         assert "teams.microsoft.com" in body and extract(body, STATUS)
 
 
-def test_a_mailbox_without_teams_is_reported_not_failed(okr_db, store_okrs, graph_server,
-                                                        graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_mailbox_without_teams_is_reported_not_failed(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     graph_server.state.no_teams.add("lead1@example.com")
     report = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
     assert report.ok and len(report.created) == 6
-    assert {(w.team, w.kind) for w in report.warnings} == {("T1", "checkin"), ("T1", "review"),
-                                                           ("T1", "retro")}
+    assert {(w.team, w.kind) for w in report.warnings} == {("T1", "checkin"), ("T1", "review"), ("T1", "retro")}
     assert all("Teams join link" in w.message for w in report.warnings)
 
 
 def test_refresh_sends_at_most_one_notice_per_occurrence_and_none_when_idle(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(3))
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
@@ -96,21 +102,23 @@ def test_refresh_sends_at_most_one_notice_per_occurrence_and_none_when_idle(
 
 
 def test_attendee_change_notifies_only_who_changed_and_keeps_exceptions(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
     refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
-    weekly = next(e for e in graph_server.state.mailbox_events("lead1@example.com")
-                  if "weekly" in e["subject"])
+    weekly = next(e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"])
     assert graph_server.state.exceptions_of(weekly["id"])  # the status occurrence
     before = len(graph_server.state.notices)
     okrs.teams[1].members = ("a1@example.com", "b1@example.com", "c1@example.com")
     store_okrs(okrs)
     report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1))
     assert {(m.team, m.kind): m.changes for m in report.updated} == {
-        ("T1", "checkin"): ("attendees",), ("T1", "retro"): ("attendees",)}
+        ("T1", "checkin"): ("attendees",),
+        ("T1", "retro"): ("attendees",),
+    }
     new = graph_server.state.notices[before:]
     assert {(n.attendee, n.what) for n in new} == {("c1@example.com", "invitation")}
     assert len(new) == 2  # the series and the retro
@@ -120,8 +128,7 @@ def test_attendee_change_notifies_only_who_changed_and_keeps_exceptions(
     assert not refresh_invites(okr_db, "t1", now=NOW + dt.timedelta(hours=2), calendar=cal).updated
 
 
-def test_a_changed_recurrence_forgets_the_status_it_discarded(okr_db, store_okrs, graph_server,
-                                                              graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_recurrence_forgets_the_status_it_discarded(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(okrs)
     cal = graph_calendar()
@@ -138,8 +145,7 @@ def test_a_changed_recurrence_forgets_the_status_it_discarded(okr_db, store_okrs
     assert [u.kind for u in again.updated] == ["checkin"]
 
 
-def test_mail_mode_sends_a_preread_and_never_edits_the_event(okr_db, store_okrs, graph_server,
-                                                             graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_mail_mode_sends_a_preread_and_never_edits_the_event(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
@@ -151,13 +157,11 @@ def test_mail_mode_sends_a_preread_and_never_edits_the_event(okr_db, store_okrs,
     mails = graph_server.state.mails
     assert {m["mailbox"] for m in mails} == {"lead0@example.com", "lead1@example.com"}
     t1 = next(m["message"] for m in mails if m["mailbox"] == "lead1@example.com")
-    assert {r["emailAddress"]["address"] for r in t1["toRecipients"]} == {"a1@example.com",
-                                                                          "b1@example.com"}
+    assert {r["emailAddress"]["address"] for r in t1["toRecipients"]} == {"a1@example.com", "b1@example.com"}
     assert t1["subject"].startswith("Pre-read: T1: weekly OKR check-in")
     assert "key results" in t1["body"]["content"]
     # once per occurrence
-    assert not refresh_invites(okr_db, "t1", now=NOW + dt.timedelta(hours=1), calendar=cal,
-                               settings=settings).updated
+    assert not refresh_invites(okr_db, "t1", now=NOW + dt.timedelta(hours=1), calendar=cal, settings=settings).updated
     assert len(graph_server.state.mails) == 2
 
 
@@ -166,8 +170,7 @@ def test_off_mode_sends_nothing(okr_db, store_okrs, graph_server, graph_calendar
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
     sent = graph_server.state.http_requests
-    report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal,
-                             settings=CadenceSettings(invite_status="off"))
+    report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="off"))
     assert report.ok and report.mode == "off" and not report.updated
     assert graph_server.state.http_requests == sent
 
@@ -185,25 +188,43 @@ def test_invite_status_setting_is_read_and_checked() -> None:
 
 def _event(zone: str, *, recurrence: bool = False) -> dict[str, object]:
     body: dict[str, object] = {
-        "subject": "x", "start": {"dateTime": "2026-10-06T10:00:00", "timeZone": zone},
-        "end": {"dateTime": "2026-10-06T10:30:00", "timeZone": zone}}
+        "subject": "x",
+        "start": {"dateTime": "2026-10-06T10:00:00", "timeZone": zone},
+        "end": {"dateTime": "2026-10-06T10:30:00", "timeZone": zone},
+    }
     if recurrence:
         body["recurrence"] = {
             "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"]},
-            "range": {"type": "endDate", "startDate": "2026-10-06", "endDate": "2026-10-27",
-                      "recurrenceTimeZone": zone}}
+            "range": {
+                "type": "endDate",
+                "startDate": "2026-10-06",
+                "endDate": "2026-10-27",
+                "recurrenceTimeZone": zone,
+            },
+        }
     return body
 
 
-@pytest.mark.parametrize("zone, accepted", [
-    ("Romance Standard Time", True), ("Eastern Standard Time", True), ("America/New_York", True),
-    ("Asia/Kolkata", True), ("Europe/Kiev", True), ("UTC", True),
-    ("Europe/Madrid", False), ("America/Montreal", False), ("Mars/Olympus", False),
-])
-def test_local_graph_accepts_exactly_the_documented_time_zones(graph_server, zone: str,
-                                                               accepted: bool) -> None:  # type: ignore[no-untyped-def]
-    reply = httpx.post(f"{graph_server.base_url}/users/lead@example.com/events",
-                       json=_event(zone, recurrence=True), headers={"Authorization": "Bearer t0k3n"})
+@pytest.mark.parametrize(
+    "zone, accepted",
+    [
+        ("Romance Standard Time", True),
+        ("Eastern Standard Time", True),
+        ("America/New_York", True),
+        ("Asia/Kolkata", True),
+        ("Europe/Kiev", True),
+        ("UTC", True),
+        ("Europe/Madrid", False),
+        ("America/Montreal", False),
+        ("Mars/Olympus", False),
+    ],
+)
+def test_local_graph_accepts_exactly_the_documented_time_zones(graph_server, zone: str, accepted: bool) -> None:  # type: ignore[no-untyped-def]
+    reply = httpx.post(
+        f"{graph_server.base_url}/users/lead@example.com/events",
+        json=_event(zone, recurrence=True),
+        headers={"Authorization": "Bearer t0k3n"},
+    )
     assert (reply.status_code == 201) is accepted, reply.text
     if not accepted:
         assert "Graph accepts" in reply.json()["error"]["message"]
@@ -211,11 +232,19 @@ def test_local_graph_accepts_exactly_the_documented_time_zones(graph_server, zon
 
 
 def test_local_graph_throttles_past_four_requests_per_mailbox(graph_server) -> None:  # type: ignore[no-untyped-def]
-    items = [{"id": str(i), "method": "POST", "url": f"/users/{box}/events",
-              "headers": {"Content-Type": "application/json"}, "body": _event("UTC")}
-             for i, box in enumerate(["one@example.com"] * 5 + ["two@example.com"])]
-    reply = httpx.post(f"{graph_server.base_url}/$batch", json={"requests": items},
-                       headers={"Authorization": "Bearer t0k3n"})
+    items = [
+        {
+            "id": str(i),
+            "method": "POST",
+            "url": f"/users/{box}/events",
+            "headers": {"Content-Type": "application/json"},
+            "body": _event("UTC"),
+        }
+        for i, box in enumerate(["one@example.com"] * 5 + ["two@example.com"])
+    ]
+    reply = httpx.post(
+        f"{graph_server.base_url}/$batch", json={"requests": items}, headers={"Authorization": "Bearer t0k3n"}
+    )
     statuses = {r["id"]: r for r in reply.json()["responses"]}
     assert [statuses[str(i)]["status"] for i in range(6)] == [201, 201, 201, 201, 429, 201]
     assert int(statuses["4"]["headers"]["Retry-After"]) >= 1
@@ -223,8 +252,7 @@ def test_local_graph_throttles_past_four_requests_per_mailbox(graph_server) -> N
     graph_server.state.max_in_flight.clear()  # the test asked for 5 at once on purpose
 
 
-def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_server,
-                                                     graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     # one lead organising many teams' meetings: 15 events in one mailbox
     teams = [dataclasses.replace(okrs.teams[0], name=f"Team {i}") for i in range(5)]
@@ -236,7 +264,8 @@ def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_s
 
 
 def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     cal = graph_calendar()
     schedule(okr_db, "t1", calendar=cal, now=NOW)
@@ -247,8 +276,13 @@ def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
     status = extract(retro["body"]["content"], STATUS)
     assert status
     # schedule rewrites the retro's text (a workbook link): the status stays in the calendar
-    report = schedule(okr_db, "t1", calendar=cal, now=before_retro,
-                      settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"))
+    report = schedule(
+        okr_db,
+        "t1",
+        calendar=cal,
+        now=before_retro,
+        settings=CadenceSettings(workbook_url="https://example.com/okr.xlsx"),
+    )
     assert report.ok and ("T0", "retro") in {(m.team, m.kind) for m in report.updated}
     retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
     assert "https://example.com/okr.xlsx" in retro["body"]["content"]
@@ -258,8 +292,7 @@ def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
     assert not refresh_invites(okr_db, "t1", now=before_retro, calendar=cal).updated
 
 
-def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server,
-                                                 graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     from addin.graph.directory import forget
     from addin.outlook.mailbox_check import with_people_check
 
@@ -267,23 +300,27 @@ def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server
     okrs.teams[1].members = ("a1@example.com", "outsider@elsewhere.example")
     store_okrs(okrs)
     forget()
-    graph_server.state.directory = {"lead0@example.com", "lead1@example.com", "a0@example.com",
-                                    "b0@example.com", "a1@example.com"}
+    graph_server.state.directory = {
+        "lead0@example.com",
+        "lead1@example.com",
+        "a0@example.com",
+        "b0@example.com",
+        "a1@example.com",
+    }
     cal = with_people_check(graph_calendar())
     try:
         assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
-        report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal,
-                                 settings=CadenceSettings(invite_status="mail"))
+        report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="mail"))
     finally:
         forget()
     assert report.ok
-    recipients = {r["emailAddress"]["address"] for m in graph_server.state.mails
-                  for r in m["message"]["toRecipients"]}
+    recipients = {r["emailAddress"]["address"] for m in graph_server.state.mails for r in m["message"]["toRecipients"]}
     assert "outsider@elsewhere.example" not in recipients and "a1@example.com" in recipients
 
 
-def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(okr_db, store_okrs, graph_server,
-                                                                       graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     from addin.outlook.schedule import REFRESH_FIELDS, _recorder
     from addin.store.meetings import get_meeting
 

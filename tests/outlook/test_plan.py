@@ -33,7 +33,8 @@ def test_each_team_gets_weekly_monthly_and_retro() -> None:
     plan = plan_cadence(make_okrs(3), tenant="t1", now=NOW)
     assert plan.quarter.label == "2026-Q4"
     assert sorted((m.team, m.kind) for m in plan.meetings) == sorted(
-        (f"T{i}", k) for i in range(3) for k in (CHECKIN, REVIEW, RETRO))
+        (f"T{i}", k) for i in range(3) for k in (CHECKIN, REVIEW, RETRO)
+    )
 
 
 def test_weekly_checkin_uses_team_slot_and_ends_at_quarter_end() -> None:
@@ -93,11 +94,11 @@ def test_dependency_on_a_kr_id_links_its_team() -> None:
 
 
 def test_review_day_is_configurable() -> None:
-    plan = plan_cadence(make_okrs(1), tenant="t1", now=NOW,
-                        settings=CadenceSettings(review_weekday=0, review_index="first"))
+    plan = plan_cadence(
+        make_okrs(1), tenant="t1", now=NOW, settings=CadenceSettings(review_weekday=0, review_index="first")
+    )
     review = _by(plan, "T0", REVIEW)
-    assert [s.date() for s in occurrences(review)] == [
-        dt.date(2026, 10, 5), dt.date(2026, 11, 2), dt.date(2026, 12, 7)]
+    assert [s.date() for s in occurrences(review)] == [dt.date(2026, 10, 5), dt.date(2026, 11, 2), dt.date(2026, 12, 7)]
 
 
 def test_retro_is_in_last_week_of_quarter() -> None:
@@ -111,9 +112,12 @@ def test_retro_is_in_last_week_of_quarter() -> None:
 
 def test_keys_are_stable_and_distinct() -> None:
     a = plan_cadence(make_okrs(3), tenant="t1", now=NOW)
-    b = plan_cadence(make_okrs(3), tenant="t1", now=NOW + dt.timedelta(days=20),
-                     keep_start={m.key: (m.recurrence.range_start if m.recurrence else m.start.date())
-                                 for m in a.meetings})
+    b = plan_cadence(
+        make_okrs(3),
+        tenant="t1",
+        now=NOW + dt.timedelta(days=20),
+        keep_start={m.key: (m.recurrence.range_start if m.recurrence else m.start.date()) for m in a.meetings},
+    )
     assert [m.key for m in a.meetings] == [m.key for m in b.meetings]
     assert [m.fingerprint() for m in a.meetings] == [m.fingerprint() for m in b.meetings]
     other = plan_cadence(make_okrs(3), tenant="t2", now=NOW)
@@ -160,8 +164,9 @@ def test_team_without_lead_is_skipped_with_reason() -> None:
 
 
 def test_bad_time_zone_names_the_team() -> None:
-    okrs = OkrSet(settings=Settings(quarter="2026-Q4"),
-                  teams=[Team("Ops", lead="o@example.com", timezone="Mars/Olympus")])
+    okrs = OkrSet(
+        settings=Settings(quarter="2026-Q4"), teams=[Team("Ops", lead="o@example.com", timezone="Mars/Olympus")]
+    )
     with pytest.raises(InputError) as err:
         plan_cadence(okrs, tenant="t1", now=NOW)
     assert err.value.code == "bad_timezone" and err.value.details["team"] == "Ops"
@@ -175,9 +180,11 @@ def test_unknown_team_and_bad_quarter_are_input_errors() -> None:
 
 
 def test_subject_never_carries_a_header_line() -> None:
-    okrs = OkrSet(settings=Settings(quarter="2026-Q4"),
-                  teams=[Team("Ops\r\nBcc: evil@example.com", lead="o@example.com")],
-                  key_results=[KeyResult("Ops", "o", "x")])
+    okrs = OkrSet(
+        settings=Settings(quarter="2026-Q4"),
+        teams=[Team("Ops\r\nBcc: evil@example.com", lead="o@example.com")],
+        key_results=[KeyResult("Ops", "o", "x")],
+    )
     plan = plan_cadence(okrs, tenant="t1", now=NOW)
     for m in plan.meetings:
         assert "\n" not in m.subject and "\r" not in m.subject

@@ -29,15 +29,18 @@ def _retro_start(db, team: str = "T0") -> dt.datetime:  # type: ignore[no-untype
 
 
 def _retro_event(server, team: str) -> dict:  # type: ignore[no-untyped-def]
-    return next(e for e in server.state.all_events() if e["subject"].startswith(f"{team}:")
-                and "retro" in e["subject"].lower())
+    return next(
+        e for e in server.state.all_events() if e["subject"].startswith(f"{team}:") and "retro" in e["subject"].lower()
+    )
 
 
 def _tagged_build(tag: str):  # type: ignore[no-untyped-def]
     """A fast stand-in for the Word build: the team, its KR values and a tag, as bytes."""
+
     def build(data) -> bytes:  # type: ignore[no-untyped-def]
         values = [(kr.title, kr.current) for kr in data.okrs.key_results if kr.team == data.team.name]
         return f"PK{tag}|{data.team.name}|{values}".encode()
+
     return build
 
 
@@ -90,8 +93,9 @@ def test_changed_content_replaces_the_pack_and_only_then(okr_db, store_okrs, gra
 def test_large_pack_goes_through_an_upload_session(okr_db, graph_server, scheduled) -> None:  # type: ignore[no-untyped-def]
     _okrs, cal = scheduled
     big = random.Random(5).randbytes(7_000_000)
-    report = attach_retro_packs(okr_db, "t1", now=_retro_start(okr_db) - dt.timedelta(days=1),
-                                calendar=cal, build=lambda data: big)
+    report = attach_retro_packs(
+        okr_db, "t1", now=_retro_start(okr_db) - dt.timedelta(days=1), calendar=cal, build=lambda data: big
+    )
     assert report.ok and all(m.size == len(big) for m in report.attached)
     for team in ("T0", "T1"):
         (att,) = graph_server.state.attachments_of(_retro_event(graph_server, team)["id"])
@@ -106,29 +110,28 @@ def test_large_pack_goes_through_an_upload_session(okr_db, graph_server, schedul
 def test_only_retros_not_yet_started_within_the_window(okr_db, graph_server, scheduled) -> None:  # type: ignore[no-untyped-def]
     _okrs, cal = scheduled
     start = _retro_start(okr_db)
-    early = attach_retro_packs(okr_db, "t1", now=start - dt.timedelta(days=8), calendar=cal,
-                               build=_tagged_build("x"))
+    early = attach_retro_packs(okr_db, "t1", now=start - dt.timedelta(days=8), calendar=cal, build=_tagged_build("x"))
     assert not early.meetings and graph_server.state.operations["POST attachment"] == 0
-    late = attach_retro_packs(okr_db, "t1", now=start + dt.timedelta(minutes=1), calendar=cal,
-                              build=_tagged_build("x"))
+    late = attach_retro_packs(okr_db, "t1", now=start + dt.timedelta(minutes=1), calendar=cal, build=_tagged_build("x"))
     assert "T0" not in {m.team for m in late.meetings}
 
 
-def test_lost_replies_and_throttling_still_leave_one_pack(okr_db, graph_server, graph_calendar,
-                                                          scheduled, sleeps) -> None:  # type: ignore[no-untyped-def]
+def test_lost_replies_and_throttling_still_leave_one_pack(
+    okr_db, graph_server, graph_calendar, scheduled, sleeps
+) -> None:  # type: ignore[no-untyped-def]
     _okrs, _cal = scheduled
     soon = _retro_start(okr_db) - dt.timedelta(days=1)
     graph_server.state.faults = Faults(drop=1.0)  # every answer lost: the POSTs land, we never hear
-    first = attach_retro_packs(okr_db, "t1", now=soon, calendar=graph_calendar(max_attempts=2),
-                               build=_tagged_build("v1"))
+    first = attach_retro_packs(
+        okr_db, "t1", now=soon, calendar=graph_calendar(max_attempts=2), build=_tagged_build("v1")
+    )
     assert not first.ok and {m.action for m in first.meetings} == {"failed"}
     event = _retro_event(graph_server, "T0")["id"]
     assert len(graph_server.state.attachments_of(event)) == 2  # the retry sent it again
     graph_server.state.faults = Faults(throttle=0.3, seed=3)
     graph_server.state.page_size = 1  # the copies are found page by page (nextLink)
     waited = len(sleeps.waits)
-    second = attach_retro_packs(okr_db, "t1", now=soon, calendar=graph_calendar(),
-                                build=_tagged_build("v1"))
+    second = attach_retro_packs(okr_db, "t1", now=soon, calendar=graph_calendar(), build=_tagged_build("v1"))
     assert second.ok and len(second.attached) == 2
     for team in ("T0", "T1"):
         assert len(graph_server.state.attachments_of(_retro_event(graph_server, team)["id"])) == 1
@@ -141,8 +144,12 @@ def test_lost_replies_and_throttling_still_leave_one_pack(okr_db, graph_server, 
 def test_the_local_graph_rejects_a_bad_attachment_body(graph_server, scheduled) -> None:  # type: ignore[no-untyped-def]
     event = _retro_event(graph_server, "T0")
     url = f"{graph_server.base_url}/users/lead0@example.com/events/{event['id']}/attachments"
-    body = {"@odata.type": "#microsoft.graph.fileAttachment", "name": "x.docx",
-            "contentBytes": base64.b64encode(b"x").decode(), "colour": "red"}
+    body = {
+        "@odata.type": "#microsoft.graph.fileAttachment",
+        "name": "x.docx",
+        "contentBytes": base64.b64encode(b"x").decode(),
+        "colour": "red",
+    }
     reply = httpx.post(url, json=body, headers={"Authorization": "Bearer test-token"})
     assert reply.status_code == 400 and "colour" in reply.text
     assert graph_server.state.violations
@@ -154,8 +161,7 @@ def test_the_local_graph_rejects_a_bad_attachment_body(graph_server, scheduled) 
 
 def _retro_vevent(path: Path) -> icalendar.Event:
     cal = icalendar.Calendar.from_ical(path.read_bytes())
-    return next(e for e in cal.walk("VEVENT") if "retro" in str(e["SUMMARY"]).lower()
-                and "RECURRENCE-ID" not in e)
+    return next(e for e in cal.walk("VEVENT") if "retro" in str(e["SUMMARY"]).lower() and "RECURRENCE-ID" not in e)
 
 
 def test_ics_attach_is_inline_base64_uid_kept_sequence_bumped(okr_db, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -171,13 +177,11 @@ def test_ics_attach_is_inline_base64_uid_kept_sequence_bumped(okr_db, store_okrs
     after = _retro_vevent(path)
     assert after["UID"] == before["UID"] and int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     attach = after["ATTACH"]
-    assert attach.params["FMTTYPE"] == ("application/vnd.openxmlformats-officedocument."
-                                        "wordprocessingml.document")
+    assert attach.params["FMTTYPE"] == ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     assert attach.params["ENCODING"] == "BASE64" and attach.params["VALUE"] == "BINARY"
     assert base64.b64decode(attach.to_ical()).startswith(b"PKv1|T0|")
     unchanged = path.read_bytes()
-    assert attach_retro_packs(okr_db, "t1", now=soon, calendar=cal,
-                              build=_tagged_build("v1")).unchanged
+    assert attach_retro_packs(okr_db, "t1", now=soon, calendar=cal, build=_tagged_build("v1")).unchanged
     assert path.read_bytes() == unchanged
     # schedule rewrites the file (a changed meeting): the pack stays on the retro
     okrs.teams[0].meeting_minutes = 45
@@ -202,16 +206,18 @@ def test_ics_large_pack_is_a_link_or_a_clear_failure(okr_db, store_okrs, tmp_pat
     refused = attach_retro_packs(okr_db, "t1", now=soon, calendar=cal, build=big)
     assert not refused.ok and "too large" in refused.failures[0].message
     assert "ATTACH" not in _retro_vevent(cal.path_for("T0", "2026-Q4"))
-    linked = attach_retro_packs(okr_db, "t1", now=soon, calendar=cal, build=big,
-                                link=pack_link("https://okr.example.com/"))
+    linked = attach_retro_packs(
+        okr_db, "t1", now=soon, calendar=cal, build=big, link=pack_link("https://okr.example.com/")
+    )
     assert linked.ok
     attach = _retro_vevent(cal.path_for("T0", "2026-Q4"))["ATTACH"]
     assert str(attach) == "https://okr.example.com/api/teams/T0/retro/2026-Q4.docx"
     assert "VALUE" not in attach.params or attach.params["VALUE"] == "URI"
 
 
-def test_cli_attach_retro_writes_into_the_ics_folder(okr_db, store_okrs, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_attach_retro_writes_into_the_ics_folder(
+    okr_db, store_okrs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     import json
 
     from click.testing import CliRunner

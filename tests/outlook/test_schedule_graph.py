@@ -26,8 +26,9 @@ def _keys(server) -> Counter[str]:  # type: ignore[no-untyped-def]
     return out
 
 
-def test_schedule_creates_each_series_once_in_the_leads_mailbox(okr_db, store_okrs, graph_server,
-                                                                 graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_schedule_creates_each_series_once_in_the_leads_mailbox(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(3))
     cal = graph_calendar()
     report = schedule(okr_db, "t1", calendar=cal, now=NOW)
@@ -39,11 +40,18 @@ def test_schedule_creates_each_series_once_in_the_leads_mailbox(okr_db, store_ok
     # Graph is given the Windows name CLDR maps the IANA zone to
     assert weekly["start"] == {"dateTime": "2026-10-06T10:30:00", "timeZone": "Eastern Standard Time"}
     assert weekly["end"]["dateTime"] == "2026-10-06T11:00:00"
-    assert weekly["recurrence"]["pattern"] == {"type": "weekly", "interval": 1,
-                                               "daysOfWeek": ["tuesday"], "firstDayOfWeek": "monday"}
-    assert weekly["recurrence"]["range"] == {"type": "endDate", "startDate": "2026-10-06",
-                                             "endDate": "2026-12-28",
-                                             "recurrenceTimeZone": "Eastern Standard Time"}
+    assert weekly["recurrence"]["pattern"] == {
+        "type": "weekly",
+        "interval": 1,
+        "daysOfWeek": ["tuesday"],
+        "firstDayOfWeek": "monday",
+    }
+    assert weekly["recurrence"]["range"] == {
+        "type": "endDate",
+        "startDate": "2026-10-06",
+        "endDate": "2026-12-28",
+        "recurrenceTimeZone": "Eastern Standard Time",
+    }
     assert {a["emailAddress"]["address"] for a in weekly["attendees"]} == {"a1@example.com", "b1@example.com"}
     assert weekly["isOnlineMeeting"] is True and weekly["onlineMeetingProvider"] == "teamsForBusiness"
     assert weekly["categories"] == ["OKR"] and weekly["transactionId"]
@@ -90,8 +98,9 @@ def test_change_is_patched_with_if_match_and_reported(okr_db, store_okrs, graph_
     assert graph_server.state.operations["PATCH event"] == 3
 
 
-def test_organiser_edit_between_read_and_patch_is_reread_and_reapplied(okr_db, store_okrs, graph_server,
-                                                                      graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_organiser_edit_between_read_and_patch_is_reread_and_reapplied(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(okrs)
     cal = graph_calendar()
@@ -112,8 +121,9 @@ def test_organiser_edit_between_read_and_patch_is_reread_and_reapplied(okr_db, s
     assert rec.change_key == event["changeKey"]
 
 
-def test_thirty_percent_faults_still_end_with_each_meeting_exactly_once(okr_db, store_okrs, graph_server,
-                                                                         graph_calendar, sleeps) -> None:  # type: ignore[no-untyped-def]
+def test_thirty_percent_faults_still_end_with_each_meeting_exactly_once(
+    okr_db, store_okrs, graph_server, graph_calendar, sleeps
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(12))
     # a quarter of items throttled or failing inside each $batch, a quarter of HTTP answers lost
     graph_server.state.faults = Faults(throttle=0.15, unavailable=0.1, drop=0.25, retry_after=1)
@@ -158,8 +168,9 @@ def test_lost_replies_are_found_again_not_duplicated(okr_db, store_okrs, graph_s
         assert {r.state for r in list_meetings(s, "t1")} == {CREATED}
 
 
-def test_retry_after_is_honoured_and_attempts_are_bounded(okr_db, store_okrs, graph_server,
-                                                           graph_calendar, sleeps) -> None:  # type: ignore[no-untyped-def]
+def test_retry_after_is_honoured_and_attempts_are_bounded(
+    okr_db, store_okrs, graph_server, graph_calendar, sleeps
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     graph_server.state.faults = Faults(throttle=1.0, retry_after=7)
     cal = graph_calendar(max_attempts=3)
@@ -170,8 +181,9 @@ def test_retry_after_is_honoured_and_attempts_are_bounded(okr_db, store_okrs, gr
     assert not graph_server.state.all_events()
 
 
-def test_rejected_request_is_not_retried_and_is_reported(okr_db, store_okrs, graph_server, graph_calendar,
-                                                         sleeps) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_request_is_not_retried_and_is_reported(
+    okr_db, store_okrs, graph_server, graph_calendar, sleeps
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     okrs.teams[0].members = ("not an address",)
     store_okrs(okrs)
@@ -193,8 +205,9 @@ def test_missing_permission_is_a_clear_error(okr_db, store_okrs, graph_server, g
         assert {r.graph_id for r in list_meetings(s, "t1")} == {None}
 
 
-def test_at_most_four_requests_per_mailbox_and_batches_of_twenty(okr_db, store_okrs, graph_server,
-                                                                 graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_at_most_four_requests_per_mailbox_and_batches_of_twenty(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(10)
     for team in okrs.teams:
         team.lead = "boss@example.com"  # one mailbox organises 30 meetings
@@ -234,8 +247,9 @@ def test_refresh_puts_status_on_the_next_occurrence_only(okr_db, store_okrs, gra
     assert not again.updated and graph_server.state.operations["PATCH event"] == patches
 
 
-def test_slow_answers_time_out_and_are_retried_without_duplicates(okr_db, store_okrs, graph_server,
-                                                                  graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_slow_answers_time_out_and_are_retried_without_duplicates(
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     graph_server.state.faults = Faults(slow=0.5, slow_seconds=0.6, seed=7)
     cal = graph_calendar(timeout=0.3, max_attempts=6)
@@ -267,9 +281,11 @@ def test_tenants_do_not_see_each_others_meetings(okr_db, store_okrs, graph_serve
 
 
 def test_cli_paths_do_not_import_graph() -> None:
-    code = ("import sys; import addin.outlook.schedule, addin.outlook.plan, addin.outlook.invite; "
-            "sys.exit(1 if any(m.split('.')[0] in ('msgraph', 'msgraph_core', 'kiota_http', 'httpx') "
-            "for m in sys.modules) else 0)")
+    code = (
+        "import sys; import addin.outlook.schedule, addin.outlook.plan, addin.outlook.invite; "
+        "sys.exit(1 if any(m.split('.')[0] in ('msgraph', 'msgraph_core', 'kiota_http', 'httpx') "
+        "for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -286,7 +302,8 @@ def test_token_failure_is_a_project_error(okr_db, store_okrs, graph_server, grap
 
 
 def test_failed_creates_are_reported_as_created_when_a_later_run_succeeds(
-        okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+    okr_db, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     graph_server.state.faults = Faults(unavailable=1.0)
     first = schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW)

@@ -127,15 +127,30 @@ def make_input(
         # Data never mentions Growth: the dependency on it is not acknowledged.
         okrs.objectives.append(Objective(team="Data", title="Trusted numbers"))
         okrs.key_results.append(
-            KeyResult(team="Data", objective="Trusted numbers", title="Cut dashboard errors", id="KR-DAT001",
-                      baseline=40, target=10, current=30)
+            KeyResult(
+                team="Data",
+                objective="Trusted numbers",
+                title="Cut dashboard errors",
+                id="KR-DAT001",
+                baseline=40,
+                target=10,
+                current=30,
+            )
         )
         # Sales depends on Growth: it shows under "who depended on us".
         okrs.teams.append(Team("Sales"))
         okrs.objectives.append(Objective(team="Sales", title="Win the mid-market"))
         okrs.key_results.append(
-            KeyResult(team="Sales", objective="Win the mid-market", title="Close 40 mid-market deals", id="KR-SAL001",
-                      baseline=0, target=40, current=12, depends_on=(team,))
+            KeyResult(
+                team="Sales",
+                objective="Win the mid-market",
+                title="Close 40 mid-market deals",
+                id="KR-SAL001",
+                baseline=0,
+                target=40,
+                current=12,
+                depends_on=(team,),
+            )
         )
     return RetroInput(
         team=okrs.teams[0],
@@ -148,12 +163,23 @@ def make_input(
     )
 
 
-def finding_record(rule: str, pitfall: str, kr_id: str | None, first_seen: dt.datetime,
-                   resolved_at: dt.datetime | None, message: str = "Something to fix") -> FindingRecord:
+def finding_record(
+    rule: str,
+    pitfall: str,
+    kr_id: str | None,
+    first_seen: dt.datetime,
+    resolved_at: dt.datetime | None,
+    message: str = "Something to fix",
+) -> FindingRecord:
     """A finding the linter reported from ``first_seen`` until ``resolved_at``."""
     return FindingRecord(
-        finding=Finding(rule=rule, pitfall=pitfall, severity=Severity.WARNING,
-                        location=Location(team="Growth", key_result=kr_id), message=message),
+        finding=Finding(
+            rule=rule,
+            pitfall=pitfall,
+            severity=Severity.WARNING,
+            location=Location(team="Growth", key_result=kr_id),
+            message=message,
+        ),
         first_seen=first_seen,
         resolved_at=resolved_at,
     )

@@ -39,10 +39,13 @@ def _hostile_input():
     days = checkin_days(13)
     notes = [LONG_NOTE, CONTROL, HTML, RTL, EMOJI, "line one\r\nline two\ttabbed"]
     data.checkins = [c for c in data.checkins if c.kr_id != "KR-GRO00"] + [
-        CheckIn("KR-GRO00", at, 10 + i * 30, 0.9 if i % 2 else 0.2, notes[i % len(notes)]) for i, at in enumerate(days[:6])
+        CheckIn("KR-GRO00", at, 10 + i * 30, 0.9 if i % 2 else 0.2, notes[i % len(notes)])
+        for i, at in enumerate(days[:6])
     ]
     data.findings = [
-        finding_record("activity-verb", "activity-not-result", "KR-GRO01", days[0], None, message=CONTROL + HTML + LONG_NOTE)
+        finding_record(
+            "activity-verb", "activity-not-result", "KR-GRO01", days[0], None, message=CONTROL + HTML + LONG_NOTE
+        )
     ]
     data.okrs.key_results[0].depends_on = (CONTROL, RTL)
     return data

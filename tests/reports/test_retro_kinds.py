@@ -16,11 +16,31 @@ def _mixed_input():
     title = data.okrs.objectives[0].title
     days = checkin_days(13)
     extra = [
-        KeyResult("Growth", title, "Cut churn from 5% to 3%", id="KR-DEC", ref="1.2", baseline=5, target=3, unit="%",
-                  kind=KrKind.DECREASE),
-        KeyResult("Growth", title, "Launch the partner portal", id="KR-MIL", ref="1.3", kind=KrKind.MILESTONE, target=1),
-        KeyResult("Growth", title, "Keep uptime at least 99.9%", id="KR-BAND", ref="1.4", baseline=99.95, target=99.9,
-                  unit="%", kind=KrKind.STAY_ABOVE),
+        KeyResult(
+            "Growth",
+            title,
+            "Cut churn from 5% to 3%",
+            id="KR-DEC",
+            ref="1.2",
+            baseline=5,
+            target=3,
+            unit="%",
+            kind=KrKind.DECREASE,
+        ),
+        KeyResult(
+            "Growth", title, "Launch the partner portal", id="KR-MIL", ref="1.3", kind=KrKind.MILESTONE, target=1
+        ),
+        KeyResult(
+            "Growth",
+            title,
+            "Keep uptime at least 99.9%",
+            id="KR-BAND",
+            ref="1.4",
+            baseline=99.95,
+            target=99.9,
+            unit="%",
+            kind=KrKind.STAY_ABOVE,
+        ),
         KeyResult("Growth", title, "Improve morale", id="KR-NONE", ref="1.5"),  # nothing measurable
         KeyResult("Growth", "An objective nobody wrote down", "Orphan KR", id="KR-ORPH", baseline=0, target=10),
     ]
@@ -54,4 +74,7 @@ def test_carry_over_wording_follows_the_kind():
     rows = {r.cells[0].text.split(" ")[0]: r.cells[3].text for r in table_after(doc, "Carry-over").rows[1:]}
     assert "from 3.8% to 3%" in rows["1.2"]
     assert "1.3" not in rows and "1.4" not in rows
-    assert "could not be graded" in [r.cells[2].text for r in table_after(doc, "Carry-over").rows if r.cells[0].text.startswith("1.5")][0]
+    assert (
+        "could not be graded"
+        in [r.cells[2].text for r in table_after(doc, "Carry-over").rows if r.cells[0].text.startswith("1.5")][0]
+    )

@@ -21,7 +21,16 @@ def test_libreoffice_converts_the_pack_to_pdf(tmp_path):
     pack.write_bytes(build_retro_pack(make_input(objectives=3)))
     profile = tmp_path / "profile"  # a private profile: parallel runs never share a lock file
     result = subprocess.run(
-        [OFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(pack)],
+        [
+            OFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(pack),
+        ],
         capture_output=True,
         timeout=180,
         check=False,

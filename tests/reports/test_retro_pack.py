@@ -46,9 +46,7 @@ def test_title_and_headings_in_order(standard_doc, standard_input):
     assert list(SECTION_TITLES) == H1  # the documented section list matches the document
     objectives_h1 = hs.index((1, "Objectives in detail"))
     rhythm_h1 = hs.index((1, "Operating rhythm"))
-    assert [t for _, t in hs[objectives_h1 + 1 : rhythm_h1]] == [
-        f"{i} Objective {i} of Growth" for i in (1, 2, 3)
-    ]
+    assert [t for _, t in hs[objectives_h1 + 1 : rhythm_h1]] == [f"{i} Objective {i} of Growth" for i in (1, 2, 3)]
 
 
 def test_scorecard_values_match_the_data(standard_doc, standard_input):
@@ -172,7 +170,9 @@ def test_table_of_contents_field_lists_the_headings(standard_doc):
 
 
 def test_tables_use_a_table_style(standard_doc):
-    assert standard_doc.tables and all(t.style is not None and t.style.name == "Table Grid" for t in standard_doc.tables)
+    assert standard_doc.tables and all(
+        t.style is not None and t.style.name == "Table Grid" for t in standard_doc.tables
+    )
 
 
 def test_pack_before_quarter_end_says_so():

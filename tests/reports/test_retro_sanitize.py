@@ -9,13 +9,37 @@ import pytest
 from addin.reports.sanitize import ELLIPSIS, clean_text, one_line
 
 
-@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\x7f", "\x85", "\x9f", "\ud800", "\udfff", "\ufffe", "\uffff",
-                                 "\u202a", "\u202d", "\u202e", "\u2066", "\u2069"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "\x00",
+        "\x01",
+        "\x08",
+        "\x0b",
+        "\x0c",
+        "\x0e",
+        "\x1f",
+        "\x7f",
+        "\x85",
+        "\x9f",
+        "\ud800",
+        "\udfff",
+        "\ufffe",
+        "\uffff",
+        "\u202a",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2069",
+    ],
+)
 def test_invalid_characters_are_removed(bad):
     assert clean_text(f"a{bad}b") == "ab"
 
 
-@pytest.mark.parametrize("kept", ["\t", "\n", "\u200b", "\u200f", "\ufeff", "é", "👩‍👩‍👧", "🇪🇸", "שלום", "<b>&amp;</b>"])
+@pytest.mark.parametrize(
+    "kept", ["\t", "\n", "\u200b", "\u200f", "\ufeff", "é", "👩‍👩‍👧", "🇪🇸", "שלום", "<b>&amp;</b>"]
+)
 def test_meaningful_characters_are_kept(kept):
     assert clean_text(f"a{kept}b") == f"a{kept}b"
 

@@ -69,10 +69,20 @@ def test_rhythm_counts_weeks_and_flags_stale_flat_and_swinging_krs():
 
 def test_every_pitfall_of_the_quarter_with_when_it_was_resolved():
     findings = [
-        finding_record("stale-kr", "stale", "KR-GRO01", dt.datetime(2026, 7, 20, tzinfo=UTC), dt.datetime(2026, 8, 10, tzinfo=UTC)),
-        finding_record("activity-verb", "activity-not-result", "KR-GRO02", dt.datetime(2026, 8, 1, tzinfo=UTC), None,
-                       message="KR reads like a task"),
-        finding_record("no-owner", "no-owner", None, dt.datetime(2026, 5, 1, tzinfo=UTC), dt.datetime(2026, 6, 1, tzinfo=UTC)),
+        finding_record(
+            "stale-kr", "stale", "KR-GRO01", dt.datetime(2026, 7, 20, tzinfo=UTC), dt.datetime(2026, 8, 10, tzinfo=UTC)
+        ),
+        finding_record(
+            "activity-verb",
+            "activity-not-result",
+            "KR-GRO02",
+            dt.datetime(2026, 8, 1, tzinfo=UTC),
+            None,
+            message="KR reads like a task",
+        ),
+        finding_record(
+            "no-owner", "no-owner", None, dt.datetime(2026, 5, 1, tzinfo=UTC), dt.datetime(2026, 6, 1, tzinfo=UTC)
+        ),
     ]
     doc = reopen(build_retro_pack(make_input(objectives=1, findings=findings), charts=False))
     blocks = section_blocks(doc, "Operating rhythm")
@@ -97,8 +107,13 @@ def test_dependencies_acknowledged_or_not_and_who_depended_on_us(standard_doc):
 
 
 def test_resolved_dependency_finding_counts_as_acknowledged():
-    resolved = finding_record("unacknowledged-dependency", "unacknowledged-dependency", "KR-GRO00",
-                              dt.datetime(2026, 7, 3, tzinfo=UTC), dt.datetime(2026, 8, 5, tzinfo=UTC))
+    resolved = finding_record(
+        "unacknowledged-dependency",
+        "unacknowledged-dependency",
+        "KR-GRO00",
+        dt.datetime(2026, 7, 3, tzinfo=UTC),
+        dt.datetime(2026, 8, 5, tzinfo=UTC),
+    )
     doc = reopen(build_retro_pack(make_input(objectives=1, findings=[resolved]), charts=False))
     rows = {r.cells[1].text: r.cells[2].text for r in table_after(doc, "Dependencies and alignment").rows[1:]}
     assert rows["Data"] == "yes, 5 Aug 2026"

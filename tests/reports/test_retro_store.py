@@ -35,11 +35,27 @@ def stored(tmp_path):
     with db.transaction() as s:
         new_ids = {kr.title: kr.id for kr in repo.load_okrs(s, TENANT).key_results}
         for c in data.checkins:
-            repo.record_checkin(s, TENANT, new_ids[old_ids[c.kr_id]], value=c.value, confidence=c.confidence,
-                                note=c.note, at=c.at, source="cli")
+            repo.record_checkin(
+                s,
+                TENANT,
+                new_ids[old_ids[c.kr_id]],
+                value=c.value,
+                confidence=c.confidence,
+                note=c.note,
+                at=c.at,
+                source="cli",
+            )
         # An early check-in from the quarter before must not count.
-        repo.record_checkin(s, TENANT, new_ids[old_ids["KR-GRO00"]], value=999, confidence=0.1,
-                            note="last quarter", at=dt.datetime(2026, 6, 20, tzinfo=dt.UTC), source="cli")
+        repo.record_checkin(
+            s,
+            TENANT,
+            new_ids[old_ids["KR-GRO00"]],
+            value=999,
+            confidence=0.1,
+            note="last quarter",
+            at=dt.datetime(2026, 6, 20, tzinfo=dt.UTC),
+            source="cli",
+        )
     record = finding_record("stale-kr", "stale", new_ids[old_ids["KR-GRO01"]], synced_at, None)
     with db.transaction() as s:
         repo.save_findings(s, TENANT, [record.finding], now=dt.datetime(2026, 7, 10, tzinfo=dt.UTC))
@@ -78,7 +94,9 @@ def test_for_team_keeps_the_pack_identical():
     for i in range(30):  # a tenant with many unrelated teams
         data.okrs.key_results.append(make_input(team=f"T{i}", objectives=1, other_teams=False).okrs.key_results[0])
     trimmed = for_team(data)
-    assert len(trimmed.okrs.key_results) == 8 + 3  # ours; Platform (answers us), Data (we depend on it), Sales (depends on us)
+    assert (
+        len(trimmed.okrs.key_results) == 8 + 3
+    )  # ours; Platform (answers us), Data (we depend on it), Sales (depends on us)
     full_doc, trimmed_doc = reopen(build_retro_pack(data)), reopen(build_retro_pack(trimmed))
     assert full_doc.element.body.xml == trimmed_doc.element.body.xml
 

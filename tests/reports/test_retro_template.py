@@ -56,10 +56,14 @@ def test_template_missing_styles_borrows_them():
     doc = reopen(build_retro_pack(make_input(objectives=2), charts=False, template=template))
     hs = headings(doc)
     assert (2, "1 Objective 1 of Growth") in hs
-    assert [b.text for b in blocks(doc) if hasattr(b, "style") and style_name(b) == "Title"] == ["Retrospective: Growth"]
+    assert [b.text for b in blocks(doc) if hasattr(b, "style") and style_name(b) == "Title"] == [
+        "Retrospective: Growth"
+    ]
 
 
-@pytest.mark.parametrize("junk", [b"", b"not a zip", b"PK\x03\x04 truncated", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600])
+@pytest.mark.parametrize(
+    "junk", [b"", b"not a zip", b"PK\x03\x04 truncated", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600]
+)
 def test_unusable_template_is_a_clear_error(junk):
     with pytest.raises(InputError) as err:
         build_retro_pack(make_input(objectives=1), charts=False, template=junk)

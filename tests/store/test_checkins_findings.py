@@ -24,8 +24,16 @@ def seed(db: Database, *rows) -> tuple[str, list[str]]:
 
 def checkin(db: Database, kr_id: str, value: float | None, at: dt.datetime, **kw) -> object:
     with db.transaction() as s:
-        return repo.record_checkin(s, T, kr_id, value=value, confidence=kw.pop("confidence", None),
-                                   note=kw.pop("note", ""), at=at, source=kw.pop("source", "outlook"))
+        return repo.record_checkin(
+            s,
+            T,
+            kr_id,
+            value=value,
+            confidence=kw.pop("confidence", None),
+            note=kw.pop("note", ""),
+            at=at,
+            source=kw.pop("source", "outlook"),
+        )
 
 
 def test_record_checkin_moves_current_and_confidence_and_is_listed(database: Database) -> None:
@@ -98,15 +106,29 @@ def test_list_checkins_filters_by_time_and_ids(database: Database) -> None:
     with database.read() as s:
         assert [c.at for c in repo.list_checkins(s, T, kr_ids=[a], since=days[1])] == days[1:]
         assert [c.at for c in repo.list_checkins(s, T, kr_ids=[a], until=days[1])] == days[:2]
-        assert [c.at for c in repo.list_checkins(s, T, kr_ids=[b], since=dt.date(2026, 11, 4), until=dt.date(2026, 11, 4))] == [days[1]]
+        assert [
+            c.at for c in repo.list_checkins(s, T, kr_ids=[b], since=dt.date(2026, 11, 4), until=dt.date(2026, 11, 4))
+        ] == [days[1]]
         assert {c.kr_id for c in repo.list_checkins(s, T, since=days[0])} == {a, b}
         assert repo.last_checkin_times(s, T) == {a: days[2], b: days[2]}
 
 
-def finding(rule: str, *, team: str = "Growth", kr_id: str | None = None, row: int | None = None,
-            message: str = "why it matters") -> Finding:
-    return Finding(rule, "stale", Severity.WARNING,
-                   Location(sheet="OKRs", row=row, team=team, key_result=kr_id), message, "do this")
+def finding(
+    rule: str,
+    *,
+    team: str = "Growth",
+    kr_id: str | None = None,
+    row: int | None = None,
+    message: str = "why it matters",
+) -> Finding:
+    return Finding(
+        rule,
+        "stale",
+        Severity.WARNING,
+        Location(sheet="OKRs", row=row, team=team, key_result=kr_id),
+        message,
+        "do this",
+    )
 
 
 def test_findings_keep_first_seen_and_resolve_when_they_disappear(database: Database) -> None:
@@ -134,7 +156,9 @@ def test_findings_keep_first_seen_and_resolve_when_they_disappear(database: Data
 
 def test_saving_one_teams_findings_leaves_other_teams_open(database: Database) -> None:
     with database.transaction() as s:
-        repo.save_findings(s, T, [finding("stale", team="Growth", kr_id="KR-1"), finding("stale", team="Ops", kr_id="KR-2")], now=NOW)
+        repo.save_findings(
+            s, T, [finding("stale", team="Growth", kr_id="KR-1"), finding("stale", team="Ops", kr_id="KR-2")], now=NOW
+        )
         repo.save_findings(s, T, [], now=LATER, teams=["Growth"])
     with database.read() as s:
         by_team = {r.finding.location.team: r.resolved_at for r in repo.finding_history(s, T)}

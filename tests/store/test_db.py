@@ -82,8 +82,18 @@ def test_a_writer_that_cannot_get_the_lock_gets_a_clean_retryable_error(
 
 
 def test_unique_violations_become_conflicts(database: Database) -> None:
-    row = {"tenant_id": "t", "name": "A", "name_key": "k", "members": [], "checkin_weekday": 0,
-           "checkin_time": dt.time(10), "timezone": "UTC", "meeting_minutes": 30, "created_at": NOW, "updated_at": NOW}
+    row = {
+        "tenant_id": "t",
+        "name": "A",
+        "name_key": "k",
+        "members": [],
+        "checkin_weekday": 0,
+        "checkin_time": dt.time(10),
+        "timezone": "UTC",
+        "meeting_minutes": 30,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
     with pytest.raises(Conflict) as caught, database.transaction() as s:
         s.execute(insert(TeamRow), [row, row])
     assert caught.value.code == "store_conflict"
@@ -103,8 +113,16 @@ def _sync_many(url: str, tenant: str, rounds: int) -> None:
                 title = f"{tenant}-{n}-{threading.get_ident()}"
                 plan = repo.sync_okrs(s, tenant, workbook_id, okrset(kr(title, current=1.0)), now=NOW)
             with database.transaction() as s:
-                repo.record_checkin(s, tenant, plan.create[0].id, value=2.0, confidence=None, note="",
-                                    at=NOW + dt.timedelta(hours=1), source="api")
+                repo.record_checkin(
+                    s,
+                    tenant,
+                    plan.create[0].id,
+                    value=2.0,
+                    confidence=None,
+                    note="",
+                    at=NOW + dt.timedelta(hours=1),
+                    source="api",
+                )
     finally:
         database.dispose()
 
@@ -183,7 +201,11 @@ def test_migrations_run_from_any_working_directory(tmp_path: Path) -> None:
     )
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr

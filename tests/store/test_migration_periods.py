@@ -44,30 +44,54 @@ def _upgrade(database: Database, revision: str) -> None:
 
 def _seed(conn, tenant: str, settings_quarter: str | None, fy_start: int) -> None:  # type: ignore[no-untyped-def]
     if settings_quarter is not None or fy_start != 1:
-        conn.execute(text("INSERT INTO settings (tenant_id, quarter, fiscal_year_start_month, thresholds, updated_at) "
-                          "VALUES (:t, :q, :fy, '{}', :at)"), {"t": tenant, "q": settings_quarter, "fy": fy_start,
-                                                                "at": CREATED})
-    team = conn.execute(text("INSERT INTO teams (tenant_id, name, name_key, members, checkin_weekday, checkin_time, "
-                             "timezone, meeting_minutes, created_at, updated_at) VALUES (:t, 'Ops', :k, '[]', 0, "
-                             "'10:00:00', 'UTC', 30, :at, :at) RETURNING id"), {"t": tenant, "k": "ops" + tenant,
-                                                                                 "at": CREATED}).scalar_one()
-    objective = conn.execute(text("INSERT INTO objectives (tenant_id, team_id, title, title_key, type, created_at, "
-                                  "updated_at) VALUES (:t, :team, 'Faster support', 'fs', 'committed', :at, :at) "
-                                  "RETURNING id"), {"t": tenant, "team": team, "at": CREATED}).scalar_one()
-    conn.execute(text("INSERT INTO key_results (tenant_id, public_id, objective_id, title, unit, depends_on, notes, "
-                      "created_at, updated_at) VALUES (:t, :id, :o, 'Cut first reply time', '', '[]', '', :at, :at)"),
-                 {"t": tenant, "id": "KR-" + tenant[-6:].upper(), "o": objective, "at": CREATED})
-    conn.execute(text("INSERT INTO findings (tenant_id, key, rule, severity, location, message, suggestion, "
-                      "first_seen, last_seen) VALUES (:t, :k, 'stale', 'warning', '{}', 'm', '', :at, :at)"),
-                 {"t": tenant, "k": secrets.token_hex(32), "at": CREATED})
+        conn.execute(
+            text(
+                "INSERT INTO settings (tenant_id, quarter, fiscal_year_start_month, thresholds, updated_at) "
+                "VALUES (:t, :q, :fy, '{}', :at)"
+            ),
+            {"t": tenant, "q": settings_quarter, "fy": fy_start, "at": CREATED},
+        )
+    team = conn.execute(
+        text(
+            "INSERT INTO teams (tenant_id, name, name_key, members, checkin_weekday, checkin_time, "
+            "timezone, meeting_minutes, created_at, updated_at) VALUES (:t, 'Ops', :k, '[]', 0, "
+            "'10:00:00', 'UTC', 30, :at, :at) RETURNING id"
+        ),
+        {"t": tenant, "k": "ops" + tenant, "at": CREATED},
+    ).scalar_one()
+    objective = conn.execute(
+        text(
+            "INSERT INTO objectives (tenant_id, team_id, title, title_key, type, created_at, "
+            "updated_at) VALUES (:t, :team, 'Faster support', 'fs', 'committed', :at, :at) "
+            "RETURNING id"
+        ),
+        {"t": tenant, "team": team, "at": CREATED},
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO key_results (tenant_id, public_id, objective_id, title, unit, depends_on, notes, "
+            "created_at, updated_at) VALUES (:t, :id, :o, 'Cut first reply time', '', '[]', '', :at, :at)"
+        ),
+        {"t": tenant, "id": "KR-" + tenant[-6:].upper(), "o": objective, "at": CREATED},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO findings (tenant_id, key, rule, severity, location, message, suggestion, "
+            "first_seen, last_seen) VALUES (:t, :k, 'stale', 'warning', '{}', 'm', '', :at, :at)"
+        ),
+        {"t": tenant, "k": secrets.token_hex(32), "at": CREATED},
+    )
 
 
-@pytest.mark.parametrize(("settings_quarter", "fy_start", "expected"), [
-    ("2026-Q3", 1, "2026-Q3"),  # the Settings quarter every row belonged to
-    ("Q1 2027", 1, "2027-Q1"),  # written the other way round
-    (None, 1, "2026-Q2"),  # no Settings quarter: the quarter the row was created in
-    (None, 7, "2026-Q4"),  # ... of the tenant's fiscal year
-])
+@pytest.mark.parametrize(
+    ("settings_quarter", "fy_start", "expected"),
+    [
+        ("2026-Q3", 1, "2026-Q3"),  # the Settings quarter every row belonged to
+        ("Q1 2027", 1, "2027-Q1"),  # written the other way round
+        (None, 1, "2026-Q2"),  # no Settings quarter: the quarter the row was created in
+        (None, 7, "2026-Q4"),  # ... of the tenant's fiscal year
+    ],
+)
 def test_existing_rows_get_their_tenants_period(empty_database: Database, settings_quarter, fy_start, expected) -> None:
     tenant = "tenant-" + secrets.token_hex(3)
     _upgrade(empty_database, "0003_retro_attachment")

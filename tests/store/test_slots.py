@@ -27,8 +27,9 @@ def test_a_slot_is_held_once_across_processes_and_per_tenant_and_purpose(databas
         assert other_process() == "False"  # another worker process
         with tenant_slot(database, "t1", "attach-retros") as again:
             assert not again  # another thread or task of this process
-        with tenant_slot(database, "t2", "attach-retros") as other_tenant, \
-                tenant_slot(database, "t1", "refresh-invites") as other_job:
+        with (
+            tenant_slot(database, "t2", "attach-retros") as other_tenant,
+            tenant_slot(database, "t1", "refresh-invites") as other_job,
+        ):
             assert other_tenant and other_job
     assert other_process() == "True"  # released
-

@@ -78,8 +78,24 @@ def test_every_field_round_trips(database: Database) -> None:
     _, plan = first_sync(database, row)
     with database.read() as s:
         stored = repo.load_key_results(s, TENANT)[plan.create[0].id]
-    for name in ("team", "objective", "title", "owner", "baseline", "target", "current", "unit", "confidence",
-                 "due", "kind", "aligns_to", "depends_on", "notes", "weight", "ref"):
+    for name in (
+        "team",
+        "objective",
+        "title",
+        "owner",
+        "baseline",
+        "target",
+        "current",
+        "unit",
+        "confidence",
+        "due",
+        "kind",
+        "aligns_to",
+        "depends_on",
+        "notes",
+        "weight",
+        "ref",
+    ):
         assert getattr(stored, name) == getattr(row, name), name
 
 
@@ -155,7 +171,11 @@ def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(da
     workbook_id, plan = first_sync(database, kr("A", current=1.0))
     a = plan.create[0].id
     before = counts(database)
-    rows = [kr("A", id=a, current=5.0, row=3), kr("A copy", id=a.lower(), current=6.0, row=4), kr("X", id="KR-999999", row=5)]
+    rows = [
+        kr("A", id=a, current=5.0, row=3),
+        kr("A copy", id=a.lower(), current=6.0, row=4),
+        kr("X", id="KR-999999", row=5),
+    ]
     plan = sync(database, workbook_id, okrset(*rows))
     assert [p.rule for p in plan.problems] == ["sync.duplicate-id", "sync.duplicate-id", "sync.unknown-id"]
     assert plan.archive == []  # the duplicated KR is still in the workbook
@@ -170,20 +190,38 @@ def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(da
 
 
 def test_teams_objectives_initiatives_and_settings_are_saved(database: Database) -> None:
-    teams = [Team("Growth", lead="lead@example.com", members=("a@example.com",), checkin_weekday=2,
-                  checkin_time=dt.time(9, 30), timezone="Europe/Madrid", parent="Company")]
-    objectives = [Objective("Growth", "Win the mid-market", type=ObjectiveType.ASPIRATIONAL, ref="1", weight=2.0),
-                  Objective("Growth", "An objective without key results yet")]
+    teams = [
+        Team(
+            "Growth",
+            lead="lead@example.com",
+            members=("a@example.com",),
+            checkin_weekday=2,
+            checkin_time=dt.time(9, 30),
+            timezone="Europe/Madrid",
+            parent="Company",
+        )
+    ]
+    objectives = [
+        Objective("Growth", "Win the mid-market", type=ObjectiveType.ASPIRATIONAL, ref="1", weight=2.0),
+        Objective("Growth", "An objective without key results yet"),
+    ]
     settings = Settings(quarter="2026-Q4", fiscal_year_start_month=7, thresholds=Thresholds(stale_days=10))
     initiatives = [Initiative("1.1", "Launch referral program", owner="a@example.com", status="doing")]
-    _, plan = first_sync(database, kr("A", ref="1.1"), teams=teams, objectives=objectives,
-                         settings=settings, initiatives=initiatives)
+    _, plan = first_sync(
+        database, kr("A", ref="1.1"), teams=teams, objectives=objectives, settings=settings, initiatives=initiatives
+    )
     with database.read() as s:
         okrs = repo.load_okrs(s, TENANT)
         assert repo.list_teams(s, TENANT) == okrs.teams
     (team,) = okrs.teams
     assert (team.lead, team.members, team.checkin_weekday, team.checkin_time, team.timezone, team.parent) == (
-        "lead@example.com", ("a@example.com",), 2, dt.time(9, 30), "Europe/Madrid", "Company")
+        "lead@example.com",
+        ("a@example.com",),
+        2,
+        dt.time(9, 30),
+        "Europe/Madrid",
+        "Company",
+    )
     assert [(o.title, o.type, o.weight) for o in okrs.objectives] == [
         ("Win the mid-market", ObjectiveType.ASPIRATIONAL, 2.0),
         ("An objective without key results yet", ObjectiveType.COMMITTED, None),
@@ -262,7 +300,12 @@ def test_new_checkins_of_new_key_results_name_the_new_id(database: Database) -> 
         (checkin,) = repo.list_checkins(s, TENANT)
         assert s.scalar(select(func.count()).select_from(CheckInRow)) == 1
     assert (checkin.kr_id, checkin.value, checkin.confidence, checkin.source, checkin.at) == (
-        plan.create[0].id, 3.0, 0.5, "workbook", NOW)
+        plan.create[0].id,
+        3.0,
+        0.5,
+        "workbook",
+        NOW,
+    )
 
 
 def test_a_workbook_without_settings_keeps_the_stored_ones(database: Database) -> None:

@@ -78,7 +78,7 @@ HOSTILE = {
     "bidi": "abc\u202edcba\u202c",
     "long": "x" * 30_000,
     "controls": "tab\tline\nbell\x07 esc\x1b del\x7f c1\x85 bom\ufeff zwsp\u200b fffe\ufffe",
-    "formula": "=HYPERLINK(\"http://127.0.0.1/\",\"click\")",
+    "formula": '=HYPERLINK("http://127.0.0.1/","click")',
     "html": "<script>alert(1)</script> {{7*7}} &lt;b&gt;",
     "nfd": "Cafe\u0301",
     "copy-escapes": "C:\\new\\table \\N \\. tab\there\r\nend",  # COPY's own escapes must not leak
@@ -88,18 +88,25 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_text_round_trips_exactly(database: Database, name: str) -> None:
     text = HOSTILE[name]
-    _, (kr_id,) = seed(database, A, kr(text, team=text[:200], objective=text, notes=text, owner=text,
-                                       depends_on=(text,), current=1.0))
+    _, (kr_id,) = seed(
+        database, A, kr(text, team=text[:200], objective=text, notes=text, owner=text, depends_on=(text,), current=1.0)
+    )
     with database.transaction() as s:
         repo.record_checkin(s, A, kr_id, value=2.0, confidence=None, note=text, at=NOW, source="api")
-        repo.save_findings(s, A, [Finding("r", None, Severity.INFO, Location(team=text[:200], cell="B2"), text, text)],
-                           now=NOW)
+        repo.save_findings(
+            s, A, [Finding("r", None, Severity.INFO, Location(team=text[:200], cell="B2"), text, text)], now=NOW
+        )
     with database.read() as s:
         stored = repo.load_key_results(s, A)[kr_id]
         (checkin,) = [c for c in repo.list_checkins(s, A) if c.source == "api"]
         (record,) = repo.finding_history(s, A, team=text[:200])
     assert (stored.title, stored.objective, stored.notes, stored.owner, stored.depends_on) == (
-        text, text, text, text, (text,))
+        text,
+        text,
+        text,
+        text,
+        (text,),
+    )
     assert stored.team == text[:200]
     assert checkin.note == text
     assert record.finding.message == text and record.finding.suggestion == text
@@ -147,8 +154,16 @@ def test_times_come_back_in_utc(database: Database) -> None:
     _, (kr_id,) = seed(database, A, kr("x"))
     madrid = dt.timezone(dt.timedelta(hours=1))
     with database.transaction() as s:
-        repo.record_checkin(s, A, kr_id, value=1.0, confidence=None, note="", at=dt.datetime(2026, 11, 3, 10, 0, tzinfo=madrid),
-                            source="api")
+        repo.record_checkin(
+            s,
+            A,
+            kr_id,
+            value=1.0,
+            confidence=None,
+            note="",
+            at=dt.datetime(2026, 11, 3, 10, 0, tzinfo=madrid),
+            source="api",
+        )
     with database.read() as s:
         (checkin,) = repo.list_checkins(s, A)
     assert checkin.at == dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC) and checkin.at.tzinfo is dt.UTC

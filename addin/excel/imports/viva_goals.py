@@ -85,7 +85,12 @@ class _Item:
 
 
 def read_export(
-    grid: Grid, header: ExportHeader, okrs: OkrSet, problems: Problems, *, fy_start_month: int = 1,
+    grid: Grid,
+    header: ExportHeader,
+    okrs: OkrSet,
+    problems: Problems,
+    *,
+    fy_start_month: int = 1,
     date1904: bool = False,
 ) -> str:
     """Add the export's objectives, key results and initiatives to ``okrs``; the layout note."""

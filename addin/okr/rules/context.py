@@ -56,8 +56,7 @@ def kr_location(kr: KeyResult, column: str | None = None) -> Location:
     loc = kr.location
     col = loc.column if loc.cell or column is None else column
     # Built directly: dataclasses.replace costs several times more, and this runs per finding.
-    return Location(loc.sheet, loc.row, loc.cell, col, kr.team, kr.objective,
-                    kr.id or loc.key_result)
+    return Location(loc.sheet, loc.row, loc.cell, col, kr.team, kr.objective, kr.id or loc.key_result)
 
 
 def objective_location(info: ObjectiveInfo) -> Location:
@@ -115,10 +114,22 @@ def build(
 
     text_key = same_text_key.__wrapped__  # titles are mostly distinct: skip the cache
     title_keys = [text_key(kr.title) for kr in okrs.key_results]
-    return Context(okrs, today, quarter, okrs.settings.thresholds, kinds, facts, team_keys, title_keys,
-                   objectives, team_objectives, team_names,
-                   _checkins_by_kr(okrs.key_results, stored, extra),
-                   q_start=quarter.start, q_end=quarter.end)
+    return Context(
+        okrs,
+        today,
+        quarter,
+        okrs.settings.thresholds,
+        kinds,
+        facts,
+        team_keys,
+        title_keys,
+        objectives,
+        team_objectives,
+        team_names,
+        _checkins_by_kr(okrs.key_results, stored, extra),
+        q_start=quarter.start,
+        q_end=quarter.end,
+    )
 
 
 def _checkins_by_kr(

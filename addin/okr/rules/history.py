@@ -81,10 +81,7 @@ def _stale(ctx: Context, kr: KeyResult, history: list[CheckIn] | tuple[()], last
     )
 
 
-
-
-def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Values,
-             window_end: dt.date) -> None:
+def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Values, window_end: dt.date) -> None:
     target = kr.target
     if target is None:
         return
@@ -108,8 +105,7 @@ def _trivial(ctx: Context, kr: KeyResult, kind: KrKind, sign: float, values: Val
         kr_location(kr, "Target"),
         f"{kr.title!r} already reached its target ({readable(target)}) in the first {START_WINDOW_DAYS} "
         f"days of the quarter (value {readable(early[0])}). A target met at the start was not a real goal.",
-        "Raise the target to a stretch worth the quarter, or replace this KR with one that needs "
-        "effort.",
+        "Raise the target to a stretch worth the quarter, or replace this KR with one that needs effort.",
     )
 
 
@@ -151,8 +147,7 @@ def _pace(ctx: Context, kr: KeyResult, sign: float, history: list[CheckIn] | tup
     if pace > 0 and needed <= factor * pace:
         return
     forecast = last + sign * max(pace, 0.0) * days_left
-    so_far = (f"{readable(pace * 7)} a week so far" if pace > 0
-              else "no movement towards the target so far")
+    so_far = f"{readable(pace * 7)} a week so far" if pace > 0 else "no movement towards the target so far"
     ctx.add(
         "pace-far-behind",
         kr_location(kr, "Target"),

@@ -71,8 +71,7 @@ def check_owners(ctx: Context) -> None:
             ctx.add(
                 "missing-owner",
                 kr_location(kr, "Owner"),
-                f"Key result {kr.title!r} has no owner. A KR nobody owns is nobody's job to move "
-                "or to report on.",
+                f"Key result {kr.title!r} has no owner. A KR nobody owns is nobody's job to move or to report on.",
                 "Write the e-mail address of the one person who will update this KR each week.",
             )
             continue

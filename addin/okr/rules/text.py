@@ -62,7 +62,7 @@ def _strip_lead(text: str) -> str:
     low = rest.casefold()
     for lead in _LEAD_INS:
         if low.startswith(lead):
-            return rest[len(lead):].strip()
+            return rest[len(lead) :].strip()
     return rest
 
 
@@ -73,141 +73,568 @@ def strip_prefix(text: str) -> str:
 
 # --- word lists ------------------------------------------------------------------------
 
-_NUMBER_WORDS = frozenset({
-    "double", "triple", "half", "twice", "halve", "doble", "duplicar", "triplicar",
-    "mitad", "dobro", "dobrar", "metade", "zero", "cero",
-})
+_NUMBER_WORDS = frozenset(
+    {
+        "double",
+        "triple",
+        "half",
+        "twice",
+        "halve",
+        "doble",
+        "duplicar",
+        "triplicar",
+        "mitad",
+        "dobro",
+        "dobrar",
+        "metade",
+        "zero",
+        "cero",
+    }
+)
 _YEARS = re.compile(r"\b(?:fy\s?)?(?:19|20)\d\d\b|\b[qh][1-4]\b|\bfy\d\d\b")
 
 # Verbs that describe work to do rather than a result to reach, in their command or
 # infinitive form. English "produces a thing" verbs read well with "with <the thing>".
 _EN_MAKE = {
-    "launch": "launching", "build": "building", "implement": "implementing",
-    "create": "creating", "ship": "shipping", "deliver": "delivering",
-    "release": "releasing", "develop": "developing", "design": "designing",
-    "redesign": "redesigning", "deploy": "deploying", "introduce": "introducing",
-    "publish": "publishing", "rebuild": "rebuilding", "rollout": "rolling out",
+    "launch": "launching",
+    "build": "building",
+    "implement": "implementing",
+    "create": "creating",
+    "ship": "shipping",
+    "deliver": "delivering",
+    "release": "releasing",
+    "develop": "developing",
+    "design": "designing",
+    "redesign": "redesigning",
+    "deploy": "deploying",
+    "introduce": "introducing",
+    "publish": "publishing",
+    "rebuild": "rebuilding",
+    "rollout": "rolling out",
 }
 _EN_DO = {
-    "hold": "holding", "run": "running", "write": "writing", "migrate": "migrating",
-    "complete": "completing", "organise": "organising", "organize": "organizing",
-    "conduct": "conducting", "host": "hosting", "define": "defining",
-    "document": "documenting", "prepare": "preparing", "finish": "finishing",
-    "start": "starting", "refactor": "refactoring", "integrate": "integrating",
-    "establish": "establishing", "plan": "planning", "draft": "drafting",
-    "train": "training", "upgrade": "upgrading", "automate": "automating",
-    "rewrite": "rewriting", "research": "researching", "investigate": "investigating",
-    "evaluate": "evaluating", "finalise": "finalising", "finalize": "finalizing",
-    "attend": "attending", "send": "sending", "set up": "setting up",
-    "roll out": "rolling out", "kick off": "kicking off", "put in place": "putting in place",
-    "set": "setting", "install": "installing", "configure": "configuring",
-    "hire": "hiring", "onboard": "onboarding", "audit": "auditing", "review": "reviewing",
-    "work on": "working on", "do": "doing", "make": "making", "add": "adding",
-    "update": "updating", "test": "testing", "clean up": "cleaning up",
+    "hold": "holding",
+    "run": "running",
+    "write": "writing",
+    "migrate": "migrating",
+    "complete": "completing",
+    "organise": "organising",
+    "organize": "organizing",
+    "conduct": "conducting",
+    "host": "hosting",
+    "define": "defining",
+    "document": "documenting",
+    "prepare": "preparing",
+    "finish": "finishing",
+    "start": "starting",
+    "refactor": "refactoring",
+    "integrate": "integrating",
+    "establish": "establishing",
+    "plan": "planning",
+    "draft": "drafting",
+    "train": "training",
+    "upgrade": "upgrading",
+    "automate": "automating",
+    "rewrite": "rewriting",
+    "research": "researching",
+    "investigate": "investigating",
+    "evaluate": "evaluating",
+    "finalise": "finalising",
+    "finalize": "finalizing",
+    "attend": "attending",
+    "send": "sending",
+    "set up": "setting up",
+    "roll out": "rolling out",
+    "kick off": "kicking off",
+    "put in place": "putting in place",
+    "set": "setting",
+    "install": "installing",
+    "configure": "configuring",
+    "hire": "hiring",
+    "onboard": "onboarding",
+    "audit": "auditing",
+    "review": "reviewing",
+    "work on": "working on",
+    "do": "doing",
+    "make": "making",
+    "add": "adding",
+    "update": "updating",
+    "test": "testing",
+    "clean up": "cleaning up",
 }
 _ES = {
-    "lanzar", "construir", "implementar", "implantar", "crear", "realizar", "organizar",
-    "desarrollar", "entregar", "completar", "migrar", "escribir", "publicar", "disenar",
-    "definir", "preparar", "ejecutar", "celebrar", "hacer", "terminar", "finalizar",
-    "documentar", "automatizar", "integrar", "establecer", "contratar", "redactar",
-    "llevar a cabo", "poner en marcha", "montar", "desplegar", "impartir", "actualizar",
+    "lanzar",
+    "construir",
+    "implementar",
+    "implantar",
+    "crear",
+    "realizar",
+    "organizar",
+    "desarrollar",
+    "entregar",
+    "completar",
+    "migrar",
+    "escribir",
+    "publicar",
+    "disenar",
+    "definir",
+    "preparar",
+    "ejecutar",
+    "celebrar",
+    "hacer",
+    "terminar",
+    "finalizar",
+    "documentar",
+    "automatizar",
+    "integrar",
+    "establecer",
+    "contratar",
+    "redactar",
+    "llevar a cabo",
+    "poner en marcha",
+    "montar",
+    "desplegar",
+    "impartir",
+    "actualizar",
 }
 _PT = {
-    "lancar", "construir", "implementar", "implantar", "criar", "realizar", "organizar",
-    "desenvolver", "entregar", "concluir", "completar", "migrar", "escrever", "publicar",
-    "projetar", "definir", "preparar", "executar", "fazer", "terminar", "finalizar",
-    "documentar", "automatizar", "integrar", "estabelecer", "contratar", "redigir",
-    "colocar em pratica", "por em pratica", "montar", "atualizar",
+    "lancar",
+    "construir",
+    "implementar",
+    "implantar",
+    "criar",
+    "realizar",
+    "organizar",
+    "desenvolver",
+    "entregar",
+    "concluir",
+    "completar",
+    "migrar",
+    "escrever",
+    "publicar",
+    "projetar",
+    "definir",
+    "preparar",
+    "executar",
+    "fazer",
+    "terminar",
+    "finalizar",
+    "documentar",
+    "automatizar",
+    "integrar",
+    "estabelecer",
+    "contratar",
+    "redigir",
+    "colocar em pratica",
+    "por em pratica",
+    "montar",
+    "atualizar",
 }
 _VERB_LANG: dict[str, str] = {
-    **{v: "es" for v in _ES}, **{v: "pt" for v in _PT},
-    **{v: "es+pt" for v in _ES & _PT}, **{v: "en" for v in (*_EN_MAKE, *_EN_DO)},
+    **{v: "es" for v in _ES},
+    **{v: "pt" for v in _PT},
+    **{v: "es+pt" for v in _ES & _PT},
+    **{v: "en" for v in (*_EN_MAKE, *_EN_DO)},
 }
 _VERB_FIRST: dict[str, list[tuple[str, int]]] = {}
 for _verb in sorted(_VERB_LANG, key=lambda v: -v.count(" ")):
     _VERB_FIRST.setdefault(_verb.split()[0], []).append((_verb, _verb.count(" ") + 1))
 
-_PT_HINTS = {"o", "os", "novo", "nova", "novos", "novas", "do", "da", "dos", "das", "em", "com",
-             "nao", "uma", "no", "na", "ao", "pelo", "pela"}
-_ES_HINTS = {"el", "los", "nuevo", "nueva", "nuevos", "nuevas", "del", "en", "con", "una", "al",
-             "por", "para", "y"}
+_PT_HINTS = {
+    "o",
+    "os",
+    "novo",
+    "nova",
+    "novos",
+    "novas",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "em",
+    "com",
+    "nao",
+    "uma",
+    "no",
+    "na",
+    "ao",
+    "pelo",
+    "pela",
+}
+_ES_HINTS = {"el", "los", "nuevo", "nueva", "nuevos", "nuevas", "del", "en", "con", "una", "al", "por", "para", "y"}
 
 
-
-_MAINTAIN_WORDS = frozenset({
-    "maintain", "maintaining", "keep", "keeping", "stay", "stays", "remain", "remains", "sustain",
-    "preserve", "mantener", "mantenga", "mantenemos", "conservar", "sostener", "manter",
-    "mantenha", "mantemos", "permanecer",
-})
-_BAND_PHRASES = (
-    " at least ", " at most ", " no more than ", " no less than ", " never drop ",
-    " never fall ", " never go ", " never exceed ", " or more ", " or less ", " or better ",
-    " al menos ", " como minimo ", " como maximo ", " no mas de ", " no menos de ",
-    " pelo menos ", " no minimo ", " no maximo ", " nao mais de ", " nao menos de ",
+_MAINTAIN_WORDS = frozenset(
+    {
+        "maintain",
+        "maintaining",
+        "keep",
+        "keeping",
+        "stay",
+        "stays",
+        "remain",
+        "remains",
+        "sustain",
+        "preserve",
+        "mantener",
+        "mantenga",
+        "mantenemos",
+        "conservar",
+        "sostener",
+        "manter",
+        "mantenha",
+        "mantemos",
+        "permanecer",
+    }
 )
-_BELOW_WORDS = frozenset({"below", "under", "beneath", "max", "maximum", "exceed", "debajo",
-                          "abajo", "maximo", "menor", "inferior", "abaixo"})
-_BELOW_PHRASES = (" less than ", " at most ", " no more than ", " or less ", " menos de ",
-                  " no maximo ", " nao mais de ")
-_ABOVE_WORDS = frozenset({"above", "over", "min", "minimum", "encima", "arriba", "mayor",
-                          "superior", "acima", "maior"})
-_ABOVE_PHRASES = (" at least ", " no less than ", " or more ", " or better ", " mas de ",
-                  " mais de ", " al menos ", " pelo menos ", " no minimo ", " como minimo ")
+_BAND_PHRASES = (
+    " at least ",
+    " at most ",
+    " no more than ",
+    " no less than ",
+    " never drop ",
+    " never fall ",
+    " never go ",
+    " never exceed ",
+    " or more ",
+    " or less ",
+    " or better ",
+    " al menos ",
+    " como minimo ",
+    " como maximo ",
+    " no mas de ",
+    " no menos de ",
+    " pelo menos ",
+    " no minimo ",
+    " no maximo ",
+    " nao mais de ",
+    " nao menos de ",
+)
+_BELOW_WORDS = frozenset(
+    {
+        "below",
+        "under",
+        "beneath",
+        "max",
+        "maximum",
+        "exceed",
+        "debajo",
+        "abajo",
+        "maximo",
+        "menor",
+        "inferior",
+        "abaixo",
+    }
+)
+_BELOW_PHRASES = (
+    " less than ",
+    " at most ",
+    " no more than ",
+    " or less ",
+    " menos de ",
+    " no maximo ",
+    " nao mais de ",
+)
+_ABOVE_WORDS = frozenset({"above", "over", "min", "minimum", "encima", "arriba", "mayor", "superior", "acima", "maior"})
+_ABOVE_PHRASES = (
+    " at least ",
+    " no less than ",
+    " or more ",
+    " or better ",
+    " mas de ",
+    " mais de ",
+    " al menos ",
+    " pelo menos ",
+    " no minimo ",
+    " como minimo ",
+)
 # Phrases by their first word: a title without any of these words skips the substring tests.
 _PHRASES_BY_START: dict[str, list[tuple[str, bool, bool, bool]]] = {}
 for _phrase in dict.fromkeys((*_BAND_PHRASES, *_BELOW_PHRASES, *_ABOVE_PHRASES)):
     _PHRASES_BY_START.setdefault(_phrase.split()[0], []).append(
-        (_phrase, _phrase in _BAND_PHRASES, _phrase in _BELOW_PHRASES, _phrase in _ABOVE_PHRASES))
+        (_phrase, _phrase in _BAND_PHRASES, _phrase in _BELOW_PHRASES, _phrase in _ABOVE_PHRASES)
+    )
 _PHRASE_STARTS = frozenset(_PHRASES_BY_START)
 _LOWER_IS_BETTER = {
-    "churn", "latency", "cost", "costs", "error", "errors", "incident", "incidents", "bug",
-    "bugs", "defect", "defects", "downtime", "complaints", "delay", "delays", "backlog",
-    "p95", "p99", "attrition", "turnover", "spend", "debt", "outages", "outage", "mttr",
-    "abandono", "rotacion", "rotatividade", "coste", "costo", "custo", "custos", "errores",
-    "erros", "latencia", "incidencias", "incidentes", "quejas", "reclamacoes", "atraso",
+    "churn",
+    "latency",
+    "cost",
+    "costs",
+    "error",
+    "errors",
+    "incident",
+    "incidents",
+    "bug",
+    "bugs",
+    "defect",
+    "defects",
+    "downtime",
+    "complaints",
+    "delay",
+    "delays",
+    "backlog",
+    "p95",
+    "p99",
+    "attrition",
+    "turnover",
+    "spend",
+    "debt",
+    "outages",
+    "outage",
+    "mttr",
+    "abandono",
+    "rotacion",
+    "rotatividade",
+    "coste",
+    "costo",
+    "custo",
+    "custos",
+    "errores",
+    "erros",
+    "latencia",
+    "incidencias",
+    "incidentes",
+    "quejas",
+    "reclamacoes",
+    "atraso",
 }
 
 
-_MILESTONE_WORDS = frozenset({
-    "launch", "launched", "ship", "shipped", "release", "released", "go-live", "live",
-    "complete", "completed", "done", "deliver", "delivered", "publish", "published", "sign",
-    "signed", "approve", "approved", "ga", "certified", "certification", "lanzar", "lanzado",
-    "publicar", "entregar", "firmar", "aprobado", "lancar", "lancado", "assinar", "aprovado",
-    "concluir", "concluido", "hito", "marco",
-})
+_MILESTONE_WORDS = frozenset(
+    {
+        "launch",
+        "launched",
+        "ship",
+        "shipped",
+        "release",
+        "released",
+        "go-live",
+        "live",
+        "complete",
+        "completed",
+        "done",
+        "deliver",
+        "delivered",
+        "publish",
+        "published",
+        "sign",
+        "signed",
+        "approve",
+        "approved",
+        "ga",
+        "certified",
+        "certification",
+        "lanzar",
+        "lanzado",
+        "publicar",
+        "entregar",
+        "firmar",
+        "aprobado",
+        "lancar",
+        "lancado",
+        "assinar",
+        "aprovado",
+        "concluir",
+        "concluido",
+        "hito",
+        "marco",
+    }
+)
 _MILESTONE_UNITS = {
-    "done", "done/not done", "yes/no", "y/n", "binary", "milestone", "bool", "boolean",
-    "completed", "complete", "hecho", "feito", "si/no", "sim/nao", "0/1", "1/0",
-    "true/false", "hito", "marco", "entregado", "entregue", "launched", "live",
+    "done",
+    "done/not done",
+    "yes/no",
+    "y/n",
+    "binary",
+    "milestone",
+    "bool",
+    "boolean",
+    "completed",
+    "complete",
+    "hecho",
+    "feito",
+    "si/no",
+    "sim/nao",
+    "0/1",
+    "1/0",
+    "true/false",
+    "hito",
+    "marco",
+    "entregado",
+    "entregue",
+    "launched",
+    "live",
 }
 _DIRECTION_WORDS = {
-    "increase", "increasing", "raise", "grow", "growing", "improve", "boost", "lift", "reduce",
-    "reducing", "cut", "decrease", "lower", "drop", "decline", "shrink", "minimise", "minimize",
-    "maximise", "maximize", "reach", "achieve", "get", "hit", "move", "bring", "double", "halve",
-    "triple", "expand", "accelerate", "speed", "slash", "eliminate",
-    "aumentar", "reducir", "reduzir", "diminuir", "disminuir", "mejorar", "melhorar", "crecer",
-    "crescer", "subir", "bajar", "baixar", "alcanzar", "atingir", "lograr", "conseguir",
-    "incrementar", "elevar", "recortar", "cortar", "duplicar", "llegar", "chegar",
+    "increase",
+    "increasing",
+    "raise",
+    "grow",
+    "growing",
+    "improve",
+    "boost",
+    "lift",
+    "reduce",
+    "reducing",
+    "cut",
+    "decrease",
+    "lower",
+    "drop",
+    "decline",
+    "shrink",
+    "minimise",
+    "minimize",
+    "maximise",
+    "maximize",
+    "reach",
+    "achieve",
+    "get",
+    "hit",
+    "move",
+    "bring",
+    "double",
+    "halve",
+    "triple",
+    "expand",
+    "accelerate",
+    "speed",
+    "slash",
+    "eliminate",
+    "aumentar",
+    "reducir",
+    "reduzir",
+    "diminuir",
+    "disminuir",
+    "mejorar",
+    "melhorar",
+    "crecer",
+    "crescer",
+    "subir",
+    "bajar",
+    "baixar",
+    "alcanzar",
+    "atingir",
+    "lograr",
+    "conseguir",
+    "incrementar",
+    "elevar",
+    "recortar",
+    "cortar",
+    "duplicar",
+    "llegar",
+    "chegar",
 }
 # verbs that say the number is to come down: the direction of a KR that has no baseline yet
 _DECREASE_WORDS = {
-    "reduce", "reducing", "cut", "decrease", "lower", "drop", "shrink", "minimise", "minimize", "halve",
-    "slash", "eliminate", "reducir", "reduzir", "diminuir", "disminuir", "bajar", "baixar", "recortar", "cortar",
+    "reduce",
+    "reducing",
+    "cut",
+    "decrease",
+    "lower",
+    "drop",
+    "shrink",
+    "minimise",
+    "minimize",
+    "halve",
+    "slash",
+    "eliminate",
+    "reducir",
+    "reduzir",
+    "diminuir",
+    "disminuir",
+    "bajar",
+    "baixar",
+    "recortar",
+    "cortar",
 }
 _STOP = {
-    "the", "a", "an", "of", "to", "from", "by", "in", "for", "per", "on", "at", "with", "and",
-    "or", "our", "we", "new", "all", "its", "their", "into", "than", "via", "across", "up",
-    "down", "de", "la", "el", "los", "las", "del", "al", "do", "da", "dos", "das", "em", "no",
-    "na", "para", "por", "con", "com", "y", "e", "o", "um", "uma", "un", "una", "nuestro",
-    "nossa", "nosso", "nuestra", "percent", "pct", "k", "m", "bn", "usd", "eur", "gbp",
-    "less", "more", "least", "most", "below", "above", "under", "over",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "from",
+    "by",
+    "in",
+    "for",
+    "per",
+    "on",
+    "at",
+    "with",
+    "and",
+    "or",
+    "our",
+    "we",
+    "new",
+    "all",
+    "its",
+    "their",
+    "into",
+    "than",
+    "via",
+    "across",
+    "up",
+    "down",
+    "de",
+    "la",
+    "el",
+    "los",
+    "las",
+    "del",
+    "al",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "em",
+    "no",
+    "na",
+    "para",
+    "por",
+    "con",
+    "com",
+    "y",
+    "e",
+    "o",
+    "um",
+    "uma",
+    "un",
+    "una",
+    "nuestro",
+    "nossa",
+    "nosso",
+    "nuestra",
+    "percent",
+    "pct",
+    "k",
+    "m",
+    "bn",
+    "usd",
+    "eur",
+    "gbp",
+    "less",
+    "more",
+    "least",
+    "most",
+    "below",
+    "above",
+    "under",
+    "over",
 }
 
 
 _SKIP = _STOP | _DIRECTION_WORDS
 # Every word that sets one of the flags below; most titles contain none.
-_SPECIAL = (_NUMBER_WORDS | _MAINTAIN_WORDS | _PHRASE_STARTS | _BELOW_WORDS | _ABOVE_WORDS
-            | _LOWER_IS_BETTER | _MILESTONE_WORDS | {"live"})
+_SPECIAL = (
+    _NUMBER_WORDS
+    | _MAINTAIN_WORDS
+    | _PHRASE_STARTS
+    | _BELOW_WORDS
+    | _ABOVE_WORDS
+    | _LOWER_IS_BETTER
+    | _MILESTONE_WORDS
+    | {"live"}
+)
 
 
 class TitleFacts(NamedTuple):
@@ -265,9 +692,20 @@ def _fold_line(title: str) -> str:
 
 
 def _spaced(text: str) -> str:
-    return (text.replace(",", " ").replace(".", " ").replace("%", " ").replace("(", " ")
-            .replace(")", " ").replace(":", " ").replace(";", " ").replace("$", " ")
-            .replace("/", " ").replace('"', " ").replace("!", " ").replace("?", " "))
+    return (
+        text.replace(",", " ")
+        .replace(".", " ")
+        .replace("%", " ")
+        .replace("(", " ")
+        .replace(")", " ")
+        .replace(":", " ")
+        .replace(";", " ")
+        .replace("$", " ")
+        .replace("/", " ")
+        .replace('"', " ")
+        .replace("!", " ")
+        .replace("?", " ")
+    )
 
 
 def _analyse_one(body: str, spaced: str | None) -> TitleFacts:
@@ -285,8 +723,9 @@ def _analyse_one(body: str, spaced: str | None) -> TitleFacts:
     metric = _metric_words(wordset)
     special = wordset & _SPECIAL
     if not special and not below_sym and not above_sym:
-        return TitleFacts(verb, language, verb_words, number, False, False, False, False, False,
-                          verb is not None, metric)
+        return TitleFacts(
+            verb, language, verb_words, number, False, False, False, False, False, verb is not None, metric
+        )
     band, below, above = below_sym or above_sym, below_sym, above_sym
     starts = special & _PHRASE_STARTS
     padded = " " + " ".join(tokens) + " " if starts or "live" in special else ""
@@ -334,12 +773,17 @@ def _guess_language(rest: list[str]) -> str:
 
 def _metric_words(wordset: set[str]) -> frozenset[str]:
     # Plurals fold to singular ("costs" = "cost"); numbers and one-letter words carry no metric.
-    return frozenset([w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 3 else w
-                      for w in wordset - _SKIP
-                      if len(w) > 1 and w[0] not in _NUMERIC_START and not w[-1].isdigit()])
+    return frozenset(
+        [
+            w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 3 else w
+            for w in wordset - _SKIP
+            if len(w) > 1 and w[0] not in _NUMERIC_START and not w[-1].isdigit()
+        ]
+    )
 
 
 # --- the questions rules ask -------------------------------------------------------------
+
 
 def has_number(text: str) -> bool:
     """True when the text states a quantity (a digit or a word like "double")."""
@@ -349,8 +793,9 @@ def has_number(text: str) -> bool:
 def has_quantity(text: str) -> bool:
     """Like :func:`has_number`, but years and period labels (2026, Q3, FY26) don't count."""
     folded = fold(text)
-    return _DIGIT.search(_YEARS.sub(" ", folded)) is not None or not \
-        set(_WORD.findall(folded)).isdisjoint(_NUMBER_WORDS)
+    return _DIGIT.search(_YEARS.sub(" ", folded)) is not None or not set(_WORD.findall(folded)).isdisjoint(
+        _NUMBER_WORDS
+    )
 
 
 def activity_verb(title: str) -> tuple[str, str, str] | None:
@@ -359,7 +804,7 @@ def activity_verb(title: str) -> tuple[str, str, str] | None:
     if facts.verb is None:
         return None
     body = strip_prefix(title)
-    rest = body.split(None, facts.verb_words)[facts.verb_words:]
+    rest = body.split(None, facts.verb_words)[facts.verb_words :]
     return facts.verb, facts.language or "en", " ".join(rest)
 
 
@@ -374,7 +819,7 @@ def says_band(title: str) -> bool:
 
 
 def band_direction(title: str) -> str | None:
-    """"below" or "above" when the wording (or a lower-is-better metric) says which side is good."""
+    """ "below" or "above" when the wording (or a lower-is-better metric) says which side is good."""
     return facts_direction(analyse(title or ""))
 
 
@@ -407,34 +852,95 @@ def metric_key(title: str, unit: str) -> tuple[str, ...] | None:
 # (keywords, metric, is a percentage, lower is better).
 _OUTCOMES: tuple[tuple[frozenset[str], str, bool, bool], ...] = (
     (frozenset({"onboarding", "activation", "welcome"}), "week-1 activation", True, False),
-    (frozenset({"signup", "sign-up", "registration", "register", "trial", "registro", "cadastro"}),
-     "sign-up conversion", True, False),
-    (frozenset({"checkout", "cart", "payment", "payments", "pago", "pagamento"}),
-     "checkout conversion", True, False),
-    (frozenset({"pricing", "price", "prices", "plan", "plans", "precios", "precos"}),
-     "average revenue per account", False, False),
-    (frozenset({"docs", "documentation", "faq", "help", "knowledge", "chatbot", "self-service"}),
-     "support tickets per 100 customers", False, True),
-    (frozenset({"support", "soporte", "suporte", "helpdesk", "tickets"}),
-     "median first-response time", False, True),
-    (frozenset({"migration", "cloud", "infrastructure", "kubernetes", "servers", "aws", "azure"}),
-     "monthly infrastructure cost", False, True),
-    (frozenset({"ci", "pipeline", "tests", "testing", "deploy", "deployment", "release"}),
-     "lead time from merge to production", False, True),
-    (frozenset({"hiring", "recruiting", "recruitment", "interview", "interviews", "candidates"}),
-     "median time to hire", False, True),
-    (frozenset({"training", "workshop", "workshops", "course", "courses", "formacion", "treinamento"}),
-     "share of the team passing the assessment", True, False),
-    (frozenset({"campaign", "webinar", "webinars", "event", "events", "newsletter", "ads", "content",
-                "blog", "marketing", "campana", "campanha"}), "qualified leads per month", False, False),
-    (frozenset({"website", "landing", "homepage", "page", "pagina", "site", "seo"}),
-     "visitor-to-lead conversion", True, False),
-    (frozenset({"app", "mobile", "feature", "dashboard", "portal", "funcionalidad"}),
-     "weekly active users", False, False),
-    (frozenset({"security", "audit", "vulnerability", "vulnerabilities", "pentest", "seguridad",
-                "seguranca"}), "open critical vulnerabilities", False, True),
-    (frozenset({"retention", "loyalty", "crm", "customer", "customers", "clientes"}),
-     "90-day customer retention", True, False),
+    (
+        frozenset({"signup", "sign-up", "registration", "register", "trial", "registro", "cadastro"}),
+        "sign-up conversion",
+        True,
+        False,
+    ),
+    (frozenset({"checkout", "cart", "payment", "payments", "pago", "pagamento"}), "checkout conversion", True, False),
+    (
+        frozenset({"pricing", "price", "prices", "plan", "plans", "precios", "precos"}),
+        "average revenue per account",
+        False,
+        False,
+    ),
+    (
+        frozenset({"docs", "documentation", "faq", "help", "knowledge", "chatbot", "self-service"}),
+        "support tickets per 100 customers",
+        False,
+        True,
+    ),
+    (frozenset({"support", "soporte", "suporte", "helpdesk", "tickets"}), "median first-response time", False, True),
+    (
+        frozenset({"migration", "cloud", "infrastructure", "kubernetes", "servers", "aws", "azure"}),
+        "monthly infrastructure cost",
+        False,
+        True,
+    ),
+    (
+        frozenset({"ci", "pipeline", "tests", "testing", "deploy", "deployment", "release"}),
+        "lead time from merge to production",
+        False,
+        True,
+    ),
+    (
+        frozenset({"hiring", "recruiting", "recruitment", "interview", "interviews", "candidates"}),
+        "median time to hire",
+        False,
+        True,
+    ),
+    (
+        frozenset({"training", "workshop", "workshops", "course", "courses", "formacion", "treinamento"}),
+        "share of the team passing the assessment",
+        True,
+        False,
+    ),
+    (
+        frozenset(
+            {
+                "campaign",
+                "webinar",
+                "webinars",
+                "event",
+                "events",
+                "newsletter",
+                "ads",
+                "content",
+                "blog",
+                "marketing",
+                "campana",
+                "campanha",
+            }
+        ),
+        "qualified leads per month",
+        False,
+        False,
+    ),
+    (
+        frozenset({"website", "landing", "homepage", "page", "pagina", "site", "seo"}),
+        "visitor-to-lead conversion",
+        True,
+        False,
+    ),
+    (
+        frozenset({"app", "mobile", "feature", "dashboard", "portal", "funcionalidad"}),
+        "weekly active users",
+        False,
+        False,
+    ),
+    (
+        frozenset({"security", "audit", "vulnerability", "vulnerabilities", "pentest", "seguridad", "seguranca"}),
+        "open critical vulnerabilities",
+        False,
+        True,
+    ),
+    (
+        frozenset({"retention", "loyalty", "crm", "customer", "customers", "clientes"}),
+        "90-day customer retention",
+        True,
+        False,
+    ),
 )
 
 

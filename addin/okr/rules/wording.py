@@ -13,10 +13,39 @@ from .text import TitleFacts, has_quantity, outcome_rewrite, strip_prefix, words
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")
 _METRIC_NAMES = {
-    "revenue", "mrr", "arr", "nps", "csat", "churn", "kpi", "kpis", "metric", "metrics", "margin",
-    "ebitda", "profit", "sales", "leads", "conversion", "retention", "uptime", "latency", "cac",
-    "ltv", "gmv", "dau", "mau", "wau", "ingresos", "ventas", "receita", "vendas", "margen",
-    "margem", "beneficio", "lucro",
+    "revenue",
+    "mrr",
+    "arr",
+    "nps",
+    "csat",
+    "churn",
+    "kpi",
+    "kpis",
+    "metric",
+    "metrics",
+    "margin",
+    "ebitda",
+    "profit",
+    "sales",
+    "leads",
+    "conversion",
+    "retention",
+    "uptime",
+    "latency",
+    "cac",
+    "ltv",
+    "gmv",
+    "dau",
+    "mau",
+    "wau",
+    "ingresos",
+    "ventas",
+    "receita",
+    "vendas",
+    "margen",
+    "margem",
+    "beneficio",
+    "lucro",
 }
 
 
@@ -31,8 +60,9 @@ def check_key_results(ctx: Context) -> None:
             _activity(ctx, kr)
         if kind is not milestone and (target is None or (kr.baseline is None and kind in _MOVING)):
             _target(ctx, kr, kind, facts)
-        if kind is not milestone and (facts.maintain or kind in bands or kr.kind in bands
-                                      or (kr.baseline is not None and kr.baseline == target)):
+        if kind is not milestone and (
+            facts.maintain or kind in bands or kr.kind in bands or (kr.baseline is not None and kr.baseline == target)
+        ):
             _kpi(ctx, kr, kind, facts)
         if kr.due is None:
             continue
@@ -75,15 +105,16 @@ def _target(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> Non
         return
     if kr.target is None:
         number = _FIRST_NUMBER.search(strip_prefix(kr.title)) if facts.number else None
-        hint = (f" The title mentions {number.group().strip()!r}: if that is the target, put it in "
-                "the Target column." if number else "")
+        hint = (
+            f" The title mentions {number.group().strip()!r}: if that is the target, put it in the Target column."
+            if number
+            else ""
+        )
         ctx.add(
             "missing-target",
             kr_location(kr, "Target"),
-            f"{kr.title!r} has no target, so nobody can tell whether it was achieved or how far "
-            "along it is.",
-            "Write the number to reach by the end of the quarter in Target (and where it starts "
-            f"in Baseline).{hint}",
+            f"{kr.title!r} has no target, so nobody can tell whether it was achieved or how far along it is.",
+            f"Write the number to reach by the end of the quarter in Target (and where it starts in Baseline).{hint}",
         )
     elif kind in _MOVING and kr.baseline is None:
         ctx.add(
@@ -115,8 +146,7 @@ def _kpi(ctx: Context, kr: KeyResult, kind: KrKind, facts: TitleFacts) -> None:
             kr_location(kr, "Target"),
             f"{kr.title!r} has the same baseline and target ({readable(kr.baseline)}): nothing is meant "
             "to change, so it is a health metric (KPI), not a key result.",
-            "Set the target to where the number should be at quarter end, or track it as a health "
-            "metric instead.",
+            "Set the target to where the number should be at quarter end, or track it as a health metric instead.",
         )
 
 

@@ -8,9 +8,7 @@ import zipfile
 from tests.excel.corpus import Case, case
 from tests.excel.corpus.build import book, save, sheet
 
-XLSB_DEFAULT = (
-    b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
-)
+XLSB_DEFAULT = b'<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
 
 
 def as_sheetjs(data: bytes) -> bytes:

@@ -34,9 +34,14 @@ def year_as_period() -> Case:
     wb = book()
     objective = "Buy better, not more"
     sheet(wb, "Procurement", [["Team:", "Procurement"], ["Period:", 2025], [], _HEADER, *_rows(objective)])
-    return Case("year-as-period", save(wb), objectives=[("Procurement", objective)],
-                key_results=_krs(objective, "2025-Q4"), synced_quarter="2025-Q4",
-                note_contains=("2025-Q4", "2025"))
+    return Case(
+        "year-as-period",
+        save(wb),
+        objectives=[("Procurement", objective)],
+        key_results=_krs(objective, "2025-Q4"),
+        synced_quarter="2025-Q4",
+        note_contains=("2025-Q4", "2025"),
+    )
 
 
 @case
@@ -46,9 +51,14 @@ def fiscal_year_as_period() -> Case:
     objective = "Buy better, not more"
     sheet(wb, "FY26", [["Team:", "Procurement"], ["Fiscal year:", "FY2026"], [], _HEADER, *_rows(objective)])
     sheet(wb, "Settings", [["Fiscal year start", "July"]])
-    return Case("fiscal-year-as-period", save(wb), objectives=[("Procurement", objective)],
-                key_results=_krs(objective, "2026-Q3"), synced_quarter="2026-Q3",
-                note_contains=("FY2026", "2026-Q3"))
+    return Case(
+        "fiscal-year-as-period",
+        save(wb),
+        objectives=[("Procurement", objective)],
+        key_results=_krs(objective, "2026-Q3"),
+        synced_quarter="2026-Q3",
+        note_contains=("FY2026", "2026-Q3"),
+    )
 
 
 @case
@@ -56,10 +66,19 @@ def date_range_as_period() -> Case:
     """'Period: 2025-04-01 to 2025-06-30': exactly one past quarter."""
     wb = book()
     objective = "Buy better, not more"
-    sheet(wb, "Procurement", [["Team:", "Procurement"], ["Period:", "2025-04-01 to 2025-06-30"], [], _HEADER,
-                              *_rows(objective)])
-    return Case("date-range-as-period", save(wb), objectives=[("Procurement", objective)],
-                key_results=_krs(objective, "2025-Q2"), synced_quarter="2025-Q2", note_contains=("2025-Q2",))
+    sheet(
+        wb,
+        "Procurement",
+        [["Team:", "Procurement"], ["Period:", "2025-04-01 to 2025-06-30"], [], _HEADER, *_rows(objective)],
+    )
+    return Case(
+        "date-range-as-period",
+        save(wb),
+        objectives=[("Procurement", objective)],
+        key_results=_krs(objective, "2025-Q2"),
+        synced_quarter="2025-Q2",
+        note_contains=("2025-Q2",),
+    )
 
 
 @case
@@ -69,8 +88,14 @@ def due_dates_as_period() -> Case:
     objective = "Buy better, not more"
     rows = [r + [dt.date(2025, 9, 30)] for r in _rows(objective)]
     sheet(wb, "Procurement", [["Team:", "Procurement"], [], [*_HEADER, "Due"], *rows])
-    return Case("due-dates-as-period", save(wb), objectives=[("Procurement", objective)],
-                key_results=_krs(objective, "2025-Q3"), synced_quarter="2025-Q3", note_contains=("due",))
+    return Case(
+        "due-dates-as-period",
+        save(wb),
+        objectives=[("Procurement", objective)],
+        key_results=_krs(objective, "2025-Q3"),
+        synced_quarter="2025-Q3",
+        note_contains=("due",),
+    )
 
 
 @case
@@ -79,5 +104,11 @@ def multi_year_horizon() -> Case:
     wb = book()
     objective = "Buy better, not more"
     sheet(wb, "Procurement", [["Team:", "Procurement"], ["Horizon:", "2025-2027"], [], _HEADER, *_rows(objective)])
-    return Case("multi-year-horizon", save(wb), objectives=[("Procurement", objective)],
-                key_results=_krs(objective, "2026-Q1"), synced_quarter="2026-Q1", note_contains=("2025-2027",))
+    return Case(
+        "multi-year-horizon",
+        save(wb),
+        objectives=[("Procurement", objective)],
+        key_results=_krs(objective, "2026-Q1"),
+        synced_quarter="2026-Q1",
+        note_contains=("2025-2027",),
+    )

@@ -58,8 +58,14 @@ def _expected() -> dict[str, object]:
 def viva_goals_xlsx() -> Case:
     wb = book()
     sheet(wb, "OKRs", [VIVA_HEADER, *viva_rows()])
-    return Case("viva-goals-xlsx", save(wb), layout="viva-goals", synced_quarter="2026-Q1",
-                note_contains=("Viva Goals",), **_expected())  # type: ignore[arg-type]
+    return Case(
+        "viva-goals-xlsx",
+        save(wb),
+        layout="viva-goals",
+        synced_quarter="2026-Q1",
+        note_contains=("Viva Goals",),
+        **_expected(),
+    )  # type: ignore[arg-type]
 
 
 def viva_csv_bytes() -> bytes:
@@ -72,5 +78,11 @@ def viva_csv_bytes() -> bytes:
 
 @case
 def viva_goals_csv() -> Case:
-    return Case("viva-goals-csv", viva_csv_bytes(), filename="export.csv", layout="viva-goals",
-                synced_quarter="2026-Q1", **_expected())  # type: ignore[arg-type]
+    return Case(
+        "viva-goals-csv",
+        viva_csv_bytes(),
+        filename="export.csv",
+        layout="viva-goals",
+        synced_quarter="2026-Q1",
+        **_expected(),
+    )  # type: ignore[arg-type]

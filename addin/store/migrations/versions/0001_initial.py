@@ -179,5 +179,14 @@ def downgrade() -> None:
         ("ix_objectives_team_id", "objectives"),
     ):
         op.drop_index(index, table_name=table)
-    for table in ("findings", "workbooks", "settings", "initiatives", "check_ins", "key_results", "objectives", "teams"):
+    for table in (
+        "findings",
+        "workbooks",
+        "settings",
+        "initiatives",
+        "check_ins",
+        "key_results",
+        "objectives",
+        "teams",
+    ):
         op.drop_table(table)

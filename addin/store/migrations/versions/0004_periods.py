@@ -49,7 +49,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("objectives") as batch:
         batch.drop_constraint("uq_objectives_tenant_id_team_id_period_title_key", type_="unique")
-        batch.create_unique_constraint("uq_objectives_tenant_id_team_id_title_key", ["tenant_id", "team_id", "title_key"])
+        batch.create_unique_constraint(
+            "uq_objectives_tenant_id_team_id_title_key", ["tenant_id", "team_id", "title_key"]
+        )
         batch.drop_column("period")
     with op.batch_alter_table("key_results") as batch:
         batch.drop_index("ix_key_results_tenant_id_quarter")
@@ -62,14 +64,21 @@ def downgrade() -> None:
 def _fill_periods(bind: sa.engine.Connection) -> None:
     settings = {
         tenant: (quarter, fy or 1)
-        for tenant, quarter, fy in bind.execute(sa.text("SELECT tenant_id, quarter, fiscal_year_start_month FROM settings"))
+        for tenant, quarter, fy in bind.execute(
+            sa.text("SELECT tenant_id, quarter, fiscal_year_start_month FROM settings")
+        )
     }
-    for table, column, since in (("key_results", "quarter", "created_at"), ("objectives", "period", "created_at"),
-                                 ("findings", "quarter", "first_seen")):
+    for table, column, since in (
+        ("key_results", "quarter", "created_at"),
+        ("objectives", "period", "created_at"),
+        ("findings", "quarter", "first_seen"),
+    ):
         rows = bind.execute(sa.text(f"SELECT id, tenant_id, {since} FROM {table} WHERE {column} IS NULL")).all()
         for row_id, tenant, created_at in rows:
             label = _label(*settings.get(tenant, (None, 1)), created_at)
-            bind.execute(sa.text(f"UPDATE {table} SET {column} = :label WHERE id = :id"), {"label": label, "id": row_id})
+            bind.execute(
+                sa.text(f"UPDATE {table} SET {column} = :label WHERE id = :id"), {"label": label, "id": row_id}
+            )
 
 
 def _label(settings_quarter: str | None, fy_start_month: int, created_at: object) -> str:

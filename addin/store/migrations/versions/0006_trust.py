@@ -49,8 +49,9 @@ def upgrade() -> None:
         sa.Column("snapshot", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_workbook_revisions"),
-        sa.UniqueConstraint("tenant_id", "workbook_id", "revision",
-                            name="uq_workbook_revisions_tenant_id_workbook_id_revision"),
+        sa.UniqueConstraint(
+            "tenant_id", "workbook_id", "revision", name="uq_workbook_revisions_tenant_id_workbook_id_revision"
+        ),
     )
 
 
