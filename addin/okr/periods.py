@@ -23,18 +23,14 @@ from addin.okr.model import KeyResult, Objective, Settings
 from addin.okr.quarters import Quarter, parse_quarter, quarter_of, resolve_quarter
 
 
-def fiscal_year_label(quarter: Quarter) -> str:
-    """The period label of an annual objective: "FY2026"."""
-    return f"FY{quarter.fiscal_year}"
+def fiscal_year_of(quarter_label: str) -> str:
+    """The annual period a quarter belongs to: "2026-Q3" -> "FY2026" (a label's year is its fiscal year)."""
+    return f"FY{quarter_label[:4]}"
 
 
-def period_contains(period: str | None, quarter: Quarter) -> bool:
-    """True when an objective's period ("2026-Q4" or "FY2026") covers ``quarter``."""
-    if not period:
-        return False
-    if period.upper().startswith("FY"):
-        return period[2:].strip() == str(quarter.fiscal_year)
-    return period == quarter.label
+def period_contains(period: str, quarter_label: str) -> bool:
+    """True when an objective's period ("2026-Q4" or "FY2026") covers the quarter ``quarter_label``."""
+    return period in (quarter_label, fiscal_year_of(quarter_label))
 
 
 def view_quarter(label: str | Quarter | None, settings: Settings, today: dt.date) -> Quarter:

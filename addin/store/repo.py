@@ -41,7 +41,7 @@ from addin.okr.model import (
     Team,
     Thresholds,
 )
-from addin.okr.periods import annual_objectives, link_rows, place_in_quarters
+from addin.okr.periods import annual_objectives, fiscal_year_of, link_rows, period_contains, place_in_quarters
 from addin.okr.quarters import Quarter, quarter_of
 from addin.store.bulk import CHUNK, bulk_insert, bulk_update, chunks
 from addin.store.db import advisory_lock
@@ -684,7 +684,7 @@ def _kr_objective_key(kr: KeyResult, objectives: Collection[tuple[str, str, str]
     own = _objective_key(kr.team, kr.quarter or "", kr.objective)
     if own in objectives or not kr.quarter:
         return own
-    annual = _objective_key(kr.team, f"FY{kr.quarter[:4]}", kr.objective)
+    annual = _objective_key(kr.team, fiscal_year_of(kr.quarter), kr.objective)
     if annual in objectives:
         return annual
     return own
@@ -1015,7 +1015,7 @@ def _load_objectives(
     used = set(s.scalars(select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()))
     result = []
     for row, team in s.execute(query):
-        empty_in_scope = row.id not in used and (quarter is None or _period_covers(row.period, quarter))
+        empty_in_scope = row.id not in used and (quarter is None or period_contains(row.period, quarter))
         if row.id in with_krs or empty_in_scope:
             result.append(
                 Objective(
@@ -1030,10 +1030,6 @@ def _load_objectives(
                 )
             )
     return result
-
-
-def _period_covers(period: str, quarter: str) -> bool:
-    return period == quarter or period == f"FY{quarter[:4]}"
 
 
 def _load_initiatives(s: Session, tenant: str) -> list[Initiative]:
