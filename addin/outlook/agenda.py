@@ -24,7 +24,7 @@ def meeting_agenda(db: Any, tenant: str, key: str, *, today: dt.date) -> dict[st
 
     meeting = meeting_identity(db, tenant, key)
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant)
+        okrs = repo.load_okrs(s, tenant, quarter=meeting["quarter"])  # the meeting's quarter only
     quarter = parse_quarter(meeting["quarter"], okrs.settings.fiscal_year_start_month)
     team = meeting["team"]
     rows = status_rows(okrs, team, quarter=quarter, today=today, checkins=okrs.checkins)

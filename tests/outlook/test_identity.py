@@ -39,3 +39,35 @@ def test_another_tenants_meeting_key_is_not_found_here(app, client) -> None:  # 
     for path in (f"/api/meetings/{key}", f"/api/meetings/{key}/agenda"):
         reply = client.get(path)
         assert reply.status_code == 404 and "Secret team" not in reply.get_data(as_text=True)
+
+
+def test_the_agenda_of_last_quarters_meeting_is_about_last_quarters_key_results(app, client) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from addin.excel.sync import sync_workbook
+    from addin.excel.template import write_next_quarter, write_template
+    from addin.okr.model import KeyResult, Settings
+    from addin.okr.quarters import Quarter
+    from addin.store import repo
+    from addin.store.meetings import MeetingRecord, upsert_meeting
+    from tests.conftest import FIXED_NOW
+
+    db = app.extensions["okr_db"]
+    sync_workbook(db, "local", write_template(sample=True, today=FIXED_NOW.date()), now=FIXED_NOW)
+    with db.read() as s:
+        growth = next(t for t in repo.list_teams(s, "local") if t.name == "Growth")
+        q4_ids = {k.id for k in repo.load_okrs(s, "local", team="Growth", quarter="2026-Q4").key_results}
+    carried = [KeyResult(team="Growth", objective="Grow", title="Raise activation to 50", baseline=30, target=50)]
+    q1 = sync_workbook(
+        db,
+        "local",
+        write_next_quarter(Quarter(2027, 1), growth, carried, [], Settings()),
+        now=FIXED_NOW + dt.timedelta(days=50),
+    )
+    assert q1.quarters == ("2027-Q1",)
+    key = "okr-checkin-00000000000000000000aaaa"
+    with db.transaction() as s:
+        upsert_meeting(s, "local", MeetingRecord(key, "Growth", "checkin", "2026-Q4", growth.lead or ""), now=FIXED_NOW)
+    agenda = client.get(f"/api/meetings/{key}/agenda").get_json()
+    named = {x["kr_id"] for part in ("moved", "stale", "low_confidence") for x in agenda[part]}
+    assert agenda["quarter"] == "2026-Q4" and named and named <= q4_ids
