@@ -154,7 +154,6 @@ class SyncPlan:
     problems: list[Finding] = field(default_factory=list)
     merged: list[KeyResult] = field(default_factory=list)  # workbook order, rows not applied left out
     quarters: tuple[str, ...] = ()  # the quarters the workbook speaks for (okr.periods)
-    row_ids: dict[int, str] = field(default_factory=dict)  # workbook index -> ID the row shows, where it differs
 
     def counts(self) -> dict[str, int]:
         """The numbers of the sync report."""

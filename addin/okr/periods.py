@@ -58,7 +58,6 @@ class Placement:
 
     key_results: list[KeyResult]
     quarters: tuple[str, ...]  # the quarters this workbook speaks for, sorted
-    row_ids: dict[int, str]  # index in key_results -> the ID the row shows (when it differs)
 
 
 def place_in_quarters(workbook: Sequence[KeyResult], stored: Mapping[str, KeyResult], default: Quarter) -> Placement:
@@ -71,8 +70,7 @@ def place_in_quarters(workbook: Sequence[KeyResult], stored: Mapping[str, KeyRes
     """
     chains = _Chains(stored)
     placed: list[KeyResult] = []
-    row_ids: dict[int, str] = {}
-    for index, kr in enumerate(workbook):
+    for kr in workbook:
         quarter = kr.quarter or default.label
         kr = replace(kr, quarter=quarter) if kr.quarter != quarter else kr
         if kr.continues and (kr.continues.strip().upper() not in stored):
@@ -81,7 +79,6 @@ def place_in_quarters(workbook: Sequence[KeyResult], stored: Mapping[str, KeyRes
             kr = replace(kr, continues=kr.continues.strip().upper())
         known = stored.get((kr.id or "").strip().upper()) if kr.id else None
         if known is not None and known.quarter not in (None, quarter):
-            row_ids[index] = kr.id or ""
             member = chains.member(known.id or "", quarter)
             if member is not None:
                 kr = replace(kr, id=member)
@@ -89,7 +86,7 @@ def place_in_quarters(workbook: Sequence[KeyResult], stored: Mapping[str, KeyRes
                 kr = replace(kr, id=None, continues=chains.latest_before(known.id or "", quarter, default))
         placed.append(kr)
     quarters = tuple(sorted({kr.quarter for kr in placed if kr.quarter} | {default.label}))
-    return Placement(placed, quarters, row_ids)
+    return Placement(placed, quarters)
 
 
 def link_rows(key_results: Sequence[KeyResult], created: Collection[str]) -> None:

@@ -353,7 +353,6 @@ def sync_okrs(
         workbook_last_checkin=latest_checkins(okrs.checkins),
     )
     plan.quarters = placement.quarters
-    plan.row_ids = placement.row_ids
     apply_sync(s, tenant, workbook_id, okrs, plan, now=now)
     return plan
 
