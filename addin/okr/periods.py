@@ -125,10 +125,10 @@ def annual_objectives(
     return result
 
 
-def path_of(kr_id: str, stored: Mapping[str, KeyResult]) -> list[KeyResult]:
-    """The whole path of a carried-over key result: every member of its chain, oldest first."""
-    chains = _Chains(stored)
-    return [stored[i] for i in chains.chain(kr_id) if i in stored]
+def paths_of(kr_ids: Iterable[str], stored: Mapping[str, KeyResult]) -> dict[str, list[KeyResult]]:
+    """The whole path of each carried-over key result: every member of its chain, oldest first."""
+    chains = _Chains(stored)  # built once: a tenant's chains for every key result asked about
+    return {kr_id: [stored[i] for i in chains.chain(kr_id) if i in stored] for kr_id in kr_ids}
 
 
 class _Chains:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from addin.okr.model import KeyResult
-from addin.okr.periods import path_of
+from addin.okr.periods import paths_of
 from addin.okr.quarters import Quarter
 
 QUARTERS_SHOWN = 4
@@ -50,16 +50,17 @@ class PathStep:
 
 def kr_paths(stored: dict[str, KeyResult], key_results: list[KeyResult]) -> dict[str, list[PathStep]]:
     """The path of every key result that continues an earlier one (by KR id), oldest quarter first."""
+    carried = {kr.id: kr for kr in key_results if kr.id and kr.continues}
     paths = {}
-    for kr in key_results:
-        if kr.id and kr.continues:
-            steps = [
-                PathStep(k.quarter or "", k.id or "", k.baseline, k.target, k.current)
-                for k in path_of(kr.id, stored)
-                if (k.quarter or "") <= (kr.quarter or "")
-            ]
-            if len(steps) > 1:
-                paths[kr.id] = steps
+    for kr_id, members in paths_of(carried, stored).items():
+        up_to = carried[kr_id].quarter or ""
+        steps = [
+            PathStep(k.quarter or "", k.id or "", k.baseline, k.target, k.current)
+            for k in members
+            if (k.quarter or "") <= up_to
+        ]
+        if len(steps) > 1:
+            paths[kr_id] = steps
     return paths
 
 
