@@ -141,7 +141,7 @@ def team_history(db: Database, tenant: str, team: str, *, quarter: str | None, n
         trend = team_trend(session, tenant, found, the_quarter, now=now)
         shown = repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label).key_results
         carried = [kr for kr in shown if kr.continues]
-        paths = kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
+        paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
     return {
         "trend": [t.as_dict() for t in trend],
         "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},

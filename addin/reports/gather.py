@@ -79,11 +79,11 @@ def team_trend(
 
 
 def _paths(session: Any, tenant: str, okrs: OkrSet, team: str) -> dict[str, list[PathStep]]:
-    """Paths of this team's carried-over key results (the whole store is read only when there are some)."""
+    """Paths of this team's carried-over key results (the team's key results are read only when there are some)."""
     from addin.store import repo
 
     carried = [kr for kr in okrs.key_results if kr.team == team and kr.continues]
-    return kr_paths(repo.load_key_results(session, tenant), carried) if carried else {}
+    return kr_paths(repo.load_key_results(session, tenant, team=team), carried) if carried else {}
 
 
 def gather_retro_inputs(

@@ -71,14 +71,16 @@ _KR_FLOATS = ("baseline", "target", "current", "confidence", "weight")
 
 
 def load_key_results(
-    s: Session, tenant: str, *, include_archived: bool = True, quarter: str | None = None
+    s: Session, tenant: str, *, include_archived: bool = True, quarter: str | None = None, team: str | None = None
 ) -> dict[str, KeyResult]:
-    """This tenant's key results by id (archived ones too, unless told otherwise; one quarter's if given)."""
+    """This tenant's key results by id (archived ones too, unless told otherwise; one quarter's, one team's if given)."""
     query = _kr_select(tenant)
     if not include_archived:
         query = query.where(_K.c.archived_at.is_(None))
     if quarter is not None:
         query = query.where(_K.c.quarter == quarter)
+    if team is not None:
+        query = query.where(_T.c.name_key == text_key(team))
     # a stored key result always has its id (public_id is NOT NULL); KeyResult.id is optional for new rows
     return {kr.id: kr for kr in map(_kr_from_row, s.execute(query.order_by(_K.c.id)))}  # type: ignore[misc]
 
