@@ -7,6 +7,8 @@ Everyone reads everything. Writes:
 - a team's *lead* and *members*, as stored (never re-read from an upload as truth), change
   that team's OKRs and team details;
 - a key result's *owner* checks in on it (the team's lead and members may too);
+- another team's dependency on a team is accepted or declined only by that team's lead or an
+  admin;
 - who leads a team and who is in it changes only by that team's current lead or an admin, and
   a new team naming someone else as its lead waits for an admin. Anything not allowed is held
   as *pending*: reported as an ``authority.*`` finding, while the rest of the sync applies.
@@ -71,6 +73,12 @@ def may_edit_team(actor: Actor, team: Team | None, bindings: Mapping[str, str]) 
     if team is None:
         return False
     return is_person(actor, team.lead, bindings) or any(is_person(actor, m, bindings) for m in team.members)
+
+
+def may_answer_dependency(actor: Actor, team: Team | None, bindings: Mapping[str, str]) -> bool:
+    """Only the depended-on team's stored lead (and admins) accept or decline a dependency on it:
+    the answer commits the whole team, so its members do not give it."""
+    return leads(actor, team, bindings)
 
 
 def may_check_in(actor: Actor, owner: str | None, team: Team | None, bindings: Mapping[str, str]) -> bool:

@@ -21,7 +21,10 @@ from .rules.catalogue import PITFALLS, RULES, Rule
 from .rules.text import analyse_many
 from .scoring import infer_kind_from
 
-__all__ = ["PITFALLS", "RULES", "Rule", "lint"]
+__all__ = ["DEPENDENCY_RULES", "PITFALLS", "RULES", "Rule", "lint", "lint_dependencies"]
+
+# the rules a dependency answer changes (lint_dependencies reports these only)
+DEPENDENCY_RULES = ("dependency-unacknowledged", "dependency-declined", "dependency-unknown")
 
 
 def lint(
@@ -68,6 +71,15 @@ def _lint(okrs: OkrSet, today: dt.date, checkins: Sequence[CheckIn], quarter: Qu
     network.check_alignment(ctx, names)
     network.check_dependencies(ctx, names)
     network.check_conflicts(ctx)
+    ctx.findings.sort(key=_order)
+    return ctx.findings
+
+
+def lint_dependencies(okrs: OkrSet, *, today: dt.date, quarter: Quarter) -> list[Finding]:
+    """Only the dependency rules, with ``okrs.dependency_answers`` (what an answer changes), at a
+    fraction of a whole lint's cost: no title is analysed and no check-in read."""
+    ctx = context.build(okrs, today, quarter, [], [], ())
+    network.check_dependencies(ctx)
     ctx.findings.sort(key=_order)
     return ctx.findings
 

@@ -177,6 +177,29 @@ class Initiative:
     location: Location = field(default_factory=Location)
 
 
+class AnswerState(StrEnum):
+    """How the depended-on team answered a dependency."""
+
+    ACCEPTED = "accepted"  # they will carry it: the dependency is acknowledged
+    DECLINED = "declined"  # they will not: the dependent team must plan around it
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyAnswer:
+    """The depended-on team's answer to one key result's dependency on it, for that KR's quarter.
+
+    One answer per (dependent KR id, depended-on team); the KR id fixes the quarter (every
+    quarter's key results have their own ids). ``note`` is already cleaned (okr.dependencies)."""
+
+    kr_id: str  # the dependent key result ("KR-7F3A2C")
+    team: str  # the depended-on team, as named by the stored team
+    state: AnswerState
+    note: str
+    answered_by: str  # who answered: e-mail / UPN, else display name
+    answered_at: dt.datetime  # timezone-aware, UTC
+    quarter: str | None = None  # "2026-Q4": the dependent KR's quarter
+
+
 @dataclass(slots=True)
 class Thresholds:
     """Linter and status thresholds; each can be set on the Settings sheet."""
@@ -211,3 +234,5 @@ class OkrSet:
     key_results: list[KeyResult] = field(default_factory=list)
     initiatives: list[Initiative] = field(default_factory=list)
     checkins: list[CheckIn] = field(default_factory=list)
+    # the other teams' answers to this set's dependencies (the store's; a workbook has none)
+    dependency_answers: list[DependencyAnswer] = field(default_factory=list)

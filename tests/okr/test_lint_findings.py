@@ -8,13 +8,24 @@ from dataclasses import replace
 from pathlib import Path
 
 from addin.okr.lint import PITFALLS, RULES, lint
-from addin.okr.model import Finding, KrKind, Location, OkrSet, Severity, Team, Thresholds
+from addin.okr.model import (
+    AnswerState,
+    DependencyAnswer,
+    Finding,
+    KrKind,
+    Location,
+    OkrSet,
+    Severity,
+    Team,
+    Thresholds,
+)
 from addin.okr.quarters import Quarter
 
 from .factories import QUARTER, TODAY, checkin, healthy_okrs, kr, objective, weekly_checkins
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lint-rules.md"
 DAY = dt.timedelta(days=1)
+NOON = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
 
 
 def messy_org() -> tuple[OkrSet, list]:
@@ -61,6 +72,7 @@ def messy_org() -> tuple[OkrSet, list]:
             baseline=10,
             target=15,
             current=12,
+            depends_on=("Finance",),
         ),
         kr(
             "Cut the average discount from 12% to 8%",
@@ -84,6 +96,10 @@ def messy_org() -> tuple[OkrSet, list]:
         for n in range(6)
     ]
     okrs.key_results += bad
+    # Sales declined the trial-starts KR's dependency on it (Finance never answered Sales)
+    okrs.dependency_answers = [
+        DependencyAnswer(bad[7].id, "Sales", AnswerState.DECLINED, "No capacity this quarter.", "sam@example.com", NOON)
+    ]
     history = [c for c in weekly_checkins(okrs) if c.kr_id not in {bad[7].id, bad[8].id}]
     history += [checkin(bad[7].id, QUARTER.start + d * DAY, v) for d, v in [(7, 2), (21, 4), (42, 6)]]
     history += [

@@ -1,47 +1,26 @@
 """Rules across teams: alignment to parents, acknowledged dependencies, conflicting KRs.
 
-Acknowledgement: a dependency of team A's KR on team B (named as the team, one of B's KR
-ids, or "B:1.2") is acknowledged when some KR of team B has an "Aligns to" or "Depends on"
-that names team A, A's KR id, or A's KR as "A:<ref>" (or its bare ref when no other KR
-uses that ref).
+Acknowledgement (``addin/okr/dependencies.py``): a dependency of team A's KR on team B (named
+as the team, one of B's KR ids, or "B:1.2") is acknowledged when B's lead accepted it, or --
+while B has not answered -- when some KR of team B has an "Aligns to" or "Depends on" that names
+team A, A's KR id, or A's KR as "A:<ref>" (or its bare ref when no other KR uses that ref). A
+dependency B declined is reported with B's note.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-from ..model import KeyResult, KrKind, Location
+from ..dependencies import DependencyLink, DependencyNames, answers_by_link, find_links, split_link
+from ..model import AnswerState, DependencyAnswer, KrKind, Location
 from .context import Context, kr_location, objective_location
 from .text import fold, same_text_key
 
-_SPLIT = re.compile(r"\s*[:/#>\u2192]\s*|\s+-\s+")
-
-
-def id_key(kr_id: str) -> str:
-    """same_text_key for a KR id, fast for the usual clean ASCII ids ("KR-7F3A2C")."""
-    if kr_id.isascii() and kr_id.isprintable() and " " not in kr_id and kr_id[-1:] not in ".;:!":
-        return kr_id.lower()
-    return same_text_key.__wrapped__(kr_id)
-
-
-def _split(value: str) -> tuple[str, str] | None:
-    """("Team", "1.2") from "Team: 1.2", "Team / 1.2", "Team - Objective"; None when unsplit."""
-    parts = _SPLIT.split(value.strip(), maxsplit=1)
-    if len(parts) == 2 and parts[0] and parts[1]:
-        return parts[0], parts[1]
-    return None
-
-
-class Names:
+class Names(DependencyNames):
     """Every name an "Aligns to" or "Depends on" may use, mapped to what it names."""
 
     def __init__(self, ctx: Context) -> None:
-        self.teams = ctx.team_names  # team key -> name
-        self.kr_by_id: dict[str, int] = {}
-        self.kr_by_team_ref: dict[tuple[str, str], int] = {}
-        ref_count: dict[str, int] = {}
-        ref_index: dict[str, int] = {}
+        super().__init__(ctx.okrs.key_results, ctx.team_keys, ctx.team_names)
         # What "Aligns to" may name: team names, objective and KR titles, KR ids, numbers.
         self.targets: set[str] = set(self.teams)
         self.targets.update(ctx.title_keys)
@@ -51,44 +30,18 @@ class Names:
                 ref = same_text_key(info.declared.ref)
                 self.targets.add(ref)
                 self.kr_by_team_ref.setdefault((team_key, ref), -1)  # -1: an objective
-        for index, kr in enumerate(ctx.okrs.key_results):
-            if kr.id:
-                self.kr_by_id[id_key(kr.id)] = index
-            if kr.ref:
-                ref = same_text_key(kr.ref)
-                self.kr_by_team_ref[(ctx.team_keys[index], ref)] = index
-                ref_count[ref] = ref_count.get(ref, 0) + 1
-                ref_index[ref] = index
         self.targets.update(self.kr_by_id)
-        self.unique_ref = {ref: ref_index[ref] for ref, n in ref_count.items() if n == 1}
         self.targets.update(self.unique_ref)
 
     def aligned_target_known(self, value: str) -> bool:
         key = same_text_key(value)
         if key in self.targets:
             return True
-        split = _split(value)
+        split = split_link(value)
         if split is None:
             return False
         team, rest = same_text_key(split[0]), same_text_key(split[1])
         return (team, rest) in self.kr_by_team_ref or rest in self.targets
-
-    def resolve_dependency(self, value: str) -> tuple[str, int | None] | None:
-        """(team key, KR index or None) that ``value`` names; None when it names nothing known."""
-        key = same_text_key(value)
-        if key in self.teams:
-            return key, None
-        if key in self.kr_by_id:
-            return "", self.kr_by_id[key]
-        split = _split(value)
-        if split is not None:
-            team, rest = same_text_key(split[0]), same_text_key(split[1])
-            if team in self.teams:
-                index = self.kr_by_team_ref.get((team, rest), -1)
-                return team, index if index >= 0 else None
-        if key in self.unique_ref:
-            return "", self.unique_ref[key]
-        return None
 
 
 def check_alignment(ctx: Context, names: Names | None = None) -> None:
@@ -136,68 +89,48 @@ def _unknown_alignment(ctx: Context, where: Location, title: str, value: str) ->
 
 
 def check_dependencies(ctx: Context, names: Names | None = None) -> None:
-    """unacknowledged-dependency: links to unknown things, and dependencies nobody answered."""
+    """unacknowledged-dependency: links to unknown things, dependencies nobody acknowledged or
+    the other team declined."""
     names = names or Names(ctx)
-    krs = ctx.okrs.key_results
-    mentions: dict[str, set[str]] = {}  # team key -> names its KRs link to (aligns/depends)
-    for index, kr in enumerate(krs):
-        if not kr.aligns_to and not kr.depends_on:
-            continue
-        bucket = mentions.setdefault(ctx.team_keys[index], set())
-        for link in (kr.aligns_to, *kr.depends_on):
-            if not link or not link.strip():
-                continue
-            bucket.add(same_text_key(link))
-            split = _split(link)
-            if split is not None:
-                bucket.add(same_text_key(split[0]))
-                bucket.add(f"{same_text_key(split[0])}:{same_text_key(split[1])}")
-    for position, kr in enumerate(krs):
-        if not kr.depends_on:
-            continue
-        own_team = ctx.team_keys[position]
-        for link in kr.depends_on:
-            if not link or not link.strip():
-                continue
-            resolved = names.resolve_dependency(link)
-            if resolved is None:
-                ctx.add(
-                    "dependency-unknown",
-                    kr_location(kr, "Depends on"),
-                    f"{kr.title!r} depends on {link!r}, but no team or key result has that name or "
-                    "id, so the other side will never hear about it.",
-                    "Write the other team's exact name (as on the Teams sheet) or the KR id of the "
-                    "key result you rely on.",
-                )
-                continue
-            team_key, kr_index = resolved
-            if kr_index is not None and not team_key:
-                team_key = same_text_key(krs[kr_index].team)
-            if team_key == own_team:
-                continue
-            heard = mentions.get(team_key, set())
-            if own_team in heard or _names_kr(kr, own_team, heard, names):
-                continue
-            other = ctx.team_names.get(team_key, link)
+    answers = answers_by_link(ctx.okrs.dependency_answers)
+    for link in find_links(ctx.okrs.key_results, ctx.team_keys, names, answers):
+        if link.team is None:
+            ctx.add(
+                "dependency-unknown",
+                kr_location(link.kr, "Depends on"),
+                f"{link.kr.title!r} depends on {link.entry!r}, but no team or key result has that name or "
+                "id, so the other side will never hear about it.",
+                "Write the other team's exact name (as on the Teams sheet) or the KR id of the "
+                "key result you rely on.",
+            )
+        elif link.answer is not None and link.answer.state is AnswerState.DECLINED:
+            _declined(ctx, link, link.answer)
+        elif not link.acknowledged:
+            kr, other = link.kr, link.team
             ctx.add(
                 "dependency-unacknowledged",
                 kr_location(kr, "Depends on"),
                 f"{kr.title!r} depends on team {other!r}, but none of {other}'s key results "
-                f"mentions team {kr.team!r} or this KR. An unacknowledged dependency is a hope, "
-                "not a plan.",
-                f"Agree it with {other} at the monthly review and ask them to add a KR (or an "
-                f"'Aligns to'/'Depends on' entry) naming {kr.team!r} or this KR's id.",
+                f"mentions team {kr.team!r} or this KR, and {other}'s lead has not accepted it. "
+                "An unacknowledged dependency is a hope, not a plan.",
+                f"Agree it with {other} at the monthly review: their lead accepts it in the Outlook "
+                f"pane, or they add a KR (or an 'Aligns to'/'Depends on' entry) naming {kr.team!r} "
+                "or this KR's id.",
             )
 
 
-def _names_kr(kr: KeyResult, team_key: str, heard: set[str], names: Names) -> bool:
-    if kr.id and same_text_key(kr.id) in heard:
-        return True
-    if kr.ref:
-        ref = same_text_key(kr.ref)
-        if f"{team_key}:{ref}" in heard or (ref in heard and ref in names.unique_ref):
-            return True
-    return False
+def _declined(ctx: Context, link: DependencyLink, answer: DependencyAnswer) -> None:
+    kr, other = link.kr, link.team
+    note = " ".join(answer.note.split())
+    ctx.add(
+        "dependency-declined",
+        kr_location(kr, "Depends on"),
+        f"{kr.title!r} depends on team {other!r}, but {other} declined it on "
+        f"{answer.answered_at.date().isoformat()} ({answer.answered_by}): \u201c{note}\u201d. "
+        "A dependency the other team will not carry puts this key result at risk.",
+        f"Settle it with {other} at the monthly review: change this KR's plan or target, find "
+        "another way to get what you need, or agree what would make them accept it.",
+    )
 
 
 def check_conflicts(ctx: Context) -> None:
