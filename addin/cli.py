@@ -289,7 +289,7 @@ def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
 @click.option(
     "--action",
-    type=click.Choice(["sync", "checkin", "lead-change", "settings-change", "meeting-change"]),
+    type=click.Choice(["sync", "checkin", "lead-change", "settings-change", "meeting-change", "dependency-answer"]),
     help="Only this kind of write.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")

@@ -597,7 +597,14 @@ OPENAPI = {
                         "required": False,
                         "schema": {
                             "type": "string",
-                            "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"],
+                            "enum": [
+                                "sync",
+                                "checkin",
+                                "lead-change",
+                                "settings-change",
+                                "meeting-change",
+                                "dependency-answer",
+                            ],
                         },
                     },
                 ],

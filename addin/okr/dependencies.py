@@ -254,13 +254,11 @@ def find_link(links: Iterable[DependencyLink], kr_id: str, team: str) -> Depende
 
 
 def parse_state(raw: object) -> AnswerState:
-    """"accepted" or "declined" (as a request gives it); anything else is a RequestError."""
+    """ "accepted" or "declined" (as a request gives it); anything else is a RequestError."""
     try:
         return AnswerState(str(raw).strip().lower()) if isinstance(raw, str) else AnswerState(raw)
     except ValueError:
-        raise RequestError(
-            "'state' must be \"accepted\" or \"declined\".", code="invalid_field", field="state"
-        ) from None
+        raise RequestError('\'state\' must be "accepted" or "declined".', code="invalid_field", field="state") from None
 
 
 def clean_note(raw: object, state: AnswerState) -> str:

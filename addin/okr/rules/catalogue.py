@@ -87,7 +87,9 @@ RULES: dict[str, Rule] = {
     "alignment-unknown": Rule("not-aligned", _W, "An 'Aligns to' value names no known objective or KR."),
     "parent-team-unknown": Rule("not-aligned", _I, "A team's parent team is not one of the known teams."),
     "dependency-unacknowledged": Rule(
-        "unacknowledged-dependency", _W, "A KR depends on another team whose lead has not accepted it and that has no KR naming this team or this KR back."
+        "unacknowledged-dependency",
+        _W,
+        "A KR depends on another team whose lead has not accepted it and that has no KR naming this team or this KR back.",
     ),
     "dependency-declined": Rule(
         "unacknowledged-dependency", _W, "The team a KR depends on declined the dependency (its lead's note says why)."

@@ -16,6 +16,7 @@ from ..model import AnswerState, DependencyAnswer, KrKind, Location
 from .context import Context, kr_location, objective_location
 from .text import fold, same_text_key
 
+
 class Names(DependencyNames):
     """Every name an "Aligns to" or "Depends on" may use, mapped to what it names."""
 
@@ -100,8 +101,7 @@ def check_dependencies(ctx: Context, names: Names | None = None) -> None:
                 kr_location(link.kr, "Depends on"),
                 f"{link.kr.title!r} depends on {link.entry!r}, but no team or key result has that name or "
                 "id, so the other side will never hear about it.",
-                "Write the other team's exact name (as on the Teams sheet) or the KR id of the "
-                "key result you rely on.",
+                "Write the other team's exact name (as on the Teams sheet) or the KR id of the key result you rely on.",
             )
         elif link.answer is not None and link.answer.state is AnswerState.DECLINED:
             _declined(ctx, link, link.answer)

@@ -25,6 +25,7 @@ with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.revisions")
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
+    importlib.import_module("addin.store.dependencies")
 
 config = context.config
 target_metadata = Base.metadata
