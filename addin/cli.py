@@ -24,6 +24,7 @@ from addin.errors import OkrError
 from addin.files import write_atomically
 
 if TYPE_CHECKING:  # the commands import their modules when they run (a quick `okr --help`)
+    from addin.okr.dependencies import TeamDependencies
     from addin.okr.model import Finding
     from addin.outlook.calendar import Calendar
     from addin.store.db import Database, Session
@@ -122,15 +123,19 @@ def template(path: Path, sample: bool, force: bool) -> None:
 def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
     """Check the OKRs in PATH against the known OKR pitfalls."""
     from addin.excel.sync import lint_workbook
-    from addin.store import repo
+    from addin.store import dependencies, repo
     from addin.store.db import database_exists
 
     config = _config()
     history = []  # the history rules (stale, pace) use stored check-ins, where there are any
+    answers = []  # and the dependency rules the other teams' stored answers
     if database_exists(config.database_url):
         with _database(config).read() as session:
             history = repo.list_checkins(session, config.tenant)
-    report = lint_workbook(_read_file(path, config), today=_now().date(), quarter=quarter, history=history)
+            answers = dependencies.load_answers(session, config.tenant)
+    report = lint_workbook(
+        _read_file(path, config), today=_now().date(), quarter=quarter, history=history, answers=answers
+    )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
@@ -337,6 +342,24 @@ def status(team: str | None, quarter: str | None, as_json: bool) -> None:
             for kr in objective.key_results:
                 progress = f"{kr.status.progress:.0%}" if kr.status.progress is not None else "–"
                 click.echo(f"    [{kr.status.status:<11}] {progress:>5}  {kr.kr.id or '':<10} {kr.kr.title}")
+        _print_dependencies(view.dependencies)
+
+
+def _print_dependencies(deps: TeamDependencies | None) -> None:
+    """A team's dependencies both ways under its status: state, and the answer's who/when/note."""
+    if deps is None or not (deps.depends_on or deps.depended_on_by):
+        return
+    click.echo("  Dependencies")
+    for arrow, links, who in (("→", deps.depends_on, "other_team"), ("←", deps.depended_on_by, "team")):
+        for link in links:
+            item = link.as_dict()
+            answer = ""
+            if link.answer is not None:
+                answer = f" by {link.answer.answered_by} on {link.answer.answered_at.date().isoformat()}"
+                answer += f": {' '.join(link.answer.note.split())}" if link.answer.note else ""
+            elif link.named_back:
+                answer = " (named back in their KRs)"
+            click.echo(f"    {arrow} {item[who]} · {link.kr.id or '':<10} {link.kr.title} [{link.state}]{answer}")
 
 
 @main.command()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from addin.errors import NotFound
+from addin.handshake import quarter_okrs
+from addin.okr.dependencies import TeamDependencies, dependency_links, team_dependencies
 from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
-from addin.store import repo
+from addin.store import dependencies, repo
 from addin.store.db import Database
 
 
@@ -34,12 +36,15 @@ class TeamView:
     quarter: Quarter
     objectives: list[ObjectiveView]
     score: float | None
+    # what the team depends on and who depends on it, with the answers (okr_status fills it)
+    dependencies: TeamDependencies | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "team": self.team,
             "quarter": self.quarter.label,
             "score": self.score,
+            "dependencies": self.dependencies.as_dict() if self.dependencies is not None else None,
             "objectives": [
                 {
                     "title": o.objective.title,
@@ -55,17 +60,25 @@ class TeamView:
 def okr_status(
     db: Database, tenant: str, *, today: dt.date, team: str | None = None, quarter: str | None = None
 ) -> list[TeamView]:
-    """Every team's (or one team's) objectives and KRs with their status on ``today``."""
+    """Every team's (or one team's) objectives and KRs with their status on ``today``, and its
+    dependencies both ways with the other teams' answers."""
     with db.read() as session:
         the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
         okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
+        okrs.dependency_answers = dependencies.load_answers(session, tenant, quarter=the_quarter.label)
+        # dependencies are read across every team of the quarter (one team's own OKRs do not say who depends on it)
+        whole = okrs if team is None else quarter_okrs(session, tenant, the_quarter.label)
     if (
         team is not None
         and not any(o.team == team for o in okrs.objectives)
         and not any(t.name == team for t in okrs.teams)
     ):
         raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
-    return score_teams(okrs, today=today, quarter=the_quarter)
+    links = dependency_links(whole)
+    return [
+        replace(view, dependencies=team_dependencies(links, view.team))
+        for view in score_teams(okrs, today=today, quarter=the_quarter)
+    ]
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:

@@ -193,6 +193,11 @@ OPENAPI = {
                     "members": {"type": "array", "items": {"type": "string"}},
                     "quarter": {"type": "string"},
                     "score": {"type": "number", "nullable": True},
+                    "dependencies": {
+                        "allOf": [{"$ref": "#/components/schemas/TeamDependencies"}],
+                        "nullable": True,
+                        "description": "What the team depends on and who depends on it, with the answers",
+                    },
                     "objectives": {
                         "type": "array",
                         "items": {
@@ -248,6 +253,46 @@ OPENAPI = {
                         },
                     },
                 ],
+            },
+            "Dependency": {
+                "type": "object",
+                "description": "One key result's dependency on another team, with that team's answer.",
+                "properties": {
+                    "kr_id": {"type": "string", "description": "The dependent key result"},
+                    "title": {"type": "string"},
+                    "team": {"type": "string", "description": "The dependent key result's team"},
+                    "objective": {"type": "string"},
+                    "on": {"type": "string", "description": "'Depends on' as written"},
+                    "other_team": {"type": "string", "description": "The depended-on team"},
+                    "state": {"type": "string", "enum": ["accepted", "declined", "unanswered"]},
+                    "acknowledged": {
+                        "type": "boolean",
+                        "description": "Accepted; or, unanswered, named back by the other team's key results",
+                    },
+                    "named_back": {"type": "boolean"},
+                    "note": {"type": "string", "description": "The answering lead's note (plain text)"},
+                    "answered_by": {"type": "string", "nullable": True},
+                    "answered_at": {"type": "string", "format": "date-time", "nullable": True},
+                },
+            },
+            "TeamDependencies": {
+                "type": "object",
+                "properties": {
+                    "depends_on": {"type": "array", "items": {"$ref": "#/components/schemas/Dependency"}},
+                    "depended_on_by": {"type": "array", "items": {"$ref": "#/components/schemas/Dependency"}},
+                },
+            },
+            "DependencyAnswerRequest": {
+                "type": "object",
+                "required": ["state"],
+                "properties": {
+                    "state": {"type": "string", "enum": ["accepted", "declined"]},
+                    "note": {
+                        "type": "string",
+                        "maxLength": 500,
+                        "description": "Why (required when declining); control and bidi characters are removed",
+                    },
+                },
             },
             "CheckInRequest": {
                 "type": "object",
@@ -396,6 +441,66 @@ OPENAPI = {
                     "401": _ERROR,
                     "429": _ERROR,
                     "404": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}/dependencies": {
+            "get": {
+                "summary": "What the team depends on and who depends on it, with the other teams' answers",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _QUARTER,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Both lists; may_answer: whether the caller may accept or decline",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/TeamDependencies"},
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "team": {"type": "string"},
+                                                "quarter": {"type": "string"},
+                                                "lead": {"type": "string", "nullable": True},
+                                                "may_answer": {"type": "boolean"},
+                                            },
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/teams/{team}/dependencies/{kr_id}": {
+            "put": {
+                "summary": "The team's lead (or an admin) accepts or declines key result kr_id's dependency on the "
+                "team; recorded in the audit trail",
+                "parameters": [
+                    {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "kr_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/DependencyAnswerRequest"}}
+                    },
+                },
+                "responses": {
+                    "200": _json("Dependency", "The dependency with its answer"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
                 },
             }
         },

@@ -29,11 +29,20 @@ from addin.excel.writeback import CellWrite, patch_workbook
 from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
-from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
+from addin.okr.model import (
+    CheckIn,
+    DependencyAnswer,
+    Finding,
+    KeyResult,
+    Location,
+    ObjectiveType,
+    OkrSet,
+    Severity,
+)
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import mappings, repo, revisions
+from addin.store import dependencies, mappings, repo, revisions
 from addin.store.db import Database
 from addin.store.sync_slots import sync_slot
 
@@ -141,10 +150,13 @@ def lint_workbook(
     today: dt.date,
     quarter: str | None = None,
     history: Sequence[CheckIn] = (),
+    answers: Sequence[DependencyAnswer] = (),
 ) -> LintReport:
-    """Read a workbook and lint it without storing anything."""
+    """Read a workbook and lint it without storing anything (``history`` and ``answers``: the
+    store's check-ins and dependency answers, where there is a store)."""
     read = read_workbook(data, quarter=quarter, today=today)
     okrs = read.okrs
+    okrs.dependency_answers = list(answers)
     findings = lint(
         okrs,
         today=today,
@@ -447,6 +459,7 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
             key_results=list(located.values()),
             initiatives=read.okrs.initiatives,
             checkins=repo.list_checkins(session, tenant, kr_ids=list(located)) if located else [],
+            dependency_answers=dependencies.load_answers(session, tenant, quarter=quarter),
         )
     stored = repo.load_okrs(session, tenant, quarter=quarter)
     objectives = {(o.team, o.title): o for o in read.okrs.objectives}
@@ -458,6 +471,7 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
         key_results=[located.get(kr.id, kr) for kr in stored.key_results],
         initiatives=read.okrs.initiatives,
         checkins=stored.checkins,
+        dependency_answers=dependencies.load_answers(session, tenant, quarter=quarter),
     )
 
 

@@ -256,9 +256,11 @@ def find_link(links: Iterable[DependencyLink], kr_id: str, team: str) -> Depende
 def parse_state(raw: object) -> AnswerState:
     """ "accepted" or "declined" (as a request gives it); anything else is a RequestError."""
     try:
-        return AnswerState(str(raw).strip().lower()) if isinstance(raw, str) else AnswerState(raw)
+        if isinstance(raw, str):
+            return AnswerState(raw.strip().lower())
     except ValueError:
-        raise RequestError('\'state\' must be "accepted" or "declined".', code="invalid_field", field="state") from None
+        pass
+    raise RequestError('\'state\' must be "accepted" or "declined".', code="invalid_field", field="state")
 
 
 def clean_note(raw: object, state: AnswerState) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from addin.okr.dependencies import dependency_links, team_dependencies
 from addin.okr.lint import lint
 from addin.okr.quarters import parse_quarter
 from addin.outlook.identity import meeting_identity
@@ -18,13 +19,15 @@ LOW_CONFIDENCE = 0.5
 
 
 def meeting_agenda(db: Any, tenant: str, key: str, *, today: dt.date) -> dict[str, Any]:
-    """The meeting's team, KRs that moved in the last week, stale and low-confidence KRs,
-    and dependencies still to settle (unacknowledged, either way)."""
-    from addin.store import repo
+    """The meeting's team, KRs that moved in the last week, stale and low-confidence KRs, its
+    dependencies still to settle (unacknowledged or declined), and other teams' dependencies on
+    it that wait for its lead's answer."""
+    from addin.store import dependencies, repo
 
     meeting = meeting_identity(db, tenant, key)
     with db.read() as s:
         okrs = repo.load_okrs(s, tenant, quarter=meeting["quarter"])  # the meeting's quarter only
+        okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=meeting["quarter"])
     quarter = parse_quarter(meeting["quarter"], okrs.settings.fiscal_year_start_month)
     team = meeting["team"]
     rows = status_rows(okrs, team, quarter=quarter, today=today, checkins=okrs.checkins)
@@ -55,6 +58,16 @@ def meeting_agenda(db: Any, tenant: str, key: str, *, today: dt.date) -> dict[st
         "stale": about("stale"),
         "low_confidence": low,
         "dependencies": about("unacknowledged-dependency"),
+        "awaiting_answer": [
+            {
+                "kr_id": link.kr.id,
+                "title": link.kr.title,
+                "team": link.kr.team,
+                "message": f"{link.kr.team} depends on us",
+            }
+            for link in team_dependencies(dependency_links(okrs), team).depended_on_by
+            if link.answer is None
+        ],
     }
 
 

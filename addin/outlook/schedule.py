@@ -216,11 +216,12 @@ def schedule(
     settings: CadenceSettings = CadenceSettings(),
 ) -> ScheduleReport:
     """Plan the quarter's meetings and make the calendar match; never duplicates."""
-    from addin.store import repo
+    from addin.store import dependencies, repo
 
     with db.read() as s:
         the_quarter = view_quarter(quarter, repo.load_settings(s, tenant), now.date())
         okrs = repo.load_okrs(s, tenant, quarter=the_quarter.label)
+        okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=the_quarter.label)
         records = {r.key: r for r in list_meetings(s, tenant)}
     quarter = the_quarter.label
     plan = plan_cadence(
@@ -313,7 +314,7 @@ def refresh_invites(
     .ics files always carry every series' next occurrence, so for them the window is
     ignored and a file is rewritten only when a status actually changed.
     """
-    from addin.store import repo
+    from addin.store import dependencies, repo
 
     mode = settings.invite_status
     if mode == "off":
@@ -325,6 +326,8 @@ def refresh_invites(
         by_quarter = {
             label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}
         }
+        for label, okrs in by_quarter.items():  # the invites' "To discuss" follows the other teams' answers
+            okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=label)
     report = RefreshReport(calendar.name, mode)
     if not records:
         return report

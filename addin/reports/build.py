@@ -26,13 +26,13 @@ from docx.text.paragraph import Paragraph
 
 from addin.errors import InputError
 from addin.okr import scoring
-from addin.okr.model import ObjectiveType, Status
+from addin.okr.model import DependencyAnswer, ObjectiveType, Status
 
 from . import fmt
 from .carryover import carry_over
 from .charts import KrSeries, render_objective_charts
 from .data import RetroInput
-from .dependencies import incoming_dependencies, team_dependencies
+from .dependencies import Dependency, incoming_dependencies, team_dependencies
 from .facts import KrFacts, ObjectiveFacts, QuarterFacts, compute_facts
 from .questions import retro_questions
 from .rhythm import Rhythm, rhythm_health
@@ -423,18 +423,13 @@ class _Pack:
                     _kr_name(d.kr),
                     one_line(d.on, 120)
                     + (f" ({one_line(d.other_team, 80)})" if d.other_team and d.other_team != d.on else ""),
-                    Cell(
-                        "yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else ""),
-                        STATUS_FILL[Status.ON_TRACK],
-                    )
-                    if d.acknowledged
-                    else Cell("no", STATUS_FILL[Status.OFF_TRACK]),
+                    _acknowledged_cell(d),
                     one_line(d.ended, 300),
                 )
                 for d in deps
             ]
             self.table(
-                ("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(2.2, 1.4, 1.0, 1.8)
+                ("Our key result", "Depended on", "Acknowledged", "How it ended"), rows, widths=(1.9, 1.2, 1.7, 1.6)
             )
         else:
             self.para("The team's key results named no dependency on another team.")
@@ -447,6 +442,7 @@ class _Pack:
                 f"{one_line(i.kr.team, 80)}: {one_line(i.kr.ref or i.kr.id or '', 40)} {one_line(i.kr.title, 200)}".replace(
                     "  ", " "
                 )
+                + f" — {_answer_text(i.answer) if i.answer else 'we never answered'}"
             )
         self.para("Alignment", bold=True)
         links = [(o.objective.title, o.objective.aligns_to) for o in self.facts.objectives if o.objective.aligns_to]
@@ -539,6 +535,23 @@ class _Pack:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _answer_text(answer: DependencyAnswer) -> str:
+    """ "accepted by ana@…, 20 Nov 2026: “note”" (the note on one line, cut to fit a cell)."""
+    text = f"{answer.state} by {one_line(answer.answered_by, 80)}, {fmt.day(answer.answered_at)}"
+    return text + (f": \u201c{one_line(answer.note, 300)}\u201d" if answer.note else "")
+
+
+def _acknowledged_cell(d: Dependency) -> Cell:
+    """The other team's answer where it gave one (accepted / declined, who, when, note), else
+    what the finding history and their key results say."""
+    fill = STATUS_FILL[Status.ON_TRACK] if d.acknowledged else STATUS_FILL[Status.OFF_TRACK]
+    if d.answer is not None:
+        return Cell(_answer_text(d.answer), fill)
+    if d.acknowledged:
+        return Cell("yes" + (f", {fmt.day(d.acknowledged_at)}" if d.acknowledged_at else ""), fill)
+    return Cell("no", fill)
 
 
 def _objective_name(o: ObjectiveFacts) -> str:

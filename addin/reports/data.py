@@ -30,7 +30,8 @@ class RetroInput:
     """Everything one team's pack needs; builds without a database.
 
     ``okrs`` holds every team's objectives and key results (the pack reads the other
-    teams' only to say whether a dependency was acknowledged and how it ended);
+    teams' only to say whether a dependency was acknowledged and how it ended) and the
+    quarter's dependency answers;
     ``checkins`` and ``findings`` are this team's.
     """
 
@@ -72,6 +73,7 @@ def for_team(data: RetroInput) -> RetroInput:
 
     others = [kr for kr in okrs.key_results if kr.team != team and relevant_kr(kr)]
     relevant = {(kr.team, kr.objective) for kr in others}
+    kept = {_fold(kr.id) for kr in (*ours, *others) if kr.id}
     trimmed = OkrSet(
         settings=okrs.settings,
         teams=list(okrs.teams),
@@ -79,5 +81,6 @@ def for_team(data: RetroInput) -> RetroInput:
         key_results=ours + others,
         initiatives=[],
         checkins=[],
+        dependency_answers=[a for a in okrs.dependency_answers if _fold(a.kr_id) in kept],
     )
     return replace(data, okrs=trimmed)

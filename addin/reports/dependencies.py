@@ -6,6 +6,8 @@ team has an "Aligns to" or "Depends on" naming this team, this KR's id, or
 "<this team>: <this KR's number>". The finding history then has the last word: an
 ``unacknowledged-dependency`` finding for the KR still open at quarter end means it was
 not acknowledged; one resolved during the quarter means it was, on the day it resolved.
+An answer of the other team's lead (accepted or declined, with a note) beats both: it
+is what that team said, by whom and when.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from addin.okr import scoring
-from addin.okr.model import KeyResult, ObjectiveType
+from addin.okr.dependencies import answers_by_link, id_key
+from addin.okr.model import AnswerState, DependencyAnswer, KeyResult, ObjectiveType
+from addin.okr.rules.text import same_text_key
 
 from .facts import KrFacts, QuarterFacts
 
@@ -29,13 +33,23 @@ class Dependency:
     other_team: str | None  # None: names nothing the tenant's OKRs hold
     supporting: tuple[KeyResult, ...]  # the other team's KRs that answer it
     acknowledged: bool
-    acknowledged_at: dt.datetime | None  # when the linter saw it resolved, where known
+    acknowledged_at: dt.datetime | None  # when it was accepted, or the linter saw it resolved, where known
     ended: str  # one line: how the other side finished
+    answer: DependencyAnswer | None = None  # the other team's lead's answer, if they gave one
 
 
 @dataclass(frozen=True, slots=True)
 class IncomingDependency:
     kr: KeyResult  # another team's KR that depends on this team
+    answer: DependencyAnswer | None = None  # this team's answer to it
+
+
+def _answer(
+    answers: dict[tuple[str, str], DependencyAnswer], kr: KeyResult, team: str | None
+) -> DependencyAnswer | None:
+    if not kr.id or not team:
+        return None
+    return answers.get((id_key(kr.id), same_text_key(team)))
 
 
 def _fold(text: str | None) -> str:
@@ -99,6 +113,7 @@ def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
         f = record.finding
         if f.pitfall == UNACKNOWLEDGED or f.rule == UNACKNOWLEDGED:
             findings.setdefault(_fold(f.location.key_result), []).append(record)
+    answers = answers_by_link(okrs.dependency_answers)
     out: list[Dependency] = []
     for k in facts.krs:
         for entry in k.kr.depends_on:
@@ -119,6 +134,10 @@ def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
                 else:
                     acknowledged = True
                     acknowledged_at = max(r.resolved_at for r in records if r.resolved_at)
+            answer = _answer(answers, k.kr, other_team)
+            if answer is not None:  # what the other team's lead said wins over inference
+                acknowledged = answer.state is AnswerState.ACCEPTED
+                acknowledged_at = answer.answered_at if acknowledged else None
             out.append(
                 Dependency(
                     kr=k,
@@ -128,6 +147,7 @@ def team_dependencies(facts: QuarterFacts) -> list[Dependency]:
                     acknowledged=acknowledged,
                     acknowledged_at=acknowledged_at,
                     ended=_ending(target, supporting, other_team, facts),
+                    answer=answer,
                 )
             )
     return out
@@ -152,8 +172,9 @@ def incoming_dependencies(facts: QuarterFacts) -> list[IncomingDependency]:
     """Other teams' KRs that named this team (or one of its KRs) in "Depends on"."""
     team = facts.data.team.name
     names = {_fold(team)} | {_fold(k.kr.id) for k in facts.krs if k.kr.id}
+    answers = answers_by_link(facts.data.okrs.dependency_answers)
     return [
-        IncomingDependency(kr)
+        IncomingDependency(kr, _answer(answers, kr, team))
         for kr in facts.data.okrs.key_results
         if kr.team != team and any(_fold(d) in names for d in kr.depends_on)
     ]

@@ -38,8 +38,11 @@ def gather_retro_input(
         if found is None:
             raise NotFound(f"There is no team called {team!r}.", code="team_not_found", field="team")
         team = found
+    from addin.store.dependencies import load_answers
+
     okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
     okrs.checkins = []  # the pack reads RetroInput.checkins
+    okrs.dependency_answers = load_answers(session, tenant, quarter=quarter.label)
     kr_ids = [kr.id for kr in okrs.key_results if kr.team == team.name and kr.id]
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(quarter.end, dt.time.max, tzinfo=dt.UTC)
@@ -96,6 +99,7 @@ def gather_retro_inputs(
 ) -> list[RetroInput]:
     """Every team's RetroInput (``okr retro --all``), reading the tenant's OKRs and check-ins once."""
     from addin.store import repo
+    from addin.store.dependencies import load_answers
 
     okrs = repo.load_okrs(session, tenant, include_archived=False, quarter=quarter.label)
     since = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
@@ -106,6 +110,7 @@ def gather_retro_inputs(
         for c in repo.list_checkins(session, tenant, kr_ids=list(team_of), since=since, until=until):
             by_team.setdefault(team_of.get(c.kr_id, ""), []).append(c)
     okrs.checkins = []  # the packs read check-ins from RetroInput.checkins; no second copy per team
+    okrs.dependency_answers = load_answers(session, tenant, quarter=quarter.label)
     return [
         RetroInput(
             team=team,

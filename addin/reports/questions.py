@@ -95,7 +95,13 @@ def retro_questions(facts: QuarterFacts, rhythm: Rhythm, dependencies: list[Depe
                 f"{one_line(where, 60)} was flagged as {record.finding.pitfall}. Did everyone agree what done looked like?"
             )
     for d in dependencies:
-        if not d.acknowledged:
+        if d.answer is not None and not d.acknowledged:
+            by_theme[clarity].append(
+                f"{_name(d.kr)} depended on {one_line(d.on, 60)}, which declined it"
+                + (f" (\u201c{one_line(d.answer.note, 120)}\u201d)" if d.answer.note else "")
+                + ". What did we do instead, and should we have asked earlier?"
+            )
+        elif not d.acknowledged:
             by_theme[clarity].append(
                 f"{_name(d.kr)} depended on {one_line(d.on, 60)}, which never acknowledged it. How did we ask?"
             )
