@@ -76,6 +76,31 @@ def test_checkin_then_status_shows_the_new_value(okr, tmp_path):
     assert shown and shown[0]["current"] == float(kr["Target"])
 
 
+def test_status_shows_dependencies_both_ways_with_the_answer(okr, client, tmp_path):
+    path = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(path))
+    okr("sync", str(path))
+    revenue = next(r for r in _okrs_sheet_rows(path) if r["Depends on"] == "Customer Success")
+    answered = client.put(  # the local admin, as in the embedded default's Outlook pane
+        f"/api/teams/Customer Success/dependencies/{revenue['ID']}",
+        json={"state": "declined", "note": "Trials move to sales\nin January"},
+    )
+    assert answered.status_code == 200, answered.get_data(as_text=True)
+
+    text = okr("status", "--team", "Growth").stdout
+    assert f"→ Customer Success · {revenue['ID']}" in text
+    assert "[declined] by local on 2026-11-20: Trials move to sales in January" in text
+    cs = okr("status", "--team", "Customer Success").stdout
+    assert f"← Growth · {revenue['ID']}" in cs and "[declined]" in cs
+    engineering = okr("status", "--team", "Engineering").stdout
+    assert "→ Platform" in engineering and "[unanswered] (named back in their KRs)" in engineering
+
+    status = json.loads(okr("status", "--json").stdout)
+    growth = next(t for t in status["teams"] if t["team"] == "Growth")
+    (dep,) = growth["dependencies"]["depends_on"]
+    assert (dep["kr_id"], dep["state"], dep["note"]) == (revenue["ID"], "declined", "Trials move to sales\nin January")
+
+
 def test_sync_with_out_leaves_the_original_untouched(okr, tmp_path):
     path, out = tmp_path / "sample.xlsx", tmp_path / "synced.xlsx"
     okr("template", "--sample", str(path))
