@@ -1,5 +1,6 @@
 // A stand-in for office.js, served to the task panes in tests only. It hands the pane
-// the workbook bytes the test put in window.__WORKBOOK_B64 and records every range write.
+// the workbook bytes the test put in window.__WORKBOOK_B64 and records every range write;
+// window.__SSO_TOKEN is the signed-in user's Office SSO token (OfficeRuntime.auth).
 "use strict";
 (function () {
   const ok = "succeeded";
@@ -58,6 +59,10 @@
       },
     },
   };
+
+  if (window.__SSO_TOKEN) {
+    window.OfficeRuntime = { auth: { async getAccessToken() { return window.__SSO_TOKEN; } } };
+  }
 
   window.__created = [];
   window.Excel = {

@@ -44,6 +44,7 @@ const AGENDA = [
   ["stale", "Not updated lately", (x) => x.title || x.message],
   ["low_confidence", "Low confidence", (x) => `${x.title}: ${x.message}`],
   ["dependencies", "Dependencies to settle", (x) => x.message],
+  ["awaiting_answer", "Waiting for our answer", (x) => `${x.team}: ${x.title}`],
 ];
 
 async function showAgenda(key) {
@@ -82,7 +83,7 @@ function krItem(kr) {
   return node;
 }
 
-async function showTeam(name) {
+async function showTeam(name, quarter) {
   setState("Loading key results…");
   const team = await callBackend(`/api/teams/${encodeURIComponent(name)}`);
   const list = $("krs");
@@ -90,7 +91,58 @@ async function showTeam(name) {
   for (const objective of team.objectives) {
     for (const kr of objective.key_results) list.appendChild(krItem(kr));
   }
+  await showDependencies(name, quarter || team.quarter);
   setState(`${team.team} · ${team.quarter}`);
+}
+
+// The dependency handshake: what the team depends on, who depends on it, and -- for the
+// team's lead -- Accept / Decline with a note on each dependency on the team. Text only.
+const STATE_LABELS = { accepted: "Accepted", declined: "Declined", unanswered: "Not answered" };
+
+function answeredLine(dep) {
+  if (dep.answered_by) return `${STATE_LABELS[dep.state]} by ${dep.answered_by} on ${dep.answered_at.slice(0, 10)}`;
+  return dep.named_back ? "Not answered; their key results name it" : "Not answered yet";
+}
+
+function dependencyItem(dep, other, answerable, view) {
+  const node = $("dependency-template").content.firstElementChild.cloneNode(true);
+  const badge = node.querySelector(".answer");
+  badge.textContent = STATE_LABELS[dep.state] || dep.state;
+  badge.classList.add(dep.state);
+  node.querySelector(".title").textContent = `${other}: ${dep.title}`;
+  node.querySelector(".who").textContent = answeredLine(dep);
+  node.querySelector(".note").textContent = dep.note || "";
+  const form = node.querySelector("form");
+  if (answerable) {
+    form.hidden = false;
+    form.note.value = dep.note || "";
+    form.addEventListener("submit", (event) => answerDependency(event, dep, view));
+  }
+  return node;
+}
+
+async function showDependencies(team, quarter) {
+  const query = quarter ? `?quarter=${encodeURIComponent(quarter)}` : "";
+  const view = await callBackend(`/api/teams/${encodeURIComponent(team)}/dependencies${query}`);
+  $("depends-on").replaceChildren(...view.depends_on.map((d) => dependencyItem(d, d.other_team, false, view)));
+  $("depended-on-by").replaceChildren(
+    ...view.depended_on_by.map((d) => dependencyItem(d, d.team, view.may_answer, view)));
+  $("dependencies").hidden = !(view.depends_on.length || view.depended_on_by.length);
+}
+
+async function answerDependency(event, dep, view) {
+  event.preventDefault();
+  const state = event.submitter ? event.submitter.value : "accepted";
+  const body = { state, note: event.target.note.value };
+  try {
+    await callBackend(
+      `/api/teams/${encodeURIComponent(view.team)}/dependencies/${encodeURIComponent(dep.kr_id)}`,
+      { method: "PUT", body: JSON.stringify(body), contentType: "application/json" });
+    await showDependencies(view.team, view.quarter);
+    setState(`${STATE_LABELS[state]} ${dep.team}'s dependency: ${dep.title}.`);
+  } catch (err) {
+    setState(err.message, true);
+  }
 }
 
 async function checkIn(event, kr) {
@@ -132,7 +184,7 @@ async function start() {
   }
   if (meeting && teams.some((t) => t.team === meeting.team)) {
     select.value = meeting.team;
-    await showTeam(meeting.team);
+    await showTeam(meeting.team, meeting.quarter);
     await showAgenda(meeting.key).catch((err) => setState(err.message, true));
     return;
   }
