@@ -49,14 +49,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         db.create_schema()
     app.extensions["okr_db"] = db
 
-    from addin.api import audit, calendars, checkins, docs, onboard, retro, sync, teams
+    from addin.api import audit, calendars, checkins, docs, feeds, onboard, retro, sync, teams
 
     panes = (
         _task_pane("excel", "excel/static"),
         _task_pane("outlook", "outlook/static"),
         _task_pane("common", "static"),
     )
-    for blueprint in (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, retro.bp, audit.bp, onboard.bp, *panes):
+    blueprints = (docs.bp, sync.bp, teams.bp, checkins.bp, calendars.bp, feeds.bp, feeds.public, retro.bp, audit.bp)
+    for blueprint in (*blueprints, onboard.bp, *panes):
         app.register_blueprint(blueprint)
 
     from addin.api.limits import init_limits

@@ -25,6 +25,8 @@ with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.revisions")
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
+with contextlib.suppress(ImportError):
+    importlib.import_module("addin.store.feeds")
 
 config = context.config
 target_metadata = Base.metadata
