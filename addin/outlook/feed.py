@@ -8,8 +8,9 @@ and Apple Calendar fetch the URL again every few hours, without cookies or heade
 The object is an iTIP ``METHOD:PUBLISH`` (RFC 5546 3.2.1): each VEVENT has ORGANIZER, DTSTAMP,
 DTSTART, SEQUENCE, SUMMARY and UID and no ATTENDEE, so a client shows the meetings as
 read-only entries of a calendar of their own, never as invitations to answer. The .ics
-files of the embedded calendar (``addin.outlook.ics``) are the invitations themselves
-(ORGANIZER and ATTENDEEs, the status in the body) and keep that form.
+files of the embedded calendar (``addin.outlook.ics``) keep their form: the meetings with
+ORGANIZER, ATTENDEEs and the status in the body, and no METHOD (a snapshot, RFC 5545 3.7.2).
+PUBLISH forbids their attendees; REQUEST would make every re-import an invitation to answer.
 
 What a feed holds is what a leaked URL gives away, so it is the least that places the
 meetings: the team's name, each meeting's title, times, time zone and recurrence. No
@@ -211,8 +212,9 @@ def build_feed(feed: TeamFeed, *, stamp: dt.datetime) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     title = f"{_one_line(feed.team)}: OKR meetings"
-    cal.add("name", title)  # RFC 7986
-    cal.add("x-wr-calname", title)  # what Outlook, Google and Apple show as the calendar's name
+    # vText for both: icalendar writes an X- property it does not know raw, unescaped
+    cal.add("name", icalendar.vText(title))  # RFC 7986
+    cal.add("x-wr-calname", icalendar.vText(title))  # the calendar's name in Outlook, Google and Apple
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
     for item in feed.meetings:
