@@ -322,7 +322,7 @@ def audit_command(limit: int, action: str | None, as_json: bool) -> None:
 def feed_command(team: str, revoke: bool, as_json: bool) -> None:
     """Print a new calendar feed URL for a team (an older one stops working), or --revoke it."""
     from addin.okr.authority import LOCAL_ADMIN
-    from addin.outlook.feed import close_feed, feed_links, open_feed
+    from addin.outlook.feed_access import close_feed, feed_links, open_feed
 
     config = _config()
     db = _database(config)

@@ -17,7 +17,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from addin.api.context import current_actor, database, now, tenant
 from addin.config import cadence_settings, public_url
 from addin.errors import NotFound
-from addin.outlook.feed import build_feed, close_feed, feed_etag, feed_links, feed_status, open_feed, team_feed
+from addin.outlook.feed import build_feed, feed_etag, team_feed
+from addin.outlook.feed_access import close_feed, feed_links, feed_status, open_feed
 from addin.store import feeds
 from addin.store.feeds import FeedRecord
 

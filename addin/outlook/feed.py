@@ -3,7 +3,8 @@
 Outlook ("Subscribe from web" / Internet Calendar Subscription), Google Calendar ("From URL")
 and Apple Calendar fetch the URL again every few hours, without cookies or headers: the URL
 (``/feeds/<token>.ics``) is the only credential, so the token in it is secret, unguessable
-(``addin.store.feeds``) and revocable by the team's lead, members or an admin.
+(``addin.store.feeds``) and revocable by the team's lead, members or an admin
+(``addin.outlook.feed_access``).
 
 The object is an iTIP ``METHOD:PUBLISH`` (RFC 5546 3.2.1): each VEVENT has ORGANIZER, DTSTAMP,
 DTSTART, SEQUENCE, SUMMARY and UID and no ATTENDEE, so a client shows the meetings as
@@ -37,16 +38,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from addin.errors import Forbidden, NotFound
-from addin.okr.authority import Actor, may_edit_team, team_key
+from addin.errors import NotFound
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.outlook.ics import PRODID, rrule_of
 from addin.outlook.invite import clean_text
 from addin.outlook.plan import KINDS, CadenceSettings, PlannedMeeting, localize, meeting_key, plan_cadence
 from addin.outlook.schedule import planned_from_record
-from addin.store import audit, feeds, people
-from addin.store.feeds import FeedRecord
 from addin.store.meetings import CANCELLED, MeetingRecord, list_meetings
 
 FEED_UID_DOMAIN = "feed.okr-cadence"
@@ -55,7 +53,6 @@ FEED_UID_DOMAIN = "feed.okr-cadence"
 ORGANIZER = "mailto:noreply@okr-cadence.invalid"
 # how often a client should fetch it again (RFC 7986 REFRESH-INTERVAL; Outlook's X-PUBLISHED-TTL)
 REFRESH = dt.timedelta(hours=1)
-FEED_PATH = "/feeds/{token}.ics"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,69 +68,6 @@ class TeamFeed:
     team: str
     timezone: str
     meetings: tuple[FeedMeeting, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedFeed:
-    """A new feed token, shown once: the caller prints or returns its links and forgets it."""
-
-    token: str
-    record: FeedRecord
-    replaced: bool  # an older token was active and stops now
-
-
-# -- who may open and close a feed --------------------------------------------------------
-
-
-def open_feed(db: Any, tenant: str, team: str, *, actor: Actor, now: dt.datetime) -> IssuedFeed:
-    """Make the team's feed token, replacing any older one (its lead, members or an admin); audited."""
-    with db.transaction() as s:
-        stored = _team_the_actor_may_change(s, tenant, team, actor, now)
-        token, record, replaced = feeds.issue(s, tenant, stored, now=now, by=actor.object_id)
-        change = "rotated" if replaced else "created"
-        audit.record(s, tenant, actor, "feed-change", at=now, target=stored, details={"change": change})
-    return IssuedFeed(token, record, replaced)
-
-
-def close_feed(db: Any, tenant: str, team: str, *, actor: Actor, now: dt.datetime) -> FeedRecord:
-    """Revoke the team's feed (its URL answers 404 from now on); NotFound when none is active."""
-    with db.transaction() as s:
-        stored = _team_the_actor_may_change(s, tenant, team, actor, now)
-        record = feeds.revoke(s, tenant, stored, now=now, by=actor.object_id)
-        if record is None:
-            raise NotFound(f"Team {stored!r} has no calendar feed to revoke.", code="feed_not_found", team=stored)
-        audit.record(s, tenant, actor, "feed-change", at=now, target=stored, details={"change": "revoked"})
-    return record
-
-
-def feed_status(db: Any, tenant: str, team: str) -> FeedRecord | None:
-    """The team's feed as stored (never its token); NotFound for an unknown team."""
-    with db.read() as s:
-        stored = people.stored_teams(s, tenant).get(team_key(team))
-        if stored is None:
-            raise NotFound(f"There is no team called {team!r}.", code="unknown_team", team=team)
-        return feeds.team_feed(s, tenant, stored.name)
-
-
-def feed_links(base_url: str, token: str) -> dict[str, str]:
-    """The feed's https:// address (Outlook on the web, Google) and its webcal:// form (a
-    click opens Outlook's or Apple Calendar's subscribe dialog)."""
-    url = base_url.rstrip("/") + FEED_PATH.format(token=token)
-    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
-
-
-def _team_the_actor_may_change(s: Any, tenant: str, team: str, actor: Actor, now: dt.datetime) -> str:
-    stored = people.stored_teams(s, tenant).get(team_key(team))
-    if stored is None:
-        raise NotFound(f"There is no team called {team!r}.", code="unknown_team", team=team)
-    bindings = people.bind(s, tenant, actor, now=now)
-    if not may_edit_team(actor, stored, bindings):
-        raise Forbidden(
-            f"Only team {stored.name!r}'s lead and members, or an admin, can make or revoke its calendar feed.",
-            code="not_your_team",
-            team=stored.name,
-        )
-    return stored.name
 
 
 # -- what a feed holds --------------------------------------------------------------------
@@ -277,14 +211,9 @@ def _zone_name(name: str) -> str:
 
 __all__ = [
     "FeedMeeting",
-    "IssuedFeed",
     "TeamFeed",
     "build_feed",
-    "close_feed",
     "feed_etag",
-    "feed_links",
-    "feed_status",
     "feed_uid",
-    "open_feed",
     "team_feed",
 ]
