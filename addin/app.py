@@ -49,7 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         db.create_schema()
     app.extensions["okr_db"] = db
 
-    from addin.api import audit, calendars, checkins, dependencies, docs, onboard, retro, sync, teams
+    from addin.api import audit, calendars, checkins, dependencies, docs, feeds, onboard, retro, sync, teams
 
     panes = (
         _task_pane("excel", "excel/static"),
@@ -63,6 +63,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         dependencies.bp,
         checkins.bp,
         calendars.bp,
+        feeds.bp,
+        feeds.public,
         retro.bp,
         audit.bp,
         onboard.bp,

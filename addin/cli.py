@@ -1,5 +1,5 @@
 """The `okr` command: template, lint, sync, checkin, status, schedule, refresh-invites, retro, next-quarter,
-attach-retro, audit, serve, manifest, worker.
+attach-retro, feed, audit, serve, manifest, worker.
 
 Exit codes: 0 success; 1 OKR findings of severity error (lint), or conflicts, rows held back or
 nothing stored (sync);
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from addin.config import Config, cadence_settings, clock, load_dotenv
+from addin.config import Config, cadence_settings, clock, load_dotenv, public_url
 from addin.errors import OkrError
 from addin.files import write_atomically
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the commands import their modules when they run (a quick `o
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
+LOCAL_BASE_URL = "https://localhost:5000"  # what `make run` / `okr serve --https` answer at
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> None:
@@ -294,7 +295,9 @@ def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
 @click.option(
     "--action",
-    type=click.Choice(["sync", "checkin", "lead-change", "settings-change", "meeting-change", "dependency-answer"]),
+    type=click.Choice(
+        ["sync", "checkin", "lead-change", "settings-change", "meeting-change", "dependency-answer", "feed-change"]
+    ),
     help="Only this kind of write.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -316,6 +319,39 @@ def audit_command(limit: int, action: str | None, as_json: bool) -> None:
         click.echo(
             f"{e.at:%Y-%m-%d %H:%M:%S}  {e.action:<15} {e.actor_name or e.actor} ({e.actor})  {e.target}  {details}"
         )
+
+
+@main.command("feed")
+@click.option("--team", required=True, help="The team whose meetings the feed shows.")
+@click.option("--revoke", is_flag=True, help="Stop the team's feed: its URL answers 404 from now on.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handles_errors
+def feed_command(team: str, revoke: bool, as_json: bool) -> None:
+    """Print a new calendar feed URL for a team (an older one stops working), or --revoke it."""
+    from addin.okr.authority import LOCAL_ADMIN
+    from addin.outlook.feed_access import close_feed, feed_links, open_feed
+
+    config = _config()
+    db = _database(config)
+    if revoke:
+        record = close_feed(db, config.tenant, team, actor=LOCAL_ADMIN, now=_now())
+        if as_json:
+            click.echo(json.dumps({"team": record.team, "active": False}, ensure_ascii=False))
+        else:
+            click.echo(f"Revoked the calendar feed of {record.team}: its URL answers 404 from now on.")
+        return
+    base = public_url()
+    issued = open_feed(db, config.tenant, team, actor=LOCAL_ADMIN, now=_now())
+    links = feed_links(base or LOCAL_BASE_URL, issued.token)
+    if as_json:
+        click.echo(json.dumps({"team": issued.record.team, "replaced": issued.replaced, **links}, ensure_ascii=False))
+        return
+    click.echo(links["url"])
+    click.echo(f"webcal: {links['webcal']}", err=True)
+    if issued.replaced:
+        click.echo(f"The previous feed URL of {issued.record.team} stopped working.", err=True)
+    if base is None:
+        click.echo(f"OKR_PUBLIC_URL is not set: the URL assumes the local server ({LOCAL_BASE_URL}).", err=True)
 
 
 @main.command()

@@ -48,6 +48,27 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def public_url(env: Mapping[str, str] | None = None) -> str | None:
+    """OKR_PUBLIC_URL: the origin people and calendar apps reach this server at (no trailing
+    slash), or None when unset. Feed URLs and links to large retro packs are built on it."""
+    from urllib.parse import urlsplit
+
+    from addin.errors import InputError
+
+    env = os.environ if env is None else env
+    raw = (env.get("OKR_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise InputError(
+            "OKR_PUBLIC_URL must be an https:// address such as https://okr.contoso.com.",
+            code="bad_setting",
+            field="OKR_PUBLIC_URL",
+        )
+    return raw
+
+
 def load_dotenv(path: Path = Path(".env")) -> None:
     """Put KEY=VALUE lines of a development `.env` into os.environ (real env wins)."""
     if not path.is_file():

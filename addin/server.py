@@ -6,20 +6,24 @@ worker busy longer than ``timeout`` seconds on one request is killed and replace
 client gets an error instead of waiting forever. Uploads are limited by the app itself
 (``OKR_MAX_UPLOAD_MB``: 413 before the body is parsed); gunicorn limits the request line and
 headers. With ``threads`` > 1 workers are threaded (gthread): more requests in flight per
-process, but then ``timeout`` only catches a worker that hangs as a whole.
+process, but then ``timeout`` only catches a worker that hangs as a whole. The access log
+never holds a calendar feed's secret (``redact_feed_urls``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 if TYPE_CHECKING:
     from flask import Flask
 
 DEFAULT_TIMEOUT = 120  # seconds; a 100k-row sync takes about 30 s on 2 cores
+_FEED_SECRET = re.compile(r"(/feeds/)[^/\s?#\"]+?(\.ics)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class ServeOptions:
             "limit_request_field_size": 16384,
             "forwarded_allow_ips": self.forwarded_allow_ips,
             "accesslog": "-" if self.access_log else None,
+            "logger_class": AccessLogWithoutSecrets,
             "errorlog": "-",
             "proc_name": "okr-serve",
             "post_worker_init": _post_worker_init,
@@ -77,6 +82,20 @@ class _Server(BaseApplication):
         from addin.wsgi import app
 
         return app
+
+
+def redact_feed_urls(text: str) -> str:
+    """``text`` with every calendar feed URL's secret blanked out: logs are copied to files and
+    log services, and a working feed URL must not travel with them."""
+    return _FEED_SECRET.sub(r"\1(secret)\2", text)
+
+
+class AccessLogWithoutSecrets(Logger):
+    """gunicorn's logger, its access lines (request line, path, referrer, any header) redacted."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact_feed_urls(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
 
 def run(options: ServeOptions) -> None:

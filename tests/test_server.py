@@ -146,6 +146,29 @@ def test_plain_http_and_a_worker_replaced_when_it_dies(serve) -> None:  # type: 
     assert _get(f"http://127.0.0.1:{served.port}/api/health")[0] == 200
 
 
+def test_a_calendar_feed_under_gunicorn_and_its_secret_kept_out_of_the_access_log(
+    serve, okr, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    served = serve()  # the same instance folder as the `okr` fixture's
+    book = tmp_path / "okrs.xlsx"
+    okr("template", "--sample", str(book))
+    assert okr("sync", str(book)).exit_code == 0
+    monkeypatch.setenv("OKR_PUBLIC_URL", f"http://127.0.0.1:{served.port}")
+    url = okr("feed", "--team", "Growth").stdout.strip()
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+
+    status, body, headers = _get(url)  # as a calendar app polls: no cookie, no header
+
+    assert status == 200, body
+    assert headers["Content-Type"].startswith("text/calendar") and b"METHOD:PUBLISH" in body
+    assert headers["Cache-Control"] == "private, max-age=300"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "/feeds/(secret).ics" not in served.log.read_text():
+        time.sleep(0.1)  # gunicorn writes the access line after the answer (polling, not a timing assertion)
+    log = served.log.read_text()
+    assert "GET /feeds/(secret).ics" in log and token not in log
+
+
 def test_the_local_ca_is_made_once_and_the_certificate_covers_localhost(tmp_path: Path) -> None:
     first = ensure_localhost_certificate(tmp_path)
     ca_bytes = first.ca_cert.read_bytes()

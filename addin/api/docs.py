@@ -22,6 +22,10 @@ _XLSX_BODY = {
         },
     },
 }
+_FEED = {
+    "description": "The team's feed as stored",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feed"}}},
+}
 _QUARTER = {
     "name": "quarter",
     "in": "query",
@@ -64,6 +68,16 @@ OPENAPI = {
             },
         },
         "schemas": {
+            "Feed": {
+                "type": "object",
+                "properties": {
+                    "team": {"type": "string"},
+                    "active": {"type": "boolean"},
+                    "created_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "created_by": {"type": "string", "nullable": True, "description": "Object id of who made it"},
+                    "revoked_at": {"type": "string", "format": "date-time", "nullable": True},
+                },
+            },
             "Error": {
                 "type": "object",
                 "required": ["error"],
@@ -559,6 +573,70 @@ OPENAPI = {
                 },
             }
         },
+        "/api/teams/{team}/feed": {
+            "parameters": [{"name": "team", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": {
+                "summary": "Whether the team has a calendar feed, since when and who made it (never its URL)",
+                "responses": {"200": _FEED, "401": _ERROR, "404": _ERROR, "429": _ERROR},
+            },
+            "post": {
+                "summary": "Make the team's calendar feed URL (its lead, members or an admin); an older URL stops "
+                "working. The URL appears in this answer only",
+                "responses": {
+                    "201": {
+                        "description": "The feed, with its https:// and webcal:// addresses",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/Feed"},
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "url": {"type": "string"},
+                                                "webcal": {"type": "string"},
+                                                "replaced": {"type": "boolean"},
+                                            },
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "429": _ERROR,
+                },
+            },
+            "delete": {
+                "summary": "Revoke the team's calendar feed (its lead, members or an admin): its URL answers 404",
+                "responses": {"200": _FEED, "401": _ERROR, "403": _ERROR, "404": _ERROR, "429": _ERROR},
+            },
+        },
+        "/feeds/{token}.ics": {
+            "get": {
+                "summary": "A team's meetings of today's quarter and the next, for calendar apps "
+                "(iCalendar METHOD:PUBLISH, no attendees); no sign-in: the secret token is the credential",
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "token",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "RFC 5545 calendar",
+                        "content": {"text/calendar": {"schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "Not modified since the ETag sent in If-None-Match"},
+                    "404": _ERROR,
+                },
+            }
+        },
         "/api/meetings/{key}": {
             "get": {
                 "summary": "The team, kind and quarter of the meeting whose key its invite carries",
@@ -709,6 +787,7 @@ OPENAPI = {
                                 "settings-change",
                                 "meeting-change",
                                 "dependency-answer",
+                                "feed-change",
                             ],
                         },
                     },

@@ -4,7 +4,10 @@ Buckets, each counted per tenant (the signed-in user's organisation):
 
 - ``uploads``: POST /api/sync and /api/lint together, ``OKR_RATE_LIMIT_UPLOADS`` (30 per minute);
 - ``upload_mb``: megabytes uploaded to those two, ``OKR_RATE_LIMIT_UPLOAD_MB`` (1000 per hour);
-- ``api``: every other /api route together, ``OKR_RATE_LIMIT_DEFAULT`` (600 per minute).
+- ``api``: every other /api route together, ``OKR_RATE_LIMIT_DEFAULT`` (600 per minute);
+- ``feed``: each calendar feed URL (/feeds/<token>.ics, no sign-in), counted per token,
+  ``OKR_RATE_LIMIT_FEED`` (60 per minute): calendar apps poll every few hours, so this only
+  stops a leaked URL from being used to load the server on every request.
 
 /api/health, /api/openapi.json and the task panes' static files are never limited. Counts live in
 ``OKR_RATE_LIMIT_STORAGE`` (default ``memory://``, one process; ``redis://host:6379/0`` shares them
@@ -13,6 +16,7 @@ between workers). Values set in ``app.config`` under the same names win over the
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -21,7 +25,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limit, Limiter, RateLimitExceeded
 from limits import parse_many
 
-from addin.api import docs, sync
+from addin.api import docs, feeds, sync
 from addin.api.context import current_user, tenant
 from addin.errors import error_body
 from auth import AuthError
@@ -30,6 +34,7 @@ DEFAULTS = {
     "OKR_RATE_LIMIT_UPLOADS": "30 per minute",
     "OKR_RATE_LIMIT_UPLOAD_MB": "1000 per hour",
     "OKR_RATE_LIMIT_DEFAULT": "600 per minute",
+    "OKR_RATE_LIMIT_FEED": "60 per minute",
     "OKR_RATE_LIMIT_STORAGE": "memory://",
 }
 UNLIMITED_BLUEPRINTS = frozenset({docs.bp.name})  # health and the OpenAPI document
@@ -40,6 +45,7 @@ _MESSAGES = {
     "uploads": "Your organisation has reached its limit of {limit} workbook uploads; try again in {retry} s.",
     "upload_mb": "Your organisation has reached its limit of {limit} megabytes uploaded; try again in {retry} s.",
     "api": "Your organisation has reached its limit of {limit} requests; try again in {retry} s.",
+    "feed": "This calendar feed was asked for more than {limit}; try again in {retry} s.",
 }
 
 
@@ -48,7 +54,7 @@ def init_limits(app: Flask) -> None:
     if "okr_limiter" in app.extensions:
         return
     settings = {name: _setting(app, name) for name in DEFAULTS}
-    for name in ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT"):
+    for name in ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT", "OKR_RATE_LIMIT_FEED"):
         _check_limit(name, settings[name])
 
     # Registered before the limiter's own hook: the bucket is the caller's tenant, so a caller
@@ -67,6 +73,8 @@ def init_limits(app: Flask) -> None:
     limiter.request_filter(lambda: not _is_limited())
     limiter.shared_limit(settings["OKR_RATE_LIMIT_UPLOADS"], scope="uploads")(sync.bp)
     limiter.shared_limit(settings["OKR_RATE_LIMIT_UPLOAD_MB"], scope="upload_mb", cost=_upload_megabytes)(sync.bp)
+    # a blueprint's own limit replaces the default: feed requests never count against a tenant's API quota
+    limiter.limit(settings["OKR_RATE_LIMIT_FEED"], key_func=_feed_key, scope="feed")(feeds.public)
     limiter.init_app(app)
     app.extensions["okr_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
@@ -85,19 +93,27 @@ def _check_limit(name: str, value: str) -> None:
 
 
 def _is_limited() -> bool:
-    """Whether this request is counted: an API route other than health/OpenAPI, not a preflight."""
+    """Whether this request is counted: an API route other than health/OpenAPI, or a calendar
+    feed; not a preflight."""
     return (
         request.endpoint is not None  # unknown URL or method: the 404/405 answer is cheap
-        and request.path.startswith("/api/")
+        and (request.path.startswith("/api/") or request.blueprint == feeds.public.name)
         and request.blueprint not in UNLIMITED_BLUEPRINTS
         and request.method != "OPTIONS"
     )
 
 
 def _authenticate_first() -> None:
-    """Identify the caller of a counted request before the limiter asks for its tenant."""
-    if _is_limited():
+    """Identify the caller of a counted API request before the limiter asks for its tenant
+    (a calendar feed has no caller to identify: its token is its key)."""
+    if _is_limited() and request.path.startswith("/api/"):
         current_user()  # raises AuthError -> 401/403/503 through the app's error handler
+
+
+def _feed_key() -> str:
+    """A feed's bucket: its token, hashed (the token itself is never kept, not even in a counter)."""
+    token = str((request.view_args or {}).get("token", ""))
+    return "feed:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def _tenant_key() -> str:

@@ -6,6 +6,8 @@ Why each header (README "Security headers"):
   page out of a JSON, .ics or .docx answer whose text a user wrote.
 - ``Cache-Control: no-store`` on /api/ answers (the tenant's OKRs, the .ics calendars and the
   .docx retro packs): nothing private stays in a shared or browser cache after sign-out.
+- ``Cache-Control: private, max-age=300`` on calendar feeds (/feeds/): a calendar app may keep
+  its copy a few minutes, no shared cache keeps it; their error answers are ``no-store``.
 - ``Content-Security-Policy`` on the task panes: scripts only from this server and Office.js's
   CDN, so injected markup cannot run script; ``frame-ancestors`` names the Office hosts that
   frame the panes (Office on the web, Outlook on the web, the new Outlook). ``X-Frame-Options``
@@ -78,6 +80,9 @@ def init_security(app: Flask, *, sign_in: bool) -> None:
             response.headers["Cache-Control"] = "no-store"
         elif request.path.startswith("/addin/"):
             response.headers["Content-Security-Policy"] = policy
+        elif request.path.startswith("/feeds/"):
+            # a feed sets its own (private, short); its errors are never kept anywhere
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     if not sign_in:

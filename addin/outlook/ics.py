@@ -107,7 +107,7 @@ def _event(
     ev.add("dtend", start + m.duration)
     ev.add("summary", clean_text(m.subject))
     if recurrence_id is None and m.recurrence is not None:
-        ev.add("rrule", _rrule(m))
+        ev.add("rrule", rrule_of(m))
         if m.skip_dates:  # holidays, and check-ins a review replaces (RFC 5545 3.8.5.1)
             wall = m.start.astimezone(zone).timetz().replace(tzinfo=None)
             ev.add("exdate", [localize(d, wall, zone) for d in m.skip_dates])
@@ -153,7 +153,8 @@ def attach_value(pack: RetroPack) -> icalendar.vBinary | icalendar.vUri:
     return value
 
 
-def _rrule(m: PlannedMeeting) -> dict[str, object]:
+def rrule_of(m: PlannedMeeting) -> dict[str, object]:
+    """The RRULE of a series, in the meeting's zone (UNTIL in UTC)."""
     rec = m.recurrence
     assert rec is not None
     # UNTIL must be in UTC when DTSTART has a TZID (RFC 5545 3.3.10): the last instant of

@@ -500,7 +500,7 @@ def _history_cuts(
         rec = records.get(m.key)
         if m.recurrence is None or rec is None or rec.state not in (CREATED, WRITTEN):
             continue
-        old = _planned_from_snapshot(rec)
+        old = planned_from_record(rec)
         if old is None or old.recurrence is None:
             continue
         o, n = old.recurrence, m.recurrence
@@ -524,7 +524,7 @@ def _history_cuts(
 def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date, body: OccurrenceBody | None) -> list[MeetingChange]:
     """The old series ends on ``cut`` (kept under a key of its own, in its organiser's
     mailbox); the planned one is created afresh (in the new lead's mailbox if it changed)."""
-    old = _planned_from_snapshot(rec)
+    old = planned_from_record(rec)
     assert old is not None and old.recurrence is not None
     ended_key = f"{m.key}-until-{cut:%Y%m%d}"
     ended = dataclasses.replace(
@@ -563,13 +563,13 @@ def _ended_series(
         snap = rec.snapshot or {}
         if not snap.get("ended") or rec.quarter != plan.quarter.label or rec.team.casefold() not in teams:
             continue
-        m = _planned_from_snapshot(rec)
+        m = planned_from_record(rec)
         if m is not None:
             out.append(MeetingChange(m, UNCHANGED, rec))
     return out
 
 
-def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
+def planned_from_record(rec: MeetingRecord) -> PlannedMeeting | None:
     """The meeting as last sent, from its stored snapshot (None when it cannot be read)."""
     snap = rec.snapshot or {}
     try:

@@ -15,7 +15,13 @@ from tests.auth.conftest import identity, identity_server  # noqa: F401  (the lo
 from tests.auth.identity_server import IdentityServer, SigningKey
 from tests.conftest import FIXED_NOW
 
-RATE_VARS = ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT", "OKR_RATE_LIMIT_STORAGE")
+RATE_VARS = (
+    "OKR_RATE_LIMIT_UPLOADS",
+    "OKR_RATE_LIMIT_UPLOAD_MB",
+    "OKR_RATE_LIMIT_DEFAULT",
+    "OKR_RATE_LIMIT_FEED",
+    "OKR_RATE_LIMIT_STORAGE",
+)
 
 
 @pytest.fixture

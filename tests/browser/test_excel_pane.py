@@ -116,3 +116,29 @@ def test_a_workbook_without_a_key_result_header_is_mapped_once_in_the_pane(page,
 
         saved = session.scalars(select(mappings.MappingRow.mapping)).all()
     assert len(saved) == 1 and saved[0]["sheets"][0]["columns"]["key_result"] == "C"
+
+
+def test_the_team_calendar_link_is_made_shown_once_and_stopped(page, live_server, app):
+    from addin.excel.sync import sync_workbook
+
+    sync_workbook(app.extensions["okr_db"], "local", write_template(sample=True, today=FIXED_NOW.date()), now=FIXED_NOW)
+    _open_pane(page, live_server, b"")
+    page.wait_for_selector("#feed-section:not([hidden])")
+    page.select_option("#feed-team", "Growth")
+    page.click("#feed-make")
+    page.wait_for_selector("#feed-url:not([hidden])")
+    url = page.input_value("#feed-url")
+    assert url.startswith(f"{live_server}/feeds/") and url.endswith(".ics")
+    assert "copy it into your calendar app" in page.text_content("#state")
+    client = app.test_client()
+    path = url.removeprefix(live_server)
+    assert client.get(path).status_code == 200
+
+    page.click("#feed-make")  # a new link: the old one stops
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('New calendar link')")
+    newer = page.input_value("#feed-url").removeprefix(live_server)
+    assert newer != path and client.get(path).status_code == 404 and client.get(newer).status_code == 200
+
+    page.click("#feed-revoke")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('The calendar link of Growth')")
+    assert page.locator("#feed-url").is_hidden() and client.get(newer).status_code == 404

@@ -246,18 +246,46 @@ async function run(path, apply) {
   }
 }
 
-// Teams of today's quarter (at a retro, the quarter that closes) for the next-quarter picker.
+// Teams of today's quarter (at a retro, the quarter that closes) for the next-quarter and
+// calendar pickers.
 async function loadTeams() {
   const { teams } = await callBackend("/api/teams");
-  const select = $("next-team");
-  select.replaceChildren();
-  for (const team of teams || []) {
-    const option = document.createElement("option");
-    option.value = team.team;
-    option.textContent = team.team;
-    select.appendChild(option);
+  for (const [selectId, sectionId] of [["next-team", "next-section"], ["feed-team", "feed-section"]]) {
+    const select = $(selectId);
+    select.replaceChildren();
+    for (const team of teams || []) {
+      const option = document.createElement("option");
+      option.value = team.team;
+      option.textContent = team.team;
+      select.appendChild(option);
+    }
+    $(sectionId).hidden = select.options.length === 0;
   }
-  $("next-section").hidden = select.options.length === 0;
+}
+
+// The team's calendar feed: the link is shown once (the server keeps only a hash of it).
+async function changeFeed(method) {
+  const team = $("feed-team").value;
+  const url = $("feed-url");
+  for (const id of ["feed-make", "feed-revoke"]) $(id).disabled = true;
+  try {
+    const answer = await callBackend(`/api/teams/${encodeURIComponent(team)}/feed`, { method });
+    if (method === "POST") {
+      url.value = answer.url;
+      url.hidden = false;
+      url.select();
+      setState(answer.replaced ? `New calendar link for ${team}: the previous one stopped working.`
+        : `Calendar link for ${team}: copy it into your calendar app.`);
+    } else {
+      url.value = "";
+      url.hidden = true;
+      setState(`The calendar link of ${team} stopped working.`);
+    }
+  } catch (err) {
+    setState(err.message, true);
+  } finally {
+    for (const id of ["feed-make", "feed-revoke"]) $(id).disabled = false;
+  }
 }
 
 // Next quarter's workbook, opened as a new workbook: the manager edits it, then syncs it.
@@ -286,9 +314,11 @@ Office.onReady((info) => {
   $("sync").addEventListener("click", () => run("/api/sync", true));
   $("lint").addEventListener("click", () => run("/api/lint", false));
   $("next").addEventListener("click", startNextQuarter);
+  $("feed-make").addEventListener("click", () => changeFeed("POST"));
+  $("feed-revoke").addEventListener("click", () => changeFeed("DELETE"));
   $("mapping-sheet").addEventListener("change", renderMappingSheet);
   $("mapping-save").addEventListener("click", syncWithMapping);
   for (const id of ["sync", "lint"]) $(id).disabled = false;
   setState("Ready.");
-  loadTeams().catch(() => { $("next-section").hidden = true; });
+  loadTeams().catch(() => { $("next-section").hidden = true; $("feed-section").hidden = true; });
 });

@@ -26,6 +26,8 @@ with contextlib.suppress(ImportError):
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
     importlib.import_module("addin.store.dependencies")
+with contextlib.suppress(ImportError):
+    importlib.import_module("addin.store.feeds")
 
 config = context.config
 target_metadata = Base.metadata
