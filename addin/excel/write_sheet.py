@@ -36,7 +36,8 @@ from addin.excel.write_text import (
     parse_range,
     xml_escape_text,
 )
-from addin.excel.write_xml import MAIN_NS, check_prolog, parser
+from addin.excel.write_xml import MAIN_NS, parser
+from addin.excel.xml_scan import check_prolog
 
 _C = f"{{{MAIN_NS}}}c"
 _V = f"{{{MAIN_NS}}}v"
@@ -210,7 +211,7 @@ class SheetRewriter:
     def run(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
         """Copy the sheet through, applying the edit."""
         head = src.read(64 * 1024)
-        check_prolog(head, self.part)
+        check_prolog(self.part, head)
         rest = src.read(_RAW_LIMIT)
         more = src.read(1)
         if more or self.edit.freeze_external:
@@ -792,7 +793,7 @@ def _fill(cell: etree._Element, role: str, payload: str, style: int) -> None:
 def last_value_row(src: IO[bytes], part: str) -> int:
     """The last row of a sheet that holds a value (never the declared dimension)."""
     head = src.read(64 * 1024)
-    check_prolog(head, part)
+    check_prolog(part, head)
     last = 0
     previous = 0
     try:

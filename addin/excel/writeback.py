@@ -70,6 +70,7 @@ from addin.excel.write_xml import (
     STRICT_MAIN_NS,
     parse_part,
 )
+from addin.excel.zip_members import open_package
 
 KINDS = ("auto", "text", "number", "percent", "date")
 _BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
@@ -126,18 +127,8 @@ def patch_workbook(
     workbook_id: str | None = None,
 ) -> WriteBackResult:
     """Like write_back, also saying which cells were kept and which parts were dropped."""
-    with _open_zip(data) as source:
+    with open_package(data) as source:
         return _Patch(source).run(cells, header_cells, append_rows, workbook_id)
-
-
-def _open_zip(data: bytes) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise WorkbookError(
-            "The file is not an Excel workbook (not a zip package); save it as an Excel Workbook (.xlsx).",
-            code="not_a_workbook",
-        ) from exc
 
 
 class _Patch:
