@@ -64,8 +64,17 @@ _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 class CellValue(Protocol):
     """A value to put in one cell (write-back's CellWrite is one)."""
 
-    value: object
-    kind: str
+    @property
+    def value(self) -> object: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+class Readable(Protocol):
+    """What lxml's iterparse reads from: a zip member, a BytesIO, a _Prefixed."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -403,7 +412,7 @@ class SheetRewriter:
                 start_tag = _SPANS.sub(lambda m: m.group(1) + m.group(2) + value + m.group(2), start_tag, count=1)
         return start_tag + data[row.content : cut] + "".join(appended).encode() + self._row_close
 
-    def _run_streaming(self, src: IO[bytes], dst: IO[bytes]) -> SheetOutcome:
+    def _run_streaming(self, src: Readable, dst: IO[bytes]) -> SheetOutcome:
         """Stream the sheet through lxml one row at a time, applying the edit."""
         pending = self.edit.rows()
         position = 0
@@ -446,6 +455,13 @@ class SheetRewriter:
                         self._remember_styles(element)
                     buffer.append(self._strip_declarations(etree.tostring(element)))
                 element.clear()
+                if sheet_data is None:
+                    raise WorkbookError(
+                        f"The worksheet part {self.part} has a row outside its sheetData; open and save the file "
+                        "in Excel.",
+                        code="corrupt_workbook",
+                        part=self.part,
+                    )
                 while element.getprevious() is not None:
                     del sheet_data[0]
                 if len(buffer) >= _FLUSH_EVERY:
@@ -588,11 +604,10 @@ class SheetRewriter:
             elif role == "empty":
                 continue
             else:
-                base = None if is_header else column_style(column)
-                if base is None and not is_header:
-                    base = above.get(column)
-                if base is None:
-                    base = self._new_cell_style(column, cells, is_header, row, left_new)
+                found = None if is_header else column_style(column)
+                if found is None and not is_header:
+                    found = above.get(column)
+                base = found if found is not None else self._new_cell_style(column, cells, is_header, row, left_new)
             if not is_header:
                 above[column] = base
             if column > tail_from:

@@ -272,9 +272,10 @@ class _Patch:
 
     def _plan_writes(self, cells: Iterable[CellWrite], header_cells: Iterable[CellWrite]) -> None:
         for header, batch in ((False, cells), (True, header_cells)):
-            last_sheet, edit = None, None
+            last_sheet: str | None = None
+            edit: SheetEdit | None = None
             for cell in batch:
-                if cell.sheet != last_sheet:
+                if edit is None or cell.sheet != last_sheet:
                     last_sheet, edit = cell.sheet, self._edit_for(cell.sheet)
                 _check_cell(cell)
                 edit.writes.setdefault(cell.row, {})[cell.column] = cell
@@ -434,10 +435,10 @@ class _Patch:
             if self.new_custom_part:
                 target.writestr(_info(self.new_custom_part), self.replaced[self.new_custom_part])
             if styles is not None and (deferred_styles is not None or self.styles_created):
-                target.writestr(
-                    _info(self.styles_part, deferred_styles),
-                    styles.to_bytes() if styles.dirty else self.read(self.styles_part),
-                )
+                styles_part = self.styles_part
+                assert styles_part is not None, "_plan_package names a styles part whenever styles are written"
+                kept = None if styles.dirty else self.read(styles_part)  # an unchanged part exists: it was read
+                target.writestr(_info(styles_part, deferred_styles), kept if kept is not None else styles.to_bytes())
         result.data = out.getvalue()
         return result
 
