@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from addin.errors import UnsupportedFormat, WorkbookError
+from addin.excel.write_edit import SheetEdit, refers_to_external
 from addin.excel.write_package import (
     WORKBOOK_ID_PROPERTY,
     ContentTypes,
@@ -49,7 +50,7 @@ from addin.excel.write_package import (
     uses_1904,
     workbook_sheets,
 )
-from addin.excel.write_sheet import SheetEdit, SheetRewriter, last_value_row, new_sheet_xml, refers_to_external
+from addin.excel.write_sheet import SheetRewriter, last_value_row, new_sheet_xml
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_tables import extend_table
 from addin.excel.write_text import MAX_COLUMN, MAX_ROW
