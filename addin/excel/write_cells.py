@@ -22,9 +22,6 @@ _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 _NUMERIC_KINDS = frozenset(("auto", "number", "percent"))
 
-# (role, body): body is the cell's XML after its r and s attributes.
-Encoded = tuple[str, str]
-
 
 class CellMaker:
     """Encodes row values and writes ``<c>`` elements for one sheet part."""
@@ -63,7 +60,10 @@ class CellMaker:
         return f'{self.start(column)}{row}"{self.style_attr(style)}{body}'
 
     def encode(self, items: Sequence[tuple[int, object, str]]) -> list[tuple[int, str, str]]:
-        """(column, role, body) for (column, value, kind) items, in the given order."""
+        """(column, role, body) for (column, value, kind) items, in the given order.
+
+        ``body`` is the cell's XML after its r and s attributes.
+        """
         out: list[tuple[int, str, str]] = []
         add = out.append
         texts: list[str] = []

@@ -20,7 +20,6 @@ RT_TABLE = f"{REL_NS}/table"
 RT_STYLES = f"{REL_NS}/styles"
 RT_OFFICE_DOCUMENT = f"{REL_NS}/officeDocument"
 RT_CUSTOM_PROPS = f"{REL_NS}/custom-properties"
-RT_CALC_CHAIN = f"{REL_NS}/calcChain"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_CUSTOM_PROPS = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
