@@ -1,3 +1,4 @@
+# Over 500 lines on purpose: one orchestrator (_WorkbookReader) whose steps share its state; the layouts, columns, periods and sheets it calls each live in a module of their own.
 """Read an OKR workbook, in any of the layouts managers use, into the domain model.
 
 Values come from python-calamine (fast, never evaluates anything); what it leaves out

@@ -1,3 +1,4 @@
+# Over 500 lines: the sync's one pipeline (read, merge, lint, status cells, write-back) kept together; its side jobs live in sync_authority, sync_limits and sync_report.
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
 The whole sync is one database transaction, and the updated workbook is built
