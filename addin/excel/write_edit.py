@@ -66,6 +66,8 @@ class SheetEdit:
 
 @dataclass(slots=True)
 class SheetOutcome:
+    """What rewriting one sheet reports: cells left alone (formulas), formulas frozen to their values."""
+
     kept_formulas: list[str] = field(default_factory=list)  # cells not written: they hold a formula
     frozen_formulas: int = 0
 

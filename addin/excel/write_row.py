@@ -72,6 +72,7 @@ class RowWriter:
         self.style_attrs: dict[tuple[int, str], str] = {}  # (base style, role) -> ' s="N"'
 
     def style_attr(self, base: int, role: str) -> str:
+        """' s="N"' for a value of ``role`` in a cell whose own style is ``base`` (remembered)."""
         style = self.styles.for_value(base, role) if self.styles is not None else base
         attr = self.style_attrs[(base, role)] = self.maker.style_attr(style)
         return attr
@@ -92,6 +93,7 @@ class RowWriter:
         return None, position
 
     def open_root(self, root: etree._Element, sheet_data: etree._Element) -> bytes:
+        """The part up to and including <sheetData>; learns the sheet's prefix, namespaces and column styles."""
         prefix = next((p for p, uri in root.nsmap.items() if uri == MAIN_NS), None)
         self.prefix = f"{prefix}:" if prefix else ""
         self.maker = CellMaker(self.prefix, self.date1904, self._encode_value)
@@ -115,10 +117,12 @@ class RowWriter:
         return b"".join(parts)
 
     def close_root(self, root: etree._Element) -> bytes:
+        """The root's end tag."""
         local = etree.QName(root).localname
         return f"</{root.prefix + ':' if root.prefix else ''}{local}>".encode()
 
     def strip_declarations(self, data: bytes) -> bytes:
+        """A serialised child of the root without the namespace declarations the root makes."""
         # lxml re-declares every in-scope namespace on a serialised sub-element; the
         # root already declares them, so drop the copies from the first start tag.
         end = data.find(b">")
@@ -130,6 +134,7 @@ class RowWriter:
         return head + data[end:]
 
     def grow_dimension(self, dimension: etree._Element) -> None:
+        """Widen <dimension ref> to cover every cell the edit writes."""
         rows = self.edit.rows()
         if not rows:
             return
@@ -149,6 +154,7 @@ class RowWriter:
 
     # -- rows ---------------------------------------------------------------------
     def remember_styles(self, row: etree._Element) -> None:
+        """Note each cell's style by column: a new cell below borrows it."""
         column = 0
         for cell in row.iterchildren(_C):
             ref = cell.get("r")
@@ -299,6 +305,7 @@ class RowWriter:
                 self.outcome.frozen_formulas += 1
 
     def new_row(self, row_number: int) -> bytes:
+        """A row the sheet does not have yet, holding the edit's values for it."""
         prefix = self.prefix
         maker = self.maker
         row_text = str(row_number)
@@ -382,6 +389,7 @@ def _cells_from(row: etree._Element, row_number: int, first: int) -> dict[int, e
 
 
 def after(root: etree._Element, marker: etree._Element) -> Iterator[etree._Element]:
+    """The children of ``root`` after ``marker`` (what follows sheetData)."""
     seen = False
     for child in root:
         if seen:
