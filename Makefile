@@ -32,6 +32,7 @@ test: $(BIN)/okr
 ## bench: the benchmarks (they print their figures; not part of the tests)
 bench: $(BIN)/okr
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/write_sheet_bench.py
 	$(BIN)/python bench/retro_bench.py
 	$(BIN)/python bench/schedule_bench.py
 	$(BIN)/python bench/load_bench.py

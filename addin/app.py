@@ -40,9 +40,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config.get("OKR_MAX_KR_ROWS") is None:
         app.config["OKR_MAX_KR_ROWS"] = max_kr_rows()  # a bad value refuses to start
 
-    from addin.excel.safety import assert_defusedxml_active
-
-    assert_defusedxml_active()
     config.instance_path.mkdir(parents=True, exist_ok=True)
     db = Database(app.config["DATABASE_URL"])
     if app.config["OKR_AUTO_MIGRATE"]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import openpyxl
@@ -192,3 +194,17 @@ def test_lint_uses_stored_checkins_for_the_history_rules(okr, tmp_path, monkeypa
     others = {r["ID"] for r in _okrs_sheet_rows(synced)[1:]}
     assert kr_id not in stale  # checked in two days ago, in the store
     assert stale & others  # the rest last moved a month ago
+
+
+def test_written_workbooks_get_the_permissions_of_a_plain_save(okr, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path, out = tmp_path / "sample.xlsx", tmp_path / "synced.xlsx"
+        assert okr("template", "--sample", str(path)).exit_code == 0
+        assert okr("sync", "--out", str(out), str(path)).exit_code == 0
+        assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(out.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        assert okr("sync", str(path)).exit_code == 0  # rewritten in place: its permissions stay
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

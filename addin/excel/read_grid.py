@@ -184,7 +184,7 @@ def _find_quarter_blocks(grid: Grid, header: Header, found: dict[str, list[int]]
         if above < 1:
             continue
         current: Quarter | None = None
-        label_cols: dict[int, Quarter] = {}
+        label_cols: dict[int, tuple[Quarter, str]] = {}  # column -> its quarter and field
         width = max((len(grid.rows[r - 1]) for r in (above, header.row)), default=0)
         for col in range(1, width + 1):
             quarter = _quarter(grid.value(above, col))
@@ -193,11 +193,10 @@ def _find_quarter_blocks(grid: Grid, header: Header, found: dict[str, list[int]]
                 current = quarter
             elif grid.value(above, col) is not None or field_here not in headers.QUARTER_FIELDS:
                 current = None  # another heading, or the block has ended
-            if current is not None and field_here in headers.QUARTER_FIELDS:
-                label_cols[col] = current
-        if len({q.label for q in label_cols.values()}) >= 1 and label_cols:
-            for col, quarter in label_cols.items():
-                field_here = headers.score_header(grid.value(header.row, col))[0]
+            if current is not None and field_here is not None and field_here in headers.QUARTER_FIELDS:
+                label_cols[col] = (current, field_here)
+        if len({q.label for q, _ in label_cols.values()}) >= 1 and label_cols:
+            for col, (quarter, field_here) in label_cols.items():
                 block = header.blocks.setdefault(quarter.label, {})
                 block.setdefault(field_here, col)
                 header.block_quarters[quarter.label] = quarter

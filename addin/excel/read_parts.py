@@ -7,12 +7,11 @@ stray cell at XFD1048576 would exhaust memory. This module reads those facts fro
 zip parts: the small parts (workbook, relationships, styles, custom properties) with
 defusedxml, and the sheet XML with byte searches that touch only the cells of interest
 (a full XML parse of a 100,000-row sheet costs seconds; these searches cost a fraction).
-The package itself was checked by ``safety.check_package`` before any of this runs.
+The package itself was checked by ``package_check.check_package`` before any of this runs.
 """
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
@@ -60,17 +59,6 @@ class SheetScan:
     uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formula, no cached value
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # "#DIV/0!"...
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
-
-
-def open_zip(data: bytes) -> zipfile.ZipFile:
-    """The workbook's zip; a broken one is a WorkbookError."""
-    try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WorkbookError(
-            "This file is not a readable Excel workbook (the zip is damaged); save it again as Excel Workbook (.xlsx).",
-            code="corrupt_workbook",
-        ) from exc
 
 
 _CHUNK = 1 << 20

@@ -79,15 +79,16 @@ def _date_range(text: str, fy: int) -> Period | None:
     if not 1 <= len(parts) <= 2:
         return None
     try:
-        days = [v.parse_date(p.strip(), fy_start_month=fy) for p in parts]
+        parsed = [v.parse_date(p.strip(), fy_start_month=fy) for p in parts]
     except v.ValueProblem:
         return None
-    if any(d is None for d in days):
+    days = [d for d in parsed if d is not None]
+    if len(days) != len(parsed):
         return None
-    start, end = min(days), max(days)  # type: ignore[type-var]
-    q = quarter_of(start, fy)  # type: ignore[arg-type]
+    start, end = min(days), max(days)
+    q = quarter_of(start, fy)
     one = q if (q.start, q.end) == (start, end) or len(parts) == 1 else None
-    return Period(text, start, end, quarter=one)  # type: ignore[arg-type]
+    return Period(text, start, end, quarter=one)
 
 
 def quarter_for(period: Period, today: dt.date, fy_start_month: int = 1) -> tuple[Quarter, str]:

@@ -1,3 +1,4 @@
+# Over 500 lines on purpose: one orchestrator (_WorkbookReader) whose steps share its state; the layouts, columns, periods and sheets it calls each live in a module of their own.
 """Read an OKR workbook, in any of the layouts managers use, into the domain model.
 
 Values come from python-calamine (fast, never evaluates anything); what it leaves out
@@ -59,13 +60,14 @@ from addin.excel.layout_outline import looks_outline, read_outline
 from addin.excel.layout_table import read_table
 from addin.excel.mapping import FIELDS, Mapping, SheetMapping, columns_with_samples
 from addin.excel.owners import match_owner_names
+from addin.excel.package_check import check_package
 from addin.excel.read_csv import csv_grid, looks_like_csv
 from addin.excel.read_grid import Grid, Header, SheetLayout, find_header, load_grid
-from addin.excel.read_parts import SheetInfo, WorkbookInfo, open_zip, read_custom_property, read_workbook_info
+from addin.excel.read_parts import SheetInfo, WorkbookInfo, read_custom_property, read_workbook_info
 from addin.excel.read_period import Period, parse_period, quarter_for, quarter_of_due_dates
 from addin.excel.read_rows import Problems, RowReader, read_block_values
 from addin.excel.read_sheets import read_checkins, read_initiatives, read_settings, read_teams
-from addin.excel.safety import check_package
+from addin.excel.zip_members import open_package
 from addin.okr import values as v
 from addin.okr.model import Finding, KeyResult, Location, Objective, OkrSet, Severity
 from addin.okr.quarters import Quarter, parse_quarter, quarter_of
@@ -100,7 +102,7 @@ def read_workbook(
     if looks_like_csv(data):
         return _read_csv(data, quarter=quarter, today=today or dt.date.today())
     package = check_package(data)
-    with open_zip(data) as zf:
+    with open_package(data) as zf:
         info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
         if len(info.sheets) > MAX_SHEETS:
             raise WorkbookTooLarge(
@@ -141,7 +143,7 @@ def propose_mapping(
         refusal = exc.message
     package = check_package(data)
     sheets: list[SheetMapping] = []
-    with open_zip(data) as zf:
+    with open_package(data) as zf:
         info = read_workbook_info(zf, getattr(package, "workbook_part", "xl/workbook.xml"))
         book = _open_calamine(data)
         try:
@@ -175,7 +177,7 @@ def workbook_id_of(data: bytes) -> str | None:
     if looks_like_csv(data):
         return None
     check_package(data)
-    with open_zip(data) as zf:
+    with open_package(data) as zf:
         return read_custom_property(zf, WORKBOOK_ID_PROPERTY)
 
 

@@ -1,3 +1,4 @@
+# Over 500 lines: the sync's one pipeline (read, merge, lint, status cells, write-back) kept together; its side jobs live in sync_authority, sync_limits and sync_report.
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
 The whole sync is one database transaction, and the updated workbook is built
@@ -11,7 +12,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
@@ -60,6 +61,15 @@ OUTPUT_HEADERS = {
 OUTPUT_KINDS = {"id": "text", "progress": "percent", "status": "text", "last_checkin": "date", "flags": "text"}
 CHECKINS_SHEET = "Check-ins"
 CHECKIN_HEADER = ("Date", "KR ID", "Key Result", "Value", "Confidence", "Note", "Source")
+
+
+class WriteBackEdits(TypedDict):
+    """What a sync writes into the workbook: patch_workbook's keyword arguments."""
+
+    cells: list[CellWrite]
+    header_cells: list[CellWrite]
+    append_rows: dict[str, list[list[object]]]
+    workbook_id: str
 
 
 @dataclass(slots=True)
@@ -266,15 +276,16 @@ def _store(
     quarter: str | None,
     also_hold: Iterable[str] = (),
     base: dict[str, KeyResult] | None = None,
-) -> tuple[SyncReport, dict[str, object]]:
+) -> tuple[SyncReport, WriteBackEdits]:
     """Merge, store and lint what was read; the report and the write-back's arguments."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
     hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
-    known = read.workbook_id and repo.workbook_known(session, tenant, read.workbook_id)
-    workbook_id = read.workbook_id if known else repo.new_workbook_id(session, tenant)
+    workbook_id = read.workbook_id
+    if not (workbook_id and repo.workbook_known(session, tenant, workbook_id)):
+        workbook_id = repo.new_workbook_id(session, tenant)
     plan = repo.sync_okrs(
         session,
         tenant,
@@ -335,7 +346,7 @@ def _store(
         held_back=report.held_back,
     )
     history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
-    edits = {
+    edits: WriteBackEdits = {
         "cells": cells,
         "header_cells": header_cells,
         "append_rows": _checkin_rows(read, plan.merged, history, typed),
@@ -468,7 +479,7 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
         settings=read.okrs.settings,
         teams=[teams.get(t.name, t) for t in stored.teams],
         objectives=[objectives.get((o.team, o.title), o) for o in stored.objectives],
-        key_results=[located.get(kr.id, kr) for kr in stored.key_results],
+        key_results=[located.get(kr.id or "", kr) for kr in stored.key_results],
         initiatives=read.okrs.initiatives,
         checkins=stored.checkins,
         dependency_answers=dependencies.load_answers(session, tenant, quarter=quarter),
@@ -534,8 +545,8 @@ def _status_cells(
     flags = _flags_by_row(findings, plan.conflicts)
     as_read = {(*_row(kr), kr.quarter): kr for kr in read.okrs.key_results}
     by_row: dict[tuple[str | None, int | None], list[KeyResult]] = defaultdict(list)
-    for kr in plan.merged:
-        by_row[_row(kr)].append(kr)
+    for merged in plan.merged:
+        by_row[_row(merged)].append(merged)
     cells: list[CellWrite] = []
     for sheet, row in sorted({*by_row, *flags}, key=lambda where: (where[0] or "", where[1] or 0)):
         if sheet not in columns or row is None:

@@ -22,9 +22,6 @@ _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 _NUMERIC_KINDS = frozenset(("auto", "number", "percent"))
 
-# (role, body): body is the cell's XML after its r and s attributes.
-Encoded = tuple[str, str]
-
 
 class CellMaker:
     """Encodes row values and writes ``<c>`` elements for one sheet part."""
@@ -63,19 +60,22 @@ class CellMaker:
         return f'{self.start(column)}{row}"{self.style_attr(style)}{body}'
 
     def encode(self, items: Sequence[tuple[int, object, str]]) -> list[tuple[int, str, str]]:
-        """(column, role, body) for (column, value, kind) items, in the given order."""
+        """(column, role, body) for (column, value, kind) items, in the given order.
+
+        ``body`` is the cell's XML after its r and s attributes.
+        """
         out: list[tuple[int, str, str]] = []
         add = out.append
         texts: list[str] = []
         text_at: list[int] = []
         value_open, value_close = self._value_open, self._value_close
         for column, value, kind in items:
-            kind_type = type(value)
-            if kind_type is str and (kind == "auto" or kind == "text"):
+            # Exact types (a bool is not a number here); `type(value) is` also lets mypy narrow.
+            if type(value) is str and (kind == "auto" or kind == "text"):
                 text_at.append(len(out))
                 texts.append(value)
                 add((column, "text", ""))
-            elif kind_type is float and kind in _NUMERIC_KINDS:
+            elif type(value) is float and kind in _NUMERIC_KINDS:
                 if value.is_integer() and abs(value) < 1e15:
                     text = str(int(value))
                 elif math.isfinite(value):
@@ -83,14 +83,14 @@ class CellMaker:
                 else:
                     text = number_text(value)  # raises: not a finite number
                 add((column, "percent" if kind == "percent" else "number", f"{value_open}{text}{value_close}"))
-            elif (kind_type is dt.date or kind_type is dt.datetime) and (kind == "auto" or kind == "date"):
+            elif (type(value) is dt.date or type(value) is dt.datetime) and (kind == "auto" or kind == "date"):
                 found = self._dates.get(value)
                 if found is None:
                     found = self._date(value)
                 add((column, found[0], found[1]))
             elif value is None:
                 add((column, "empty", "/>"))
-            elif kind_type is int and kind in _NUMERIC_KINDS:
+            elif type(value) is int and kind in _NUMERIC_KINDS:
                 add((column, "percent" if kind == "percent" else "number", f"{value_open}{value}{value_close}"))
             else:
                 role, payload = self._fallback(value, kind)

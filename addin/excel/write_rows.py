@@ -4,7 +4,7 @@ Building an lxml tree of every row costs more than everything else a sync does t
 sheet, so a sheet whose XML is plain enough is handled as bytes: the part is checked
 to be well-formed XML (expat, no handlers: fast), split at its ``<sheetData>``, and
 the rows in between are located by their tags. Rows nobody writes to are copied as
-they are; rows that are written get their new cells spliced in (see write_sheet).
+they are; rows that are written get their new cells spliced in (see write_splice).
 
 "Plain enough" is checked, never assumed: UTF-8, no comments, CDATA, processing
 instructions or namespace declarations inside the sheet, nothing but rows (and
@@ -23,8 +23,9 @@ from lxml import etree
 from addin.errors import WorkbookError
 from addin.excel.write_xml import MAIN_NS, parser
 
-_ATTRS = rb"((?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*"
-_SHEET_DATA_OPEN = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b" + _ATTRS + rb"(/?)>")
+# The attribute text of a start tag (group 1), for the tag patterns built on it.
+ATTRS = rb"((?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*"
+_SHEET_DATA_OPEN = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b" + ATTRS + rb"(/?)>")
 _ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _SPACE = frozenset(b" \t\r\n")
@@ -41,7 +42,7 @@ class RawRow:
     close: int  # offset just after the row
     number: int
     plain: bool  # False: an attribute holds a reference (&...;); leave the row to lxml
-    after: int = 0  # offset where the white space after the row ends (lxml keeps it as the tail)  # None: an attribute holds a reference; leave the row to lxml
+    after: int = 0  # offset where the white space after the row ends (lxml keeps it as the tail)
 
 
 @dataclass(slots=True)
@@ -115,7 +116,7 @@ def _check_well_formed(data: bytes, part: str) -> None:
 
 
 def _rows(data: bytes, begin: int, close: int, prefix: bytes) -> list[RawRow] | None:
-    row_open = re.compile(rb"<" + re.escape(prefix) + rb"row\b" + _ATTRS + rb"(/?)>")
+    row_open = re.compile(rb"<" + re.escape(prefix) + rb"row\b" + ATTRS + rb"(/?)>")
     row_close = b"</" + prefix + b"row>"
     row_start = b"<" + prefix + b"row"
     rows: list[RawRow] = []

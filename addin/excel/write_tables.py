@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lxml import etree
-
 from addin.excel.write_text import format_range, parse_range
 from addin.excel.write_xml import MAIN_NS, parse_part, serialize_part
 
@@ -31,9 +29,3 @@ def extend_table(data: bytes, part: str, *, first_row: int, last_row: int, colum
     if auto_filter is not None:
         auto_filter.set("ref", new_ref)
     return serialize_part(root)
-
-
-def table_ref(data: bytes, part: str) -> str | None:
-    """The range a table part covers (for tests and diagnostics)."""
-    root: etree._Element = parse_part(data, part)
-    return root.get("ref")

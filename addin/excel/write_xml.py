@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from addin.errors import WorkbookError
+from addin.excel.xml_scan import PROLOG_LIMIT, check_prolog
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -21,7 +20,6 @@ RT_TABLE = f"{REL_NS}/table"
 RT_STYLES = f"{REL_NS}/styles"
 RT_OFFICE_DOCUMENT = f"{REL_NS}/officeDocument"
 RT_CUSTOM_PROPS = f"{REL_NS}/custom-properties"
-RT_CALC_CHAIN = f"{REL_NS}/calcChain"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_CUSTOM_PROPS = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
@@ -39,23 +37,6 @@ CT_MACROSHEETS = {
     "application/vnd.ms-excel.intlmacrosheet+xml",
 }
 
-# The prolog (everything before the root element) may hold a DTD; we look at up to
-# this much of it and refuse longer ones rather than parse past an unseen DOCTYPE.
-_PROLOG_LIMIT = 64 * 1024
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
-
-
-def check_prolog(head: bytes, part: str) -> None:
-    """Refuse a part whose prolog declares a DTD (entities are never expanded)."""
-    match = _FIRST_ELEMENT.search(head, 0, _PROLOG_LIMIT)
-    prolog = head[: match.start()] if match else head[:_PROLOG_LIMIT]
-    if b"<!DOCTYPE" in prolog.upper() or (match is None and len(head) >= _PROLOG_LIMIT):
-        raise WorkbookError(
-            f"The workbook part {part} declares a DTD, which is not allowed in an Excel workbook.",
-            code="dtd_not_allowed",
-            part=part,
-        )
-
 
 def parser() -> etree.XMLParser:
     """An lxml parser that never resolves entities or touches the network."""
@@ -64,7 +45,7 @@ def parser() -> etree.XMLParser:
 
 def parse_part(data: bytes, part: str) -> etree._Element:
     """Parse a whole (small) part; a broken one is a WorkbookError naming it."""
-    check_prolog(data[:_PROLOG_LIMIT], part)
+    check_prolog(part, data[:PROLOG_LIMIT])  # no DTD, hence no entity, reaches lxml
     try:
         return etree.fromstring(data, parser())
     except etree.XMLSyntaxError as exc:

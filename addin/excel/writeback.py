@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from addin.errors import UnsupportedFormat, WorkbookError
+from addin.excel.write_edit import SheetEdit, refers_to_external
 from addin.excel.write_package import (
     WORKBOOK_ID_PROPERTY,
     ContentTypes,
@@ -49,7 +50,7 @@ from addin.excel.write_package import (
     uses_1904,
     workbook_sheets,
 )
-from addin.excel.write_sheet import SheetEdit, SheetRewriter, last_value_row, new_sheet_xml, refers_to_external
+from addin.excel.write_sheet import SheetRewriter, last_value_row, new_sheet_xml
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_tables import extend_table
 from addin.excel.write_text import MAX_COLUMN, MAX_ROW
@@ -70,6 +71,7 @@ from addin.excel.write_xml import (
     STRICT_MAIN_NS,
     parse_part,
 )
+from addin.excel.zip_members import open_package
 
 KINDS = ("auto", "text", "number", "percent", "date")
 _BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
@@ -126,18 +128,8 @@ def patch_workbook(
     workbook_id: str | None = None,
 ) -> WriteBackResult:
     """Like write_back, also saying which cells were kept and which parts were dropped."""
-    with _open_zip(data) as source:
+    with open_package(data) as source:
         return _Patch(source).run(cells, header_cells, append_rows, workbook_id)
-
-
-def _open_zip(data: bytes) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise WorkbookError(
-            "The file is not an Excel workbook (not a zip package); save it as an Excel Workbook (.xlsx).",
-            code="not_a_workbook",
-        ) from exc
 
 
 class _Patch:
@@ -281,9 +273,10 @@ class _Patch:
 
     def _plan_writes(self, cells: Iterable[CellWrite], header_cells: Iterable[CellWrite]) -> None:
         for header, batch in ((False, cells), (True, header_cells)):
-            last_sheet, edit = None, None
+            last_sheet: str | None = None
+            edit: SheetEdit | None = None
             for cell in batch:
-                if cell.sheet != last_sheet:
+                if edit is None or cell.sheet != last_sheet:
                     last_sheet, edit = cell.sheet, self._edit_for(cell.sheet)
                 _check_cell(cell)
                 edit.writes.setdefault(cell.row, {})[cell.column] = cell
@@ -443,10 +436,10 @@ class _Patch:
             if self.new_custom_part:
                 target.writestr(_info(self.new_custom_part), self.replaced[self.new_custom_part])
             if styles is not None and (deferred_styles is not None or self.styles_created):
-                target.writestr(
-                    _info(self.styles_part, deferred_styles),
-                    styles.to_bytes() if styles.dirty else self.read(self.styles_part),
-                )
+                styles_part = self.styles_part
+                assert styles_part is not None, "_plan_package names a styles part whenever styles are written"
+                kept = None if styles.dirty else self.read(styles_part)  # an unchanged part exists: it was read
+                target.writestr(_info(styles_part, deferred_styles), kept if kept is not None else styles.to_bytes())
         result.data = out.getvalue()
         return result
 

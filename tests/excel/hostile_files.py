@@ -1,4 +1,4 @@
-"""Hostile and broken workbook files, generated in code for the safety tests.
+"""Hostile and broken workbook files, generated in code for the upload-check tests.
 
 Everything is built from bytes here: a small, valid OKR workbook written part by part
 (the way Excel lays it out, with a shared-strings table), a raw zip writer that can lie

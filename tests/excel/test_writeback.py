@@ -374,7 +374,7 @@ def test_macro_sheets_are_refused(foreign):
 def test_not_a_zip_and_unknown_sheet_are_clear_errors(foreign):
     with pytest.raises(WorkbookError) as err:
         write_back(b"Team,KR\nA,B\n", cells=[])
-    assert err.value.code == "not_a_workbook"
+    assert err.value.code == "corrupt_workbook"
     with pytest.raises(WorkbookError) as err:
         write_back(foreign, cells=[CellWrite("Nope", 1, 1, "x")])
     assert err.value.code == "no_such_sheet" and err.value.details["sheet"] == "Nope"
