@@ -150,8 +150,16 @@ OPENAPI = {
                             },
                         },
                     },
+                    "written_back": {
+                        "type": "boolean",
+                        "description": "False for a CSV export, or when the write-back failed after the sync was "
+                        "stored (then write_back_error says why, and syncing the workbook again is safe).",
+                    },
+                    "write_back_error": {"type": "string", "nullable": True},
                     "workbook": {
                         "type": "object",
+                        "nullable": True,
+                        "description": "The updated workbook; null when it was not written back.",
                         "properties": {
                             "content_type": {"type": "string"},
                             "base64": {"type": "string", "format": "byte"},

@@ -1,18 +1,30 @@
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
-The whole sync is one database transaction, and the updated workbook is built
-inside it: if anything fails (a write-back error included) nothing is stored.
+Reading happens before the write transaction, and the merge, lint and audit entry are
+one transaction: if any of them fails, nothing is stored. The updated workbook is built
+after that transaction commits, so the database's write lock (SQLite has one for every
+tenant) is never held while a big workbook is rewritten. A workbook the write-back can
+never patch (Excel 4.0 macro sheets, Strict Open XML) is refused before anything is stored.
+
+If the write-back fails after the commit, the sync stays stored and whole; the report
+says ``written_back=False`` and why (``sync.write-back-failed``). That is safe: the
+workbook is then a copy of the revision it was made from (store.revisions), and syncing
+it again is merged against that revision's base, so nothing stored is reverted or lost,
+and rows it added without an id are matched by team + objective + title + quarter to the
+key results this sync created, never duplicated (okr.merge).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from addin.errors import OkrError
 from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
@@ -23,9 +35,11 @@ from addin.excel.sync_report import (
     held_back_rows,
     not_written_back,
     summary_line,
+    write_back_failed,
+    write_back_reason,
     writeback_findings,
 )
-from addin.excel.writeback import CellWrite, patch_workbook
+from addin.excel.writeback import CellWrite, check_writable, patch_workbook
 from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
@@ -39,6 +53,8 @@ from addin.store.sync_slots import sync_slot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
+
+log = logging.getLogger(__name__)
 
 # The columns the sync writes, with the header it gives them where a layout lacks one.
 OUTPUT_HEADERS = {
@@ -90,7 +106,8 @@ class SyncReport:
     summary: str = ""  # the first line: read, stored, held back, layout (sync_report.summary_line)
     held_back: int = 0  # rows not applied because of an error
     read_key_results: int = 0
-    written_back: bool = True  # False for a CSV export: there is no workbook to write into
+    written_back: bool = True  # False for a CSV export (nothing to write into), or when the write-back failed
+    write_back_error: str | None = None  # why the write-back failed (the sync itself is stored)
     mapping: dict[str, object] | None = field(default=None, repr=False)  # how it was read (the pane shows it)
 
     @property
@@ -103,6 +120,11 @@ class SyncReport:
         return bool(self.held_back or (self.read_key_results and not self.stored))
 
     quarters: tuple[str, ...] = ()  # the quarters this workbook's key results were synced into
+
+    @property
+    def write_back_failed(self) -> bool:
+        """Stored, but the updated workbook could not be built: `okr sync` exits 1, the pane says so."""
+        return self.write_back_error is not None
 
     def as_dict(self) -> dict[str, object]:
         """The `okr sync --json` document (without the workbook bytes)."""
@@ -121,6 +143,8 @@ class SyncReport:
             "held_back": self.held_back,
             "stored": self.stored,
             "quarters": list(self.quarters),
+            "written_back": self.written_back,
+            "write_back_error": self.write_back_error,
         }
 
 
@@ -166,7 +190,8 @@ def sync_workbook(
     mapping: Mapping | None = None,
 ) -> SyncReport:
     """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
-    the updated workbook. The default actor is the local admin (CLI, embedded default).
+    the updated workbook, built after the sync is committed (``written_back`` is False, with
+    the reason, when that failed). The default actor is the local admin (CLI, embedded default).
 
     The workbook is read before the write transaction opens, and refused over ``max_rows``
     key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
@@ -189,9 +214,35 @@ def _sync_bounded(
     max_rows: int,
     mapping: Mapping | None = None,
 ) -> SyncReport:
-    # outside the write transaction
+    report, edits = _read_and_store(
+        db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=max_rows, mapping=mapping
+    )
+    if edits is None:  # a CSV export: there is no workbook to write into
+        return report
+    # Committed. What was read and merged went with _read_and_store's frame: the write-back,
+    # the peak of a sync's memory, holds only the file, the report and the cells it writes.
+    return _write_back(report, data, edits)
+
+
+def _read_and_store(
+    db: Database,
+    tenant: str,
+    data: bytes,
+    *,
+    now: dt.datetime,
+    quarter: str | None,
+    actor: Actor,
+    max_rows: int,
+    mapping: Mapping | None,
+) -> tuple[SyncReport, dict[str, object] | None]:
+    """Read (outside the write transaction), then merge, store, lint and audit in one transaction.
+
+    Returns the report and the write-back's arguments (None for a CSV export).
+    """
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
+    if read.source != "csv":
+        check_writable(data)  # never store a sync whose workbook can never get its status back
     read, revision = _split_revision(read)
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
@@ -210,18 +261,34 @@ def _sync_bounded(
         )
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
-        if read.source == "csv":
-            report.written_back = False
-            report.findings.append(not_written_back())
-            return report
-        del read
-        # Everything read and planned is released by now: the write-back, the peak of
-        # a sync's memory, holds only the file and the cells it writes.
+    if read.source == "csv":
+        report.written_back = False
+        report.findings.append(not_written_back())
+        return report, None
+    return report, edits
+
+
+def _write_back(report: SyncReport, data: bytes, edits: dict[str, object]) -> SyncReport:
+    """The updated workbook into the report; a failure is said in the report, the sync staying stored."""
+    try:
         written = patch_workbook(data, **edits)
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the stored sync stands and the report says so
+        _log_write_back_failure(report.workbook_id, exc)
+        report.written_back = False
+        report.write_back_error = write_back_reason(exc)
+        report.findings.insert(0, write_back_failed(report.write_back_error))  # first: it says what to do
+        return report
     report.workbook = written.data
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
     report.findings.extend(writeback_findings(written.dropped_parts, written.frozen_formulas))
     return report
+
+
+def _log_write_back_failure(workbook_id: str, exc: Exception) -> None:
+    if isinstance(exc, OkrError):  # the workbook's own doing (a full sheet): the report says it
+        log.warning("write-back of %s failed after its sync was stored: %s", workbook_id, exc.message)
+    else:
+        log.exception("write-back of %s failed after its sync was stored", workbook_id)
 
 
 def _read_mapped(
