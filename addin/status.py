@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from addin.errors import NotFound
-from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
+from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet, Team
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
-from addin.store import repo
+from addin.store import repo, team_pages
 from addin.store.db import Database
 
 
@@ -66,6 +66,30 @@ def okr_status(
     ):
         raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
     return score_teams(okrs, today=today, quarter=the_quarter)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPage:
+    """One page of the teams with key results in a quarter, scored; ``total`` counts every page's."""
+
+    views: list[TeamView]
+    teams: list[Team]  # the page's teams as stored (lead, members)
+    total: int
+
+
+def team_page(
+    db: Database, tenant: str, *, today: dt.date, quarter: str | None = None, offset: int, limit: int
+) -> TeamPage:
+    """Teams ``offset`` to ``offset + limit`` of the quarter (today's, or ``quarter``), by name, with status.
+
+    Only that page's teams are loaded and scored; the rest are counted in SQL.
+    """
+    with db.read() as session:
+        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
+        total = team_pages.count_teams(session, tenant, the_quarter.label)
+        ids = team_pages.page_of_teams(session, tenant, the_quarter.label, offset=offset, limit=limit)
+        okrs = team_pages.load_teams_okrs(session, tenant, the_quarter.label, ids)
+    return TeamPage(score_teams(okrs, today=today, quarter=the_quarter), okrs.teams, total)
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:

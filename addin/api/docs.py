@@ -345,7 +345,8 @@ OPENAPI = {
         },
         "/api/teams": {
             "get": {
-                "summary": "Every team's OKRs with status",
+                "summary": "Every team's OKRs with status, a page at a time (teams with key results in the "
+                "quarter, by name)",
                 "parameters": [
                     _QUARTER,
                     {
