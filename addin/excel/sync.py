@@ -1,9 +1,9 @@
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
 Reading happens before the write transaction, and the merge, lint and audit entry are
-one transaction: if any of them fails, nothing is stored. The updated workbook is built
-after that transaction commits, so the database's write lock (SQLite has one for every
-tenant) is never held while a big workbook is rewritten. A workbook the write-back can
+one transaction: if any of them fails, nothing is stored. The status cells and the updated
+workbook are worked out after that transaction commits, so the database's write lock (SQLite
+has one for every tenant) is never held while a big workbook is scored and rewritten. A workbook the write-back can
 never patch (Excel 4.0 macro sheets, Strict Open XML) is refused before anything is stored.
 
 If the write-back fails after the commit, the sync stays stored and whole; the report
@@ -43,7 +43,7 @@ from addin.excel.writeback import CellWrite, check_writable, patch_workbook
 from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
-from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity
+from addin.okr.model import CheckIn, Finding, KeyResult, Location, ObjectiveType, OkrSet, Severity, Thresholds
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
@@ -126,16 +126,17 @@ class SyncReport:
         """Stored, but the updated workbook could not be built: `okr sync` exits 1, the pane says so."""
         return self.write_back_error is not None
 
-    def as_dict(self) -> dict[str, object]:
-        """The `okr sync --json` document (without the workbook bytes)."""
+    def as_dict(self, *, findings: bool = True) -> dict[str, object]:
+        """The `okr sync --json` document (without the workbook bytes; ``findings=False``: without
+        the findings and conflicts, which a big workbook has by the thousand)."""
         return {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "archived": self.archived,
             "checkins": self.checkins,
-            "conflicts": [conflict_as_dict(c) for c in self.conflicts],
-            "findings": [f.as_dict() for f in self.findings],
+            "conflicts": [conflict_as_dict(c) for c in self.conflicts] if findings else [],
+            "findings": [f.as_dict() for f in self.findings] if findings else [],
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
@@ -217,7 +218,7 @@ def _sync_bounded(
     report, edits = _read_and_store(
         db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=max_rows, mapping=mapping
     )
-    if edits is None:  # a CSV export: there is no workbook to write into
+    if edits is None:  # a CSV export (nothing to write into), or the cells could not be worked out
         return report
     # Committed. What was read and merged went with _read_and_store's frame: the write-back,
     # the peak of a sync's memory, holds only the file, the report and the cells it writes.
@@ -237,7 +238,8 @@ def _read_and_store(
 ) -> tuple[SyncReport, dict[str, object] | None]:
     """Read (outside the write transaction), then merge, store, lint and audit in one transaction.
 
-    Returns the report and the write-back's arguments (None for a CSV export).
+    Returns the report and the write-back's arguments, worked out after the commit (None for a CSV
+    export, or when that failed: the report says so).
     """
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
@@ -247,20 +249,17 @@ def _read_and_store(
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
         base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
-        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
-        edits["workbook_id"] = revisions.carried(
-            report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now)
-        )
-        audit_sync(
-            session,
-            tenant,
-            actor,
-            gate,
-            report.as_dict() | {"findings": len(report.findings), "conflicts": len(report.conflicts)},
-            now=now,
-        )
+        report, stored = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
+        carried = revisions.carried(report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now))
+        audit_sync(session, tenant, actor, gate, _audit_details(report), now=now)
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
+    # Committed: the status cells are worked out without holding the write lock.
+    try:
+        edits = _status_edits(db, tenant, report, stored, today=now.date()) | {"workbook_id": carried}
+    except Exception as exc:  # noqa: BLE001 - as a failed write-back: the stored sync stands, the report says so
+        _not_written_back(report, exc)
+        return report, None
     if read.source == "csv":
         report.written_back = False
         report.findings.append(not_written_back())
@@ -268,15 +267,18 @@ def _read_and_store(
     return report, edits
 
 
+def _audit_details(report: SyncReport) -> dict[str, object]:
+    """The sync's audit entry: its counts (the findings and conflicts counted, not listed)."""
+    details = report.as_dict(findings=False)
+    return details | {"findings": len(report.findings), "conflicts": len(report.conflicts)}
+
+
 def _write_back(report: SyncReport, data: bytes, edits: dict[str, object]) -> SyncReport:
     """The updated workbook into the report; a failure is said in the report, the sync staying stored."""
     try:
         written = patch_workbook(data, **edits)
     except Exception as exc:  # noqa: BLE001 - whatever broke, the stored sync stands and the report says so
-        _log_write_back_failure(report.workbook_id, exc)
-        report.written_back = False
-        report.write_back_error = write_back_reason(exc)
-        report.findings.insert(0, write_back_failed(report.write_back_error))  # first: it says what to do
+        _not_written_back(report, exc)
         return report
     report.workbook = written.data
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
@@ -284,11 +286,15 @@ def _write_back(report: SyncReport, data: bytes, edits: dict[str, object]) -> Sy
     return report
 
 
-def _log_write_back_failure(workbook_id: str, exc: Exception) -> None:
+def _not_written_back(report: SyncReport, exc: Exception) -> None:
+    """The write-back failed after the commit: logged, and said first in the report."""
     if isinstance(exc, OkrError):  # the workbook's own doing (a full sheet): the report says it
-        log.warning("write-back of %s failed after its sync was stored: %s", workbook_id, exc.message)
+        log.warning("write-back of %s failed after its sync was stored: %s", report.workbook_id, exc.message)
     else:
-        log.exception("write-back of %s failed after its sync was stored", workbook_id)
+        log.exception("write-back of %s failed after its sync was stored", report.workbook_id)
+    report.written_back = False
+    report.write_back_error = write_back_reason(exc)
+    report.findings.insert(0, write_back_failed(report.write_back_error))  # first: it says what to do
 
 
 def _read_mapped(
@@ -312,6 +318,29 @@ def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
     return replace(read, workbook_id=workbook_id), revision
 
 
+@dataclass(slots=True)
+class _QuarterScores:
+    """What one quarter's statuses are scored from: its key results of this workbook, their
+    check-ins, their objectives' types, the thresholds (the tenant view itself is let go)."""
+
+    period: Quarter
+    merged: list[KeyResult]
+    checkins: list[CheckIn]
+    objective_types: dict[tuple[str, str], ObjectiveType]
+    thresholds: Thresholds
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What a stored sync's status cells are worked out from, after the commit."""
+
+    read: ReadResult
+    plan: SyncPlan
+    quarters: list[_QuarterScores]
+    typed: list[CheckIn]  # the Check-ins sheet's rows, tied to key results
+    main_quarter: str
+
+
 def _store(
     session: Session,
     tenant: str,
@@ -321,8 +350,8 @@ def _store(
     quarter: str | None,
     also_hold: Iterable[str] = (),
     base: dict[str, KeyResult] | None = None,
-) -> tuple[SyncReport, dict[str, object]]:
-    """Merge, store and lint what was read; the report and the write-back's arguments."""
+) -> tuple[SyncReport, _Stored]:
+    """Merge, store and lint what was read; the report, and what its status cells come from."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
@@ -343,7 +372,7 @@ def _store(
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
     fy_start = read.okrs.settings.fiscal_year_start_month
-    statuses: dict[str, KrStatus] = {}
+    scores: list[_QuarterScores] = []
     findings: list[Finding] = []
     for label in plan.quarters:
         # each quarter is linted and scored with that quarter's OKRs only
@@ -356,10 +385,9 @@ def _store(
             found = [replace(f, message=f"{label}: {f.message}") for f in found]
         repo.save_findings(session, tenant, found, now=now, quarter=label)
         findings.extend(found)
-        statuses |= _statuses(in_period, okrs, okrs.checkins, period, now.date())
+        scores.append(_quarter_scores(period, in_period, okrs))
 
     report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
-    cells, header_cells = _status_cells(read, plan, statuses, report_findings, the_quarter.label)
     report = SyncReport(
         created=len(plan.create),
         updated=len(plan.update),
@@ -372,7 +400,6 @@ def _store(
         layout_note=read.layout_note,
         workbook_id=workbook_id,
         workbook=b"",
-        cells=cells,
         quarters=plan.quarters,
         read_key_results=len(read.okrs.key_results),
         mapping=read.mapping.as_dict(),
@@ -389,14 +416,37 @@ def _store(
         unchanged=report.unchanged,
         held_back=report.held_back,
     )
-    history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
-    edits = {
+    return report, _Stored(read, plan, scores, typed, the_quarter.label)
+
+
+def _quarter_scores(period: Quarter, in_period: list[KeyResult], okrs: OkrSet) -> _QuarterScores:
+    ids = {kr.id for kr in in_period if kr.id}
+    return _QuarterScores(
+        period=period,
+        merged=in_period,
+        checkins=[c for c in okrs.checkins if c.kr_id in ids],
+        objective_types={(o.team, o.title): o.type for o in okrs.objectives},
+        thresholds=okrs.settings.thresholds,
+    )
+
+
+def _status_edits(
+    db: Database, tenant: str, report: SyncReport, stored: _Stored, *, today: dt.date
+) -> dict[str, object]:
+    """The stored sync's status cells (also into the report, for a task pane) and the Check-ins
+    sheet's new rows: the write-back's arguments, worked out after the commit."""
+    statuses: dict[str, KrStatus] = {}
+    for scores in stored.quarters:
+        statuses |= _statuses(scores, today)
+    cells, header_cells = _status_cells(stored.read, stored.plan, statuses, report.findings, stored.main_quarter)
+    report.cells = cells
+    with db.read() as session:
+        history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
+    return {
         "cells": cells,
         "header_cells": header_cells,
-        "append_rows": _checkin_rows(read, plan.merged, history, typed),
-        "workbook_id": workbook_id,
+        "append_rows": _checkin_rows(stored.read, stored.plan.merged, history, stored.typed),
     }
-    return report, edits
 
 
 def _sheet_checkins(read: ReadResult, merged: Sequence[KeyResult]) -> list[CheckIn]:
@@ -541,28 +591,20 @@ def _for_workbook(findings: Iterable[Finding], merged: Sequence[KeyResult]) -> l
     ]
 
 
-def _statuses(
-    merged: Sequence[KeyResult],
-    okrs: OkrSet,
-    history: Sequence[CheckIn],
-    quarter: Quarter,
-    today: dt.date,
-) -> dict[str, KrStatus]:
+def _statuses(scores: _QuarterScores, today: dt.date) -> dict[str, KrStatus]:
     by_kr: dict[str, list[CheckIn]] = defaultdict(list)
-    for checkin in history:
+    for checkin in scores.checkins:
         by_kr[checkin.kr_id].append(checkin)
-    objective_types = {(o.team, o.title): o.type for o in okrs.objectives}
-    thresholds = okrs.settings.thresholds
     return {
         kr.id: kr_status(
             kr,
-            quarter=quarter,
+            quarter=scores.period,
             today=today,
-            thresholds=thresholds,
+            thresholds=scores.thresholds,
             checkins=by_kr.get(kr.id, ()),
-            objective_type=objective_types.get((kr.team, kr.objective), ObjectiveType.COMMITTED),
+            objective_type=scores.objective_types.get((kr.team, kr.objective), ObjectiveType.COMMITTED),
         )
-        for kr in merged
+        for kr in scores.merged
         if kr.id
     }
 

@@ -132,6 +132,15 @@ def test_a_workbook_error_in_the_write_back_is_said_in_its_own_words(database: D
     assert "Sheet 'Check-ins' has no room for 4 more rows." in report.findings[0].message
 
 
+def test_a_failure_working_out_the_status_cells_after_the_commit_is_said_the_same_way(
+    database: Database, monkeypatch
+) -> None:
+    monkeypatch.setattr(sync_module, "_status_cells", _raise_memory_error)
+    report = sync_workbook(database, TENANT, make_workbook(ROWS), now=FIXED_NOW)
+    assert (report.created, report.written_back, report.findings[0].rule) == (3, False, "sync.write-back-failed")
+    assert len(_stored(database)) == 3
+
+
 def test_a_workbook_the_write_back_can_never_patch_is_refused_before_anything_is_stored(database: Database) -> None:
     with pytest.raises(UnsupportedFormat) as refused:
         sync_workbook(database, TENANT, h.macro_sheet_workbook(), now=FIXED_NOW)
