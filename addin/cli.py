@@ -193,8 +193,11 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mappi
         _print_findings(report.findings)
         if report.written_back:
             click.echo(f"Wrote {out or path}")
-    # 1 when anything the workbook says was not stored: a conflict, a row held back, or nothing at all
-    sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete else 0)
+        elif report.write_back_failed:
+            click.echo(f"NOT written back: {out or path} is unchanged; the sync is stored. Run `okr sync` again.")
+    # 1 when anything the workbook says was not stored (a conflict, a row held back, or nothing at all),
+    # or when its status could not be written back into it
+    sys.exit(EXIT_FINDINGS if report.conflicts or report.incomplete or report.write_back_failed else 0)
 
 
 @main.group("import")

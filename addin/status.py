@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from addin.errors import NotFound
 from addin.handshake import quarter_okrs
 from addin.okr.dependencies import TeamDependencies, dependency_links, team_dependencies
-from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
+from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet, Team
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
-from addin.store import dependencies, repo
+from addin.store import dependencies, repo, team_pages
 from addin.store.db import Database
 
 
@@ -40,11 +40,14 @@ class TeamView:
     dependencies: TeamDependencies | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """The team's status; ``dependencies`` only where filled (a team's own page, not the listing,
+        which would have to read every team of the quarter to say who depends on whom)."""
+        links = {"dependencies": self.dependencies.as_dict()} if self.dependencies is not None else {}
         return {
             "team": self.team,
             "quarter": self.quarter.label,
             "score": self.score,
-            "dependencies": self.dependencies.as_dict() if self.dependencies is not None else None,
+            **links,
             "objectives": [
                 {
                     "title": o.objective.title,
@@ -79,6 +82,30 @@ def okr_status(
         replace(view, dependencies=team_dependencies(links, view.team))
         for view in score_teams(okrs, today=today, quarter=the_quarter)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPage:
+    """One page of the teams with key results in a quarter, scored; ``total`` counts every page's."""
+
+    views: list[TeamView]
+    teams: list[Team]  # the page's teams as stored (lead, members)
+    total: int
+
+
+def team_page(
+    db: Database, tenant: str, *, today: dt.date, quarter: str | None = None, offset: int, limit: int
+) -> TeamPage:
+    """Teams ``offset`` to ``offset + limit`` of the quarter (today's, or ``quarter``), by name, with status.
+
+    Only that page's teams are loaded and scored; the rest are counted in SQL.
+    """
+    with db.read() as session:
+        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
+        total = team_pages.count_teams(session, tenant, the_quarter.label)
+        ids = team_pages.page_of_teams(session, tenant, the_quarter.label, offset=offset, limit=limit)
+        okrs = team_pages.load_teams_okrs(session, tenant, the_quarter.label, ids)
+    return TeamPage(score_teams(okrs, today=today, quarter=the_quarter), okrs.teams, total)
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:

@@ -3,7 +3,9 @@
 For each database it measures, in a fresh process (so peak memory is that run's own):
 
   sync        tenant A syncs a workbook of OKR_MAX_KR_ROWS (20,000) key result rows:
-              seconds and peak RSS
+              seconds and peak RSS; how long its write transaction held the database (on
+              SQLite the one writer every tenant waits for), and how long the write-back
+              took and whether it ran inside that transaction
   refused     the same workbook with one row over the cap: seconds to the 413
   busy        a second sync of tenant A while the first runs: seconds to the 429
   others      tenant B, in another process (another worker), reads its teams and records a
@@ -117,6 +119,7 @@ def run(url: str, rows: int, folder: Path) -> dict[str, object]:
 
     data = at_cap.read_bytes()
     timings: dict[str, float] = {}
+    _time_write_lock(db, timings)
 
     def sync_a() -> None:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -152,6 +155,38 @@ def run(url: str, rows: int, folder: Path) -> dict[str, object]:
     }
 
 
+def _time_write_lock(db, timings: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    """Time the sync's write transaction and its write-back, and whether one ran inside the other."""
+    import contextlib
+
+    from addin.excel import sync as sync_module
+
+    transaction, patch = db.transaction, sync_module.patch_workbook
+    state = {"open": False}
+
+    @contextlib.contextmanager
+    def timed_transaction():  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        state["open"] = True
+        try:
+            with transaction() as session:
+                yield session
+        finally:
+            state["open"] = False
+            timings["write_lock_s"] = timings.get("write_lock_s", 0.0) + time.perf_counter() - t0
+
+    def timed_patch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            return patch(*args, **kwargs)
+        finally:
+            timings["write_back_s"] = time.perf_counter() - t0
+            timings["write_back_inside"] = float(state["open"])
+
+    db.transaction = timed_transaction
+    sync_module.patch_workbook = timed_patch
+
+
 def _postgres_database() -> str | None:
     try:
         import psycopg
@@ -180,6 +215,11 @@ def _print(result: dict[str, object]) -> None:
     print(
         f"  sync            {result['sync_s']:8.2f} s   peak RSS {result['peak_mb']:7.0f} MB "
         f"(before the sync {result['rss_before_mb']:.0f} MB)"
+    )
+    where = "inside" if result["write_back_inside"] else "after"
+    print(
+        f"  write lock      {result['write_lock_s']:8.2f} s held by the sync's transaction; the write-back "
+        f"({result['write_back_s']:.2f} s) ran {where} it"
     )
     print(f"  over the cap    {result['refused_s']:8.2f} s to the 413")
     print(f"  second sync     {result['busy_s']:8.3f} s to the 429")

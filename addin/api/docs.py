@@ -164,8 +164,16 @@ OPENAPI = {
                             },
                         },
                     },
+                    "written_back": {
+                        "type": "boolean",
+                        "description": "False for a CSV export, or when the write-back failed after the sync was "
+                        "stored (then write_back_error says why, and syncing the workbook again is safe).",
+                    },
+                    "write_back_error": {"type": "string", "nullable": True},
                     "workbook": {
                         "type": "object",
+                        "nullable": True,
+                        "description": "The updated workbook; null when it was not written back.",
                         "properties": {
                             "content_type": {"type": "string"},
                             "base64": {"type": "string", "format": "byte"},
@@ -396,7 +404,8 @@ OPENAPI = {
         },
         "/api/teams": {
             "get": {
-                "summary": "Every team's OKRs with status",
+                "summary": "Every team's OKRs with status, a page at a time (teams with key results in the "
+                "quarter, by name)",
                 "parameters": [
                     _QUARTER,
                     {

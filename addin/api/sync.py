@@ -43,7 +43,13 @@ def sync() -> tuple[Response, int]:
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
         for c in report.cells
     ]
-    body["workbook"] = {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
+    # 200 either way: the sync is stored. Without a write-back (a CSV export, or it failed after the
+    # commit: "written_back": false, "write_back_error" and a finding say why) there is no workbook.
+    body["workbook"] = (
+        {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
+        if report.written_back
+        else None
+    )
     return jsonify(body), 200
 
 

@@ -11,7 +11,7 @@ from addin.errors import RequestError
 from addin.okr.authority import team_key
 from addin.okr.model import Team
 from addin.rollover import next_quarter_workbook
-from addin.status import okr_status, team_history
+from addin.status import okr_status, team_history, team_page
 from addin.store import people
 
 bp = Blueprint("teams", __name__, url_prefix="/api")
@@ -22,16 +22,18 @@ MAX_PAGE = 200
 
 @bp.get("/teams")
 def list_teams() -> Response:
+    """A page of the teams with key results in the quarter, by name: only that page is read and scored."""
     limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = _int_arg("offset", 0, 0, 10**9)
-    views = okr_status(database(), tenant(), today=now().date(), quarter=request.args.get("quarter"))
-    page = views[offset : offset + limit]
-    rosters = _rosters()
-    following = offset + limit < len(views)
+    page = team_page(
+        database(), tenant(), today=now().date(), quarter=request.args.get("quarter"), offset=offset, limit=limit
+    )
+    rosters = {team_key(t.name): t for t in page.teams}
+    following = offset + limit < page.total
     return jsonify(
         {
-            "teams": [_with_roster(v.as_dict(), rosters) for v in page],
-            "total": len(views),
+            "teams": [_with_roster(v.as_dict(), rosters) for v in page.views],
+            "total": page.total,
             "offset": offset,
             "limit": limit,
             "next": f"/api/teams?offset={offset + limit}&limit={limit}" if following else None,

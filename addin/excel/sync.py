@@ -1,19 +1,31 @@
 # Over 500 lines: the sync's one pipeline (read, merge, lint, status cells, write-back) kept together; its side jobs live in sync_authority, sync_limits and sync_report.
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
-The whole sync is one database transaction, and the updated workbook is built
-inside it: if anything fails (a write-back error included) nothing is stored.
+Reading happens before the write transaction, and the merge, lint and audit entry are
+one transaction: if any of them fails, nothing is stored. The status cells and the updated
+workbook are worked out after that transaction commits, so the database's write lock (SQLite
+has one for every tenant) is never held while a big workbook is scored and rewritten. A workbook the write-back can
+never patch (Excel 4.0 macro sheets, Strict Open XML) is refused before anything is stored.
+
+If the write-back fails after the commit, the sync stays stored and whole; the report
+says ``written_back=False`` and why (``sync.write-back-failed``). That is safe: the
+workbook is then a copy of the revision it was made from (store.revisions), and syncing
+it again is merged against that revision's base, so nothing stored is reverted or lost,
+and rows it added without an id are matched by team + objective + title + quarter to the
+key results this sync created, never duplicated (okr.merge).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypedDict
 
+from addin.errors import OkrError
 from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
@@ -24,9 +36,11 @@ from addin.excel.sync_report import (
     held_back_rows,
     not_written_back,
     summary_line,
+    write_back_failed,
+    write_back_reason,
     writeback_findings,
 )
-from addin.excel.writeback import CellWrite, patch_workbook
+from addin.excel.writeback import CellWrite, check_writable, patch_workbook
 from addin.okr.authority import LOCAL_ADMIN, Actor
 from addin.okr.lint import lint
 from addin.okr.merge import FieldConflict, SyncPlan, normalise_id
@@ -39,6 +53,7 @@ from addin.okr.model import (
     ObjectiveType,
     OkrSet,
     Severity,
+    Thresholds,
 )
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
@@ -49,6 +64,8 @@ from addin.store.sync_slots import sync_slot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
+
+log = logging.getLogger(__name__)
 
 # The columns the sync writes, with the header it gives them where a layout lacks one.
 OUTPUT_HEADERS = {
@@ -109,7 +126,8 @@ class SyncReport:
     summary: str = ""  # the first line: read, stored, held back, layout (sync_report.summary_line)
     held_back: int = 0  # rows not applied because of an error
     read_key_results: int = 0
-    written_back: bool = True  # False for a CSV export: there is no workbook to write into
+    written_back: bool = True  # False for a CSV export (nothing to write into), or when the write-back failed
+    write_back_error: str | None = None  # why the write-back failed (the sync itself is stored)
     mapping: dict[str, object] | None = field(default=None, repr=False)  # how it was read (the pane shows it)
 
     @property
@@ -123,16 +141,22 @@ class SyncReport:
 
     quarters: tuple[str, ...] = ()  # the quarters this workbook's key results were synced into
 
-    def as_dict(self) -> dict[str, object]:
-        """The `okr sync --json` document (without the workbook bytes)."""
+    @property
+    def write_back_failed(self) -> bool:
+        """Stored, but the updated workbook could not be built: `okr sync` exits 1, the pane says so."""
+        return self.write_back_error is not None
+
+    def as_dict(self, *, findings: bool = True) -> dict[str, object]:
+        """The `okr sync --json` document (without the workbook bytes; ``findings=False``: without
+        the findings and conflicts, which a big workbook has by the thousand)."""
         return {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "archived": self.archived,
             "checkins": self.checkins,
-            "conflicts": [conflict_as_dict(c) for c in self.conflicts],
-            "findings": [f.as_dict() for f in self.findings],
+            "conflicts": [conflict_as_dict(c) for c in self.conflicts] if findings else [],
+            "findings": [f.as_dict() for f in self.findings] if findings else [],
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
@@ -140,6 +164,8 @@ class SyncReport:
             "held_back": self.held_back,
             "stored": self.stored,
             "quarters": list(self.quarters),
+            "written_back": self.written_back,
+            "write_back_error": self.write_back_error,
         }
 
 
@@ -188,7 +214,8 @@ def sync_workbook(
     mapping: Mapping | None = None,
 ) -> SyncReport:
     """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
-    the updated workbook. The default actor is the local admin (CLI, embedded default).
+    the updated workbook, built after the sync is committed (``written_back`` is False, with
+    the reason, when that failed). The default actor is the local admin (CLI, embedded default).
 
     The workbook is read before the write transaction opens, and refused over ``max_rows``
     key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
@@ -211,39 +238,86 @@ def _sync_bounded(
     max_rows: int,
     mapping: Mapping | None = None,
 ) -> SyncReport:
-    # outside the write transaction
+    report, edits = _read_and_store(
+        db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=max_rows, mapping=mapping
+    )
+    if edits is None:  # a CSV export (nothing to write into), or the cells could not be worked out
+        return report
+    # Committed. What was read and merged went with _read_and_store's frame: the write-back,
+    # the peak of a sync's memory, holds only the file, the report and the cells it writes.
+    return _write_back(report, data, edits)
+
+
+def _read_and_store(
+    db: Database,
+    tenant: str,
+    data: bytes,
+    *,
+    now: dt.datetime,
+    quarter: str | None,
+    actor: Actor,
+    max_rows: int,
+    mapping: Mapping | None,
+) -> tuple[SyncReport, WriteBackEdits | None]:
+    """Read (outside the write transaction), then merge, store, lint and audit in one transaction.
+
+    Returns the report and the write-back's arguments, worked out after the commit (None for a CSV
+    export, or when that failed: the report says so).
+    """
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
+    if read.source != "csv":
+        check_writable(data)  # never store a sync whose workbook can never get its status back
     read, revision = _split_revision(read)
     with db.transaction() as session:
         read, gate = authorise_sync(session, tenant, actor, read, now=now)
         base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
-        report, edits = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
-        edits["workbook_id"] = revisions.carried(
-            report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now)
-        )
-        audit_sync(
-            session,
-            tenant,
-            actor,
-            gate,
-            report.as_dict() | {"findings": len(report.findings), "conflicts": len(report.conflicts)},
-            now=now,
-        )
+        report, stored = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
+        carried = revisions.carried(report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now))
+        audit_sync(session, tenant, actor, gate, _audit_details(report), now=now)
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
-        if read.source == "csv":
-            report.written_back = False
-            report.findings.append(not_written_back())
-            return report
-        del read
-        # Everything read and planned is released by now: the write-back, the peak of
-        # a sync's memory, holds only the file and the cells it writes.
+    # Committed: the status cells are worked out without holding the write lock.
+    try:
+        edits = _status_edits(db, tenant, report, stored, today=now.date(), workbook_id=carried)
+    except Exception as exc:  # noqa: BLE001 - as a failed write-back: the stored sync stands, the report says so
+        _not_written_back(report, exc)
+        return report, None
+    if read.source == "csv":
+        report.written_back = False
+        report.findings.append(not_written_back())
+        return report, None
+    return report, edits
+
+
+def _audit_details(report: SyncReport) -> dict[str, object]:
+    """The sync's audit entry: its counts (the findings and conflicts counted, not listed)."""
+    details = report.as_dict(findings=False)
+    return details | {"findings": len(report.findings), "conflicts": len(report.conflicts)}
+
+
+def _write_back(report: SyncReport, data: bytes, edits: WriteBackEdits) -> SyncReport:
+    """The updated workbook into the report; a failure is said in the report, the sync staying stored."""
+    try:
         written = patch_workbook(data, **edits)
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the stored sync stands and the report says so
+        _not_written_back(report, exc)
+        return report
     report.workbook = written.data
     report.findings.extend(_kept_formula_findings(written.kept_formulas))
     report.findings.extend(writeback_findings(written.dropped_parts, written.frozen_formulas))
     return report
+
+
+def _not_written_back(report: SyncReport, exc: Exception) -> None:
+    """The write-back failed after the commit: logged, and said first in the report."""
+    if isinstance(exc, OkrError):  # the workbook's own doing (a full sheet): the report says it
+        log.warning("write-back of %s failed after its sync was stored: %s", report.workbook_id, exc.message)
+    else:
+        log.exception("write-back of %s failed after its sync was stored", report.workbook_id)
+    report.written_back = False
+    report.write_back_error = write_back_reason(exc)
+    report.findings.insert(0, write_back_failed(report.write_back_error))  # first: it says what to do
 
 
 def _read_mapped(
@@ -267,6 +341,29 @@ def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
     return replace(read, workbook_id=workbook_id), revision
 
 
+@dataclass(slots=True)
+class _QuarterScores:
+    """What one quarter's statuses are scored from: its key results of this workbook, their
+    check-ins, their objectives' types, the thresholds (the tenant view itself is let go)."""
+
+    period: Quarter
+    merged: list[KeyResult]
+    checkins: list[CheckIn]
+    objective_types: dict[tuple[str, str], ObjectiveType]
+    thresholds: Thresholds
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What a stored sync's status cells are worked out from, after the commit."""
+
+    read: ReadResult
+    plan: SyncPlan
+    quarters: list[_QuarterScores]
+    typed: list[CheckIn]  # the Check-ins sheet's rows, tied to key results
+    main_quarter: str
+
+
 def _store(
     session: Session,
     tenant: str,
@@ -276,8 +373,8 @@ def _store(
     quarter: str | None,
     also_hold: Iterable[str] = (),
     base: dict[str, KeyResult] | None = None,
-) -> tuple[SyncReport, WriteBackEdits]:
-    """Merge, store and lint what was read; the report and the write-back's arguments."""
+) -> tuple[SyncReport, _Stored]:
+    """Merge, store and lint what was read; the report, and what its status cells come from."""
     the_quarter = _quarter(read, quarter, now.date())
     held_rows = _rows_with_errors(read.problems)
     workbook_krs = [kr for kr in read.okrs.key_results if kr.id or _row(kr) not in held_rows]
@@ -299,7 +396,7 @@ def _store(
     typed = _sheet_checkins(read, plan.merged)
     imported = _import_sheet_checkins(session, tenant, typed)
     fy_start = read.okrs.settings.fiscal_year_start_month
-    statuses: dict[str, KrStatus] = {}
+    scores: list[_QuarterScores] = []
     findings: list[Finding] = []
     for label in plan.quarters:
         # each quarter is linted and scored with that quarter's OKRs only
@@ -312,10 +409,9 @@ def _store(
             found = [replace(f, message=f"{label}: {f.message}") for f in found]
         repo.save_findings(session, tenant, found, now=now, quarter=label)
         findings.extend(found)
-        statuses |= _statuses(in_period, okrs, okrs.checkins, period, now.date())
+        scores.append(_quarter_scores(period, in_period, okrs))
 
     report_findings = [*read.problems, *plan.problems, *_for_workbook(findings, plan.merged)]
-    cells, header_cells = _status_cells(read, plan, statuses, report_findings, the_quarter.label)
     report = SyncReport(
         created=len(plan.create),
         updated=len(plan.update),
@@ -328,7 +424,6 @@ def _store(
         layout_note=read.layout_note,
         workbook_id=workbook_id,
         workbook=b"",
-        cells=cells,
         quarters=plan.quarters,
         read_key_results=len(read.okrs.key_results),
         mapping=read.mapping.as_dict(),
@@ -345,14 +440,38 @@ def _store(
         unchanged=report.unchanged,
         held_back=report.held_back,
     )
-    history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in plan.merged if kr.id])
-    edits: WriteBackEdits = {
+    return report, _Stored(read, plan, scores, typed, the_quarter.label)
+
+
+def _quarter_scores(period: Quarter, in_period: list[KeyResult], okrs: OkrSet) -> _QuarterScores:
+    ids = {kr.id for kr in in_period if kr.id}
+    return _QuarterScores(
+        period=period,
+        merged=in_period,
+        checkins=[c for c in okrs.checkins if c.kr_id in ids],
+        objective_types={(o.team, o.title): o.type for o in okrs.objectives},
+        thresholds=okrs.settings.thresholds,
+    )
+
+
+def _status_edits(
+    db: Database, tenant: str, report: SyncReport, stored: _Stored, *, today: dt.date, workbook_id: str
+) -> WriteBackEdits:
+    """The stored sync's status cells (also into the report, for a task pane) and the Check-ins
+    sheet's new rows: the write-back's arguments, worked out after the commit."""
+    statuses: dict[str, KrStatus] = {}
+    for scores in stored.quarters:
+        statuses |= _statuses(scores, today)
+    cells, header_cells = _status_cells(stored.read, stored.plan, statuses, report.findings, stored.main_quarter)
+    report.cells = cells
+    with db.read() as session:
+        history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
+    return {
         "cells": cells,
         "header_cells": header_cells,
-        "append_rows": _checkin_rows(read, plan.merged, history, typed),
+        "append_rows": _checkin_rows(stored.read, stored.plan.merged, history, stored.typed),
         "workbook_id": workbook_id,
     }
-    return report, edits
 
 
 def _sheet_checkins(read: ReadResult, merged: Sequence[KeyResult]) -> list[CheckIn]:
@@ -499,28 +618,20 @@ def _for_workbook(findings: Iterable[Finding], merged: Sequence[KeyResult]) -> l
     ]
 
 
-def _statuses(
-    merged: Sequence[KeyResult],
-    okrs: OkrSet,
-    history: Sequence[CheckIn],
-    quarter: Quarter,
-    today: dt.date,
-) -> dict[str, KrStatus]:
+def _statuses(scores: _QuarterScores, today: dt.date) -> dict[str, KrStatus]:
     by_kr: dict[str, list[CheckIn]] = defaultdict(list)
-    for checkin in history:
+    for checkin in scores.checkins:
         by_kr[checkin.kr_id].append(checkin)
-    objective_types = {(o.team, o.title): o.type for o in okrs.objectives}
-    thresholds = okrs.settings.thresholds
     return {
         kr.id: kr_status(
             kr,
-            quarter=quarter,
+            quarter=scores.period,
             today=today,
-            thresholds=thresholds,
+            thresholds=scores.thresholds,
             checkins=by_kr.get(kr.id, ()),
-            objective_type=objective_types.get((kr.team, kr.objective), ObjectiveType.COMMITTED),
+            objective_type=scores.objective_types.get((kr.team, kr.objective), ObjectiveType.COMMITTED),
         )
-        for kr in merged
+        for kr in scores.merged
         if kr.id
     }
 

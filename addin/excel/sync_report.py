@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from addin.errors import OkrError
 from addin.okr.model import CheckIn, Finding, KeyResult, Location, Severity
 
 # Lint rules that judge a key result by its check-in history: meaningless before there is one.
@@ -113,4 +114,30 @@ def not_written_back() -> Finding:
         location=Location(),
         message="The export was read from a CSV file, so no status was written back into it.",
         suggestion="`okr import viva-goals EXPORT -o okrs.xlsx` turns the export into a workbook to keep.",
+    )
+
+
+def write_back_reason(exc: Exception) -> str:
+    """Why the write-back failed, in words for the manager (an unexpected error is logged, not shown)."""
+    if isinstance(exc, OkrError):
+        return exc.message
+    if isinstance(exc, MemoryError):
+        return "the server ran short of memory while building the updated workbook."
+    return "an unexpected error on the server (it is logged there)."
+
+
+def write_back_failed(reason: str) -> Finding:
+    """The sync is stored, but its status did not reach the workbook."""
+    return Finding(
+        rule="sync.write-back-failed",
+        pitfall=None,
+        severity=Severity.ERROR,
+        location=Location(),
+        message=(
+            f"This sync is stored, but the updated workbook (its status written back) could not be built: {reason}"
+        ),
+        suggestion=(
+            "Sync this workbook again (after fixing what the message names in it, if anything): "
+            "it is merged with what this sync stored, so nothing is lost, reverted or duplicated."
+        ),
     )

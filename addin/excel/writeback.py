@@ -132,6 +132,16 @@ def patch_workbook(
         return _Patch(source).run(cells, header_cells, append_rows, workbook_id)
 
 
+def check_writable(data: bytes) -> None:
+    """Refuse, as patch_workbook would, a package the write-back can never patch (whatever the cells).
+
+    Cheap (the package's directory, content types and workbook part): a sync calls it before
+    it stores anything, so a workbook that could never get its status back is refused whole.
+    """
+    with open_package(data) as source:
+        _Patch(source).open_package()
+
+
 class _Patch:
     """One write-back: decides what changes, then copies the package once."""
 
@@ -174,6 +184,21 @@ class _Patch:
         append_rows: Mapping[str, Sequence[Sequence[object]]],
         workbook_id: str | None,
     ) -> WriteBackResult:
+        self.open_package()
+        self._plan_writes(cells, header_cells)
+        new_sheets, appended = self._plan_appends(append_rows)
+        if self.external_dropped:
+            for entry in self.sheets:
+                if self.types.of(entry.part) == CT_WORKSHEET and entry.part in self.members:
+                    self.edits.setdefault(entry.part, SheetEdit()).freeze_external = True
+        styles = self._plan_styles(bool(new_sheets))
+        self._plan_tables(appended)
+        root_adds = self._plan_custom_property(workbook_id)
+        self._plan_package(new_sheets, root_adds)
+        return self._write(styles, new_sheets)
+
+    def open_package(self) -> None:
+        """Read the package's content types and workbook part; refuse what can never be patched."""
         content = self.read("[Content_Types].xml")
         if content is None:
             raise WorkbookError(
@@ -211,19 +236,7 @@ class _Patch:
         self.wb_rels = read_rels(self.read(self.wb_rels_part), self.wb_rels_part)
         self.sheets = workbook_sheets(self.workbook, self.wb_rels, self.workbook_part)
         self.date1904 = uses_1904(self.workbook)
-
         self._plan_drops()
-        self._plan_writes(cells, header_cells)
-        new_sheets, appended = self._plan_appends(append_rows)
-        if self.external_dropped:
-            for entry in self.sheets:
-                if self.types.of(entry.part) == CT_WORKSHEET and entry.part in self.members:
-                    self.edits.setdefault(entry.part, SheetEdit()).freeze_external = True
-        styles = self._plan_styles(bool(new_sheets))
-        self._plan_tables(appended)
-        root_adds = self._plan_custom_property(workbook_id)
-        self._plan_package(new_sheets, root_adds)
-        return self._write(styles, new_sheets)
 
     def _plan_drops(self) -> None:
         macro_sheets = [n for n in self.members if self.types.of(n) in CT_MACROSHEETS]

@@ -35,9 +35,12 @@ Other rules:
   is refused.
 - A new key result without a baseline takes its current value as baseline (an info
   finding says so), and an empty baseline cell never clears a stored baseline.
-- In a workbook never synced before (no base), a row without an id whose team, objective
-  and title are those of exactly one stored key result is that key result (a copy of the
-  workbook, or the template e-mailed to a colleague): it is matched, not duplicated.
+- A row without an id whose team, objective and title (and quarter) are those of exactly
+  one stored key result that no other row names by id is that key result: it is matched,
+  not duplicated. In a workbook never synced before (no base) that is a copy of the
+  workbook, or the template e-mailed to a colleague; in a synced one, a row added since
+  its last sync whose ID never reached it (the write-back of the sync that stored it
+  failed), or a row whose ID cell was cleared.
   Ids are compared after trimming and upper-casing ("kr-7f3a2c " is "KR-7F3A2C").
 - Key results in the base but absent from the workbook are archived, never deleted
   (only those of the quarters the workbook speaks for: another quarter's are left
@@ -247,12 +250,16 @@ def plan_sync(
     newer_elsewhere = _newer_checkin_test(last_checkin or {}, workbook_last_checkin or {})
 
     rows_by_id: dict[str, list[KeyResult]] = {}
+    without_id = False
     for kr in workbook:
         kr_id = normalise_id(kr.id)
         if kr_id:
             rows_by_id.setdefault(kr_id, []).append(kr)
+        else:
+            without_id = True
 
-    by_identity = _identity_index(stored, rows_by_id) if base_by_id is None else {}
+    by_identity = _identity_index(stored, rows_by_id) if without_id else {}
+    claimed: set[str] = set()
     for kr in workbook:
         kr_id = normalise_id(kr.id)
         if kr_id is None:
@@ -260,6 +267,7 @@ def plan_sync(
             if kr_id is None:
                 _plan_create(plan, kr, now)
                 continue
+            claimed.add(kr_id)
         elif len({_place(k) for k in rows_by_id[kr_id]}) > 1:  # one row's quarter blocks share its ID
             plan.problems.append(_duplicate_problem(kr, kr_id, rows_by_id[kr_id]))
             continue
@@ -297,6 +305,7 @@ def plan_sync(
             if (
                 kr_id
                 and kr_id not in rows_by_id
+                and kr_id not in claimed
                 and kr_id not in held
                 and kr_id in stored
                 and kr_id not in archived_ids

@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, func, insert, select
+from sqlalchemy import Integer, String, UniqueConstraint, delete, func, insert, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from addin.okr.model import KeyResult
@@ -82,15 +82,24 @@ def base_of(s: Session, tenant: str, workbook_id: str, revision: int | None) -> 
 
 
 def record(s: Session, tenant: str, workbook_id: str, *, now: dt.datetime) -> int:
-    """Keep the base the sync just stored as the workbook's next revision; its number."""
-    snapshot = s.scalar(
-        select(WorkbookRow.snapshot).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
-    )
+    """Keep the base the sync just stored as the workbook's next revision; its number.
+
+    The snapshot is copied inside the database (INSERT ... SELECT): a big workbook's base is
+    megabytes of JSON, and reading it back and writing it again held the write lock for longer.
+    """
     where = (RevisionRow.tenant_id == tenant, RevisionRow.workbook_id == workbook_id)
     revision = (s.scalar(select(func.max(RevisionRow.revision)).where(*where)) or 0) + 1
+    columns = RevisionRow.__table__.c
+    latest = select(
+        literal(tenant, columns.tenant_id.type),
+        literal(workbook_id, columns.workbook_id.type),
+        literal(revision, columns.revision.type),
+        WorkbookRow.snapshot,
+        literal(now, columns.created_at.type),
+    ).where(WorkbookRow.tenant_id == tenant, WorkbookRow.workbook_id == workbook_id)
     s.execute(
-        insert(RevisionRow.__table__).values(
-            tenant_id=tenant, workbook_id=workbook_id, revision=revision, snapshot=snapshot, created_at=now
+        insert(RevisionRow.__table__).from_select(
+            ["tenant_id", "workbook_id", "revision", "snapshot", "created_at"], latest
         )
     )
     s.execute(delete(RevisionRow.__table__).where(*where, RevisionRow.revision <= revision - KEEP))

@@ -134,6 +134,31 @@ def test_outlook_checkin_since_last_sync_is_kept_and_written_back() -> None:
     assert plan.merged[0].current == 135.0 and plan.merged[0].confidence == 0.5
 
 
+def test_a_row_without_id_in_a_synced_workbook_is_the_stored_key_result_it_names() -> None:
+    # KR-000002 was stored by a sync of this copy whose write-back failed: the copy's base is
+    # older and does not hold it, and its row still has no ID
+    stored = {"KR-000001": make(), "KR-000002": make("KR-000002", title="Open two regions", current=1.0)}
+    workbook = [make(), make(None, row=6, title="open two  REGIONS", current=1.0)]
+    plan = plan_sync(workbook, stored, {"KR-000001": make()}, now=NOW)
+    assert plan.create == [] and plan.archive == [] and plan.checkins == []
+    assert plan.unchanged == ["KR-000001"] and plan.update == {"KR-000002": {"title": "open two  REGIONS"}}
+    assert [(kr.id, kr.location.row) for kr in plan.merged] == [("KR-000001", 5), ("KR-000002", 6)]
+
+
+def test_a_row_whose_id_cell_was_cleared_is_matched_not_archived_and_created_again() -> None:
+    stored = {"KR-000001": make(), "KR-000002": make("KR-000002", title="Open two regions")}
+    workbook = [make(), make(None, row=6, title="Open two regions", target=250.0)]
+    plan = plan_sync(workbook, stored, dict(stored), now=NOW)
+    assert plan.create == [] and plan.archive == []
+    assert plan.update == {"KR-000002": {"target": 250.0}}
+
+
+def test_a_row_without_id_never_claims_a_key_result_another_row_names_by_id() -> None:
+    stored = {"KR-000001": make()}
+    plan = plan_sync([make(), make(None, row=6)], stored, dict(stored), now=NOW)
+    assert [kr.title for kr in plan.create] == ["Raise weekly active teams"] and plan.unchanged == ["KR-000001"]
+
+
 def test_numbers_compare_with_tolerance_and_text_after_nfc() -> None:
     nfd = unicodedata.normalize("NFD", "Café growth")
     nfc = unicodedata.normalize("NFC", "Café growth")
@@ -300,7 +325,7 @@ def test_latest_checkins_picks_the_newest_per_kr() -> None:
 
 def test_counts_summarise_the_plan() -> None:
     stored = {"KR-000001": make(), "KR-000002": make("KR-000002")}
-    plan = plan_sync([make(current=130.0), make(None)], stored, dict(stored), now=NOW)
+    plan = plan_sync([make(current=130.0), make(None, title="Open two regions")], stored, dict(stored), now=NOW)
     assert plan.counts() == {
         "created": 1,
         "updated": 1,
