@@ -61,7 +61,10 @@ def test_pages_hold_every_listed_team_once_in_name_order_scored_as_the_whole_lis
     with database.transaction() as s:  # a second sync of that workbook without its rows archives them
         repo.sync_okrs(s, TENANT, gone, OkrSet(key_results=[]), now=NOW + dt.timedelta(hours=1))
 
-    everything = [v.as_dict() for v in okr_status(database, TENANT, today=TODAY)]
+    # the listing leaves dependencies to a team's own page (they need every team of the quarter)
+    everything = [
+        {k: x for k, x in v.as_dict().items() if k != "dependencies"} for v in okr_status(database, TENANT, today=TODAY)
+    ]
     assert [v["team"] for v in everything] == sorted(NAMES)
     for limit in (1, 3, 4, 200):
         pages = _pages(database, limit)
