@@ -150,6 +150,11 @@ OPENAPI = {
                     "layout": {"type": "string"},
                     "layout_note": {"type": "string"},
                     "workbook_id": {"type": "string"},
+                    "workbook_revision": {
+                        "type": "string",
+                        "description": "The id and revision the workbook carries from now on (WB-…#r7), in its "
+                        "custom document property OKRCadenceWorkbookId: the Excel pane sets it after writing the cells.",
+                    },
                     "cells": {
                         "type": "array",
                         "description": "The cells the sync wrote, for a task pane to apply in place.",

@@ -129,6 +129,9 @@ class SyncReport:
     written_back: bool = True  # False for a CSV export (nothing to write into), or when the write-back failed
     write_back_error: str | None = None  # why the write-back failed (the sync itself is stored)
     mapping: dict[str, object] | None = field(default=None, repr=False)  # how it was read (the pane shows it)
+    # the id and revision the workbook carries from now on ("WB-…#r7"): the write-back puts it in the
+    # file's custom properties, and the Excel pane (which writes cells in place) sets it itself
+    revision: str = ""
 
     @property
     def stored(self) -> int:
@@ -160,6 +163,7 @@ class SyncReport:
             "layout": self.layout,
             "layout_note": self.layout_note,
             "workbook_id": self.workbook_id,
+            "workbook_revision": self.revision,
             "summary": self.summary,
             "held_back": self.held_back,
             "stored": self.stored,
@@ -274,6 +278,7 @@ def _read_and_store(
         base = revisions.base_of(session, tenant, read.workbook_id, revision) if read.workbook_id else None
         report, stored = _store(session, tenant, read, now=now, quarter=quarter, also_hold=gate.hold, base=base)
         carried = revisions.carried(report.workbook_id, revisions.record(session, tenant, report.workbook_id, now=now))
+        report.revision = carried
         audit_sync(session, tenant, actor, gate, _audit_details(report), now=now)
         if mapping is not None:  # a corrected mapping is kept for every later sync of this workbook
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)

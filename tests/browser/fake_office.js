@@ -65,11 +65,17 @@
   }
 
   window.__created = [];
+  window.__properties = {}; // the workbook's custom document properties the pane set
   window.Excel = {
     async createWorkbook(base64) { window.__created.push(base64); },
     async run(batch) {
       const context = {
         workbook: {
+          properties: {
+            custom: {
+              add(key, value) { window.__properties[key] = value; },
+            },
+          },
           worksheets: {
             getItem(sheet) {
               return {

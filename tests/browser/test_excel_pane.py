@@ -142,3 +142,38 @@ def test_the_team_calendar_link_is_made_shown_once_and_stopped(page, live_server
     page.click("#feed-revoke")
     page.wait_for_function("document.getElementById('state').textContent.startsWith('The calendar link of Growth')")
     assert page.locator("#feed-url").is_hidden() and client.get(newer).status_code == 404
+
+
+def _as_excel_saves_it(workbook: bytes, writes: list[dict], properties: dict[str, str]) -> bytes:
+    """The workbook as Excel would save it after the pane's writes: the cells and the custom property."""
+    from openpyxl.packaging.custom import StringProperty
+
+    wb = openpyxl.load_workbook(io.BytesIO(workbook))
+    for w in writes:
+        if "values" in w:
+            wb[w["sheet"]].cell(w["row"] + 1, w["column"] + 1, w["values"][0][0])
+    for name, value in properties.items():
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_pane_sync_gives_the_workbook_its_revision_and_the_saved_copy_is_known_by_it(page, live_server):
+    original = write_template(sample=True, today=FIXED_NOW.date())
+    _open_pane(page, live_server, original)
+    page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    first = page.evaluate("window.__properties")["OKRCadenceWorkbookId"]
+    workbook_id, _, revision = first.partition("#r")
+    assert workbook_id.startswith("WB-") and revision == "1"
+
+    # Excel saves what the pane wrote; the next sync of that file is the same workbook, one revision on
+    saved = _as_excel_saves_it(original, page.evaluate("window.__writes"), page.evaluate("window.__properties"))
+    page.evaluate(f"window.__WORKBOOK_B64 = {base64.b64encode(saved).decode()!r}; window.__writes = []")
+    page.evaluate("document.getElementById('state').textContent = ''")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    assert page.evaluate("window.__properties")["OKRCadenceWorkbookId"] == f"{workbook_id}#r2"
+    assert int(page.text_content("#created")) == 0  # nothing taken for new: the copy was known

@@ -52,9 +52,15 @@ function cellText(cell) {
   return cell.value;
 }
 
+// The document property the backend reads a workbook's id and revision from ("WB-…#r7"):
+// a copy of this workbook is merged against the revision it was made from (no lost updates).
+const REVISION_PROPERTY = "OKRCadenceWorkbookId";
+
 // Write what the sync returned: load nothing, queue every write, one context.sync().
-async function applyCells(cells) {
+async function applyCells(cells, revision) {
   await Excel.run(async (context) => {
+    // ExcelApi 1.7 (the manifest's minimum): creates the property or replaces its value
+    if (revision) context.workbook.properties.custom.add(REVISION_PROPERTY, revision);
     for (const cell of cells) {
       const range = context.workbook.worksheets.getItem(cell.sheet).getCell(cell.row - 1, cell.column - 1);
       if (cell.kind === "percent") range.numberFormat = [["0%"]];
@@ -191,7 +197,7 @@ async function syncWithMapping() {
     form.append("mapping", JSON.stringify(chosenMapping()));
     setState("Syncing with these columns…");
     const report = await callBackend("/api/sync", { method: "POST", body: form });
-    await applyCells(report.cells || []);
+    await applyCells(report.cells || [], report.workbook_revision);
     showReport(report);
     $("mapping-section").hidden = true;
     setState(`Synced. ${(report.findings || []).length} finding(s). The columns are saved with this workbook.`);
@@ -234,7 +240,7 @@ async function run(path, apply) {
     }
     if (apply) {
       setState("Writing status into the workbook…");
-      await applyCells(report.cells || []);
+      await applyCells(report.cells || [], report.workbook_revision);
     }
     showReport(report);
     const problems = (report.findings || []).length;
