@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -19,7 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from addin.config import Config, cadence_settings, clock, load_dotenv
+from addin.config import (
+    Config,
+    broker_url,
+    cadence_settings,
+    clock,
+    forwarded_allow_ips,
+    load_dotenv,
+    max_kr_rows,
+    public_url,
+    reloader_child,
+    request_timeout,
+)
 from addin.errors import OkrError
 from addin.files import write_atomically
 
@@ -165,7 +175,13 @@ def sync(path: Path, out: Path | None, as_json: bool, quarter: str | None, mappi
     config = _config()
     mapping = parse_mapping(_read_file(mapping_path, config)) if mapping_path else None
     report = sync_workbook(
-        _database(config), config.tenant, _read_file(path, config), now=_now(), quarter=quarter, mapping=mapping
+        _database(config),
+        config.tenant,
+        _read_file(path, config),
+        now=_now(),
+        quarter=quarter,
+        mapping=mapping,
+        max_rows=max_kr_rows(),
     )
     if report.written_back:
         write_atomically(out or path, report.workbook)
@@ -382,7 +398,7 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int | None,
     if dev:
         _serve_dev(host, port, tls)
         return
-    from addin.server import DEFAULT_TIMEOUT, ServeOptions, run
+    from addin.server import ServeOptions, run
 
     run(
         ServeOptions(
@@ -390,10 +406,10 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int | None,
             port=port,
             workers=workers,
             threads=threads,
-            timeout=timeout or int(os.environ.get("OKR_REQUEST_TIMEOUT", DEFAULT_TIMEOUT)),
+            timeout=timeout or request_timeout(),
             certfile=str(tls.cert) if tls else None,
             keyfile=str(tls.key) if tls else None,
-            forwarded_allow_ips=os.environ.get("OKR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+            forwarded_allow_ips=forwarded_allow_ips(),
         )
     )
 
@@ -420,7 +436,7 @@ def _serve_dev(host: str, port: int, tls: TlsFiles | None) -> None:
     from addin import create_app
 
     app = create_app()
-    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # the reloaded child, not the watcher
+    if reloader_child():  # the reloaded child, not the watcher
         from addin.jobs.inprocess import start_in_worker
 
         start_in_worker()
@@ -461,7 +477,7 @@ def manifest_command(base_url: str, client_id: str, out: Path) -> None:
 def worker_command(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run background jobs from the queue at OKR_BROKER_URL (Celery)."""
     load_dotenv()
-    if not os.environ.get("OKR_BROKER_URL"):
+    if not broker_url():
         _fail("OKR_BROKER_URL is not set: without a broker the jobs run inside `okr serve`.")
     from addin.jobs.celery_app import make_celery
 
@@ -673,7 +689,7 @@ def attach_retro_command(within: str, ics: Path | None, as_json: bool) -> None:
 
     config = _config()
     # where the server is reachable (OKR_PUBLIC_URL): .ics packs too large to embed become a link
-    public = os.environ.get("OKR_PUBLIC_URL", "").strip()
+    public = public_url()
     report = attach_retro_packs(
         _database(config),
         config.tenant,

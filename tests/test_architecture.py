@@ -1,4 +1,5 @@
-"""The layers hold: import-linter's contracts (pyproject.toml) are kept and no module imports itself back.
+"""The layers hold: import-linter's contracts (pyproject.toml) are kept and no module imports itself back;
+the environment is read in one place.
 
 A cycle between two modules is a cycle between their packages too, so the second test is
 the stricter one: it looks at every import, the ones inside functions included.
@@ -6,6 +7,7 @@ the stricter one: it looks at every import, the ones inside functions included.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +71,47 @@ def test_no_import_cycle_remains() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# The only modules that read the process environment: addin's configuration, and auth's own
+# (auth imports nothing of addin). Everything else is handed its settings as values.
+ENV_READERS = frozenset({"addin/config.py", "auth/config.py"})
+_ENV_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
+
+
+def _environment_reads(source: str) -> list[int]:
+    """Lines of ``source`` that touch the process environment through ``os`` (any alias)."""
+    tree = ast.parse(source)
+    os_names = {"os"}
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            os_names |= {alias.asname or alias.name for alias in node.names if alias.name == "os"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            lines += [node.lineno for alias in node.names if alias.name in _ENV_NAMES]
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in _ENV_NAMES
+            and isinstance(node.value, ast.Name)
+            and node.value.id in os_names
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_the_configuration_modules_read_the_environment() -> None:
+    offenders = []
+    for path in sorted([*REPO.glob("addin/**/*.py"), *REPO.glob("auth/**/*.py")]):
+        name = path.relative_to(REPO).as_posix()
+        if name not in ENV_READERS:
+            offenders += [f"{name}:{line}" for line in _environment_reads(path.read_text(encoding="utf-8"))]
+    assert offenders == [], "read the environment in addin/config.py and pass the value down"
+
+
+def test_the_environment_scan_sees_every_way_in() -> None:
+    source = (
+        "import os\nimport os as system\nfrom os import getenv\n"
+        "a = os.environ.get('X')\nb = system.getenv('Y')\nc = request.environ['wsgi.input']\n"
+    )
+    assert _environment_reads(source) == [3, 4, 5]

@@ -4,7 +4,7 @@ Import it lazily (inside the function that needs Graph): importing msgraph costs
 about a second and ~1,700 modules, which the CLI and the web server must not pay at
 start-up when no Graph call is made.
 
-    GraphSettings(token_provider=..., base_url=$OKR_GRAPH_BASE_URL, ...)
+    GraphSettings(token_provider=..., base_url=..., ...)  # the edges pass OKR_GRAPH_BASE_URL
     GraphCalendar(settings)            # the Microsoft 365 calendar for addin.outlook.schedule
                                        # (apply, refresh, attach retro packs, cancel)
     GraphPermissionError               # 401/403 from Graph (an OkrError, code graph_permission_denied)
@@ -15,7 +15,6 @@ from addin.graph.client import (
     GraphPermissionError,
     GraphSettings,
     Stats,
-    base_url_from_env,
 )
 from addin.graph.events import KEY_PROPERTY, GraphCalendar, to_event, transaction_id
 
@@ -24,7 +23,6 @@ __all__ = [
     "GraphPermissionError",
     "GraphSettings",
     "Stats",
-    "base_url_from_env",
     "KEY_PROPERTY",
     "GraphCalendar",
     "to_event",

@@ -135,6 +135,8 @@ class CadenceSettings:
     # refresh-invites' window), "mail" (a pre-read e-mail, no event edit) or "off"
     invite_status: str = "occurrence"
     holidays: tuple[dt.date, ...] = ()  # added to the Settings sheet's holidays
+    # keep attendees outside the tenant in Graph invitations (else left out, and reported)
+    allow_external_attendees: bool = False
 
 
 @dataclass(frozen=True, slots=True)

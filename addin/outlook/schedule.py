@@ -232,7 +232,8 @@ def schedule(
         plan = plan_cadence(
             okrs, tenant=tenant, now=now, quarter=quarter, team=team, settings=settings, keep_start=kept
         )
-    plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
+    # organisers and attendees must be tenant users (Graph)
+    plan = vet_plan(plan, calendar, tenant, allow_external=settings.allow_external_attendees)
     bodies = (
         _bodies(okrs, plan.meetings, plan.quarter, now, records, workbook_url=settings.workbook_url)
         if calendar.name == "ics"

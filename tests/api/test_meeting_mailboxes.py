@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from addin.calendars import default_calendar
+from addin.config import cadence_settings
 from addin.graph import GraphCalendar, GraphSettings
 from addin.graph.directory import forget
 from addin.outlook.mailbox_check import with_people_check
@@ -64,11 +65,11 @@ def test_no_meeting_is_written_to_a_mailbox_outside_the_tenant(db, graph):
     assert server.state.mailbox_events("ana.lopez@example.com")  # Product's stored lead organises
 
 
-def test_external_attendees_only_when_the_setting_allows(db, graph, monkeypatch):
+def test_external_attendees_only_when_the_setting_allows(db, graph):
     server, calendar = graph
     server.state.directory = PEOPLE - {"emma.novak@example.com"}
-    monkeypatch.setenv("OKR_ALLOW_EXTERNAL_ATTENDEES", "true")
-    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    settings = cadence_settings({"OKR_ALLOW_EXTERNAL_ATTENDEES": "true"})
+    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4", settings=settings)
     weekly = [e for e in server.state.mailbox_events("kenji.sato@example.com") if "weekly" in e["subject"]]
     assert "emma.novak@example.com" in _attendees(weekly[0])
 
