@@ -351,8 +351,10 @@ class Session:
         url = request.url
         base = self.settings.base_url
         relative = url[len(base) :] if url.startswith(base) else urlsplit(url).path
+        if request.http_method is None:  # every request builder sets one
+            raise ValueError(f"a Graph request to {relative or '/'} without an HTTP method")
         item: dict[str, Any] = {"id": item_id, "method": request.http_method.value, "url": relative or "/"}
-        headers = {k: v if isinstance(v, str) else ", ".join(sorted(v)) for k, v in request.request_headers.items()}
+        headers = dict(request.request_headers or {})  # kiota joins a header's values with ", "
         if request.content:
             item["body"] = json.loads(request.content)
             headers.setdefault("content-type", "application/json")

@@ -279,7 +279,7 @@ class IcsCalendar:
                 keys = {r.key: r for r in group}
                 for event in list(cal.subcomponents):
                     key = str(event.get("X-OKR-MEETING-KEY", ""))
-                    if event.name != "VEVENT" or key not in keys:
+                    if not isinstance(event, icalendar.Event) or key not in keys:
                         continue
                     if "RECURRENCE-ID" in event:
                         cal.subcomponents.remove(event)
@@ -327,7 +327,11 @@ def _read(path: Path) -> icalendar.Calendar | None:
 def _master(cal: icalendar.Calendar, key: str) -> icalendar.Event | None:
     """The meeting's main VEVENT (not an occurrence override)."""
     for event in cal.walk("VEVENT"):
-        if str(event.get("X-OKR-MEETING-KEY", "")) == key and "RECURRENCE-ID" not in event:
+        if (
+            isinstance(event, icalendar.Event)  # what icalendar parses a VEVENT into
+            and str(event.get("X-OKR-MEETING-KEY", "")) == key
+            and "RECURRENCE-ID" not in event
+        ):
             return event
     return None
 

@@ -25,7 +25,7 @@ import calendar as _calendar
 import datetime as dt
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -326,9 +326,10 @@ def _plan_one(
         if review is not None:  # the review replaces that day's check-in
             skip.update(s.date() for s in occurrences(review))
     elif kind == REVIEW:
-        first = _first_relative(floor, last, settings.review_weekday, settings.review_index)
-        if first is None:
+        first_review = _first_relative(floor, last, settings.review_weekday, settings.review_index)
+        if first_review is None:
             return None
+        first = first_review
         rec = Recurrence(
             "relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, last, index=settings.review_index
         )
@@ -486,9 +487,9 @@ def _first_relative(floor: dt.date, last: dt.date, weekday: int, index: str) -> 
     return None
 
 
-def _unique(items: Sequence[str] | object) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         if item and item.casefold() not in seen:
             seen[item.casefold()] = item
     return tuple(seen.values())

@@ -266,7 +266,7 @@ def schedule(
                 str(snap.get("subject") or ""),
                 start,
                 _snapshot_recurrence(snap),
-                tuple(str(a) for a in snap.get("attendees") or ()),  # type: ignore[union-attr]
+                _listed(snap.get("attendees") or ()),
                 "failed" if rec.key in failed else CANCEL,
                 (),
                 failed[rec.key].message if rec.key in failed else "the team is no longer in the store",
@@ -593,18 +593,32 @@ def _planned_from_snapshot(rec: MeetingRecord) -> PlannedMeeting | None:
             quarter=rec.quarter,
             subject=str(snap["subject"]),
             organizer=str(snap["organizer"]),
-            attendees=tuple(snap["attendees"]),
-            start=start,  # type: ignore[arg-type]
-            duration=dt.timedelta(seconds=int(snap["duration"])),  # type: ignore[call-overload]
+            attendees=_listed(snap["attendees"]),
+            start=start,
+            duration=dt.timedelta(seconds=_whole(snap["duration"])),
             timezone=str(snap["timezone"]),
             recurrence=recurrence,
             body_html=str(snap["body_html"]),
             online_meeting=bool(snap.get("online_meeting", True)),
-            categories=tuple(snap.get("categories") or ()),  # type: ignore[arg-type]
-            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()),
-        )  # type: ignore[union-attr]
+            categories=_listed(snap.get("categories") or ()),
+            skip_dates=tuple(dt.date.fromisoformat(d) for d in _listed(snap.get("skip_dates") or ())),
+        )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _listed(value: object) -> tuple[str, ...]:
+    """A list of strings as a snapshot stores it (attendees, categories, skipped days)."""
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"a snapshot holds {type(value).__name__} where a list belongs")
+    return tuple(str(v) for v in value)
+
+
+def _whole(value: object) -> int:
+    """A snapshot's whole number (seconds)."""
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"a snapshot holds {type(value).__name__} where a number belongs")
+    return int(value)
 
 
 def _snapshot(m: PlannedMeeting) -> dict[str, Any]:

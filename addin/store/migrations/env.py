@@ -61,8 +61,14 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
     """PRAGMA foreign_keys, on the driver connection: it is a no-op inside a transaction."""
     if connection.in_transaction():
         return
-    # the driver connection is there while the connection is open; SQLAlchemy types it as optional
-    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")  # type: ignore[union-attr]
+    driver = connection.connection.dbapi_connection
+    if driver is None:  # only a closed connection has none
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 def run_migrations_online() -> None:
