@@ -143,6 +143,7 @@ def _empty_postgres(database: Database) -> None:
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database: a SQLite file in tmp, or the run's PostgreSQL database."""
     if request.param == "sqlite":
+        (tmp_path / "instance").mkdir(exist_ok=True)
         database = Database(default_database_url(str(tmp_path / "instance")))
         database.create_schema()
         yield database
@@ -160,6 +161,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """SQLite only (pragmas, file locking)."""
+    (tmp_path / "instance").mkdir(exist_ok=True)
     database = Database(default_database_url(str(tmp_path / "instance")))
     database.create_schema()
     yield database

@@ -26,6 +26,19 @@ def test_template_writes_a_workbook_and_refuses_to_overwrite(okr, tmp_path):
     assert "already exists" in again.stderr
 
 
+def test_lint_creates_nothing(okr, tmp_path, monkeypatch):
+    """Linting needs no database: no instance folder, no SQLite file, wherever it runs."""
+    workbook = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(workbook))
+    here = tmp_path / "empty"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.delenv("OKR_INSTANCE_PATH")  # the default: ./instance
+    assert okr("lint", str(workbook)).exit_code in (0, 1)
+    assert list(here.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "sample.xlsx"]
+
+
 def test_lint_json_lists_findings_and_exits_1_on_errors(okr, tmp_path, instance):
     path = tmp_path / "sample.xlsx"
     okr("template", "--sample", str(path))

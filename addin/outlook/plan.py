@@ -102,23 +102,6 @@ class PlannedMeeting:
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    def changes_from(self, other: PlannedMeeting) -> list[str]:
-        """Names of the fields that differ from ``other`` (what a re-run changes)."""
-        names = (
-            "subject",
-            "organizer",
-            "attendees",
-            "start",
-            "duration",
-            "timezone",
-            "recurrence",
-            "body_html",
-            "online_meeting",
-            "categories",
-            "skip_dates",
-        )
-        return [n for n in names if getattr(self, n) != getattr(other, n)]
-
 
 @dataclass(frozen=True, slots=True)
 class CadenceSettings:

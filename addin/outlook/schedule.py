@@ -371,6 +371,8 @@ def refresh_invites(
                 report.unchanged += 1
         # series ended by a mid-quarter change stay in the team's .ics file as they are
         changes += _ended_series(records, plan, {}, calendar.name)
+    # a calendar that can e-mail the status as a pre-read (Graph's sendMail) has
+    # preread(tenant, changes, *, now, record) -> failures, called like refresh
     preread = getattr(calendar, "preread", None)
     record = _recorder(db, tenant, now, REFRESH_FIELDS)
     if mode == "mail" and preread is not None:

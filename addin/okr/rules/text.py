@@ -785,13 +785,9 @@ def _metric_words(wordset: set[str]) -> frozenset[str]:
 # --- the questions rules ask -------------------------------------------------------------
 
 
-def has_number(text: str) -> bool:
-    """True when the text states a quantity (a digit or a word like "double")."""
-    return analyse(text or "").number
-
-
 def has_quantity(text: str) -> bool:
-    """Like :func:`has_number`, but years and period labels (2026, Q3, FY26) don't count."""
+    """True when the text states a quantity (a digit or a word like "double"); years and period
+    labels (2026, Q3, FY26) don't count."""
     folded = fold(text)
     return _DIGIT.search(_YEARS.sub(" ", folded)) is not None or not set(_WORD.findall(folded)).isdisjoint(
         _NUMBER_WORDS
@@ -808,23 +804,8 @@ def activity_verb(title: str) -> tuple[str, str, str] | None:
     return facts.verb, facts.language or "en", " ".join(rest)
 
 
-def says_maintain(title: str) -> bool:
-    """True when the title says to keep a number where it is ("maintain", "keep", "mantener")."""
-    return analyse(title or "").maintain
-
-
-def says_band(title: str) -> bool:
-    """True when the title states a bound ("at least", "no more than", ">=")."""
-    return analyse(title or "").band
-
-
-def band_direction(title: str) -> str | None:
-    """ "below" or "above" when the wording (or a lower-is-better metric) says which side is good."""
-    return facts_direction(analyse(title or ""))
-
-
 def facts_direction(facts: TitleFacts) -> str | None:
-    """:func:`band_direction` from already analysed facts."""
+    """ "below" or "above" when the wording (or a lower-is-better metric) says which side is good."""
     if facts.below and not facts.above:
         return "below"
     if facts.above and not facts.below:
@@ -835,17 +816,6 @@ def facts_direction(facts: TitleFacts) -> str | None:
 def is_milestone_unit(unit: str) -> bool:
     """True for units that mean done / not done ("done", "yes/no", "binary")."""
     return bool(unit) and fold(unit).replace(" / ", "/") in _MILESTONE_UNITS
-
-
-def says_milestone(title: str) -> bool:
-    """True when the title reads as a one-off deliverable (launch, ship, sign...)."""
-    return analyse(title or "").milestone
-
-
-def metric_key(title: str, unit: str) -> tuple[str, ...] | None:
-    """The metric a KR moves, as sorted words plus unit; None when nothing is left."""
-    found = analyse(title or "").metric
-    return (*sorted(found), "|", fold(unit)) if found else None
 
 
 # A guess of the outcome an activity is meant to move, from words in its object:
