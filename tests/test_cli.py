@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import click
 import openpyxl
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _okrs_sheet_rows(path: Path) -> list[dict[str, object]]:
@@ -180,3 +184,26 @@ def test_lint_uses_stored_checkins_for_the_history_rules(okr, tmp_path, monkeypa
     others = {r["ID"] for r in _okrs_sheet_rows(synced)[1:]}
     assert kr_id not in stale  # checked in two days ago, in the store
     assert stale & others  # the rest last moved a month ago
+
+
+def _command_names() -> set[str]:
+    from addin.cli import main
+
+    names = set()
+    for name, command in main.commands.items():
+        if isinstance(command, click.Group):
+            names |= {f"{name} {sub}" for sub in command.commands}
+        else:
+            names.add(name)
+    return names
+
+
+def test_every_command_is_named_in_the_module_docstring_and_the_readme_table():
+    import addin.cli
+
+    names = _command_names()
+    listed = re.search(r"The `okr` command: (.*?) \(README", " ".join((addin.cli.__doc__ or "").split()))
+    assert listed and set(listed.group(1).split(", ")) == names
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `okr ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", readme, re.MULTILINE)
+    assert {" ".join(filter(None, row)) for row in rows} == names
