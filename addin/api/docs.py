@@ -127,7 +127,6 @@ OPENAPI = {
                     "checkins",
                     "conflicts",
                     "findings",
-                    "workbook",
                 ],
                 "properties": {
                     **{k: {"type": "integer"} for k in ("created", "updated", "unchanged", "archived", "checkins")},
@@ -152,6 +151,7 @@ OPENAPI = {
                     },
                     "workbook": {
                         "type": "object",
+                        "description": "The updated workbook; only with include=workbook.",
                         "properties": {
                             "content_type": {"type": "string"},
                             "base64": {"type": "string", "format": "byte"},
@@ -285,11 +285,20 @@ OPENAPI = {
         },
         "/api/sync": {
             "post": {
-                "summary": "Sync a workbook: validate, store, and return it with status written back",
-                "parameters": [_QUARTER],
+                "summary": "Sync a workbook: validate, store, and return the status cells it wrote",
+                "parameters": [
+                    _QUARTER,
+                    {
+                        "name": "include",
+                        "in": "query",
+                        "required": False,
+                        "description": "workbook: also return the updated workbook (base64).",
+                        "schema": {"type": "string", "enum": ["workbook"]},
+                    },
+                ],
                 "requestBody": _XLSX_BODY,
                 "responses": {
-                    "200": _json("SyncReport", "What the sync did, and the updated workbook"),
+                    "200": _json("SyncReport", "What the sync did and the cells it wrote"),
                     "400": _ERROR,
                     "401": _ERROR,
                     "429": _ERROR,

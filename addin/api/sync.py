@@ -1,4 +1,4 @@
-"""Upload a workbook: lint it, or sync it and get the updated workbook back."""
+"""Upload a workbook: lint it, or sync it and get the cells it wrote (and, asked, the updated workbook)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def sync() -> tuple[Response, int]:
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
         for c in report.cells
     ]
-    body["workbook"] = {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
+    # the pane applies ``cells`` in place; a client that uploads a file may ask for it back whole
+    if "workbook" in request.args.getlist("include"):
+        body["workbook"] = {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
     return jsonify(body), 200
 
 

@@ -18,7 +18,9 @@ NEW_LEAD = "nora.new@example.com"
 
 def _sync(client, workbook: bytes) -> bytes:  # type: ignore[no-untyped-def]
     answer = client.post(
-        "/api/sync", content_type="multipart/form-data", data={"workbook": (io.BytesIO(workbook), "okrs.xlsx")}
+        "/api/sync?include=workbook",
+        content_type="multipart/form-data",
+        data={"workbook": (io.BytesIO(workbook), "okrs.xlsx")},
     )
     assert answer.status_code == 200, answer.get_json()
     return base64.b64decode(answer.get_json()["workbook"]["base64"])
