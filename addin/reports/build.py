@@ -36,7 +36,7 @@ from .dependencies import incoming_dependencies, team_dependencies
 from .facts import KrFacts, ObjectiveFacts, QuarterFacts, compute_facts
 from .questions import retro_questions
 from .rhythm import Rhythm, rhythm_health
-from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, clean_text, one_line
+from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, one_line, text_for_docx
 from .styles import Styles
 from .timeline import notable_checkins
 from .wordxml import Cell, table_xml
@@ -324,7 +324,7 @@ class _Pack:
             if not entries:
                 self.para("No check-in moved much, dropped confidence or carried a note.")
             for e in entries:
-                note = clean_text(e.note, NOTE_LIMIT).strip()
+                note = text_for_docx(e.note, NOTE_LIMIT).strip()
                 self.bullet(
                     f"{fmt.day(e.at)} · {one_line(e.kr.label or e.kr.kr.title, 60)} · {e.why}"
                     + (f" — “{note}”" if note else "")
@@ -405,7 +405,7 @@ class _Pack:
                 (
                     one_line(fi.pitfall or fi.rule, SHORT_LIMIT),
                     one_line(fi.location.describe(), 120),
-                    clean_text(fi.message, MESSAGE_LIMIT),
+                    text_for_docx(fi.message, MESSAGE_LIMIT),
                     fmt.day(rec.first_seen),
                     Cell(fmt.day(rec.resolved_at), STATUS_FILL[Status.ON_TRACK])
                     if rec.resolved_at
