@@ -28,12 +28,12 @@ from addin.excel.write_rows import RawRow, RawSheet, attributes, cell_ref_style,
 from addin.excel.write_styles import StyleBook
 from addin.excel.write_text import (
     MAX_COLUMN,
-    clean_text,
     column_letters,
     excel_serial,
     format_range,
     number_text,
     parse_range,
+    text_for_xlsx,
     xml_escape_text,
 )
 from addin.excel.write_xml import MAIN_NS, check_prolog, parser
@@ -122,7 +122,7 @@ def encode(write: CellValue, date1904: bool) -> tuple[str, str]:
         return "empty", ""
     if kind == "text" or (kind == "auto" and isinstance(value, str)):
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return "text", clean_text(text)
+        return "text", text_for_xlsx(text)
     if isinstance(value, bool):
         return "bool", "1" if value else "0"
     if kind == "date" or (kind == "auto" and isinstance(value, dt.date)):
@@ -132,7 +132,7 @@ def encode(write: CellValue, date1904: bool) -> tuple[str, str]:
             value = float(value.strip())
         if isinstance(value, int | float | Decimal):
             return ("percent" if kind == "percent" else "number"), number_text(value)
-        return "text", clean_text(str(value))
+        return "text", text_for_xlsx(str(value))
     raise ValueError(f"unknown cell kind {kind!r}")
 
 
