@@ -31,8 +31,8 @@ from dataclasses import replace as dataclass_replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.errors import InputError
-from addin.okr import quarters
 from addin.okr.model import OkrSet, Team
+from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 
 CHECKIN = "checkin"
@@ -143,15 +143,6 @@ def meeting_key(tenant: str, team: str, quarter: str, kind: str) -> str:
     return f"okr-{kind}-{digest.hexdigest()[:24]}"
 
 
-def resolve_quarter(okrs: OkrSet, quarter: str | Quarter | None, now: dt.datetime) -> Quarter:
-    """The quarter to plan: given, else the Settings quarter, else the one containing now."""
-    if isinstance(quarter, Quarter):
-        return quarter
-    return quarters.resolve_quarter(
-        quarter or okrs.settings.quarter, today=now.date(), fy_start_month=okrs.settings.fiscal_year_start_month
-    )
-
-
 def plan_cadence(
     okrs: OkrSet,
     *,
@@ -162,13 +153,14 @@ def plan_cadence(
     settings: CadenceSettings = CadenceSettings(),
     keep_start: Mapping[str, dt.date] | None = None,
 ) -> CadencePlan:
-    """Plan the check-in, review and retro meetings of every team (or one) for a quarter.
+    """Plan the check-in, review and retro meetings of every team (or one) for a quarter
+    (``quarter``: a Quarter or a label; None: today's, as every view picks it).
 
     A new series starts at the first slot on or after ``now`` (or the quarter start);
     ``keep_start`` maps meeting keys already in a calendar to the first day they were
     given, so a re-run later in the quarter does not move an existing series.
     """
-    q = resolve_quarter(okrs, quarter, now)
+    q = view_quarter(quarter, okrs.settings, now.date())
     keep_start = keep_start or {}
     teams = okrs.teams
     if team is not None:
@@ -489,7 +481,6 @@ __all__ = [
     "CadencePlan",
     "Skipped",
     "meeting_key",
-    "resolve_quarter",
     "plan_cadence",
     "occurrences",
     "next_occurrence",

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from addin.store.meetings import (
     WRITTEN,
     MeetingRecord,
     list_meetings,
-    upsert_meeting,
+    recorder,
 )
 
 LOCAL_TENANT = "local"
@@ -249,10 +249,10 @@ def schedule(
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run, skipped=list(plan.skipped))
     gone = _orphaned(records.values(), okrs, team, now)
     if not dry_run:
-        report.failures = calendar.apply(tenant, changes, now=now, record=_recorder(db, tenant, now))
+        report.failures = calendar.apply(tenant, changes, now=now, record=recorder(db, tenant, now))
         if gone:
             report.failures += calendar.cancel(
-                tenant, gone, now=now, record=_recorder(db, tenant, now), comment=GONE_COMMENT
+                tenant, gone, now=now, record=recorder(db, tenant, now), comment=GONE_COMMENT
             )
     failed = {f.key: f for f in report.failures if not f.warning}
     for rec in gone:
@@ -374,7 +374,7 @@ def refresh_invites(
     # a calendar that can e-mail the status as a pre-read (Graph's sendMail) has
     # preread(tenant, changes, *, now, record) -> failures, called like refresh
     preread = getattr(calendar, "preread", None)
-    record = _recorder(db, tenant, now, REFRESH_FIELDS)
+    record = recorder(db, tenant, now, REFRESH_FIELDS)
     if mode == "mail" and preread is not None:
         report.failures = preread(tenant, changes, now=now, record=record)
     else:
@@ -773,26 +773,3 @@ def status_hash(text: str) -> str:
 # what refresh-invites may write: the body it put on an occurrence (and the ids, changeKey and
 # .ics sequence that come with it), never what schedule or the retro pack job keep there
 REFRESH_FIELDS = ("state", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence", "body_hash", "body_start")
-
-
-def _recorder(
-    db: Any, tenant: str, now: dt.datetime, fields: Sequence[str] | None = None
-) -> Callable[[Sequence[MeetingRecord]], None]:
-    """Store each record as it is, or (``fields``) only those fields of it onto the row as
-    stored now: jobs that run side by side (refresh, retro packs) never undo each other's
-    writes with what they read before. A sequence only grows."""
-    from addin.store.meetings import get_meeting
-
-    def record(records: Sequence[MeetingRecord]) -> None:
-        if not records:
-            return
-        with db.transaction() as s:
-            for r in records:
-                stored = get_meeting(s, tenant, r.key) if fields is not None else None
-                if stored is not None:
-                    values = {f: getattr(r, f) for f in fields or ()}
-                    values["sequence"] = max(stored.sequence, r.sequence)
-                    r = stored.but(**values)
-                upsert_meeting(s, tenant, r, now=now)
-
-    return record

@@ -321,8 +321,9 @@ def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server
 def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(
     okr_db, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
-    from addin.outlook.schedule import REFRESH_FIELDS, _recorder
-    from addin.store.meetings import get_meeting
+    from addin.outlook.retro_attach import ATTACH_FIELDS
+    from addin.outlook.schedule import REFRESH_FIELDS
+    from addin.store.meetings import get_meeting, recorder
 
     store_okrs(make_okrs(1))
     schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
@@ -330,14 +331,14 @@ def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(
         retro = next(r for r in list_meetings(s, "t1") if r.kind == "retro")
     # the pack job stores its attachment while a refresh holds the record it read before
     pack = {"id": "att-1", "sha256": "abc", "name": "pack.docx", "size": 1, "how": "file"}
-    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment=pack)])
-    _recorder(okr_db, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
+    recorder(okr_db, "t1", NOW, ATTACH_FIELDS)([retro.but(attachment=pack)])
+    recorder(okr_db, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
     with okr_db.read() as s:
         stored = get_meeting(s, "t1", retro.key)
     assert stored is not None and stored.attachment == pack
     assert (stored.body_hash, stored.change_key) == ("h1", "ck2")
     # and the other way round: a pack recorded later keeps the status body refresh stored
-    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment={**pack, "id": "att-2"})])
+    recorder(okr_db, "t1", NOW, ATTACH_FIELDS)([retro.but(attachment={**pack, "id": "att-2"})])
     with okr_db.read() as s:
         stored = get_meeting(s, "t1", retro.key)
     assert stored is not None and stored.body_hash == "h1" and stored.attachment["id"] == "att-2"
