@@ -21,7 +21,7 @@ from addin.errors import Conflict, ServiceUnavailable
 from addin.store import repo
 from addin.store.db import Database, alembic_config, default_database_url
 from addin.store.tables import Base, TeamRow
-from tests.store.factories import NOW, kr, okrset
+from tests.factories import NOW, okrset, row_kr
 
 MY_TABLES = {"teams", "objectives", "key_results", "check_ins", "initiatives", "settings", "workbooks", "findings"}
 
@@ -112,7 +112,7 @@ def _sync_many(url: str, tenant: str, rounds: int) -> None:
                 # a title of this thread's own: a never-synced workbook naming a stored key
                 # result's team, objective and title is matched to it, not created again
                 title = f"{tenant}-{n}-{threading.get_ident()}"
-                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(kr(title, current=1.0)), now=NOW)
+                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(row_kr(title, current=1.0)), now=NOW)
             with database.transaction() as s:
                 repo.record_checkin(
                     s,
