@@ -77,6 +77,7 @@ def _database(config: Config) -> Database:
 
     config.instance_path.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
+    click.get_current_context().call_on_close(db.dispose)  # no connection outlives the command
     db.create_schema()
     return db
 

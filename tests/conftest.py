@@ -62,8 +62,8 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def db(app):  # type: ignore[no-untyped-def]
-    """The app's database (SQLite in the instance folder)."""
+def app_database(app):  # type: ignore[no-untyped-def]
+    """The app's database (SQLite in the instance folder), where uploads and the CLI store."""
     return app.extensions["okr_db"]
 
 

@@ -63,7 +63,7 @@ def test_the_same_field_changed_in_two_copies_is_a_conflict(client, workbook):
     assert [(c["field"], c["stored"], c["workbook"]) for c in conflicts] == [("target", 50, 60)]
 
 
-def test_two_stale_copies_synced_at_once_keep_both_edits(client, db, workbook):
+def test_two_stale_copies_synced_at_once_keep_both_edits(client, app_database, workbook):
     original = _returned(upload(client, "/api/sync?include=workbook", workbook))
     copies = [_with_target(original, PRODUCT_ROW, 50), _with_target(original, GROWTH_ROW, 999)]
     start = threading.Barrier(2)
@@ -74,7 +74,7 @@ def test_two_stale_copies_synced_at_once_keep_both_edits(client, db, workbook):
         start.wait()
         while True:
             try:
-                sync_workbook(db, "local", data, now=FIXED_NOW)
+                sync_workbook(app_database, "local", data, now=FIXED_NOW)
                 return
             except TooBusy:  # the other copy is syncing: retry, as the task pane does after Retry-After
                 refused.append(1)
