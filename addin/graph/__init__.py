@@ -10,13 +10,14 @@ start-up when no Graph call is made.
     GraphPermissionError               # 401/403 from Graph (an OkrError, code graph_permission_denied)
 """
 
+from addin.graph.calendar import GraphCalendar
 from addin.graph.client import (
     DEFAULT_BASE_URL,
     GraphPermissionError,
     GraphSettings,
     Stats,
 )
-from addin.graph.events import KEY_PROPERTY, GraphCalendar, to_event, transaction_id
+from addin.graph.event_model import KEY_PROPERTY, to_event, transaction_id
 
 __all__ = [
     "DEFAULT_BASE_URL",
