@@ -110,7 +110,7 @@ def _recurrence(m: PlannedMeeting) -> PatternedRecurrence | None:
     )
 
 
-# which Event properties carry each changed field of a PlannedMeeting (see schedule._snapshot)
+# which Event properties carry each changed field of a PlannedMeeting (see snapshots._snapshot)
 _PROPERTIES = {
     "subject": ("subject",),
     "attendees": ("attendees",),
