@@ -1,5 +1,8 @@
 """Rules for reading one cell value into a domain value; pure functions, no Excel.
 
+Over 500 lines: every cell-value rule, documented together below and used by the readers as one
+vocabulary (``values.parse_*``).
+
 Each ``parse_*`` function takes what a spreadsheet cell held (str, int, float, bool,
 date, datetime, time or None) and returns the domain value, ``None`` for an empty
 cell, or raises :class:`ValueProblem` with a message a manager understands.
