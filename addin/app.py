@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from addin.config import Config
+from addin.config import Config, max_kr_rows, web_settings
 from addin.errors import OkrError, error_body
 from addin.store.db import Database
 
@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.max_upload_bytes,
         OKR_CLOCK=lambda: dt.datetime.now(dt.UTC),
         OKR_AUTO_MIGRATE=True,
+        **web_settings(),  # rate limits, frame ancestors, trusted hosts, public URL
     )
     app.config.update(overrides or {})
     # Sign-in is decided once, at start-up: a blank or misspelt client id refuses to start
@@ -35,8 +36,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     if app.config.get("OKR_AUTH") is None:
         app.config["OKR_AUTH"] = AuthConfig.from_env()
-    from addin.excel.sync_limits import max_kr_rows
-
     if app.config.get("OKR_MAX_KR_ROWS") is None:
         app.config["OKR_MAX_KR_ROWS"] = max_kr_rows()  # a bad value refuses to start
 

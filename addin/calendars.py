@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from addin.config import calendar_settings
 from addin.outlook.calendar import Calendar
 from addin.outlook.mailbox_check import with_people_check
 from addin.outlook.schedule import LOCAL_TENANT, ics_folder
@@ -26,18 +27,14 @@ def default_calendar(
 ) -> Calendar:
     """Graph when an app registration (OKR_CLIENT_ID) and a token provider are configured,
     else .ics files in ``ics_dir`` or ``<instance>/calendars/`` (one sub-folder per tenant
-    other than the embedded "local")."""
-    env = os.environ if environ is None else environ
-    if ics_dir is None and env.get("OKR_CLIENT_ID") and token_provider is not None:
-        from addin.graph import GraphCalendar, GraphSettings  # heavy: only when Graph is used
+    other than the embedded "local"). ``environ`` (tests): the variables to read instead of
+    the process's."""
+    settings = calendar_settings(environ)
+    if ics_dir is None and settings.graph and token_provider is not None:
+        from addin.graph import DEFAULT_BASE_URL, GraphCalendar, GraphSettings  # heavy: only when Graph is used
 
-        base = env.get("OKR_GRAPH_BASE_URL", "").strip().rstrip("/")
-        settings = (
-            GraphSettings(token_provider=token_provider, base_url=base)
-            if base
-            else GraphSettings(token_provider=token_provider)
-        )
-        return with_people_check(GraphCalendar(settings))
+        base = settings.graph_base_url or DEFAULT_BASE_URL
+        return with_people_check(GraphCalendar(GraphSettings(token_provider=token_provider, base_url=base)))
     from addin.outlook.ics import IcsCalendar
 
     return IcsCalendar(Path(ics_dir) if ics_dir is not None else ics_folder(instance_path, tenant))

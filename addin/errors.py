@@ -1,4 +1,4 @@
-"""The project's own exceptions; the edges (app.py, cli.py) turn them into answers.
+"""The project's own exceptions; the edges (app.py, cli/base.py) turn them into answers.
 
     OkrError                       anything a user can cause or must be told about
     ├── InputError                 the input cannot be used as given (400)

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from addin.config import DEFAULT_REQUEST_TIMEOUT
+
 if TYPE_CHECKING:
     from flask import Flask
 
-DEFAULT_TIMEOUT = 120  # seconds; a 100k-row sync takes about 30 s on 2 cores
 _FEED_SECRET = re.compile(r"(/feeds/)[^/\s?#\"]+?(\.ics)")
 
 
@@ -32,7 +33,7 @@ class ServeOptions:
     port: int = 5000
     workers: int = 2
     threads: int = 1
-    timeout: int = DEFAULT_TIMEOUT
+    timeout: int = DEFAULT_REQUEST_TIMEOUT  # OKR_REQUEST_TIMEOUT, or okr serve --timeout
     certfile: str | None = None
     keyfile: str | None = None
     # addresses of the TLS proxy whose X-Forwarded-* headers are believed

@@ -1,4 +1,4 @@
-"""Where every team stands: stored OKRs scored for a day, for the CLI, API and invites."""
+"""Where every team stands: stored OKRs scored for a day (`okr status`, GET /api/teams and /api/teams/<team>)."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def team_page(
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
-    """Score an OkrSet team by team (pure: used by status, invites and reports)."""
+    """Score an OkrSet team by team (pure: no store, no clock)."""
     the_quarter = view_quarter(quarter, okrs.settings, today)
     today = min(today, the_quarter.end)  # a closed quarter is judged as it stood on its last day
     checkins: dict[str, list[CheckIn]] = defaultdict(list)

@@ -58,9 +58,10 @@ def ensure_localhost_certificate(instance_path: Path, *, now: dt.datetime | None
             _write_ca(files.ca_cert, ca_key_path, now)
         ca_cert = x509.load_pem_x509_certificate(files.ca_cert.read_bytes())
         ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+        if not isinstance(ca_key, ec.EllipticCurvePrivateKey):  # _write_ca writes an EC key
+            raise TypeError(f"{ca_key_path.name} holds a {type(ca_key).__name__}, not the CA's EC key")
         if not _server_cert_is_good(files, ca_cert, now):
-            # the CA key is the EC key _write_ca wrote; load_pem_private_key is typed as any kind of key
-            _write_server_cert(files, ca_cert, ca_key, now)  # type: ignore[arg-type]
+            _write_server_cert(files, ca_cert, ca_key, now)
     except (ValueError, TypeError) as exc:  # a damaged PEM file in the folder
         raise OkrError(
             f"The TLS files in {folder} cannot be read ({exc}); delete the folder to make "

@@ -146,7 +146,7 @@ class Client:
             + f"\r\n--{boundary}--\r\n".encode()
         )
         status, data = self.call(
-            "POST", "/api/sync", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            "POST", "/api/sync?include=workbook", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         )
         if status == 200:
             answer = json.loads(data)

@@ -62,8 +62,8 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def db(app):  # type: ignore[no-untyped-def]
-    """The app's database (SQLite in the instance folder)."""
+def app_database(app):  # type: ignore[no-untyped-def]
+    """The app's database (SQLite in the instance folder), where uploads and the CLI store."""
     return app.extensions["okr_db"]
 
 
@@ -143,6 +143,7 @@ def _empty_postgres(database: Database) -> None:
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database: a SQLite file in tmp, or the run's PostgreSQL database."""
     if request.param == "sqlite":
+        (tmp_path / "instance").mkdir(exist_ok=True)
         database = Database(default_database_url(str(tmp_path / "instance")))
         database.create_schema()
         yield database
@@ -160,6 +161,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """SQLite only (pragmas, file locking)."""
+    (tmp_path / "instance").mkdir(exist_ok=True)
     database = Database(default_database_url(str(tmp_path / "instance")))
     database.create_schema()
     yield database

@@ -47,7 +47,7 @@ def test_openapi_document_is_valid_and_describes_every_route(app, client):
 
 
 def test_sync_upload_returns_report_and_updated_workbook(client, sample):
-    response = _upload(client, sample)
+    response = _upload(client, sample, "/api/sync?include=workbook")
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["created"] > 0 and body["conflicts"] == []
@@ -57,6 +57,12 @@ def test_sync_upload_returns_report_and_updated_workbook(client, sample):
     ids = [c.value for c in sheet[id_column][1:] if c.value]
     assert len(ids) == body["created"]
     assert {c["sheet"] for c in body["cells"]} == {"OKRs"}
+
+
+def test_sync_answers_without_the_workbook_unless_asked(client, sample):
+    """The pane applies the written cells; the whole workbook comes back only with include=workbook."""
+    body = _upload(client, sample).get_json()
+    assert "workbook" not in body and body["cells"]
 
 
 def test_teams_lists_what_was_synced_and_checkin_moves_it(client, sample):

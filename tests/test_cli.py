@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
+import click
 import openpyxl
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _okrs_sheet_rows(path: Path) -> list[dict[str, object]]:
@@ -26,6 +30,19 @@ def test_template_writes_a_workbook_and_refuses_to_overwrite(okr, tmp_path):
     again = okr("template", str(path))
     assert again.exit_code == 2
     assert "already exists" in again.stderr
+
+
+def test_lint_creates_nothing(okr, tmp_path, monkeypatch):
+    """Linting needs no database: no instance folder, no SQLite file, wherever it runs."""
+    workbook = tmp_path / "sample.xlsx"
+    okr("template", "--sample", str(workbook))
+    here = tmp_path / "empty"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.delenv("OKR_INSTANCE_PATH")  # the default: ./instance
+    assert okr("lint", str(workbook)).exit_code in (0, 1)
+    assert list(here.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "sample.xlsx"]
 
 
 def test_lint_json_lists_findings_and_exits_1_on_errors(okr, tmp_path, instance):
@@ -208,3 +225,26 @@ def test_written_workbooks_get_the_permissions_of_a_plain_save(okr, tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+def _command_names() -> set[str]:
+    from addin.cli import main
+
+    names = set()
+    for name, command in main.commands.items():
+        if isinstance(command, click.Group):
+            names |= {f"{name} {sub}" for sub in command.commands}
+        else:
+            names.add(name)
+    return names
+
+
+def test_every_command_is_named_in_the_module_docstring_and_the_readme_table():
+    import addin.cli
+
+    names = _command_names()
+    listed = re.search(r"The `okr` command: (.*?) \(README", " ".join((addin.cli.__doc__ or "").split()))
+    assert listed and set(listed.group(1).split(", ")) == names
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `okr ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", readme, re.MULTILINE)
+    assert {" ".join(filter(None, row)) for row in rows} == names

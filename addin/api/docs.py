@@ -1,4 +1,7 @@
-"""The published OpenAPI 3 description of the JSON API, and a health check."""
+"""The published OpenAPI 3 description of the JSON API, and a health check.
+
+Over 500 lines: one JSON document, kept whole so each route's entry sits beside the schemas it uses.
+"""
 
 from __future__ import annotations
 
@@ -141,7 +144,6 @@ OPENAPI = {
                     "checkins",
                     "conflicts",
                     "findings",
-                    "workbook",
                 ],
                 "properties": {
                     **{k: {"type": "integer"} for k in ("created", "updated", "unchanged", "archived", "checkins")},
@@ -178,7 +180,8 @@ OPENAPI = {
                     "workbook": {
                         "type": "object",
                         "nullable": True,
-                        "description": "The updated workbook; null when it was not written back.",
+                        "description": "The updated workbook, only with include=workbook; null when it was not "
+                        "written back.",
                         "properties": {
                             "content_type": {"type": "string"},
                             "base64": {"type": "string", "format": "byte"},
@@ -357,11 +360,20 @@ OPENAPI = {
         },
         "/api/sync": {
             "post": {
-                "summary": "Sync a workbook: validate, store, and return it with status written back",
-                "parameters": [_QUARTER],
+                "summary": "Sync a workbook: validate, store, and return the status cells it wrote",
+                "parameters": [
+                    _QUARTER,
+                    {
+                        "name": "include",
+                        "in": "query",
+                        "required": False,
+                        "description": "workbook: also return the updated workbook (base64).",
+                        "schema": {"type": "string", "enum": ["workbook"]},
+                    },
+                ],
                 "requestBody": _XLSX_BODY,
                 "responses": {
-                    "200": _json("SyncReport", "What the sync did, and the updated workbook"),
+                    "200": _json("SyncReport", "What the sync did and the cells it wrote"),
                     "400": _ERROR,
                     "401": _ERROR,
                     "429": _ERROR,

@@ -11,14 +11,14 @@ Buckets, each counted per tenant (the signed-in user's organisation):
 
 /api/health, /api/openapi.json and the task panes' static files are never limited. Counts live in
 ``OKR_RATE_LIMIT_STORAGE`` (default ``memory://``, one process; ``redis://host:6379/0`` shares them
-between workers). Values set in ``app.config`` under the same names win over the environment.
+between workers). The app factory puts the environment's values (``addin.config.web_settings``)
+into ``app.config`` under the same names; values given to ``create_app`` win.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
 import time
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -27,16 +27,10 @@ from limits import parse_many
 
 from addin.api import docs, feeds, sync
 from addin.api.context import current_user, tenant
+from addin.config import RATE_LIMIT_DEFAULTS
 from addin.errors import error_body
 from auth import AuthError
 
-DEFAULTS = {
-    "OKR_RATE_LIMIT_UPLOADS": "30 per minute",
-    "OKR_RATE_LIMIT_UPLOAD_MB": "1000 per hour",
-    "OKR_RATE_LIMIT_DEFAULT": "600 per minute",
-    "OKR_RATE_LIMIT_FEED": "60 per minute",
-    "OKR_RATE_LIMIT_STORAGE": "memory://",
-}
 UNLIMITED_BLUEPRINTS = frozenset({docs.bp.name})  # health and the OpenAPI document
 MIB = 1024 * 1024
 
@@ -53,7 +47,7 @@ def init_limits(app: Flask) -> None:
     """Count API requests per tenant and answer 429 ``rate_limited`` over a quota (once per app)."""
     if "okr_limiter" in app.extensions:
         return
-    settings = {name: _setting(app, name) for name in DEFAULTS}
+    settings = {name: str(app.config.get(name) or default) for name, default in RATE_LIMIT_DEFAULTS.items()}
     for name in ("OKR_RATE_LIMIT_UPLOADS", "OKR_RATE_LIMIT_UPLOAD_MB", "OKR_RATE_LIMIT_DEFAULT", "OKR_RATE_LIMIT_FEED"):
         _check_limit(name, settings[name])
 
@@ -78,10 +72,6 @@ def init_limits(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["okr_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
-
-
-def _setting(app: Flask, name: str) -> str:
-    return str(app.config.get(name) or os.environ.get(name) or DEFAULTS[name])
 
 
 def _check_limit(name: str, value: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import html
 import logging
-import os
 import secrets
 from urllib.parse import urlencode
 
@@ -51,7 +50,7 @@ def _auth() -> AuthConfig:
 def _callback_url() -> str:
     """Where the platform sends the admin back: OKR_PUBLIC_URL's origin (registered as a
     redirect URI), else this request's own origin."""
-    public = (current_app.config.get("OKR_PUBLIC_URL") or os.environ.get("OKR_PUBLIC_URL") or "").strip()
+    public = (current_app.config.get("OKR_PUBLIC_URL") or "").strip()
     root = public.rstrip("/") if public else request.host_url.rstrip("/")
     return f"{root}/onboard/callback"
 

@@ -21,7 +21,6 @@ visits cannot drive the local API with the browser as its messenger).
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -70,7 +69,7 @@ def task_pane_policy(extra_ancestors: tuple[str, ...] = ()) -> str:
 
 def init_security(app: Flask, *, sign_in: bool) -> None:
     """Add the security headers to every answer; without sign-in, check Host and Origin."""
-    extra = tuple(_split(app.config.get("OKR_FRAME_ANCESTORS") or os.environ.get("OKR_FRAME_ANCESTORS", "")))
+    extra = tuple(_split(app.config.get("OKR_FRAME_ANCESTORS") or ""))
     policy = task_pane_policy(extra)
 
     @app.after_request
@@ -86,7 +85,7 @@ def init_security(app: Flask, *, sign_in: bool) -> None:
         return response
 
     if not sign_in:
-        hosts = _split(app.config.get("OKR_TRUSTED_HOSTS") or os.environ.get("OKR_TRUSTED_HOSTS", ""))
+        hosts = _split(app.config.get("OKR_TRUSTED_HOSTS") or "")
         app.config["OKR_TRUSTED_HOSTS_SET"] = frozenset(h.lower() for h in (*LOOPBACK_HOSTS, *hosts))
         app.before_request(_check_local_request)
 

@@ -1,4 +1,4 @@
-"""Upload a workbook: lint it, or sync it and get the updated workbook back."""
+"""Upload a workbook: lint it, or sync it and get the cells it wrote (and, asked, the updated workbook)."""
 
 from __future__ import annotations
 
@@ -43,13 +43,15 @@ def sync() -> tuple[Response, int]:
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
         for c in report.cells
     ]
-    # 200 either way: the sync is stored. Without a write-back (a CSV export, or it failed after the
-    # commit: "written_back": false, "write_back_error" and a finding say why) there is no workbook.
-    body["workbook"] = (
-        {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
-        if report.written_back
-        else None
-    )
+    # 200 either way: the sync is stored. The pane applies ``cells`` in place; a client that uploads a
+    # file may ask for it back whole (?include=workbook): null without a write-back (a CSV export, or
+    # it failed after the commit: "written_back": false, "write_back_error" and a finding say why).
+    if "workbook" in request.args.getlist("include"):
+        body["workbook"] = (
+            {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
+            if report.written_back
+            else None
+        )
     return jsonify(body), 200
 
 

@@ -117,7 +117,7 @@ def label_block(grid: Grid, header_row: int) -> dict[str, str]:
             if isinstance(value, (dt.date, dt.datetime)):
                 value = value.isoformat()[:10]
             try:
-                out[field_name] = v.clean_text(value, field="team").text
+                out[field_name] = v.text_from_cell(value, field="team").text
             except v.ValueProblem:
                 continue
     return out

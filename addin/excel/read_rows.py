@@ -148,13 +148,13 @@ class RowReader:
             if len(text) <= v.TEXT_LIMITS.get(limit_field or name, v.DEFAULT_TEXT_LIMIT):
                 return text
         try:
-            cleaned = v.clean_text(value, field=limit_field or name)
+            cleaned = v.text_from_cell(value, field=limit_field or name)
         except v.ValueProblem as exc:
             # The row is still returned (with an error, so the sync leaves it alone);
             # dropping it would look like a deleted key result.
             self._problem("text-too-long", row, name, exc.message)
             limit = v.TEXT_LIMITS.get(limit_field or name, v.DEFAULT_TEXT_LIMIT)
-            return v.clean_text(str(value)[:limit], field=limit_field or name).text
+            return v.text_from_cell(str(value)[:limit], field=limit_field or name).text
         if cleaned.removed:
             self._problem(
                 "control-characters",

@@ -30,7 +30,7 @@ from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
 from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
 from addin.excel.sync_authority import audit_sync, authorise_sync
-from addin.excel.sync_limits import check_row_cap, max_kr_rows
+from addin.excel.sync_limits import DEFAULT_MAX_KR_ROWS, check_row_cap
 from addin.excel.sync_report import (
     first_sync_history,
     held_back_rows,
@@ -222,11 +222,11 @@ def sync_workbook(
     the reason, when that failed). The default actor is the local admin (CLI, embedded default).
 
     The workbook is read before the write transaction opens, and refused over ``max_rows``
-    key result rows (OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
+    key result rows (the edges pass OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
     ``mapping`` (``okr sync --mapping``) places the sheets and columns and is saved with the
     workbook's id; without one, a mapping saved for this workbook before is used.
     """
-    limit = max_kr_rows() if max_rows is None else max_rows
+    limit = DEFAULT_MAX_KR_ROWS if max_rows is None else max_rows
     with sync_slot(db, tenant):
         return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit, mapping=mapping)
 

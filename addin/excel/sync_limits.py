@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from addin.errors import WorkbookTooLarge
 from addin.excel.reader import ReadResult
 
-DEFAULT_MAX_KR_ROWS = 20_000
-
-
-def max_kr_rows(env: Mapping[str, str] | None = None) -> int:
-    """OKR_MAX_KR_ROWS (default 20,000): key result rows one sync may hold."""
-    env = os.environ if env is None else env
-    raw = (env.get("OKR_MAX_KR_ROWS") or "").strip()
-    if not raw:
-        return DEFAULT_MAX_KR_ROWS
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"OKR_MAX_KR_ROWS must be a positive whole number, got {raw!r}")
-    return int(raw)
+DEFAULT_MAX_KR_ROWS = 20_000  # OKR_MAX_KR_ROWS (addin.config.max_kr_rows)
 
 
 def check_row_cap(read: ReadResult, limit: int) -> None:

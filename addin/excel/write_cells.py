@@ -14,9 +14,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from addin.excel.write_text import EXCEL_MAX_CELL_CHARS, clean_text, column_letters, number_text, xml_escape_text
+from addin.excel.write_text import EXCEL_MAX_CELL_CHARS, column_letters, number_text, text_for_xlsx, xml_escape_text
 
-# What clean_text would change (characters XML cannot carry, Excel's _xHHHH_ escape).
+# What text_for_xlsx would change (characters XML cannot carry, Excel's _xHHHH_ escape).
 # The row's texts are joined by a TAB, which neither part of the pattern matches.
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
@@ -119,7 +119,7 @@ class CellMaker:
     def _texts(self, texts: list[str], text_at: list[int], out: list[tuple[int, str, str]]) -> None:
         joined = "\t".join(texts)
         if len(joined) * 2 > EXCEL_MAX_CELL_CHARS or _NEEDS_WORK.search(joined) is not None:
-            texts = [clean_text(text) for text in texts]
+            texts = [text_for_xlsx(text) for text in texts]
             joined = "\t".join(texts)
         escape = _NEEDS_ESCAPE.search(joined) is not None
         plain, spaced, close = self._text_open, self._text_open_space, self._text_close

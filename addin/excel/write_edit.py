@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from addin.excel.write_text import clean_text, excel_serial, number_text
+from addin.excel.write_text import excel_serial, number_text, text_for_xlsx
 
 # A reference into another workbook: "[1]Sheet!A1", "'[2]My sheet'!B3", "[1]!Name";
 # not a structured reference such as Table1[2024], which follows a name character.
@@ -84,7 +84,7 @@ def encode(write: CellValue, date1904: bool) -> tuple[str, str]:
         return "empty", ""
     if kind == "text" or (kind == "auto" and isinstance(value, str)):
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return "text", clean_text(text)
+        return "text", text_for_xlsx(text)
     if isinstance(value, bool):
         return "bool", "1" if value else "0"
     if kind == "date" or (kind == "auto" and isinstance(value, dt.date)):
@@ -94,7 +94,7 @@ def encode(write: CellValue, date1904: bool) -> tuple[str, str]:
             value = float(value.strip())
         if isinstance(value, int | float | Decimal):
             return ("percent" if kind == "percent" else "number"), number_text(value)
-        return "text", clean_text(str(value))
+        return "text", text_for_xlsx(str(value))
     raise ValueError(f"unknown cell kind {kind!r}")
 
 

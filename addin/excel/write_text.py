@@ -39,7 +39,7 @@ _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 
 
-def clean_text(text: str) -> str:
+def text_for_xlsx(text: str) -> str:
     """Text as it will be stored in a cell, per the module's text rule."""
     if len(text) * 2 <= EXCEL_MAX_CELL_CHARS and _NEEDS_WORK.search(text) is None:
         return text  # the common case: nothing to remove, cut or escape

@@ -14,22 +14,21 @@ OKR_JOBS_VISIBILITY_TIMEOUT (seconds, 3600: longer than the longest job), OKR_RE
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
 
+from addin.config import celery_settings
 from addin.jobs import work
 
 
 def make_celery(env: Mapping[str, str] | None = None) -> Celery:
-    """A Celery app configured from the environment."""
-    env = os.environ if env is None else env
-    queue = env.get("OKR_JOBS_QUEUE", "okr")
-    visibility = int(env.get("OKR_JOBS_VISIBILITY_TIMEOUT", "3600"))
-    app = Celery("okr", broker=env.get("OKR_BROKER_URL") or "redis://127.0.0.1:6379/0")
+    """A Celery app configured from the environment (``env``: these variables instead)."""
+    settings = celery_settings(env)
+    queue, visibility = settings.queue, settings.visibility_timeout
+    app = Celery("okr", broker=settings.broker_url)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -57,11 +56,11 @@ def make_celery(env: Mapping[str, str] | None = None) -> Celery:
         beat_schedule={
             "refresh-invites": {
                 "task": "okr.refresh_all",
-                "schedule": 60.0 * float(env.get("OKR_REFRESH_MINUTES", "15")),
+                "schedule": 60.0 * settings.periods.refresh_minutes,
             },
             "attach-retro-packs": {
                 "task": "okr.attach_all",
-                "schedule": 60.0 * float(env.get("OKR_ATTACH_MINUTES", "60")),
+                "schedule": 60.0 * settings.periods.attach_minutes,
             },
         },
     )

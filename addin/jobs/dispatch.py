@@ -6,8 +6,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from addin.config import broker_url
 from addin.jobs.changes import changed_teams
-from addin.jobs.registry import JOBS, broker_url
+from addin.jobs.registry import JOBS
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import queue
 import threading
 import time
@@ -42,7 +41,7 @@ def run_soon(job: str, kwargs: dict[str, Any]) -> None:
 
 def start_in_worker() -> None:
     """Start the job thread and the periodic scheduler (no-op with a broker: Celery has them)."""
-    from addin.jobs.registry import broker_url
+    from addin.config import broker_url
 
     if broker_url() or _threads:
         return
@@ -81,10 +80,11 @@ def _consume() -> None:
 
 
 def _periodic() -> None:
+    from addin.config import job_periods
     from addin.jobs import work
 
-    refresh = 60.0 * float(os.environ.get("OKR_REFRESH_MINUTES", "15"))
-    attach = 60.0 * float(os.environ.get("OKR_ATTACH_MINUTES", "60"))
+    periods = job_periods()
+    refresh, attach = 60.0 * periods.refresh_minutes, 60.0 * periods.attach_minutes
     lock_path = Path(work.config().instance_path) / "jobs.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+b") as handle:

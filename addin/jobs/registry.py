@@ -1,8 +1,7 @@
-"""The jobs by name, and whether a broker carries them (the dispatcher and the in-process runner share these)."""
+"""The jobs by name (the dispatcher, the in-process runner and the Celery tasks share them)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,3 @@ JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "refresh_invites": work.refresh_invites,
     "attach_retros": work.attach_retros,
 }
-
-
-def broker_url() -> str | None:
-    return (os.environ.get("OKR_BROKER_URL") or "").strip() or None

@@ -9,11 +9,10 @@ finds the work done.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from addin.config import Config, cadence_settings, clock, load_dotenv
+from addin.config import Config, cadence_settings, clock, load_dotenv, public_url
 from addin.store.sync_slots import tenant_slot
 
 if TYPE_CHECKING:  # the jobs import these when they run
@@ -111,7 +110,7 @@ def attach_retros(tenant: str, within_days: int = 7) -> dict[str, Any]:
     from addin.outlook.retro_attach import attach_retro_packs, pack_link
 
     cfg = config()
-    public = os.environ.get("OKR_PUBLIC_URL", "").strip()
+    public = public_url()
     with tenant_slot(database(cfg), tenant, "attach-retros") as held:
         if not held:  # another run is attaching this tenant's packs: two would upload each pack twice
             return {"tenant": tenant, "skipped": "another run is attaching this tenant's retro packs"}

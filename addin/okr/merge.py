@@ -1,5 +1,8 @@
 """Three-way merge of a workbook's key results with the stored ones.
 
+Over 500 lines: one algorithm, with the identity rules and the problems it reports, kept whole
+so its cases read in order.
+
 ``plan_sync`` compares, field by field, what the workbook says now, what the store
 holds now, and what this workbook said at its last sync (the *base*):
 

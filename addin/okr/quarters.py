@@ -56,12 +56,6 @@ class Quarter:
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
-    def elapsed_fraction(self, day: dt.date) -> float:
-        """Share of the quarter gone by the end of ``day``, clamped to 0..1."""
-        total = (self.end - self.start).days + 1
-        gone = (day - self.start).days + 1
-        return min(1.0, max(0.0, gone / total))
-
     def __str__(self) -> str:
         return self.label
 

@@ -1,5 +1,8 @@
 """Rules for reading one cell value into a domain value; pure functions, no Excel.
 
+Over 500 lines: every cell-value rule, documented together below and used by the readers as one
+vocabulary (``values.parse_*``).
+
 Each ``parse_*`` function takes what a spreadsheet cell held (str, int, float, bool,
 date, datetime, time or None) and returns the domain value, ``None`` for an empty
 cell, or raises :class:`ValueProblem` with a message a manager understands.
@@ -46,7 +49,7 @@ Dates (:func:`parse_date`)
     "write 2025-04-03". "Q3 2025" / "2025-Q3" is the last day of that (fiscal) quarter.
     Impossible dates (2025-02-30) and dates before March 1900 are rejected.
 
-Text (:func:`clean_text`)
+Text (:func:`text_from_cell`)
     Normalised to Unicode NFC (so "é" typed two ways compares equal); C0 control
     characters other than tab and newline, C1 controls, lone surrogates and the
     non-characters U+FFFE/U+FFFF are removed and reported as a warning; RTL text, emoji
@@ -562,22 +565,22 @@ _STRIP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uff
 
 
 @dataclass(frozen=True, slots=True)
-class CleanText:
+class CellText:
     text: str
     removed: int = 0  # how many invisible control characters were taken out
 
 
-def clean_text(value: object, *, field: str = "") -> CleanText:
+def text_from_cell(value: object, *, field: str = "") -> CellText:
     """Text of a cell: NFC, controls removed, trimmed, within the field's length limit."""
     if value is None:
-        return CleanText("")
+        return CellText("")
     limit = TEXT_LIMITS.get(field, DEFAULT_TEXT_LIMIT)
     if type(value) is str and value.isascii() and value.isprintable():
         # the common case: nothing to remove or normalise
         text = value.strip()
         if len(text) > limit:
             raise ValueProblem(f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it.")
-        return CleanText(text)
+        return CellText(text)
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -591,7 +594,7 @@ def clean_text(value: object, *, field: str = "") -> CleanText:
     text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
         raise ValueProblem(f"This text is {len(text):,} characters long; the limit here is {limit:,}. Shorten it.")
-    return CleanText(text, removed)
+    return CellText(text, removed)
 
 
 def parse_ref(value: object) -> str | None:

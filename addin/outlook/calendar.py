@@ -100,13 +100,3 @@ class Calendar(Protocol):
     ) -> list[Failure]:
         """Cancel these meetings (their team is gone); ``record`` each as cancelled."""
         ...
-
-
-class PreReadCalendar(Calendar, Protocol):
-    """A calendar that can also e-mail the status as a pre-read (Graph's sendMail)."""
-
-    def preread(
-        self, tenant: str, changes: Sequence[MeetingChange], *, now: dt.datetime, record: Record
-    ) -> list[Failure]:
-        """E-mail each change's ``body`` to its attendees; ``record`` each as sent."""
-        ...

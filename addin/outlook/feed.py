@@ -42,9 +42,9 @@ from addin.errors import NotFound
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.outlook.ics import PRODID, rrule_of
-from addin.outlook.invite import clean_text
+from addin.outlook.invite import text_for_invite
 from addin.outlook.plan import KINDS, CadenceSettings, PlannedMeeting, localize, meeting_key, plan_cadence
-from addin.outlook.schedule import planned_from_record
+from addin.outlook.snapshots import planned_from_record
 from addin.store.meetings import CANCELLED, MeetingRecord, list_meetings
 
 FEED_UID_DOMAIN = "feed.okr-cadence"
@@ -198,7 +198,7 @@ def _event(m: PlannedMeeting, seq: int, stamp: dt.datetime, team: str) -> icalen
 
 def _one_line(text: str) -> str:
     """User text for a one-line field: controls and bidi overrides gone, whitespace collapsed."""
-    return " ".join(clean_text(text).split())
+    return " ".join(text_for_invite(text).split())
 
 
 def _zone_name(name: str) -> str:

@@ -25,7 +25,7 @@ import icalendar
 
 from addin.files import write_atomically
 from addin.outlook.calendar import DOCX_TYPE, Failure, MeetingChange, OccurrenceBody, Record, RetroPack
-from addin.outlook.invite import clean_text
+from addin.outlook.invite import text_for_invite
 from addin.outlook.plan import PlannedMeeting, localize
 from addin.store.meetings import CANCELLED, WRITTEN, MeetingRecord
 
@@ -105,7 +105,7 @@ def _event(
         ev.add("recurrence-id", start)
     ev.add("dtstart", start)
     ev.add("dtend", start + m.duration)
-    ev.add("summary", clean_text(m.subject))
+    ev.add("summary", text_for_invite(m.subject))
     if recurrence_id is None and m.recurrence is not None:
         ev.add("rrule", rrule_of(m))
         if m.skip_dates:  # holidays, and check-ins a review replaces (RFC 5545 3.8.5.1)
@@ -125,7 +125,7 @@ def _event(
     if m.categories:
         ev.add("categories", list(m.categories))
     html_body, text_body = (body.html, body.text) if body else (m.body_html, _text_of(m))
-    ev.add("description", clean_text(text_body))
+    ev.add("description", text_for_invite(text_body))
     # vText: escaped like DESCRIPTION (a raw newline would let user text start a new property)
     ev.add("x-alt-desc", icalendar.vText(html_body), parameters={"FMTTYPE": "text/html"})
     ev.add("x-okr-meeting-key", m.key)
@@ -280,14 +280,14 @@ class IcsCalendar:
                 keys = {r.key: r for r in group}
                 for event in list(cal.subcomponents):
                     key = str(event.get("X-OKR-MEETING-KEY", ""))
-                    if event.name != "VEVENT" or key not in keys:
+                    if not isinstance(event, icalendar.Event) or key not in keys:
                         continue
                     if "RECURRENCE-ID" in event:
                         cal.subcomponents.remove(event)
                         continue
                     event["STATUS"] = icalendar.vText("CANCELLED")
                     event.pop("DESCRIPTION", None)
-                    event.add("description", clean_text(comment))
+                    event.add("description", text_for_invite(comment))
                     _stamp(event, keys[key].sequence + 1, now)
                 events = [e for e in cal.walk("VEVENT")]
                 if events and all(str(e.get("STATUS", "")) == "CANCELLED" for e in events):
@@ -328,7 +328,11 @@ def _read(path: Path) -> icalendar.Calendar | None:
 def _master(cal: icalendar.Calendar, key: str) -> icalendar.Event | None:
     """The meeting's main VEVENT (not an occurrence override)."""
     for event in cal.walk("VEVENT"):
-        if str(event.get("X-OKR-MEETING-KEY", "")) == key and "RECURRENCE-ID" not in event:
+        if (
+            isinstance(event, icalendar.Event)  # what icalendar parses a VEVENT into
+            and str(event.get("X-OKR-MEETING-KEY", "")) == key
+            and "RECURRENCE-ID" not in event
+        ):
             return event
     return None
 

@@ -251,24 +251,24 @@ def render_text(
     title: str | None = None,
 ) -> str:
     """The plain-text body (DESCRIPTION in .ics, text previews)."""
-    lines = [clean_text(title or f"{team}: key results"), f"Status as of {as_of.isoformat()}", ""]
+    lines = [text_for_invite(title or f"{team}: key results"), f"Status as of {as_of.isoformat()}", ""]
     for r in rows:
         label = STATUS_LABELS.get(r.status, str(r.status))
-        head = f"- {clean_text(r.title)}" + (f" [{r.kr_id}]" if r.kr_id else "")
+        head = f"- {text_for_invite(r.title)}" + (f" [{r.kr_id}]" if r.kr_id else "")
         lines.append(head)
         lines.append(
-            f"  owner {clean_text(r.owner or '-')}; progress {_pct(r.progress)}; {label}; "
+            f"  owner {text_for_invite(r.owner or '-')}; progress {_pct(r.progress)}; {label}; "
             f"confidence {_pct(r.confidence)}; change {_change(r.change, r.unit)}"
         )
         if r.last_note.strip():
-            lines.append("  note: " + " ".join(clean_text(r.last_note).split()))
+            lines.append("  note: " + " ".join(text_for_invite(r.last_note).split()))
     if not rows:
         lines.append("This team has no key results yet.")
     if findings:
         lines += ["", "To discuss:"]
         for f in findings:
             where = f.location.key_result or f.location.objective or ""
-            lines.append(f"- {clean_text(where) + ': ' if where else ''}{clean_text(f.message)}")
+            lines.append(f"- {text_for_invite(where) + ': ' if where else ''}{text_for_invite(f.message)}")
     link = safe_link(workbook_url)
     if link:
         lines += ["", f"Workbook: {link}"]
@@ -288,9 +288,10 @@ def safe_link(url: str | None) -> str | None:
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def clean_text(text: str) -> str:
-    """User text made safe for every sink: no C0/C1 controls (tab, newline kept), no lone
-    surrogates or non-characters, which would break XML, JSON-to-Graph and .ics alike."""
+def text_for_invite(text: str) -> str:
+    """User text made safe for a meeting invite (its HTML and plain-text body, Graph's JSON and
+    .ics alike): no C0/C1 controls (tab, newline kept), no bidi overrides, no lone surrogates or
+    non-characters."""
     out = []
     for ch in str(text):
         code = ord(ch)
@@ -308,11 +309,11 @@ def clean_text(text: str) -> str:
 
 
 def _esc(text: str) -> str:
-    return html.escape(clean_text(text), quote=True)
+    return html.escape(text_for_invite(text), quote=True)
 
 
 def _multiline(text: str) -> str:
-    return "<br>".join(_esc(line) for line in clean_text(text).strip().split("\n")) or "—"
+    return "<br>".join(_esc(line) for line in text_for_invite(text).strip().split("\n")) or "—"
 
 
 def _pct(value: float | None) -> str:
@@ -325,7 +326,7 @@ def _change(change: float | None, unit: str) -> str:
     if change == 0:
         return "no change"
     number = f"{change:+,.2f}".rstrip("0").rstrip(".")
-    return f"{number} {clean_text(unit)}".strip()
+    return f"{number} {text_for_invite(unit)}".strip()
 
 
 def _bar(progress: float | None, colour: str) -> str:

@@ -2,32 +2,17 @@
 lead or an admin, never by a workbook cell alone), and with Graph configured the organiser and
 attendees are checked to be users of the tenant before anything is written.
 
-OKR_ALLOW_EXTERNAL_ATTENDEES=true keeps attendees outside the tenant in the invitations;
-by default they are left out (and the schedule report says so).
+``CadenceSettings.allow_external_attendees`` (OKR_ALLOW_EXTERNAL_ATTENDEES=true) keeps attendees
+outside the tenant in the invitations; by default they are left out (and the schedule report says so).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from addin.errors import InputError
 from addin.okr.authority import vet_meeting_people
 from addin.outlook.plan import CadencePlan, Skipped
-
-
-def allow_external_attendees(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    raw = (env.get("OKR_ALLOW_EXTERNAL_ATTENDEES") or "false").strip().lower()
-    if raw not in ("true", "false", "1", "0", "yes", "no"):
-        raise InputError(
-            "OKR_ALLOW_EXTERNAL_ATTENDEES must be true or false.",
-            code="bad_setting",
-            field="OKR_ALLOW_EXTERNAL_ATTENDEES",
-        )
-    return raw in ("true", "1", "yes")
 
 
 def with_people_check(calendar: Any) -> Any:
@@ -37,19 +22,18 @@ def with_people_check(calendar: Any) -> Any:
     return calendar
 
 
-def vet_plan(plan: CadencePlan, calendar: Any, tenant: str, env: Mapping[str, str] | None = None) -> CadencePlan:
+def vet_plan(plan: CadencePlan, calendar: Any, tenant: str, *, allow_external: bool = False) -> CadencePlan:
     """The plan without meetings whose organiser is not a tenant user, and without outside
     attendees unless allowed; each is reported as skipped. Only with a checked Graph calendar."""
     if getattr(calendar, "name", "") != "graph" or not getattr(calendar, "check_people", False):
         return plan
     if not plan.meetings:
         return plan
-    allow = allow_external_attendees(env)
     people = {m.organizer for m in plan.meetings} | {a for m in plan.meetings for a in m.attendees}
     users = calendar.tenant_users(tenant, people)  # the Graph adapter asks the tenant's directory
     meetings, skipped = [], list(plan.skipped)
     for m in plan.meetings:
-        vetted = vet_meeting_people(m.organizer, m.attendees, users, allow_external=allow)
+        vetted = vet_meeting_people(m.organizer, m.attendees, users, allow_external=allow_external)
         if not vetted.organiser_ok:
             skipped.append(
                 Skipped(

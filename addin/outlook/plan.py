@@ -25,14 +25,14 @@ import calendar as _calendar
 import datetime as dt
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from addin.errors import InputError
-from addin.okr import quarters
 from addin.okr.model import OkrSet, Team
+from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 
 CHECKIN = "checkin"
@@ -102,23 +102,6 @@ class PlannedMeeting:
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    def changes_from(self, other: PlannedMeeting) -> list[str]:
-        """Names of the fields that differ from ``other`` (what a re-run changes)."""
-        names = (
-            "subject",
-            "organizer",
-            "attendees",
-            "start",
-            "duration",
-            "timezone",
-            "recurrence",
-            "body_html",
-            "online_meeting",
-            "categories",
-            "skip_dates",
-        )
-        return [n for n in names if getattr(self, n) != getattr(other, n)]
-
 
 @dataclass(frozen=True, slots=True)
 class CadenceSettings:
@@ -135,6 +118,8 @@ class CadenceSettings:
     # refresh-invites' window), "mail" (a pre-read e-mail, no event edit) or "off"
     invite_status: str = "occurrence"
     holidays: tuple[dt.date, ...] = ()  # added to the Settings sheet's holidays
+    # keep attendees outside the tenant in Graph invitations (else left out, and reported)
+    allow_external_attendees: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,15 +143,6 @@ def meeting_key(tenant: str, team: str, quarter: str, kind: str) -> str:
     return f"okr-{kind}-{digest.hexdigest()[:24]}"
 
 
-def resolve_quarter(okrs: OkrSet, quarter: str | Quarter | None, now: dt.datetime) -> Quarter:
-    """The quarter to plan: given, else the Settings quarter, else the one containing now."""
-    if isinstance(quarter, Quarter):
-        return quarter
-    return quarters.resolve_quarter(
-        quarter or okrs.settings.quarter, today=now.date(), fy_start_month=okrs.settings.fiscal_year_start_month
-    )
-
-
 def plan_cadence(
     okrs: OkrSet,
     *,
@@ -177,13 +153,14 @@ def plan_cadence(
     settings: CadenceSettings = CadenceSettings(),
     keep_start: Mapping[str, dt.date] | None = None,
 ) -> CadencePlan:
-    """Plan the check-in, review and retro meetings of every team (or one) for a quarter.
+    """Plan the check-in, review and retro meetings of every team (or one) for a quarter
+    (``quarter``: a Quarter or a label; None: today's, as every view picks it).
 
     A new series starts at the first slot on or after ``now`` (or the quarter start);
     ``keep_start`` maps meeting keys already in a calendar to the first day they were
     given, so a re-run later in the quarter does not move an existing series.
     """
-    q = resolve_quarter(okrs, quarter, now)
+    q = view_quarter(quarter, okrs.settings, now.date())
     keep_start = keep_start or {}
     teams = okrs.teams
     if team is not None:
@@ -324,9 +301,10 @@ def _plan_one(
         if review is not None:  # the review replaces that day's check-in
             skip.update(s.date() for s in occurrences(review))
     elif kind == REVIEW:
-        first = _first_relative(floor, last, settings.review_weekday, settings.review_index)
-        if first is None:
+        first_review = _first_relative(floor, last, settings.review_weekday, settings.review_index)
+        if first_review is None:
             return None
+        first = first_review
         rec = Recurrence(
             "relativeMonthly", (WEEKDAYS[settings.review_weekday],), first, last, index=settings.review_index
         )
@@ -484,9 +462,9 @@ def _first_relative(floor: dt.date, last: dt.date, weekday: int, index: str) -> 
     return None
 
 
-def _unique(items: Sequence[str] | object) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         if item and item.casefold() not in seen:
             seen[item.casefold()] = item
     return tuple(seen.values())
@@ -503,7 +481,6 @@ __all__ = [
     "CadencePlan",
     "Skipped",
     "meeting_key",
-    "resolve_quarter",
     "plan_cadence",
     "occurrences",
     "next_occurrence",

@@ -27,12 +27,16 @@ from addin.okr.quarters import parse_quarter
 from addin.outlook.calendar import Calendar, Failure, RetroPack
 from addin.outlook.plan import RETRO
 from addin.reports.naming import pack_name
-from addin.store.meetings import CREATED, WRITTEN, MeetingRecord, list_meetings
+from addin.store.meetings import CREATED, WRITTEN, MeetingRecord, list_meetings, recorder
 
 ATTACHED = "attached"
 REPLACED = "replaced"
 UNCHANGED = "unchanged"
 FAILED = "failed"
+
+# what this job writes onto a stored meeting (and the .ics sequence): a refresh running beside
+# it keeps the status body it recorded
+ATTACH_FIELDS = ("attachment",)
 
 # RetroInput -> .docx bytes; injectable so tests (and a task queue) choose how packs are made
 Build = Callable[[Any], bytes]
@@ -141,7 +145,7 @@ def attach_retro_packs(
         for rec, data, digest in todo
     ]
     del todo  # the inputs are large; the packs are what is left to send
-    failures = calendar.attach(tenant, packs, now=now, record=_recorder(db, tenant, now)) if packs else []
+    failures = calendar.attach(tenant, packs, now=now, record=recorder(db, tenant, now, ATTACH_FIELDS)) if packs else []
     report.failures = failures
     failed = {f.key: f for f in failures}
     with db.read() as s:
@@ -244,11 +248,3 @@ def _canonical(value: Any) -> Any:
         names = getattr(value, "__slots__", None) or vars(value)
         return {n: _canonical(getattr(value, n, None)) for n in names}
     return repr(value)
-
-
-def _recorder(db: Any, tenant: str, now: dt.datetime) -> Callable[[Sequence[MeetingRecord]], None]:
-    """Store the pack on each meeting (and the .ics sequence), onto the row as stored now: a
-    refresh running beside this job keeps the status body it recorded."""
-    from addin.outlook.schedule import _recorder as merging
-
-    return merging(db, tenant, now, ("attachment",))

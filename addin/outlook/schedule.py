@@ -6,19 +6,20 @@ what changed; running it again changes nothing. ``refresh_invites`` puts the cur
 status on each meeting's next occurrence (within a window, for Graph; every series' next
 occurrence, for .ics files).
 
-The calendar is ``IcsCalendar`` (embedded default) or ``addin.graph.GraphCalendar``; the
+What the calendar must do is worked out in ``changes.py`` (from ``snapshots.py``: the meetings
+as last sent); what a run reports is in ``outcomes.py``.
+
+The calendar is ``IcsCalendar (embedded default) or ``addin.graph.GraphCalendar``; the
 edges pick one (``addin.calendars.default_calendar``) and hand it down.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,180 +29,52 @@ from addin.okr.model import OkrSet
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter, parse_quarter
 from addin.outlook.calendar import (
-    CREATE,
     UNCHANGED,
     UPDATE,
     Calendar,
-    Failure,
     MeetingChange,
     OccurrenceBody,
 )
+from addin.outlook.changes import (
+    _change,
+    _ended_series,
+    _history_cuts,
+    _kept_starts,
+    _orphaned,
+    _split,
+)
 from addin.outlook.invite import build_invite
 from addin.outlook.mailbox_check import vet_plan
+from addin.outlook.outcomes import (
+    CANCEL,
+    MeetingOutcome,
+    RefreshedOccurrence,
+    RefreshReport,
+    ScheduleReport,
+)
 from addin.outlook.plan import (
     CadenceSettings,
     PlannedMeeting,
-    Recurrence,
-    Skipped,
     next_occurrence,
-    occurrences,
     plan_cadence,
 )
+from addin.outlook.snapshots import (
+    _listed,
+    _snapshot_recurrence,
+    _snapshot_start,
+)
 from addin.store.meetings import (
-    CANCELLED,
     CREATED,
-    FAILED,
-    PENDING,
     WRITTEN,
     MeetingRecord,
     list_meetings,
-    upsert_meeting,
+    recorder,
 )
 
 LOCAL_TENANT = "local"
-CANCEL = "cancelled"  # a MeetingOutcome action: the team is gone, so is its meeting
+
+
 GONE_COMMENT = "This team is no longer in the OKR workbook, so its OKR meetings are cancelled."
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingOutcome:
-    """What ``schedule`` did (or, with --dry-run, would do) with one meeting."""
-
-    key: str
-    team: str
-    kind: str
-    subject: str
-    start: dt.datetime
-    recurrence: str  # "weekly on tuesday until 2026-12-31", "once"
-    attendees: tuple[str, ...]
-    action: str  # create | update | unchanged | failed | cancelled
-    changes: tuple[str, ...] = ()
-    message: str = ""
-
-
-@dataclass(slots=True)
-class ScheduleReport:
-    quarter: str
-    calendar: str
-    dry_run: bool
-    meetings: list[MeetingOutcome] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-
-    def _with(self, action: str) -> list[MeetingOutcome]:
-        return [m for m in self.meetings if m.action == action]
-
-    @property
-    def created(self) -> list[MeetingOutcome]:
-        return self._with(CREATE)
-
-    @property
-    def updated(self) -> list[MeetingOutcome]:
-        return self._with(UPDATE)
-
-    @property
-    def unchanged(self) -> list[MeetingOutcome]:
-        return self._with(UNCHANGED)
-
-    @property
-    def cancelled(self) -> list[MeetingOutcome]:
-        """Meetings of teams no longer in the store (cancelled, or to be, with --dry-run)."""
-        return self._with(CANCEL)
-
-    @property
-    def warnings(self) -> list[Failure]:
-        """Meetings made as planned with something the lead must know (no Teams link)."""
-        return [f for f in self.failures if f.warning]
-
-    @property
-    def ok(self) -> bool:
-        """True when every planned meeting is in the calendar as planned."""
-        return not [f for f in self.failures if not f.warning]
-
-    def rows(self) -> list[list[str]]:
-        """The --dry-run / summary table: one row per meeting."""
-        head = ["team", "meeting", "first", "repeats", "attendees", "action", "changes"]
-        return [head] + [
-            [
-                m.team,
-                m.kind,
-                m.start.strftime("%Y-%m-%d %H:%M %Z"),
-                m.recurrence,
-                str(len(m.attendees)),
-                m.action,
-                ", ".join(m.changes) or m.message,
-            ]
-            for m in self.meetings
-        ]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "quarter": self.quarter,
-            "calendar": self.calendar,
-            "dry_run": self.dry_run,
-            "meetings": [
-                {
-                    "key": m.key,
-                    "team": m.team,
-                    "kind": m.kind,
-                    "subject": m.subject,
-                    "start": m.start.isoformat(),
-                    "recurrence": m.recurrence,
-                    "attendees": list(m.attendees),
-                    "action": m.action,
-                    "changes": list(m.changes),
-                    "message": m.message,
-                }
-                for m in self.meetings
-            ],
-            "skipped": [{"team": s.team, "reason": s.reason} for s in self.skipped],
-            "failures": [
-                {
-                    "key": f.key,
-                    "team": f.team,
-                    "kind": f.kind,
-                    "message": f.message,
-                    "transient": f.transient,
-                    "warning": f.warning,
-                }
-                for f in self.failures
-            ],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshedOccurrence:
-    key: str
-    team: str
-    kind: str
-    start: dt.datetime
-
-
-@dataclass(slots=True)
-class RefreshReport:
-    calendar: str
-    mode: str = "occurrence"  # OKR_INVITE_STATUS: occurrence | mail | off
-    updated: list[RefreshedOccurrence] = field(default_factory=list)
-    unchanged: int = 0
-    failures: list[Failure] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "calendar": self.calendar,
-            "mode": self.mode,
-            "unchanged": self.unchanged,
-            "updated": [
-                {"key": u.key, "team": u.team, "kind": u.kind, "start": u.start.isoformat()} for u in self.updated
-            ],
-            "failures": [
-                {"key": f.key, "team": f.team, "kind": f.kind, "message": f.message, "transient": f.transient}
-                for f in self.failures
-            ],
-        }
 
 
 def schedule(
@@ -233,7 +106,8 @@ def schedule(
         plan = plan_cadence(
             okrs, tenant=tenant, now=now, quarter=quarter, team=team, settings=settings, keep_start=kept
         )
-    plan = vet_plan(plan, calendar, tenant)  # organisers and attendees must be tenant users (Graph)
+    # organisers and attendees must be tenant users (Graph)
+    plan = vet_plan(plan, calendar, tenant, allow_external=settings.allow_external_attendees)
     bodies = (
         _bodies(okrs, plan.meetings, plan.quarter, now, records, workbook_url=settings.workbook_url)
         if calendar.name == "ics"
@@ -249,10 +123,10 @@ def schedule(
     report = ScheduleReport(plan.quarter.label, calendar.name, dry_run, skipped=list(plan.skipped))
     gone = _orphaned(records.values(), okrs, team, now)
     if not dry_run:
-        report.failures = calendar.apply(tenant, changes, now=now, record=_recorder(db, tenant, now))
+        report.failures = calendar.apply(tenant, changes, now=now, record=recorder(db, tenant, now))
         if gone:
             report.failures += calendar.cancel(
-                tenant, gone, now=now, record=_recorder(db, tenant, now), comment=GONE_COMMENT
+                tenant, gone, now=now, record=recorder(db, tenant, now), comment=GONE_COMMENT
             )
     failed = {f.key: f for f in report.failures if not f.warning}
     for rec in gone:
@@ -266,7 +140,7 @@ def schedule(
                 str(snap.get("subject") or ""),
                 start,
                 _snapshot_recurrence(snap),
-                tuple(str(a) for a in snap.get("attendees") or ()),  # type: ignore[union-attr]
+                _listed(snap.get("attendees") or ()),
                 "failed" if rec.key in failed else CANCEL,
                 (),
                 failed[rec.key].message if rec.key in failed else "the team is no longer in the store",
@@ -373,8 +247,10 @@ def refresh_invites(
                 report.unchanged += 1
         # series ended by a mid-quarter change stay in the team's .ics file as they are
         changes += _ended_series(records, plan, {}, calendar.name)
+    # a calendar that can e-mail the status as a pre-read (Graph's sendMail) has
+    # preread(tenant, changes, *, now, record) -> failures, called like refresh
     preread = getattr(calendar, "preread", None)
-    record = _recorder(db, tenant, now, REFRESH_FIELDS)
+    record = recorder(db, tenant, now, REFRESH_FIELDS)
     if mode == "mail" and preread is not None:
         report.failures = preread(tenant, changes, now=now, record=record)
     else:
@@ -440,275 +316,6 @@ def describe_recurrence(m: PlannedMeeting) -> str:
     return f"monthly on the {rec.index} {days} until {rec.range_end}"
 
 
-# -- internals -------------------------------------------------------------------------
-
-
-def _orphaned(records: Any, okrs: OkrSet, team: str | None, now: dt.datetime) -> list[MeetingRecord]:
-    """Stored meetings of teams no longer in the store that still have meetings to come."""
-    present = {t.name.casefold() for t in okrs.teams}
-    out = []
-    for rec in records:
-        if rec.team.casefold() in present or rec.state == CANCELLED:
-            continue
-        if team is not None and rec.team.casefold() != team.casefold():
-            continue
-        last = _snapshot_last_day(rec.snapshot or {})
-        if last is None or last >= now.date() - dt.timedelta(days=1):  # zones: a day's slack
-            out.append(rec)
-    return out
-
-
-def _snapshot_start(snap: Mapping[str, Any]) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(snap["start"]))
-    except (KeyError, ValueError):
-        return None
-
-
-def _snapshot_last_day(snap: Mapping[str, Any]) -> dt.date | None:
-    """The last day a stored meeting happens (its series' end date, or its one day)."""
-    rec = snap.get("recurrence")
-    try:
-        if isinstance(rec, dict):
-            return dt.date.fromisoformat(str(rec["end"]))
-    except (KeyError, ValueError):
-        return None
-    start = _snapshot_start(snap)
-    return start.date() if start else None
-
-
-def _snapshot_recurrence(snap: Mapping[str, Any]) -> str:
-    rec = snap.get("recurrence")
-    if not isinstance(rec, dict):
-        return "once"
-    return f"{rec.get('pattern')} on {', '.join(rec.get('days') or [])} until {rec.get('end')}"
-
-
-def _kept_starts(records: Mapping[str, MeetingRecord]) -> dict[str, dt.date]:
-    return {k: r.series_start for k, r in records.items() if r.series_start is not None}
-
-
-def _history_cuts(
-    meetings: Sequence[PlannedMeeting], records: Mapping[str, MeetingRecord], now: dt.datetime
-) -> dict[str, dt.date]:
-    """Series whose weekday, time, zone, organiser or attendees changed after they began, each
-    with the last day the old series keeps (its last occurrence before now): history is not
-    rewritten. Before a series began, a change is an update of it (attendees-only when only
-    attendees changed)."""
-    out: dict[str, dt.date] = {}
-    for m in meetings:
-        rec = records.get(m.key)
-        if m.recurrence is None or rec is None or rec.state not in (CREATED, WRITTEN):
-            continue
-        old = planned_from_record(rec)
-        if old is None or old.recurrence is None:
-            continue
-        o, n = old.recurrence, m.recurrence
-        moved = (
-            old.start.timetz().replace(tzinfo=None) != m.start.timetz().replace(tzinfo=None)
-            or old.duration != m.duration
-            or old.timezone != m.timezone
-            or old.organizer.casefold() != m.organizer.casefold()
-            # who was there is history too: past occurrences keep their attendees
-            or {a.casefold() for a in old.attendees} != {a.casefold() for a in m.attendees}
-            or (o.pattern, o.days_of_week, o.index, o.interval) != (n.pattern, n.days_of_week, n.index, n.interval)
-        )
-        if not moved:
-            continue
-        past = [s.date() for s in occurrences(old) if s < now]
-        if past:
-            out[m.key] = past[-1]
-    return out
-
-
-def _split(m: PlannedMeeting, rec: MeetingRecord, cut: dt.date, body: OccurrenceBody | None) -> list[MeetingChange]:
-    """The old series ends on ``cut`` (kept under a key of its own, in its organiser's
-    mailbox); the planned one is created afresh (in the new lead's mailbox if it changed)."""
-    old = planned_from_record(rec)
-    assert old is not None and old.recurrence is not None
-    ended_key = f"{m.key}-until-{cut:%Y%m%d}"
-    ended = dataclasses.replace(
-        old,
-        key=ended_key,
-        recurrence=dataclasses.replace(old.recurrence, range_end=cut),
-        skip_dates=tuple(d for d in old.skip_dates if d <= cut),
-    )
-    snap = {**_snapshot(ended), "ended": True}
-    ended_rec = rec.but(key=ended_key, fingerprint=ended.fingerprint(), snapshot=snap, sequence=rec.sequence + 1)
-    first_day = m.recurrence.range_start if m.recurrence else m.start.date()
-    fresh = MeetingRecord(
-        key=m.key,
-        team=m.team,
-        kind=m.kind,
-        quarter=m.quarter,
-        organizer=m.organizer,
-        state=PENDING,
-        fingerprint=m.fingerprint(),
-        series_start=first_day,
-        snapshot=_snapshot(m),
-        sequence=rec.sequence + 1,
-    )
-    return [MeetingChange(ended, UPDATE, ended_rec, ("recurrence",)), MeetingChange(m, CREATE, fresh, body=body)]
-
-
-def _ended_series(
-    records: Mapping[str, MeetingRecord], plan: Any, cuts: Mapping[str, dt.date], calendar: str
-) -> list[MeetingChange]:
-    """Series ended by an earlier change, kept as they are (an .ics file is written whole)."""
-    if calendar != "ics":
-        return []
-    teams = {m.team.casefold() for m in plan.meetings}
-    out = []
-    for rec in records.values():
-        snap = rec.snapshot or {}
-        if not snap.get("ended") or rec.quarter != plan.quarter.label or rec.team.casefold() not in teams:
-            continue
-        m = planned_from_record(rec)
-        if m is not None:
-            out.append(MeetingChange(m, UNCHANGED, rec))
-    return out
-
-
-def planned_from_record(rec: MeetingRecord) -> PlannedMeeting | None:
-    """The meeting as last sent, from its stored snapshot (None when it cannot be read)."""
-    snap = rec.snapshot or {}
-    try:
-        zone = ZoneInfo(str(snap["timezone"]))
-        start = dt.datetime.fromisoformat(str(snap["start"])).astimezone(zone)
-        r = snap.get("recurrence")
-        recurrence = (
-            None
-            if not isinstance(r, dict)
-            else Recurrence(
-                str(r["pattern"]),
-                tuple(r["days"]),
-                dt.date.fromisoformat(str(r["start"])),
-                dt.date.fromisoformat(str(r["end"])),
-                int(r.get("interval") or 1),
-                r.get("index"),
-            )
-        )
-        return PlannedMeeting(
-            key=rec.key,
-            kind=rec.kind,
-            team=rec.team,
-            quarter=rec.quarter,
-            subject=str(snap["subject"]),
-            organizer=str(snap["organizer"]),
-            attendees=tuple(snap["attendees"]),
-            start=start,  # type: ignore[arg-type]
-            duration=dt.timedelta(seconds=int(snap["duration"])),  # type: ignore[call-overload]
-            timezone=str(snap["timezone"]),
-            recurrence=recurrence,
-            body_html=str(snap["body_html"]),
-            online_meeting=bool(snap.get("online_meeting", True)),
-            categories=tuple(snap.get("categories") or ()),  # type: ignore[arg-type]
-            skip_dates=tuple(dt.date.fromisoformat(d) for d in snap.get("skip_dates") or ()),
-        )  # type: ignore[union-attr]
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _snapshot(m: PlannedMeeting) -> dict[str, Any]:
-    rec = m.recurrence
-    extra = {"skip_dates": [d.isoformat() for d in m.skip_dates]} if m.skip_dates else {}
-    return {
-        **extra,
-        "subject": m.subject,
-        "organizer": m.organizer,
-        "attendees": list(m.attendees),
-        "start": m.start.isoformat(),
-        "duration": int(m.duration.total_seconds()),
-        "timezone": m.timezone,
-        "body_html": m.body_html,
-        "online_meeting": m.online_meeting,
-        "categories": list(m.categories),
-        "recurrence": None
-        if rec is None
-        else {
-            "pattern": rec.pattern,
-            "days": list(rec.days_of_week),
-            "index": rec.index,
-            "interval": rec.interval,
-            "start": rec.range_start.isoformat(),
-            "end": rec.range_end.isoformat(),
-        },
-    }
-
-
-def _change(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None, calendar: str) -> MeetingChange:
-    if rec is not None and rec.state == CANCELLED:
-        # its team came back: a new meeting (the cancelled event is gone from the calendar)
-        rec = rec.but(
-            state=PENDING,
-            graph_id=None,
-            ical_uid=None,
-            change_key=None,
-            transaction_id=None,
-            attachment=None,
-            fingerprint="",
-            sequence=rec.sequence + 1,
-        )
-    change = _compare(m, rec, body)
-    exists = change.record.graph_id if calendar == "graph" else change.record.state == WRITTEN
-    if change.action != CREATE and not exists:
-        # known to the store but not (yet) in this calendar: a failed or interrupted
-        # create, or a switch between .ics and Graph; the calendar creates it (or finds it)
-        return MeetingChange(m, CREATE, change.record, change.changes, body)
-    return change
-
-
-def _compare(m: PlannedMeeting, rec: MeetingRecord | None, body: OccurrenceBody | None) -> MeetingChange:
-    fp = m.fingerprint()
-    snap = _snapshot(m)
-    first_day = m.recurrence.range_start if m.recurrence else m.start.date()
-    if rec is None:
-        return MeetingChange(
-            m,
-            CREATE,
-            MeetingRecord(
-                key=m.key,
-                team=m.team,
-                kind=m.kind,
-                quarter=m.quarter,
-                organizer=m.organizer,
-                state=PENDING,
-                fingerprint=fp,
-                series_start=first_day,
-                snapshot=snap,
-            ),
-            body=body,
-        )
-    body_changed = body is not None and body.body_hash != rec.body_hash
-    if rec.fingerprint == fp:
-        return MeetingChange(m, UNCHANGED, rec.but(sequence=rec.sequence + int(body_changed)), body=body)
-    old = rec.snapshot or {}
-    changed = tuple(k for k in {**snap, **old} if k != "ended" and old.get(k) != snap.get(k)) or ("resend",)
-    new = rec.but(
-        fingerprint=fp,
-        snapshot=snap,
-        sequence=rec.sequence + 1,
-        organizer=m.organizer,
-        series_start=rec.series_start or first_day,
-    )
-    if rec.organizer.casefold() != m.organizer.casefold() and rec.graph_id:
-        # a series cannot move to another mailbox: create it in the new organiser's
-        # created in the new organiser's mailbox first; the old series is cancelled after
-        # (``retired`` keeps it known until that cancel lands)
-        new = new.but(
-            graph_id=None,
-            ical_uid=None,
-            change_key=None,
-            transaction_id=None,
-            state=PENDING,
-            attachment=None,
-            retired=[*(rec.retired or []), {"organizer": rec.organizer, "graph_id": rec.graph_id}],
-        )
-    if rec.state == FAILED and not rec.graph_id:
-        new = new.but(state=FAILED)
-    return MeetingChange(m, UPDATE, new, changed, body=body)
-
-
 def _bodies(
     okrs: OkrSet,
     meetings: Sequence[PlannedMeeting],
@@ -759,26 +366,3 @@ def status_hash(text: str) -> str:
 # what refresh-invites may write: the body it put on an occurrence (and the ids, changeKey and
 # .ics sequence that come with it), never what schedule or the retro pack job keep there
 REFRESH_FIELDS = ("state", "graph_id", "ical_uid", "change_key", "ics_uid", "sequence", "body_hash", "body_start")
-
-
-def _recorder(
-    db: Any, tenant: str, now: dt.datetime, fields: Sequence[str] | None = None
-) -> Callable[[Sequence[MeetingRecord]], None]:
-    """Store each record as it is, or (``fields``) only those fields of it onto the row as
-    stored now: jobs that run side by side (refresh, retro packs) never undo each other's
-    writes with what they read before. A sequence only grows."""
-    from addin.store.meetings import get_meeting
-
-    def record(records: Sequence[MeetingRecord]) -> None:
-        if not records:
-            return
-        with db.transaction() as s:
-            for r in records:
-                stored = get_meeting(s, tenant, r.key) if fields is not None else None
-                if stored is not None:
-                    values = {f: getattr(r, f) for f in fields or ()}
-                    values["sequence"] = max(stored.sequence, r.sequence)
-                    r = stored.but(**values)
-                upsert_meeting(s, tenant, r, now=now)
-
-    return record

@@ -1,5 +1,8 @@
 """The retro pack: a Word document a team uses in its quarter-end retrospective.
 
+Over 500 lines: one document built by one class, section by section in reading order (the Word
+XML python-docx lacks is in ``wordxml.py`` and ``wordfields.py``).
+
 Sections, in order (each a Heading 1, so Word's navigation pane and the table of
 contents list them): Scorecard, Objectives in detail, Operating rhythm, Dependencies and
 alignment, Retrospective questions, Carry-over; a cover and a table of contents come first.
@@ -18,7 +21,6 @@ from docx.document import Document
 from docx.enum.text import WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 from docx.table import Table
@@ -36,9 +38,10 @@ from .dependencies import Dependency, incoming_dependencies, team_dependencies
 from .facts import KrFacts, ObjectiveFacts, QuarterFacts, compute_facts
 from .questions import retro_questions
 from .rhythm import Rhythm, rhythm_health
-from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, clean_text, one_line
+from .sanitize import MESSAGE_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT, one_line, text_for_docx
 from .styles import Styles
 from .timeline import notable_checkins
+from .wordfields import _first_run_index, _fld_char, _instr, _simple_field, _update_fields_on_open
 from .wordxml import Cell, table_xml
 
 SECTION_TITLES = (
@@ -324,7 +327,7 @@ class _Pack:
             if not entries:
                 self.para("No check-in moved much, dropped confidence or carried a note.")
             for e in entries:
-                note = clean_text(e.note, NOTE_LIMIT).strip()
+                note = text_for_docx(e.note, NOTE_LIMIT).strip()
                 self.bullet(
                     f"{fmt.day(e.at)} · {one_line(e.kr.label or e.kr.kr.title, 60)} · {e.why}"
                     + (f" — “{note}”" if note else "")
@@ -405,7 +408,7 @@ class _Pack:
                 (
                     one_line(fi.pitfall or fi.rule, SHORT_LIMIT),
                     one_line(fi.location.describe(), 120),
-                    clean_text(fi.message, MESSAGE_LIMIT),
+                    text_for_docx(fi.message, MESSAGE_LIMIT),
                     fmt.day(rec.first_seen),
                     Cell(fmt.day(rec.resolved_at), STATUS_FILL[Status.ON_TRACK])
                     if rec.resolved_at
@@ -593,63 +596,3 @@ def _trajectory(values: list[float], keep: int = 5) -> list[float]:
         return path
     step = (len(path) - 1) / (keep - 1)
     return [path[round(i * step)] for i in range(keep)]
-
-
-def _simple_field(instruction: str, placeholder: str):
-    fld = OxmlElement("w:fldSimple")
-    fld.set(qn("w:instr"), instruction)
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.text = placeholder
-    r.append(t)
-    fld.append(r)
-    return fld
-
-
-def _fld_char(kind: str, *, dirty: bool = False):
-    r = OxmlElement("w:r")
-    fc = OxmlElement("w:fldChar")
-    fc.set(qn("w:fldCharType"), kind)
-    if dirty:
-        fc.set(qn("w:dirty"), "true")
-    r.append(fc)
-    return r
-
-
-def _instr(text: str):
-    r = OxmlElement("w:r")
-    it = OxmlElement("w:instrText")
-    it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    it.text = text
-    r.append(it)
-    return r
-
-
-def _first_run_index(p) -> int:
-    for i, child in enumerate(p):
-        if child.tag != qn("w:pPr"):
-            return i
-    return len(p)
-
-
-def _update_fields_on_open(doc: Document) -> None:
-    """Ask Word to refresh fields (TOC page numbers) when the pack is opened."""
-    settings = doc.settings.element
-    for old in settings.findall(qn("w:updateFields")):
-        settings.remove(old)
-    el = OxmlElement("w:updateFields")
-    el.set(qn("w:val"), "true")
-    # Word rejects settings.xml children out of schema order: updateFields goes before these.
-    for child in settings:
-        if not child.tag.startswith(_W) or child.tag[len(_W) :] in _AFTER_UPDATE_FIELDS:
-            child.addprevious(el)
-            return
-    settings.append(el)
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_AFTER_UPDATE_FIELDS = frozenset(
-    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang "
-    "clrSchemeMapping doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions "
-    "readModeInkLockDown smartTagType shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator".split()
-)

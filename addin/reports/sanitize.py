@@ -31,7 +31,7 @@ ELLIPSIS = "…"
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
-def clean_text(value: object, limit: int = TITLE_LIMIT) -> str:
+def text_for_docx(value: object, limit: int = TITLE_LIMIT) -> str:
     """Return ``value`` as Word-safe text of at most ``limit`` characters."""
     if value is None:
         return ""
@@ -50,6 +50,6 @@ def clean_text(value: object, limit: int = TITLE_LIMIT) -> str:
 
 
 def one_line(value: object, limit: int = TITLE_LIMIT) -> str:
-    """Like :func:`clean_text`, with line breaks and tabs folded into spaces (for titles, cells)."""
-    text = clean_text(value, limit)
+    """Like :func:`text_for_docx`, with line breaks and tabs folded into spaces (for titles, cells)."""
+    text = text_for_docx(value, limit)
     return " ".join(text.split()) if ("\n" in text or "\t" in text) else text

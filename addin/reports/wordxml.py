@@ -3,7 +3,7 @@
 python-docx builds a table element by element (a few hundred Python calls per cell);
 the pack's tables are plain grids of text, so writing their XML directly is several
 times faster and produces the same markup Word writes. Text must already be sanitised
-(sanitize.clean_text); it is XML-escaped here.
+(sanitize.text_for_docx); it is XML-escaped here.
 """
 
 from __future__ import annotations

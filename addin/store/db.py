@@ -42,9 +42,8 @@ def database_exists(url: str) -> bool:
 
 
 def default_database_url(instance_path: str) -> str:
-    """The embedded default: a SQLite file in the instance folder (created if missing)."""
+    """The embedded default: a SQLite file in the instance folder (whoever opens it makes the folder)."""
     folder = Path(instance_path).expanduser().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
     return URL.create("sqlite+pysqlite", database=str(folder / "okr.sqlite3")).render_as_string()
 
 

@@ -8,12 +8,14 @@ knowing which meetings may exist; the next run finds them by key and completes t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from addin.store.db import Database
 from addin.store.tables import Base, CleanString, CleanText, JsonText, UtcDateTime
 
 PENDING = "pending"  # create sent (or about to be); Graph may or may not have it
@@ -120,6 +122,31 @@ def upsert_meeting(s: Session, tenant: str, record: MeetingRecord, *, now: dt.da
     row.updated_at = now.astimezone(dt.UTC)
     s.flush()
     return _record(row)
+
+
+def recorder(
+    db: Database, tenant: str, now: dt.datetime, fields: Sequence[str] | None = None
+) -> Callable[[Sequence[MeetingRecord]], None]:
+    """What a calendar calls with each meeting's new state (``record``), as soon as it is known.
+
+    It stores each record as it is or, given ``fields``, only those fields onto the row as
+    stored now: jobs that run side by side (refresh, retro packs) never undo each other's
+    writes with what they read before. A sequence only grows.
+    """
+
+    def record(records: Sequence[MeetingRecord]) -> None:
+        if not records:
+            return
+        with db.transaction() as s:
+            for r in records:
+                stored = get_meeting(s, tenant, r.key) if fields is not None else None
+                if stored is not None:
+                    values: dict[str, object] = {f: getattr(r, f) for f in fields or ()}
+                    values["sequence"] = max(stored.sequence, r.sequence)
+                    r = stored.but(**values)
+                upsert_meeting(s, tenant, r, now=now)
+
+    return record
 
 
 def _row(s: Session, tenant: str, key: str) -> MeetingRow | None:

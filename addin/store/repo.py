@@ -54,7 +54,7 @@ from addin.store.tables import (
     SettingsRow,
     TeamRow,
     WorkbookRow,
-    clean_text,
+    text_for_store,
     text_key,
 )
 
@@ -458,7 +458,7 @@ def record_checkin(
             changes["confidence"] = confidence
         s.execute(update(_K).where(_K.c.id == row.id, _K.c.tenant_id == tenant).values(**changes))
     checkin = CheckIn(
-        kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source
+        kr_id=nid or "", at=at, value=value, confidence=confidence, note=text_for_store(note or ""), source=source
     )
     s.execute(insert(_C).values(tenant_id=tenant, **_checkin_values(row.id, checkin)))
     return checkin

@@ -1,7 +1,7 @@
 """SQLAlchemy tables of the OKR store. Every row belongs to a tenant.
 
 Text rule (the same on SQLite and PostgreSQL, checklist TXT-3 / DB-3): every string that
-enters the store passes ``clean_text``, which drops NUL (``\\x00``, which PostgreSQL text
+enters the store passes ``text_for_store``, which drops NUL (``\\x00``, which PostgreSQL text
 cannot hold) and replaces lone surrogates (which no UTF-8 database can hold) with U+FFFD.
 Everything else -- other control characters, RTL text, emoji, 30,000-character notes --
 is stored exactly. Text columns are unbounded; uniqueness on user text (team names,
@@ -48,7 +48,7 @@ KEY_LEN = 64  # sha256 hex
 PERIOD_LEN = 20  # "2026-Q4", "FY2026"
 
 
-def clean_text(value: str) -> str:
+def text_for_store(value: str) -> str:
     """The store's text rule: drop NUL, replace lone surrogates with U+FFFD."""
     if value.isascii():  # the common case, checked in C
         return value.replace("\x00", "") if "\x00" in value else value
@@ -68,7 +68,7 @@ def text_key(value: str) -> str:
 
 
 def _text_key(value: str) -> str:
-    norm = " ".join(unicodedata.normalize("NFC", clean_text(value)).split()).casefold()
+    norm = " ".join(unicodedata.normalize("NFC", text_for_store(value)).split()).casefold()
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
@@ -85,7 +85,7 @@ def _utf8_safe(text: str) -> bool:
 
 def _sanitise(value: Any) -> Any:
     if isinstance(value, str):
-        return clean_text(value)
+        return text_for_store(value)
     if isinstance(value, dict):
         return {_sanitise(k): _sanitise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -100,12 +100,12 @@ class CleanText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else clean_text(str(value))
+        return None if value is None else text_for_store(str(value))
 
     @staticmethod
     def fast_bind(value: Any) -> str:
         """process_bind_param for a value known not to be None (bulk writes)."""
-        return clean_text(value if type(value) is str else str(value))
+        return text_for_store(value if type(value) is str else str(value))
 
 
 class CleanString(TypeDecorator[str]):
@@ -115,7 +115,7 @@ class CleanString(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else clean_text(str(value))
+        return None if value is None else text_for_store(str(value))
 
     fast_bind = staticmethod(CleanText.fast_bind)
 

@@ -28,13 +28,13 @@ def test_okr_audit_on_an_empty_store(okr):
     assert "No writes recorded yet" in okr("audit").output
 
 
-def test_the_trust_tables_match_their_migration(db):
+def test_the_trust_tables_match_their_migration(app_database):
     from addin.store.audit import AuditRow
     from addin.store.people import PersonRow
     from addin.store.revisions import RevisionRow
 
     mine = {AuditRow.__tablename__, PersonRow.__tablename__, RevisionRow.__tablename__}
-    with db.engine.connect() as conn:
+    with app_database.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = [d for d in compare_metadata(context, AuditRow.metadata) if _table(d) in mine]
     assert diffs == []

@@ -47,7 +47,7 @@ def trust(limited_app, sign_in, identity, workbook):
     config, tenants, _ = sign_in
     client = limited_app(auth=config).test_client()
     users = Users(identity, config.client_id, tenants[0])
-    response = upload(client, "/api/sync", workbook, users.headers(ADMIN, admin=True))
+    response = upload(client, "/api/sync?include=workbook", workbook, users.headers(ADMIN, admin=True))
     assert response.status_code == 200, response.get_data(as_text=True)
     return client, users, _returned(response)
 
@@ -92,7 +92,7 @@ def test_a_member_changes_their_team_but_another_teams_change_is_held_and_flagge
         book["OKRs"][f"{TARGET}{PRODUCT_KR_ROW}"] = 50
         book["OKRs"][f"{TARGET}{GROWTH_KR_ROW}"] = 1
 
-    response = upload(client, "/api/sync", _edit(data, change), tom)
+    response = upload(client, "/api/sync?include=workbook", _edit(data, change), tom)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "authority.kr-not-yours" in _rules(response)
     assert _kr(client, tom, "Product", "Increase activation")["target"] == 50

@@ -60,7 +60,7 @@ def test_a_second_sync_of_a_tenant_is_429_while_other_tenants_sync(limited_app, 
     assert upload(client, "/api/sync", workbook, headers(tenant_a)).status_code == 200  # slot released
 
 
-def test_two_syncs_at_once_one_runs_one_is_told_to_retry(client, db, workbook, monkeypatch):
+def test_two_syncs_at_once_one_runs_one_is_told_to_retry(client, app_database, workbook, monkeypatch):
     """Two threads race for one tenant: exactly one syncs, the other gets 429 (no queueing)."""
     import addin.excel.sync as sync
 

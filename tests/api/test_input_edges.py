@@ -163,7 +163,7 @@ def _package_with_extras(workbook: bytes) -> bytes:
 def test_the_returned_workbook_drops_unsafe_names_and_external_links(client, workbook):
     import base64
 
-    response = upload(client, "/api/sync", _package_with_extras(workbook))
+    response = upload(client, "/api/sync?include=workbook", _package_with_extras(workbook))
     assert response.status_code == 200, response.get_data(as_text=True)
     returned = zipfile.ZipFile(io.BytesIO(base64.b64decode(response.get_json()["workbook"]["base64"])))
     names = returned.namelist()

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from addin.calendars import default_calendar
+from addin.config import cadence_settings
 from addin.graph import GraphCalendar, GraphSettings
 from addin.graph.directory import forget
 from addin.outlook.mailbox_check import with_people_check
@@ -52,10 +53,10 @@ def _attendees(event: dict) -> set[str]:
     return {a["emailAddress"]["address"] for a in event["attendees"]}
 
 
-def test_no_meeting_is_written_to_a_mailbox_outside_the_tenant(db, graph):
+def test_no_meeting_is_written_to_a_mailbox_outside_the_tenant(app_database, graph):
     server, calendar = graph
     server.state.directory = PEOPLE - {"ravi.kumar@example.com", "emma.novak@example.com"}
-    report = schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    report = schedule(app_database, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
     assert server.state.mailbox_events("ravi.kumar@example.com") == []  # Platform's lead: not a user
     assert any(s.team == "Platform" and "not a user of this organisation" in s.reason for s in report.skipped)
     engineering = server.state.mailbox_events("kenji.sato@example.com")
@@ -64,26 +65,26 @@ def test_no_meeting_is_written_to_a_mailbox_outside_the_tenant(db, graph):
     assert server.state.mailbox_events("ana.lopez@example.com")  # Product's stored lead organises
 
 
-def test_external_attendees_only_when_the_setting_allows(db, graph, monkeypatch):
+def test_external_attendees_only_when_the_setting_allows(app_database, graph):
     server, calendar = graph
     server.state.directory = PEOPLE - {"emma.novak@example.com"}
-    monkeypatch.setenv("OKR_ALLOW_EXTERNAL_ATTENDEES", "true")
-    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    settings = cadence_settings({"OKR_ALLOW_EXTERNAL_ATTENDEES": "true"})
+    schedule(app_database, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4", settings=settings)
     weekly = [e for e in server.state.mailbox_events("kenji.sato@example.com") if "weekly" in e["subject"]]
     assert "emma.novak@example.com" in _attendees(weekly[0])
 
 
-def test_people_are_looked_up_once(db, graph):
+def test_people_are_looked_up_once(app_database, graph):
     server, calendar = graph
     server.state.directory = set(PEOPLE)
-    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    schedule(app_database, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
     first = len(server.state.user_lookups)
     assert first == len(set(server.state.user_lookups)) > 0
-    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    schedule(app_database, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
     assert len(server.state.user_lookups) == first
 
 
-def test_a_workbook_cell_does_not_move_the_organiser(db, graph, client, workbook, tmp_path):
+def test_a_workbook_cell_does_not_move_the_organiser(app_database, graph, client, workbook, tmp_path):
     """The lead column of an upload by someone who is not an admin or the lead stays pending;
     here the stored lead (set by the admin's first sync) keeps organising Product's meetings."""
     server, calendar = graph
@@ -97,9 +98,9 @@ def test_a_workbook_cell_does_not_move_the_organiser(db, graph, client, workbook
     book["Teams"]["B2"] = "ceo@example.com"
     book.save(path)
     tom = Actor(object_id="00000000-0000-4000-8000-000000000001", email="tom.berg@example.com", name="tom")
-    report = sync_workbook(db, "local", path.read_bytes(), now=FIXED_NOW, actor=tom)
+    report = sync_workbook(app_database, "local", path.read_bytes(), now=FIXED_NOW, actor=tom)
     assert "authority.lead-change-pending" in {f.rule for f in report.findings}
-    schedule(db, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
+    schedule(app_database, "local", calendar=calendar, now=FIXED_NOW, quarter="2026-Q4")
     assert server.state.mailbox_events("ceo@example.com") == []
     assert server.state.mailbox_events("ana.lopez@example.com")
 

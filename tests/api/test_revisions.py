@@ -35,19 +35,19 @@ def _targets(client) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 def test_the_workbook_carries_its_revision(client, workbook):
-    first = _returned(upload(client, "/api/sync", workbook))
+    first = _returned(upload(client, "/api/sync?include=workbook", workbook))
     carried = openpyxl.load_workbook(io.BytesIO(first)).custom_doc_props["OKRCadenceWorkbookId"].value
-    second = _returned(upload(client, "/api/sync", first))
+    second = _returned(upload(client, "/api/sync?include=workbook", first))
     again = openpyxl.load_workbook(io.BytesIO(second)).custom_doc_props["OKRCadenceWorkbookId"].value
     assert carried.endswith("#r1") and again.endswith("#r2")
     assert carried.split("#")[0] == again.split("#")[0]
 
 
 def test_two_stale_copies_synced_one_after_the_other_keep_both_edits(client, workbook):
-    original = _returned(upload(client, "/api/sync", workbook))
+    original = _returned(upload(client, "/api/sync?include=workbook", workbook))
     copy_a = _with_target(original, PRODUCT_ROW, 50)
     copy_b = _with_target(original, GROWTH_ROW, 999)
-    _returned(upload(client, "/api/sync", copy_a))
+    _returned(upload(client, "/api/sync?include=workbook", copy_a))
     response = upload(client, "/api/sync", copy_b)
     assert response.get_json()["conflicts"] == []
     targets = _targets(client)
@@ -56,15 +56,15 @@ def test_two_stale_copies_synced_one_after_the_other_keep_both_edits(client, wor
 
 
 def test_the_same_field_changed_in_two_copies_is_a_conflict(client, workbook):
-    original = _returned(upload(client, "/api/sync", workbook))
-    _returned(upload(client, "/api/sync", _with_target(original, PRODUCT_ROW, 50)))
+    original = _returned(upload(client, "/api/sync?include=workbook", workbook))
+    _returned(upload(client, "/api/sync?include=workbook", _with_target(original, PRODUCT_ROW, 50)))
     response = upload(client, "/api/sync", _with_target(original, PRODUCT_ROW, 60))
     conflicts = response.get_json()["conflicts"]
     assert [(c["field"], c["stored"], c["workbook"]) for c in conflicts] == [("target", 50, 60)]
 
 
-def test_two_stale_copies_synced_at_once_keep_both_edits(client, db, workbook):
-    original = _returned(upload(client, "/api/sync", workbook))
+def test_two_stale_copies_synced_at_once_keep_both_edits(client, app_database, workbook):
+    original = _returned(upload(client, "/api/sync?include=workbook", workbook))
     copies = [_with_target(original, PRODUCT_ROW, 50), _with_target(original, GROWTH_ROW, 999)]
     start = threading.Barrier(2)
     refused: list[int] = []
@@ -74,7 +74,7 @@ def test_two_stale_copies_synced_at_once_keep_both_edits(client, db, workbook):
         start.wait()
         while True:
             try:
-                sync_workbook(db, "local", data, now=FIXED_NOW)
+                sync_workbook(app_database, "local", data, now=FIXED_NOW)
                 return
             except TooBusy:  # the other copy is syncing: retry, as the task pane does after Retry-After
                 refused.append(1)

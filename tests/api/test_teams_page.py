@@ -6,7 +6,7 @@ from addin.okr.model import OkrSet, Team
 from addin.store import repo
 from addin.store.db import Database
 from tests.conftest import FIXED_NOW
-from tests.store.factories import kr
+from tests.factories import row_kr as kr
 from tests.store.reads import rows_read
 
 TENANT = "local"  # the tenant of the embedded default: the test client's

@@ -52,13 +52,13 @@ def test_corpus_workbook_is_read_whole(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", BUILT, ids=[c.name for c in BUILT])
-def test_corpus_workbook_is_stored_whole(case: Case, db) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_workbook_is_stored_whole(case: Case, app_database) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from addin.excel.sync import sync_workbook
 
     now = dt.datetime.combine(case.today, dt.time(9), tzinfo=dt.UTC)
-    report = sync_workbook(db, "corpus", case.data, now=now, quarter=case.quarter)
+    report = sync_workbook(app_database, "corpus", case.data, now=now, quarter=case.quarter)
     assert report.held_back == 0 and not report.incomplete, report.summary
     assert report.created == len(case.key_results), report.summary
     assert report.summary.startswith(f"Read {len(case.objectives)} objective")

@@ -117,8 +117,8 @@ def delete_row(data: bytes, kr_id: str) -> bytes:
 
 
 @pytest.fixture
-def first(db):
-    report = sync_workbook(db, TENANT, make_workbook(ROWS), now=FIXED_NOW)
+def first(app_database):
+    report = sync_workbook(app_database, TENANT, make_workbook(ROWS), now=FIXED_NOW)
     return report
 
 
@@ -134,18 +134,18 @@ def test_first_sync_creates_every_kr_and_writes_ids_and_status(first):
     assert rows[1]["Progress"] == pytest.approx((28 - 30) / (10 - 30))
 
 
-def test_syncing_the_returned_workbook_again_changes_nothing(db, first):
-    again = sync_workbook(db, TENANT, first.workbook, now=LATER)
+def test_syncing_the_returned_workbook_again_changes_nothing(app_database, first):
+    again = sync_workbook(app_database, TENANT, first.workbook, now=LATER)
     assert (again.created, again.updated, again.archived, again.checkins) == (0, 0, 0, 0)
     assert again.unchanged == 3
     assert again.workbook_id == first.workbook_id
 
 
-def test_a_changed_current_updates_the_store_and_becomes_a_checkin(db, first):
+def test_a_changed_current_updates_the_store_and_becomes_a_checkin(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
-    report = sync_workbook(db, TENANT, edit(first.workbook, kr_id, "Current", 33), now=LATER)
+    report = sync_workbook(app_database, TENANT, edit(first.workbook, kr_id, "Current", 33), now=LATER)
     assert (report.updated, report.checkins) == (1, 1)
-    with db.read() as s:
+    with app_database.read() as s:
         assert repo.load_key_results(s, TENANT)[kr_id].current == 33
         history = [c for c in repo.list_checkins(s, TENANT) if c.kr_id == kr_id]
     assert [c.value for c in history][-1] == 33
@@ -153,9 +153,9 @@ def test_a_changed_current_updates_the_store_and_becomes_a_checkin(db, first):
     assert any(kr_id in [c.value for c in row] for row in checkins_sheet.iter_rows())
 
 
-def test_a_checkin_from_outlook_is_written_into_the_workbook(db, first):
+def test_a_checkin_from_outlook_is_written_into_the_workbook(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
-    with db.transaction() as s:
+    with app_database.transaction() as s:
         repo.record_checkin(
             s,
             TENANT,
@@ -166,59 +166,59 @@ def test_a_checkin_from_outlook_is_written_into_the_workbook(db, first):
             at=FIXED_NOW + dt.timedelta(days=2),
             source="outlook",
         )
-    report = sync_workbook(db, TENANT, first.workbook, now=LATER)
+    report = sync_workbook(app_database, TENANT, first.workbook, now=LATER)
     assert report.conflicts == []
     row = next(r for r in rows_of(report.workbook) if r["ID"] == kr_id)
     assert row["Current"] == 31
 
 
-def test_both_sides_changed_is_a_conflict_and_nothing_is_overwritten(db, first):
+def test_both_sides_changed_is_a_conflict_and_nothing_is_overwritten(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
-    with db.transaction() as s:
+    with app_database.transaction() as s:
         repo.record_checkin(s, TENANT, kr_id, value=31, confidence=None, note="", at=LATER, source="outlook")
     edited = edit(first.workbook, kr_id, "Current", 35)
-    report = sync_workbook(db, TENANT, edited, now=LATER)
+    report = sync_workbook(app_database, TENANT, edited, now=LATER)
     assert [(c.kr_id, c.field) for c in report.conflicts] == [(kr_id, "current")]
-    with db.read() as s:
+    with app_database.read() as s:
         assert repo.load_key_results(s, TENANT)[kr_id].current == 31
     row = next(r for r in rows_of(report.workbook) if r["ID"] == kr_id)
     assert row["Current"] == 35  # the manager's value is still in the workbook
     assert "conflict" in row["Flags"]
 
-    confirmed = sync_workbook(db, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
+    confirmed = sync_workbook(app_database, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
     assert confirmed.conflicts == []
-    with db.read() as s:
+    with app_database.read() as s:
         assert repo.load_key_results(s, TENANT)[kr_id].current == 35
 
 
-def test_a_row_removed_from_the_workbook_is_archived_not_deleted(db, first):
+def test_a_row_removed_from_the_workbook_is_archived_not_deleted(app_database, first):
     kr_id = rows_of(first.workbook)[2]["ID"]
-    report = sync_workbook(db, TENANT, delete_row(first.workbook, kr_id), now=LATER)
+    report = sync_workbook(app_database, TENANT, delete_row(first.workbook, kr_id), now=LATER)
     assert report.archived == 1
-    with db.read() as s:
+    with app_database.read() as s:
         assert kr_id not in repo.load_key_results(s, TENANT, include_archived=False)
         assert kr_id in repo.load_key_results(s, TENANT, include_archived=True)
 
 
-def test_another_tenant_cannot_touch_a_kr_by_its_id(db, first):
+def test_another_tenant_cannot_touch_a_kr_by_its_id(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
-    other = sync_workbook(db, "tenant-b", edit(first.workbook, kr_id, "Current", 99), now=LATER)
-    with db.read() as s:
+    other = sync_workbook(app_database, "tenant-b", edit(first.workbook, kr_id, "Current", 99), now=LATER)
+    with app_database.read() as s:
         assert repo.load_key_results(s, TENANT)[kr_id].current == 25
         assert kr_id not in repo.load_key_results(s, "tenant-b")
     assert any(kr_id in f.message for f in other.findings)
 
 
-def test_formula_looking_text_comes_back_as_text(db):
+def test_formula_looking_text_comes_back_as_text(app_database):
     rows = [dict(ROWS[0], **{"Key Result": '=HYPERLINK("http://127.0.0.1:9/x","click")'}), *ROWS[1:]]
-    report = sync_workbook(db, TENANT, make_workbook(rows), now=FIXED_NOW)
+    report = sync_workbook(app_database, TENANT, make_workbook(rows), now=FIXED_NOW)
     ws = openpyxl.load_workbook(io.BytesIO(report.workbook))["OKRs"]
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert report.created == 3
     assert rows_of(report.workbook)[0]["Key Result"] == rows[0]["Key Result"]
 
 
-def test_a_status_cell_holding_a_formula_is_kept_and_reported(db, first):
+def test_a_status_cell_holding_a_formula_is_kept_and_reported(app_database, first):
     kr_id = rows_of(first.workbook)[1]["ID"]
     wb = openpyxl.load_workbook(io.BytesIO(first.workbook))
     ws = wb["OKRs"]
@@ -228,14 +228,14 @@ def test_a_status_cell_holding_a_formula_is_kept_and_reported(db, first):
     out = io.BytesIO()
     wb.save(out)
 
-    report = sync_workbook(db, TENANT, out.getvalue(), now=LATER)
+    report = sync_workbook(app_database, TENANT, out.getvalue(), now=LATER)
     status_cell = openpyxl.load_workbook(io.BytesIO(report.workbook))["OKRs"].cell(row, columns["Status"])
     assert status_cell.data_type == "f"  # the manager's formula is still there
     kept = [f for f in report.findings if f.rule == "input.formula-kept"]
     assert [(f.location.sheet, f.location.row) for f in kept] == [("OKRs", row)]
 
 
-def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first):
+def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
     wb = openpyxl.load_workbook(io.BytesIO(first.workbook))
     ws = wb["Check-ins"]
@@ -247,9 +247,9 @@ def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first)
     out = io.BytesIO()
     wb.save(out)
 
-    report = sync_workbook(db, TENANT, out.getvalue(), now=LATER)
-    again = sync_workbook(db, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
-    with db.read() as s:
+    report = sync_workbook(app_database, TENANT, out.getvalue(), now=LATER)
+    again = sync_workbook(app_database, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
+    with app_database.read() as s:
         history = [c for c in repo.list_checkins(s, TENANT) if c.kr_id == kr_id]
         current = repo.load_key_results(s, TENANT)[kr_id].current
     assert [(c.value, c.note) for c in history if c.note == "typed by hand"] == [(22, "typed by hand")]
@@ -257,7 +257,7 @@ def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(db, first)
     assert current == 25  # older than the check-in of the first sync: history only
 
 
-def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
+def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(app_database):
     sample = write_template(sample=True, today=FIXED_NOW.date())
     typed = [
         r
@@ -266,8 +266,8 @@ def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
     ]
     assert typed  # the sample ships a few check-ins, by title
 
-    report = sync_workbook(db, TENANT, sample, now=FIXED_NOW)
-    with db.read() as s:
+    report = sync_workbook(app_database, TENANT, sample, now=FIXED_NOW)
+    with app_database.read() as s:
         notes = {c.note for c in repo.list_checkins(s, TENANT) if c.note}
     typed_notes = {r[5] for r in typed if r[5]}
     assert typed_notes and typed_notes <= notes
@@ -281,7 +281,7 @@ def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(db):
     assert sum(1 for r in rows if r[5] in typed_notes) == len([r for r in typed if r[5]])
 
 
-def test_status_columns_added_to_a_foreign_sheet_never_cover_the_managers_columns(db):
+def test_status_columns_added_to_a_foreign_sheet_never_cover_the_managers_columns(app_database):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Our goals"
@@ -293,7 +293,7 @@ def test_status_columns_added_to_a_foreign_sheet_never_cover_the_managers_column
     out = io.BytesIO()
     wb.save(out)
 
-    report = sync_workbook(db, TENANT, out.getvalue(), now=FIXED_NOW)
+    report = sync_workbook(app_database, TENANT, out.getvalue(), now=FIXED_NOW)
     synced = openpyxl.load_workbook(io.BytesIO(report.workbook))["Our goals"]
     header = [c.value for c in synced[1]]
     assert header[:10] == [

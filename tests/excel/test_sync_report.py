@@ -71,20 +71,20 @@ def _without_current(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def test_first_sync_has_no_stale_findings_but_says_history_starts(db) -> None:  # type: ignore[no-untyped-def]
+def test_first_sync_has_no_stale_findings_but_says_history_starts(app_database) -> None:  # type: ignore[no-untyped-def]
     late_in_q1 = dt.datetime(2026, 3, 20, 9, tzinfo=dt.UTC)
     data = _without_current(own_kr_ids().data)
-    report = sync_workbook(db, TENANT, data, now=late_in_q1)
+    report = sync_workbook(app_database, TENANT, data, now=late_in_q1)
     rules = [f.rule for f in report.findings]
     assert "no-recent-checkin" not in rules and "pace-far-behind" not in rules
     assert rules.count("sync.history-starts") == 1
     # from the next sync on, the history exists and a key result nobody checks in is stale again
-    later = sync_workbook(db, TENANT, report.workbook, now=late_in_q1 + dt.timedelta(days=1))
+    later = sync_workbook(app_database, TENANT, report.workbook, now=late_in_q1 + dt.timedelta(days=1))
     assert "no-recent-checkin" in [f.rule for f in later.findings]
 
 
-def test_what_the_write_back_drops_is_reported(db) -> None:  # type: ignore[no-untyped-def]
-    report = sync_workbook(db, TENANT, macro_workbook(), now=FIXED_NOW)
+def test_what_the_write_back_drops_is_reported(app_database) -> None:  # type: ignore[no-untyped-def]
+    report = sync_workbook(app_database, TENANT, macro_workbook(), now=FIXED_NOW)
     dropped = [f for f in report.findings if f.rule == "sync.writeback-dropped"]
     assert len(dropped) == 1 and dropped[0].severity is Severity.INFO and "VBA" in dropped[0].message
 

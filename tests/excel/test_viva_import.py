@@ -34,7 +34,7 @@ def test_an_import_holds_what_the_export_holds(data: bytes) -> None:
     assert {t.name for t in workbook.teams} == {"Partnerships", "Platform"}
 
 
-def test_import_then_sync_stores_the_exports_okrs(okr, tmp_path, db) -> None:  # type: ignore[no-untyped-def]
+def test_import_then_sync_stores_the_exports_okrs(okr, tmp_path, app_database) -> None:  # type: ignore[no-untyped-def]
     export, out = tmp_path / "viva.csv", tmp_path / "okrs.xlsx"
     export.write_bytes(viva_csv_bytes())
     done = okr("import", "viva-goals", str(export), "-o", str(out))
@@ -46,7 +46,7 @@ def test_import_then_sync_stores_the_exports_okrs(okr, tmp_path, db) -> None:  #
     assert synced.exit_code == 0, synced.output
     assert json.loads(synced.stdout)["created"] == 4
     krs_in_export = {str(r[0]): r for r in viva_rows() if r[2] == "Key Result"}
-    with db.read() as session:
+    with app_database.read() as session:
         stored = repo.load_key_results(session, LOCAL_TENANT)
     assert sorted(stored) == sorted(krs_in_export)  # Viva's ids adopted
     for kr_id, kr in stored.items():

@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 
 from addin.errors import UnsupportedFormat, WorkbookError
 from addin.excel.template import write_template
-from addin.excel.write_text import clean_text
+from addin.excel.write_text import text_for_xlsx
 from addin.excel.writeback import CellWrite, patch_workbook, write_back
 
 TODAY = dt.date(2026, 11, 25)
@@ -471,8 +471,8 @@ def test_cell_limit_is_32767_utf16_units_and_never_splits_an_emoji():
 
 
 def test_excel_escape_lookalikes_are_protected():
-    assert clean_text("a_x0041_b") == "a_x005F_x0041_b"
-    assert clean_text("plain_x_text") == "plain_x_text"
+    assert text_for_xlsx("a_x0041_b") == "a_x005F_x0041_b"
+    assert text_for_xlsx("plain_x_text") == "plain_x_text"
 
 
 def test_nan_is_refused_with_the_value_named():

@@ -17,7 +17,6 @@ from tests.outlook.conftest import (  # noqa: F401
     graph_calendar,
     graph_server,
     make_okrs,
-    okr_db,
     sleeps,
     store_okrs,
 )

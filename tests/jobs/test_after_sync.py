@@ -18,7 +18,9 @@ NEW_LEAD = "nora.new@example.com"
 
 def _sync(client, workbook: bytes) -> bytes:  # type: ignore[no-untyped-def]
     answer = client.post(
-        "/api/sync", content_type="multipart/form-data", data={"workbook": (io.BytesIO(workbook), "okrs.xlsx")}
+        "/api/sync?include=workbook",
+        content_type="multipart/form-data",
+        data={"workbook": (io.BytesIO(workbook), "okrs.xlsx")},
     )
     assert answer.status_code == 200, answer.get_json()
     return base64.b64decode(answer.get_json()["workbook"]["base64"])
@@ -46,7 +48,7 @@ def _meetings(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def scheduled(client, okr, db, monkeypatch):  # type: ignore[no-untyped-def]
+def scheduled(client, okr, app_database, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.delenv("OKR_BROKER_URL", raising=False)
     workbook = _sync(client, write_template(sample=True, today=FIXED_NOW.date()))
     result = okr("schedule")
@@ -54,12 +56,12 @@ def scheduled(client, okr, db, monkeypatch):  # type: ignore[no-untyped-def]
     return workbook
 
 
-def test_a_changed_lead_replans_that_team_only(client, db, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
-    before = _meetings(db)
+def test_a_changed_lead_replans_that_team_only(client, app_database, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
+    before = _meetings(app_database)
     product = {k for k, m in before.items() if m.team == "Product"}
     assert product and len(before) > len(product)
     _sync(client, _with_lead(scheduled, "Product", NEW_LEAD))
-    after = _meetings(db)
+    after = _meetings(app_database)
     assert after.keys() == before.keys()  # re-planned, not duplicated
     for key in product:
         assert after[key].organizer == NEW_LEAD
@@ -68,36 +70,38 @@ def test_a_changed_lead_replans_that_team_only(client, db, scheduled: bytes) -> 
         assert after[key] == before[key], f"{key} was touched though its team did not change"
 
 
-def test_a_sync_that_changes_no_team_replans_nothing(client, db, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
-    before = _meetings(db)
+def test_a_sync_that_changes_no_team_replans_nothing(client, app_database, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
+    before = _meetings(app_database)
     _sync(client, scheduled)
-    assert _meetings(db) == before
+    assert _meetings(app_database) == before
 
 
-def test_no_meetings_are_made_by_a_sync_before_anything_was_scheduled(client, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_meetings_are_made_by_a_sync_before_anything_was_scheduled(client, app_database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("OKR_BROKER_URL", raising=False)
     workbook = _sync(client, write_template(sample=True, today=FIXED_NOW.date()))
     _sync(client, _with_lead(workbook, "Product", NEW_LEAD))
-    assert _meetings(db) == {}
+    assert _meetings(app_database) == {}
 
 
-def test_next_quarters_workbook_synced_plans_that_quarters_meetings(client, db, okr, scheduled: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_next_quarters_workbook_synced_plans_that_quarters_meetings(
+    client, app_database, okr, scheduled: bytes
+) -> None:  # type: ignore[no-untyped-def]
     from addin.excel.template import write_next_quarter
     from addin.okr.model import KeyResult, Settings
     from addin.okr.quarters import Quarter
     from addin.store import repo
 
-    before = _meetings(db)
-    with db.read() as s:
+    before = _meetings(app_database)
+    with app_database.read() as s:
         growth = next(t for t in repo.list_teams(s, "local") if t.name == "Growth")  # its rhythm, unchanged
     assert {m.quarter for m in before.values()} == {"2026-Q4"}
     carried = [KeyResult(team="Growth", objective="Grow", title="Raise activation", baseline=30, target=40)]
     nxt = write_next_quarter(Quarter(2027, 1), growth, carried, [], Settings())
     _sync(client, nxt)
-    after = _meetings(db)
+    after = _meetings(app_database)
     started = {k: m for k, m in after.items() if k not in before}
     assert started and {(m.team, m.quarter) for m in started.values()} == {("Growth", "2027-Q1")}
     assert {m.kind for m in started.values()} >= {"checkin", "retro"}
     assert all(after[k] == m for k, m in before.items())  # the closing quarter's series are untouched
     _sync(client, nxt)
-    assert _meetings(db).keys() == after.keys()  # synced again: planned once
+    assert _meetings(app_database).keys() == after.keys()  # synced again: planned once

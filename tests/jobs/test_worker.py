@@ -32,12 +32,12 @@ def _wait(condition, seconds: float, what: str, logs) -> None:  # type: ignore[n
 
 
 @pytest.fixture
-def tenant_env(okr_db, store_okrs, identity, graph_server, queue_name, redis_url, tmp_path):  # type: ignore[no-untyped-def]
+def tenant_env(database, store_okrs, identity, graph_server, queue_name, redis_url, tmp_path):  # type: ignore[no-untyped-def]
     tenant = str(uuid.uuid4())
     store_okrs(make_okrs_for_jobs(), tenant=tenant)
     client_id, secret = identity.register_client()
     env = {
-        "DATABASE_URL": str(okr_db.url.render_as_string(hide_password=False)),
+        "DATABASE_URL": str(database.url.render_as_string(hide_password=False)),
         "OKR_INSTANCE_PATH": str(tmp_path / "instance"),
         "OKR_CLIENT_ID": client_id,
         "OKR_CLIENT_SECRET": secret,
@@ -60,7 +60,7 @@ def make_okrs_for_jobs():  # type: ignore[no-untyped-def]
     return make_okrs(TEAMS)
 
 
-def test_a_worker_killed_mid_batch_loses_and_duplicates_no_meeting(tenant_env, okr_db, graph_server, workers) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_killed_mid_batch_loses_and_duplicates_no_meeting(tenant_env, database, graph_server, workers) -> None:  # type: ignore[no-untyped-def]
     from addin.jobs.celery_app import make_celery
 
     tenant, env = tenant_env
@@ -71,19 +71,19 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_no_meeting(tenant_env, o
     pool = workers(env)
     first = pool.start("--concurrency", "2")
     total = TEAMS * KINDS
-    _wait(lambda: _created(okr_db, tenant) >= 2, 120, "the first meetings", pool.logs)
+    _wait(lambda: _created(database, tenant) >= 2, 120, "the first meetings", pool.logs)
     pool.kill(first)
-    at_kill = _created(okr_db, tenant)
+    at_kill = _created(database, tenant)
     assert 0 < at_kill < total, "the worker was not killed mid-batch"
     events_at_kill = len(graph_server.state.all_events())
 
     pool.start("--concurrency", "2")
-    _wait(lambda: _created(okr_db, tenant) == total, 180, "every meeting", pool.logs)
+    _wait(lambda: _created(database, tenant) == total, 180, "every meeting", pool.logs)
     app.close()
 
     events = graph_server.state.all_events()
     assert len(events) == total, f"{len(events)} events for {total} meetings (at the kill: {events_at_kill})"
-    with okr_db.read() as s:
+    with database.read() as s:
         keys = [m.key for m in list_meetings(s, tenant)]
     assert len(keys) == total
     for key in keys:
@@ -101,16 +101,16 @@ def test_okr_worker_refuses_to_start_without_a_broker(okr) -> None:  # type: ign
 
 
 def test_beat_refreshes_invites_and_attaches_retro_packs(
-    tenant_env, okr_db, graph_server, graph_calendar, workers
+    tenant_env, database, graph_server, graph_calendar, workers
 ) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from addin.outlook.schedule import schedule
 
     tenant, env = tenant_env
-    report = schedule(okr_db, tenant, calendar=graph_calendar(), now=NOW)
+    report = schedule(database, tenant, calendar=graph_calendar(), now=NOW)
     assert report.ok and len(report.created) == TEAMS * KINDS
-    with okr_db.read() as s:
+    with database.read() as s:
         retros = [m for m in list_meetings(s, tenant) if m.kind == "retro"]
     first_retro = min(dt.datetime.fromisoformat(m.snapshot["start"]) for m in retros)
     # two days before the first retro: its pack is due, and so are that week's invites
@@ -124,7 +124,7 @@ def test_beat_refreshes_invites_and_attaches_retro_packs(
     pool.start("--beat", "--concurrency", "2")
 
     def attached() -> bool:
-        with okr_db.read() as s:
+        with database.read() as s:
             return all(
                 (m.attachment or {}).get("sha256")
                 for m in list_meetings(s, tenant)
@@ -132,11 +132,11 @@ def test_beat_refreshes_invites_and_attaches_retro_packs(
             )
 
     def refreshed() -> bool:
-        with okr_db.read() as s:
+        with database.read() as s:
             return any(m.body_hash for m in list_meetings(s, tenant) if m.kind == "checkin")
 
     def state() -> str:
-        with okr_db.read() as s:
+        with database.read() as s:
             return "\n".join(
                 f"{m.key} {m.kind} {m.snapshot['start']} body={m.body_hash and m.body_hash[:6]} "
                 f"attachment={bool(m.attachment)}"
@@ -149,7 +149,7 @@ def test_beat_refreshes_invites_and_attaches_retro_packs(
         "the scheduled refresh and retro packs",
         lambda: state() + "\n" + pool.logs()[:3000],
     )
-    with okr_db.read() as s:
+    with database.read() as s:
         for m in list_meetings(s, tenant):
             if m.kind == "retro" and (m.attachment or {}).get("sha256"):
                 assert len(graph_server.state.attachments_of(m.graph_id)) == 1, m.key

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from addin.okr.model import CheckIn, OkrSet
-
-from .factories import healthy_okrs, weekly_checkins
+from tests.factories import healthy_okrs, weekly_checkins
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from addin.okr.model import (
     Thresholds,
 )
 from addin.okr.quarters import Quarter
-
-from .factories import QUARTER, TODAY, checkin, healthy_okrs, kr, objective, weekly_checkins
+from tests.factories import QUARTER, TODAY, checkin, healthy_okrs, kr, objective, weekly_checkins
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lint-rules.md"
 DAY = dt.timedelta(days=1)

@@ -16,8 +16,7 @@ from addin.okr.model import (
     Severity,
     Team,
 )
-
-from .factories import QUARTER, TODAY, checkin, kr, objective, weekly_checkins, with_kr
+from tests.factories import QUARTER, TODAY, checkin, kr, objective, weekly_checkins, with_kr
 
 DAY = dt.timedelta(days=1)
 

@@ -10,7 +10,7 @@ from addin.okr.lint import lint
 from addin.okr.model import CheckIn, OkrSet, Team
 from addin.okr.numbers import readable
 from addin.okr.quarters import Quarter
-from tests.okr.factories import kr, objective
+from tests.factories import kr, objective
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,7 @@ from addin.okr.scoring import (
     progress,
     team_score,
 )
-
-from .factories import QUARTER, TODAY, checkin, kr, objective
+from tests.factories import QUARTER, TODAY, checkin, kr, objective
 
 
 @pytest.mark.parametrize(

@@ -129,16 +129,16 @@ def test_kind_and_type_words() -> None:
 
 def test_text_keeps_rtl_emoji_and_long_cells_but_strips_controls() -> None:
     rtl = "زيادة المستخدمين 👩‍👩‍👧 🇪🇸"
-    assert v.clean_text(rtl).text == rtl
-    cleaned = v.clean_text("Grow\x07 users\x00\ttoday")
+    assert v.text_from_cell(rtl).text == rtl
+    cleaned = v.text_from_cell("Grow\x07 users\x00\ttoday")
     assert cleaned.text == "Grow users\ttoday" and cleaned.removed == 2
-    assert len(v.clean_text("é" * 5000, field="notes").text) == 5000
+    assert len(v.text_from_cell("é" * 5000, field="notes").text) == 5000
     with pytest.raises(v.ValueProblem):
-        v.clean_text("x" * 32767, field="key_result")
+        v.text_from_cell("x" * 32767, field="key_result")
 
 
 def test_text_is_nfc_normalised() -> None:
-    assert v.clean_text("Cafe\u0301").text == "Café"
+    assert v.text_from_cell("Cafe\u0301").text == "Café"
     assert v.identity_key("KR-7F3A ") == v.identity_key("kr-7f3a")
 
 

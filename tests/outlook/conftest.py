@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -79,32 +78,21 @@ def make_okrs(
 
 
 @pytest.fixture
-def okr_db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A migrated SQLite store in a temp folder."""
-    from addin.store.db import Database
-
-    db = Database(f"sqlite:///{tmp_path / 'okr.sqlite3'}")
-    db.create_schema()
-    yield db
-    db.engine.dispose()
-
-
-@pytest.fixture
-def store_okrs(okr_db) -> Callable[..., OkrSet]:  # type: ignore[no-untyped-def]
+def store_okrs(database) -> Callable[..., OkrSet]:  # type: ignore[no-untyped-def]
     """store_okrs(okrs, tenant="t1"): sync an OkrSet into the store, as a workbook would."""
     from addin.store import repo
 
     books: dict[str, str] = {}
 
     def store(okrs: OkrSet, tenant: str = "t1", now: dt.datetime = NOW) -> OkrSet:
-        with okr_db.transaction() as s:
+        with database.transaction() as s:
             if tenant not in books:
                 books[tenant] = repo.new_workbook_id(s, tenant)
             # ids are the store's to give: a re-sync carries the ids it gave last time
             given = {(kr.team, kr.title): kr_id for kr_id, kr in repo.load_key_results(s, tenant).items()}
             krs = [dataclasses.replace(kr, id=given.get((kr.team, kr.title))) for kr in okrs.key_results]
             repo.sync_okrs(s, tenant, books[tenant], dataclasses.replace(okrs, key_results=krs), now=now)
-        with okr_db.read() as s:
+        with database.read() as s:
             return repo.load_okrs(s, tenant)
 
     return store

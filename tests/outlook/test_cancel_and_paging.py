@@ -37,16 +37,16 @@ def _number(event_id: str) -> int:
 
 
 def test_new_lead_gets_the_series_and_the_old_one_is_cancelled_after(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     old_ids = {e["id"] for e in graph_server.state.mailbox_events("lead1@example.com")}
     okrs.teams[1].lead = "newlead@example.com"
     store_okrs(okrs)
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
+    report = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
     assert report.ok
     new = graph_server.state.mailbox_events("newlead@example.com")
     assert len(new) == 3 and not graph_server.state.mailbox_events("lead1@example.com")
@@ -55,18 +55,18 @@ def test_new_lead_gets_the_series_and_the_old_one_is_cancelled_after(
     assert all("new lead" in c["comment"] for c in cancelled)
     # each cancel came after every new series was created
     assert min(c["order"] for c in cancelled) > max(_number(e["id"]) for e in new)
-    with okr_db.read() as s:
+    with database.read() as s:
         recs = [r for r in list_meetings(s, "t1") if r.team == "T1"]
     assert {r.organizer for r in recs} == {"newlead@example.com"} and not any(r.retired for r in recs)
-    again = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=2))
+    again = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=2))
     assert {m.action for m in again.meetings} == {"unchanged"}
     assert len(graph_server.state.cancelled) == 3
 
 
-def test_a_failed_cancel_is_remembered_and_done_next_run(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_cancel_is_remembered_and_done_next_run(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(okrs)
-    schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     okrs.teams[0].lead = "newlead@example.com"
     store_okrs(okrs)
     # the creates go through; the cancels (sent after) hit a Graph that is down
@@ -78,25 +78,27 @@ def test_a_failed_cancel_is_remembered_and_done_next_run(okr_db, store_okrs, gra
         return real(method, url, headers, body, faults=faults)
 
     graph_server.state.handle = down_for_cancels  # type: ignore[method-assign]
-    first = schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW)
+    first = schedule(database, "t1", calendar=graph_calendar(max_attempts=1), now=NOW)
     assert not first.ok and all("replaced series" in f.message for f in first.failures)
     assert len(graph_server.state.mailbox_events("newlead@example.com")) == 3
-    with okr_db.read() as s:
+    with database.read() as s:
         assert all(r.retired for r in list_meetings(s, "t1"))
     graph_server.state.handle = real  # type: ignore[method-assign]
-    second = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    second = schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     assert second.ok and len(graph_server.state.cancelled) == 3
     assert not graph_server.state.mailbox_events("lead0@example.com")
-    with okr_db.read() as s:
+    with database.read() as s:
         assert not any(r.retired for r in list_meetings(s, "t1"))
 
 
-def test_removed_team_has_its_meetings_cancelled_by_schedule(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_removed_team_has_its_meetings_cancelled_by_schedule(
+    database, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
-    _remove_team(okr_db, "t1", "T1")
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=3))
+    schedule(database, "t1", calendar=cal, now=NOW)
+    _remove_team(database, "t1", "T1")
+    report = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=3))
     assert report.ok
     assert sorted((m.team, m.kind) for m in report.cancelled) == [("T1", "checkin"), ("T1", "retro"), ("T1", "review")]
     # T0 stays; only its review loses T1's lead (the dependency's team is gone)
@@ -108,36 +110,36 @@ def test_removed_team_has_its_meetings_cancelled_by_schedule(okr_db, store_okrs,
     assert not graph_server.state.mailbox_events("lead1@example.com")
     assert len(graph_server.state.mailbox_events("lead0@example.com")) == 3
     assert all("no longer" in c["comment"] for c in graph_server.state.cancelled)
-    with okr_db.read() as s:
+    with database.read() as s:
         assert {r.state for r in list_meetings(s, "t1") if r.team == "T1"} == {CANCELLED}
     sent = graph_server.state.http_requests
-    again = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=4))
+    again = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=4))
     assert not again.cancelled and graph_server.state.http_requests == sent
 
 
-def test_dry_run_reports_what_would_be_cancelled(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_reports_what_would_be_cancelled(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
-    _remove_team(okr_db, "t1", "T1")
+    schedule(database, "t1", calendar=cal, now=NOW)
+    _remove_team(database, "t1", "T1")
     sent = graph_server.state.http_requests
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW, dry_run=True)
+    report = schedule(database, "t1", calendar=cal, now=NOW, dry_run=True)
     assert len(report.cancelled) == 3 and graph_server.state.http_requests == sent
     assert len(graph_server.state.mailbox_events("lead1@example.com")) == 3
 
 
-def test_removed_team_ics_file_becomes_a_cancel(okr_db, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_removed_team_ics_file_becomes_a_cancel(database, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = IcsCalendar(tmp_path / "calendars")
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     path = cal.path_for("T1", "2026-Q4")
     before = {
         str(e["UID"]): int(e["SEQUENCE"])
         for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
         if "RECURRENCE-ID" not in e
     }
-    _remove_team(okr_db, "t1", "T1")
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
+    _remove_team(database, "t1", "T1")
+    report = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
     assert len(report.cancelled) == 3 and report.ok
     parsed = icalendar.Calendar.from_ical(path.read_bytes())
     assert str(parsed["METHOD"]) == "CANCEL"
@@ -148,36 +150,36 @@ def test_removed_team_ics_file_becomes_a_cancel(okr_db, store_okrs, tmp_path: Pa
     assert "METHOD" not in other and not any("STATUS" in e for e in other.walk("VEVENT"))
 
 
-def test_lookup_by_key_follows_next_links(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_by_key_follows_next_links(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     for team in okrs.teams:
         team.lead = "boss@example.com"  # six events in one mailbox: six pages of one
     store_okrs(okrs)
     graph_server.state.faults = Faults(drop=1.0)  # created, but we never hear
-    first = schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW)
+    first = schedule(database, "t1", calendar=graph_calendar(max_attempts=1), now=NOW)
     assert not first.ok and len(graph_server.state.all_events()) == 6
     graph_server.state.faults = Faults()
     graph_server.state.page_size = 1
     posts = graph_server.state.operations["POST event"]
-    second = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    second = schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     assert second.ok and len(graph_server.state.all_events()) == 6
     assert graph_server.state.operations["POST event"] == posts  # all found, none created again
     assert graph_server.state.operations["GET events"] > 6  # pages after the first were read
-    with okr_db.read() as s:
+    with database.read() as s:
         assert {r.state for r in list_meetings(s, "t1")} == {CREATED}
 
 
-def test_a_team_that_comes_back_gets_new_meetings(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_that_comes_back_gets_new_meetings(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     first_txns = {e["transactionId"] for e in graph_server.state.mailbox_events("lead1@example.com")}
-    _remove_team(okr_db, "t1", "T1")
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    _remove_team(database, "t1", "T1")
+    schedule(database, "t1", calendar=cal, now=NOW)
     store_okrs(make_okrs(2))
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
+    report = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(days=1))
     assert report.ok and sorted(m.kind for m in report.created) == ["checkin", "retro", "review"]
     back = graph_server.state.mailbox_events("lead1@example.com")
     assert len(back) == 3 and first_txns.isdisjoint(e["transactionId"] for e in back)
-    with okr_db.read() as s:
+    with database.read() as s:
         assert {r.state for r in list_meetings(s, "t1")} == {CREATED}

@@ -14,7 +14,7 @@ from addin.outlook.invite import build_invite
 from addin.store import repo
 from addin.store.meetings import MeetingRecord, upsert_meeting
 from tests.conftest import FIXED_NOW
-from tests.okr.factories import TODAY, healthy_okrs
+from tests.factories import TODAY, healthy_okrs
 
 HOSTILE = "<script>alert(1)</script> \u202egnp.exe\u202c & <b>not</b> now"
 

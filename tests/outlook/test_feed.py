@@ -35,9 +35,9 @@ def _events(data: bytes) -> list[icalendar.Event]:
     return list(icalendar.Calendar.from_ical(data).walk("VEVENT"))
 
 
-def test_the_feed_is_a_publish_object_with_the_teams_meetings_of_two_quarters(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_the_feed_is_a_publish_object_with_the_teams_meetings_of_two_quarters(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     okrs = store_okrs(make_okrs(2))
-    data = _feed(okr_db)
+    data = _feed(database)
 
     cal = icalendar.Calendar.from_ical(data)
     assert cal["METHOD"] == "PUBLISH" and cal["VERSION"] == "2.0" and cal["PRODID"]
@@ -74,7 +74,7 @@ def test_the_feed_is_a_publish_object_with_the_teams_meetings_of_two_quarters(ok
         assert strict.named(name) == [], name
 
 
-def test_folding_escaping_and_bidi_controls_in_a_hostile_team_name(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_folding_escaping_and_bidi_controls_in_a_hostile_team_name(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     hostile = 'R&D, "Ops"; EMEA\nATTENDEE:mailto:x@evil.example\u202e lanimret \u202c' + " é" * 30 + "部" * 20
     okrs = make_okrs(1)
     team = dataclasses.replace(okrs.teams[0], name=hostile)
@@ -86,7 +86,7 @@ def test_folding_escaping_and_bidi_controls_in_a_hostile_team_name(okr_db, store
     )
     store_okrs(okrs)
 
-    data = _feed(okr_db, hostile)
+    data = _feed(database, hostile)
 
     strict = ics_lines.parse(data)  # every physical line <= 75 octets, no UTF-8 character split
     assert max(len(line) for line in strict.physical_lines) <= 75
@@ -106,23 +106,23 @@ def test_folding_escaping_and_bidi_controls_in_a_hostile_team_name(okr_db, store
     assert {e["ORGANIZER"].params["CN"] for e in events} == {one_line}
 
 
-def test_uids_are_stable_and_never_the_invitations_uids(okr_db, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_uids_are_stable_and_never_the_invitations_uids(database, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
-    schedule(okr_db, "t1", calendar=IcsCalendar(tmp_path / "calendars"), now=NOW)
-    with okr_db.read() as s:
+    schedule(database, "t1", calendar=IcsCalendar(tmp_path / "calendars"), now=NOW)
+    with database.read() as s:
         keys = [r.key for r in list_meetings(s, "t1", team="T1")]
 
-    first = {str(e["UID"]) for e in _events(_feed(okr_db))}
-    again = {str(e["UID"]) for e in _events(_feed(okr_db, now=NOW + dt.timedelta(hours=5)))}
+    first = {str(e["UID"]) for e in _events(_feed(database))}
+    again = {str(e["UID"]) for e in _events(_feed(database, now=NOW + dt.timedelta(hours=5)))}
 
     assert first == again and len(first) == 6
     assert {feed_uid(k) for k in keys} <= first
     assert not first & {ics_uid(k) for k in keys}
 
 
-def test_an_unscheduled_feed_does_not_change_with_the_time_it_is_fetched(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_an_unscheduled_feed_does_not_change_with_the_time_it_is_fetched(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
-    early, later = _feed(okr_db), _feed(okr_db, now=NOW + dt.timedelta(days=20))
+    early, later = _feed(database), _feed(database, now=NOW + dt.timedelta(days=20))
 
     assert early != later  # DTSTAMP is the time of the answer (RFC 5545 3.8.7.2 with METHOD)
     assert feed_etag(early) == feed_etag(later)
@@ -131,14 +131,14 @@ def test_an_unscheduled_feed_does_not_change_with_the_time_it_is_fetched(okr_db,
 
 
 def test_a_scheduled_team_shows_its_series_as_sent_and_a_change_bumps_sequence(
-    okr_db, store_okrs, tmp_path: Path
+    database, store_okrs, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     calendar = IcsCalendar(tmp_path / "calendars")
     later = NOW + dt.timedelta(days=3)  # Thursday 8 October
-    schedule(okr_db, "t1", calendar=calendar, now=later)
-    with okr_db.read() as s:
+    schedule(database, "t1", calendar=calendar, now=later)
+    with database.read() as s:
         weekly = next(r for r in list_meetings(s, "t1", team="T1", quarter="2026-Q4") if r.kind == "checkin")
 
     def checkins(data: bytes) -> list[icalendar.Event]:
@@ -147,7 +147,7 @@ def test_a_scheduled_team_shows_its_series_as_sent_and_a_change_bumps_sequence(
             key=lambda e: e["DTSTART"].dt,
         )
 
-    (sent,) = checkins(_feed(okr_db, now=later + dt.timedelta(days=10)))
+    (sent,) = checkins(_feed(database, now=later + dt.timedelta(days=10)))
     assert (
         sent["DTSTART"].dt.date() == weekly.series_start == dt.date(2026, 10, 13)
     )  # as invited, not the quarter's start
@@ -157,23 +157,23 @@ def test_a_scheduled_team_shows_its_series_as_sent_and_a_change_bumps_sequence(
     # the team moves its check-in to Friday: the feed shows it at once, with a higher SEQUENCE
     moved = dataclasses.replace(okrs.teams[1], checkin_weekday=4)
     store_okrs(dataclasses.replace(okrs, teams=[okrs.teams[0], moved]))
-    (now_friday,) = checkins(_feed(okr_db, now=later + dt.timedelta(days=10)))
+    (now_friday,) = checkins(_feed(database, now=later + dt.timedelta(days=10)))
     assert now_friday["DTSTART"].dt.weekday() == 4
     assert int(now_friday["SEQUENCE"]) == weekly.sequence + 1
 
     # okr schedule keeps the history: the old series ends, the new one starts; the feed has both
-    schedule(okr_db, "t1", calendar=calendar, now=later + dt.timedelta(days=10))
-    ended, fresh = checkins(_feed(okr_db, now=later + dt.timedelta(days=11)))
+    schedule(database, "t1", calendar=calendar, now=later + dt.timedelta(days=10))
+    ended, fresh = checkins(_feed(database, now=later + dt.timedelta(days=11)))
     assert ended["DTSTART"].dt.weekday() == 1 and ended["RRULE"]["UNTIL"][0].date() <= dt.date(2026, 10, 16)
     assert fresh["DTSTART"].dt.weekday() == 4 and str(fresh["UID"]) == feed_uid(weekly.key)
     assert int(fresh["SEQUENCE"]) >= weekly.sequence + 1
 
 
-def test_a_team_without_meetings_still_gets_a_valid_calendar(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_without_meetings_still_gets_a_valid_calendar(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(dataclasses.replace(okrs, teams=[dataclasses.replace(okrs.teams[0], lead=None)]))
 
-    data = _feed(okr_db, "T0")
+    data = _feed(database, "T0")
 
     cal = icalendar.Calendar.from_ical(data)
     assert cal["METHOD"] == "PUBLISH" and list(cal.walk("VEVENT")) == []
@@ -182,12 +182,12 @@ def test_a_team_without_meetings_still_gets_a_valid_calendar(okr_db, store_okrs)
     ics_lines.parse(data)
 
 
-def test_a_team_that_is_gone_has_no_feed(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_that_is_gone_has_no_feed(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     with pytest.raises(NotFound):
-        team_feed(okr_db, "t1", "Nobody", now=NOW)
+        team_feed(database, "t1", "Nobody", now=NOW)
     with pytest.raises(NotFound):
-        team_feed(okr_db, "another-tenant", "T0", now=NOW)
+        team_feed(database, "another-tenant", "T0", now=NOW)
 
 
 def test_the_strict_reader_catches_what_it_is_there_for() -> None:
@@ -206,12 +206,12 @@ def test_the_strict_reader_catches_what_it_is_there_for() -> None:
         ics_lines.unescape_text("a, b")
 
 
-def test_team_names_pick_their_own_meetings(okr_db, store_okrs) -> None:  # type: ignore[no-untyped-def]
+def test_team_names_pick_their_own_meetings(database, store_okrs) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     store_okrs(dataclasses.replace(okrs, teams=[Team("T1", lead="other@example.com", timezone="Asia/Tokyo")]), "t2")
 
-    mine, theirs = _feed(okr_db, "T1"), _feed(okr_db, "T1", tenant="t2")
+    mine, theirs = _feed(database, "T1"), _feed(database, "T1", tenant="t2")
 
     assert {e["DTSTART"].params["TZID"] for e in _events(mine)} == {"America/New_York"}
     assert {e["DTSTART"].params["TZID"] for e in _events(theirs)} == {"Asia/Tokyo"}

@@ -28,11 +28,11 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 
 def test_503_without_retry_after_backs_off_exponentially_with_jitter(
-    okr_db, store_okrs, graph_server, graph_calendar, sleeps
+    database, store_okrs, graph_server, graph_calendar, sleeps
 ) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     graph_server.state.faults = Faults(unavailable=1.0)
-    report = schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=4, backoff_base=1.0), now=NOW)
+    report = schedule(database, "t1", calendar=graph_calendar(max_attempts=4, backoff_base=1.0), now=NOW)
     assert not report.ok and all(f.transient for f in report.failures)
     assert len(sleeps.waits) == 3 and graph_server.state.http_requests == 4
     for attempt, wait in enumerate(sleeps.waits):
@@ -40,17 +40,17 @@ def test_503_without_retry_after_backs_off_exponentially_with_jitter(
 
 
 def test_occurrence_edited_by_organiser_is_reread_and_reapplied(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     soon = dt.datetime(2026, 10, 12, 6, 0, tzinfo=dt.UTC)
     weekly = next(e for e in graph_server.state.all_events() if "weekly" in e["subject"])
     # the organiser edits next Monday's occurrence between our read and our PATCH
     iid = f"{weekly['id']}_20261012T073000Z"
     graph_server.state.edit_before_patch.add(iid)
-    report = refresh_invites(okr_db, "t1", now=soon, calendar=cal, within=dt.timedelta(hours=24))
+    report = refresh_invites(database, "t1", now=soon, calendar=cal, within=dt.timedelta(hours=24))
     assert report.ok and [u.kind for u in report.updated] == ["checkin"]
     occurrence = graph_server.state.exceptions_of(weekly["id"])[iid]
     assert "Status as of 2026-10-12" in occurrence["body"]["content"]

@@ -39,9 +39,9 @@ def _text(prop: object) -> str:
 
 
 @pytest.fixture
-def ics_setup(okr_db, store_okrs, tmp_path: Path):  # type: ignore[no-untyped-def]
+def ics_setup(database, store_okrs, tmp_path: Path):  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
-    return okr_db, IcsCalendar(tmp_path / "calendars")
+    return database, IcsCalendar(tmp_path / "calendars")
 
 
 def test_schedule_writes_one_rfc5545_file_per_team(ics_setup) -> None:  # type: ignore[no-untyped-def]
@@ -115,15 +115,15 @@ def test_a_change_bumps_sequence_and_keeps_uids(ics_setup, store_okrs) -> None: 
     assert "mailto:new@example.com" in {str(a) for a in weekly.get("ATTENDEE")}
 
 
-def test_refresh_rewrites_overrides_with_new_status(ics_setup, okr_db) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_rewrites_overrides_with_new_status(ics_setup, database) -> None:  # type: ignore[no-untyped-def]
     db, cal = ics_setup
     schedule(db, "t1", calendar=cal, now=NOW)
     path = cal.path_for("T0", "2026-Q4")
     from addin.store import repo
 
-    with okr_db.read() as s:
+    with database.read() as s:
         kr_id = next(k for k, kr in repo.load_key_results(s, "t1").items() if kr.team == "T0")
-    with okr_db.transaction() as s:
+    with database.transaction() as s:
         repo.record_checkin(
             s,
             "t1",
@@ -172,14 +172,14 @@ def test_dry_run_writes_nothing(ics_setup) -> None:  # type: ignore[no-untyped-d
     assert len(schedule(db, "t1", calendar=cal, now=NOW).created) == 6
 
 
-def test_hostile_text_cannot_add_calendar_properties(okr_db, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_cannot_add_calendar_properties(database, store_okrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     evil = "Ship it\r\nATTENDEE:mailto:evil@example.com\r\nEND:VEVENT\r\nBEGIN:VEVENT, <b>x</b>; y"
     okrs.key_results[0].title = evil
     okrs.key_results[0].notes = evil
     store_okrs(okrs)
     cal = IcsCalendar(tmp_path / "c")
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     parsed = _read(cal.path_for("T0", "2026-Q4"))
     events = _events(parsed)
     assert len(events) == 5  # 3 meetings + 2 overrides, nothing smuggled in

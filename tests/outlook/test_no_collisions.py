@@ -53,10 +53,10 @@ def test_holidays_get_no_meeting_and_a_retro_on_a_holiday_moves_earlier() -> Non
 
 
 def test_skipped_occurrences_are_cancelled_in_outlook_the_series_kept(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(4))
-    report = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    report = schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     assert report.ok
     weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com") if "weekly" in e["subject"])
     with graph_server.state.lock:
@@ -69,7 +69,7 @@ def test_skipped_occurrences_are_cancelled_in_outlook_the_series_kept(
     assert len(notices) == 4
     # a re-run sends nothing
     sent = graph_server.state.http_requests
-    assert schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW).ok
+    assert schedule(database, "t1", calendar=graph_calendar(), now=NOW).ok
     assert graph_server.state.http_requests == sent
 
 
@@ -85,14 +85,14 @@ def test_the_settings_sheet_holidays_reach_the_plan() -> None:
     assert "2026-12-24" in problem.message and problem.location.sheet == "Settings"
 
 
-def test_holidays_synced_from_the_workbook_reach_schedule(okr_db, store_okrs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_holidays_synced_from_the_workbook_reach_schedule(database, store_okrs, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from addin.outlook.ics import IcsCalendar
 
     okrs = make_okrs(1)
     okrs = dataclasses.replace(okrs, settings=dataclasses.replace(okrs.settings, holidays=(dt.date(2026, 10, 12),)))
     assert store_okrs(okrs).settings.holidays == (dt.date(2026, 10, 12),)
     cal = IcsCalendar(tmp_path / "ics")
-    assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
+    assert schedule(database, "t1", calendar=cal, now=NOW).ok
     text = cal.path_for("T0", "2026-Q4").read_text()
     assert "EXDATE;TZID=Europe/Madrid:20261012T093000" in text
 
@@ -113,15 +113,15 @@ def test_a_series_whose_first_day_is_skipped_plans_the_same_on_every_run() -> No
 
 
 def test_skipped_days_are_cancelled_even_when_the_create_reply_was_lost(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.outlook.graph_server import Faults
 
     store_okrs(make_okrs(4))
     graph_server.state.faults = Faults(drop=1.0)  # created, but we never hear back
-    assert not schedule(okr_db, "t1", calendar=graph_calendar(max_attempts=1), now=NOW).ok
+    assert not schedule(database, "t1", calendar=graph_calendar(max_attempts=1), now=NOW).ok
     graph_server.state.faults = Faults()
-    assert schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW).ok  # found by key
+    assert schedule(database, "t1", calendar=graph_calendar(), now=NOW).ok  # found by key
     weekly = next(e for e in graph_server.state.mailbox_events("lead3@example.com") if "weekly" in e["subject"])
     with graph_server.state.lock:
         assert len(graph_server.state.events[weekly["id"]].cancelled) == 2

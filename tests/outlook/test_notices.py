@@ -36,15 +36,15 @@ def _occurrence_bodies(server) -> list[str]:  # type: ignore[no-untyped-def]
         ]
 
 
-def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_join_links_survive_refresh_and_schedule_changes(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(3)
     store_okrs(okrs)
     cal = graph_calendar()
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW)
+    report = schedule(database, "t1", calendar=cal, now=NOW)
     assert report.ok and not report.warnings
     links = _join_urls(graph_server)
     assert len(links) == 9
-    refreshed = refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
+    refreshed = refresh_invites(database, "t1", now=NOW, calendar=cal)
     assert refreshed.ok and len(refreshed.updated) == 3
     bodies = _occurrence_bodies(graph_server)
     assert len(bodies) == 3
@@ -55,7 +55,7 @@ def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, gra
     okrs.teams[1].members = ("a1@example.com", "c1@example.com")
     store_okrs(okrs)
     changed = schedule(
-        okr_db,
+        database,
         "t1",
         calendar=cal,
         now=NOW + dt.timedelta(hours=1),
@@ -71,23 +71,23 @@ def test_join_links_survive_refresh_and_schedule_changes(okr_db, store_okrs, gra
         assert "teams.microsoft.com" in body and extract(body, STATUS)
 
 
-def test_a_mailbox_without_teams_is_reported_not_failed(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_mailbox_without_teams_is_reported_not_failed(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     graph_server.state.no_teams.add("lead1@example.com")
-    report = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    report = schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     assert report.ok and len(report.created) == 6
     assert {(w.team, w.kind) for w in report.warnings} == {("T1", "checkin"), ("T1", "review"), ("T1", "retro")}
     assert all("Teams join link" in w.message for w in report.warnings)
 
 
 def test_refresh_sends_at_most_one_notice_per_occurrence_and_none_when_idle(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(3))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     invited = len(graph_server.state.notices)
-    refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
+    refresh_invites(database, "t1", now=NOW, calendar=cal)
     per_occurrence = graph_server.state.notices_per_occurrence()
     assert per_occurrence and set(per_occurrence.values()) == {1}
     after_first = len(graph_server.state.notices)
@@ -95,26 +95,26 @@ def test_refresh_sends_at_most_one_notice_per_occurrence_and_none_when_idle(
     # run again the same day, and the next day (same occurrences, same status): nothing
     requests = graph_server.state.http_requests
     for later in (NOW + dt.timedelta(minutes=5), NOW + dt.timedelta(hours=20)):
-        again = refresh_invites(okr_db, "t1", now=later, calendar=cal)
+        again = refresh_invites(database, "t1", now=later, calendar=cal)
         assert again.ok and not again.updated
     assert len(graph_server.state.notices) == after_first
     assert graph_server.state.http_requests == requests  # an idle refresh writes nothing
 
 
 def test_attendee_change_notifies_only_who_changed_and_keeps_exceptions(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(2)
     store_okrs(okrs)
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
-    refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
+    schedule(database, "t1", calendar=cal, now=NOW)
+    refresh_invites(database, "t1", now=NOW, calendar=cal)
     weekly = next(e for e in graph_server.state.mailbox_events("lead1@example.com") if "weekly" in e["subject"])
     assert graph_server.state.exceptions_of(weekly["id"])  # the status occurrence
     before = len(graph_server.state.notices)
     okrs.teams[1].members = ("a1@example.com", "b1@example.com", "c1@example.com")
     store_okrs(okrs)
-    report = schedule(okr_db, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1))
+    report = schedule(database, "t1", calendar=cal, now=NOW + dt.timedelta(hours=1))
     assert {(m.team, m.kind): m.changes for m in report.updated} == {
         ("T1", "checkin"): ("attendees",),
         ("T1", "retro"): ("attendees",),
@@ -125,33 +125,37 @@ def test_attendee_change_notifies_only_who_changed_and_keeps_exceptions(
     assert graph_server.state.exceptions_discarded == 0
     assert graph_server.state.exceptions_of(weekly["id"])
     # refresh knows the status occurrence is still there: nothing to re-send
-    assert not refresh_invites(okr_db, "t1", now=NOW + dt.timedelta(hours=2), calendar=cal).updated
+    assert not refresh_invites(database, "t1", now=NOW + dt.timedelta(hours=2), calendar=cal).updated
 
 
-def test_a_changed_recurrence_forgets_the_status_it_discarded(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_recurrence_forgets_the_status_it_discarded(
+    database, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     store_okrs(okrs)
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
-    refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
+    schedule(database, "t1", calendar=cal, now=NOW)
+    refresh_invites(database, "t1", now=NOW, calendar=cal)
     okrs.teams[0].timezone = "Europe/Paris"  # the recurrence's zone changes: re-sent
     store_okrs(okrs)
-    assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
+    assert schedule(database, "t1", calendar=cal, now=NOW).ok
     assert graph_server.state.exceptions_discarded == 1
-    with okr_db.read() as s:
+    with database.read() as s:
         weekly = next(r for r in list_meetings(s, "t1") if r.kind == "checkin")
     assert weekly.body_hash is None  # the stored hash follows the calendar
-    again = refresh_invites(okr_db, "t1", now=NOW, calendar=cal)
+    again = refresh_invites(database, "t1", now=NOW, calendar=cal)
     assert [u.kind for u in again.updated] == ["checkin"]
 
 
-def test_mail_mode_sends_a_preread_and_never_edits_the_event(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_mail_mode_sends_a_preread_and_never_edits_the_event(
+    database, store_okrs, graph_server, graph_calendar
+) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     patches = graph_server.state.operations["PATCH event"]
     settings = CadenceSettings(invite_status="mail")
-    report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal, settings=settings)
+    report = refresh_invites(database, "t1", now=NOW, calendar=cal, settings=settings)
     assert report.ok and report.mode == "mail" and len(report.updated) == 2
     assert graph_server.state.operations["PATCH event"] == patches
     mails = graph_server.state.mails
@@ -161,16 +165,16 @@ def test_mail_mode_sends_a_preread_and_never_edits_the_event(okr_db, store_okrs,
     assert t1["subject"].startswith("Pre-read: T1: weekly OKR check-in")
     assert "key results" in t1["body"]["content"]
     # once per occurrence
-    assert not refresh_invites(okr_db, "t1", now=NOW + dt.timedelta(hours=1), calendar=cal, settings=settings).updated
+    assert not refresh_invites(database, "t1", now=NOW + dt.timedelta(hours=1), calendar=cal, settings=settings).updated
     assert len(graph_server.state.mails) == 2
 
 
-def test_off_mode_sends_nothing(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_off_mode_sends_nothing(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(2))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     sent = graph_server.state.http_requests
-    report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="off"))
+    report = refresh_invites(database, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="off"))
     assert report.ok and report.mode == "off" and not report.updated
     assert graph_server.state.http_requests == sent
 
@@ -252,32 +256,32 @@ def test_local_graph_throttles_past_four_requests_per_mailbox(graph_server) -> N
     graph_server.state.max_in_flight.clear()  # the test asked for 5 at once on purpose
 
 
-def test_the_client_never_goes_past_four_per_mailbox(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_never_goes_past_four_per_mailbox(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     okrs = make_okrs(1)
     # one lead organising many teams' meetings: 15 events in one mailbox
     teams = [dataclasses.replace(okrs.teams[0], name=f"Team {i}") for i in range(5)]
     store_okrs(dataclasses.replace(okrs, teams=teams, objectives=[], key_results=[]))
-    report = schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
+    report = schedule(database, "t1", calendar=graph_calendar(), now=NOW)
     assert report.ok and len(report.created) == 15
     assert graph_server.state.operations["429 concurrency"] == 0
     assert graph_server.state.max_concurrency() <= 4
 
 
 def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
     store_okrs(make_okrs(1))
     cal = graph_calendar()
-    schedule(okr_db, "t1", calendar=cal, now=NOW)
+    schedule(database, "t1", calendar=cal, now=NOW)
     before_retro = dt.datetime(2026, 12, 27, 8, 0, tzinfo=dt.UTC)  # T0's retro: Monday 28th
-    refreshed = refresh_invites(okr_db, "t1", now=before_retro, calendar=cal)
+    refreshed = refresh_invites(database, "t1", now=before_retro, calendar=cal)
     assert [u.kind for u in refreshed.updated] == ["retro"]
     retro = next(e for e in graph_server.state.all_events() if "retrospective" in e["subject"])
     status = extract(retro["body"]["content"], STATUS)
     assert status
     # schedule rewrites the retro's text (a workbook link): the status stays in the calendar
     report = schedule(
-        okr_db,
+        database,
         "t1",
         calendar=cal,
         now=before_retro,
@@ -289,10 +293,10 @@ def test_a_rewritten_retro_body_keeps_its_status_so_unchanged_is_true(
     assert extract(retro["body"]["content"], STATUS) == status
     assert retro["onlineMeeting"]["joinUrl"] in retro["body"]["content"]
     # so "unchanged" is the truth: the status the calendar shows is the current one
-    assert not refresh_invites(okr_db, "t1", now=before_retro, calendar=cal).updated
+    assert not refresh_invites(database, "t1", now=before_retro, calendar=cal).updated
 
 
-def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
+def test_a_preread_goes_only_to_who_was_invited(database, store_okrs, graph_server, graph_calendar) -> None:  # type: ignore[no-untyped-def]
     from addin.graph.directory import forget
     from addin.outlook.mailbox_check import with_people_check
 
@@ -309,8 +313,8 @@ def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server
     }
     cal = with_people_check(graph_calendar())
     try:
-        assert schedule(okr_db, "t1", calendar=cal, now=NOW).ok
-        report = refresh_invites(okr_db, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="mail"))
+        assert schedule(database, "t1", calendar=cal, now=NOW).ok
+        report = refresh_invites(database, "t1", now=NOW, calendar=cal, settings=CadenceSettings(invite_status="mail"))
     finally:
         forget()
     assert report.ok
@@ -319,25 +323,26 @@ def test_a_preread_goes_only_to_who_was_invited(okr_db, store_okrs, graph_server
 
 
 def test_refresh_and_the_retro_pack_job_never_undo_each_others_writes(
-    okr_db, store_okrs, graph_server, graph_calendar
+    database, store_okrs, graph_server, graph_calendar
 ) -> None:  # type: ignore[no-untyped-def]
-    from addin.outlook.schedule import REFRESH_FIELDS, _recorder
-    from addin.store.meetings import get_meeting
+    from addin.outlook.retro_attach import ATTACH_FIELDS
+    from addin.outlook.schedule import REFRESH_FIELDS
+    from addin.store.meetings import get_meeting, recorder
 
     store_okrs(make_okrs(1))
-    schedule(okr_db, "t1", calendar=graph_calendar(), now=NOW)
-    with okr_db.read() as s:
+    schedule(database, "t1", calendar=graph_calendar(), now=NOW)
+    with database.read() as s:
         retro = next(r for r in list_meetings(s, "t1") if r.kind == "retro")
     # the pack job stores its attachment while a refresh holds the record it read before
     pack = {"id": "att-1", "sha256": "abc", "name": "pack.docx", "size": 1, "how": "file"}
-    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment=pack)])
-    _recorder(okr_db, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
-    with okr_db.read() as s:
+    recorder(database, "t1", NOW, ATTACH_FIELDS)([retro.but(attachment=pack)])
+    recorder(database, "t1", NOW, REFRESH_FIELDS)([retro.but(body_hash="h1", change_key="ck2")])
+    with database.read() as s:
         stored = get_meeting(s, "t1", retro.key)
     assert stored is not None and stored.attachment == pack
     assert (stored.body_hash, stored.change_key) == ("h1", "ck2")
     # and the other way round: a pack recorded later keeps the status body refresh stored
-    _recorder(okr_db, "t1", NOW, ("attachment",))([retro.but(attachment={**pack, "id": "att-2"})])
-    with okr_db.read() as s:
+    recorder(database, "t1", NOW, ATTACH_FIELDS)([retro.but(attachment={**pack, "id": "att-2"})])
+    with database.read() as s:
         stored = get_meeting(s, "t1", retro.key)
     assert stored is not None and stored.body_hash == "h1" and stored.attachment["id"] == "att-2"

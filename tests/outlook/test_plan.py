@@ -141,7 +141,8 @@ def test_fiscal_year_quarters() -> None:
     assert plan.quarter == Quarter(2027, 2, 7)
     assert _by(plan, "T0", CHECKIN).recurrence.range_end == dt.date(2026, 12, 27)  # retro: 28th
     # FY with an April start, Q4 = January - March: crosses the calendar year and DST
-    plan = plan_cadence(make_okrs(1, quarter="2027-Q4", fy_start=4), tenant="t1", now=NOW)
+    okrs = make_okrs(1, quarter="2027-Q4", fy_start=4)
+    plan = plan_cadence(okrs, tenant="t1", now=NOW, quarter="2027-Q4")
     checkin = _by(plan, "T0", CHECKIN)
     assert checkin.start.date() == dt.date(2027, 1, 4)
     assert occurrences(checkin)[-1].date() == dt.date(2027, 3, 22)

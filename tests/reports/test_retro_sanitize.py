@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from addin.reports.sanitize import ELLIPSIS, clean_text, one_line
+from addin.reports.sanitize import ELLIPSIS, one_line, text_for_docx
 
 
 @pytest.mark.parametrize(
@@ -34,30 +34,30 @@ from addin.reports.sanitize import ELLIPSIS, clean_text, one_line
     ],
 )
 def test_invalid_characters_are_removed(bad):
-    assert clean_text(f"a{bad}b") == "ab"
+    assert text_for_docx(f"a{bad}b") == "ab"
 
 
 @pytest.mark.parametrize(
     "kept", ["\t", "\n", "\u200b", "\u200f", "\ufeff", "é", "👩‍👩‍👧", "🇪🇸", "שלום", "<b>&amp;</b>"]
 )
 def test_meaningful_characters_are_kept(kept):
-    assert clean_text(f"a{kept}b") == f"a{kept}b"
+    assert text_for_docx(f"a{kept}b") == f"a{kept}b"
 
 
 def test_carriage_returns_become_line_feeds():
-    assert clean_text("a\r\nb\rc") == "a\nb\nc"
+    assert text_for_docx("a\r\nb\rc") == "a\nb\nc"
 
 
 def test_long_text_is_cut_to_the_limit_with_an_ellipsis():
-    out = clean_text("word " * 100, limit=50)
+    out = text_for_docx("word " * 100, limit=50)
     assert len(out) <= 50 and out.endswith(ELLIPSIS)
-    assert clean_text("x" * 50, limit=50) == "x" * 50
+    assert text_for_docx("x" * 50, limit=50) == "x" * 50
 
 
 def test_any_value_becomes_text():
-    assert clean_text(None) == ""
-    assert clean_text(12.5) == "12.5"
-    assert clean_text(b"caf\xc3\xa9 \xff") == "café \ufffd"
+    assert text_for_docx(None) == ""
+    assert text_for_docx(12.5) == "12.5"
+    assert text_for_docx(b"caf\xc3\xa9 \xff") == "café \ufffd"
 
 
 def test_one_line_folds_breaks_and_tabs():
@@ -66,6 +66,6 @@ def test_one_line_folds_breaks_and_tabs():
 
 def test_a_megabyte_costs_no_more_than_a_line():
     started = time.perf_counter()
-    out = clean_text("\x00a" * 1_000_000, limit=300)
+    out = text_for_docx("\x00a" * 1_000_000, limit=300)
     assert len(out) <= 300
     assert time.perf_counter() - started < 1

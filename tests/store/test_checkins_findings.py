@@ -10,7 +10,7 @@ from addin.errors import Conflict, RequestError
 from addin.okr.model import Finding, Location, Severity
 from addin.store import repo
 from addin.store.db import Database
-from tests.store.factories import LATER, NOW, kr, okrset
+from tests.factories import LATER, NOW, okrset, row_kr
 
 T = "local"
 
@@ -37,7 +37,7 @@ def checkin(db: Database, kr_id: str, value: float | None, at: dt.datetime, **kw
 
 
 def test_record_checkin_moves_current_and_confidence_and_is_listed(database: Database) -> None:
-    _, (a,) = seed(database, kr("A", current=1.0, confidence=0.5))
+    _, (a,) = seed(database, row_kr("A", current=1.0, confidence=0.5))
     recorded = checkin(database, a.lower(), 4.0, LATER, confidence=0.8, note="pilot went live")
     assert (recorded.kr_id, recorded.value, recorded.confidence, recorded.source) == (a, 4.0, 0.8, "outlook")
     with database.read() as s:
@@ -51,7 +51,7 @@ def test_record_checkin_moves_current_and_confidence_and_is_listed(database: Dat
 
 
 def test_a_backdated_checkin_goes_into_history_without_moving_current(database: Database) -> None:
-    _, (a,) = seed(database, kr("A", current=1.0))
+    _, (a,) = seed(database, row_kr("A", current=1.0))
     checkin(database, a, 5.0, LATER)
     checkin(database, a, 3.0, LATER - dt.timedelta(days=2))
     with database.read() as s:
@@ -60,7 +60,7 @@ def test_a_backdated_checkin_goes_into_history_without_moving_current(database: 
 
 
 def test_a_checkin_without_confidence_keeps_the_previous_confidence(database: Database) -> None:
-    _, (a,) = seed(database, kr("A", current=1.0, confidence=0.6))
+    _, (a,) = seed(database, row_kr("A", current=1.0, confidence=0.6))
     checkin(database, a, 2.0, LATER)
     with database.read() as s:
         assert repo.load_key_results(s, T)[a].confidence == 0.6
@@ -79,7 +79,7 @@ def test_a_checkin_without_confidence_keeps_the_previous_confidence(database: Da
 def test_bad_checkins_are_refused_with_nothing_written(
     database: Database, value: float, confidence: float | None, source: str, code: str
 ) -> None:
-    _, (a,) = seed(database, kr("A", current=1.0))
+    _, (a,) = seed(database, row_kr("A", current=1.0))
     with pytest.raises(RequestError) as caught:
         checkin(database, a, value, LATER, confidence=confidence, source=source)
     assert caught.value.code == code
@@ -89,16 +89,16 @@ def test_bad_checkins_are_refused_with_nothing_written(
 
 
 def test_checkins_on_archived_key_results_are_refused(database: Database) -> None:
-    workbook_id, (a, b) = seed(database, kr("A"), kr("B"))
+    workbook_id, (a, b) = seed(database, row_kr("A"), row_kr("B"))
     with database.transaction() as s:
-        repo.sync_okrs(s, T, workbook_id, okrset(kr("A", id=a)), now=NOW)
+        repo.sync_okrs(s, T, workbook_id, okrset(row_kr("A", id=a)), now=NOW)
     with pytest.raises(Conflict) as caught:
         checkin(database, b, 1.0, LATER)
     assert caught.value.code == "kr_archived"
 
 
 def test_list_checkins_filters_by_time_and_ids(database: Database) -> None:
-    _, (a, b) = seed(database, kr("A"), kr("B"))
+    _, (a, b) = seed(database, row_kr("A"), row_kr("B"))
     days = [dt.datetime(2026, 11, d, 12, tzinfo=dt.UTC) for d in (3, 4, 5)]
     for day in days:
         checkin(database, a, float(day.day), day)

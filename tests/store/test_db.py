@@ -21,7 +21,7 @@ from addin.errors import Conflict, ServiceUnavailable
 from addin.store import repo
 from addin.store.db import Database, alembic_config, default_database_url
 from addin.store.tables import Base, TeamRow
-from tests.store.factories import NOW, kr, okrset
+from tests.factories import NOW, okrset, row_kr
 
 MY_TABLES = {"teams", "objectives", "key_results", "check_ins", "initiatives", "settings", "workbooks", "findings"}
 
@@ -29,7 +29,8 @@ MY_TABLES = {"teams", "objectives", "key_results", "check_ins", "initiatives", "
 def test_default_url_is_a_sqlite_file_in_the_instance_folder(tmp_path: Path) -> None:
     folder = tmp_path / "does" / "not" / "exist"
     url = default_database_url(str(folder))
-    assert url.startswith("sqlite") and folder.is_dir()
+    assert url.startswith("sqlite") and not folder.exists()  # naming it makes nothing (okr lint)
+    folder.mkdir(parents=True)
     database = Database(url)
     database.create_schema()
     database.dispose()
@@ -111,7 +112,7 @@ def _sync_many(url: str, tenant: str, rounds: int) -> None:
                 # a title of this thread's own: a never-synced workbook naming a stored key
                 # result's team, objective and title is matched to it, not created again
                 title = f"{tenant}-{n}-{threading.get_ident()}"
-                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(kr(title, current=1.0)), now=NOW)
+                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(row_kr(title, current=1.0)), now=NOW)
             with database.transaction() as s:
                 repo.record_checkin(
                     s,
@@ -195,7 +196,7 @@ def test_migrations_run_from_any_working_directory(tmp_path: Path) -> None:
     elsewhere.mkdir()
     code = (
         "from addin.store.db import Database, default_database_url\n"
-        f"d = Database(default_database_url({str(tmp_path / 'inst')!r})); d.create_schema()\n"
+        f"d = Database(default_database_url({str(tmp_path)!r})); d.create_schema()\n"
         "from sqlalchemy import inspect\n"
         "print(sorted(inspect(d.engine).get_table_names()))\n"
     )

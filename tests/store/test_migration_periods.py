@@ -22,7 +22,7 @@ CREATED = dt.datetime(2026, 5, 4, 8, 0)  # 2026-Q2 on the calendar, 2026-Q4 of a
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database with no schema yet (the migration under test builds it)."""
     if request.param == "sqlite":
-        database = Database(default_database_url(str(tmp_path / "instance")))
+        database = Database(default_database_url(str(tmp_path)))
         yield database
         database.dispose()
         return

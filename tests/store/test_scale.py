@@ -5,13 +5,15 @@ from __future__ import annotations
 from addin.store import repo
 from addin.store.bulk import CHUNK
 from addin.store.db import Database
-from tests.store.factories import LATER, NOW, kr, okrset
+from tests.factories import LATER, NOW, okrset, row_kr
 
 N = CHUNK * 3 + 7  # crosses several executemany / IN-list chunks
 
 
 def test_thousands_of_key_results_sync_create_update_and_archive(database: Database) -> None:
-    rows = [kr(f"KR {i}", team=f"Team {i % 13}", objective=f"Objective {i % 101}", current=float(i)) for i in range(N)]
+    rows = [
+        row_kr(f"KR {i}", team=f"Team {i % 13}", objective=f"Objective {i % 101}", current=float(i)) for i in range(N)
+    ]
     with database.transaction() as s:
         workbook_id = repo.new_workbook_id(s, "big")
         plan = repo.sync_okrs(s, "big", workbook_id, okrset(*rows), now=NOW)

@@ -14,7 +14,7 @@ from addin.okr.model import Initiative, Objective, ObjectiveType, OkrSet, Settin
 from addin.store import repo
 from addin.store.db import Database
 from addin.store.tables import Base, CheckInRow, KeyResultRow
-from tests.store.factories import LATER, NOW, kr, okrset
+from tests.factories import LATER, NOW, okrset, row_kr
 
 TENANT = "local"
 
@@ -37,7 +37,7 @@ def counts(db: Database) -> dict[str, int]:
 
 
 def test_new_key_results_get_random_stable_ids(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=1.0), kr("B"))
+    workbook_id, plan = first_sync(database, row_kr("A", current=1.0), row_kr("B"))
     ids = [k.id for k in plan.create]
     assert all(re.fullmatch(r"KR-[0-9A-F]{6}", i) for i in ids) and len(set(ids)) == 2
     with database.read() as s:
@@ -50,7 +50,7 @@ def test_new_key_results_get_random_stable_ids(database: Database) -> None:
 def test_apply_sync_returns_ids_in_create_order(database: Database) -> None:
     with database.transaction() as s:
         workbook_id = repo.new_workbook_id(s, TENANT)
-        okrs = okrset(kr("A"), kr("B"), kr("C"))
+        okrs = okrset(row_kr("A"), row_kr("B"), row_kr("C"))
         plan = plan_sync(okrs.key_results, repo.load_key_results(s, TENANT), None, now=NOW)
         ids = repo.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
     with database.read() as s:
@@ -59,7 +59,7 @@ def test_apply_sync_returns_ids_in_create_order(database: Database) -> None:
 
 
 def test_every_field_round_trips(database: Database) -> None:
-    row = kr(
+    row = row_kr(
         "Cut churn",
         owner="ana@example.com",
         baseline=5.0,
@@ -100,11 +100,11 @@ def test_every_field_round_trips(database: Database) -> None:
 
 
 def test_resync_merges_three_ways_and_records_checkins(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=10.0), kr("B", current=1.0))
+    workbook_id, plan = first_sync(database, row_kr("A", current=10.0), row_kr("B", current=1.0))
     a, b = (k.id for k in plan.create)
     with database.transaction() as s:  # an Outlook check-in on B after the sync
         repo.record_checkin(s, TENANT, b, value=7.0, confidence=0.4, note="from the meeting", at=NOW, source="outlook")
-    rows = [kr("A", id=a, current=12.0), kr("B", id=b, current=1.0)]
+    rows = [row_kr("A", id=a, current=12.0), row_kr("B", id=b, current=1.0)]
     plan = sync(database, workbook_id, okrset(*rows), now=LATER)
     assert plan.update == {a: {"current": 12.0}}
     assert plan.conflicts == []
@@ -117,38 +117,38 @@ def test_resync_merges_three_ways_and_records_checkins(database: Database) -> No
 
 
 def test_edits_on_both_sides_are_conflicts_and_the_store_keeps_its_value(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=10.0))
+    workbook_id, plan = first_sync(database, row_kr("A", current=10.0))
     a = plan.create[0].id
     with database.transaction() as s:
         repo.record_checkin(s, TENANT, a, value=15.0, confidence=None, note="", at=NOW, source="api")
-    plan = sync(database, workbook_id, okrset(kr("A", id=a, current=11.0)), now=LATER)
+    plan = sync(database, workbook_id, okrset(row_kr("A", id=a, current=11.0)), now=LATER)
     assert [(c.field, c.base, c.workbook, c.stored) for c in plan.conflicts] == [("current", 10.0, 11.0, 15.0)]
     with database.read() as s:
         assert repo.load_key_results(s, TENANT)[a].current == 15.0
 
 
 def test_removed_rows_are_archived_and_restored_when_they_come_back(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A"), kr("B"))
+    workbook_id, plan = first_sync(database, row_kr("A"), row_kr("B"))
     a, b = (k.id for k in plan.create)
-    plan = sync(database, workbook_id, okrset(kr("A", id=a)))
+    plan = sync(database, workbook_id, okrset(row_kr("A", id=a)))
     assert plan.archive == [b]
     with database.read() as s:
         assert set(repo.load_key_results(s, TENANT, include_archived=False)) == {a}
         assert set(repo.load_key_results(s, TENANT)) == {a, b}  # archived, not deleted
         assert [k.id for k in repo.load_okrs(s, TENANT).key_results] == [a]
         assert repo.archived_ids(s, TENANT) == {b}
-    plan = sync(database, workbook_id, okrset(kr("A", id=a), kr("B", id=b)))
+    plan = sync(database, workbook_id, okrset(row_kr("A", id=a), row_kr("B", id=b)))
     assert plan.restore == [b]
     with database.read() as s:
         assert repo.archived_ids(s, TENANT) == set()
 
 
 def test_restore_happens_even_when_the_caller_did_not_say_what_is_archived(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A"), kr("B"))
+    workbook_id, plan = first_sync(database, row_kr("A"), row_kr("B"))
     a, b = (k.id for k in plan.create)
-    sync(database, workbook_id, okrset(kr("A", id=a)))
+    sync(database, workbook_id, okrset(row_kr("A", id=a)))
     with database.transaction() as s:
-        okrs = okrset(kr("A", id=a), kr("B", id=b))
+        okrs = okrset(row_kr("A", id=a), row_kr("B", id=b))
         stored = repo.load_key_results(s, TENANT)
         plan = plan_sync(okrs.key_results, stored, repo.load_snapshot(s, TENANT, workbook_id), now=NOW)
         repo.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
@@ -158,9 +158,9 @@ def test_restore_happens_even_when_the_caller_did_not_say_what_is_archived(datab
 
 
 def test_held_rows_are_kept_as_stored(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", target=10.0), kr("B"))
+    workbook_id, plan = first_sync(database, row_kr("A", target=10.0), row_kr("B"))
     a, b = (k.id for k in plan.create)
-    plan = sync(database, workbook_id, okrset(kr("A", id=a, target=None)), hold={a, b})
+    plan = sync(database, workbook_id, okrset(row_kr("A", id=a, target=None)), hold={a, b})
     assert plan.update == {} and plan.archive == []
     with database.read() as s:
         assert repo.load_key_results(s, TENANT)[a].target == 10.0
@@ -168,13 +168,13 @@ def test_held_rows_are_kept_as_stored(database: Database) -> None:
 
 
 def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=1.0))
+    workbook_id, plan = first_sync(database, row_kr("A", current=1.0))
     a = plan.create[0].id
     before = counts(database)
     rows = [
-        kr("A", id=a, current=5.0, row=3),
-        kr("A copy", id=a.lower(), current=6.0, row=4),
-        kr("X", id="KR-999999", row=5),
+        row_kr("A", id=a, current=5.0, row=3),
+        row_kr("A copy", id=a.lower(), current=6.0, row=4),
+        row_kr("X", id="KR-999999", row=5),
     ]
     plan = sync(database, workbook_id, okrset(*rows))
     assert [p.rule for p in plan.problems] == ["sync.duplicate-id", "sync.duplicate-id", "sync.unknown-id"]
@@ -185,7 +185,7 @@ def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(da
         assert repo.load_key_results(s, TENANT)[a].current == 1.0
         assert repo.archived_ids(s, TENANT) == set()
     # next sync with the duplicate fixed still merges against the old base
-    plan = sync(database, workbook_id, okrset(kr("A", id=a, current=5.0)))
+    plan = sync(database, workbook_id, okrset(row_kr("A", id=a, current=5.0)))
     assert plan.update == {a: {"current": 5.0}} and plan.conflicts == []
 
 
@@ -208,7 +208,7 @@ def test_teams_objectives_initiatives_and_settings_are_saved(database: Database)
     settings = Settings(quarter="2026-Q4", fiscal_year_start_month=7, thresholds=Thresholds(stale_days=10))
     initiatives = [Initiative("1.1", "Launch referral program", owner="a@example.com", status="doing")]
     _, plan = first_sync(
-        database, kr("A", ref="1.1"), teams=teams, objectives=objectives, settings=settings, initiatives=initiatives
+        database, row_kr("A", ref="1.1"), teams=teams, objectives=objectives, settings=settings, initiatives=initiatives
     )
     with database.read() as s:
         okrs = repo.load_okrs(s, TENANT)
@@ -231,17 +231,17 @@ def test_teams_objectives_initiatives_and_settings_are_saved(database: Database)
 
 
 def test_a_team_used_by_another_workbook_survives(database: Database) -> None:
-    first_sync(database, kr("A", team="Shared"))
-    first_sync(database, kr("B", team="Other"))
+    first_sync(database, row_kr("A", team="Shared"))
+    first_sync(database, row_kr("B", team="Other"))
     with database.read() as s:
         assert [t.name for t in repo.list_teams(s, TENANT)] == ["Other", "Shared"]
         assert {k.team for k in repo.load_okrs(s, TENANT).key_results} == {"Shared", "Other"}
 
 
 def test_moving_a_key_result_to_another_objective(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A"))
+    workbook_id, plan = first_sync(database, row_kr("A"))
     a = plan.create[0].id
-    sync(database, workbook_id, okrset(kr("A", id=a, team="Platform", objective="Be reliable")))
+    sync(database, workbook_id, okrset(row_kr("A", id=a, team="Platform", objective="Be reliable")))
     with database.read() as s:
         moved = repo.load_key_results(s, TENANT)[a]
         okrs = repo.load_okrs(s, TENANT, team="platform")
@@ -250,10 +250,10 @@ def test_moving_a_key_result_to_another_objective(database: Database) -> None:
 
 
 def test_a_failed_apply_leaves_nothing_behind(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=1.0))
+    workbook_id, plan = first_sync(database, row_kr("A", current=1.0))
     a = plan.create[0].id
     before = counts(database)
-    rows = okrset(kr("A", id=a, current=2.0), kr("New 1", current=3.0), kr("New 2", current=float("nan")))
+    rows = okrset(row_kr("A", id=a, current=2.0), row_kr("New 1", current=3.0), row_kr("New 2", current=float("nan")))
     with pytest.raises(InputError) as caught:
         sync(database, workbook_id, rows, now=LATER)
     assert caught.value.code == "non_finite_number" and caught.value.details["field"] == "current"
@@ -263,7 +263,7 @@ def test_a_failed_apply_leaves_nothing_behind(database: Database) -> None:
 
 
 def test_an_exception_mid_apply_rolls_everything_back(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=1.0))
+    workbook_id, plan = first_sync(database, row_kr("A", current=1.0))
     a = plan.create[0].id
     before = counts(database)
 
@@ -271,14 +271,16 @@ def test_an_exception_mid_apply_rolls_everything_back(database: Database) -> Non
         pass
 
     with pytest.raises(Boom), database.transaction() as s:
-        repo.sync_okrs(s, TENANT, workbook_id, okrset(kr("A", id=a, current=2.0), kr("B", current=1.0)), now=LATER)
+        repo.sync_okrs(
+            s, TENANT, workbook_id, okrset(row_kr("A", id=a, current=2.0), row_kr("B", current=1.0)), now=LATER
+        )
         assert s.scalar(select(func.count()).select_from(KeyResultRow)) == 2
         raise Boom
     assert counts(database) == before
 
 
 def test_snapshot_is_the_merge_base(database: Database) -> None:
-    workbook_id, plan = first_sync(database, kr("A", current=1.0, depends_on=("X",), due=dt.date(2026, 12, 1)))
+    workbook_id, plan = first_sync(database, row_kr("A", current=1.0, depends_on=("X",), due=dt.date(2026, 12, 1)))
     with database.read() as s:
         base = repo.load_snapshot(s, TENANT, workbook_id)
         assert repo.load_snapshot(s, TENANT, "WB-UNKNOWN") is None
@@ -295,7 +297,7 @@ def test_fresh_workbook_id_has_no_base(database: Database) -> None:
 
 
 def test_new_checkins_of_new_key_results_name_the_new_id(database: Database) -> None:
-    _, plan = first_sync(database, kr("A", current=3.0, confidence=0.5))
+    _, plan = first_sync(database, row_kr("A", current=3.0, confidence=0.5))
     with database.read() as s:
         (checkin,) = repo.list_checkins(s, TENANT)
         assert s.scalar(select(func.count()).select_from(CheckInRow)) == 1
@@ -310,7 +312,7 @@ def test_new_checkins_of_new_key_results_name_the_new_id(database: Database) -> 
 
 def test_a_workbook_without_settings_keeps_the_stored_ones(database: Database) -> None:
     settings = Settings(quarter="2026-Q4", fiscal_year_start_month=7)
-    first_sync(database, kr("A"), settings=settings)
-    first_sync(database, kr("B"))  # another workbook, no Settings sheet
+    first_sync(database, row_kr("A"), settings=settings)
+    first_sync(database, row_kr("B"))  # another workbook, no Settings sheet
     with database.read() as s:
         assert repo.load_settings(s, TENANT) == settings

@@ -10,7 +10,7 @@ from addin.errors import NotFound
 from addin.okr.model import Finding, Location, Severity
 from addin.store import repo
 from addin.store.db import Database
-from tests.store.factories import NOW, kr, okrset
+from tests.factories import NOW, okrset, row_kr
 
 A, B = "tenant-a", "tenant-b"
 
@@ -23,8 +23,8 @@ def seed(db: Database, tenant: str, *rows) -> tuple[str, list[str]]:
 
 
 def test_another_tenants_ids_behave_as_not_found(database: Database) -> None:
-    _, (a_id,) = seed(database, A, kr("Secret", current=1.0))
-    seed(database, B, kr("Mine"))
+    _, (a_id,) = seed(database, A, row_kr("Secret", current=1.0))
+    seed(database, B, row_kr("Mine"))
     with database.transaction() as s, pytest.raises(NotFound) as caught:
         repo.record_checkin(s, B, a_id, value=9.0, confidence=None, note="", at=NOW, source="api")
     with database.transaction() as s, pytest.raises(NotFound) as unknown:
@@ -40,10 +40,10 @@ def test_another_tenants_ids_behave_as_not_found(database: Database) -> None:
 
 
 def test_a_workbook_cannot_update_another_tenants_key_results(database: Database) -> None:
-    _, (a_id,) = seed(database, A, kr("Secret", current=1.0))
-    workbook_id, _ = seed(database, B, kr("Mine"))
+    _, (a_id,) = seed(database, A, row_kr("Secret", current=1.0))
+    workbook_id, _ = seed(database, B, row_kr("Mine"))
     with database.transaction() as s:
-        plan = repo.sync_okrs(s, B, workbook_id, okrset(kr("Forged", id=a_id, current=99.0)), now=NOW)
+        plan = repo.sync_okrs(s, B, workbook_id, okrset(row_kr("Forged", id=a_id, current=99.0)), now=NOW)
     assert [p.rule for p in plan.problems] == ["sync.unknown-id"]
     assert f"ID {a_id} is not known here" in plan.problems[0].message
     with database.read() as s:
@@ -52,11 +52,11 @@ def test_a_workbook_cannot_update_another_tenants_key_results(database: Database
 
 
 def test_workbook_ids_and_snapshots_are_per_tenant(database: Database) -> None:
-    a_workbook, _ = seed(database, A, kr("Secret"))
+    a_workbook, _ = seed(database, A, row_kr("Secret"))
     with database.read() as s:
         assert repo.load_snapshot(s, B, a_workbook) is None
     with database.transaction() as s:  # B syncing a workbook carrying A's workbook id gets its own base
-        plan = repo.sync_okrs(s, B, a_workbook, okrset(kr("Mine")), now=NOW)
+        plan = repo.sync_okrs(s, B, a_workbook, okrset(row_kr("Mine")), now=NOW)
     assert plan.archive == [] and len(plan.create) == 1
     with database.read() as s:
         assert [k.title for k in repo.load_key_results(s, A).values()] == ["Secret"]
@@ -89,7 +89,9 @@ HOSTILE = {
 def test_hostile_text_round_trips_exactly(database: Database, name: str) -> None:
     text = HOSTILE[name]
     _, (kr_id,) = seed(
-        database, A, kr(text, team=text[:200], objective=text, notes=text, owner=text, depends_on=(text,), current=1.0)
+        database,
+        A,
+        row_kr(text, team=text[:200], objective=text, notes=text, owner=text, depends_on=(text,), current=1.0),
     )
     with database.transaction() as s:
         repo.record_checkin(s, A, kr_id, value=2.0, confidence=None, note=text, at=NOW, source="api")
@@ -123,7 +125,7 @@ NUL_CASES = [
 @pytest.mark.parametrize(("raw", "kept"), NUL_CASES)
 def test_nul_and_lone_surrogates_follow_one_rule_on_every_database(database: Database, raw: str, kept: str) -> None:
     """The rule: NUL is dropped, a lone surrogate becomes U+FFFD -- the same on SQLite and PostgreSQL."""
-    workbook_id, (kr_id,) = seed(database, A, kr("title " + raw, notes=raw, depends_on=(raw,), current=1.0))
+    workbook_id, (kr_id,) = seed(database, A, row_kr("title " + raw, notes=raw, depends_on=(raw,), current=1.0))
     with database.transaction() as s:
         repo.record_checkin(s, A, kr_id, value=2.0, confidence=None, note=raw, at=NOW, source="api")
     with database.read() as s:
@@ -136,22 +138,22 @@ def test_nul_and_lone_surrogates_follow_one_rule_on_every_database(database: Dat
 
 
 def test_names_differing_only_in_case_or_spacing_are_one_team(database: Database) -> None:
-    seed(database, A, kr("x", team="Growth  Team"), kr("y", team="growth team"))
+    seed(database, A, row_kr("x", team="Growth  Team"), row_kr("y", team="growth team"))
     with database.read() as s:
         assert [t.name for t in repo.list_teams(s, A)] == ["Growth  Team"]
 
 
 def test_long_names_are_unique_keys_without_index_limits(database: Database) -> None:
     long_name = "Team " + "é" * 20_000
-    seed(database, A, kr("x", team=long_name, objective="O" * 20_000))
-    seed(database, A, kr("y", team=long_name, objective="O" * 20_000))
+    seed(database, A, row_kr("x", team=long_name, objective="O" * 20_000))
+    seed(database, A, row_kr("y", team=long_name, objective="O" * 20_000))
     with database.read() as s:
         assert [t.name for t in repo.list_teams(s, A)] == [long_name]
         assert len(repo.load_okrs(s, A).objectives) == 1
 
 
 def test_times_come_back_in_utc(database: Database) -> None:
-    _, (kr_id,) = seed(database, A, kr("x"))
+    _, (kr_id,) = seed(database, A, row_kr("x"))
     madrid = dt.timezone(dt.timedelta(hours=1))
     with database.transaction() as s:
         repo.record_checkin(

@@ -8,7 +8,8 @@ from addin.okr.numbers import readable
 
 from ..model import KeyResult, KrKind
 from .context import Context, kr_location, objective_location
-from .text import TitleFacts, has_quantity, outcome_rewrite, strip_prefix, words
+from .rewrite import outcome_rewrite
+from .text import TitleFacts, has_quantity, strip_prefix, words
 
 _MOVING = (KrKind.INCREASE, KrKind.DECREASE)
 _FIRST_NUMBER = re.compile(r"[-+]?\d[\d,.]*\s*[%kKmM]?")

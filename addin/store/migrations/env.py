@@ -2,19 +2,20 @@
 
 ``Database.create_schema`` passes its own connection in ``config.attributes["connection"]``;
 run from the alembic command line (``alembic -c addin/store/alembic.ini upgrade head``),
-the URL comes from ``DATABASE_URL`` or the ini's ``sqlalchemy.url``.
+the URL comes from ``DATABASE_URL`` (read by ``addin.config``, the one reader of the
+environment) or the ini's ``sqlalchemy.url``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from addin.config import database_url
 from addin.store.tables import Base
 
 # Other store modules add their tables to the same metadata (for autogenerate only).
@@ -63,8 +64,14 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
     """PRAGMA foreign_keys, on the driver connection: it is a no-op inside a transaction."""
     if connection.in_transaction():
         return
-    # the driver connection is there while the connection is open; SQLAlchemy types it as optional
-    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")  # type: ignore[union-attr]
+    driver = connection.connection.dbapi_connection
+    if driver is None:  # only a closed connection has none
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 def run_migrations_online() -> None:
@@ -72,7 +79,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    url = database_url() or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("Set DATABASE_URL (or sqlalchemy.url) to migrate a database.")
     # the Database class applies the SQLite pragmas and BEGIN IMMEDIATE
@@ -87,7 +94,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    url = database_url() or config.get_main_option("sqlalchemy.url")
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,4 +1,10 @@
-"""Builders of realistic domain objects for the okr tests: a healthy org and its check-ins."""
+"""Builders of domain objects for the tests: key results, objectives, check-ins, OKR sets.
+
+``kr()`` is a measured, owned key result with an id, as a synced workbook holds it (the domain
+tests); ``row_kr()`` is one as a workbook row first gives it: no id, nothing unless given (the
+store tests, where the store assigns ids). ``healthy_okrs()`` is an organisation the linter finds
+nothing in.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ from addin.okr.quarters import Quarter
 
 QUARTER = Quarter(2026, 4)  # 2026-10-01 .. 2026-12-31
 TODAY = dt.date(2026, 11, 15)  # half-way: 46 of 92 days gone
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)  # a sync's moment (store tests)
+LATER = NOW + dt.timedelta(days=7)  # the next week's sync
 _rows = itertools.count(2)
 
 
@@ -144,3 +152,15 @@ def weekly_checkins(okrs: OkrSet, until: dt.date = TODAY, every: int = 7) -> lis
 def with_kr(okrs: OkrSet, item: KeyResult) -> OkrSet:
     """A copy of ``okrs`` with one more KR."""
     return replace(okrs, key_results=[*okrs.key_results, item])
+
+
+def row_kr(title: str, *, team: str = "Growth", objective: str = "Win the mid-market", **fields: object) -> KeyResult:
+    """A key result as a workbook row gives it: no id (the store assigns one), nothing else unless given."""
+    row = fields.pop("row", None)
+    location = Location(sheet="OKRs", row=row) if row else Location(sheet="OKRs")  # type: ignore[arg-type]
+    return KeyResult(team=team, objective=objective, title=title, location=location, **fields)  # type: ignore[arg-type]
+
+
+def okrset(*krs: KeyResult, **extra: object) -> OkrSet:
+    """An OkrSet of these key results (and any other field of OkrSet)."""
+    return OkrSet(key_results=list(krs), **extra)  # type: ignore[arg-type]
