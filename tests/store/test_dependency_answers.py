@@ -19,7 +19,8 @@ from addin.store import dependencies, repo
 from addin.store.db import Database, alembic_config, default_database_url
 from addin.store.tables import Base
 from tests.conftest import _postgres_answers, throwaway_postgres
-from tests.store.factories import LATER, NOW, kr, okrset
+from tests.factories import LATER, NOW, okrset
+from tests.factories import row_kr as kr
 
 T = "local"
 Q = "2026-Q4"

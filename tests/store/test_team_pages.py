@@ -11,7 +11,8 @@ from addin.okr.model import KeyResult, OkrSet, Team
 from addin.status import okr_status, team_page
 from addin.store import repo, team_pages
 from addin.store.db import Database
-from tests.store.factories import NOW, kr
+from tests.factories import NOW
+from tests.factories import row_kr as kr
 from tests.store.reads import rows_read
 
 TENANT = "local"
