@@ -7,12 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from addin.errors import NotFound
-from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
+from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet, Team
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import repo
 from addin.store.db import Database
+from addin.store.tables import text_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +60,62 @@ def okr_status(
     with db.read() as session:
         the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
         okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
-    if (
-        team is not None
-        and not any(o.team == team for o in okrs.objectives)
-        and not any(t.name == team for t in okrs.teams)
-    ):
-        raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
+    if team is not None:
+        _check_team_exists(okrs, team)
     return score_teams(okrs, today=today, quarter=the_quarter)
+
+
+def _check_team_exists(okrs: OkrSet, team: str) -> None:
+    if not any(o.team == team for o in okrs.objectives) and not any(t.name == team for t in okrs.teams):
+        raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPage:
+    """One team's page: its quarter with status, its history across quarters, and the tenant's stored teams."""
+
+    body: dict[str, object]  # TeamView.as_dict() (or an empty quarter) with "trend" and "paths"
+    teams: list[Team]  # every stored team of the tenant (their leads and members)
+
+
+def team_page(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> TeamPage:
+    """What ``okr_status(team=...)`` and ``team_history`` give together, read in one session.
+
+    The team's quarter is read once and serves the view, the running quarter's trend entry and the
+    carried KRs' paths; settings and teams are read once too.
+    """
+    from addin.reports.gather import team_trend
+    from addin.reports.trends import kr_paths
+
+    today = now.date()
+    with db.read() as session:
+        settings = repo.load_settings(session, tenant)
+        the_quarter = view_quarter(quarter, settings, today)
+        teams = repo.list_teams(session, tenant)
+        okrs = repo.load_okrs(
+            session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams
+        )
+        _check_team_exists(okrs, team)
+        views = score_teams(okrs, today=today, quarter=the_quarter)
+        body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
+        found = {t.name.casefold(): t for t in teams}.get(team.casefold())
+        if found is None:
+            return TeamPage(body | {"trend": [], "paths": {}}, teams)
+        # the same key results as team=found.name would read (names are matched by their text key)
+        same = text_key(found.name) == text_key(team)
+        trend = team_trend(
+            session, tenant, found, the_quarter, now=now, loaded={the_quarter.label: okrs} if same else None
+        )
+        shown = (
+            okrs if same else repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)
+        ).key_results
+        carried = [kr for kr in shown if kr.continues]
+        paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
+    body |= {
+        "trend": [t.as_dict() for t in trend],
+        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
+    }
+    return TeamPage(body, teams)
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
@@ -124,25 +174,4 @@ def _kr_dict(view: KrView) -> dict[str, object]:
         "status": str(st.status),
         "grade": st.grade,
         "last_checkin": st.last_checkin.isoformat() if st.last_checkin else None,
-    }
-
-
-def team_history(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> dict[str, object]:
-    """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
-    from addin.reports.gather import team_trend
-    from addin.reports.trends import kr_paths
-
-    with db.read() as session:
-        settings = repo.load_settings(session, tenant)
-        the_quarter = view_quarter(quarter, settings, now.date())
-        found = {t.name.casefold(): t for t in repo.list_teams(session, tenant)}.get(team.casefold())
-        if found is None:
-            return {"trend": [], "paths": {}}
-        trend = team_trend(session, tenant, found, the_quarter, now=now)
-        shown = repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label).key_results
-        carried = [kr for kr in shown if kr.continues]
-        paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
-    return {
-        "trend": [t.as_dict() for t in trend],
-        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
     }

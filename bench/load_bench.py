@@ -38,6 +38,8 @@ from sync_bench import HEADER, METRICS  # noqa: E402
 
 OKR = Path(sys.executable).with_name("okr")
 MIX = (("sync", 0.2), ("checkin", 0.3), ("read", 0.5))
+BASELINE = 1000  # client number of the 1-client run (clients of the load are 0, 1, ...)
+ERRORS: dict[tuple[str, str], int] = {}  # (kind, "403 not_your_key_result") -> count
 
 
 def workbook(client: int) -> bytes:
@@ -120,6 +122,7 @@ class Client:
         self.book = workbook(index)
         self.team = f"Client {index:02d} team 0"
         self.krs: list[str] = []
+        self.errors: list[str] = []  # "403 not_your_key_result": what each refused request was told
 
     def call(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -128,7 +131,10 @@ class Client:
             try:
                 self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
                 answer = self.conn.getresponse()
-                return answer.status, answer.read()
+                data = answer.read()
+                if answer.status >= 400:
+                    self.errors.append(_error_code(answer.status, data))
+                return answer.status, data
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 if attempt:
@@ -169,6 +175,13 @@ class Client:
         )[0]
 
 
+def _error_code(status: int, data: bytes) -> str:
+    try:
+        return f"{status} {json.loads(data)['error']['code']}"
+    except (ValueError, KeyError, TypeError):
+        return str(status)
+
+
 def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[str, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
     """Every client runs the mix for ``seconds``; (latency, status) per kind."""
     results: dict[str, list[tuple[float, int]]] = {k: [] for k, _ in MIX}
@@ -183,13 +196,17 @@ def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[
         rng = random.Random(c.index)
         while time.monotonic() < stop:
             kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+            seen = len(c.errors)
             began = time.perf_counter()
             try:
                 status = getattr(c, kind)()
-            except Exception:  # noqa: BLE001  (a dropped connection counts as an error)
+            except Exception as exc:  # noqa: BLE001  (a dropped connection counts as an error)
                 status = 0
+                c.errors.append(f"no answer: {type(exc).__name__}")
             with lock:
                 results[kind].append((time.perf_counter() - began, status))
+                for code in c.errors[seen:]:
+                    ERRORS[(kind, code)] = ERRORS.get((kind, code), 0) + 1
 
     threads = [threading.Thread(target=loop, args=(c,)) for c in ready]
     for t in threads:
@@ -241,9 +258,15 @@ def main() -> None:
         identity = IdentityServer(Path(tmp)).start()
         client_id, secret = identity.register_client()
         tenants = [str(uuid.uuid4()) for _ in range(args.tenants)]
+        baseline_tenant = str(uuid.uuid4())  # the 1-client run shares no tenant (nor its people) with the load
 
         def token(client: int) -> str:
-            return identity.user_token(tenants[client % len(tenants)], str(uuid.uuid4()), client_id)
+            # one person per client: an address is bound to the first object id that used it in a
+            # tenant, so two clients signed in as one address with two ids would be refused as impostors
+            where = baseline_tenant if client >= BASELINE else tenants[client % len(tenants)]
+            return identity.user_token(
+                where, str(uuid.uuid4()), client_id, preferred_username=f"user{client}@example.com"
+            )
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
         env.update(
@@ -252,7 +275,7 @@ def main() -> None:
                 "OKR_CLIENT_SECRET": secret,
                 "OKR_AUTHORITY": identity.base_url,
                 "OKR_CA_BUNDLE": str(identity.ca_path),
-                "OKR_ALLOWED_TENANTS": ",".join(tenants),
+                "OKR_ALLOWED_TENANTS": ",".join([*tenants, baseline_tenant]),
             }
         )
         env.update(
@@ -275,7 +298,7 @@ def main() -> None:
         )
         try:
             _wait_listening(port, server)
-            base = summary(run_mix(port, 1, min(args.seconds, 20), 90, token), min(args.seconds, 20))
+            base = summary(run_mix(port, 1, min(args.seconds, 20), BASELINE, token), min(args.seconds, 20))
             load = summary(run_mix(port, args.clients, args.seconds, 0, token), args.seconds)
         finally:
             server.send_signal(signal.SIGTERM)
@@ -306,6 +329,8 @@ def main() -> None:
             f"{r['p95'] / b['p95']:>6.1f}"
         )
     total = sum(r["n"] for r in load.values())
+    for (kind, code), count in sorted(ERRORS.items()):
+        print(f"  {kind}: {count} x {code}")
     print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(errors)}")
     goals = (all(r["5xx"] == 0 for r in load.values()), load["sync"]["p95"] < 1.0, load["read"]["p95"] < 0.2)
     print(

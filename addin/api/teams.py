@@ -11,7 +11,7 @@ from addin.errors import RequestError
 from addin.okr.authority import team_key
 from addin.okr.model import Team
 from addin.rollover import next_quarter_workbook
-from addin.status import okr_status, team_history
+from addin.status import okr_status, team_page
 from addin.store import people
 
 bp = Blueprint("teams", __name__, url_prefix="/api")
@@ -42,10 +42,8 @@ def list_teams() -> Response:
 @bp.get("/teams/<team>")
 def show_team(team: str) -> Response:
     """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths."""
-    views = okr_status(database(), tenant(), today=now().date(), team=team, quarter=request.args.get("quarter"))
-    body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
-    body |= team_history(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
-    return jsonify(_with_roster(body, _rosters()))
+    page = team_page(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
+    return jsonify(_with_roster(page.body, {team_key(t.name): t for t in page.teams}))
 
 
 @bp.get("/teams/<team>/next-quarter")
