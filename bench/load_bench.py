@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,6 @@ from sync_bench import HEADER, METRICS  # noqa: E402
 OKR = Path(sys.executable).with_name("okr")
 MIX = (("sync", 0.2), ("checkin", 0.3), ("read", 0.5))
 BASELINE = 1000  # client number of the 1-client run (clients of the load are 0, 1, ...)
-ERRORS: dict[tuple[str, str], int] = {}  # (kind, "403 not_your_key_result") -> count
 
 
 def workbook(client: int) -> bytes:
@@ -182,14 +182,16 @@ def _error_code(status: int, data: bytes) -> str:
         return str(status)
 
 
-def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[str, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
-    """Every client runs the mix for ``seconds``; (latency, status) per kind."""
+def run_mix(port: int, clients: int, seconds: float, first: int, token, probe) -> Run:  # type: ignore[no-untyped-def]
+    """Every client runs the mix for ``seconds``; (latency, status) per kind, errors and CPU used."""
     results: dict[str, list[tuple[float, int]]] = {k: [] for k, _ in MIX}
+    errors: dict[tuple[str, str], int] = {}
     lock = threading.Lock()
     ready = [Client(port, first + i, token(first + i)) for i in range(clients)]
     for c in ready:  # the first sync and read are set-up, not measured
         c.sync()
         c.read()
+        c.errors.clear()
     stop = time.monotonic() + seconds
 
     def loop(c: Client) -> None:
@@ -206,14 +208,71 @@ def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[
             with lock:
                 results[kind].append((time.perf_counter() - began, status))
                 for code in c.errors[seen:]:
-                    ERRORS[(kind, code)] = ERRORS.get((kind, code), 0) + 1
+                    errors[(kind, code)] = errors.get((kind, code), 0) + 1
 
     threads = [threading.Thread(target=loop, args=(c,)) for c in ready]
+    cpu_before = probe()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return results
+    cpu_after = probe()
+    return Run(results, errors, {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after})
+
+
+@dataclass
+class Run:
+    results: dict[str, list[tuple[float, int]]]
+    errors: dict[tuple[str, str], int]  # (kind, "403 not_your_key_result") -> count
+    cpu: dict[str, float]  # CPU seconds used during the run, by part
+
+
+class CpuProbe:
+    """CPU seconds used so far by okr serve (master and workers), the PostgreSQL backends of the
+    bench's database, and this process (the clients and the identity platform), from /proc."""
+
+    def __init__(self, server_pid: int, admin_url: str, database: str) -> None:
+        self.server_pid, self.admin_url, self.database = server_pid, admin_url, database
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.seen: dict[int, float] = {}  # a backend that closed keeps counting with its last figure
+
+    def __call__(self) -> dict[str, float]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            backends = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.database,),
+                )
+            ]
+        for pid in backends:
+            self.seen[pid] = self._cpu(pid) or self.seen.get(pid, 0.0)
+        serve = [self.server_pid, *self._children(self.server_pid)]
+        return {
+            "okr serve": sum(self._cpu(pid) for pid in serve),
+            "PostgreSQL": sum(self.seen.values()),
+            "clients": time.process_time(),
+        }
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
 
 
 def summary(results: dict[str, list[tuple[float, int]]], seconds: float) -> dict[str, dict[str, float]]:
@@ -233,11 +292,12 @@ def summary(results: dict[str, list[tuple[float, int]]], seconds: float) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=16, help="Clients running the mix at once, never pausing.")
+    parser.add_argument("--seconds", type=float, default=60, help="How long the clients run the mix.")
+    parser.add_argument("--baseline-seconds", type=float, default=20, help="How long 1 client runs it first.")
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
+    parser.add_argument("--threads", type=int, default=1, help="okr serve --threads (gthread workers when > 1)")
     parser.add_argument(
         "--database",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
@@ -298,8 +358,11 @@ def main() -> None:
         )
         try:
             _wait_listening(port, server)
-            base = summary(run_mix(port, 1, min(args.seconds, 20), BASELINE, token), min(args.seconds, 20))
-            load = summary(run_mix(port, args.clients, args.seconds, 0, token), args.seconds)
+            probe = CpuProbe(server.pid, admin_url, name)
+            load_before = os.getloadavg()
+            base_run = run_mix(port, 1, args.baseline_seconds, BASELINE, token, probe)
+            load_run = run_mix(port, args.clients, args.seconds, 0, token, probe)
+            load_after = os.getloadavg()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -312,10 +375,16 @@ def main() -> None:
             ]
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    report(args, base_run, load_run, errors, (load_before, load_after))
+
+
+def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: list[str], loadavg: tuple) -> None:  # type: ignore[type-arg]
+    base, load = summary(base_run.results, args.baseline_seconds), summary(load_run.results, args.seconds)
     print(
         f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
-        f"in {args.tenants} tenant(s) "
-        f"for {args.seconds:.0f} s (baseline: 1 client); each workbook 50 KRs"
+        f"in {args.tenants} tenant(s) for {args.seconds:.0f} s (baseline: 1 client, {args.baseline_seconds:.0f} s); "
+        f"each workbook 50 KRs; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
+        f"({os.cpu_count()} CPUs)"
     )
     print(
         f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'4xx/err':>7} {'req/s':>6} | "
@@ -329,9 +398,14 @@ def main() -> None:
             f"{r['p95'] / b['p95']:>6.1f}"
         )
     total = sum(r["n"] for r in load.values())
-    for (kind, code), count in sorted(ERRORS.items()):
-        print(f"  {kind}: {count} x {code}")
-    print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(errors)}")
+    for label, run in (("load", load_run), ("1 client", base_run)):
+        for (kind, code), count in sorted(run.errors.items()):
+            print(f"  {label}: {kind}: {count} x {code}")
+    print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(log_errors)}")
+    for label, run in (("load", load_run), ("1 client", base_run)):
+        n = sum(len(rows) for rows in run.results.values()) or 1
+        parts = ", ".join(f"{part} {seconds / n * 1000:.1f}" for part, seconds in run.cpu.items())
+        print(f"CPU ms per request ({label}): {parts}")
     goals = (all(r["5xx"] == 0 for r in load.values()), load["sync"]["p95"] < 1.0, load["read"]["p95"] < 0.2)
     print(
         f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "

@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="Workbooks (2 teams each) in the tenant.")
     parser.add_argument("--profile", action="store_true", help="Print cProfile's top functions per route.")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime).")
+    parser.add_argument("--only", help="Profile only these routes (comma-separated: read,checkin,sync).")
+    parser.add_argument("--filter", default="", help="Show only profile lines matching this (e.g. addin/).")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
 
@@ -129,6 +131,8 @@ def main() -> None:
             )
             print(f"{'route':<8} {'mean ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL/req':>8} {'conn/req':>8}")
             for name, call in routes.items():
+                if args.only and name not in args.only.split(","):
+                    continue
                 call()  # warm
                 times = []
                 profiler = cProfile.Profile()
@@ -150,7 +154,7 @@ def main() -> None:
                 )
                 if args.profile:
                     out = io.StringIO()
-                    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(35)
+                    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, 40)
                     print(out.getvalue())
         finally:
             identity.stop()
