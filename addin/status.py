@@ -12,7 +12,7 @@ from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import repo
-from addin.store.db import Database
+from addin.store.db import Database, Session
 from addin.store.tables import text_key
 
 
@@ -78,39 +78,32 @@ class TeamPage:
     teams: list[Team]  # every stored team of the tenant (their leads and members)
 
 
-def team_page(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> TeamPage:
-    """What ``okr_status(team=...)`` and ``team_history`` give together, read in one session.
+def team_page(session: Session, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> TeamPage:
+    """One team's quarter with status, its last four quarters' trend and its carried KRs' paths.
 
-    The team's quarter is read once and serves the view, the running quarter's trend entry and the
-    carried KRs' paths; settings and teams are read once too.
+    Read in the caller's session: the team's quarter is read once and serves the view, the running
+    quarter's trend entry and the carried KRs' paths; settings and teams are read once too.
     """
     from addin.reports.gather import team_trend
     from addin.reports.trends import kr_paths
 
     today = now.date()
-    with db.read() as session:
-        settings = repo.load_settings(session, tenant)
-        the_quarter = view_quarter(quarter, settings, today)
-        teams = repo.list_teams(session, tenant)
-        okrs = repo.load_okrs(
-            session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams
-        )
-        _check_team_exists(okrs, team)
-        views = score_teams(okrs, today=today, quarter=the_quarter)
-        body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
-        found = {t.name.casefold(): t for t in teams}.get(team.casefold())
-        if found is None:
-            return TeamPage(body | {"trend": [], "paths": {}}, teams)
-        # the same key results as team=found.name would read (names are matched by their text key)
-        same = text_key(found.name) == text_key(team)
-        trend = team_trend(
-            session, tenant, found, the_quarter, now=now, loaded={the_quarter.label: okrs} if same else None
-        )
-        shown = (
-            okrs if same else repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)
-        ).key_results
-        carried = [kr for kr in shown if kr.continues]
-        paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
+    settings = repo.load_settings(session, tenant)
+    the_quarter = view_quarter(quarter, settings, today)
+    teams = repo.list_teams(session, tenant)
+    okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams)
+    _check_team_exists(okrs, team)
+    views = score_teams(okrs, today=today, quarter=the_quarter)
+    body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
+    found = {t.name.casefold(): t for t in teams}.get(team.casefold())
+    if found is None:
+        return TeamPage(body | {"trend": [], "paths": {}}, teams)
+    # the same key results as team=found.name would read (names are matched by their text key)
+    same = text_key(found.name) == text_key(team)
+    trend = team_trend(session, tenant, found, the_quarter, now=now, loaded={the_quarter.label: okrs} if same else None)
+    shown = (okrs if same else repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)).key_results
+    carried = [kr for kr in shown if kr.continues]
+    paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
     body |= {
         "trend": [t.as_dict() for t in trend],
         "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},

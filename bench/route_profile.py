@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="Workbooks (2 teams each) in the tenant.")
     parser.add_argument("--profile", action="store_true", help="Print cProfile's top functions per route.")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime).")
-    parser.add_argument("--only", help="Profile only these routes (comma-separated: read,checkin,sync).")
+    parser.add_argument("--only", help="Only these routes (comma-separated: read,read-new,checkin,sync).")
     parser.add_argument("--filter", default="", help="Show only profile lines matching this (e.g. addin/).")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
@@ -120,37 +120,52 @@ def main() -> None:
             krs = [k["id"] for o in view["objectives"] for k in o["key_results"]]
             for _ in range(args.checkins):
                 _checkin(http, auth, random.choice(krs))
-            routes: dict[str, Callable[[], Any]] = {
-                "read": lambda: _ok(http.get(f"/api/teams/{team}", headers=auth)),
-                "checkin": lambda: _checkin(http, auth, random.choice(krs)),
-                "sync": lambda: books.__setitem__(0, _sync(http, auth, books[0])),
+
+            def read() -> None:
+                _ok(http.get(f"/api/teams/{team}", headers=auth))
+
+            def checkin() -> None:
+                _checkin(http, auth, random.choice(krs))
+
+            # route: (what runs untimed before each request, the request)
+            routes: dict[str, tuple[Callable[[], Any] | None, Callable[[], Any]]] = {
+                "read": (None, read),  # the page of the tenant's current data version: built once, then kept
+                "read-new": (checkin, read),  # the first read after a write: built again
+                "checkin": (None, checkin),
+                "sync": (None, lambda: books.__setitem__(0, _sync(http, auth, books[0]))),
             }
             print(
                 f"{args.database}: 1 tenant, {args.clients} workbooks of 50 KRs ({args.clients * 2} teams), "
                 f"{args.checkins} check-ins stored; {args.repeat} requests per route"
             )
             print(f"{'route':<8} {'mean ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL/req':>8} {'conn/req':>8}")
-            for name, call in routes.items():
+            for name, (before, call) in routes.items():
                 if args.only and name not in args.only.split(","):
                     continue
                 call()  # warm
                 times = []
                 profiler = cProfile.Profile()
-                statements, checkouts = counter.statements, counter.checkouts
-                cpu = time.thread_time()  # this thread's CPU: the app's Python, not PostgreSQL's
+                statements = checkouts = 0
+                cpu = 0.0  # this thread's CPU: the app's Python, not PostgreSQL's
                 for _ in range(args.repeat):
+                    if before is not None:
+                        before()
+                    statements -= counter.statements
+                    checkouts -= counter.checkouts
+                    cpu -= time.thread_time()
                     began = time.perf_counter()
                     if args.profile:
                         profiler.runcall(call)
                     else:
                         call()
                     times.append(time.perf_counter() - began)
-                cpu = time.thread_time() - cpu
+                    cpu += time.thread_time()
+                    statements += counter.statements
+                    checkouts += counter.checkouts
                 times.sort()
                 print(
                     f"{name:<8} {statistics.mean(times) * 1000:>8.1f} {times[int(0.95 * (len(times) - 1))] * 1000:>8.1f} "
-                    f"{cpu / args.repeat * 1000:>8.1f} {(counter.statements - statements) / args.repeat:>8.1f} "
-                    f"{(counter.checkouts - checkouts) / args.repeat:>8.1f}"
+                    f"{cpu / args.repeat * 1000:>8.1f} {statements / args.repeat:>8.1f} {checkouts / args.repeat:>8.1f}"
                 )
                 if args.profile:
                     out = io.StringIO()

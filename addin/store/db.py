@@ -88,8 +88,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
+        from addin.store.versions import raise_touched
+
         with _translated(), self._write_sessions() as session, session.begin():
             yield session
+            raise_touched(session)  # last: the version row stays locked only for the commit
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -43,6 +43,7 @@ from addin.okr.model import (
 )
 from addin.okr.periods import annual_objectives, fiscal_year_of, link_rows, period_contains, place_in_quarters
 from addin.okr.quarters import Quarter, quarter_of
+from addin.store import versions
 from addin.store.bulk import CHUNK, bulk_insert, bulk_update, chunks
 from addin.store.db import advisory_lock
 from addin.store.tables import (
@@ -379,6 +380,7 @@ def apply_sync(
     """
     now = _aware(now)
     _check_numbers(plan)
+    versions.touch(s, tenant)
     # PostgreSQL: one sync per tenant at a time, so two never insert the same team/objective
     # (re-entrant: sync_okrs already holds it). SQLite: BEGIN IMMEDIATE did this already.
     advisory_lock(s, "okr-sync", tenant)
@@ -469,6 +471,7 @@ def record_checkin(
         kr_id=nid or "", at=at, value=value, confidence=confidence, note=clean_text(note or ""), source=source
     )
     s.execute(insert(_C).values(tenant_id=tenant, **_checkin_values(row.id, checkin)))
+    versions.touch(s, tenant)
     return checkin
 
 
