@@ -214,6 +214,9 @@ def run_mix(port: int, clients: int, seconds: float, first: int, token, probe) -
     cpu_before = probe()
     for t in threads:
         t.start()
+    while any(t.is_alive() for t in threads):  # sample the backends while they live (the pool closes some)
+        time.sleep(1)
+        probe()
     for t in threads:
         t.join()
     cpu_after = probe()
