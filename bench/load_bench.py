@@ -1,15 +1,27 @@
 """Load on `okr serve --workers 2` over PostgreSQL: 16 clients mixing syncs, check-ins and reads.
 
-Each client owns a 50-KR workbook (2 teams x 5 objectives x 5 KRs) in one of ``--tenants``
-organisations (16: each client its own; 1: all in one, where syncs of one tenant queue behind its
-lock and each reads the whole tenant) and, signed in with a token of the local identity
-platform (tests/auth/identity_server.py, over HTTPS), for ``--seconds``,
-picks at random: sync its workbook (20 %), record a check-in (30 %) or read its team (50 %),
-over keep-alive HTTP. Prints p50/p95 per kind, the error count (5xx apart), the throughput,
-and the same mix run by 1 client in the same run (the uncontended baseline) with the ratios.
-Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
+Each client is one person (its own address and object id) with a 50-KR workbook (2 teams x 5
+objectives x 5 KRs) in one of ``--tenants`` organisations (16: each client its own; 1: all in
+one, where syncs of one tenant queue behind its lock and each reads the whole tenant), signed in
+with a token of the local identity platform (tests/auth/identity_server.py, over HTTPS). For
+``--seconds`` each client, never pausing, picks at random: sync its workbook (20 %), record a
+check-in on one of its key results (30 %) or read its team's page (50 %), over keep-alive HTTP
+(no If-None-Match: every read gets the whole page). First 1 client runs the same mix alone for
+``--baseline-seconds`` in a tenant of its own (the uncontended baseline).
 
-    python bench/load_bench.py [--clients 16] [--tenants 16] [--seconds 60] [--threads 1]
+Prints p50/p95 per kind, 5xx and other errors (each refusal named by its error code), the
+throughput, the baseline's p50/p95 and the p95 ratios, the CPU per request used by okr serve,
+by PostgreSQL (the backends of the bench's throwaway database) and by this process (the clients
+and the identity platform), and the load average before and after: the machine's other work
+shows there. Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
+
+    python bench/load_bench.py                        # the measurement: 60 s, okr serve's defaults
+    python bench/load_bench.py --seconds 20           # a quick look
+    python bench/load_bench.py --threads 1            # gunicorn's sync workers, for comparison
+    python bench/load_bench.py --tenants 1            # everyone in one organisation
+
+Needs a PostgreSQL server that the user ``postgres`` reaches without a password at
+127.0.0.1:5432 (``--database`` to change); a throwaway database is made there and dropped.
 """
 
 from __future__ import annotations
@@ -300,7 +312,7 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=20, help="How long 1 client runs it first.")
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
     parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
-    parser.add_argument("--threads", type=int, default=1, help="okr serve --threads (gthread workers when > 1)")
+    parser.add_argument("--threads", type=int, default=8, help="okr serve --threads (its default: 8; 1: sync workers)")
     parser.add_argument(
         "--database",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",

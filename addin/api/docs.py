@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from addin.store import audit
+
 bp = Blueprint("docs", __name__, url_prefix="/api")
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -597,7 +599,7 @@ OPENAPI = {
                         "required": False,
                         "schema": {
                             "type": "string",
-                            "enum": ["sync", "checkin", "lead-change", "settings-change", "meeting-change"],
+                            "enum": list(audit.ACTIONS),
                         },
                     },
                 ],
