@@ -392,9 +392,20 @@ OPENAPI = {
                 "parameters": [
                     {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
                     _QUARTER,
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "The ETag of the page the caller has: 304 while it is still current",
+                        "schema": {"type": "string"},
+                    },
                 ],
                 "responses": {
-                    "200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                    "200": {
+                        **_json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                        "headers": {"ETag": {"description": "Names this page", "schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "The page named by If-None-Match is still current (no body)"},
                     "401": _ERROR,
                     "429": _ERROR,
                     "404": _ERROR,

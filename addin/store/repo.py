@@ -181,7 +181,7 @@ def load_settings(s: Session, tenant: str) -> Settings:
 def list_teams(s: Session, tenant: str) -> list[Team]:
     """This tenant's teams, by name (sorted here: database collations differ)."""
     rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.id))
-    return sorted((_team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
+    return sorted((team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 
 def load_okrs(
@@ -998,7 +998,8 @@ def _kind(value: str | None) -> KrKind | None:
         return None
 
 
-def _team_from_row(row: TeamRow) -> Team:
+def team_from_row(row: TeamRow) -> Team:
+    """A stored team row as the domain's Team."""
     return Team(
         name=row.name,
         lead=row.lead,
