@@ -6,7 +6,8 @@ one, where syncs of one tenant queue behind its lock and each reads the whole te
 with a token of the local identity platform (tests/auth/identity_server.py, over HTTPS). For
 ``--seconds`` each client, never pausing, picks at random: sync its workbook (20 %), record a
 check-in on one of its key results (30 %) or read its team's page (50 %), over keep-alive HTTP
-(no If-None-Match: every read gets the whole page). First 1 client runs the same mix alone for
+(no If-None-Match: every read gets the whole page), waiting Retry-After and trying again after a
+429 as the panes do (one sync per tenant at a time: matters with ``--tenants 1``). First 1 client runs the same mix alone for
 ``--baseline-seconds`` in a tenant of its own (the uncontended baseline).
 
 Prints p50/p95 per kind, 5xx and other errors (each refusal named by its error code), the
@@ -139,14 +140,26 @@ class Client:
     def call(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes]:
+        """One request as the panes' backend helper makes it: after 429/503 it waits Retry-After and
+        tries again, twice at most (the wait counts in the request's time)."""
+        for attempt in range(3):
+            status, data, retry_after = self._send(method, path, body, headers)
+            if status not in (429, 503) or attempt == 2:
+                break
+            time.sleep(min(30.0, retry_after or 2.0**attempt))
+        if status >= 400:
+            self.errors.append(_error_code(status, data))
+        return status, data
+
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str] | None
+    ) -> tuple[int, bytes, float | None]:
         for attempt in range(2):  # a keep-alive connection the server closed: reconnect once
             try:
                 self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
                 answer = self.conn.getresponse()
-                data = answer.read()
-                if answer.status >= 400:
-                    self.errors.append(_error_code(answer.status, data))
-                return answer.status, data
+                retry_after = answer.getheader("Retry-After")
+                return answer.status, answer.read(), float(retry_after) if retry_after else None
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 if attempt:
