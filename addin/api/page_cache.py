@@ -55,5 +55,5 @@ class PageCache:
 
 def page_etag(database: str, tenant: str, data_version: int, *parts: object) -> str:
     """A strong ETag for a page of ``tenant`` at ``data_version`` (``parts``: the team, day and quarter asked)."""
-    text = "\x1f".join(map(str, (_BUILD, database, tenant, data_version, *parts)))
+    text = "\x1f".join(map(repr, (_BUILD, database, tenant, data_version, *parts)))  # repr: None is not "None"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -47,6 +47,9 @@ def test_a_check_in_shows_at_once_and_an_unchanged_page_is_a_304(client) -> None
     assert again.get_json() == first.get_json() and again.headers["ETag"] == first.headers["ETag"]
     unchanged = client.get(f"/api/teams/{team}", headers={"If-None-Match": first.headers["ETag"]})
     assert unchanged.status_code == 304 and unchanged.data == b""
+    for quarter in ("None", "someday"):  # another question is never answered with this page's 304
+        asked = client.get(f"/api/teams/{team}?quarter={quarter}", headers={"If-None-Match": first.headers["ETag"]})
+        assert asked.status_code == 400 and asked.get_json()["error"]["code"] == "bad_quarter"
 
     kr = _first_kr(first.get_json())
     answer = client.post(f"/api/key-results/{kr['id']}/checkins", json={"value": 4321, "confidence": 0.4})
