@@ -36,6 +36,7 @@ bench: $(BIN)/okr
 	$(BIN)/python bench/retro_bench.py
 	$(BIN)/python bench/schedule_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/route_profile.py
 	$(BIN)/python bench/jobs_bench.py --baseline
 
 clean:

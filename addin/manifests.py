@@ -1,7 +1,8 @@
 """``okr manifest``: both add-in manifests for a host and an app registration.
 
-The checked-in manifests (``manifest.xml`` for Excel, ``addin/outlook/manifest.xml`` for
-Outlook) are the localhost development ones and serve as templates: every URL on
+The checked-in manifests (``addin/excel/manifest.xml``, ``addin/outlook/manifest.xml``) are the
+localhost development ones and serve as templates (package data: an installed wheel has them,
+read with importlib.resources): every URL on
 ``https://localhost:5000`` is moved onto the given base URL, the AppDomain becomes its
 origin, and WebApplicationInfo gets the client id and ``api://<host>/<client id>`` (the
 Application ID URI Office SSO asks for). Nothing else changes, so the result validates
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,10 +25,9 @@ from addin.files import write_atomically
 
 DEV_ORIGIN = "https://localhost:5000"
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
-_ROOT = Path(__file__).resolve().parent
-TEMPLATES = {
-    "excel-manifest.xml": _ROOT.parent / "manifest.xml",
-    "outlook-manifest.xml": _ROOT / "outlook" / "manifest.xml",
+TEMPLATES: dict[str, Traversable] = {
+    "excel-manifest.xml": files("addin.excel") / "manifest.xml",
+    "outlook-manifest.xml": files("addin.outlook") / "manifest.xml",
 }
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _PATH = re.compile(r"^[A-Za-z0-9._~/-]*$")
@@ -104,7 +106,8 @@ def write_manifests(base_url: str, client_id: str, out: Path) -> list[Path]:
     missing = [str(p) for p in TEMPLATES.values() if not p.is_file()]
     if missing:
         raise InputError(
-            f"The manifest templates are not here: {', '.join(missing)} (run from a checkout of OKR Cadence).",
+            f"The manifest templates are missing from the installed package: {', '.join(missing)} "
+            "(reinstall OKR Cadence).",
             code="manifest_template_missing",
         )
     rendered = {name: render_manifest(path.read_bytes(), base_url, client_id) for name, path in TEMPLATES.items()}

@@ -5,8 +5,15 @@ connection or thread is shared between processes). Requests have a time limit: a
 worker busy longer than ``timeout`` seconds on one request is killed and replaced, and its
 client gets an error instead of waiting forever. Uploads are limited by the app itself
 (``OKR_MAX_UPLOAD_MB``: 413 before the body is parsed); gunicorn limits the request line and
-headers. With ``threads`` > 1 workers are threaded (gthread): more requests in flight per
-process, but then ``timeout`` only catches a worker that hangs as a whole. The access log
+headers.
+
+Workers are threaded (gthread, ``threads`` 8 by default): with one request at a time per process
+(gunicorn's sync workers), a team page that takes milliseconds waits in the queue behind whatever
+syncs came first, and under load every request takes as long as the queue (bench/load_bench.py:
+16 clients on 2 workers, reads p50 1.1-1.3 s with 1 thread against 0.2 s with 8, on the same busy
+machine). With threads, requests share the CPU and each takes time in proportion to its own work.
+The price: ``timeout`` then only catches a worker that hangs as a whole, not one slow request
+(a sync is bounded by OKR_MAX_KR_ROWS instead). ``threads=1`` gives the sync workers back. The access log
 never holds a calendar feed's secret (``redact_feed_urls``).
 """
 
@@ -19,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from addin.config import DEFAULT_REQUEST_TIMEOUT
+from addin.config import DEFAULT_REQUEST_TIMEOUT, DEFAULT_THREADS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -32,7 +39,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 2
-    threads: int = 1
+    threads: int = DEFAULT_THREADS
     timeout: int = DEFAULT_REQUEST_TIMEOUT  # OKR_REQUEST_TIMEOUT, or okr serve --timeout
     certfile: str | None = None
     keyfile: str | None = None

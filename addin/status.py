@@ -14,7 +14,8 @@ from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
 from addin.store import dependencies, repo, team_pages
-from addin.store.db import Database
+from addin.store.db import Database, Session
+from addin.store.tables import text_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +72,8 @@ def okr_status(
         okrs.dependency_answers = dependencies.load_answers(session, tenant, quarter=the_quarter.label)
         # dependencies are read across every team of the quarter (one team's own OKRs do not say who depends on it)
         whole = okrs if team is None else quarter_okrs(session, tenant, the_quarter.label)
-    if (
-        team is not None
-        and not any(o.team == team for o in okrs.objectives)
-        and not any(t.name == team for t in okrs.teams)
-    ):
-        raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
+    if team is not None:
+        _check_team_exists(okrs, team)
     links = dependency_links(whole)
     return [
         replace(view, dependencies=team_dependencies(links, view.team))
@@ -84,8 +81,13 @@ def okr_status(
     ]
 
 
+def _check_team_exists(okrs: OkrSet, team: str) -> None:
+    if not any(o.team == team for o in okrs.objectives) and not any(t.name == team for t in okrs.teams):
+        raise NotFound(f"There is no team called {team!r}.", code="team_not_found", team=team)
+
+
 @dataclass(frozen=True, slots=True)
-class TeamPage:
+class TeamsPage:
     """One page of the teams with key results in a quarter, scored; ``total`` counts every page's."""
 
     views: list[TeamView]
@@ -93,9 +95,9 @@ class TeamPage:
     total: int
 
 
-def team_page(
+def teams_page(
     db: Database, tenant: str, *, today: dt.date, quarter: str | None = None, offset: int, limit: int
-) -> TeamPage:
+) -> TeamsPage:
     """Teams ``offset`` to ``offset + limit`` of the quarter (today's, or ``quarter``), by name, with status.
 
     Only that page's teams are loaded and scored; the rest are counted in SQL.
@@ -105,7 +107,55 @@ def team_page(
         total = team_pages.count_teams(session, tenant, the_quarter.label)
         ids = team_pages.page_of_teams(session, tenant, the_quarter.label, offset=offset, limit=limit)
         okrs = team_pages.load_teams_okrs(session, tenant, the_quarter.label, ids)
-    return TeamPage(score_teams(okrs, today=today, quarter=the_quarter), okrs.teams, total)
+    return TeamsPage(score_teams(okrs, today=today, quarter=the_quarter), okrs.teams, total)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPage:
+    """One team's page: its quarter with status, its history across quarters, and the tenant's stored teams."""
+
+    body: dict[str, object]  # TeamView.as_dict() (or an empty quarter) with "trend" and "paths"
+    teams: list[Team]  # every stored team of the tenant (their leads and members)
+
+
+def team_page(session: Session, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> TeamPage:
+    """One team's quarter with status, its last four quarters' trend and its carried KRs' paths.
+
+    Read in the caller's session: the team's quarter is read once and serves the view, the running
+    quarter's trend entry and the carried KRs' paths; settings and teams are read once too.
+    """
+    from addin.reports.gather import team_trend
+    from addin.reports.trends import kr_paths
+
+    today = now.date()
+    settings = repo.load_settings(session, tenant)
+    the_quarter = view_quarter(quarter, settings, today)
+    teams = repo.list_teams(session, tenant)
+    okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams)
+    _check_team_exists(okrs, team)
+    # who depends on whom is read across every team of the quarter, with the answers given
+    whole = quarter_okrs(session, tenant, the_quarter.label)
+    okrs.dependency_answers = whole.dependency_answers
+    links = dependency_links(whole)
+    views = [
+        replace(view, dependencies=team_dependencies(links, view.team))
+        for view in score_teams(okrs, today=today, quarter=the_quarter)
+    ]
+    body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
+    found = {t.name.casefold(): t for t in teams}.get(team.casefold())
+    if found is None:
+        return TeamPage(body | {"trend": [], "paths": {}}, teams)
+    # the same key results as team=found.name would read (names are matched by their text key)
+    same = text_key(found.name) == text_key(team)
+    trend = team_trend(session, tenant, found, the_quarter, now=now, loaded={the_quarter.label: okrs} if same else None)
+    shown = (okrs if same else repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)).key_results
+    carried = [kr for kr in shown if kr.continues]
+    paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
+    body |= {
+        "trend": [t.as_dict() for t in trend],
+        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
+    }
+    return TeamPage(body, teams)
 
 
 def score_teams(okrs: OkrSet, *, today: dt.date, quarter: str | Quarter | None = None) -> list[TeamView]:
@@ -164,25 +214,4 @@ def _kr_dict(view: KrView) -> dict[str, object]:
         "status": str(st.status),
         "grade": st.grade,
         "last_checkin": st.last_checkin.isoformat() if st.last_checkin else None,
-    }
-
-
-def team_history(db: Database, tenant: str, team: str, *, quarter: str | None, now: dt.datetime) -> dict[str, object]:
-    """A team across quarters: score and check-in discipline of its last four, and its carried KRs' paths."""
-    from addin.reports.gather import team_trend
-    from addin.reports.trends import kr_paths
-
-    with db.read() as session:
-        settings = repo.load_settings(session, tenant)
-        the_quarter = view_quarter(quarter, settings, now.date())
-        found = {t.name.casefold(): t for t in repo.list_teams(session, tenant)}.get(team.casefold())
-        if found is None:
-            return {"trend": [], "paths": {}}
-        trend = team_trend(session, tenant, found, the_quarter, now=now)
-        shown = repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label).key_results
-        carried = [kr for kr in shown if kr.continues]
-        paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
-    return {
-        "trend": [t.as_dict() for t in trend],
-        "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},
     }

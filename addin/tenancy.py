@@ -1,14 +1,25 @@
 """Which tenants may sign in: OKR_ALLOWED_TENANTS (a static list) and the tenants onboarded
-through admin consent (the ``tenants`` table), less those an admin offboarded there."""
+through admin consent (the ``tenants`` table), less those an admin offboarded there.
+
+Onboarding and offboarding are done here once, for every way in: the admin-consent callback
+and ``DELETE /api/tenant`` (addin/api/onboard.py) and ``okr tenants add|offboard``. Each is
+recorded in the tenant's audit trail, in the same transaction as the change.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auth import AuthConfig
+
+if TYPE_CHECKING:
+    from addin.okr.authority import Actor
+    from addin.store.db import Database
+    from addin.store.tenants import TenantRecord
 
 CACHE_SECONDS = 5.0  # an onboarding or offboarding is seen by every worker within this
 _cache: dict[str, tuple[float, frozenset[str], frozenset[str]]] = {}
@@ -49,3 +60,32 @@ def auth_config(db: Any, base: AuthConfig | None = None) -> AuthConfig:
         return base
     active, gone = onboarded(db)
     return dataclasses.replace(base, allowed_tenants=(base.allowed_tenants | active) - gone)
+
+
+def onboard_tenant(db: Database, tenant_id: str, *, actor: Actor, by: str, now: dt.datetime) -> TenantRecord:
+    """Record (or bring back) a tenant: its users may sign in from now on (``by``: how it consented)."""
+    from addin.store import audit
+    from addin.store.tenants import onboard
+
+    with db.transaction() as s:
+        record = onboard(s, tenant_id, now=now, by=by)
+        audit.record(s, record.tenant_id, actor, "tenant-onboard", at=now, target=record.tenant_id, details={"by": by})
+    forget()
+    return record
+
+
+def offboard_tenant(db: Database, tenant_id: str, *, actor: Actor, now: dt.datetime) -> TenantRecord:
+    """Stop a tenant's sign-ins, even if OKR_ALLOWED_TENANTS lists it; its data stays and consenting again
+    brings it back."""
+    from addin.store import audit
+    from addin.store.tenants import offboard, onboard
+
+    with db.transaction() as s:
+        record = offboard(s, tenant_id, now=now, by=actor.object_id)
+        if record is None:  # listed in OKR_ALLOWED_TENANTS only: a row is what stops it, so write one
+            onboard(s, tenant_id, now=now, by="OKR_ALLOWED_TENANTS")
+            record = offboard(s, tenant_id, now=now, by=actor.object_id)
+        assert record is not None  # the row was just written
+        audit.record(s, record.tenant_id, actor, "tenant-offboard", at=now, target=record.tenant_id)
+    forget()
+    return record

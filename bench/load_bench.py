@@ -1,15 +1,28 @@
 """Load on `okr serve --workers 2` over PostgreSQL: 16 clients mixing syncs, check-ins and reads.
 
-Each client owns a 50-KR workbook (2 teams x 5 objectives x 5 KRs) in one of ``--tenants``
-organisations (16: each client its own; 1: all in one, where syncs of one tenant queue behind its
-lock and each reads the whole tenant) and, signed in with a token of the local identity
-platform (tests/auth/identity_server.py, over HTTPS), for ``--seconds``,
-picks at random: sync its workbook (20 %), record a check-in (30 %) or read its team (50 %),
-over keep-alive HTTP. Prints p50/p95 per kind, the error count (5xx apart), the throughput,
-and the same mix run by 1 client in the same run (the uncontended baseline) with the ratios.
-Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
+Each client is one person (its own address and object id) with a 50-KR workbook (2 teams x 5
+objectives x 5 KRs) in one of ``--tenants`` organisations (16: each client its own; 1: all in
+one, where syncs of one tenant queue behind its lock and each reads the whole tenant), signed in
+with a token of the local identity platform (tests/auth/identity_server.py, over HTTPS). For
+``--seconds`` each client, never pausing, picks at random: sync its workbook (20 %), record a
+check-in on one of its key results (30 %) or read its team's page (50 %), over keep-alive HTTP
+(no If-None-Match: every read gets the whole page), waiting Retry-After and trying again after a
+429 as the panes do (one sync per tenant at a time: matters with ``--tenants 1``). First 1 client runs the same mix alone for
+``--baseline-seconds`` in a tenant of its own (the uncontended baseline).
 
-    python bench/load_bench.py [--clients 16] [--tenants 16] [--seconds 60] [--threads 1]
+Prints p50/p95 per kind, 5xx and other errors (each refusal named by its error code), the
+throughput, the baseline's p50/p95 and the p95 ratios, the CPU per request used by okr serve,
+by PostgreSQL (the backends of the bench's throwaway database) and by this process (the clients
+and the identity platform), and the load average before and after: the machine's other work
+shows there. Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
+
+    python bench/load_bench.py                        # the measurement: 60 s, okr serve's defaults
+    python bench/load_bench.py --seconds 20           # a quick look
+    python bench/load_bench.py --threads 1            # gunicorn's sync workers, for comparison
+    python bench/load_bench.py --tenants 1            # everyone in one organisation
+
+Needs a PostgreSQL server that the user ``postgres`` reaches without a password at
+127.0.0.1:5432 (``--database`` to change); a throwaway database is made there and dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +52,7 @@ from sync_bench import HEADER, METRICS  # noqa: E402
 
 OKR = Path(sys.executable).with_name("okr")
 MIX = (("sync", 0.2), ("checkin", 0.3), ("read", 0.5))
+BASELINE = 1000  # client number of the 1-client run (clients of the load are 0, 1, ...)
 
 
 def workbook(client: int) -> bytes:
@@ -120,15 +135,31 @@ class Client:
         self.book = workbook(index)
         self.team = f"Client {index:02d} team 0"
         self.krs: list[str] = []
+        self.errors: list[str] = []  # "403 not_your_key_result": what each refused request was told
 
     def call(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes]:
+        """One request as the panes' backend helper makes it: after 429/503 it waits Retry-After and
+        tries again, twice at most (the wait counts in the request's time)."""
+        for attempt in range(3):
+            status, data, retry_after = self._send(method, path, body, headers)
+            if status not in (429, 503) or attempt == 2:
+                break
+            time.sleep(min(30.0, retry_after or 2.0**attempt))
+        if status >= 400:
+            self.errors.append(_error_code(status, data))
+        return status, data
+
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str] | None
+    ) -> tuple[int, bytes, float | None]:
         for attempt in range(2):  # a keep-alive connection the server closed: reconnect once
             try:
                 self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
                 answer = self.conn.getresponse()
-                return answer.status, answer.read()
+                retry_after = answer.getheader("Retry-After")
+                return answer.status, answer.read(), float(retry_after) if retry_after else None
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 if attempt:
@@ -169,34 +200,107 @@ class Client:
         )[0]
 
 
-def run_mix(port: int, clients: int, seconds: float, first: int, token) -> dict[str, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
-    """Every client runs the mix for ``seconds``; (latency, status) per kind."""
+def _error_code(status: int, data: bytes) -> str:
+    try:
+        return f"{status} {json.loads(data)['error']['code']}"
+    except (ValueError, KeyError, TypeError):
+        return str(status)
+
+
+def run_mix(port: int, clients: int, seconds: float, first: int, token, probe) -> Run:  # type: ignore[no-untyped-def]
+    """Every client runs the mix for ``seconds``; (latency, status) per kind, errors and CPU used."""
     results: dict[str, list[tuple[float, int]]] = {k: [] for k, _ in MIX}
+    errors: dict[tuple[str, str], int] = {}
     lock = threading.Lock()
     ready = [Client(port, first + i, token(first + i)) for i in range(clients)]
     for c in ready:  # the first sync and read are set-up, not measured
         c.sync()
         c.read()
+        c.errors.clear()
     stop = time.monotonic() + seconds
 
     def loop(c: Client) -> None:
         rng = random.Random(c.index)
         while time.monotonic() < stop:
             kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+            seen = len(c.errors)
             began = time.perf_counter()
             try:
                 status = getattr(c, kind)()
-            except Exception:  # noqa: BLE001  (a dropped connection counts as an error)
+            except Exception as exc:  # noqa: BLE001  (a dropped connection counts as an error)
                 status = 0
+                c.errors.append(f"no answer: {type(exc).__name__}")
             with lock:
                 results[kind].append((time.perf_counter() - began, status))
+                for code in c.errors[seen:]:
+                    errors[(kind, code)] = errors.get((kind, code), 0) + 1
 
     threads = [threading.Thread(target=loop, args=(c,)) for c in ready]
+    cpu_before = probe()
     for t in threads:
         t.start()
+    while any(t.is_alive() for t in threads):  # sample the backends while they live (the pool closes some)
+        time.sleep(1)
+        probe()
     for t in threads:
         t.join()
-    return results
+    cpu_after = probe()
+    return Run(results, errors, {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after})
+
+
+@dataclass
+class Run:
+    results: dict[str, list[tuple[float, int]]]
+    errors: dict[tuple[str, str], int]  # (kind, "403 not_your_key_result") -> count
+    cpu: dict[str, float]  # CPU seconds used during the run, by part
+
+
+class CpuProbe:
+    """CPU seconds used so far by okr serve (master and workers), the PostgreSQL backends of the
+    bench's database, and this process (the clients and the identity platform), from /proc."""
+
+    def __init__(self, server_pid: int, admin_url: str, database: str) -> None:
+        self.server_pid, self.admin_url, self.database = server_pid, admin_url, database
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.seen: dict[int, float] = {}  # a backend that closed keeps counting with its last figure
+
+    def __call__(self) -> dict[str, float]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            backends = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.database,),
+                )
+            ]
+        for pid in backends:
+            self.seen[pid] = self._cpu(pid) or self.seen.get(pid, 0.0)
+        serve = [self.server_pid, *self._children(self.server_pid)]
+        return {
+            "okr serve": sum(self._cpu(pid) for pid in serve),
+            "PostgreSQL": sum(self.seen.values()),
+            "clients": time.process_time(),
+        }
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
 
 
 def summary(results: dict[str, list[tuple[float, int]]], seconds: float) -> dict[str, dict[str, float]]:
@@ -216,11 +320,12 @@ def summary(results: dict[str, list[tuple[float, int]]], seconds: float) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=16, help="Clients running the mix at once, never pausing.")
+    parser.add_argument("--seconds", type=float, default=60, help="How long the clients run the mix.")
+    parser.add_argument("--baseline-seconds", type=float, default=20, help="How long 1 client runs it first.")
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
+    parser.add_argument("--threads", type=int, default=8, help="okr serve --threads (its default: 8; 1: sync workers)")
     parser.add_argument(
         "--database",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
@@ -241,9 +346,15 @@ def main() -> None:
         identity = IdentityServer(Path(tmp)).start()
         client_id, secret = identity.register_client()
         tenants = [str(uuid.uuid4()) for _ in range(args.tenants)]
+        baseline_tenant = str(uuid.uuid4())  # the 1-client run shares no tenant (nor its people) with the load
 
         def token(client: int) -> str:
-            return identity.user_token(tenants[client % len(tenants)], str(uuid.uuid4()), client_id)
+            # one person per client: an address is bound to the first object id that used it in a
+            # tenant, so two clients signed in as one address with two ids would be refused as impostors
+            where = baseline_tenant if client >= BASELINE else tenants[client % len(tenants)]
+            return identity.user_token(
+                where, str(uuid.uuid4()), client_id, preferred_username=f"user{client}@example.com"
+            )
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OKR_", "DATABASE_URL"))}
         env.update(
@@ -252,7 +363,7 @@ def main() -> None:
                 "OKR_CLIENT_SECRET": secret,
                 "OKR_AUTHORITY": identity.base_url,
                 "OKR_CA_BUNDLE": str(identity.ca_path),
-                "OKR_ALLOWED_TENANTS": ",".join(tenants),
+                "OKR_ALLOWED_TENANTS": ",".join([*tenants, baseline_tenant]),
             }
         )
         env.update(
@@ -275,8 +386,11 @@ def main() -> None:
         )
         try:
             _wait_listening(port, server)
-            base = summary(run_mix(port, 1, min(args.seconds, 20), 90, token), min(args.seconds, 20))
-            load = summary(run_mix(port, args.clients, args.seconds, 0, token), args.seconds)
+            probe = CpuProbe(server.pid, admin_url, name)
+            load_before = os.getloadavg()
+            base_run = run_mix(port, 1, args.baseline_seconds, BASELINE, token, probe)
+            load_run = run_mix(port, args.clients, args.seconds, 0, token, probe)
+            load_after = os.getloadavg()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -289,10 +403,16 @@ def main() -> None:
             ]
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    report(args, base_run, load_run, errors, (load_before, load_after))
+
+
+def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: list[str], loadavg: tuple) -> None:  # type: ignore[type-arg]
+    base, load = summary(base_run.results, args.baseline_seconds), summary(load_run.results, args.seconds)
     print(
         f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
-        f"in {args.tenants} tenant(s) "
-        f"for {args.seconds:.0f} s (baseline: 1 client); each workbook 50 KRs"
+        f"in {args.tenants} tenant(s) for {args.seconds:.0f} s (baseline: 1 client, {args.baseline_seconds:.0f} s); "
+        f"each workbook 50 KRs; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
+        f"({os.cpu_count()} CPUs)"
     )
     print(
         f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'4xx/err':>7} {'req/s':>6} | "
@@ -306,7 +426,14 @@ def main() -> None:
             f"{r['p95'] / b['p95']:>6.1f}"
         )
     total = sum(r["n"] for r in load.values())
-    print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(errors)}")
+    for label, run in (("load", load_run), ("1 client", base_run)):
+        for (kind, code), count in sorted(run.errors.items()):
+            print(f"  {label}: {kind}: {count} x {code}")
+    print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(log_errors)}")
+    for label, run in (("load", load_run), ("1 client", base_run)):
+        n = sum(len(rows) for rows in run.results.values()) or 1
+        parts = ", ".join(f"{part} {seconds / n * 1000:.1f}" for part, seconds in run.cpu.items())
+        print(f"CPU ms per request ({label}): {parts}")
     goals = (all(r["5xx"] == 0 for r in load.values()), load["sync"]["p95"] < 1.0, load["read"]["p95"] < 0.2)
     print(
         f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "

@@ -98,3 +98,41 @@ def test_unusable_input_is_refused_and_nothing_is_written(
     assert result.exit_code == 2
     assert says in result.output
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_writes_valid_manifests(tmp_path: Path, schema: etree.XMLSchema) -> None:  # noqa: F811
+    """The templates are package data: a wheel installed away from any checkout has them."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    repo = Path(__file__).resolve().parents[1]
+    source = tmp_path / "source"  # a copy: building never writes into the checkout
+    for name in ("addin", "auth"):
+        shutil.copytree(repo / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, source / name)
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(wheels), str(source)]
+    subprocess.run(build, check=True, cwd=tmp_path)
+    (wheel,) = wheels.glob("okr_cadence-*.whl")
+    assert {"addin/excel/manifest.xml", "addin/outlook/manifest.xml"} <= set(zipfile.ZipFile(wheel).namelist())
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)], check=True)
+
+    out = tmp_path / "out"
+    program = (
+        "import sys, addin.manifests as m; "
+        f"assert m.__file__.startswith({str(site)!r}), m.__file__; "  # the wheel's copy, not the checkout's
+        f"m.write_manifests({BASE!r}, {CLIENT_ID!r}, __import__('pathlib').Path(sys.argv[1]))"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", program, str(out)], check=True, cwd=tmp_path, env=env)
+    _assert_valid(schema, _load(out / "excel-manifest.xml"))
+    outlook = _load(out / "outlook-manifest.xml")
+    removed = _web_application_info(outlook, "m11")  # validated as in test_written_manifests_validate
+    removed.getparent().remove(removed)
+    _assert_valid(schema, outlook)
+    assert "okr.contoso.example" in (out / "excel-manifest.xml").read_text(encoding="utf-8")

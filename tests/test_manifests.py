@@ -22,7 +22,7 @@ from lxml import etree
 
 REPO = Path(__file__).resolve().parents[1]
 XSD_DIR = REPO / "tests" / "data" / "spec" / "office-manifest-xsd"
-EXCEL_MANIFEST = REPO / "manifest.xml"
+EXCEL_MANIFEST = REPO / "addin" / "excel" / "manifest.xml"
 OUTLOOK_MANIFEST = REPO / "addin" / "outlook" / "manifest.xml"
 
 NS = {

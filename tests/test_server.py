@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +195,42 @@ def test_a_certificate_near_its_end_is_renewed_with_the_same_ca(tmp_path: Path) 
     ca = old.ca_cert.read_bytes()
     new = ensure_localhost_certificate(tmp_path)
     assert new.cert.read_bytes() != before and new.ca_cert.read_bytes() == ca
+
+
+def _call(base: str, method: str, path: str, body: bytes | None = None, content_type: str = "") -> tuple[int, dict]:
+    request = urllib.request.Request(f"{base}{path}", data=body, method=method)
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_a_write_through_one_server_is_read_at_once_through_another(serve) -> None:  # type: ignore[no-untyped-def]
+    """Each worker keeps the team pages it built; none serves one from before a write another worker made."""
+    from addin.excel.template import write_template
+
+    first = serve("--workers", "1")
+    second = serve("--workers", "1", "--threads", "4")  # the same instance folder: one database
+    one, two = (f"http://127.0.0.1:{s.port}" for s in (first, second))
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    status, body = _call(one, "POST", "/api/sync", write_template(sample=True), xlsx)
+    assert status == 200, body
+    team = _call(one, "GET", "/api/teams")[1]["teams"][0]["team"]
+    page = f"/api/teams/{urllib.parse.quote(team)}"
+
+    def current(base: str) -> float:
+        status, body = _call(base, "GET", page)
+        assert status == 200, body
+        return body["objectives"][0]["key_results"][0]["current"]
+
+    kr = _call(one, "GET", page)[1]["objectives"][0]["key_results"][0]["id"]
+    assert current(one) == current(two)  # both workers have built the page now
+    for value, writer, reader in ((111.0, two, one), (222.0, one, two), (333.0, one, one)):
+        status, body = _call(
+            writer, "POST", f"/api/key-results/{kr}/checkins", json.dumps({"value": value}).encode(), "application/json"
+        )
+        assert status == 201, body
+        assert current(reader) == value

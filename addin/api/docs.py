@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from addin.store import audit
+
 bp = Blueprint("docs", __name__, url_prefix="/api")
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -475,9 +477,20 @@ OPENAPI = {
                 "parameters": [
                     {"name": "team", "in": "path", "required": True, "schema": {"type": "string"}},
                     _QUARTER,
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "The ETag of the page the caller has: 304 while it is still current",
+                        "schema": {"type": "string"},
+                    },
                 ],
                 "responses": {
-                    "200": _json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                    "200": {
+                        **_json("TeamHistory", "The team's quarter, trend and carried-over KRs"),
+                        "headers": {"ETag": {"description": "Names this page", "schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "The page named by If-None-Match is still current (no body)"},
                     "401": _ERROR,
                     "429": _ERROR,
                     "404": _ERROR,
@@ -806,15 +819,7 @@ OPENAPI = {
                         "required": False,
                         "schema": {
                             "type": "string",
-                            "enum": [
-                                "sync",
-                                "checkin",
-                                "lead-change",
-                                "settings-change",
-                                "meeting-change",
-                                "dependency-answer",
-                                "feed-change",
-                            ],
+                            "enum": list(audit.ACTIONS),
                         },
                     },
                 ],

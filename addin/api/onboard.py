@@ -145,12 +145,12 @@ def callback() -> Response:
                 403,
             )
         )
-    from addin import tenancy
-    from addin.store.tenants import onboard
+    from addin.okr.authority import Actor
+    from addin.tenancy import onboard_tenant
 
-    with database().transaction() as s:
-        onboard(s, tenant, now=now(), by="admin consent")
-    tenancy.forget()
+    # the platform names the tenant, not the admin who consented: the audit says "admin consent"
+    consent = Actor(object_id="admin-consent", name="admin consent", is_admin=True)
+    onboard_tenant(database(), tenant, actor=consent, by="admin consent", now=now())
     log.info("tenant %s onboarded by admin consent", tenant)
     return _done(
         _page(
@@ -170,17 +170,9 @@ def offboard() -> tuple[Response, int]:
             f"Only an administrator with the {ADMIN_ROLE} app role can offboard the organisation.",
             code="admin_required",
         )
-    from addin import tenancy
-    from addin.store.tenants import offboard as record_offboard
+    from addin.tenancy import offboard_tenant
 
-    with database().transaction() as s:
-        if record_offboard(s, user.tenant_id, now=now(), by=user.object_id) is None:
-            from addin.store.tenants import onboard as record_onboard
-
-            # listed in OKR_ALLOWED_TENANTS only: a row is what stops it, so write one
-            record_onboard(s, user.tenant_id, now=now(), by="OKR_ALLOWED_TENANTS")
-            record_offboard(s, user.tenant_id, now=now(), by=user.object_id)
-    tenancy.forget()
+    offboard_tenant(database(), user.tenant_id, actor=current_actor(), now=now())
     log.info("tenant %s offboarded by %s", user.tenant_id, user.object_id)
     return jsonify({"tenant": user.tenant_id, "state": "offboarded"}), 200
 

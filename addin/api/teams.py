@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from addin.api.context import database, now, tenant
+from addin.api.page_cache import PageCache, page_etag
 from addin.errors import RequestError
 from addin.okr.authority import team_key
 from addin.okr.model import Team
 from addin.rollover import next_quarter_workbook
-from addin.status import okr_status, team_history, team_page
-from addin.store import people
+from addin.status import team_page, teams_page
+from addin.store import versions
 
 bp = Blueprint("teams", __name__, url_prefix="/api")
 
@@ -25,7 +26,7 @@ def list_teams() -> Response:
     """A page of the teams with key results in the quarter, by name: only that page is read and scored."""
     limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = _int_arg("offset", 0, 0, 10**9)
-    page = team_page(
+    page = teams_page(
         database(), tenant(), today=now().date(), quarter=request.args.get("quarter"), offset=offset, limit=limit
     )
     rosters = {team_key(t.name): t for t in page.teams}
@@ -43,11 +44,28 @@ def list_teams() -> Response:
 
 @bp.get("/teams/<team>")
 def show_team(team: str) -> Response:
-    """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths."""
-    views = okr_status(database(), tenant(), today=now().date(), team=team, quarter=request.args.get("quarter"))
-    body = views[0].as_dict() if views else {"team": team, "objectives": [], "score": None}
-    body |= team_history(database(), tenant(), team, quarter=request.args.get("quarter"), now=now())
-    return jsonify(_with_roster(body, _rosters()))
+    """The team's quarter (today's, or ?quarter=) with its lead and members, last four quarters and KR paths.
+
+    Built once per tenant data version (read first) and day; 304 when the pane already has it.
+    """
+    quarter, today = request.args.get("quarter"), now().date()
+    with database().read() as session:
+        # the version first: a page built from what is read after it is never older than it says
+        data_version = versions.current(session, tenant())
+        etag = page_etag(str(database().url), tenant(), data_version, team, today.isoformat(), quarter)
+        if request.if_none_match.contains(etag):
+            unchanged = Response(status=304)
+            unchanged.set_etag(etag)
+            return unchanged
+        pages: PageCache = current_app.extensions.setdefault("okr_team_pages", PageCache())  # one per app
+        body = pages.get(etag)
+        if body is None:
+            page = team_page(session, tenant(), team, quarter=quarter, now=now())
+            body = jsonify(_with_roster(page.body, {team_key(t.name): t for t in page.teams})).get_data()
+            pages.put(etag, body)
+    answer = Response(body, mimetype="application/json")
+    answer.set_etag(etag)
+    return answer
 
 
 @bp.get("/teams/<team>/next-quarter")
@@ -63,11 +81,6 @@ def next_quarter(team: str) -> Response:
             "workbook": base64.b64encode(made.workbook).decode("ascii"),
         }
     )
-
-
-def _rosters() -> dict[str, Team]:
-    with database().read() as session:
-        return people.stored_teams(session, tenant())
 
 
 def _with_roster(body: dict[str, object], rosters: dict[str, Team]) -> dict[str, object]:

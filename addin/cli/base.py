@@ -96,3 +96,10 @@ def _audit(session: Session, tenant: str, action: str, **kwargs: Any) -> None:
     from addin.store import audit
 
     audit.record(session, tenant, LOCAL_ADMIN, action, at=_now(), **kwargs)
+
+
+def _print_table(rows: list[list[str]]) -> None:
+    """Rows as left-aligned columns (the first row: the headings)."""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from addin.cli.base import EXIT_FINDINGS, _audit, _config, _database, _now, handles_errors, main
+from addin.cli.base import EXIT_FINDINGS, _audit, _config, _database, _now, _print_table, handles_errors, main
 from addin.config import Config, cadence_settings, public_url
 
 if TYPE_CHECKING:  # imported when a command runs (a quick `okr --help`)
@@ -26,12 +26,6 @@ def _calendar(config: Config, ics: Path | None) -> Calendar:
         return app_token(AuthConfig.from_env(), config.tenant, ["https://graph.microsoft.com/.default"])
 
     return default_calendar(config.instance_path, config.tenant, ics_dir=ics, token_provider=graph_token)
-
-
-def _print_table(rows: list[list[str]]) -> None:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
 @main.command("schedule")

@@ -56,7 +56,17 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
 @click.option(
     "--action",
     type=click.Choice(
-        ["sync", "checkin", "lead-change", "settings-change", "meeting-change", "dependency-answer", "feed-change"]
+        [
+            "sync",
+            "checkin",
+            "lead-change",
+            "settings-change",
+            "meeting-change",
+            "dependency-answer",
+            "feed-change",
+            "tenant-onboard",
+            "tenant-offboard",
+        ]
     ),
     help="Only this kind of write.",
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from addin.cli.base import _config, _fail, handles_errors, main
-from addin.config import broker_url, forwarded_allow_ips, load_dotenv, reloader_child, request_timeout
+from addin.config import DEFAULT_THREADS, broker_url, forwarded_allow_ips, load_dotenv, reloader_child, request_timeout
 
 if TYPE_CHECKING:  # imported when a command runs (a quick `okr --help`)
     from addin.tls import TlsFiles
@@ -22,10 +22,10 @@ if TYPE_CHECKING:  # imported when a command runs (a quick `okr --help`)
 )
 @click.option(
     "--threads",
-    default=1,
+    default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads per worker (more than 1: gthread workers).",
+    help="Threads per worker: requests in flight at once per process (1: one at a time, gunicorn's sync workers).",
 )
 @click.option(
     "--timeout",

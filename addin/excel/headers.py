@@ -135,8 +135,21 @@ def normalise(text: object) -> str:
     """The comparable form of a header or label (see the module docstring)."""
     if text is None:
         return ""
-    raw = unicodedata.normalize("NFKD", str(text))
-    raw = "".join(ch for ch in raw if not unicodedata.combining(ch)).casefold()
+    raw = str(text)
+    # the same headers and labels come back on every sync of every workbook: remember the short ones
+    return _normalise_cached(raw) if len(raw) <= 200 else _normalise(raw)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_cached(raw: str) -> str:
+    return _normalise(raw)
+
+
+def _normalise(raw: str) -> str:
+    if not raw.isascii():  # ASCII has nothing to decompose and no combining marks
+        raw = unicodedata.normalize("NFKD", raw)
+        raw = "".join(ch for ch in raw if not unicodedata.combining(ch))
+    raw = raw.casefold()
     # "%" and "#" carry meaning in headers ("Progress %", "KR #"): keep them as words.
     raw = raw.replace("%", " % ").replace("#", " # ")
     return " ".join(_SPACES.sub(" ", raw).split())

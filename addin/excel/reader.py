@@ -1,4 +1,3 @@
-# Over 500 lines on purpose: one orchestrator (_WorkbookReader) whose steps share its state; the layouts, columns, periods and sheets it calls each live in a module of their own.
 """Read an OKR workbook, in any of the layouts managers use, into the domain model.
 
 Values come from python-calamine (fast, never evaluates anything); what it leaves out
@@ -37,6 +36,8 @@ Hidden sheets and rows (the documented rule): a hidden sheet is ignored unless i
 is one of ours (OKRs, Objectives, Key Results, Teams, Check-ins, Settings, Initiatives),
 and each ignored sheet is reported as info. Hidden rows are read like any other row and
 reported once per sheet as info, so nothing the user wrote is silently dropped.
+
+Over 500 lines: one orchestrator (_WorkbookReader) whose steps share its state; the layouts, columns, periods and sheets it calls each live in a module of their own.
 """
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# Over 500 lines: the sync's one pipeline (read, merge, lint, status cells, write-back) kept together; its side jobs live in sync_authority, sync_limits and sync_report.
 """One sync of a workbook: read → merge with the store → lint → write status back.
 
 Reading happens before the write transaction, and the merge, lint and audit entry are
@@ -13,6 +12,8 @@ workbook is then a copy of the revision it was made from (store.revisions), and 
 it again is merged against that revision's base, so nothing stored is reverted or lost,
 and rows it added without an id are matched by team + objective + title + quarter to the
 key results this sync created, never duplicated (okr.merge).
+
+Over 500 lines: the sync's one pipeline (read, merge, lint, status cells, write-back) kept together; its side jobs live in sync_authority, sync_limits and sync_report.
 """
 
 from __future__ import annotations

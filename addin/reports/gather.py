@@ -8,6 +8,7 @@ the next quarter is synced.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from addin.okr.model import CheckIn, OkrSet, Team
@@ -62,9 +63,19 @@ def gather_retro_input(
 
 
 def team_trend(
-    session: Any, tenant: str, team: Team, quarter: Quarter, *, now: dt.datetime, count: int = QUARTERS_SHOWN
+    session: Any,
+    tenant: str,
+    team: Team,
+    quarter: Quarter,
+    *,
+    now: dt.datetime,
+    count: int = QUARTERS_SHOWN,
+    loaded: Mapping[str, OkrSet] | None = None,
 ) -> list[QuarterTrend]:
-    """The team's last ``count`` quarters up to ``quarter`` that hold key results, oldest first."""
+    """The team's last ``count`` quarters up to ``quarter`` that hold key results, oldest first.
+
+    ``loaded``: the team's OkrSets of some quarters (by label) the caller read in this session, not read again.
+    """
     from addin.store import repo
 
     held = set(repo.team_quarters(session, tenant, team.name))
@@ -72,7 +83,9 @@ def team_trend(
     for q in quarters_up_to(quarter, count):
         if q.label not in held:
             continue
-        okrs = repo.load_okrs(session, tenant, team=team.name, quarter=q.label)  # checked-in values included
+        okrs = (loaded or {}).get(q.label) or repo.load_okrs(
+            session, tenant, team=team.name, quarter=q.label
+        )  # checked-in values included
         data = RetroInput(team=team, quarter=q, okrs=okrs, checkins=okrs.checkins, findings=(), generated_at=now)
         facts = compute_facts(data)
         weeks = rhythm_health(facts).weeks

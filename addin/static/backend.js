@@ -21,11 +21,16 @@ async function accessToken() {
   }
 }
 
+// GET answers that came with an ETag, kept in this pane's memory only (the API says no-store):
+// asking again with If-None-Match, a 304 means the kept answer is still the current one.
+const kept = new Map();
+
 async function callBackend(path, { method = "GET", body, contentType } = {}) {
   const headers = {};
   const token = await accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (contentType) headers["Content-Type"] = contentType;
+  if (method === "GET" && kept.has(path)) headers["If-None-Match"] = kept.get(path).etag;
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(path, { method, body, headers });
     if ((response.status === 429 || response.status === 503) && attempt < 2) {
@@ -33,7 +38,10 @@ async function callBackend(path, { method = "GET", body, contentType } = {}) {
       await new Promise((resolve) => setTimeout(resolve, wait * 1000));
       continue;
     }
+    if (response.status === 304 && kept.has(path)) return kept.get(path).payload;
     const payload = await response.json().catch(() => null);
+    const etag = response.headers.get("ETag");
+    if (response.ok && method === "GET" && etag) kept.set(path, { etag, payload });
     if (response.ok) return payload;
     const error = (payload && payload.error) || {};
     throw new BackendError(error.code || `http_${response.status}`,

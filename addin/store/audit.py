@@ -12,7 +12,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from addin.okr.authority import Actor
 from addin.store.tables import TENANT_LEN, Base, CleanString, CleanText, JsonText, PrimaryKey, UtcDateTime
 
-ACTIONS = ("sync", "checkin", "lead-change", "settings-change", "meeting-change", "dependency-answer", "feed-change")
+ACTIONS = (
+    "sync",
+    "checkin",
+    "lead-change",
+    "settings-change",
+    "meeting-change",
+    "dependency-answer",
+    "feed-change",
+    "tenant-onboard",
+    "tenant-offboard",
+)
 MAX_PAGE = 500
 
 

@@ -69,6 +69,9 @@ class Database:
             options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
         else:
             options["pool_pre_ping"] = True
+            # okr serve runs 8 threads per worker: keep a connection for each (beyond the pool, every
+            # request would open and close its own PostgreSQL connection)
+            options["pool_size"] = 10
         self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
@@ -87,8 +90,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
+        from addin.store.versions import raise_touched
+
         with _translated(), self._write_sessions() as session, session.begin():
             yield session
+            raise_touched(session)  # last: the version row stays locked only for the commit
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from addin.okr.history import finding_key
 from addin.okr.merge import normalise_id
 from addin.okr.model import AnswerState, DependencyAnswer, Finding
+from addin.store import versions
 from addin.store.tables import (
     KEY_LEN,
     KR_ID_LEN,
@@ -58,6 +59,7 @@ class DependencyAnswerRow(Base):
 
 def save_answer(s: Session, tenant: str, answer: DependencyAnswer, *, actor_oid: str) -> None:
     """Keep ``answer`` as the team's answer to the KR's dependency (replacing an earlier one)."""
+    versions.touch(s, tenant)  # a team's page shows the answer: it is rebuilt after this commits
     if answer.quarter is None:
         raise ValueError("a stored answer belongs to its key result's quarter")
     kr_id = normalise_id(answer.kr_id) or answer.kr_id

@@ -72,7 +72,7 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
             KeyResultRow.owner,
             KeyResultRow.title,
             ObjectiveRow.title.label("objective"),
-            TeamRow.name.label("team"),
+            TeamRow,
         )
         .join(ObjectiveRow, ObjectiveRow.id == KeyResultRow.objective_id)
         .join(TeamRow, TeamRow.id == ObjectiveRow.team_id)
@@ -80,6 +80,8 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
     ).first()
     if row is None:
         return None
-    teams = stored_teams(s, tenant)
-    kr = KeyResult(team=row.team, objective=row.objective, title=row.title, id=row.public_id, owner=row.owner)
-    return kr, teams.get(team_key(row.team)) or Team(name=row.team)
+    from addin.store.repo import team_from_row
+
+    team = team_from_row(row.TeamRow)  # its own team only: a check-in must not read the whole tenant's
+    kr = KeyResult(team=team.name, objective=row.objective, title=row.title, id=row.public_id, owner=row.owner)
+    return kr, team

@@ -43,6 +43,7 @@ from addin.okr.model import (
 )
 from addin.okr.periods import annual_objectives, fiscal_year_of, link_rows, period_contains, place_in_quarters
 from addin.okr.quarters import Quarter, quarter_of
+from addin.store import versions
 from addin.store.bulk import CHUNK, bulk_insert, bulk_update, chunks
 from addin.store.db import advisory_lock
 from addin.store.tables import (
@@ -180,7 +181,7 @@ def load_settings(s: Session, tenant: str) -> Settings:
 def list_teams(s: Session, tenant: str) -> list[Team]:
     """This tenant's teams, by name (sorted here: database collations differ)."""
     rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.id))
-    return sorted((_team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
+    return sorted((team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 
 def load_okrs(
@@ -190,11 +191,14 @@ def load_okrs(
     include_archived: bool = False,
     team: str | None = None,
     quarter: str | None = None,
+    settings: Settings | None = None,
+    teams_read: Sequence[Team] | None = None,
 ) -> OkrSet:
     """Everything stored for this tenant (or one team) as an OkrSet, check-ins included.
 
     With ``quarter`` ("2026-Q4") only that quarter's key results, and the objectives
     that hold them (or hold none and belong to that quarter or its fiscal year).
+    ``settings`` and ``teams_read`` (the tenant's teams): already read in this session by the caller.
     """
     team_key = text_key(team) if team is not None else None
     kr_query = _kr_select(tenant)
@@ -208,16 +212,21 @@ def load_okrs(
     key_results = [_kr_from_row(row) for row in kr_rows]
     kr_ids = {kr.id for kr in key_results if kr.id}
 
-    teams = [t for t in list_teams(s, tenant) if team_key is None or text_key(t.name) == team_key]
+    teams = [t for t in (teams_read or list_teams(s, tenant)) if team_key is None or text_key(t.name) == team_key]
     objectives = _load_objectives(s, tenant, team_key, {row.objective_id for row in kr_rows}, quarter)
-    initiatives = [
-        ini
-        for ini in _load_initiatives(s, tenant)
-        if ini.kr_ref in kr_ids or (team_key is None and normalise_id(ini.kr_ref) not in kr_ids)
-    ]
-    checkins = [c for c in list_checkins(s, tenant) if c.kr_id in kr_ids]
+    if team_key is None:
+        initiatives = [
+            ini
+            for ini in _load_initiatives(s, tenant)
+            if ini.kr_ref in kr_ids or normalise_id(ini.kr_ref) not in kr_ids
+        ]
+        checkins = [c for c in list_checkins(s, tenant) if c.kr_id in kr_ids]
+    else:
+        # one team's: read only what refers to its key results (a team view must not cost the whole tenant's)
+        initiatives = _load_initiatives(s, tenant, kr_refs=kr_ids)
+        checkins = list_checkins(s, tenant, kr_ids=kr_ids) if kr_ids else []
     return OkrSet(
-        settings=load_settings(s, tenant),
+        settings=settings or load_settings(s, tenant),
         teams=teams,
         objectives=objectives,
         key_results=key_results,
@@ -371,6 +380,7 @@ def apply_sync(
     """
     now = _aware(now)
     _check_numbers(plan)
+    versions.touch(s, tenant)
     # PostgreSQL: one sync per tenant at a time, so two never insert the same team/objective
     # (re-entrant: sync_okrs already holds it). SQLite: BEGIN IMMEDIATE did this already.
     advisory_lock(s, "okr-sync", tenant)
@@ -461,6 +471,7 @@ def record_checkin(
         kr_id=nid or "", at=at, value=value, confidence=confidence, note=text_for_store(note or ""), source=source
     )
     s.execute(insert(_C).values(tenant_id=tenant, **_checkin_values(row.id, checkin)))
+    versions.touch(s, tenant)
     return checkin
 
 
@@ -987,7 +998,8 @@ def _kind(value: str | None) -> KrKind | None:
         return None
 
 
-def _team_from_row(row: TeamRow) -> Team:
+def team_from_row(row: TeamRow) -> Team:
+    """A stored team row as the domain's Team."""
     return Team(
         name=row.name,
         lead=row.lead,
@@ -1011,9 +1023,14 @@ def _load_objectives(
         .where(ObjectiveRow.tenant_id == tenant, _T.c.tenant_id == tenant)
         .order_by(ObjectiveRow.id)
     )
+    used_query = select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()
     if team_key is not None:
         query = query.where(_T.c.name_key == team_key)
-    used = set(s.scalars(select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()))
+        team_objectives = (
+            select(_O.c.id).join(_T, _T.c.id == _O.c.team_id).where(_O.c.tenant_id == tenant, _T.c.name_key == team_key)
+        )
+        used_query = used_query.where(_K.c.objective_id.in_(team_objectives))
+    used = set(s.scalars(used_query))
     result = []
     for row, team in s.execute(query):
         empty_in_scope = row.id not in used and (quarter is None or period_contains(row.period, quarter))
@@ -1033,8 +1050,16 @@ def _load_objectives(
     return result
 
 
-def _load_initiatives(s: Session, tenant: str) -> list[Initiative]:
-    rows = s.scalars(select(InitiativeRow).where(InitiativeRow.tenant_id == tenant).order_by(InitiativeRow.id))
+def _load_initiatives(s: Session, tenant: str, *, kr_refs: Collection[str] | None = None) -> list[Initiative]:
+    """The tenant's initiatives (only those referring to one of ``kr_refs``, as written, if given)."""
+    query = select(InitiativeRow).where(InitiativeRow.tenant_id == tenant).order_by(InitiativeRow.id)
+    if kr_refs is None:
+        rows = list(s.scalars(query))
+    else:
+        rows = []
+        for chunk in chunks(sorted(kr_refs), CHUNK):
+            rows.extend(s.scalars(query.where(InitiativeRow.kr_ref.in_(chunk))))
+        rows.sort(key=attrgetter("id"))
     return [Initiative(kr_ref=r.kr_ref, title=r.title, owner=r.owner, status=r.status) for r in rows]
 
 

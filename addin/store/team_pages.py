@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from addin.okr.model import Location, Objective, ObjectiveType, OkrSet
 from addin.store import repo
-from addin.store.repo import _kr_from_row, _kr_select, _team_from_row  # the key result query and row mapping
+from addin.store.repo import _kr_from_row, _kr_select, team_from_row  # the key result query and row mapping
 from addin.store.tables import KeyResultRow, ObjectiveRow, TeamRow
 
 _K = KeyResultRow.__table__
@@ -66,7 +66,7 @@ def load_teams_okrs(s: Session, tenant: str, quarter: str, team_ids: Collection[
     teams = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant, TeamRow.id.in_(ids)))
     return OkrSet(
         settings=repo.load_settings(s, tenant),
-        teams=sorted((_team_from_row(row) for row in teams), key=lambda team: team.name),  # the page's order
+        teams=sorted((team_from_row(row) for row in teams), key=lambda team: team.name),  # the page's order
         objectives=[_objective(row, team) for row, team in s.execute(objective_query)],
         key_results=key_results,
         checkins=repo.list_checkins(s, tenant, kr_ids=[kr.id for kr in key_results if kr.id]),

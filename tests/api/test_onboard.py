@@ -133,10 +133,17 @@ def test_an_admin_offboards_their_organisation(onboarding, identity, registratio
     assert plain.status_code == 403 and plain.get_json()["error"]["code"] == "admin_required"
     assert client.get("/api/teams", headers=_user(identity, registration, tenant)).status_code == 200
 
-    done = client.delete("/api/tenant", headers=_user(identity, registration, tenant, "OKR.Admin"))
+    admin = str(uuid.uuid4())
+    claims = identity.user_claims(tenant, admin, registration.client_id, roles=["OKR.Admin"])
+    done = client.delete("/api/tenant", headers={"Authorization": f"Bearer {identity.sign(claims)}"})
     assert done.status_code == 200 and done.get_json() == {"tenant": tenant, "state": "offboarded"}
     gone = client.get("/api/teams", headers=_user(identity, registration, tenant))
     assert gone.status_code == 403 and gone.get_json()["error"]["code"] == "tenant_not_allowed"
+    from addin.store import audit
+
+    with app.extensions["okr_db"].read() as s:  # who let it in and who offboarded it, in its own trail
+        trail = [(e.action, e.actor) for e in audit.entries(s, tenant)]
+    assert trail == [("tenant-offboard", admin), ("tenant-onboard", "admin-consent")]
 
     client.get(_consent(client, identity)[0])  # consenting again brings it back
     assert client.get("/api/teams", headers=_user(identity, registration, tenant)).status_code == 200

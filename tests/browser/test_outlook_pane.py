@@ -84,6 +84,19 @@ def test_meeting_shows_its_teams_krs_and_records_a_checkin(page, live_server, cl
     kr = next(k for o in stored["objectives"] for k in o["key_results"] if k["id"] == krs[0]["id"])
     assert kr["current"] == 42
     assert page.evaluate("window.__pwned") is None
+    # the pane asked again with the page's ETag: the check-in moved it, so it shows the new value
+    assert page.locator("#krs .kr .numbers").first.text_content().startswith("42 of")
+
+    # back to a team it already shows: the server answers 304 and the pane keeps what it has
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if "/api/teams/" in r.url else None)
+    page.select_option("#team", teams[0]["team"])
+    page.wait_for_function(f"document.getElementById('state').textContent.startsWith({teams[0]['team']!r})")
+    page.select_option("#team", team["team"])
+    page.wait_for_function(f"document.getElementById('state').textContent.startsWith({team['team']!r})")
+    assert answers == [200, 304]
+    assert page.locator("#krs .title").all_text_contents() == [k["title"] for k in krs]
+    assert page.locator("#krs .kr .numbers").first.text_content().startswith("42 of")
 
 
 def test_a_meeting_without_a_key_is_not_given_another_teams_krs(page, live_server, client):

@@ -23,7 +23,17 @@ from addin.store.db import Database, alembic_config, default_database_url
 from addin.store.tables import Base, TeamRow
 from tests.factories import NOW, okrset, row_kr
 
-MY_TABLES = {"teams", "objectives", "key_results", "check_ins", "initiatives", "settings", "workbooks", "findings"}
+MY_TABLES = {
+    "teams",
+    "objectives",
+    "key_results",
+    "check_ins",
+    "initiatives",
+    "settings",
+    "workbooks",
+    "findings",
+    "data_versions",
+}
 
 
 def test_default_url_is_a_sqlite_file_in_the_instance_folder(tmp_path: Path) -> None:

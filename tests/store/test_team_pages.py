@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from addin.okr.model import KeyResult, OkrSet, Team
-from addin.status import okr_status, team_page
+from addin.status import okr_status, teams_page
 from addin.store import repo, team_pages
 from addin.store.db import Database
 from tests.factories import NOW
@@ -48,7 +48,7 @@ def _store(database: Database, krs: list[KeyResult], *, teams: list[Team] = (), 
 def _pages(database: Database, limit: int) -> list[list[dict[str, object]]]:
     pages, offset = [], 0
     while True:
-        page = team_page(database, TENANT, today=TODAY, offset=offset, limit=limit)
+        page = teams_page(database, TENANT, today=TODAY, offset=offset, limit=limit)
         if not page.views:
             return pages
         pages.append([v.as_dict() for v in page.views])
@@ -71,22 +71,22 @@ def test_pages_hold_every_listed_team_once_in_name_order_scored_as_the_whole_lis
         pages = _pages(database, limit)
         assert [v for page in pages for v in page] == everything
         assert all(len(page) == limit for page in pages[:-1])
-    page = team_page(database, TENANT, today=TODAY, offset=2, limit=3)
+    page = teams_page(database, TENANT, today=TODAY, offset=2, limit=3)
     assert page.total == len(NAMES) and [t.name for t in page.teams] == sorted(NAMES)[2:5]
-    assert team_page(database, TENANT, today=TODAY, quarter="2026-Q3", offset=0, limit=5).total == 1
+    assert teams_page(database, TENANT, today=TODAY, quarter="2026-Q3", offset=0, limit=5).total == 1
 
 
 def test_a_page_reads_only_its_teams_however_many_the_tenant_has(database: Database) -> None:
     _store(database, [k for name in ("Alpha", "Bravo", "Charlie", "Delta") for k in _team_krs(name)])
     with rows_read(database.engine) as small:
-        before = team_page(database, TENANT, today=TODAY, offset=1, limit=2)
+        before = teams_page(database, TENANT, today=TODAY, offset=1, limit=2)
 
     # 40 more teams (sorting after the page), each with key results and check-ins, and longer history
     more = [f"Team {n:02}" for n in range(40)]
     _store(database, [k for name in more for k in _team_krs(name)])
     _store(database, [k for name in more for k in _team_krs(name, quarter="2026-Q3")])
     with rows_read(database.engine) as big:
-        after = team_page(database, TENANT, today=TODAY, offset=1, limit=2)
+        after = teams_page(database, TENANT, today=TODAY, offset=1, limit=2)
 
     assert [v.team for v in after.views] == [v.team for v in before.views] == ["Bravo", "Charlie"]
     assert (before.total, after.total) == (4, 44)
@@ -99,7 +99,7 @@ def test_a_page_reads_only_its_teams_however_many_the_tenant_has(database: Datab
 
 @pytest.mark.parametrize("offset", [0, 4, 10**6])
 def test_pages_past_the_end_and_an_empty_tenant_are_empty(database: Database, offset: int) -> None:
-    page = team_page(database, "nobody", today=TODAY, offset=offset, limit=5)
+    page = teams_page(database, "nobody", today=TODAY, offset=offset, limit=5)
     assert (page.views, page.teams, page.total) == ([], [], 0)
     with database.read() as s:
         assert team_pages.load_teams_okrs(s, "nobody", "2026-Q4", []).key_results == []
@@ -108,5 +108,5 @@ def test_pages_past_the_end_and_an_empty_tenant_are_empty(database: Database, of
 def test_a_page_carries_its_teams_rosters(database: Database) -> None:
     lead = Team(name="Bravo", lead="bo@example.com", members=("cy@example.com",))
     _store(database, [*_team_krs("Alpha"), *_team_krs("Bravo")], teams=[lead])
-    page = team_page(database, TENANT, today=TODAY, offset=1, limit=1)
+    page = teams_page(database, TENANT, today=TODAY, offset=1, limit=1)
     assert [dataclasses.astuple(t)[:3] for t in page.teams] == [("Bravo", "bo@example.com", ("cy@example.com",))]

@@ -24,6 +24,7 @@ with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.people")
     importlib.import_module("addin.store.audit")
     importlib.import_module("addin.store.revisions")
+    importlib.import_module("addin.store.versions")
 with contextlib.suppress(ImportError):
     importlib.import_module("addin.store.mappings")
     importlib.import_module("addin.store.dependencies")
