@@ -18,8 +18,7 @@ from addin.okr.dependencies import (
 )
 from addin.okr.lint import DEPENDENCY_RULES, lint, lint_dependencies
 from addin.okr.model import AnswerState, DependencyAnswer, KeyResult, OkrSet, Team
-
-from .factories import QUARTER, TODAY, kr, weekly_checkins
+from tests.factories import QUARTER, TODAY, kr, weekly_checkins
 
 AT = dt.datetime(2026, 11, 10, 16, 0, tzinfo=dt.UTC)
 

@@ -9,7 +9,8 @@ from sqlalchemy import inspect
 from addin.errors import NotFound
 from addin.store import repo, versions
 from addin.store.db import Database, alembic_config
-from tests.store.factories import LATER, NOW, kr, okrset
+from tests.factories import LATER, NOW, okrset
+from tests.factories import row_kr as kr
 
 
 def _version(database: Database, tenant: str) -> int:
