@@ -49,11 +49,12 @@ class DependencyView:
         }
 
 
-def quarter_okrs(s: Session, tenant: str, quarter: str) -> OkrSet:
+def quarter_okrs(s: Session, tenant: str, quarter: str, *, teams: list[Team] | None = None) -> OkrSet:
     """What dependencies are read from: every team, the quarter's key results (not archived) and
-    its answers -- the names the linter resolves against, without objectives or check-ins."""
+    its answers -- the names the linter resolves against, without objectives or check-ins.
+    ``teams``: the tenant's teams when the caller has read them already."""
     return OkrSet(
-        teams=repo.list_teams(s, tenant),
+        teams=repo.list_teams(s, tenant) if teams is None else teams,
         key_results=list(repo.load_key_results(s, tenant, include_archived=False, quarter=quarter).values()),
         dependency_answers=dependencies.load_answers(s, tenant, quarter=quarter),
     )

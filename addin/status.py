@@ -134,7 +134,7 @@ def team_page(session: Session, tenant: str, team: str, *, quarter: str | None, 
     okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams)
     _check_team_exists(okrs, team)
     # who depends on whom is read across every team of the quarter, with the answers given
-    whole = quarter_okrs(session, tenant, the_quarter.label)
+    whole = quarter_okrs(session, tenant, the_quarter.label, teams=teams)
     okrs.dependency_answers = whole.dependency_answers
     links = dependency_links(whole)
     views = [

@@ -142,7 +142,7 @@ def test_unexpected_errors_are_json_without_a_trace(app, client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(teams, "team_page", broken)
+    monkeypatch.setattr(teams, "teams_page", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     error = _assert_error(client.get("/api/teams"), 500, "internal_error")
     assert "secret" not in error["message"]

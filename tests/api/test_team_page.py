@@ -105,7 +105,9 @@ def test_a_team_page_costs_the_same_in_a_big_tenant(client, database: Database) 
     for other in _other_krs(client, team):  # every other team's key results get check-ins
         for value in (1, 2, 3):
             client.post(f"/api/key-results/{other}/checkins", json={"value": value})
-    assert cost() == small <= 10
+    # a constant count: settings, the team's rows and check-ins, its trend, and the quarter's
+    # key results and answers once (who depends on whom crosses teams)
+    assert cost() == small <= 12
 
 
 def _other_krs(client, team: str) -> list[str]:  # type: ignore[no-untyped-def]

@@ -24,12 +24,12 @@ def _store_teams(db: Database, names: list[str]) -> None:
         repo.sync_okrs(s, TENANT, workbook_id, OkrSet(key_results=krs, teams=teams), now=FIXED_NOW)
 
 
-def test_a_page_of_teams_reads_the_same_rows_however_many_teams_the_tenant_has(client, db) -> None:
-    _store_teams(db, ["Atlas", "Borealis", "Cygnus", "Draco"])
-    with rows_read(db.engine) as small:
+def test_a_page_of_teams_reads_the_same_rows_however_many_teams_the_tenant_has(client, app_database: Database) -> None:
+    _store_teams(app_database, ["Atlas", "Borealis", "Cygnus", "Draco"])
+    with rows_read(app_database.engine) as small:
         before = client.get("/api/teams?offset=1&limit=2")
-    _store_teams(db, [f"Zone {n:03}" for n in range(60)])  # names after the page's
-    with rows_read(db.engine) as big:
+    _store_teams(app_database, [f"Zone {n:03}" for n in range(60)])  # names after the page's
+    with rows_read(app_database.engine) as big:
         after = client.get("/api/teams?offset=1&limit=2")
 
     assert before.status_code == after.status_code == 200
@@ -42,9 +42,9 @@ def test_a_page_of_teams_reads_the_same_rows_however_many_teams_the_tenant_has(c
     assert big.rows == small.rows  # the page's two teams, whatever else the tenant holds
 
 
-def test_the_pages_walk_every_team_once_in_name_order(client, db) -> None:
+def test_the_pages_walk_every_team_once_in_name_order(client, app_database: Database) -> None:
     names = ["ops", "Ops Europe", "Atlas", "Ørsted", "beta", "Zed"]
-    _store_teams(db, names)
+    _store_teams(app_database, names)
     seen, url = [], "/api/teams?limit=4"
     while url:
         body = client.get(url).get_json()

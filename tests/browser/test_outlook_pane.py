@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_meeting_shows_its_teams_krs_and_records_a_checkin(page, live_server, cl
 
     # back to a team it already shows: the server answers 304 and the pane keeps what it has
     answers: list[int] = []
-    page.on("response", lambda r: answers.append(r.status) if "/api/teams/" in r.url else None)
+    page.on("response", lambda r: answers.append(r.status) if _is_team_page(r.url) else None)
     page.select_option("#team", teams[0]["team"])
     page.wait_for_function(f"document.getElementById('state').textContent.startsWith({teams[0]['team']!r})")
     page.select_option("#team", team["team"])
@@ -118,3 +119,8 @@ def test_an_unknown_key_says_so_and_shows_nothing(page, live_server, client):
 def test_outside_outlook_the_pane_says_so(page, live_server):
     _open_pane(page, live_server, "", host="Excel")
     page.wait_for_selector("#host-warning:not([hidden])")
+
+
+def _is_team_page(url: str) -> bool:
+    """GET /api/teams/<team> itself (not its /dependencies, which the pane reads beside it)."""
+    return re.fullmatch(r"/api/teams/[^/]+", urlsplit(url).path) is not None

@@ -250,7 +250,7 @@ def test_a_checkin_on_a_value_the_failed_sync_changed_is_a_conflict_never_overwr
 
 def test_the_api_answers_200_with_the_sync_stored_and_no_workbook(client, write_back) -> None:
     write_back.fail()
-    response = upload(client, "/api/sync", make_workbook(ROWS))
+    response = upload(client, "/api/sync?include=workbook", make_workbook(ROWS))
     assert response.status_code == 200
     body = response.get_json()
     assert (body["created"], body["written_back"], body["workbook"]) == (3, False, None)
@@ -261,7 +261,7 @@ def test_the_api_answers_200_with_the_sync_stored_and_no_workbook(client, write_
     assert [e["target"] for e in entries if e["action"] == "sync"] == [body["workbook_id"]]
 
     write_back.work()
-    again = upload(client, "/api/sync", make_workbook(ROWS)).get_json()
+    again = upload(client, "/api/sync?include=workbook", make_workbook(ROWS)).get_json()
     assert (again["created"], again["unchanged"], again["written_back"]) == (0, 3, True)
     assert base64.b64decode(again["workbook"]["base64"])
 

@@ -4,10 +4,7 @@ findings an answer changes, and migration 0008 up and down (SQLite and PostgreSQ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,9 +13,8 @@ from sqlalchemy import inspect
 from addin.okr.history import finding_key
 from addin.okr.model import AnswerState, DependencyAnswer, Finding, Location, Severity
 from addin.store import dependencies, repo
-from addin.store.db import Database, alembic_config, default_database_url
+from addin.store.db import Database, alembic_config
 from addin.store.tables import Base
-from tests.conftest import _postgres_answers, throwaway_postgres
 from tests.factories import LATER, NOW, okrset
 from tests.factories import row_kr as kr
 
@@ -119,23 +115,6 @@ def test_the_answers_table_matches_its_migration(database: Database) -> None:
 
 
 # ---------------------------------------------------------------- migration 0008 up and down
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database with no schema yet (the migrations under test build it)."""
-    if request.param == "sqlite":
-        database = Database(default_database_url(str(tmp_path / "instance")))
-        yield database
-        database.dispose()
-        return
-    reason = _postgres_answers()
-    if reason:
-        pytest.skip(reason)
-    with throwaway_postgres("okr_migrate") as url:
-        database = Database(url)
-        yield database
-        database.dispose()
 
 
 def _migrate(database: Database, direction: str, revision: str) -> None:

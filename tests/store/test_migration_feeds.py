@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from addin.store import feeds, repo
-from addin.store.db import Database, alembic_config, default_database_url
-from tests.conftest import _postgres_answers, throwaway_postgres
+from addin.store.db import Database, alembic_config
 
 REVISION = "0009_calendar_feeds"
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database with no schema yet (the migrations under test build it)."""
-    if request.param == "sqlite":
-        database = Database(default_database_url(str(tmp_path / "instance")))
-        yield database
-        database.dispose()
-        return
-    reason = _postgres_answers()
-    if reason:
-        pytest.skip(reason)
-    with throwaway_postgres("okr_migrate") as url:
-        database = Database(url)
-        yield database
-        database.dispose()
 
 
 def _migrate(database: Database, revision: str, *, down: bool = False) -> None:

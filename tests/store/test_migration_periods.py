@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import text
 
 from addin.store import repo
-from addin.store.db import Database, alembic_config, default_database_url
-from tests.conftest import _postgres_answers, throwaway_postgres
+from addin.store.db import Database, alembic_config
 
 CREATED = dt.datetime(2026, 5, 4, 8, 0)  # 2026-Q2 on the calendar, 2026-Q4 of a July fiscal year
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database with no schema yet (the migration under test builds it)."""
-    if request.param == "sqlite":
-        database = Database(default_database_url(str(tmp_path)))
-        yield database
-        database.dispose()
-        return
-    reason = _postgres_answers()
-    if reason:
-        pytest.skip(reason)
-    with throwaway_postgres("okr_migrate") as url:
-        database = Database(url)
-        yield database
-        database.dispose()
 
 
 def _upgrade(database: Database, revision: str) -> None:
