@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import ssl
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,12 +61,63 @@ def validate_access_token(token: str, config: AuthConfig, *, now: float | None =
     """Check an Office SSO access token for this API and return its user, or raise AuthError/Forbidden."""
     if not config.enabled:
         raise AuthError("Sign-in is not configured on this server (OKR_CLIENT_ID unset).", code="auth_not_configured")
-    header = _header(token)
-    key = _signing_key(header["kid"], config)
-    claims = _verified_claims(token, key, config, now)
+    claims = _VERIFIED.get(token, config)
+    if claims is None:
+        header = _header(token)
+        key = _signing_key(header["kid"], config)
+        claims = _verified_claims(token, key, config, now)
+        _VERIFIED.put(token, config, claims)
+    else:  # verified before: its lifetime is checked again, now
+        _check_lifetime(claims, time.time() if now is None else now, config.leeway_seconds)
+    # the tenant is checked on every request: an offboarded tenant's tokens stop at once
     tenant_id = _check_issuer_and_tenant(claims, config)
     _check_token_kind(claims, tenant_id, config)
     return _user_from(claims, tenant_id)
+
+
+class _VerifiedTokens:
+    """Tokens whose signature and audience were verified, with their claims, for a few minutes.
+
+    The panes send the same token with every request for as long as it lives (about an hour);
+    verifying its RS256 signature and decoding it again each time was a tenth of a check-in's
+    CPU. Only a token verified before is found here, by its whole text, for at most as long as
+    the signing keys themselves are cached (300 s); lifetime, issuer, tenant and scope are still
+    checked on every request. Bounded: the least recently used token goes first.
+    """
+
+    TTL_SECONDS = 300.0
+    MAX_TOKENS = 2048
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, str, tuple[str, ...]], tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, config: AuthConfig) -> dict[str, Any] | None:
+        key = (token, config.jwks_uri, tuple(config.audiences))
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, token: str, config: AuthConfig, claims: dict[str, Any]) -> None:
+        key = (token, config.jwks_uri, tuple(config.audiences))
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.TTL_SECONDS, claims)
+            self._items.move_to_end(key)
+            while len(self._items) > self.MAX_TOKENS:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_VERIFIED = _VerifiedTokens()
 
 
 def _header(token: str) -> dict[str, Any]:

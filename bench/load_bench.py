@@ -7,7 +7,9 @@ with a token of the local identity platform (tests/auth/identity_server.py, over
 ``--seconds`` each client, never pausing, picks at random: sync its workbook (20 %), record a
 check-in on one of its key results (30 %) or read its team's page (50 %), over keep-alive HTTP
 (no If-None-Match: every read gets the whole page), waiting Retry-After and trying again after a
-429 as the panes do (one sync per tenant at a time: matters with ``--tenants 1``). First 1 client runs the same mix alone for
+429 as the panes do. A sync is the Excel pane's: the server answers the status cells and the
+revision, and the client puts the revision into its copy (as the pane's document property does;
+its first sync asks for the file, for the KR ids); ``--file`` asks for the updated file every time (one sync per tenant at a time: matters with ``--tenants 1``). First 1 client runs the same mix alone for
 ``--baseline-seconds`` in a tenant of its own (the uncontended baseline).
 
 Prints p50/p95 per kind, 5xx and other errors (each refusal named by its error code), the
@@ -20,6 +22,7 @@ shows there. Goal on 2 cores: no 5xx, p95 sync < 1 s, p95 read < 200 ms.
     python bench/load_bench.py --seconds 20           # a quick look
     python bench/load_bench.py --threads 1            # gunicorn's sync workers, for comparison
     python bench/load_bench.py --tenants 1            # everyone in one organisation
+    python bench/load_bench.py --file                 # every sync builds and returns the updated file
 
 Needs a PostgreSQL server that the user ``postgres`` reaches without a password at
 127.0.0.1:5432 (``--database`` to change); a throwaway database is made there and dropped.
@@ -127,7 +130,26 @@ def workbook(client: int) -> bytes:
     return out.getvalue()
 
 
+def with_revision(book: bytes, revision: str) -> bytes:
+    """The workbook with its OKRCadenceWorkbookId property set to ``revision`` ("WB-…#r7"), as the
+    Excel pane sets it after a sync (the cells it writes do not change what the server reads next)."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/custom.xml":
+                data = re.sub(rb"WB-[^<]*", revision.encode(), data, count=1)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
 class Client:
+    file = False  # every sync asks for the updated file (--file), not only the first
+
     def __init__(self, port: int, index: int, token: str) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.auth = {"Authorization": f"Bearer {token}"}
@@ -135,6 +157,7 @@ class Client:
         self.book = workbook(index)
         self.team = f"Client {index:02d} team 0"
         self.krs: list[str] = []
+        self.synced = False
         self.errors: list[str] = []  # "403 not_your_key_result": what each refused request was told
 
     def call(
@@ -176,12 +199,16 @@ class Client:
             + self.book
             + f"\r\n--{boundary}--\r\n".encode()
         )
-        status, data = self.call(
-            "POST", "/api/sync?include=workbook", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        )
+        first = not self.synced
+        path = "/api/sync?include=workbook" if first or self.file else "/api/sync"
+        status, data = self.call("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         if status == 200:
             answer = json.loads(data)
-            self.book = base64.b64decode(answer["workbook"]["base64"])  # carries its id and the KR ids
+            if first or self.file:
+                self.book = base64.b64decode(answer["workbook"]["base64"])  # carries its id and the KR ids
+            else:
+                self.book = with_revision(self.book, answer["workbook_revision"])
+            self.synced = True
         return status
 
     def read(self) -> int:
@@ -326,12 +353,14 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
     parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
     parser.add_argument("--threads", type=int, default=8, help="okr serve --threads (its default: 8; 1: sync workers)")
+    parser.add_argument("--file", action="store_true", help="Every sync asks for the updated file (?include=workbook).")
     parser.add_argument(
         "--database",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         help="A PostgreSQL server where a throwaway database is made (and dropped).",
     )
     args = parser.parse_args()
+    Client.file = args.file
 
     import psycopg
 
@@ -411,7 +440,7 @@ def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: l
     print(
         f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
         f"in {args.tenants} tenant(s) for {args.seconds:.0f} s (baseline: 1 client, {args.baseline_seconds:.0f} s); "
-        f"each workbook 50 KRs; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
+        f"each workbook 50 KRs; syncs {'return the file' if args.file else 'as the pane'}; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
         f"({os.cpu_count()} CPUs)"
     )
     print(

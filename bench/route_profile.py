@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from load_bench import workbook  # noqa: E402
+from load_bench import with_revision, workbook  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="Workbooks (2 teams each) in the tenant.")
     parser.add_argument("--profile", action="store_true", help="Print cProfile's top functions per route.")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime).")
-    parser.add_argument("--only", help="Only these routes (comma-separated: read,read-new,checkin,sync).")
+    parser.add_argument("--only", help="Only these routes (comma-separated: read,read-new,checkin,sync,sync-file).")
     parser.add_argument("--filter", default="", help="Show only profile lines matching this (e.g. addin/).")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
@@ -132,7 +132,8 @@ def main() -> None:
                 "read": (None, read),  # the page of the tenant's current data version: built once, then kept
                 "read-new": (checkin, read),  # the first read after a write: built again
                 "checkin": (None, checkin),
-                "sync": (None, lambda: books.__setitem__(0, _sync(http, auth, books[0]))),
+                "sync": (None, lambda: books.__setitem__(0, _pane_sync(http, auth, books[0]))),
+                "sync-file": (None, lambda: books.__setitem__(0, _sync(http, auth, books[0]))),
             }
             print(
                 f"{args.database}: 1 tenant, {args.clients} workbooks of 50 KRs ({args.clients * 2} teams), "
@@ -184,8 +185,16 @@ def _ok(response: Any) -> Any:
 
 
 def _sync(http: Any, auth: dict[str, str], book: bytes) -> bytes:
-    answer = _ok(http.post("/api/sync", headers=auth, data={"workbook": (io.BytesIO(book), "okrs.xlsx")})).get_json()
+    answer = _ok(
+        http.post("/api/sync?include=workbook", headers=auth, data={"workbook": (io.BytesIO(book), "okrs.xlsx")})
+    ).get_json()
     return base64.b64decode(answer["workbook"]["base64"])
+
+
+def _pane_sync(http: Any, auth: dict[str, str], book: bytes) -> bytes:
+    """The Excel pane's sync: the status cells come back, the pane writes them and the revision in place."""
+    answer = _ok(http.post("/api/sync", headers=auth, data={"workbook": (io.BytesIO(book), "okrs.xlsx")})).get_json()
+    return with_revision(book, answer["workbook_revision"])
 
 
 def _checkin(http: Any, auth: dict[str, str], kr: str) -> None:

@@ -175,8 +175,10 @@ OPENAPI = {
                     },
                     "written_back": {
                         "type": "boolean",
-                        "description": "False for a CSV export, or when the write-back failed after the sync was "
-                        "stored (then write_back_error says why, and syncing the workbook again is safe).",
+                        "description": "True when the updated file was built (include=workbook). False without "
+                        "include=workbook (the pane writes `cells` itself), for a CSV export, or when the write-back "
+                        "failed after the sync was stored (then write_back_error says why, and syncing the workbook "
+                        "again is safe).",
                     },
                     "write_back_error": {"type": "string", "nullable": True},
                     "workbook": {

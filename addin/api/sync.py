@@ -25,6 +25,7 @@ def sync() -> tuple[Response, int]:
     # the pane sends a corrected mapping as the form field "mapping" beside the workbook
     given = request.form.get("mapping") if request.mimetype == "multipart/form-data" else None
     before = teams_before(database(), tenant())
+    wants_file = "workbook" in request.args.getlist("include")
     report = sync_workbook(
         database(),
         tenant(),
@@ -34,6 +35,7 @@ def sync() -> tuple[Response, int]:
         actor=current_actor(),
         max_rows=current_app.config["OKR_MAX_KR_ROWS"],
         mapping=parse_mapping(given) if given else None,
+        write_back=wants_file,  # the pane writes the cells in place: the file is built only when asked for
     )
     # teams whose cadence, lead or members changed are re-planned; a quarter the sync starts is planned
     after_sync(database(), tenant(), before, report.quarters)
@@ -43,10 +45,11 @@ def sync() -> tuple[Response, int]:
         {"sheet": c.sheet, "row": c.row, "column": c.column, "value": _json_value(c.value), "kind": c.kind}
         for c in report.cells
     ]
-    # 200 either way: the sync is stored. The pane applies ``cells`` in place; a client that uploads a
-    # file may ask for it back whole (?include=workbook): null without a write-back (a CSV export, or
-    # it failed after the commit: "written_back": false, "write_back_error" and a finding say why).
-    if "workbook" in request.args.getlist("include"):
+    # 200 either way: the sync is stored. The pane applies ``cells`` in place (no file is built for it:
+    # "written_back" is false); a client that uploads a file may ask for it back whole
+    # (?include=workbook): null without a write-back (a CSV export, or it failed after the commit:
+    # "written_back": false, "write_back_error" and a finding say why).
+    if wants_file:
         body["workbook"] = (
             {"content_type": XLSX, "base64": base64.b64encode(report.workbook).decode("ascii")}
             if report.written_back

@@ -284,15 +284,28 @@ def score_header_row(cells: list[object], kind: str) -> tuple[dict[str, list[int
     for col, cell in enumerate(cells, start=1):
         if not isinstance(cell, str):
             continue
-        field, score = _exact(cell, kind), 1.0
-        if field is None and kind in ("key_results", "objectives") and is_outline_title(cell):
-            field = "title"
-        if field is None:
-            field, score = score_header(cell, kind)
+        field, score = _cell_field_cached(cell, kind) if len(cell) <= 200 else _cell_field(cell, kind)
         if field is not None:
             found.setdefault(field, []).append(col)
             best[field] = max(best.get(field, 0.0), score)
     return found, sum(best.values())
+
+
+@functools.lru_cache(maxsize=16384)
+def _cell_field_cached(cell: str, kind: str) -> tuple[str | None, float]:
+    # every row among a sheet's first rows is scored on every sync, and its cells repeat (team
+    # names, units, owners): a cell's field is worked out once per text
+    return _cell_field(cell, kind)
+
+
+def _cell_field(cell: str, kind: str) -> tuple[str | None, float]:
+    """The field one cell's text names as a header on a sheet of ``kind``, and how surely."""
+    field = _exact(cell, kind)
+    if field is not None:
+        return field, 1.0
+    if kind in ("key_results", "objectives") and is_outline_title(cell):
+        return "title", 1.0
+    return score_header(cell, kind)
 
 
 def label_of(text: object) -> str | None:

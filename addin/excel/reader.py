@@ -47,6 +47,7 @@ import gc
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
@@ -92,13 +93,20 @@ class ReadResult:
 
 
 def read_workbook(
-    data: bytes, *, quarter: str | None = None, today: dt.date | None = None, mapping: Mapping | None = None
+    data: bytes,
+    *,
+    quarter: str | None = None,
+    today: dt.date | None = None,
+    mapping: Mapping | None = None,
+    saved_mapping: Callable[[str], Mapping | None] | None = None,
 ) -> ReadResult:
     """Read an .xlsx workbook's OKRs; raise WorkbookError & co. when it cannot be read at all.
 
     A CSV file is read when it is a vendor export (Viva Goals); any other CSV is refused
     as before, with the advice to save it as .xlsx. ``mapping`` (a corrected or saved
     one, see ``addin.excel.mapping``) places the sheets it names instead of the finders.
+    Without one, ``saved_mapping`` is asked for the mapping saved for the workbook id the
+    file carries (the id is read from the package checked once, before any sheet).
     """
     if looks_like_csv(data):
         return _read_csv(data, quarter=quarter, today=today or dt.date.today())
@@ -112,6 +120,8 @@ def read_workbook(
                 code="too_many_sheets",
             )
         workbook_id = read_custom_property(zf, WORKBOOK_ID_PROPERTY)
+        if mapping is None and saved_mapping is not None and workbook_id:
+            mapping = saved_mapping(workbook_id)
         book = _open_calamine(data)
         # The grid of a large sheet is millions of Python objects; the cyclic garbage
         # collector would rescan them all again and again while the rows are turned into
@@ -171,15 +181,6 @@ def _likeliest_header_row(grid: Grid) -> int:
         if texts > best:
             best, best_row = texts, row
     return best_row
-
-
-def workbook_id_of(data: bytes) -> str | None:
-    """The workbook id a sync gave this file (None for a new one, or a CSV), without reading the sheets."""
-    if looks_like_csv(data):
-        return None
-    check_package(data)
-    with open_package(data) as zf:
-        return read_custom_property(zf, WORKBOOK_ID_PROPERTY)
 
 
 def _read_csv(data: bytes, *, quarter: str | None, today: dt.date) -> ReadResult:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypedDict
 from addin.errors import OkrError
 from addin.excel.mapping import Mapping
 from addin.excel.mapping import from_dict as mapping_from_dict
-from addin.excel.reader import ReadResult, SheetLayout, read_workbook, workbook_id_of
+from addin.excel.reader import ReadResult, SheetLayout, read_workbook
 from addin.excel.sync_authority import audit_sync, authorise_sync
 from addin.excel.sync_limits import DEFAULT_MAX_KR_ROWS, check_row_cap
 from addin.excel.sync_report import (
@@ -217,10 +217,13 @@ def sync_workbook(
     actor: Actor = LOCAL_ADMIN,
     max_rows: int | None = None,
     mapping: Mapping | None = None,
+    write_back: bool = True,
 ) -> SyncReport:
     """Sync one workbook for one tenant as ``actor`` (see okr.authority); returns the report and
     the updated workbook, built after the sync is committed (``written_back`` is False, with
     the reason, when that failed). The default actor is the local admin (CLI, embedded default).
+    ``write_back=False`` (the Excel pane, which writes ``report.cells`` in place itself): the
+    status cells are worked out but no file is built; ``written_back`` is False, with no error.
 
     The workbook is read before the write transaction opens, and refused over ``max_rows``
     key result rows (the edges pass OKR_MAX_KR_ROWS); a second sync of the same tenant meanwhile is TooBusy.
@@ -229,7 +232,17 @@ def sync_workbook(
     """
     limit = DEFAULT_MAX_KR_ROWS if max_rows is None else max_rows
     with sync_slot(db, tenant):
-        return _sync_bounded(db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=limit, mapping=mapping)
+        return _sync_bounded(
+            db,
+            tenant,
+            data,
+            now=now,
+            quarter=quarter,
+            actor=actor,
+            max_rows=limit,
+            mapping=mapping,
+            write_back=write_back,
+        )
 
 
 def _sync_bounded(
@@ -241,12 +254,16 @@ def _sync_bounded(
     quarter: str | None,
     actor: Actor,
     max_rows: int,
-    mapping: Mapping | None = None,
+    mapping: Mapping | None,
+    write_back: bool,
 ) -> SyncReport:
     report, edits = _read_and_store(
-        db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=max_rows, mapping=mapping
+        db, tenant, data, now=now, quarter=quarter, actor=actor, max_rows=max_rows, mapping=mapping, rows=write_back
     )
     if edits is None:  # a CSV export (nothing to write into), or the cells could not be worked out
+        return report
+    if not write_back:
+        report.written_back = False
         return report
     # Committed. What was read and merged went with _read_and_store's frame: the write-back,
     # the peak of a sync's memory, holds only the file, the report and the cells it writes.
@@ -263,11 +280,13 @@ def _read_and_store(
     actor: Actor,
     max_rows: int,
     mapping: Mapping | None,
+    rows: bool = True,
 ) -> tuple[SyncReport, WriteBackEdits | None]:
     """Read (outside the write transaction), then merge, store, lint and audit in one transaction.
 
     Returns the report and the write-back's arguments, worked out after the commit (None for a CSV
-    export, or when that failed: the report says so).
+    export, or when that failed: the report says so); ``rows=False``: without the Check-ins
+    sheet's new rows (no file will be written).
     """
     read = _read_mapped(db, tenant, data, quarter=quarter, today=now.date(), mapping=mapping)
     check_row_cap(read, max_rows)
@@ -285,7 +304,7 @@ def _read_and_store(
             mappings.save_mapping(session, tenant, report.workbook_id, mapping.saved_form(), now=now)
     # Committed: the status cells are worked out without holding the write lock.
     try:
-        edits = _status_edits(db, tenant, report, stored, today=now.date(), workbook_id=carried)
+        edits = _status_edits(db, tenant, report, stored, today=now.date(), workbook_id=carried, rows=rows)
     except Exception as exc:  # noqa: BLE001 - as a failed write-back: the stored sync stands, the report says so
         _not_written_back(report, exc)
         return report, None
@@ -330,15 +349,20 @@ def _read_mapped(
     db: Database, tenant: str, data: bytes, *, quarter: str | None, today: dt.date, mapping: Mapping | None
 ) -> ReadResult:
     """Read by the given mapping, else by the one saved for this workbook, else by what the finders see."""
-    workbook_id = revisions.split(workbook_id_of(data))[0] if mapping is None else None
-    saved = None
-    if workbook_id:
+
+    def saved_mapping(carried: str) -> Mapping | None:
+        workbook_id = revisions.split(carried)[0]
+        if not workbook_id:
+            return None
         with db.read() as session:
             saved = mappings.load_mapping(session, tenant, workbook_id)
-    if saved:
-        mapping = mapping_from_dict(saved)
-        mapping.source = "saved"
-    return read_workbook(data, quarter=quarter, today=today, mapping=mapping)
+        if not saved:
+            return None
+        found = mapping_from_dict(saved)
+        found.source = "saved"
+        return found
+
+    return read_workbook(data, quarter=quarter, today=today, mapping=mapping, saved_mapping=saved_mapping)
 
 
 def _split_revision(read: ReadResult) -> tuple[ReadResult, int | None]:
@@ -461,7 +485,7 @@ def _quarter_scores(period: Quarter, in_period: list[KeyResult], okrs: OkrSet) -
 
 
 def _status_edits(
-    db: Database, tenant: str, report: SyncReport, stored: _Stored, *, today: dt.date, workbook_id: str
+    db: Database, tenant: str, report: SyncReport, stored: _Stored, *, today: dt.date, workbook_id: str, rows: bool
 ) -> WriteBackEdits:
     """The stored sync's status cells (also into the report, for a task pane) and the Check-ins
     sheet's new rows: the write-back's arguments, worked out after the commit."""
@@ -470,12 +494,15 @@ def _status_edits(
         statuses |= _statuses(scores, today)
     cells, header_cells = _status_cells(stored.read, stored.plan, statuses, report.findings, stored.main_quarter)
     report.cells = cells
-    with db.read() as session:
-        history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
+    append_rows: dict[str, list[list[object]]] = {}
+    if rows:
+        with db.read() as session:
+            history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
+        append_rows = _checkin_rows(stored.read, stored.plan.merged, history, stored.typed)
     return {
         "cells": cells,
         "header_cells": header_cells,
-        "append_rows": _checkin_rows(stored.read, stored.plan.merged, history, stored.typed),
+        "append_rows": append_rows,
         "workbook_id": workbook_id,
     }
 

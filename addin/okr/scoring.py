@@ -103,7 +103,12 @@ def progress(kr: KeyResult) -> float | None:
 
 def progress_for(kr: KeyResult, kind: KrKind) -> float | None:
     """:func:`progress` for a KR whose kind is already known (saves inferring it again)."""
-    current, target = kr.current, kr.target
+    return progress_at(kr, kind, kr.current)
+
+
+def progress_at(kr: KeyResult, kind: KrKind, current: float | None) -> float | None:
+    """:func:`progress_for` had the KR stood at ``current`` (a past check-in's value), without copying the KR."""
+    target = kr.target
     if kind is KrKind.MILESTONE:
         goal = target if target is not None and target > 0 else 1.0
         return 1.0 if current is not None and current >= goal else 0.0

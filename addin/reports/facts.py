@@ -84,11 +84,12 @@ def _kr_facts(
     last_conf = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
     if last_conf is not None:
         final = replace(final, confidence=last_conf)
+    kind = scoring.infer_kind(kr)
     points = tuple(
         Point(
             at=_aware(c.at),  # the contract says UTC-aware; a naive one is read as UTC, never compared raw
             value=c.value,
-            progress=scoring.progress(replace(kr, current=c.value)) if c.value is not None else None,
+            progress=scoring.progress_at(kr, kind, c.value) if c.value is not None else None,
             confidence=c.confidence,
             note=c.note or "",
         )

@@ -192,6 +192,25 @@ def test_small_clock_skew_is_tolerated_and_now_can_be_pinned(
     assert _rejected(token, config, now=now - 3600).code == "token_not_yet_valid"
 
 
+def test_a_token_is_verified_once_and_its_lifetime_and_tenant_on_every_request(
+    identity: IdentityServer, config: AuthConfig, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = int(time.time())
+    token = identity.user_token(tenant, str(uuid.uuid4()), config.client_id, iat=now - 60, nbf=now - 60, exp=now + 600)
+    verified = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: verified.append(1) or decode(*a, **k))
+    assert validate_access_token(token, config) == validate_access_token(token, config)
+    assert len(verified) == 1  # the pane's next request with the same token: no second signature check
+
+    assert _rejected(token, config, now=now + 3600).code == "token_expired"
+    with pytest.raises(Forbidden) as offboarded:
+        validate_access_token(token, dataclasses.replace(config, allowed_tenants=frozenset()))
+    assert offboarded.value.code == "tenant_not_allowed"
+    forged = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]  # another text: verified on its own
+    assert _rejected(forged, config).code == "invalid_token" and len(verified) == 2
+
+
 # -- AUTH-3: the wrong kind of token -------------------------------------------------------------
 
 

@@ -80,9 +80,16 @@
             getItem(sheet) {
               return {
                 getCell(row, column) {
-                  const write = { sheet, row, column };
-                  window.__writes.push(write);
-                  return write; // the pane sets .values / .numberFormat on it
+                  // a cell holding a formula: window.__FORMULAS["OKRs!2,16"] = "=B2*2" (0-based row, column)
+                  const formula = (window.__FORMULAS || {})[`${sheet}!${row},${column}`];
+                  const cell = {
+                    formulas: [[formula === undefined ? "" : formula]],
+                    load() { return cell; }, // what the pane reads is there once the batch syncs
+                  };
+                  Object.defineProperty(cell, "values", { // a write is recorded when the pane sets .values
+                    set(values) { window.__writes.push({ sheet, row, column, values, numberFormat: cell.numberFormat }); },
+                  });
+                  return cell;
                 },
               };
             },

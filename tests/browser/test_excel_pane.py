@@ -42,7 +42,7 @@ def test_sync_writes_ids_and_status_into_the_sheet_and_lists_findings(page, live
     created = int(page.text_content("#created"))
     assert created > 0 and len(ids) == created
     assert all(w["sheet"] == "OKRs" for w in writes)
-    assert page.evaluate("window.__syncs") == 1  # every write queued, one context.sync()
+    assert page.evaluate("window.__syncs") == 2  # one context.sync() reads the cells' formulas, one writes them all
     assert page.evaluate("window.__closed") is True  # the file handle is released
 
     assert page.locator("#findings li").count() > 0
@@ -177,3 +177,21 @@ def test_a_pane_sync_gives_the_workbook_its_revision_and_the_saved_copy_is_known
     page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
     assert page.evaluate("window.__properties")["OKRCadenceWorkbookId"] == f"{workbook_id}#r2"
     assert int(page.text_content("#created")) == 0  # nothing taken for new: the copy was known
+
+
+def test_a_status_cell_holding_a_formula_keeps_it(page, live_server):
+    book = write_template(sample=True, today=FIXED_NOW.date())
+    _open_pane(page, live_server, book)
+    page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    percent = next(w for w in page.evaluate("window.__writes") if w.get("numberFormat") == [["0%"]])
+    where = f"{percent['sheet']}!{percent['row']},{percent['column']}"
+
+    # the manager computes that progress cell with a formula of their own: the next sync leaves it
+    page.evaluate(f"window.__FORMULAS = {{{where!r}: '=D2/E2'}}; window.__writes = []")
+    page.evaluate("document.getElementById('state').textContent = ''")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    again = {(w["sheet"], w["row"], w["column"]) for w in page.evaluate("window.__writes")}
+    assert again and (percent["sheet"], percent["row"], percent["column"]) not in again

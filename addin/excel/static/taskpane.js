@@ -56,17 +56,22 @@ function cellText(cell) {
 // a copy of this workbook is merged against the revision it was made from (no lost updates).
 const REVISION_PROPERTY = "OKRCadenceWorkbookId";
 
-// Write what the sync returned: load nothing, queue every write, one context.sync().
+// Write what the sync returned: one context.sync() reads the target cells' formulas, one writes.
+// A cell the manager gave a formula keeps it, as the server's file write-back does.
 async function applyCells(cells, revision) {
   await Excel.run(async (context) => {
     // ExcelApi 1.7 (the manifest's minimum): creates the property or replaces its value
     if (revision) context.workbook.properties.custom.add(REVISION_PROPERTY, revision);
-    for (const cell of cells) {
-      const range = context.workbook.worksheets.getItem(cell.sheet).getCell(cell.row - 1, cell.column - 1);
+    const ranges = cells.map((cell) =>
+      context.workbook.worksheets.getItem(cell.sheet).getCell(cell.row - 1, cell.column - 1).load("formulas"));
+    await context.sync();
+    cells.forEach((cell, i) => {
+      const range = ranges[i];
+      if (String(range.formulas[0][0]).startsWith("=")) return;
       if (cell.kind === "percent") range.numberFormat = [["0%"]];
       if (cell.kind === "date") range.numberFormat = [["yyyy-mm-dd"]];
       range.values = [[cellText(cell)]];
-    }
+    });
     await context.sync();
   });
 }
