@@ -26,7 +26,7 @@ from addin.okr.lint import DEPENDENCY_RULES, lint_dependencies
 from addin.okr.model import DependencyAnswer, OkrSet, Team
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import parse_quarter
-from addin.store import audit, dependencies, people, repo
+from addin.store import audit, dependencies, key_results, okr_sets, people
 from addin.store.db import Database, Session
 
 
@@ -54,8 +54,8 @@ def quarter_okrs(s: Session, tenant: str, quarter: str, *, teams: list[Team] | N
     its answers -- the names the linter resolves against, without objectives or check-ins.
     ``teams``: the tenant's teams when the caller has read them already."""
     return OkrSet(
-        teams=repo.list_teams(s, tenant) if teams is None else teams,
-        key_results=list(repo.load_key_results(s, tenant, include_archived=False, quarter=quarter).values()),
+        teams=okr_sets.list_teams(s, tenant) if teams is None else teams,
+        key_results=list(key_results.load_key_results(s, tenant, include_archived=False, quarter=quarter).values()),
         dependency_answers=dependencies.load_answers(s, tenant, quarter=quarter),
     )
 
@@ -65,7 +65,7 @@ def dependency_view(
 ) -> DependencyView:
     """``team``'s dependencies in the quarter (today's unless named): on other teams, and theirs on it."""
     with db.read() as s:
-        the_quarter = view_quarter(quarter, repo.load_settings(s, tenant), today).label
+        the_quarter = view_quarter(quarter, okr_sets.load_settings(s, tenant), today).label
         stored = _stored_team(s, tenant, team)
         okrs = quarter_okrs(s, tenant, the_quarter)
         may = actor is not None and may_answer_dependency(actor, stored, people.bindings(s, tenant))
@@ -128,7 +128,7 @@ def _refresh_findings(
 ) -> None:
     """The KR's stored dependency findings as the linter now reports them (what a sync would record)."""
     okrs = replace(okrs, dependency_answers=[*okrs.dependency_answers, answer])  # the later answer wins
-    settings = repo.load_settings(s, tenant)
+    settings = okr_sets.load_settings(s, tenant)
     quarter = parse_quarter(answer.quarter or "", settings.fiscal_year_start_month)
     found = [
         f

@@ -13,7 +13,7 @@ from addin.okr.quarters import Quarter
 from addin.reports.carryover import carried_key_results
 from addin.reports.facts import compute_facts
 from addin.reports.gather import gather_retro_input
-from addin.store import repo
+from addin.store import key_results, okr_sets
 from addin.store.db import Database, Session
 
 
@@ -35,7 +35,7 @@ def next_quarter_workbook(
     Q1 has no key results yet).
     """
     with db.read() as session:
-        settings = repo.load_settings(session, tenant)
+        settings = okr_sets.load_settings(session, tenant)
         closing = (
             view_quarter(quarter, settings, now.date())
             if quarter
@@ -53,7 +53,7 @@ def _last_quarter(session: Session, tenant: str, team: str, settings: Settings, 
     today = view_quarter(None, settings, now.date())
     held = [
         label
-        for label in repo.team_quarters(session, tenant, team)
+        for label in key_results.team_quarters(session, tenant, team)
         if view_quarter(label, settings, now.date()).start <= today.start
     ]
     if not held:

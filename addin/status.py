@@ -13,8 +13,10 @@ from addin.okr.model import CheckIn, KeyResult, Objective, ObjectiveType, OkrSet
 from addin.okr.periods import view_quarter
 from addin.okr.quarters import Quarter
 from addin.okr.scoring import KrStatus, kr_status, objective_score, team_score
-from addin.store import dependencies, repo, team_pages
+from addin.store import dependencies, team_pages
 from addin.store.db import Database, Session
+from addin.store.key_results import load_key_results
+from addin.store.okr_sets import list_teams, load_okrs, load_settings
 from addin.store.tables import text_key
 
 
@@ -67,8 +69,8 @@ def okr_status(
     """Every team's (or one team's) objectives and KRs with their status on ``today``, and its
     dependencies both ways with the other teams' answers."""
     with db.read() as session:
-        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
-        okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label)
+        the_quarter = view_quarter(quarter, load_settings(session, tenant), today)
+        okrs = load_okrs(session, tenant, team=team, quarter=the_quarter.label)
         okrs.dependency_answers = dependencies.load_answers(session, tenant, quarter=the_quarter.label)
         # dependencies are read across every team of the quarter (one team's own OKRs do not say who depends on it)
         whole = okrs if team is None else quarter_okrs(session, tenant, the_quarter.label)
@@ -103,7 +105,7 @@ def teams_page(
     Only that page's teams are loaded and scored; the rest are counted in SQL.
     """
     with db.read() as session:
-        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant), today)
+        the_quarter = view_quarter(quarter, load_settings(session, tenant), today)
         total = team_pages.count_teams(session, tenant, the_quarter.label)
         ids = team_pages.page_of_teams(session, tenant, the_quarter.label, offset=offset, limit=limit)
         okrs = team_pages.load_teams_okrs(session, tenant, the_quarter.label, ids)
@@ -128,10 +130,10 @@ def team_page(session: Session, tenant: str, team: str, *, quarter: str | None, 
     from addin.reports.trends import kr_paths
 
     today = now.date()
-    settings = repo.load_settings(session, tenant)
+    settings = load_settings(session, tenant)
     the_quarter = view_quarter(quarter, settings, today)
-    teams = repo.list_teams(session, tenant)
-    okrs = repo.load_okrs(session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams)
+    teams = list_teams(session, tenant)
+    okrs = load_okrs(session, tenant, team=team, quarter=the_quarter.label, settings=settings, teams_read=teams)
     _check_team_exists(okrs, team)
     # who depends on whom is read across every team of the quarter, with the answers given
     whole = quarter_okrs(session, tenant, the_quarter.label, teams=teams)
@@ -148,9 +150,9 @@ def team_page(session: Session, tenant: str, team: str, *, quarter: str | None, 
     # the same key results as team=found.name would read (names are matched by their text key)
     same = text_key(found.name) == text_key(team)
     trend = team_trend(session, tenant, found, the_quarter, now=now, loaded={the_quarter.label: okrs} if same else None)
-    shown = (okrs if same else repo.load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)).key_results
+    shown = (okrs if same else load_okrs(session, tenant, team=found.name, quarter=the_quarter.label)).key_results
     carried = [kr for kr in shown if kr.continues]
-    paths = kr_paths(repo.load_key_results(session, tenant, team=found.name), carried) if carried else {}
+    paths = kr_paths(load_key_results(session, tenant, team=found.name), carried) if carried else {}
     body |= {
         "trend": [t.as_dict() for t in trend],
         "paths": {kr_id: [step.as_dict() for step in steps] for kr_id, steps in paths.items()},

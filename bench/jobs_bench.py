@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from addin.graph import GraphCalendar, GraphSettings  # noqa: E402
 from addin.okr.model import OkrSet  # noqa: E402
 from addin.outlook.schedule import schedule  # noqa: E402
-from addin.store import repo  # noqa: E402
+from addin.store import sync_writes, workbooks  # noqa: E402
 from addin.store.db import Database  # noqa: E402
 from tests.outlook.conftest import NOW, make_okrs  # noqa: E402
 from tests.outlook.graph_server import Faults, GraphServer  # noqa: E402
@@ -129,7 +129,9 @@ def main() -> None:
             calendar = GraphCalendar(GraphSettings(token_provider=lambda: "setup", base_url=graph.base_url))
             for i, tenant in enumerate(tenants):
                 with db.transaction() as s:
-                    repo.sync_okrs(s, tenant, repo.new_workbook_id(s, tenant), tenant_okrs(per_tenant, i), now=NOW)
+                    sync_writes.sync_okrs(
+                        s, tenant, workbooks.new_workbook_id(s, tenant), tenant_okrs(per_tenant, i), now=NOW
+                    )
                 report = schedule(db, tenant, calendar=calendar, now=NOW)
                 assert report.ok, report.failures[:3]
             setup = time.perf_counter() - began

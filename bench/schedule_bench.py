@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from addin.graph import GraphCalendar, GraphSettings  # noqa: E402
 from addin.okr.model import KeyResult  # noqa: E402
 from addin.outlook.schedule import refresh_invites, schedule  # noqa: E402
-from addin.store import repo  # noqa: E402
+from addin.store import sync_writes, workbooks  # noqa: E402
 from addin.store.db import Database  # noqa: E402
 from tests.outlook.conftest import NOW, make_okrs  # noqa: E402
 from tests.outlook.graph_server import Faults, GraphServer  # noqa: E402
@@ -38,7 +38,9 @@ def _store(db: Database, tenant: str, teams: int) -> None:
     okrs = make_okrs(teams)
     krs: list[KeyResult] = [dataclasses.replace(kr, id=None) for kr in okrs.key_results]
     with db.transaction() as s:
-        repo.sync_okrs(s, tenant, repo.new_workbook_id(s, tenant), dataclasses.replace(okrs, key_results=krs), now=NOW)
+        sync_writes.sync_okrs(
+            s, tenant, workbooks.new_workbook_id(s, tenant), dataclasses.replace(okrs, key_results=krs), now=NOW
+        )
 
 
 def _run(db: Database, tenant: str, *, latency: float, batch: bool, refresh: bool) -> dict[str, float]:

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from addin.okr.model import KeyResult, OkrSet
-from addin.store import repo
+from addin.store import sync_writes, workbooks
 from addin.store.db import Database, default_database_url
 
 NOW = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
@@ -21,7 +21,7 @@ NOW = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
 def _timed(label: str, db: Database, workbook_id: str, rows: list[KeyResult]) -> list[KeyResult]:
     wall, cpu = time.perf_counter(), time.process_time()
     with db.transaction() as s:
-        plan = repo.sync_okrs(s, "bench", workbook_id, OkrSet(key_results=rows), now=NOW)
+        plan = sync_writes.sync_okrs(s, "bench", workbook_id, OkrSet(key_results=rows), now=NOW)
     print(
         f"{label:<22} wall {time.perf_counter() - wall:6.2f} s  cpu {time.process_time() - cpu:6.2f} s  {plan.counts()}"
     )
@@ -48,7 +48,7 @@ def main(n: int, url: str | None = None) -> None:
         db = Database(url or default_database_url(folder))
         db.create_schema()
         with db.transaction() as s:
-            workbook_id = repo.new_workbook_id(s, "bench")
+            workbook_id = workbooks.new_workbook_id(s, "bench")
         merged = _timed(f"sync {n} new", db, workbook_id, rows)
         merged = _timed("resync unchanged", db, workbook_id, merged)
         for kr in merged[::2]:

@@ -42,7 +42,7 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 def _probe(url: str, tenant: str, kr_id: str, ready, stop, out) -> None:  # type: ignore[no-untyped-def]
     """Tenant B's loop in its own process: read its teams, record a check-in; latencies in ms."""
     from addin.status import okr_status
-    from addin.store import repo
+    from addin.store import checkins
     from addin.store.db import Database
 
     db = Database(url)
@@ -54,7 +54,7 @@ def _probe(url: str, tenant: str, kr_id: str, ready, stop, out) -> None:  # type
             okr_status(db, tenant, today=NOW.date())
             with db.transaction() as session:
                 value += 1
-                repo.record_checkin(
+                checkins.record_checkin(
                     session,
                     tenant,
                     kr_id,

@@ -119,13 +119,10 @@ def test_the_environment_scan_sees_every_way_in() -> None:
 
 MAX_LINES = 500
 REASON = "Over 500 lines:"
-# Over the limit while other work splits them (issue 11: the workbook integration, the store's
-# repository). An entry that is no longer over the limit fails too, so this list only shrinks.
-BEING_SPLIT = frozenset(
-    {
-        "addin/store/repo.py",
-    }
-)
+# Modules over the limit while other work splits them (issue 11 split the workbook integration and
+# the store's repository; none is left). An entry that is no longer over the limit fails too, so
+# this set only shrinks: a module that grows too long is split or says why, it is not added here.
+BEING_SPLIT: frozenset[str] = frozenset()
 
 
 def _modules() -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from addin.api.context import current_actor, database, now, tenant
 from addin.errors import Forbidden, NotFound, RequestError
 from addin.okr.authority import Actor, may_check_in
 from addin.okr.values import parse_confidence
-from addin.store import audit, people, repo
+from addin.store import audit, checkins, people
 from addin.store.db import Session
 
 bp = Blueprint("checkins", __name__, url_prefix="/api")
@@ -34,7 +34,7 @@ def record(kr_id: str) -> tuple[Response, int]:
     actor = current_actor()
     with database().transaction() as session:
         check_may_check_in(session, tenant(), actor, kr_id, now=now())
-        checkin = repo.record_checkin(
+        checkin = checkins.record_checkin(
             session, tenant(), kr_id, value=value, confidence=confidence, note=note, at=now(), source="api"
         )
         audit.record(

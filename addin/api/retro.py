@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 
 from addin.api.context import database, now, tenant
 from addin.okr.periods import view_quarter
-from addin.store import repo
+from addin.store import okr_sets
 
 bp = Blueprint("retro", __name__, url_prefix="/api")
 
@@ -20,7 +20,7 @@ def download(team: str, quarter: str) -> Response:
     from addin.reports.naming import pack_name
 
     with database().read() as session:
-        the_quarter = view_quarter(quarter, repo.load_settings(session, tenant()), now().date())
+        the_quarter = view_quarter(quarter, okr_sets.load_settings(session, tenant()), now().date())
         data = gather_retro_input(session, tenant(), team, the_quarter, now=now())
     pack = build_retro_pack(data, charts=request.args.get("charts", "1") != "0")
     name = pack_name(data.team.name, the_quarter.label)

@@ -24,7 +24,7 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     import math
 
     from addin.okr.values import parse_confidence
-    from addin.store import repo
+    from addin.store import checkins
 
     if not math.isfinite(value):
         _fail("VALUE must be a finite number.")
@@ -35,7 +35,7 @@ def checkin(kr_id: str, value: float, confidence: str | None, note: str) -> None
     config = _config()
     db = _database(config)
     with db.transaction() as session:
-        recorded = repo.record_checkin(
+        recorded = checkins.record_checkin(
             session, config.tenant, kr_id, value=value, confidence=conf, note=note, at=_now(), source="cli"
         )
         _audit(

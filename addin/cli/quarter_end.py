@@ -35,7 +35,7 @@ def retro(
     from addin.reports.build import build_retro_pack
     from addin.reports.gather import gather_retro_input, gather_retro_inputs
     from addin.reports.naming import pack_name
-    from addin.store import repo
+    from addin.store import okr_sets
 
     if bool(team) == all_teams:
         _fail("name one --team, or pass --all.")
@@ -43,7 +43,7 @@ def retro(
     db = _database(config)
     style = template.read_bytes() if template else None
     with db.read() as session:
-        the_quarter = view_quarter(quarter, repo.load_settings(session, config.tenant), _now().date())
+        the_quarter = view_quarter(quarter, okr_sets.load_settings(session, config.tenant), _now().date())
         if team:
             inputs = [gather_retro_input(session, config.tenant, team, the_quarter, now=_now())]
         else:

@@ -47,7 +47,7 @@ def template(path: Path, sample: bool, force: bool) -> None:
 def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
     """Check the OKRs in PATH against the known OKR pitfalls."""
     from addin.excel.sync import lint_workbook
-    from addin.store import dependencies, repo
+    from addin.store import checkins, dependencies
     from addin.store.db import database_exists
 
     config = _config()
@@ -55,7 +55,7 @@ def lint_command(path: Path, as_json: bool, quarter: str | None) -> None:
     answers = []  # and the dependency rules the other teams' stored answers
     if database_exists(config.database_url):
         with _database(config).read() as session:
-            history = repo.list_checkins(session, config.tenant)
+            history = checkins.list_checkins(session, config.tenant)
             answers = dependencies.load_answers(session, config.tenant)
     report = lint_workbook(
         _read_file(path, config), today=_now().date(), quarter=quarter, history=history, answers=answers

@@ -59,9 +59,15 @@ from addin.okr.model import (
 from addin.okr.periods import quarter_from_due_dates
 from addin.okr.quarters import Quarter, parse_quarter, resolve_quarter
 from addin.okr.scoring import KrStatus, kr_status
-from addin.store import dependencies, mappings, repo, revisions
+from addin.store import dependencies, mappings, revisions
+from addin.store.checkins import list_checkins, record_checkin
 from addin.store.db import Database
+from addin.store.findings import save_findings
+from addin.store.key_results import count_key_results
+from addin.store.okr_sets import list_teams, load_okrs
 from addin.store.sync_slots import sync_slot
+from addin.store.sync_writes import sync_okrs
+from addin.store.workbooks import new_workbook_id, workbook_known
 
 if TYPE_CHECKING:
     from addin.store.db import Session
@@ -411,9 +417,9 @@ def _store(
     hold = {kr.id for kr in workbook_krs if kr.id and _row(kr) in held_rows} | set(also_hold)
 
     workbook_id = read.workbook_id
-    if not (workbook_id and repo.workbook_known(session, tenant, workbook_id)):
-        workbook_id = repo.new_workbook_id(session, tenant)
-    plan = repo.sync_okrs(
+    if not (workbook_id and workbook_known(session, tenant, workbook_id)):
+        workbook_id = new_workbook_id(session, tenant)
+    plan = sync_okrs(
         session,
         tenant,
         workbook_id,
@@ -437,7 +443,7 @@ def _store(
         found = first_sync_history(found, [k for k in plan.create if k.quarter == label], okrs.checkins, now)
         if len(plan.quarters) > 1:  # a quarter-blocks workbook: say which quarter each finding is about
             found = [replace(f, message=f"{label}: {f.message}") for f in found]
-        repo.save_findings(session, tenant, found, now=now, quarter=label)
+        save_findings(session, tenant, found, now=now, quarter=label)
         findings.extend(found)
         scores.append(_quarter_scores(period, in_period, okrs))
 
@@ -497,7 +503,7 @@ def _status_edits(
     append_rows: dict[str, list[list[object]]] = {}
     if rows:
         with db.read() as session:
-            history = repo.list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
+            history = list_checkins(session, tenant, kr_ids=[kr.id for kr in stored.plan.merged if kr.id])
         append_rows = _checkin_rows(stored.read, stored.plan.merged, history, stored.typed)
     return {
         "cells": cells,
@@ -542,13 +548,13 @@ def _import_sheet_checkins(session: Session, tenant: str, sheet_rows: Sequence[C
     if not typed:
         return 0
     ids = sorted({c.kr_id for c in typed})
-    stored = {(c.kr_id, c.at.date(), c.value) for c in repo.list_checkins(session, tenant, kr_ids=ids)}
+    stored = {(c.kr_id, c.at.date(), c.value) for c in list_checkins(session, tenant, kr_ids=ids)}
     imported = 0
     for c in typed:
         key = (c.kr_id, c.at.date(), c.value)
         if key in stored:
             continue
-        repo.record_checkin(
+        record_checkin(
             session, tenant, c.kr_id, value=c.value, confidence=c.confidence, note=c.note, at=c.at, source="workbook"
         )
         stored.add(key)
@@ -609,8 +615,8 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
     cost of a sync.
     """
     located = {kr.id: kr for kr in merged if kr.id}
-    if repo.count_key_results(session, tenant, quarters=[quarter]) == len(located):
-        teams = {t.name: t for t in (*repo.list_teams(session, tenant), *read.okrs.teams)}
+    if count_key_results(session, tenant, quarters=[quarter]) == len(located):
+        teams = {t.name: t for t in (*list_teams(session, tenant), *read.okrs.teams)}
         titles = {(kr.team, kr.objective) for kr in located.values()}
         used = {(kr.team, kr.objective) for kr in read.okrs.key_results}
         return OkrSet(
@@ -621,10 +627,10 @@ def _tenant_view(session: Session, tenant: str, read: ReadResult, merged: Sequen
             ],
             key_results=list(located.values()),
             initiatives=read.okrs.initiatives,
-            checkins=repo.list_checkins(session, tenant, kr_ids=list(located)) if located else [],
+            checkins=list_checkins(session, tenant, kr_ids=list(located)) if located else [],
             dependency_answers=dependencies.load_answers(session, tenant, quarter=quarter),
         )
-    stored = repo.load_okrs(session, tenant, quarter=quarter)
+    stored = load_okrs(session, tenant, quarter=quarter)
     objectives = {(o.team, o.title): o for o in read.okrs.objectives}
     teams = {t.name: t for t in read.okrs.teams}
     return OkrSet(

@@ -22,8 +22,11 @@ from addin.okr.authority import (
 )
 from addin.okr.merge import normalise_id
 from addin.okr.model import Finding, KeyResult, Settings
-from addin.store import audit, people, repo
+from addin.store import audit, people
+from addin.store.key_results import load_key_results
+from addin.store.okr_sets import load_settings
 from addin.store.tables import SettingsRow
+from addin.store.workbooks import load_snapshot
 
 if TYPE_CHECKING:
     from addin.store.db import Session
@@ -49,9 +52,9 @@ def authorise_sync(
     okrs = read.okrs
     referenced = [kr.team for kr in okrs.key_results] + [o.team for o in okrs.objectives]
     teams = decide_teams(actor, okrs.teams, referenced, stored_teams, bindings)
-    stored_krs = repo.load_key_results(session, tenant) if not actor.is_admin else {}
+    stored_krs = load_key_results(session, tenant) if not actor.is_admin else {}
     krs = decide_key_results(actor, okrs.key_results, stored_krs, teams.editable)
-    stored_settings = repo.load_settings(session, tenant) if session.get(SettingsRow, tenant) else None
+    stored_settings = load_settings(session, tenant) if session.get(SettingsRow, tenant) else None
     settings, settings_findings = decide_settings(actor, okrs.settings, stored_settings)
 
     gate = SyncGate(
@@ -91,7 +94,7 @@ def _may_record(
 
 def _kept_rows(session: Session, tenant: str, workbook_id: str, rows: list[KeyResult], hold: set[str]) -> list[Finding]:
     """Rows of other teams deleted from this workbook: not archived, and said so (not silently)."""
-    base = repo.load_snapshot(session, tenant, workbook_id) or {}
+    base = load_snapshot(session, tenant, workbook_id) or {}
     present = {normalise_id(kr.id) for kr in rows if kr.id}
     kept = sorted(i for i in base if i in hold and i not in present)
     if not kept:

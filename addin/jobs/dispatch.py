@@ -29,10 +29,10 @@ def submit(job: str, **kwargs: Any) -> None:
 
 def teams_before(db: Any, tenant: str) -> list[Any]:
     """The tenant's teams as stored before a sync (to see what the sync changed)."""
-    from addin.store import repo
+    from addin.store import okr_sets
 
     with db.read() as s:
-        return repo.list_teams(s, tenant)
+        return okr_sets.list_teams(s, tenant)
 
 
 def after_sync(db: Any, tenant: str, before: list[Any], quarters: Sequence[str] = ()) -> list[str]:
@@ -40,19 +40,19 @@ def after_sync(db: Any, tenant: str, before: list[Any], quarters: Sequence[str] 
     removed), and plan a new quarter's meetings for the teams the sync started it for
     (``quarters``: the quarters it stored), when the tenant's meetings are in a calendar;
     returns those teams."""
-    from addin.store import repo
+    from addin.store import key_results, okr_sets
     from addin.store.meetings import list_meetings
     from addin.store.tenants import has_meetings
 
     with db.read() as s:
         if not has_meetings(s, tenant):
             return []  # nothing scheduled yet: `okr schedule` (or an admin) starts the rhythm
-        after = repo.list_teams(s, tenant)
+        after = okr_sets.list_teams(s, tenant)
         planned = {(m.team.casefold(), m.quarter) for m in list_meetings(s, tenant)}
         starting = [
             (team, q)
             for q in quarters
-            for team in repo.teams_in_quarter(s, tenant, q)
+            for team in key_results.teams_in_quarter(s, tenant, q)
             if (team.casefold(), q) not in planned
         ]
     teams = changed_teams(before, after)

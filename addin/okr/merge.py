@@ -174,7 +174,7 @@ class SyncPlan:
         }
 
 
-OWN_ID = re.compile(r"KR-[0-9A-F]{6}")  # the ids this product gives (addin.store.repo)
+OWN_ID = re.compile(r"KR-[0-9A-F]{6}")  # the ids this product gives (addin.store.sync_objectives)
 ADOPTABLE_ID = re.compile(r"[A-Z0-9][A-Z0-9 ._\-/#:]{0,15}")  # a workbook's own reference, adopted (store: 16)
 
 

@@ -22,11 +22,11 @@ def meeting_agenda(db: Any, tenant: str, key: str, *, today: dt.date) -> dict[st
     """The meeting's team, KRs that moved in the last week, stale and low-confidence KRs, its
     dependencies still to settle (unacknowledged or declined), and other teams' dependencies on
     it that wait for its lead's answer."""
-    from addin.store import dependencies, repo
+    from addin.store import dependencies, okr_sets
 
     meeting = meeting_identity(db, tenant, key)
     with db.read() as s:
-        okrs = repo.load_okrs(s, tenant, quarter=meeting["quarter"])  # the meeting's quarter only
+        okrs = okr_sets.load_okrs(s, tenant, quarter=meeting["quarter"])  # the meeting's quarter only
         okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=meeting["quarter"])
     quarter = parse_quarter(meeting["quarter"], okrs.settings.fiscal_year_start_month)
     team = meeting["team"]

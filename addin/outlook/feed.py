@@ -77,12 +77,12 @@ def team_feed(
     db: Any, tenant: str, team: str, *, now: dt.datetime, settings: CadenceSettings = CadenceSettings()
 ) -> TeamFeed:
     """The team's meetings of today's quarter and the next (NotFound once the team is gone)."""
-    from addin.store import repo
+    from addin.store import okr_sets
 
     with db.read() as s:
-        current = view_quarter(None, repo.load_settings(s, tenant), now.date())
+        current = view_quarter(None, okr_sets.load_settings(s, tenant), now.date())
         quarters = (current, current.next())
-        okrs = {q.label: repo.load_okrs(s, tenant, team=team, quarter=q.label) for q in quarters}
+        okrs = {q.label: okr_sets.load_okrs(s, tenant, team=team, quarter=q.label) for q in quarters}
         teams = okrs[current.label].teams
         if not teams:
             raise NotFound(f"There is no team called {team!r}.", code="unknown_team", team=team)

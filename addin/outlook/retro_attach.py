@@ -117,14 +117,14 @@ def attach_retro_packs(
     """Attach each team's retro pack to its retro meeting starting within ``within`` of ``now``."""
     from addin.reports import gather_retro_input
     from addin.reports.data import for_team  # the pack's own rule for what it reads
-    from addin.store import repo
+    from addin.store import okr_sets
 
     make = build or _default_build
     report = AttachReport(calendar.name)
     todo: list[tuple[MeetingRecord, Any, str]] = []
     with db.read() as s:
-        fy_start = repo.load_settings(s, tenant).fiscal_year_start_month
-        teams = {t.name.casefold(): t for t in repo.list_teams(s, tenant)}
+        fy_start = okr_sets.load_settings(s, tenant).fiscal_year_start_month
+        teams = {t.name.casefold(): t for t in okr_sets.list_teams(s, tenant)}
         for rec in _due(list_meetings(s, tenant), now, within):
             start = _start(rec)
             assert start is not None  # _due keeps only meetings with a start

@@ -89,11 +89,11 @@ def schedule(
     settings: CadenceSettings = CadenceSettings(),
 ) -> ScheduleReport:
     """Plan the quarter's meetings and make the calendar match; never duplicates."""
-    from addin.store import dependencies, repo
+    from addin.store import dependencies, okr_sets
 
     with db.read() as s:
-        the_quarter = view_quarter(quarter, repo.load_settings(s, tenant), now.date())
-        okrs = repo.load_okrs(s, tenant, quarter=the_quarter.label)
+        the_quarter = view_quarter(quarter, okr_sets.load_settings(s, tenant), now.date())
+        okrs = okr_sets.load_okrs(s, tenant, quarter=the_quarter.label)
         okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=the_quarter.label)
         records = {r.key: r for r in list_meetings(s, tenant)}
     quarter = the_quarter.label
@@ -188,7 +188,7 @@ def refresh_invites(
     .ics files always carry every series' next occurrence, so for them the window is
     ignored and a file is rewritten only when a status actually changed.
     """
-    from addin.store import dependencies, repo
+    from addin.store import dependencies, okr_sets
 
     mode = settings.invite_status
     if mode == "off":
@@ -198,7 +198,7 @@ def refresh_invites(
         records = {r.key: r for r in list_meetings(s, tenant) if r.state in (CREATED, WRITTEN)}
         # each quarter's invites carry that quarter's key results only
         by_quarter = {
-            label: repo.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}
+            label: okr_sets.load_okrs(s, tenant, quarter=label) for label in {r.quarter for r in records.values()}
         }
         for label, okrs in by_quarter.items():  # the invites' "To discuss" follows the other teams' answers
             okrs.dependency_answers = dependencies.load_answers(s, tenant, quarter=label)

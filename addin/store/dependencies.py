@@ -150,7 +150,7 @@ def refresh_findings(
 
 
 def _finding_values(finding: Finding, now: dt.datetime) -> dict[str, Any]:
-    """The columns of a findings row (as the sync writes them: repo._finding_values)."""
+    """The columns of a findings row (as the sync writes them: findings._finding_values)."""
     loc = finding.location
     return {
         "team_key": text_key(loc.team) if loc.team is not None else None,

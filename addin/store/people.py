@@ -58,7 +58,7 @@ def bind(s: Session, tenant: str, actor: Actor, *, now: dt.datetime) -> dict[str
 
 def stored_teams(s: Session, tenant: str) -> dict[str, Team]:
     """The tenant's teams keyed by authority.team_key."""
-    from addin.store.repo import list_teams
+    from addin.store.okr_sets import list_teams
 
     return {team_key(t.name): t for t in list_teams(s, tenant)}
 
@@ -80,7 +80,7 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
     ).first()
     if row is None:
         return None
-    from addin.store.repo import team_from_row
+    from addin.store.rows import team_from_row
 
     team = team_from_row(row.TeamRow)  # its own team only: a check-in must not read the whole tenant's
     kr = KeyResult(team=team.name, objective=row.objective, title=row.title, id=row.public_id, owner=row.owner)

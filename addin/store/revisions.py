@@ -72,12 +72,12 @@ def base_of(s: Session, tenant: str, workbook_id: str, revision: int | None) -> 
     )
     if snapshot is None:
         return None
-    from addin.store.repo import _SNAPSHOT_FIELDS, _kr_from_snapshot, _snapshot_rows  # the snapshot format
+    from addin.store.workbooks import SNAPSHOT_FIELDS, kr_from_snapshot, snapshot_rows  # the snapshot format
 
-    names = tuple(snapshot.get("fields") or _SNAPSHOT_FIELDS)
-    standard = names == _SNAPSHOT_FIELDS
+    names = tuple(snapshot.get("fields") or SNAPSHOT_FIELDS)
+    standard = names == SNAPSHOT_FIELDS
     return {
-        kr_id: _kr_from_snapshot(kr_id, names, values, standard) for kr_id, values in _snapshot_rows(snapshot).items()
+        kr_id: kr_from_snapshot(kr_id, names, values, standard) for kr_id, values in snapshot_rows(snapshot).items()
     }
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from addin.okr.model import Location, Objective, ObjectiveType, OkrSet
-from addin.store import repo
-from addin.store.repo import _kr_from_row, _kr_select, team_from_row  # the key result query and row mapping
+from addin.store import checkins, okr_sets
+from addin.store.rows import kr_from_row, kr_select, team_from_row  # the key result query and row mapping
 from addin.store.tables import KeyResultRow, ObjectiveRow, TeamRow
 
 _K = KeyResultRow.__table__
@@ -48,14 +48,12 @@ def load_teams_okrs(s: Session, tenant: str, quarter: str, team_ids: Collection[
     check-ins, the teams themselves and the tenant's settings: nothing of any other team."""
     ids = sorted(team_ids)
     if not ids:
-        return OkrSet(settings=repo.load_settings(s, tenant))
+        return OkrSet(settings=okr_sets.load_settings(s, tenant))
     kr_query = (
-        _kr_select(tenant)
-        .where(_T.c.id.in_(ids), _K.c.quarter == quarter, _K.c.archived_at.is_(None))
-        .order_by(_K.c.id)
+        kr_select(tenant).where(_T.c.id.in_(ids), _K.c.quarter == quarter, _K.c.archived_at.is_(None)).order_by(_K.c.id)
     )
     rows = s.execute(kr_query).all()
-    key_results = [_kr_from_row(row) for row in rows]
+    key_results = [kr_from_row(row) for row in rows]
     objective_query = (
         select(ObjectiveRow, _T.c.name)
         .join(_T, _T.c.id == ObjectiveRow.team_id)
@@ -65,11 +63,11 @@ def load_teams_okrs(s: Session, tenant: str, quarter: str, team_ids: Collection[
     )
     teams = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant, TeamRow.id.in_(ids)))
     return OkrSet(
-        settings=repo.load_settings(s, tenant),
+        settings=okr_sets.load_settings(s, tenant),
         teams=sorted((team_from_row(row) for row in teams), key=lambda team: team.name),  # the page's order
         objectives=[_objective(row, team) for row, team in s.execute(objective_query)],
         key_results=key_results,
-        checkins=repo.list_checkins(s, tenant, kr_ids=[kr.id for kr in key_results if kr.id]),
+        checkins=checkins.list_checkins(s, tenant, kr_ids=[kr.id for kr in key_results if kr.id]),
     )
 
 

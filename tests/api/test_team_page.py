@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from addin import create_app
 from addin.excel.template import write_template
-from addin.store import repo
+from addin.store import checkins
 from addin.store.db import Database
 from tests.conftest import FIXED_NOW
 
@@ -66,7 +66,7 @@ def test_a_write_through_another_connection_shows_too(client, database: Database
     team = _a_team(client)
     kr = _first_kr(client.get(f"/api/teams/{team}").get_json())
     with database.transaction() as s:  # its own engine and pool, as another process has
-        repo.record_checkin(s, "local", kr["id"], value=98765, confidence=None, at=FIXED_NOW, source="cli")
+        checkins.record_checkin(s, "local", kr["id"], value=98765, confidence=None, at=FIXED_NOW, source="cli")
     assert _first_kr(client.get(f"/api/teams/{team}").get_json())["current"] == 98765
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from addin.okr.model import OkrSet, Team
-from addin.store import repo
+from addin.store import sync_writes, workbooks
 from addin.store.db import Database
 from tests.conftest import FIXED_NOW
 from tests.factories import row_kr as kr
@@ -20,8 +20,8 @@ def _store_teams(db: Database, names: list[str]) -> None:
     ]
     teams = [Team(name=name, lead=f"lead@{name.lower().replace(' ', '-')}.example.com") for name in names]
     with db.transaction() as s:
-        workbook_id = repo.new_workbook_id(s, TENANT)
-        repo.sync_okrs(s, TENANT, workbook_id, OkrSet(key_results=krs, teams=teams), now=FIXED_NOW)
+        workbook_id = workbooks.new_workbook_id(s, TENANT)
+        sync_writes.sync_okrs(s, TENANT, workbook_id, OkrSet(key_results=krs, teams=teams), now=FIXED_NOW)
 
 
 def test_a_page_of_teams_reads_the_same_rows_however_many_teams_the_tenant_has(client, app_database: Database) -> None:

@@ -9,7 +9,7 @@ import openpyxl
 from addin.excel.sync import sync_workbook
 from addin.excel.template import write_template
 from addin.okr.model import Severity
-from addin.store import repo
+from addin.store import key_results
 from tests.conftest import FIXED_NOW
 from tests.excel.corpus.tables import own_kr_ids
 
@@ -18,7 +18,7 @@ TENANT = "tenant-a"
 
 def _count(db) -> int:  # type: ignore[no-untyped-def]
     with db.read() as session:
-        return repo.count_key_results(session, TENANT)
+        return key_results.count_key_results(session, TENANT)
 
 
 def test_a_second_copy_of_a_never_synced_workbook_matches_instead_of_duplicating(app_database) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ def test_the_workbooks_own_ids_are_adopted_and_kept(app_database) -> None:  # ty
     assert report.created == 3
     assert not [f for f in report.findings if f.severity is Severity.ERROR]
     with app_database.read() as session:
-        assert sorted(repo.load_key_results(session, TENANT)) == ["OKR1.KR1", "OKR1.KR2", "OKR2.KR1"]
+        assert sorted(key_results.load_key_results(session, TENANT)) == ["OKR1.KR1", "OKR1.KR2", "OKR2.KR1"]
     ws = openpyxl.load_workbook(io.BytesIO(report.workbook))["Tracker"]
     assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["OKR1.KR1", "OKR1.KR2", "OKR2.KR1"]
     again = sync_workbook(app_database, TENANT, report.workbook, now=FIXED_NOW)
@@ -59,7 +59,7 @@ def test_an_own_id_never_takes_over_another_teams_key_result(app_database) -> No
     taken = [f for f in report.findings if f.rule == "sync.id-taken"]
     assert len(taken) == 3 and "Security" in taken[0].message
     with app_database.read() as session:
-        assert {k.team for k in repo.load_key_results(session, TENANT).values()} == {"Security"}
+        assert {k.team for k in key_results.load_key_results(session, TENANT).values()} == {"Security"}
 
 
 def test_an_unknown_id_in_this_products_form_is_still_refused(app_database) -> None:  # type: ignore[no-untyped-def]

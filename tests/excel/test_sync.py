@@ -10,7 +10,7 @@ import pytest
 
 from addin.excel.sync import sync_workbook
 from addin.excel.template import write_template
-from addin.store import repo
+from addin.store import checkins, key_results
 from tests.conftest import FIXED_NOW
 
 TENANT = "tenant-a"
@@ -146,8 +146,8 @@ def test_a_changed_current_updates_the_store_and_becomes_a_checkin(app_database,
     report = sync_workbook(app_database, TENANT, edit(first.workbook, kr_id, "Current", 33), now=LATER)
     assert (report.updated, report.checkins) == (1, 1)
     with app_database.read() as s:
-        assert repo.load_key_results(s, TENANT)[kr_id].current == 33
-        history = [c for c in repo.list_checkins(s, TENANT) if c.kr_id == kr_id]
+        assert key_results.load_key_results(s, TENANT)[kr_id].current == 33
+        history = [c for c in checkins.list_checkins(s, TENANT) if c.kr_id == kr_id]
     assert [c.value for c in history][-1] == 33
     checkins_sheet = openpyxl.load_workbook(io.BytesIO(report.workbook))["Check-ins"]
     assert any(kr_id in [c.value for c in row] for row in checkins_sheet.iter_rows())
@@ -156,7 +156,7 @@ def test_a_changed_current_updates_the_store_and_becomes_a_checkin(app_database,
 def test_a_checkin_from_outlook_is_written_into_the_workbook(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
     with app_database.transaction() as s:
-        repo.record_checkin(
+        checkins.record_checkin(
             s,
             TENANT,
             kr_id,
@@ -175,12 +175,12 @@ def test_a_checkin_from_outlook_is_written_into_the_workbook(app_database, first
 def test_both_sides_changed_is_a_conflict_and_nothing_is_overwritten(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
     with app_database.transaction() as s:
-        repo.record_checkin(s, TENANT, kr_id, value=31, confidence=None, note="", at=LATER, source="outlook")
+        checkins.record_checkin(s, TENANT, kr_id, value=31, confidence=None, note="", at=LATER, source="outlook")
     edited = edit(first.workbook, kr_id, "Current", 35)
     report = sync_workbook(app_database, TENANT, edited, now=LATER)
     assert [(c.kr_id, c.field) for c in report.conflicts] == [(kr_id, "current")]
     with app_database.read() as s:
-        assert repo.load_key_results(s, TENANT)[kr_id].current == 31
+        assert key_results.load_key_results(s, TENANT)[kr_id].current == 31
     row = next(r for r in rows_of(report.workbook) if r["ID"] == kr_id)
     assert row["Current"] == 35  # the manager's value is still in the workbook
     assert "conflict" in row["Flags"]
@@ -188,7 +188,7 @@ def test_both_sides_changed_is_a_conflict_and_nothing_is_overwritten(app_databas
     confirmed = sync_workbook(app_database, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
     assert confirmed.conflicts == []
     with app_database.read() as s:
-        assert repo.load_key_results(s, TENANT)[kr_id].current == 35
+        assert key_results.load_key_results(s, TENANT)[kr_id].current == 35
 
 
 def test_a_row_removed_from_the_workbook_is_archived_not_deleted(app_database, first):
@@ -196,16 +196,16 @@ def test_a_row_removed_from_the_workbook_is_archived_not_deleted(app_database, f
     report = sync_workbook(app_database, TENANT, delete_row(first.workbook, kr_id), now=LATER)
     assert report.archived == 1
     with app_database.read() as s:
-        assert kr_id not in repo.load_key_results(s, TENANT, include_archived=False)
-        assert kr_id in repo.load_key_results(s, TENANT, include_archived=True)
+        assert kr_id not in key_results.load_key_results(s, TENANT, include_archived=False)
+        assert kr_id in key_results.load_key_results(s, TENANT, include_archived=True)
 
 
 def test_another_tenant_cannot_touch_a_kr_by_its_id(app_database, first):
     kr_id = rows_of(first.workbook)[0]["ID"]
     other = sync_workbook(app_database, "tenant-b", edit(first.workbook, kr_id, "Current", 99), now=LATER)
     with app_database.read() as s:
-        assert repo.load_key_results(s, TENANT)[kr_id].current == 25
-        assert kr_id not in repo.load_key_results(s, "tenant-b")
+        assert key_results.load_key_results(s, TENANT)[kr_id].current == 25
+        assert kr_id not in key_results.load_key_results(s, "tenant-b")
     assert any(kr_id in f.message for f in other.findings)
 
 
@@ -250,8 +250,8 @@ def test_a_checkin_typed_into_the_checkins_sheet_becomes_history_once(app_databa
     report = sync_workbook(app_database, TENANT, out.getvalue(), now=LATER)
     again = sync_workbook(app_database, TENANT, report.workbook, now=LATER + dt.timedelta(hours=1))
     with app_database.read() as s:
-        history = [c for c in repo.list_checkins(s, TENANT) if c.kr_id == kr_id]
-        current = repo.load_key_results(s, TENANT)[kr_id].current
+        history = [c for c in checkins.list_checkins(s, TENANT) if c.kr_id == kr_id]
+        current = key_results.load_key_results(s, TENANT)[kr_id].current
     assert [(c.value, c.note) for c in history if c.note == "typed by hand"] == [(22, "typed by hand")]
     assert report.checkins == 1 and again.checkins == 0
     assert current == 25  # older than the check-in of the first sync: history only
@@ -268,7 +268,7 @@ def test_the_sample_checkins_named_by_title_are_imported_before_ids_exist(app_da
 
     report = sync_workbook(app_database, TENANT, sample, now=FIXED_NOW)
     with app_database.read() as s:
-        notes = {c.note for c in repo.list_checkins(s, TENANT) if c.note}
+        notes = {c.note for c in checkins.list_checkins(s, TENANT) if c.note}
     typed_notes = {r[5] for r in typed if r[5]}
     assert typed_notes and typed_notes <= notes
 

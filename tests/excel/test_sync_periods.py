@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from addin.excel.sync import sync_workbook
-from addin.store import repo
+from addin.store import okr_sets
 from tests.excel.factories import make_quarter_blocks_workbook
 
 TENANT = "tenant-periods"
@@ -41,7 +41,7 @@ def test_every_filled_block_syncs_into_its_own_quarter(database, blocks) -> None
     assert report.quarters == ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
     assert report.created == 7  # 4 + 3 filled blocks: one record per quarter of the same row
     with database.read() as s:
-        per_quarter = {q: repo.load_okrs(s, TENANT, quarter=q).key_results for q in report.quarters}
+        per_quarter = {q: okr_sets.load_okrs(s, TENANT, quarter=q).key_results for q in report.quarters}
     assert [len(per_quarter[q]) for q in report.quarters] == [2, 2, 2, 1]
     leads = [next(k for k in per_quarter[q] if k.title.startswith("Raise")) for q in report.quarters]
     assert [(k.baseline, k.current, k.target) for k in leads] == [
@@ -53,7 +53,7 @@ def test_every_filled_block_syncs_into_its_own_quarter(database, blocks) -> None
     # the row is one chain: each quarter continues the one before
     assert [k.continues for k in leads] == [None, leads[0].id, leads[1].id, leads[2].id]
     with database.read() as s:
-        objectives = repo.load_okrs(s, TENANT, quarter="2026-Q2").objectives
+        objectives = okr_sets.load_okrs(s, TENANT, quarter="2026-Q2").objectives
     assert [(o.title, o.period) for o in objectives] == [("Grow the pipeline", "FY2026")]  # spans the year
 
 
@@ -75,7 +75,7 @@ def test_each_block_gets_its_status_and_a_resync_creates_nothing(database, block
     again = sync_workbook(database, TENANT, first.workbook, now=NOW + dt.timedelta(days=1))
     assert (again.created, again.archived) == (0, 0)
     with database.read() as s:
-        assert sum(len(repo.load_okrs(s, TENANT, quarter=q).key_results) for q in again.quarters) == 7
+        assert sum(len(okr_sets.load_okrs(s, TENANT, quarter=q).key_results) for q in again.quarters) == 7
 
 
 def test_a_later_quarter_block_filled_in_joins_the_rows_chain(database, blocks) -> None:
@@ -91,8 +91,8 @@ def test_a_later_quarter_block_filled_in_joins_the_rows_chain(database, blocks) 
     second = sync_workbook(database, TENANT, buffer.getvalue(), now=NOW + dt.timedelta(days=1))
     assert second.created == 1
     with database.read() as s:
-        q3 = next(k for k in repo.load_okrs(s, TENANT, quarter="2026-Q3").key_results if k.title.startswith("Cut"))
-        q4 = next(k for k in repo.load_okrs(s, TENANT, quarter="2026-Q4").key_results if k.title.startswith("Cut"))
+        q3 = next(k for k in okr_sets.load_okrs(s, TENANT, quarter="2026-Q3").key_results if k.title.startswith("Cut"))
+        q4 = next(k for k in okr_sets.load_okrs(s, TENANT, quarter="2026-Q4").key_results if k.title.startswith("Cut"))
     assert (q4.baseline, q4.target, q4.continues) == (49, 30, q3.id)
 
 
@@ -108,5 +108,5 @@ def test_a_workbook_without_a_quarter_is_placed_by_its_due_dates(database) -> No
     report = sync_workbook(database, TENANT, buffer.getvalue(), now=NOW)
     assert report.quarters == ("2027-Q1",)  # not today's quarter (2026-Q3): the plan says when it is due
     with database.read() as s:
-        assert len(repo.load_okrs(s, TENANT, quarter="2027-Q1").key_results) == 2
-        assert repo.load_okrs(s, TENANT, quarter="2026-Q3").key_results == []
+        assert len(okr_sets.load_okrs(s, TENANT, quarter="2027-Q1").key_results) == 2
+        assert okr_sets.load_okrs(s, TENANT, quarter="2026-Q3").key_results == []

@@ -9,7 +9,7 @@ import pytest
 from addin.config import LOCAL_TENANT
 from addin.excel.reader import read_workbook
 from addin.excel.viva_import import import_export
-from addin.store import repo
+from addin.store import key_results
 from tests.excel.corpus.vendor import viva_csv_bytes, viva_goals_xlsx, viva_rows
 
 
@@ -47,7 +47,7 @@ def test_import_then_sync_stores_the_exports_okrs(okr, tmp_path, app_database) -
     assert json.loads(synced.stdout)["created"] == 4
     krs_in_export = {str(r[0]): r for r in viva_rows() if r[2] == "Key Result"}
     with app_database.read() as session:
-        stored = repo.load_key_results(session, LOCAL_TENANT)
+        stored = key_results.load_key_results(session, LOCAL_TENANT)
     assert sorted(stored) == sorted(krs_in_export)  # Viva's ids adopted
     for kr_id, kr in stored.items():
         row = krs_in_export[kr_id]

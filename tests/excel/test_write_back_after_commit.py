@@ -25,7 +25,7 @@ from addin.excel.sync import sync_workbook
 from addin.excel.writeback import patch_workbook
 from addin.okr.merge import SyncPlan
 from addin.okr.model import KeyResult, OkrSet, Severity
-from addin.store import audit, repo
+from addin.store import audit, checkins, key_results
 from addin.store.db import Database
 from tests.api.conftest import upload
 from tests.conftest import FIXED_NOW
@@ -74,12 +74,12 @@ def write_back(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 def _stored(database: Database) -> dict[str, KeyResult]:
     with database.read() as s:
-        return repo.load_key_results(s, TENANT, include_archived=False)
+        return key_results.load_key_results(s, TENANT, include_archived=False)
 
 
 def _checkin(database: Database, kr_id: str, value: float, at: dt.datetime) -> None:
     with database.transaction() as s:
-        repo.record_checkin(s, TENANT, kr_id, value=value, confidence=0.9, note="", at=at, source="outlook")
+        checkins.record_checkin(s, TENANT, kr_id, value=value, confidence=0.9, note="", at=at, source="outlook")
 
 
 def _add_row(data: bytes, row: dict[str, object]) -> bytes:
@@ -119,7 +119,7 @@ def test_a_failed_write_back_keeps_the_sync_stored_and_says_so(database: Databas
     assert report.cells  # a task pane still gets the cells to write in place
     assert sorted(kr.title for kr in _stored(database).values()) == sorted(r["Key Result"] for r in ROWS)
     with database.read() as s:
-        history = repo.list_checkins(s, TENANT)
+        history = checkins.list_checkins(s, TENANT)
         entries = audit.entries(s, TENANT, action="sync")
     assert len(history) == 3  # each new key result's first check-in, as in any first sync
     assert [(e.target, e.details["created"]) for e in entries] == [(report.workbook_id, 3)]
@@ -146,7 +146,7 @@ def test_a_workbook_the_write_back_can_never_patch_is_refused_before_anything_is
         sync_workbook(database, TENANT, h.macro_sheet_workbook(), now=FIXED_NOW)
     assert refused.value.code == "macro_sheets"
     with database.read() as s:
-        assert repo.load_key_results(s, TENANT) == {}
+        assert key_results.load_key_results(s, TENANT) == {}
         assert audit.entries(s, TENANT) == []
 
 
@@ -293,6 +293,6 @@ def _ids_in(instance: Path) -> set[str]:
     database = Database(default_database_url(str(instance)))
     try:
         with database.read() as s:
-            return set(repo.load_key_results(s, "local"))
+            return set(key_results.load_key_results(s, "local"))
     finally:
         database.dispose()

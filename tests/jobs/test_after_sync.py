@@ -89,11 +89,11 @@ def test_next_quarters_workbook_synced_plans_that_quarters_meetings(
     from addin.excel.template import write_next_quarter
     from addin.okr.model import KeyResult, Settings
     from addin.okr.quarters import Quarter
-    from addin.store import repo
+    from addin.store import okr_sets
 
     before = _meetings(app_database)
     with app_database.read() as s:
-        growth = next(t for t in repo.list_teams(s, "local") if t.name == "Growth")  # its rhythm, unchanged
+        growth = next(t for t in okr_sets.list_teams(s, "local") if t.name == "Growth")  # its rhythm, unchanged
     assert {m.quarter for m in before.values()} == {"2026-Q4"}
     carried = [KeyResult(team="Growth", objective="Grow", title="Raise activation", baseline=30, target=40)]
     nxt = write_next_quarter(Quarter(2027, 1), growth, carried, [], Settings())

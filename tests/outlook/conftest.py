@@ -80,20 +80,20 @@ def make_okrs(
 @pytest.fixture
 def store_okrs(database) -> Callable[..., OkrSet]:  # type: ignore[no-untyped-def]
     """store_okrs(okrs, tenant="t1"): sync an OkrSet into the store, as a workbook would."""
-    from addin.store import repo
+    from addin.store import key_results, okr_sets, sync_writes, workbooks
 
     books: dict[str, str] = {}
 
     def store(okrs: OkrSet, tenant: str = "t1", now: dt.datetime = NOW) -> OkrSet:
         with database.transaction() as s:
             if tenant not in books:
-                books[tenant] = repo.new_workbook_id(s, tenant)
+                books[tenant] = workbooks.new_workbook_id(s, tenant)
             # ids are the store's to give: a re-sync carries the ids it gave last time
-            given = {(kr.team, kr.title): kr_id for kr_id, kr in repo.load_key_results(s, tenant).items()}
+            given = {(kr.team, kr.title): kr_id for kr_id, kr in key_results.load_key_results(s, tenant).items()}
             krs = [dataclasses.replace(kr, id=given.get((kr.team, kr.title))) for kr in okrs.key_results]
-            repo.sync_okrs(s, tenant, books[tenant], dataclasses.replace(okrs, key_results=krs), now=now)
+            sync_writes.sync_okrs(s, tenant, books[tenant], dataclasses.replace(okrs, key_results=krs), now=now)
         with database.read() as s:
-            return repo.load_okrs(s, tenant)
+            return okr_sets.load_okrs(s, tenant)
 
     return store
 

@@ -17,7 +17,7 @@ from tests.outlook.graph_server import Faults
 
 
 def _remove_team(db, tenant: str, team: str) -> None:  # type: ignore[no-untyped-def]
-    """Take a team out of the store with everything it owns (there is no repo call for it)."""
+    """Take a team out of the store with everything it owns (there is no store function for it)."""
     team_ids = "(SELECT id FROM teams WHERE tenant_id = :t AND name = :n)"
     objective_ids = f"(SELECT id FROM objectives WHERE team_id IN {team_ids})"
     kr_ids = f"(SELECT id FROM key_results WHERE objective_id IN {objective_ids})"

@@ -11,7 +11,7 @@ from addin.excel.template import write_template
 from addin.okr.model import AnswerState, DependencyAnswer
 from addin.okr.quarters import Quarter
 from addin.outlook.invite import build_invite
-from addin.store import repo
+from addin.store import okr_sets
 from addin.store.meetings import MeetingRecord, upsert_meeting
 from tests.conftest import FIXED_NOW
 from tests.factories import TODAY, healthy_okrs
@@ -36,7 +36,7 @@ def test_a_declined_dependencys_note_is_escaped_once_in_the_invite() -> None:
 
 def _meeting(db, team: str, kind: str = "review") -> str:  # type: ignore[no-untyped-def]
     with db.read() as s:
-        lead = next(t for t in repo.list_teams(s, "local") if t.name == team).lead or ""
+        lead = next(t for t in okr_sets.list_teams(s, "local") if t.name == team).lead or ""
     key = f"okr-{kind}-{abs(hash(team)) % 16**24:024x}"
     with db.transaction() as s:
         upsert_meeting(s, "local", MeetingRecord(key, team, kind, "2026-Q4", lead), now=FIXED_NOW)

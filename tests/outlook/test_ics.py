@@ -119,12 +119,12 @@ def test_refresh_rewrites_overrides_with_new_status(ics_setup, database) -> None
     db, cal = ics_setup
     schedule(db, "t1", calendar=cal, now=NOW)
     path = cal.path_for("T0", "2026-Q4")
-    from addin.store import repo
+    from addin.store import checkins, key_results
 
     with database.read() as s:
-        kr_id = next(k for k, kr in repo.load_key_results(s, "t1").items() if kr.team == "T0")
+        kr_id = next(k for k, kr in key_results.load_key_results(s, "t1").items() if kr.team == "T0")
     with database.transaction() as s:
-        repo.record_checkin(
+        checkins.record_checkin(
             s,
             "t1",
             kr_id,

@@ -48,15 +48,15 @@ def test_the_agenda_of_last_quarters_meeting_is_about_last_quarters_key_results(
     from addin.excel.template import write_next_quarter, write_template
     from addin.okr.model import KeyResult, Settings
     from addin.okr.quarters import Quarter
-    from addin.store import repo
+    from addin.store import okr_sets
     from addin.store.meetings import MeetingRecord, upsert_meeting
     from tests.conftest import FIXED_NOW
 
     db = app.extensions["okr_db"]
     sync_workbook(db, "local", write_template(sample=True, today=FIXED_NOW.date()), now=FIXED_NOW)
     with db.read() as s:
-        growth = next(t for t in repo.list_teams(s, "local") if t.name == "Growth")
-        q4_ids = {k.id for k in repo.load_okrs(s, "local", team="Growth", quarter="2026-Q4").key_results}
+        growth = next(t for t in okr_sets.list_teams(s, "local") if t.name == "Growth")
+        q4_ids = {k.id for k in okr_sets.load_okrs(s, "local", team="Growth", quarter="2026-Q4").key_results}
     carried = [KeyResult(team="Growth", objective="Grow", title="Raise activation to 50", baseline=30, target=50)]
     q1 = sync_workbook(
         db,

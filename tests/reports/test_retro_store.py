@@ -9,7 +9,7 @@ import pytest
 from addin.errors import NotFound
 from addin.reports import build_retro_pack, build_retro_packs, gather_retro_input, gather_retro_inputs
 from addin.reports.data import for_team
-from addin.store import repo
+from addin.store import checkins, findings, okr_sets, sync_writes, workbooks
 from addin.store.db import Database
 
 from .conftest import reopen, table_after
@@ -31,11 +31,11 @@ def stored(tmp_path):
         kr.depends_on = ()
     synced_at = dt.datetime(2026, 7, 1, 8, tzinfo=dt.UTC)
     with db.transaction() as s:
-        repo.sync_okrs(s, TENANT, repo.new_workbook_id(s, TENANT), data.okrs, now=synced_at)
+        sync_writes.sync_okrs(s, TENANT, workbooks.new_workbook_id(s, TENANT), data.okrs, now=synced_at)
     with db.transaction() as s:
-        new_ids = {kr.title: kr.id for kr in repo.load_okrs(s, TENANT).key_results}
+        new_ids = {kr.title: kr.id for kr in okr_sets.load_okrs(s, TENANT).key_results}
         for c in data.checkins:
-            repo.record_checkin(
+            checkins.record_checkin(
                 s,
                 TENANT,
                 new_ids[old_ids[c.kr_id]],
@@ -46,7 +46,7 @@ def stored(tmp_path):
                 source="cli",
             )
         # An early check-in from the quarter before must not count.
-        repo.record_checkin(
+        checkins.record_checkin(
             s,
             TENANT,
             new_ids[old_ids["KR-GRO00"]],
@@ -58,7 +58,7 @@ def stored(tmp_path):
         )
     record = finding_record("stale-kr", "stale", new_ids[old_ids["KR-GRO01"]], synced_at, None)
     with db.transaction() as s:
-        repo.save_findings(s, TENANT, [record.finding], now=dt.datetime(2026, 7, 10, tzinfo=dt.UTC))
+        findings.save_findings(s, TENANT, [record.finding], now=dt.datetime(2026, 7, 10, tzinfo=dt.UTC))
     yield db
     db.dispose()
 

@@ -18,7 +18,7 @@ from sqlalchemy import insert, inspect, text
 
 import addin.store.db as db_module
 from addin.errors import Conflict, ServiceUnavailable
-from addin.store import repo
+from addin.store import checkins, key_results, okr_sets, sync_writes, workbooks
 from addin.store.db import Database, alembic_config, default_database_url
 from addin.store.tables import Base, TeamRow
 from tests.factories import NOW, okrset, row_kr
@@ -84,7 +84,7 @@ def test_a_writer_that_cannot_get_the_lock_gets_a_clean_retryable_error(
     blocker.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(ServiceUnavailable) as caught, database.transaction() as s:
-            repo.new_workbook_id(s, "local")
+            workbooks.new_workbook_id(s, "local")
         assert caught.value.code == "database_busy"
     finally:
         blocker.execute("ROLLBACK")
@@ -109,7 +109,7 @@ def test_unique_violations_become_conflicts(database: Database) -> None:
         s.execute(insert(TeamRow), [row, row])
     assert caught.value.code == "store_conflict"
     with database.read() as s:
-        assert repo.list_teams(s, "t") == []
+        assert okr_sets.list_teams(s, "t") == []
 
 
 def _sync_many(url: str, tenant: str, rounds: int) -> None:
@@ -118,13 +118,13 @@ def _sync_many(url: str, tenant: str, rounds: int) -> None:
     try:
         for n in range(rounds):
             with database.transaction() as s:
-                workbook_id = repo.new_workbook_id(s, tenant)
+                workbook_id = workbooks.new_workbook_id(s, tenant)
                 # a title of this thread's own: a never-synced workbook naming a stored key
                 # result's team, objective and title is matched to it, not created again
                 title = f"{tenant}-{n}-{threading.get_ident()}"
-                plan = repo.sync_okrs(s, tenant, workbook_id, okrset(row_kr(title, current=1.0)), now=NOW)
+                plan = sync_writes.sync_okrs(s, tenant, workbook_id, okrset(row_kr(title, current=1.0)), now=NOW)
             with database.transaction() as s:
-                repo.record_checkin(
+                checkins.record_checkin(
                     s,
                     tenant,
                     plan.create[0].id,
@@ -158,9 +158,9 @@ def test_concurrent_threads_all_land(database: Database) -> None:
     assert errors == []
     with database.read() as s:
         for i in range(6):
-            assert len(repo.load_key_results(s, f"t{i}")) == 5
-            assert len(repo.list_checkins(s, f"t{i}")) == 10
-        assert len(repo.load_key_results(s, "shared")) == 15
+            assert len(key_results.load_key_results(s, f"t{i}")) == 5
+            assert len(checkins.list_checkins(s, f"t{i}")) == 10
+        assert len(key_results.load_key_results(s, "shared")) == 15
 
 
 def test_concurrent_processes_all_land(database: Database) -> None:
@@ -174,8 +174,8 @@ def test_concurrent_processes_all_land(database: Database) -> None:
         w.join(timeout=120)
     assert [w.exitcode for w in workers] == [0, 0, 0, 0]
     with database.read() as s:
-        assert all(len(repo.load_key_results(s, f"p{i}")) == 4 for i in range(4))
-        assert all(len(repo.list_checkins(s, f"p{i}")) == 8 for i in range(4))
+        assert all(len(key_results.load_key_results(s, f"p{i}")) == 4 for i in range(4))
+        assert all(len(checkins.list_checkins(s, f"p{i}")) == 8 for i in range(4))
 
 
 def test_schema_is_at_head_and_matches_the_models(database: Database) -> None:

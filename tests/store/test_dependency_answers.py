@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from addin.okr.history import finding_key
 from addin.okr.model import AnswerState, DependencyAnswer, Finding, Location, Severity
-from addin.store import dependencies, repo
+from addin.store import dependencies, findings, key_results, sync_writes, workbooks
 from addin.store.db import Database, alembic_config
 from addin.store.tables import Base
 from tests.factories import LATER, NOW, okrset
@@ -26,8 +26,8 @@ RULES = ("dependency-unacknowledged", "dependency-declined")
 def seed(db: Database) -> str:
     """Growth's KR that depends on Platform (stored in 2026-Q4); its id."""
     with db.transaction() as s:
-        plan = repo.sync_okrs(
-            s, T, repo.new_workbook_id(s, T), okrset(kr("Cut time to value", depends_on=("Platform",))), now=NOW
+        plan = sync_writes.sync_okrs(
+            s, T, workbooks.new_workbook_id(s, T), okrset(kr("Cut time to value", depends_on=("Platform",))), now=NOW
         )
     return plan.create[0].id
 
@@ -81,7 +81,7 @@ def finding(kr_id: str, rule: str, message: str = "m") -> Finding:
 def history(db: Database, kr_id: str) -> dict[str, tuple[dt.datetime, dt.datetime | None]]:
     """The KR's findings by rule: (first seen, resolved)."""
     with db.read() as s:
-        records = repo.finding_history(s, T, quarter=Q)
+        records = findings.finding_history(s, T, quarter=Q)
     return {r.finding.rule: (r.first_seen, r.resolved_at) for r in records if r.finding.location.key_result == kr_id}
 
 
@@ -89,14 +89,14 @@ def test_an_answer_resolves_reopens_and_records_that_key_results_findings(databa
     kr_id = seed(database)
     other = finding("KR-OTHER1", "dependency-unacknowledged")
     with database.transaction() as s:
-        repo.save_findings(s, T, [finding(kr_id, "dependency-unacknowledged"), other], now=NOW, quarter=Q)
+        findings.save_findings(s, T, [finding(kr_id, "dependency-unacknowledged"), other], now=NOW, quarter=Q)
 
     with database.transaction() as s:  # declined: unacknowledged resolved, declined recorded
         refresh = dict(quarter=Q, kr_id=kr_id.lower(), rules=RULES, now=LATER)
         dependencies.refresh_findings(s, T, findings=[finding(kr_id, "dependency-declined", "no")], **refresh)
     assert history(database, kr_id) == {"dependency-unacknowledged": (NOW, LATER), "dependency-declined": (LATER, None)}
     with database.read() as s:  # another KR's finding is left alone
-        keys = {finding_key(r.finding, Q): r.resolved_at for r in repo.finding_history(s, T, quarter=Q)}
+        keys = {finding_key(r.finding, Q): r.resolved_at for r in findings.finding_history(s, T, quarter=Q)}
     assert keys[finding_key(other, Q)] is None
 
     later = LATER + dt.timedelta(days=1)
@@ -140,7 +140,7 @@ def test_migration_0008_adds_the_answers_and_goes_down_and_up_again(empty_databa
     _migrate(empty_database, "downgrade", "0007_tenants")
     assert "dependency_answers" not in _tables(empty_database)
     with empty_database.read() as s:  # the OKRs stay
-        assert list(repo.load_key_results(s, T)) == [kr_id]
+        assert list(key_results.load_key_results(s, T)) == [kr_id]
 
     _migrate(empty_database, "upgrade", "head")
     with empty_database.transaction() as s:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from addin.store import feeds, repo
+from addin.store import feeds, okr_sets
 from addin.store.db import Database, alembic_config
 
 REVISION = "0009_calendar_feeds"
@@ -57,7 +57,7 @@ def test_up_down_and_up_again_keeps_what_was_stored(empty_database: Database) ->
     _migrate(empty_database, _before(), down=True)
     assert "calendar_feeds" not in _tables(empty_database)
     with empty_database.read() as s:
-        assert [t.name for t in repo.list_teams(s, "t1")] == ["Growth"]
+        assert [t.name for t in okr_sets.list_teams(s, "t1")] == ["Growth"]
 
     _migrate(empty_database, "head")
     with empty_database.read() as s:

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from addin.store import repo
+from addin.store import key_results, okr_sets
 from addin.store.db import Database, alembic_config
 
 CREATED = dt.datetime(2026, 5, 4, 8, 0)  # 2026-Q2 on the calendar, 2026-Q4 of a July fiscal year
@@ -80,8 +80,8 @@ def test_existing_rows_get_their_tenants_period(empty_database: Database, settin
     _upgrade(empty_database, "head")
 
     with empty_database.read() as s:
-        (kr,) = repo.load_key_results(s, tenant).values()
-        okrs = repo.load_okrs(s, tenant, quarter=expected)
+        (kr,) = key_results.load_key_results(s, tenant).values()
+        okrs = okr_sets.load_okrs(s, tenant, quarter=expected)
         findings = s.execute(text("SELECT quarter FROM findings WHERE tenant_id = :t"), {"t": tenant}).scalars().all()
     assert kr.quarter == expected
     assert [(o.title, o.period) for o in okrs.objectives] == [("Faster support", expected)]
@@ -97,4 +97,4 @@ def test_the_migration_goes_down_and_up_again(empty_database: Database) -> None:
         command.downgrade(cfg, "0003_retro_attachment")
     _upgrade(empty_database, "head")
     with empty_database.read() as s:
-        assert repo.load_okrs(s, "nobody", quarter="2026-Q4").key_results == []
+        assert okr_sets.load_okrs(s, "nobody", quarter="2026-Q4").key_results == []

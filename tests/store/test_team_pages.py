@@ -9,7 +9,7 @@ import pytest
 
 from addin.okr.model import KeyResult, OkrSet, Team
 from addin.status import okr_status, teams_page
-from addin.store import repo, team_pages
+from addin.store import okr_sets, sync_writes, team_pages, workbooks
 from addin.store.db import Database
 from tests.factories import NOW
 from tests.factories import row_kr as kr
@@ -40,8 +40,8 @@ def _team_krs(team: str, *, quarter: str | None = None) -> list[KeyResult]:
 
 def _store(database: Database, krs: list[KeyResult], *, teams: list[Team] = (), tenant: str = TENANT) -> str:  # type: ignore[assignment]
     with database.transaction() as s:
-        workbook_id = repo.new_workbook_id(s, tenant)
-        repo.sync_okrs(s, tenant, workbook_id, OkrSet(key_results=krs, teams=list(teams)), now=NOW)
+        workbook_id = workbooks.new_workbook_id(s, tenant)
+        sync_writes.sync_okrs(s, tenant, workbook_id, OkrSet(key_results=krs, teams=list(teams)), now=NOW)
     return workbook_id
 
 
@@ -60,7 +60,7 @@ def test_pages_hold_every_listed_team_once_in_name_order_scored_as_the_whole_lis
     _store(database, _team_krs("Last quarter only", quarter="2026-Q3"))
     gone = _store(database, _team_krs("Archived"))
     with database.transaction() as s:  # a second sync of that workbook without its rows archives them
-        repo.sync_okrs(s, TENANT, gone, OkrSet(key_results=[]), now=NOW + dt.timedelta(hours=1))
+        sync_writes.sync_okrs(s, TENANT, gone, OkrSet(key_results=[]), now=NOW + dt.timedelta(hours=1))
 
     # the listing leaves dependencies to a team's own page (they need every team of the quarter)
     everything = [
@@ -92,7 +92,7 @@ def test_a_page_reads_only_its_teams_however_many_the_tenant_has(database: Datab
     assert (before.total, after.total) == (4, 44)
     assert big.rows == small.rows and len(big.statements) == len(small.statements)
     with database.read() as s:
-        everything = repo.load_okrs(s, TENANT)
+        everything = okr_sets.load_okrs(s, TENANT)
     stored_rows = len(everything.key_results) + len(everything.checkins) + len(everything.objectives)
     assert big.rows < stored_rows / 20  # the page's two teams, not the tenant's 44
 

@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import inspect
 
 from addin.errors import NotFound
-from addin.store import repo, versions
+from addin.store import checkins, key_results, okr_sets, sync_writes, versions, workbooks
 from addin.store.db import Database, alembic_config
 from tests.factories import LATER, NOW, okrset
 from tests.factories import row_kr as kr
@@ -20,7 +20,7 @@ def _version(database: Database, tenant: str) -> int:
 
 def _sync(database: Database, tenant: str, *krs) -> None:  # type: ignore[no-untyped-def]
     with database.transaction() as s:
-        repo.sync_okrs(s, tenant, repo.new_workbook_id(s, tenant), okrset(*krs), now=NOW)
+        sync_writes.sync_okrs(s, tenant, workbooks.new_workbook_id(s, tenant), okrset(*krs), now=NOW)
 
 
 def test_a_sync_and_a_check_in_move_their_tenants_version_only(database: Database) -> None:
@@ -29,9 +29,9 @@ def test_a_sync_and_a_check_in_move_their_tenants_version_only(database: Databas
     after_sync = _version(database, "t1")
     assert after_sync > 0 and _version(database, "t2") == 0
     with database.read() as s:
-        (kr_id,) = repo.load_key_results(s, "t1")
+        (kr_id,) = key_results.load_key_results(s, "t1")
     with database.transaction() as s:
-        repo.record_checkin(s, "t1", kr_id, value=4, confidence=None, at=LATER, source="api")
+        checkins.record_checkin(s, "t1", kr_id, value=4, confidence=None, at=LATER, source="api")
     assert _version(database, "t1") > after_sync
     assert _version(database, "t2") == 0
 
@@ -40,11 +40,11 @@ def test_a_write_that_fails_and_a_read_leave_the_version_alone(database: Databas
     _sync(database, "t1", kr("Grow revenue", baseline=0, target=10))
     before = _version(database, "t1")
     with pytest.raises(NotFound), database.transaction() as s:
-        repo.record_checkin(s, "t1", "KR-NOPE", value=1, confidence=None, at=LATER, source="api")
+        checkins.record_checkin(s, "t1", "KR-NOPE", value=1, confidence=None, at=LATER, source="api")
     with database.transaction() as s:  # the sync's own store, but nothing written
-        repo.load_okrs(s, "t1")
+        okr_sets.load_okrs(s, "t1")
     with database.read() as s:
-        repo.load_okrs(s, "t1")
+        okr_sets.load_okrs(s, "t1")
     assert _version(database, "t1") == before
 
 
@@ -55,7 +55,7 @@ def test_migration_0010_adds_the_versions_and_downgrades(database: Database) -> 
     try:
         assert "data_versions" not in inspect(database.engine).get_table_names()
         with database.read() as s:
-            assert len(repo.load_key_results(s, "t1")) == 1  # the OKRs are untouched
+            assert len(key_results.load_key_results(s, "t1")) == 1  # the OKRs are untouched
     finally:
         command.upgrade(cfg, "head")
     assert "data_versions" in inspect(database.engine).get_table_names()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from addin.errors import InputError
 from addin.okr.merge import plan_sync
 from addin.okr.model import Initiative, Objective, ObjectiveType, OkrSet, Settings, Team, Thresholds
-from addin.store import repo
+from addin.store import checkins, key_results, okr_sets, sync_writes, workbooks
 from addin.store.db import Database
 from addin.store.tables import Base, CheckInRow, KeyResultRow
 from tests.factories import LATER, NOW, okrset, row_kr
@@ -21,12 +21,12 @@ TENANT = "local"
 
 def sync(db: Database, workbook_id: str, okrs: OkrSet, *, now: dt.datetime = NOW, tenant: str = TENANT, **kw):
     with db.transaction() as s:
-        return repo.sync_okrs(s, tenant, workbook_id, okrs, now=now, **kw)
+        return sync_writes.sync_okrs(s, tenant, workbook_id, okrs, now=now, **kw)
 
 
 def first_sync(db: Database, *krs, tenant: str = TENANT, **extra) -> tuple[str, list]:
     with db.transaction() as s:
-        workbook_id = repo.new_workbook_id(s, tenant)
+        workbook_id = workbooks.new_workbook_id(s, tenant)
     plan = sync(db, workbook_id, okrset(*krs, **extra), tenant=tenant)
     return workbook_id, plan
 
@@ -41,7 +41,7 @@ def test_new_key_results_get_random_stable_ids(database: Database) -> None:
     ids = [k.id for k in plan.create]
     assert all(re.fullmatch(r"KR-[0-9A-F]{6}", i) for i in ids) and len(set(ids)) == 2
     with database.read() as s:
-        stored = repo.load_key_results(s, TENANT)
+        stored = key_results.load_key_results(s, TENANT)
     assert set(stored) == set(ids)
     assert stored[ids[0]].title == "A" and stored[ids[0]].current == 1.0
     assert [c.kr_id for c in plan.checkins] == [ids[0]]
@@ -49,12 +49,12 @@ def test_new_key_results_get_random_stable_ids(database: Database) -> None:
 
 def test_apply_sync_returns_ids_in_create_order(database: Database) -> None:
     with database.transaction() as s:
-        workbook_id = repo.new_workbook_id(s, TENANT)
+        workbook_id = workbooks.new_workbook_id(s, TENANT)
         okrs = okrset(row_kr("A"), row_kr("B"), row_kr("C"))
-        plan = plan_sync(okrs.key_results, repo.load_key_results(s, TENANT), None, now=NOW)
-        ids = repo.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
+        plan = plan_sync(okrs.key_results, key_results.load_key_results(s, TENANT), None, now=NOW)
+        ids = sync_writes.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
     with database.read() as s:
-        stored = repo.load_key_results(s, TENANT)
+        stored = key_results.load_key_results(s, TENANT)
     assert [stored[i].title for i in ids] == ["A", "B", "C"]
 
 
@@ -77,7 +77,7 @@ def test_every_field_round_trips(database: Database) -> None:
     )
     _, plan = first_sync(database, row)
     with database.read() as s:
-        stored = repo.load_key_results(s, TENANT)[plan.create[0].id]
+        stored = key_results.load_key_results(s, TENANT)[plan.create[0].id]
     for name in (
         "team",
         "objective",
@@ -103,15 +103,17 @@ def test_resync_merges_three_ways_and_records_checkins(database: Database) -> No
     workbook_id, plan = first_sync(database, row_kr("A", current=10.0), row_kr("B", current=1.0))
     a, b = (k.id for k in plan.create)
     with database.transaction() as s:  # an Outlook check-in on B after the sync
-        repo.record_checkin(s, TENANT, b, value=7.0, confidence=0.4, note="from the meeting", at=NOW, source="outlook")
+        checkins.record_checkin(
+            s, TENANT, b, value=7.0, confidence=0.4, note="from the meeting", at=NOW, source="outlook"
+        )
     rows = [row_kr("A", id=a, current=12.0), row_kr("B", id=b, current=1.0)]
     plan = sync(database, workbook_id, okrset(*rows), now=LATER)
     assert plan.update == {a: {"current": 12.0}}
     assert plan.conflicts == []
     assert {k.id: k.current for k in plan.merged} == {a: 12.0, b: 7.0}  # B shows the Outlook value
     with database.read() as s:
-        stored = repo.load_key_results(s, TENANT)
-        history = repo.list_checkins(s, TENANT, kr_ids=[a])
+        stored = key_results.load_key_results(s, TENANT)
+        history = checkins.list_checkins(s, TENANT, kr_ids=[a])
     assert stored[a].current == 12.0 and stored[b].current == 7.0
     assert [(c.value, c.source) for c in history] == [(10.0, "workbook"), (12.0, "workbook")]
 
@@ -120,11 +122,11 @@ def test_edits_on_both_sides_are_conflicts_and_the_store_keeps_its_value(databas
     workbook_id, plan = first_sync(database, row_kr("A", current=10.0))
     a = plan.create[0].id
     with database.transaction() as s:
-        repo.record_checkin(s, TENANT, a, value=15.0, confidence=None, note="", at=NOW, source="api")
+        checkins.record_checkin(s, TENANT, a, value=15.0, confidence=None, note="", at=NOW, source="api")
     plan = sync(database, workbook_id, okrset(row_kr("A", id=a, current=11.0)), now=LATER)
     assert [(c.field, c.base, c.workbook, c.stored) for c in plan.conflicts] == [("current", 10.0, 11.0, 15.0)]
     with database.read() as s:
-        assert repo.load_key_results(s, TENANT)[a].current == 15.0
+        assert key_results.load_key_results(s, TENANT)[a].current == 15.0
 
 
 def test_removed_rows_are_archived_and_restored_when_they_come_back(database: Database) -> None:
@@ -133,14 +135,14 @@ def test_removed_rows_are_archived_and_restored_when_they_come_back(database: Da
     plan = sync(database, workbook_id, okrset(row_kr("A", id=a)))
     assert plan.archive == [b]
     with database.read() as s:
-        assert set(repo.load_key_results(s, TENANT, include_archived=False)) == {a}
-        assert set(repo.load_key_results(s, TENANT)) == {a, b}  # archived, not deleted
-        assert [k.id for k in repo.load_okrs(s, TENANT).key_results] == [a]
-        assert repo.archived_ids(s, TENANT) == {b}
+        assert set(key_results.load_key_results(s, TENANT, include_archived=False)) == {a}
+        assert set(key_results.load_key_results(s, TENANT)) == {a, b}  # archived, not deleted
+        assert [k.id for k in okr_sets.load_okrs(s, TENANT).key_results] == [a]
+        assert key_results.archived_ids(s, TENANT) == {b}
     plan = sync(database, workbook_id, okrset(row_kr("A", id=a), row_kr("B", id=b)))
     assert plan.restore == [b]
     with database.read() as s:
-        assert repo.archived_ids(s, TENANT) == set()
+        assert key_results.archived_ids(s, TENANT) == set()
 
 
 def test_restore_happens_even_when_the_caller_did_not_say_what_is_archived(database: Database) -> None:
@@ -149,12 +151,12 @@ def test_restore_happens_even_when_the_caller_did_not_say_what_is_archived(datab
     sync(database, workbook_id, okrset(row_kr("A", id=a)))
     with database.transaction() as s:
         okrs = okrset(row_kr("A", id=a), row_kr("B", id=b))
-        stored = repo.load_key_results(s, TENANT)
-        plan = plan_sync(okrs.key_results, stored, repo.load_snapshot(s, TENANT, workbook_id), now=NOW)
-        repo.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
+        stored = key_results.load_key_results(s, TENANT)
+        plan = plan_sync(okrs.key_results, stored, workbooks.load_snapshot(s, TENANT, workbook_id), now=NOW)
+        sync_writes.apply_sync(s, TENANT, workbook_id, okrs, plan, now=NOW)
         assert plan.restore == [b]
     with database.read() as s:
-        assert repo.archived_ids(s, TENANT) == set()
+        assert key_results.archived_ids(s, TENANT) == set()
 
 
 def test_held_rows_are_kept_as_stored(database: Database) -> None:
@@ -163,8 +165,8 @@ def test_held_rows_are_kept_as_stored(database: Database) -> None:
     plan = sync(database, workbook_id, okrset(row_kr("A", id=a, target=None)), hold={a, b})
     assert plan.update == {} and plan.archive == []
     with database.read() as s:
-        assert repo.load_key_results(s, TENANT)[a].target == 10.0
-        assert repo.archived_ids(s, TENANT) == set()
+        assert key_results.load_key_results(s, TENANT)[a].target == 10.0
+        assert key_results.archived_ids(s, TENANT) == set()
 
 
 def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(database: Database) -> None:
@@ -182,8 +184,8 @@ def test_unknown_and_duplicate_ids_are_reported_and_nothing_of_them_is_stored(da
     after = counts(database)
     assert after["key_results"] == before["key_results"] and after["check_ins"] == before["check_ins"]
     with database.read() as s:
-        assert repo.load_key_results(s, TENANT)[a].current == 1.0
-        assert repo.archived_ids(s, TENANT) == set()
+        assert key_results.load_key_results(s, TENANT)[a].current == 1.0
+        assert key_results.archived_ids(s, TENANT) == set()
     # next sync with the duplicate fixed still merges against the old base
     plan = sync(database, workbook_id, okrset(row_kr("A", id=a, current=5.0)))
     assert plan.update == {a: {"current": 5.0}} and plan.conflicts == []
@@ -211,8 +213,8 @@ def test_teams_objectives_initiatives_and_settings_are_saved(database: Database)
         database, row_kr("A", ref="1.1"), teams=teams, objectives=objectives, settings=settings, initiatives=initiatives
     )
     with database.read() as s:
-        okrs = repo.load_okrs(s, TENANT)
-        assert repo.list_teams(s, TENANT) == okrs.teams
+        okrs = okr_sets.load_okrs(s, TENANT)
+        assert okr_sets.list_teams(s, TENANT) == okrs.teams
     (team,) = okrs.teams
     assert (team.lead, team.members, team.checkin_weekday, team.checkin_time, team.timezone, team.parent) == (
         "lead@example.com",
@@ -234,8 +236,8 @@ def test_a_team_used_by_another_workbook_survives(database: Database) -> None:
     first_sync(database, row_kr("A", team="Shared"))
     first_sync(database, row_kr("B", team="Other"))
     with database.read() as s:
-        assert [t.name for t in repo.list_teams(s, TENANT)] == ["Other", "Shared"]
-        assert {k.team for k in repo.load_okrs(s, TENANT).key_results} == {"Shared", "Other"}
+        assert [t.name for t in okr_sets.list_teams(s, TENANT)] == ["Other", "Shared"]
+        assert {k.team for k in okr_sets.load_okrs(s, TENANT).key_results} == {"Shared", "Other"}
 
 
 def test_moving_a_key_result_to_another_objective(database: Database) -> None:
@@ -243,8 +245,8 @@ def test_moving_a_key_result_to_another_objective(database: Database) -> None:
     a = plan.create[0].id
     sync(database, workbook_id, okrset(row_kr("A", id=a, team="Platform", objective="Be reliable")))
     with database.read() as s:
-        moved = repo.load_key_results(s, TENANT)[a]
-        okrs = repo.load_okrs(s, TENANT, team="platform")
+        moved = key_results.load_key_results(s, TENANT)[a]
+        okrs = okr_sets.load_okrs(s, TENANT, team="platform")
     assert (moved.team, moved.objective) == ("Platform", "Be reliable")
     assert [k.id for k in okrs.key_results] == [a]
 
@@ -259,7 +261,7 @@ def test_a_failed_apply_leaves_nothing_behind(database: Database) -> None:
     assert caught.value.code == "non_finite_number" and caught.value.details["field"] == "current"
     assert counts(database) == before
     with database.read() as s:
-        assert repo.load_key_results(s, TENANT)[a].current == 1.0
+        assert key_results.load_key_results(s, TENANT)[a].current == 1.0
 
 
 def test_an_exception_mid_apply_rolls_everything_back(database: Database) -> None:
@@ -271,7 +273,7 @@ def test_an_exception_mid_apply_rolls_everything_back(database: Database) -> Non
         pass
 
     with pytest.raises(Boom), database.transaction() as s:
-        repo.sync_okrs(
+        sync_writes.sync_okrs(
             s, TENANT, workbook_id, okrset(row_kr("A", id=a, current=2.0), row_kr("B", current=1.0)), now=LATER
         )
         assert s.scalar(select(func.count()).select_from(KeyResultRow)) == 2
@@ -282,24 +284,24 @@ def test_an_exception_mid_apply_rolls_everything_back(database: Database) -> Non
 def test_snapshot_is_the_merge_base(database: Database) -> None:
     workbook_id, plan = first_sync(database, row_kr("A", current=1.0, depends_on=("X",), due=dt.date(2026, 12, 1)))
     with database.read() as s:
-        base = repo.load_snapshot(s, TENANT, workbook_id)
-        assert repo.load_snapshot(s, TENANT, "WB-UNKNOWN") is None
+        base = workbooks.load_snapshot(s, TENANT, workbook_id)
+        assert workbooks.load_snapshot(s, TENANT, "WB-UNKNOWN") is None
     (only,) = base.values()
     assert (only.title, only.current, only.depends_on, only.due) == ("A", 1.0, ("X",), dt.date(2026, 12, 1))
 
 
 def test_fresh_workbook_id_has_no_base(database: Database) -> None:
     with database.transaction() as s:
-        first = repo.new_workbook_id(s, TENANT)
-        second = repo.new_workbook_id(s, TENANT)
+        first = workbooks.new_workbook_id(s, TENANT)
+        second = workbooks.new_workbook_id(s, TENANT)
         assert first != second
-        assert repo.load_snapshot(s, TENANT, first) is None
+        assert workbooks.load_snapshot(s, TENANT, first) is None
 
 
 def test_new_checkins_of_new_key_results_name_the_new_id(database: Database) -> None:
     _, plan = first_sync(database, row_kr("A", current=3.0, confidence=0.5))
     with database.read() as s:
-        (checkin,) = repo.list_checkins(s, TENANT)
+        (checkin,) = checkins.list_checkins(s, TENANT)
         assert s.scalar(select(func.count()).select_from(CheckInRow)) == 1
     assert (checkin.kr_id, checkin.value, checkin.confidence, checkin.source, checkin.at) == (
         plan.create[0].id,
@@ -315,4 +317,4 @@ def test_a_workbook_without_settings_keeps_the_stored_ones(database: Database) -
     first_sync(database, row_kr("A"), settings=settings)
     first_sync(database, row_kr("B"))  # another workbook, no Settings sheet
     with database.read() as s:
-        assert repo.load_settings(s, TENANT) == settings
+        assert okr_sets.load_settings(s, TENANT) == settings
