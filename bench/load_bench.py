@@ -282,6 +282,37 @@ class Run:
     cpu: dict[str, float]  # CPU seconds used during the run, by part
 
 
+class Autovacuum(threading.Thread):
+    """ANALYZE the bench's database every ``every`` seconds while the clients run, as PostgreSQL's
+    autovacuum does on a production server (it analyses a table a minute or so after a tenth of it
+    changed). Started only where the server runs without it (``SHOW autovacuum``: off, as on this
+    project's test machines): without statistics the planner takes every table for empty and
+    joins check-ins to key results by scanning them all, for every key result."""
+
+    def __init__(self, url: str, every: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.every, self.runs = url, every, 0
+        self.stopped = threading.Event()
+
+    @staticmethod
+    def needed(admin_url: str) -> bool:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            return conn.execute("SHOW autovacuum").fetchone()[0] == "off"  # type: ignore[index]
+
+    def analyze(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+        self.runs += 1
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            self.analyze()
+
+
 class CpuProbe:
     """CPU seconds used so far by okr serve (master and workers), the PostgreSQL backends of the
     bench's database, and this process (the clients and the identity platform), from /proc."""
@@ -353,6 +384,12 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
     parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
     parser.add_argument("--threads", type=int, default=8, help="okr serve --threads (its default: 8; 1: sync workers)")
+    parser.add_argument(
+        "--analyze-every",
+        type=float,
+        default=30,
+        help="Where the server's autovacuum is off: ANALYZE this often, as autovacuum would (0: never).",
+    )
     parser.add_argument("--file", action="store_true", help="Every sync asks for the updated file (?include=workbook).")
     parser.add_argument(
         "--database",
@@ -416,10 +453,17 @@ def main() -> None:
         try:
             _wait_listening(port, server)
             probe = CpuProbe(server.pid, admin_url, name)
+            vacuum = None
+            if args.analyze_every > 0 and Autovacuum.needed(admin_url):
+                vacuum = Autovacuum(admin_url.rsplit("/", 1)[0] + f"/{name}", args.analyze_every)
+                vacuum.start()
             load_before = os.getloadavg()
             base_run = run_mix(port, 1, args.baseline_seconds, BASELINE, token, probe)
             load_run = run_mix(port, args.clients, args.seconds, 0, token, probe)
             load_after = os.getloadavg()
+            args.analyzed = vacuum.runs if vacuum else None
+            if vacuum:
+                vacuum.stopped.set()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -440,7 +484,8 @@ def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: l
     print(
         f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
         f"in {args.tenants} tenant(s) for {args.seconds:.0f} s (baseline: 1 client, {args.baseline_seconds:.0f} s); "
-        f"each workbook 50 KRs; syncs {'return the file' if args.file else 'as the pane'}; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
+        f"each workbook 50 KRs; syncs {'return the file' if args.file else 'as the pane'}; "
+        f"{'server autovacuum' if args.analyzed is None else f'ANALYZE every {args.analyze_every:.0f} s ({args.analyzed} runs)'}; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
         f"({os.cpu_count()} CPUs)"
     )
     print(

@@ -45,11 +45,24 @@ class Counter:
 
         self.statements = 0
         self.checkouts = 0
+        self.seconds: dict[str, float] = {}  # statement (first line) -> wall time spent in it
+        self._began = 0.0
         event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "after_cursor_execute", self._done)
         event.listen(engine.pool, "checkout", self._checkout)
 
     def _statement(self, *_: Any) -> None:
         self.statements += 1
+        self._began = time.perf_counter()
+
+    def _done(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        key = " ".join(statement.split())[:110]
+        spent = time.perf_counter() - self._began
+        self.seconds[key] = self.seconds.get(key, 0.0) + spent
+        if spent > self.slowest[0]:
+            self.slowest = (spent, statement, parameters)
+
+    slowest: tuple[float, str, Any] = (0.0, "", None)
 
     def _checkout(self, *_: Any) -> None:
         self.checkouts += 1
@@ -77,6 +90,13 @@ def main() -> None:
     parser.add_argument("--only", help="Only these routes (comma-separated: read,read-new,checkin,sync,sync-file).")
     parser.add_argument("--filter", default="", help="Show only profile lines matching this (e.g. addin/).")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="Measure without the planner statistics autovacuum would have made."
+    )
+    parser.add_argument("--dump", help="With --profile: write each route's cProfile stats to DUMP.<route>.")
+    parser.add_argument(
+        "--statements", action="store_true", help="Print the statements taking the most time per route."
+    )
     args = parser.parse_args()
 
     import os
@@ -120,6 +140,8 @@ def main() -> None:
             krs = [k["id"] for o in view["objectives"] for k in o["key_results"]]
             for _ in range(args.checkins):
                 _checkin(http, auth, random.choice(krs))
+            if not args.no_analyze:
+                analyze(app.extensions["okr_db"].engine)
 
             def read() -> None:
                 _ok(http.get(f"/api/teams/{team}", headers=auth))
@@ -144,6 +166,7 @@ def main() -> None:
                 if args.only and name not in args.only.split(","):
                     continue
                 call()  # warm
+                counter.seconds.clear()
                 times = []
                 # CPU time, not wall time: waiting for PostgreSQL is not this process's work
                 profiler = cProfile.Profile(time.thread_time)
@@ -169,6 +192,14 @@ def main() -> None:
                     f"{name:<8} {statistics.mean(times) * 1000:>8.1f} {times[int(0.95 * (len(times) - 1))] * 1000:>8.1f} "
                     f"{cpu / args.repeat * 1000:>8.1f} {statements / args.repeat:>8.1f} {checkouts / args.repeat:>8.1f}"
                 )
+                if args.statements:
+                    for statement, spent in sorted(counter.seconds.items(), key=lambda x: -x[1])[:8]:
+                        print(f"    {spent / args.repeat * 1000:7.2f} ms/req  {statement}")
+                    counter.seconds.clear()
+                    _explain(app.extensions["okr_db"].engine, counter.slowest)
+                    counter.slowest = (0.0, "", None)
+                if args.profile and args.dump:
+                    profiler.dump_stats(f"{args.dump}.{name}")
                 if args.profile:
                     out = io.StringIO()
                     pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, 40)
@@ -176,6 +207,31 @@ def main() -> None:
         finally:
             identity.stop()
             app.extensions["okr_db"].dispose()
+
+
+def analyze(engine: Any) -> None:
+    """ANALYZE the database, as PostgreSQL's autovacuum does on its own a minute after tables
+    change. Some servers run without it (this project's test machines: ``SHOW autovacuum`` says
+    off); there the planner believes every table empty and picks nested loops over whole tables."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        conn.connection.driver_connection.autocommit = True
+        conn.connection.cursor().execute("ANALYZE")
+
+
+def _explain(engine: Any, slowest: tuple[float, str, Any]) -> None:
+    """PostgreSQL's plan of the slowest statement run, as it ran (EXPLAIN ANALYZE)."""
+    spent, statement, parameters = slowest
+    if not statement or engine.dialect.name != "postgresql" or isinstance(parameters, list):
+        return  # nothing ran, or a batch (executemany): no one plan to show
+    print(f"    slowest: {spent * 1000:.1f} ms")
+    with engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        cursor.execute("EXPLAIN ANALYZE " + statement, parameters)
+        for (line,) in cursor.fetchall():
+            print(f"      {line}")
+        conn.rollback()
 
 
 def _ok(response: Any) -> Any:

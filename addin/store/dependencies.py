@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from typing import Any
 
 from sqlalchemy import Index, String, UniqueConstraint, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -18,6 +17,7 @@ from addin.okr.history import finding_key
 from addin.okr.merge import normalise_id
 from addin.okr.model import AnswerState, DependencyAnswer, Finding
 from addin.store import versions
+from addin.store.findings import finding_values
 from addin.store.tables import (
     KEY_LEN,
     KR_ID_LEN,
@@ -139,7 +139,7 @@ def refresh_findings(
     mine = {row.key: row for row in rows if normalise_id(str((row.location or {}).get("key_result") or "")) == wanted}
     current = {finding_key(f, quarter): f for f in findings}
     for key, finding in current.items():
-        values = _finding_values(finding, now)
+        values = finding_values(finding, now)
         if key in mine:
             s.execute(update(table).where(FindingRow.id == mine[key].id).values(**values))
         else:
@@ -147,22 +147,6 @@ def refresh_findings(
     gone = [row.id for key, row in mine.items() if key not in current and row.resolved_at is None]
     if gone:
         s.execute(update(table).where(FindingRow.id.in_(gone)).values(resolved_at=now))
-
-
-def _finding_values(finding: Finding, now: dt.datetime) -> dict[str, Any]:
-    """The columns of a findings row (as the sync writes them: findings._finding_values)."""
-    loc = finding.location
-    return {
-        "team_key": text_key(loc.team) if loc.team is not None else None,
-        "rule": finding.rule,
-        "pitfall": finding.pitfall,
-        "severity": str(finding.severity),
-        "location": loc.as_dict(),
-        "message": finding.message,
-        "suggestion": finding.suggestion or "",
-        "last_seen": now,
-        "resolved_at": None,
-    }
 
 
 __all__ = [

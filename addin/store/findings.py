@@ -85,10 +85,12 @@ def save_findings(
     bulk_insert(
         s,
         _F,
-        (_finding_values(key, f, now) for key, f in current.items() if key not in existing),
+        ({"key": key, **finding_values(f, now)} for key, f in current.items() if key not in existing),
         constants={"tenant_id": tenant, "first_seen": now, "quarter": quarter},
     )
-    seen = [{"id": existing[key], **_finding_values(key, f, now)} for key, f in current.items() if key in existing]
+    seen = [
+        {"id": existing[key], "key": key, **finding_values(f, now)} for key, f in current.items() if key in existing
+    ]
     bulk_update(s, _F, seen, scope={"tenant_id": tenant})
 
     resolve = update(_F).where(_F.c.tenant_id == tenant, _F.c.resolved_at.is_(None), _F.c.last_seen < naive(now))
@@ -99,10 +101,10 @@ def save_findings(
     s.execute(resolve.values(resolved_at=naive(now)))
 
 
-def _finding_values(key: str, finding: Finding, now: dt.datetime) -> dict[str, Any]:
+def finding_values(finding: Finding, now: dt.datetime) -> dict[str, Any]:
+    """The columns of a findings row that say what was found and when it was last seen (not its key)."""
     loc = finding.location
     return {
-        "key": key,
         "team_key": text_key(loc.team) if loc.team is not None else None,
         "rule": finding.rule,
         "pitfall": finding.pitfall,

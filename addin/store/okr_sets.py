@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection, Sequence
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from addin.store.tables import InitiativeRow, KeyResultRow, ObjectiveRow, Settin
 _K = KeyResultRow.__table__
 _O = ObjectiveRow.__table__
 _T = TeamRow.__table__
+_I = InitiativeRow.__table__
 
 
 def load_okrs(
@@ -100,7 +102,7 @@ def load_settings(s: Session, tenant: str) -> Settings:
 
 def list_teams(s: Session, tenant: str) -> list[Team]:
     """This tenant's teams, by name (sorted here: database collations differ)."""
-    rows = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant).order_by(TeamRow.id))
+    rows = s.execute(select(*_T.c).where(_T.c.tenant_id == tenant).order_by(_T.c.id))
     return sorted((team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 
@@ -108,11 +110,12 @@ def _load_objectives(
     s: Session, tenant: str, team_key: str | None, with_krs: set[int], quarter: str | None = None
 ) -> list[Objective]:
     """Objectives that hold a returned key result, or that hold none (and are of ``quarter``, if given)."""
+    # rows, not ORM objects: a team page reads them on every data version, and nothing here writes them back
     query = (
-        select(ObjectiveRow, _T.c.name)
-        .join(_T, _T.c.id == ObjectiveRow.team_id)
-        .where(ObjectiveRow.tenant_id == tenant, _T.c.tenant_id == tenant)
-        .order_by(ObjectiveRow.id)
+        select(_O.c.id, _O.c.title, _O.c.type, _O.c.ref, _O.c.aligns_to, _O.c.weight, _O.c.period, _T.c.name)
+        .join(_T, _T.c.id == _O.c.team_id)
+        .where(_O.c.tenant_id == tenant, _T.c.tenant_id == tenant)
+        .order_by(_O.c.id)
     )
     used_query = select(_K.c.objective_id).where(_K.c.tenant_id == tenant).distinct()
     if team_key is not None:
@@ -123,14 +126,16 @@ def _load_objectives(
         used_query = used_query.where(_K.c.objective_id.in_(team_objectives))
     used = set(s.scalars(used_query))
     result = []
-    for row, team in s.execute(query):
+    types = {t.value: t for t in ObjectiveType}
+    for row in s.execute(query):
+        team = row.name
         empty_in_scope = row.id not in used and (quarter is None or period_contains(row.period, quarter))
         if row.id in with_krs or empty_in_scope:
             result.append(
                 Objective(
                     team=team,
                     title=row.title,
-                    type=ObjectiveType(row.type) if row.type in set(ObjectiveType) else ObjectiveType.COMMITTED,
+                    type=types.get(row.type, ObjectiveType.COMMITTED),
                     ref=row.ref,
                     aligns_to=row.aligns_to,
                     weight=row.weight,
@@ -143,12 +148,13 @@ def _load_objectives(
 
 def _load_initiatives(s: Session, tenant: str, *, kr_refs: Collection[str] | None = None) -> list[Initiative]:
     """The tenant's initiatives (only those referring to one of ``kr_refs``, as written, if given)."""
-    query = select(InitiativeRow).where(InitiativeRow.tenant_id == tenant).order_by(InitiativeRow.id)
+    query = select(_I.c.id, _I.c.kr_ref, _I.c.title, _I.c.owner, _I.c.status).where(_I.c.tenant_id == tenant)
+    query = query.order_by(_I.c.id)
+    rows: list[Any] = []
     if kr_refs is None:
-        rows = list(s.scalars(query))
+        rows = list(s.execute(query))
     else:
-        rows = []
         for chunk in chunks(sorted(kr_refs), CHUNK):
-            rows.extend(s.scalars(query.where(InitiativeRow.kr_ref.in_(chunk))))
+            rows.extend(s.execute(query.where(_I.c.kr_ref.in_(chunk))))
         rows.sort(key=attrgetter("id"))
     return [Initiative(kr_ref=r.kr_ref, title=r.title, owner=r.owner, status=r.status) for r in rows]

@@ -63,6 +63,9 @@ def stored_teams(s: Session, tenant: str) -> dict[str, Team]:
     return {team_key(t.name): t for t in list_teams(s, tenant)}
 
 
+_TEAM_FIELDS = ("name", "lead", "members", "checkin_weekday", "checkin_time", "timezone", "meeting_minutes", "parent")
+
+
 def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team] | None:
     """A key result's team, owner and id as stored (None when there is no such KR)."""
     nid = normalise_id(kr_id)
@@ -72,7 +75,8 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
             KeyResultRow.owner,
             KeyResultRow.title,
             ObjectiveRow.title.label("objective"),
-            TeamRow,
+            # the team's columns, not its ORM object: a check-in is the most frequent write
+            *(TeamRow.__table__.c[name] for name in _TEAM_FIELDS),
         )
         .join(ObjectiveRow, ObjectiveRow.id == KeyResultRow.objective_id)
         .join(TeamRow, TeamRow.id == ObjectiveRow.team_id)
@@ -82,6 +86,6 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
         return None
     from addin.store.rows import team_from_row
 
-    team = team_from_row(row.TeamRow)  # its own team only: a check-in must not read the whole tenant's
+    team = team_from_row(row)  # its own team only: a check-in must not read the whole tenant's
     kr = KeyResult(team=team.name, objective=row.objective, title=row.title, id=row.public_id, owner=row.owner)
     return kr, team

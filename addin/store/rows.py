@@ -14,7 +14,7 @@ import functools
 import json
 from typing import Any
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import Row, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from addin.okr.model import KeyResult, KrKind, Location, Team
@@ -84,8 +84,8 @@ def kr_from_row(row: Any) -> KeyResult:
     )
 
 
-def team_from_row(row: TeamRow) -> Team:
-    """A stored team row as the domain's Team."""
+def team_from_row(row: TeamRow | Row[Any]) -> Team:
+    """A stored team (its ORM object, or a row of the teams table's columns) as the domain's Team."""
     return Team(
         name=row.name,
         lead=row.lead,

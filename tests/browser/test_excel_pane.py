@@ -31,11 +31,18 @@ def _open_pane(page, live_server: str, workbook: bytes, host: str = "Excel") -> 
     page.goto(f"{live_server}/addin/excel/taskpane.html")
 
 
+def _sync(page, *, again: bool = False) -> None:
+    """Click Sync and wait until the pane says it synced (``again``: not its first sync)."""
+    if again:
+        page.evaluate("document.getElementById('state').textContent = ''")
+    page.click("#sync")
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+
+
 def test_sync_writes_ids_and_status_into_the_sheet_and_lists_findings(page, live_server):
     _open_pane(page, live_server, _workbook_with_hostile_kr())
     page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
-    page.click("#sync")
-    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    _sync(page)
 
     writes = page.evaluate("window.__writes")
     ids = [w["values"][0][0] for w in writes if str(w.get("values", [[""]])[0][0]).startswith("KR-")]
@@ -163,8 +170,7 @@ def test_a_pane_sync_gives_the_workbook_its_revision_and_the_saved_copy_is_known
     original = write_template(sample=True, today=FIXED_NOW.date())
     _open_pane(page, live_server, original)
     page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
-    page.click("#sync")
-    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    _sync(page)
     first = page.evaluate("window.__properties")["OKRCadenceWorkbookId"]
     workbook_id, _, revision = first.partition("#r")
     assert workbook_id.startswith("WB-") and revision == "1"
@@ -172,9 +178,7 @@ def test_a_pane_sync_gives_the_workbook_its_revision_and_the_saved_copy_is_known
     # Excel saves what the pane wrote; the next sync of that file is the same workbook, one revision on
     saved = _as_excel_saves_it(original, page.evaluate("window.__writes"), page.evaluate("window.__properties"))
     page.evaluate(f"window.__WORKBOOK_B64 = {base64.b64encode(saved).decode()!r}; window.__writes = []")
-    page.evaluate("document.getElementById('state').textContent = ''")
-    page.click("#sync")
-    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    _sync(page, again=True)
     assert page.evaluate("window.__properties")["OKRCadenceWorkbookId"] == f"{workbook_id}#r2"
     assert int(page.text_content("#created")) == 0  # nothing taken for new: the copy was known
 
@@ -183,15 +187,12 @@ def test_a_status_cell_holding_a_formula_keeps_it(page, live_server):
     book = write_template(sample=True, today=FIXED_NOW.date())
     _open_pane(page, live_server, book)
     page.wait_for_function("document.getElementById('state').textContent === 'Ready.'")
-    page.click("#sync")
-    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    _sync(page)
     percent = next(w for w in page.evaluate("window.__writes") if w.get("numberFormat") == [["0%"]])
     where = f"{percent['sheet']}!{percent['row']},{percent['column']}"
 
     # the manager computes that progress cell with a formula of their own: the next sync leaves it
     page.evaluate(f"window.__FORMULAS = {{{where!r}: '=D2/E2'}}; window.__writes = []")
-    page.evaluate("document.getElementById('state').textContent = ''")
-    page.click("#sync")
-    page.wait_for_function("document.getElementById('state').textContent.startsWith('Synced')")
+    _sync(page, again=True)
     again = {(w["sheet"], w["row"], w["column"]) for w in page.evaluate("window.__writes")}
     assert again and (percent["sheet"], percent["row"], percent["column"]) not in again
