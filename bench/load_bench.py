@@ -485,7 +485,7 @@ def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: l
         f"okr serve --workers {args.workers} --threads {args.threads} on PostgreSQL; {args.clients} clients "
         f"in {args.tenants} tenant(s) for {args.seconds:.0f} s (baseline: 1 client, {args.baseline_seconds:.0f} s); "
         f"each workbook 50 KRs; syncs {'return the file' if args.file else 'as the pane'}; "
-        f"{'server autovacuum' if args.analyzed is None else f'ANALYZE every {args.analyze_every:.0f} s ({args.analyzed} runs)'}; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
+        f"{_statistics(args)}; load average {loadavg[0][0]:.1f} before, {loadavg[1][0]:.1f} after "
         f"({os.cpu_count()} CPUs)"
     )
     print(
@@ -513,6 +513,13 @@ def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: l
         f"goals: no 5xx {'met' if goals[0] else 'MISSED'}; p95 sync < 1 s {'met' if goals[1] else 'MISSED'}; "
         f"p95 read < 200 ms {'met' if goals[2] else 'MISSED'}"
     )
+
+
+def _statistics(args: argparse.Namespace) -> str:
+    """Who kept the planner's statistics during the run."""
+    if args.analyzed is not None:
+        return f"ANALYZE every {args.analyze_every:.0f} s ({args.analyzed} runs)"
+    return "no ANALYZE (--analyze-every 0)" if args.analyze_every <= 0 else "the server's autovacuum"
 
 
 def _free_port() -> int:
