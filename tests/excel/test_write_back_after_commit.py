@@ -266,6 +266,14 @@ def test_the_api_answers_200_with_the_sync_stored_and_no_workbook(client, write_
     assert base64.b64decode(again["workbook"]["base64"])
 
 
+def test_the_panes_sync_answers_its_cells_and_builds_no_file(client, write_back) -> None:
+    write_back.fail()  # were the file built, this sync would say its write-back failed
+    body = upload(client, "/api/sync", make_workbook(ROWS)).get_json()
+    assert (body["created"], body["written_back"], body["write_back_error"]) == (3, False, None)
+    assert "workbook" not in body and body["cells"] and body["workbook_revision"].endswith("#r1")
+    assert all(f["rule"] != "sync.write-back-failed" for f in body["findings"])
+
+
 def test_the_cli_exits_1_leaves_the_file_alone_and_says_to_sync_again(okr, instance, write_back) -> None:
     path = Path("okrs.xlsx")
     original = make_workbook(ROWS)
