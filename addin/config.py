@@ -220,7 +220,7 @@ def web_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return settings
 
 
-DEFAULT_THREADS = 8  # per `okr serve` worker: a read is not queued behind a sync (addin/server.py says why)
+DEFAULT_THREADS = 16  # per `okr serve` worker: a read is not queued behind syncs (addin/server.py says why)
 DEFAULT_REQUEST_TIMEOUT = 120  # seconds; a 100k-row sync takes about 30 s on 2 cores
 
 

@@ -7,11 +7,14 @@ client gets an error instead of waiting forever. Uploads are limited by the app 
 (``OKR_MAX_UPLOAD_MB``: 413 before the body is parsed); gunicorn limits the request line and
 headers.
 
-Workers are threaded (gthread, ``threads`` 8 by default): with one request at a time per process
+Workers are threaded (gthread, ``threads`` 16 by default): with one request at a time per process
 (gunicorn's sync workers), a team page that takes milliseconds waits in the queue behind whatever
 syncs came first, and under load every request takes as long as the queue (bench/load_bench.py:
 16 clients on 2 workers, reads p50 1.1-1.3 s with 1 thread against 0.2 s with 8, on the same busy
-machine). With threads, requests share the CPU and each takes time in proportion to its own work.
+machine). With threads, requests share the CPU and each takes time in proportion to its own work,
+as long as every request in progress has a thread: a keep-alive connection stays with the worker
+that accepted it, so one worker can hold more than half of the clients, and with 8 threads the
+ninth request waited for a thread behind syncs (p95 read 203 ms with 8, 177 ms with 16, same machine).
 The price: ``timeout`` then only catches a worker that hangs as a whole, not one slow request
 (a sync is bounded by OKR_MAX_KR_ROWS instead). ``threads=1`` gives the sync workers back. The access log
 never holds a calendar feed's secret (``redact_feed_urls``).

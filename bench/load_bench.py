@@ -53,6 +53,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 from sync_bench import HEADER, METRICS  # noqa: E402
 
+from addin.config import DEFAULT_THREADS  # noqa: E402
+
 OKR = Path(sys.executable).with_name("okr")
 MIX = (("sync", 0.2), ("checkin", 0.3), ("read", 0.5))
 BASELINE = 1000  # client number of the 1-client run (clients of the load are 0, 1, ...)
@@ -383,7 +385,12 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=20, help="How long 1 client runs it first.")
     parser.add_argument("--tenants", type=int, default=16, help="Organisations the clients belong to.")
     parser.add_argument("--workers", type=int, default=2, help="okr serve --workers")
-    parser.add_argument("--threads", type=int, default=8, help="okr serve --threads (its default: 8; 1: sync workers)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"okr serve --threads (its default: {DEFAULT_THREADS}; 1: sync workers)",
+    )
     parser.add_argument(
         "--analyze-every",
         type=float,
@@ -469,14 +476,21 @@ def main() -> None:
             server.wait(timeout=60)
             log.close()
             identity.stop()
-            errors = [
-                line
-                for line in (Path(tmp) / "serve.log").read_text(errors="replace").splitlines()
-                if "Traceback" in line or "ERROR" in line
-            ]
+            errors = log_errors((Path(tmp) / "serve.log").read_text(errors="replace"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     report(args, base_run, load_run, errors, (load_before, load_after))
+
+
+def log_errors(log: str) -> list[str]:
+    """The server log's ERROR lines, each traceback as its exception line (what went wrong, not where)."""
+    lines, found = log.splitlines(), []
+    for i, line in enumerate(lines):
+        if "ERROR" in line:
+            found.append(line)
+        elif line.startswith("Traceback"):
+            found.append(next((x for x in lines[i + 1 :] if x and not x[0].isspace()), line))
+    return found
 
 
 def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: list[str], loadavg: tuple) -> None:  # type: ignore[type-arg]
@@ -504,6 +518,8 @@ def report(args: argparse.Namespace, base_run: Run, load_run: Run, log_errors: l
         for (kind, code), count in sorted(run.errors.items()):
             print(f"  {label}: {kind}: {count} x {code}")
     print(f"total {total} requests, {total / args.seconds:.1f}/s; server log errors: {len(log_errors)}")
+    for line in log_errors[:5]:  # enough to tell a crash from a worker stopped at the end
+        print(f"  server log: {line[:300]}")
     for label, run in (("load", load_run), ("1 client", base_run)):
         n = sum(len(rows) for rows in run.results.values()) or 1
         parts = ", ".join(f"{part} {seconds / n * 1000:.1f}" for part, seconds in run.cpu.items())

@@ -79,11 +79,15 @@ def _in_quarter(checkins: Sequence[CheckIn], quarter: Quarter, as_of: dt.date) -
 def _kr_facts(
     kr: KeyResult, objective: Objective, checkins: list[CheckIn], data: RetroInput, as_of: dt.date
 ) -> KrFacts:
-    valued = [c for c in checkins if c.value is not None]
-    final = replace(kr, current=valued[-1].value) if valued else kr
+    last_value = next((c.value for c in reversed(checkins) if c.value is not None), None)
     last_conf = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
-    if last_conf is not None:
-        final = replace(final, confidence=last_conf)
+    final = kr
+    if last_value is not None or last_conf is not None:  # one copy: replace() is the costly part of a team page
+        final = replace(
+            kr,
+            current=kr.current if last_value is None else last_value,
+            confidence=kr.confidence if last_conf is None else last_conf,
+        )
     kind = scoring.infer_kind(kr)
     points = tuple(
         Point(

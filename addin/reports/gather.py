@@ -16,7 +16,7 @@ from addin.okr.quarters import Quarter
 
 from .data import RetroInput
 from .facts import compute_facts
-from .rhythm import rhythm_health
+from .rhythm import checkin_weeks
 from .trends import QUARTERS_SHOWN, PathStep, QuarterTrend, kr_paths, quarters_up_to
 
 
@@ -91,7 +91,7 @@ def team_trend(
         )  # checked-in values included
         data = RetroInput(team=team, quarter=q, okrs=okrs, checkins=okrs.checkins, findings=(), generated_at=now)
         facts = compute_facts(data)
-        weeks = rhythm_health(facts).weeks
+        weeks = checkin_weeks(facts)
         discipline = sum(1 for w in weeks if w.checkins) / len(weeks) if weeks else None
         trend.append(QuarterTrend(q.label, sum(len(o.krs) for o in facts.objectives), facts.team_score, discipline))
     return trend

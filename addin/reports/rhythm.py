@@ -48,10 +48,9 @@ def _day(at: dt.datetime) -> dt.date:
     return (at.astimezone(dt.UTC) if at.tzinfo else at).date()
 
 
-def rhythm_health(facts: QuarterFacts) -> Rhythm:
-    """Weeks with and without check-ins, stale and unmoving KRs, confidence swings."""
+def checkin_weeks(facts: QuarterFacts) -> list[Week]:
+    """The quarter's weeks up to the facts' day, each with its number of check-ins (all the trend needs)."""
     quarter, as_of = facts.quarter, facts.as_of
-    stale_days = facts.data.okrs.settings.thresholds.stale_days
     starts = week_starts(quarter, as_of)
     counts = [0] * len(starts)
     for k in facts.krs:
@@ -59,7 +58,14 @@ def rhythm_health(facts: QuarterFacts) -> Rhythm:
             index = min(len(starts) - 1, (_day(p.at) - quarter.start).days // 7)
             if 0 <= index < len(counts):
                 counts[index] += 1
-    out = Rhythm(weeks=[Week(i + 1, s, c) for i, (s, c) in enumerate(zip(starts, counts))])
+    return [Week(i + 1, s, c) for i, (s, c) in enumerate(zip(starts, counts))]
+
+
+def rhythm_health(facts: QuarterFacts) -> Rhythm:
+    """Weeks with and without check-ins, stale and unmoving KRs, confidence swings."""
+    quarter, as_of = facts.quarter, facts.as_of
+    stale_days = facts.data.okrs.settings.thresholds.stale_days
+    out = Rhythm(weeks=checkin_weeks(facts))
     for k in facts.krs:
         touches = [quarter.start] + [_day(p.at) for p in k.points] + [as_of]
         gap, since = max(((b - a).days, a) for a, b in zip(touches, touches[1:]))

@@ -52,11 +52,11 @@ def list_checkins(
         query = query.where(_C.c.at < naive(_start_of(until) + dt.timedelta(days=1)))
     rows: list[Any] = []
     if kr_ids is None:
-        rows = list(s.execute(query))
+        rows = list(s.execute(query).all())
     else:
         wanted = sorted({i for i in map(normalise_id, kr_ids) if i})
         for chunk in chunks(wanted, CHUNK):
-            rows.extend(s.execute(query.where(_K.c.public_id.in_(chunk))))
+            rows.extend(s.execute(query.where(_K.c.public_id.in_(chunk))).all())
     rows.sort(key=lambda r: (r.at, r.id))
     return [
         CheckIn(kr_id=r.public_id, at=aware(r.at), value=r.value, confidence=r.confidence, note=r.note, source=r.source)
@@ -72,7 +72,7 @@ def last_checkin_times(s: Session, tenant: str) -> dict[str, dt.datetime]:
         .where(_C.c.tenant_id == tenant, _K.c.tenant_id == tenant)
         .group_by(_K.c.public_id)
     )
-    return {kr_id: aware(at) for kr_id, at in s.execute(query)}
+    return {kr_id: aware(at) for kr_id, at in s.execute(query).all()}
 
 
 def record_checkin(

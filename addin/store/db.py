@@ -69,9 +69,9 @@ class Database:
             options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
         else:
             options["pool_pre_ping"] = True
-            # okr serve runs 8 threads per worker: keep a connection for each (beyond the pool, every
-            # request would open and close its own PostgreSQL connection)
-            options["pool_size"] = 10
+            # okr serve runs 16 threads per worker (config.DEFAULT_THREADS): keep a connection for each
+            # (beyond the pool, every request would open and close its own PostgreSQL connection)
+            options["pool_size"] = 16
         self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)

@@ -34,7 +34,7 @@ def load_key_results(
         query = query.where(_T.c.name_key == text_key(team))
     # keyed by the row's public_id (its first column, NOT NULL), which kr_from_row makes the key result's id:
     # KeyResult.id itself is optional (a new row has none yet)
-    return {row[0]: kr_from_row(row) for row in s.execute(query.order_by(_K.c.id))}
+    return {row[0]: kr_from_row(row) for row in s.execute(query.order_by(_K.c.id)).all()}
 
 
 def count_key_results(s: Session, tenant: str, *, quarters: Collection[str] | None = None) -> int:

@@ -127,7 +127,7 @@ def _load_objectives(
     used = set(s.scalars(used_query))
     result = []
     types = {t.value: t for t in ObjectiveType}
-    for row in s.execute(query):
+    for row in s.execute(query).all():
         team = row.name
         empty_in_scope = row.id not in used and (quarter is None or period_contains(row.period, quarter))
         if row.id in with_krs or empty_in_scope:
@@ -152,9 +152,9 @@ def _load_initiatives(s: Session, tenant: str, *, kr_refs: Collection[str] | Non
     query = query.order_by(_I.c.id)
     rows: list[Any] = []
     if kr_refs is None:
-        rows = list(s.execute(query))
+        rows = list(s.execute(query).all())
     else:
         for chunk in chunks(sorted(kr_refs), CHUNK):
-            rows.extend(s.execute(query.where(_I.c.kr_ref.in_(chunk))))
+            rows.extend(s.execute(query.where(_I.c.kr_ref.in_(chunk))).all())
         rows.sort(key=attrgetter("id"))
     return [Initiative(kr_ref=r.kr_ref, title=r.title, owner=r.owner, status=r.status) for r in rows]

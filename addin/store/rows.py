@@ -123,7 +123,7 @@ def as_kind(value: str | None) -> KrKind | None:
 
 def pairs(s: Session, query: Select[Any]) -> dict[Any, Any]:
     """A two-column query as a dict."""
-    return {key: value for key, value in s.execute(query)}
+    return {key: value for key, value in s.execute(query).all()}  # one fetchall: no fetchone per row
 
 
 def aware(value: dt.datetime) -> dt.datetime:

@@ -65,7 +65,7 @@ def load_teams_okrs(s: Session, tenant: str, quarter: str, team_ids: Collection[
     return OkrSet(
         settings=okr_sets.load_settings(s, tenant),
         teams=sorted((team_from_row(row) for row in teams), key=lambda team: team.name),  # the page's order
-        objectives=[_objective(row, team) for row, team in s.execute(objective_query)],
+        objectives=[_objective(row, team) for row, team in s.execute(objective_query).all()],
         key_results=key_results,
         checkins=checkins.list_checkins(s, tenant, kr_ids=[kr.id for kr in key_results if kr.id]),
     )
