@@ -1,5 +1,7 @@
 """Load on `okr serve --workers 2` over PostgreSQL: 16 clients mixing syncs, check-ins and reads.
 
+Over 500 lines: one benchmark from end to end (server, identity platform, clients, CPU accounting, report), read and run as one script.
+
 Each client is one person (its own address and object id) with a 50-KR workbook (2 teams x 5
 objectives x 5 KRs) in one of ``--tenants`` organisations (16: each client its own; 1: all in
 one, where syncs of one tenant queue behind its lock and each reads the whole tenant), signed in

@@ -126,7 +126,7 @@ BEING_SPLIT: frozenset[str] = frozenset()
 
 
 def _modules() -> list[tuple[str, str]]:
-    paths = sorted([*REPO.glob("addin/**/*.py"), *REPO.glob("auth/**/*.py")])
+    paths = sorted(path for part in ("addin", "auth", "bench", "tests") for path in REPO.glob(f"{part}/**/*.py"))
     return [(path.relative_to(REPO).as_posix(), path.read_text(encoding="utf-8")) for path in paths]
 
 

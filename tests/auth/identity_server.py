@@ -1,5 +1,7 @@
 """A local stand-in for the Microsoft identity platform, served over HTTPS on 127.0.0.1.
 
+Over 500 lines: one server imitating the identity platform: discovery, keys, tokens and admin consent share its signing state.
+
 It implements what OKR Cadence uses: the v2 OpenID discovery document per tenant, a JWKS
 endpoint whose RSA keys can be rotated, and /oauth2/v2.0/token with the client_credentials,
 on-behalf-of (jwt-bearer) and refresh_token grants. ``/{tenant}/v2.0/adminconsent`` answers as

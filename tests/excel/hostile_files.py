@@ -1,5 +1,7 @@
 """Hostile and broken workbook files, generated in code for the upload-check tests.
 
+Over 500 lines: the catalogue of hostile files, one small builder each, kept together so the checklist's coverage reads in one file.
+
 Everything is built from bytes here: a small, valid OKR workbook written part by part
 (the way Excel lays it out, with a shared-strings table), a raw zip writer that can lie
 about sizes, repeat names and carry any member name, and the attacks of the hostile

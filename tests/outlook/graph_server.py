@@ -1,5 +1,7 @@
 """A local Microsoft Graph for tests: the calendar endpoints the product uses, over real HTTP.
 
+Over 500 lines: one server imitating one service: the Teams block, the notices, the throttling, the time zones and the exceptions all work on the same mailboxes' state.
+
 Implements, under ``/v1.0``: ``POST/GET /users/{id}/events`` (and ``/calendar/events``)
 with ``$filter`` on a single-value extended property and ``$select``, ``GET/PATCH
 /users/{id}/events/{id}`` with changeKey/ETag and ``If-Match`` (412 when stale),
