@@ -72,11 +72,17 @@ class ServeOptions:
             "proc_name": "okr-serve",
             "post_worker_init": _post_worker_init,
             "worker_exit": _worker_exit,
+            # gunicorn 25.1+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl):
+            # two servers of one user would take it from each other, and okr serve has no use for it
+            "control_socket_disable": True,
         }
         if self.certfile:
             settings["certfile"] = self.certfile
             settings["keyfile"] = self.keyfile
         return settings
+
+
+_NEWER_GUNICORN_ONLY = frozenset({"control_socket_disable"})  # 25.1+: left out where the installed one lacks it
 
 
 class _Server(BaseApplication):
@@ -86,8 +92,9 @@ class _Server(BaseApplication):
 
     def load_config(self) -> None:
         for name, value in self._options.gunicorn_settings().items():
-            if value is not None:
-                self.cfg.set(name, value)
+            if value is None or (name in _NEWER_GUNICORN_ONLY and name not in self.cfg.settings):
+                continue
+            self.cfg.set(name, value)
 
     def load(self) -> Flask:
         # in the worker, after the fork: each process has its own app and engine
