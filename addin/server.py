@@ -14,7 +14,7 @@ syncs came first, and under load every request takes as long as the queue (bench
 machine). With threads, requests share the CPU and each takes time in proportion to its own work,
 as long as every request in progress has a thread: a keep-alive connection stays with the worker
 that accepted it, so one worker can hold more than half of the clients, and with 8 threads the
-ninth request waited for a thread behind syncs (p95 read 203 ms with 8, 177 ms with 16, same machine).
+ninth request waited for a thread behind syncs (p95 read 241 ms with 8, 178 ms with 16, one series).
 The price: ``timeout`` then only catches a worker that hangs as a whole, not one slow request
 (a sync is bounded by OKR_MAX_KR_ROWS instead). ``threads=1`` gives the sync workers back. The access log
 never holds a calendar feed's secret (``redact_feed_urls``).

@@ -82,7 +82,7 @@ def _kr_facts(
     last_value = next((c.value for c in reversed(checkins) if c.value is not None), None)
     last_conf = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
     final = kr
-    if last_value is not None or last_conf is not None:  # one copy: replace() is the costly part of a team page
+    if last_value is not None or last_conf is not None:  # one copy, not two: every team page runs this per KR
         final = replace(
             kr,
             current=kr.current if last_value is None else last_value,

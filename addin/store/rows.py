@@ -5,6 +5,8 @@ results, the OKR sets and the team pages alike, so they are written once, here; 
 unpacked by position and its dates, kinds and dependency lists parsed by hand because the
 mapping runs for each of 100,000 key results. ``aware`` and ``naive`` move times between the
 domain (UTC-aware) and the stored columns (naive UTC); ``pairs`` reads a two-column query.
+Where a query returns many rows they are taken with ``.all()``: one fetchall, where iterating
+the result would call the driver once per row (a tenth of a team page's CPU).
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def as_kind(value: str | None) -> KrKind | None:
 
 def pairs(s: Session, query: Select[Any]) -> dict[Any, Any]:
     """A two-column query as a dict."""
-    return {key: value for key, value in s.execute(query).all()}  # one fetchall: no fetchone per row
+    return {key: value for key, value in s.execute(query).all()}
 
 
 def aware(value: dt.datetime) -> dt.datetime:
