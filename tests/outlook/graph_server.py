@@ -254,6 +254,11 @@ class GraphState:
     def max_concurrency(self) -> int:
         return max(self.max_in_flight.values(), default=0)
 
+    def mailboxes_in_flight(self, prefix: str = "") -> int:
+        """How many mailboxes (whose address starts with ``prefix``) have a request being answered right now."""
+        with self.lock:
+            return sum(1 for box, n in self.in_flight.items() if n > 0 and box.startswith(prefix))
+
     def attachments_of(self, event_id: str) -> list[dict[str, Any]]:
         """The event's attachments, with their bytes decoded under ``content``."""
         with self.lock:
