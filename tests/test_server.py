@@ -142,7 +142,7 @@ def test_plain_http_and_a_worker_replaced_when_it_dies(serve) -> None:  # type: 
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
     deadline, now = time.monotonic() + 30, served.children()
-    while time.monotonic() < deadline and (len(now) != 2 or workers[0] in now):  # one reading of /proc per test
+    while time.monotonic() < deadline and (len(now) != 2 or workers[0] in now):  # one reading of /proc per check
         time.sleep(0.1)
         now = served.children()
     assert len(now) == 2 and workers[0] not in now, (workers, now, served.log.read_text()[-2000:])
