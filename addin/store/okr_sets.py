@@ -23,7 +23,7 @@ from addin.okr.model import Initiative, Location, Objective, ObjectiveType, OkrS
 from addin.okr.periods import period_contains
 from addin.store.bulk import CHUNK, chunks
 from addin.store.checkins import list_checkins
-from addin.store.rows import kr_from_row, kr_select, team_from_row
+from addin.store.rows import TEAM_COLUMNS, kr_from_row, kr_select, team_from_row
 from addin.store.tables import InitiativeRow, KeyResultRow, ObjectiveRow, SettingsRow, TeamRow, text_key
 
 _K = KeyResultRow.__table__
@@ -102,7 +102,7 @@ def load_settings(s: Session, tenant: str) -> Settings:
 
 def list_teams(s: Session, tenant: str) -> list[Team]:
     """This tenant's teams, by name (sorted here: database collations differ)."""
-    rows = s.execute(select(*_T.c).where(_T.c.tenant_id == tenant).order_by(_T.c.id))
+    rows = s.execute(select(*TEAM_COLUMNS).where(_T.c.tenant_id == tenant).order_by(_T.c.id)).all()
     return sorted((team_from_row(row) for row in rows), key=lambda t: (t.name.casefold(), t.name))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from addin.okr.authority import Actor, email_key, team_key
 from addin.okr.merge import normalise_id
 from addin.okr.model import KeyResult, Team
+from addin.store.rows import TEAM_COLUMNS, team_from_row
 from addin.store.tables import (
     TENANT_LEN,
     Base,
@@ -63,9 +64,6 @@ def stored_teams(s: Session, tenant: str) -> dict[str, Team]:
     return {team_key(t.name): t for t in list_teams(s, tenant)}
 
 
-_TEAM_FIELDS = ("name", "lead", "members", "checkin_weekday", "checkin_time", "timezone", "meeting_minutes", "parent")
-
-
 def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team] | None:
     """A key result's team, owner and id as stored (None when there is no such KR)."""
     nid = normalise_id(kr_id)
@@ -75,8 +73,7 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
             KeyResultRow.owner,
             KeyResultRow.title,
             ObjectiveRow.title.label("objective"),
-            # the team's columns, not its ORM object: a check-in is the most frequent write
-            *(TeamRow.__table__.c[name] for name in _TEAM_FIELDS),
+            *TEAM_COLUMNS,  # not the ORM object: a check-in is the most frequent write
         )
         .join(ObjectiveRow, ObjectiveRow.id == KeyResultRow.objective_id)
         .join(TeamRow, TeamRow.id == ObjectiveRow.team_id)
@@ -84,8 +81,6 @@ def stored_team_of(s: Session, tenant: str, kr_id: str) -> tuple[KeyResult, Team
     ).first()
     if row is None:
         return None
-    from addin.store.rows import team_from_row
-
     team = team_from_row(row)  # its own team only: a check-in must not read the whole tenant's
     kr = KeyResult(team=team.name, objective=row.objective, title=row.title, id=row.public_id, owner=row.owner)
     return kr, team

@@ -86,6 +86,14 @@ def kr_from_row(row: Any) -> KeyResult:
     )
 
 
+# what team_from_row reads: a query selects these, not the ORM object (teams are read on every
+# team page and check-in, and nothing there writes them back)
+TEAM_COLUMNS = tuple(
+    _T.c[name]
+    for name in ("name", "lead", "members", "checkin_weekday", "checkin_time", "timezone", "meeting_minutes", "parent")
+)
+
+
 def team_from_row(row: TeamRow | Row[Any]) -> Team:
     """A stored team (its ORM object, or a row of the teams table's columns) as the domain's Team."""
     return Team(

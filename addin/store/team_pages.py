@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from addin.okr.model import Location, Objective, ObjectiveType, OkrSet
 from addin.store import checkins, okr_sets
-from addin.store.rows import kr_from_row, kr_select, team_from_row  # the key result query and row mapping
+from addin.store.rows import TEAM_COLUMNS, kr_from_row, kr_select, team_from_row  # the key result query and row mapping
 from addin.store.tables import KeyResultRow, ObjectiveRow, TeamRow
 
 _K = KeyResultRow.__table__
@@ -61,7 +61,7 @@ def load_teams_okrs(s: Session, tenant: str, quarter: str, team_ids: Collection[
         .where(ObjectiveRow.id.in_(sorted({row.objective_id for row in rows})))
         .order_by(ObjectiveRow.id)
     )
-    teams = s.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant, TeamRow.id.in_(ids)))
+    teams = s.execute(select(*TEAM_COLUMNS).where(_T.c.tenant_id == tenant, _T.c.id.in_(ids))).all()
     return OkrSet(
         settings=okr_sets.load_settings(s, tenant),
         teams=sorted((team_from_row(row) for row in teams), key=lambda team: team.name),  # the page's order
