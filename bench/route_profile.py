@@ -47,6 +47,7 @@ class Counter:
         self.checkouts = 0
         self.seconds: dict[str, float] = {}  # statement (first line) -> wall time spent in it
         self._began = 0.0
+        self.slowest: tuple[float, str, Any] = (0.0, "", None)  # seconds, statement, parameters
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "after_cursor_execute", self._done)
         event.listen(engine.pool, "checkout", self._checkout)
@@ -61,8 +62,6 @@ class Counter:
         self.seconds[key] = self.seconds.get(key, 0.0) + spent
         if spent > self.slowest[0]:
             self.slowest = (spent, statement, parameters)
-
-    slowest: tuple[float, str, Any] = (0.0, "", None)
 
     def _checkout(self, *_: Any) -> None:
         self.checkouts += 1
