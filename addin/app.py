@@ -71,6 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from addin.api.limits import init_limits
 
     init_limits(app)
+    from addin.api.workbook_turns import init_workbook_turns
+
+    init_workbook_turns(app)  # a bad OKR_WORKBOOK_SLOTS or OKR_WORKBOOK_WAIT refuses to start
     from addin.api.security import init_security
 
     init_security(app, sign_in=app.config["OKR_AUTH"].enabled)

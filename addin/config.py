@@ -13,7 +13,8 @@ Where each variable is used:
   OKR_REVIEW_WEEKDAY, OKR_REVIEW_WEEK, OKR_INVITE_STATUS, OKR_ALLOW_EXTERNAL_ATTENDEES
   (:func:`cadence_settings`); the calendar: OKR_CLIENT_ID, OKR_GRAPH_BASE_URL
   (:func:`calendar_settings`); OKR_PUBLIC_URL (:func:`public_url`);
-- the web app: OKR_RATE_LIMIT_*, OKR_FRAME_ANCESTORS, OKR_TRUSTED_HOSTS (:func:`web_settings`);
+- the web app: OKR_RATE_LIMIT_*, OKR_WORKBOOK_SLOTS, OKR_WORKBOOK_WAIT, OKR_FRAME_ANCESTORS,
+  OKR_TRUSTED_HOSTS (:func:`web_settings`);
   ``okr serve``: OKR_REQUEST_TIMEOUT, OKR_FORWARDED_ALLOW_IPS (:func:`serve_settings`);
 - background jobs: OKR_BROKER_URL, OKR_JOBS_QUEUE, OKR_JOBS_VISIBILITY_TIMEOUT,
   OKR_REFRESH_MINUTES, OKR_ATTACH_MINUTES (:func:`broker_url`, :func:`celery_settings`,
@@ -207,13 +208,17 @@ RATE_LIMIT_DEFAULTS = {
     "OKR_RATE_LIMIT_FEED": "60 per minute",
     "OKR_RATE_LIMIT_STORAGE": "memory://",
 }
+# Workbook uploads a worker process reads at once, and seconds one waits its turn (addin/api/workbook_turns.py)
+WORKBOOK_TURN_DEFAULTS = {"OKR_WORKBOOK_SLOTS": "2", "OKR_WORKBOOK_WAIT": "30"}
 
 
 def web_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """OKR_RATE_LIMIT_* (see addin/api/limits.py), OKR_FRAME_ANCESTORS, OKR_TRUSTED_HOSTS and
-    OKR_PUBLIC_URL, as strings for ``app.config``."""
+    """OKR_RATE_LIMIT_* (see addin/api/limits.py), OKR_WORKBOOK_SLOTS and OKR_WORKBOOK_WAIT (see
+    addin/api/workbook_turns.py), OKR_FRAME_ANCESTORS, OKR_TRUSTED_HOSTS and OKR_PUBLIC_URL, as
+    strings for ``app.config``."""
     env = _env(env)
-    settings = {name: env.get(name) or default for name, default in RATE_LIMIT_DEFAULTS.items()}
+    defaults = RATE_LIMIT_DEFAULTS | WORKBOOK_TURN_DEFAULTS
+    settings = {name: env.get(name) or default for name, default in defaults.items()}
     for name in ("OKR_FRAME_ANCESTORS", "OKR_TRUSTED_HOSTS"):
         settings[name] = env.get(name, "")
     settings["OKR_PUBLIC_URL"] = public_url(env) or ""

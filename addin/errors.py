@@ -10,7 +10,7 @@
     ├── NotFound                   no such thing for this tenant (404)
     ├── Conflict                   the stored state changed under the caller (409)
     ├── TooBusy                    the same work is already running; retry later (429)
-    └── ServiceUnavailable         an outside service (Graph) failed for now (503)
+    └── ServiceUnavailable         an outside service (Graph) failed, or the server is busy, for now (503)
 
 Each carries a stable snake_case ``code`` the task panes switch on, a message a
 manager understands, and ``details`` (sheet, cell, field...) naming where.

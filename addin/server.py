@@ -15,6 +15,8 @@ machine). With threads, requests share the CPU and each takes time in proportion
 as long as every request in progress has a thread: a keep-alive connection stays with the worker
 that accepted it, so one worker can hold more than half of the clients, and with 8 threads the
 ninth request waited for a thread behind syncs (p95 read 241 ms with 8, 178 ms with 16, one series).
+Sharing the CPU evenly is still unkind to a quick read when many syncs run at once: each worker
+therefore reads at most two workbooks at a time and queues the rest (``addin/api/workbook_turns``).
 The price: ``timeout`` then only catches a worker that hangs as a whole, not one slow request
 (a sync is bounded by OKR_MAX_KR_ROWS instead). ``threads=1`` gives the sync workers back. The access log
 never holds a calendar feed's secret (``redact_feed_urls``).

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from addin.api.context import current_actor, current_user, database, now, tenant
 from addin.api.upload import uploaded_workbook
+from addin.api.workbook_turns import workbook_turn
 from addin.excel.mapping import parse_mapping
 from addin.excel.reader import propose_mapping
 from addin.excel.sync import lint_workbook, sync_workbook
@@ -24,6 +25,11 @@ def sync() -> tuple[Response, int]:
     workbook = uploaded_workbook()  # first: it enforces the upload limits before any form is parsed
     # the pane sends a corrected mapping as the form field "mapping" beside the workbook
     given = request.form.get("mapping") if request.mimetype == "multipart/form-data" else None
+    with workbook_turn():  # a worker's core is not sliced between many workbooks at once
+        return _sync(workbook, given)
+
+
+def _sync(workbook: bytes, given: str | None) -> tuple[Response, int]:
     before = teams_before(database(), tenant())
     wants_file = "workbook" in request.args.getlist("include")
     report = sync_workbook(
@@ -63,14 +69,18 @@ def map_workbook() -> tuple[Response, int]:
     """How the workbook's sheets and columns are read; when no table is found, its sheets' columns
     with sample values, for the pane's drop-downs."""
     current_user()
-    mapping, refusal = propose_mapping(uploaded_workbook(), quarter=request.args.get("quarter"), today=now().date())
+    workbook = uploaded_workbook()
+    with workbook_turn():
+        mapping, refusal = propose_mapping(workbook, quarter=request.args.get("quarter"), today=now().date())
     return jsonify({"mapping": mapping.as_dict(), "refusal": refusal}), 200
 
 
 @bp.post("/lint")
 def lint() -> tuple[Response, int]:
     current_user()
-    report = lint_workbook(uploaded_workbook(), today=now().date(), quarter=request.args.get("quarter"))
+    workbook = uploaded_workbook()
+    with workbook_turn():
+        report = lint_workbook(workbook, today=now().date(), quarter=request.args.get("quarter"))
     return jsonify(report.as_dict()), 200
 
 
