@@ -30,12 +30,12 @@ _EXTENSION = "okr_workbook_turns"
 
 
 class Turns:
-    """At most ``slots`` holders at once; the rest queue in arrival order."""
+    """At most ``slots`` holders at once; the rest queue in arrival order (``wait``: the app's OKR_WORKBOOK_WAIT)."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(self, slots: int, wait: float = 30.0) -> None:
         if slots < 1:
             raise ValueError(f"a turn needs at least one slot, got {slots}")
-        self.slots = slots
+        self.wait = wait
         self._free = slots
         self._lock = threading.Lock()
         self._queue: deque[threading.Event] = deque()
@@ -85,15 +85,14 @@ class Turns:
 
 def init_workbook_turns(app: Flask) -> None:
     """One queue per app (per worker process), sized from OKR_WORKBOOK_SLOTS; a bad value refuses to start."""
-    app.extensions[_EXTENSION] = Turns(_positive(app, "OKR_WORKBOOK_SLOTS"))
-    _positive(app, "OKR_WORKBOOK_WAIT")
+    app.extensions[_EXTENSION] = Turns(_positive(app, "OKR_WORKBOOK_SLOTS"), _positive(app, "OKR_WORKBOOK_WAIT"))
 
 
 @contextmanager
 def workbook_turn() -> Iterator[None]:
     """This request's turn to read a workbook (see the module's docstring)."""
     turns: Turns = current_app.extensions[_EXTENSION]
-    with turns.turn(float(current_app.config["OKR_WORKBOOK_WAIT"])):
+    with turns.turn(turns.wait):  # read once, at start-up
         yield
 
 

@@ -98,7 +98,7 @@ def test_a_busy_worker_answers_503_with_retry_after_and_stores_nothing(one_slot_
 
 
 def test_uploads_sent_at_once_to_a_one_slot_worker_all_get_their_answer(one_slot_app, workbook, monkeypatch):
-    monkeypatch.setitem(one_slot_app.config, "OKR_WORKBOOK_WAIT", "60")
+    one_slot_app.extensions["okr_workbook_turns"].wait = 60
     statuses: list[int] = []
 
     def send() -> None:
